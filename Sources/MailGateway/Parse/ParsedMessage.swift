@@ -1,0 +1,127 @@
+public import Foundation
+
+/// A mailbox address with its decoded display name (RFC 5322 §3.4, RFC 2047 words decoded).
+public struct MailAddress: Sendable, Hashable, Codable {
+    /// The decoded display name, if any.
+    public var name: String?
+    /// The addr-spec, `local@domain`, as written (no angle brackets).
+    public var address: String
+
+    public init(name: String? = nil, address: String) {
+        self.name = name
+        self.address = address
+    }
+
+    /// The address in the form used for comparisons: the domain lower-cased, the local part as given
+    /// (RFC 5321 §2.4: the local part MAY be case-sensitive).
+    public var normalized: String {
+        guard let at = address.lastIndex(of: "@") else { return address }
+        return String(address[..<at]) + "@" + address[address.index(after: at)...].lowercased()
+    }
+}
+
+/// One header field as it appears in the message, unfolded but not decoded.
+public struct MessageHeader: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A non-text part of a message (or a text part marked as an attachment).
+public struct ParsedAttachment: Sendable {
+    /// Decoded file name (RFC 2231 or RFC 2047), if the part names one.
+    public var filename: String?
+    /// `type/subtype`, lower-cased.
+    public var contentType: String
+    /// Content-ID without angle brackets, for inline parts.
+    public var contentID: String?
+    /// True for `Content-Disposition: inline`.
+    public var isInline: Bool
+    /// The decoded bytes of the part.
+    public var data: [UInt8]
+
+    public init(filename: String?, contentType: String, contentID: String? = nil, isInline: Bool = false, data: [UInt8]) {
+        self.filename = filename
+        self.contentType = contentType
+        self.contentID = contentID
+        self.isInline = isInline
+        self.data = data
+    }
+}
+
+/// What the parse stage extracts from one raw message. The raw bytes themselves are kept by the archive,
+/// never rebuilt from this value.
+public struct ParsedMessage: Sendable {
+    /// Message-ID without angle brackets. When the message has none, a stable synthetic id derived from the
+    /// raw bytes (see `messageIDIsSynthetic`).
+    public var messageID: String
+    public var messageIDIsSynthetic: Bool
+    /// In-Reply-To ids, in order, without angle brackets.
+    public var inReplyTo: [String]
+    /// References ids, in order (oldest first), without angle brackets.
+    public var references: [String]
+    /// Decoded, unfolded Subject ("" when absent).
+    public var subject: String
+    public var from: [MailAddress]
+    public var sender: MailAddress?
+    public var replyTo: [MailAddress]
+    public var to: [MailAddress]
+    public var cc: [MailAddress]
+    /// The Date header in absolute time; nil when missing or unparseable (the caller falls back to the
+    /// IMAP internal date).
+    public var date: Date?
+    /// Every header field, in order, unfolded, not decoded.
+    public var headers: [MessageHeader]
+    /// The text of the message as UTF-8: the text/plain part (format=flowed joined), or a rendering of the
+    /// HTML part when there is no text/plain.
+    public var text: String?
+    /// True when `text` was derived from `html`.
+    public var textIsDerivedFromHTML: Bool
+    /// The text/html part, decoded to UTF-8.
+    public var html: String?
+    public var attachments: [ParsedAttachment]
+    /// Top-level `type/subtype`, lower-cased.
+    public var contentType: String
+    /// Non-fatal problems met while parsing (bad charset label, undecodable word...), for the operator.
+    public var problems: [String]
+
+    public init(
+        messageID: String, messageIDIsSynthetic: Bool = false, inReplyTo: [String] = [], references: [String] = [],
+        subject: String = "", from: [MailAddress] = [], sender: MailAddress? = nil, replyTo: [MailAddress] = [],
+        to: [MailAddress] = [], cc: [MailAddress] = [], date: Date? = nil, headers: [MessageHeader] = [],
+        text: String? = nil, textIsDerivedFromHTML: Bool = false, html: String? = nil,
+        attachments: [ParsedAttachment] = [], contentType: String = "text/plain", problems: [String] = []
+    ) {
+        self.messageID = messageID
+        self.messageIDIsSynthetic = messageIDIsSynthetic
+        self.inReplyTo = inReplyTo
+        self.references = references
+        self.subject = subject
+        self.from = from
+        self.sender = sender
+        self.replyTo = replyTo
+        self.to = to
+        self.cc = cc
+        self.date = date
+        self.headers = headers
+        self.text = text
+        self.textIsDerivedFromHTML = textIsDerivedFromHTML
+        self.html = html
+        self.attachments = attachments
+        self.contentType = contentType
+        self.problems = problems
+    }
+
+    /// All values of the header fields named `name` (case-insensitive), in order.
+    public func headerValues(_ name: String) -> [String] {
+        headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+    }
+
+    /// The first value of the header field named `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}

@@ -1,4 +1,3 @@
-public import Foundation
 
 /// How a connection to a mail server is secured.
 public enum TLSMode: String, Sendable, Codable, CaseIterable {
@@ -127,6 +126,25 @@ public enum FromRewrite: String, Sendable, Codable, CaseIterable {
     case whenDMARC = "when_dmarc"
 }
 
+/// Who may post to a list (docs/DESIGN.md). Defaults from the list's kind.
+public enum PostingRight: String, Sendable, Codable, CaseIterable {
+    /// The people entitled to the group: a college's partners' representatives, funders, individuals.
+    case members
+    /// Any partner of the Initiative (the interfaces).
+    case partners
+    /// The list's moderators and the secretariat (announcement addresses).
+    case moderators
+
+    /// The right that goes with a kind of list.
+    public static func `default`(for kind: ListKind) -> PostingRight {
+        switch kind {
+        case .college, .funders, .individuals: .members
+        case .interface: .partners
+        case .announce: .moderators
+        }
+    }
+}
+
 /// One mailing list (one group of the platform).
 public struct ListConfig: Sendable, Codable, Equatable {
     /// Stable identifier, e.g. `college-research`; used in the database and on the command line.
@@ -142,13 +160,16 @@ public struct ListConfig: Sendable, Codable, Equatable {
     /// Subject tag added once to outgoing copies, e.g. `[Recherche]`; nil for none.
     public var subjectPrefix: String?
     public var mailbox: MailboxConfig
+    /// Who may post.
+    public var posting: PostingRight
     /// Messages larger than this are held for a moderator (bytes); nil uses the global limit.
     public var maxPostBytes: Int?
     public var nonMemberAction: NonMemberAction
     public var fromRewrite: FromRewrite
 
     public init(id: String, kind: ListKind, college: College? = nil, name: LocalizedName, address: String,
-                language: Language, subjectPrefix: String? = nil, mailbox: MailboxConfig, maxPostBytes: Int? = nil,
+                language: Language, subjectPrefix: String? = nil, mailbox: MailboxConfig, posting: PostingRight? = nil,
+                maxPostBytes: Int? = nil,
                 nonMemberAction: NonMemberAction = .reject, fromRewrite: FromRewrite = .whenDMARC) {
         self.id = id
         self.kind = kind
@@ -158,6 +179,7 @@ public struct ListConfig: Sendable, Codable, Equatable {
         self.language = language
         self.subjectPrefix = subjectPrefix
         self.mailbox = mailbox
+        self.posting = posting ?? .default(for: kind)
         self.maxPostBytes = maxPostBytes
         self.nonMemberAction = nonMemberAction
         self.fromRewrite = fromRewrite
@@ -186,12 +208,16 @@ public struct GatewayConfig: Sendable, Equatable {
     public var secretariat: [String]
     /// Folder holding templates (`fr/`, `en/`, `es/`).
     public var templatesDirectory: String
+    public var moderation: ModerationSettings
+    public var delivery: DeliverySettings
+    public var digest: DigestSettings
     public var lists: [ListConfig]
 
     public init(platformName: String, database: String, pollIntervalSeconds: Int = 60,
                 maxMessageBytes: Int = 50 * 1024 * 1024, imap: ServerConfig, smtp: ServerConfig,
                 webBaseURL: String? = nil, trustedAuthservID: String? = nil, secretariat: [String] = [],
-                templatesDirectory: String = "templates", lists: [ListConfig]) {
+                templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
+                delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), lists: [ListConfig]) {
         self.platformName = platformName
         self.database = database
         self.pollIntervalSeconds = pollIntervalSeconds
@@ -202,6 +228,9 @@ public struct GatewayConfig: Sendable, Equatable {
         self.trustedAuthservID = trustedAuthservID
         self.secretariat = secretariat
         self.templatesDirectory = templatesDirectory
+        self.moderation = moderation
+        self.delivery = delivery
+        self.digest = digest
         self.lists = lists
     }
 
@@ -214,8 +243,58 @@ public struct GatewayConfig: Sendable, Equatable {
         if let port = list.mailbox.port { server.port = port }
         if let tls = list.mailbox.tls { server.tls = tls }
         server.user = list.mailbox.user
-        server.passwordEnv = list.mailbox.passwordEnv
-        server.passwordFile = list.mailbox.passwordFile
+        if list.mailbox.passwordEnv != nil || list.mailbox.passwordFile != nil {
+            server.passwordEnv = list.mailbox.passwordEnv
+            server.passwordFile = list.mailbox.passwordFile
+        }
         return server
+    }
+}
+
+/// Moderation queue settings.
+public struct ModerationSettings: Sendable, Codable, Equatable {
+    /// Held messages expire after this many days (the author is told).
+    public var holdDays: Int
+    /// Name of the environment variable holding the HMAC key that signs moderation tokens.
+    public var keyEnv: String
+    /// Alternative: a file holding the key.
+    public var keyFile: String?
+
+    public init(holdDays: Int = 14, keyEnv: String = "MAILGATEWAY_MODERATION_KEY", keyFile: String? = nil) {
+        self.holdDays = holdDays
+        self.keyEnv = keyEnv
+        self.keyFile = keyFile
+    }
+}
+
+/// Outgoing delivery settings.
+public struct DeliverySettings: Sendable, Codable, Equatable {
+    /// SMTP connections used in parallel by the outbox sender.
+    public var connections: Int
+    /// How long transient failures (4xx, connection errors) are retried before a copy is given up, in hours.
+    public var retryHours: Int
+    /// First retry delay in seconds; doubles at each attempt up to `maxBackoffSeconds`.
+    public var backoffSeconds: Int
+    public var maxBackoffSeconds: Int
+    /// The name announced in EHLO.
+    public var heloName: String
+
+    public init(connections: Int = 4, retryHours: Int = 120, backoffSeconds: Int = 60, maxBackoffSeconds: Int = 3600,
+                heloName: String = "mailgateway.localdomain") {
+        self.connections = connections
+        self.retryHours = retryHours
+        self.backoffSeconds = backoffSeconds
+        self.maxBackoffSeconds = maxBackoffSeconds
+        self.heloName = heloName
+    }
+}
+
+/// Daily digest settings.
+public struct DigestSettings: Sendable, Codable, Equatable {
+    /// Hour of the day (0-23, UTC) at which digests are sent.
+    public var hourUTC: Int
+
+    public init(hourUTC: Int = 6) {
+        self.hourUTC = hourUTC
     }
 }

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import MailGateway
+
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate the configuration and templates; report every problem with its JSON path.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print the effective configuration (overrides applied, secrets redacted) as JSON.")
+    var json = false
+
+    func run() async throws {
+        let config = try global.loadConfig()
+        let report = EffectiveConfig(config)
+        let templateProblems = TemplateCheck.problems(in: config.templatesDirectory)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("configuration OK: \(config.lists.count) lists, database \(config.database)")
+            print("  imap \(config.imap.host):\(config.imap.port) (\(config.imap.tls.rawValue)), smtp \(config.smtp.host):\(config.smtp.port) (\(config.smtp.tls.rawValue))")
+            for l in report.lists {
+                print("  \(l.id.padding(toLength: 22, withPad: " ", startingAt: 0)) \(l.address) <- \(l.mailbox.user)@\(l.mailbox.host):\(l.mailbox.port)/\(l.mailbox.folder)")
+            }
+        }
+        if !templateProblems.isEmpty {
+            printError("templates (\(config.templatesDirectory)): \(templateProblems.count) problems")
+            for p in templateProblems { printError("  \(p)") }
+            throw ExitCode(2)
+        }
+    }
+}

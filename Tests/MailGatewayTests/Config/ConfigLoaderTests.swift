@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import MailGateway
+import TestSupport
+
+@Suite("Configuration loading and validation")
+struct ConfigLoaderTests {
+    static let exampleURL = Corpora.repositoryRoot.appendingPathComponent("config.example.json")
+
+    /// Every password variable the example names, set to a dummy value.
+    static func exampleEnvironment() throws -> [String: String] {
+        let text = try String(contentsOf: exampleURL, encoding: .utf8)
+        var env: [String: String] = [:]
+        let regex = try NSRegularExpression(pattern: #""password_env"\s*:\s*"([A-Z0-9_]+)""#)
+        for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            env[String(text[Range(m.range(at: 1), in: text)!])] = "secret-value"
+        }
+        return env
+    }
+
+    func load(_ json: String, env: [String: String] = [:], checkSecrets: Bool = false) throws(ConfigError) -> GatewayConfig {
+        let object = try! JSONSerialization.jsonObject(with: Data(json.utf8))
+        return try ConfigLoader(environment: env).decode(object, file: "test.json", base: URL(fileURLWithPath: "/etc/mg"),
+                                                          checkSecrets: checkSecrets)
+    }
+
+    @Test("the example configuration describes the 11 groups and the announcement address")
+    func exampleLoads() throws {
+        let config = try ConfigLoader(environment: Self.exampleEnvironment()).load(path: Self.exampleURL.path)
+        #expect(config.lists.count == 12)
+        #expect(config.lists.filter { $0.kind == .college }.map(\.college) == [.states, .research, .producers, .civilSociety, .private])
+        #expect(config.lists.filter { $0.kind == .interface }.count == 4)
+        #expect(config.list(id: "funders")?.posting == .members)
+        #expect(config.list(id: "interface-policies")?.posting == .partners)
+        #expect(config.list(id: "announce")?.posting == .moderators)
+        #expect(config.list(id: "college-research")?.name.fr == "Instituts de recherche et d'enseignement")
+        #expect(config.imap.tls == .tls && config.smtp.tls == .starttls)
+        // relative template folder resolved against the config file's folder
+        #expect(config.templatesDirectory == Corpora.repositoryRoot.appendingPathComponent("templates").path)
+    }
+
+    @Test("a password variable that is not set is reported with its path")
+    func missingSecret() throws {
+        var env = try Self.exampleEnvironment()
+        env.removeValue(forKey: "MAILGATEWAY_IMAP_PASSWORD_FUNDERS")
+        #expect {
+            try ConfigLoader(environment: env).load(path: Self.exampleURL.path)
+        } throws: { error in
+            let e = error as! ConfigError
+            return e.problems == [ConfigProblem(path: "$.lists[5].mailbox", reason: "password variable MAILGATEWAY_IMAP_PASSWORD_FUNDERS is not set")]
+        }
+    }
+
+    @Test("every problem is reported at once, each with its JSON path")
+    func everyProblem() {
+        let json = """
+        {"database": "db.sqlite", "colour": "blue",
+         "imap": {"host": "imap.example.org", "port": 99999, "tls": "ssl"},
+         "smtp": {"host": "smtp.example.org", "port": 25, "tls": "none", "password": "hunter2"},
+         "lists": [
+           {"id": "a", "kind": "college", "name": {"fr": "A", "en": "A"}, "address": "not-an-address", "language": "fr",
+            "mailbox": {"user": "a", "password_env": "A_PW"}},
+           {"id": "a", "kind": "interface", "name": {"fr": "B", "en": "B"}, "address": "b@lists.example.org", "language": "de",
+            "mailbox": {"user": "b", "password_env": "B_PW"}}
+         ]}
+        """
+        do {
+            _ = try load(json)
+            Issue.record("expected a ConfigError")
+        } catch {
+            let paths = Set(error.problems.map(\.path))
+            #expect(paths == [
+                "$.colour", "$.imap.port", "$.imap.tls", "$.smtp.password", "$.lists[0].college", "$.lists[0].address",
+                "$.lists[1].language", "$.lists[1].id",
+            ])
+            #expect(error.problems.first { $0.path == "$.lists[1].id" }?.reason == "duplicate list id \"a\" (also $.lists[0])")
+            #expect(error.problems.first { $0.path == "$.imap.tls" }?.reason == "\"ssl\" is not one of: none, starttls, tls")
+            #expect(!error.description.contains("hunter2"))
+        }
+    }
+
+    @Test("environment variables override the database and every mailbox's server")
+    func overrides() throws {
+        var env = try Self.exampleEnvironment()
+        env["MAILGATEWAY_DATABASE"] = "/tmp/x.sqlite"
+        env["MAILGATEWAY_IMAP_HOST"] = "127.0.0.1"
+        env["MAILGATEWAY_IMAP_PORT"] = "10143"
+        env["MAILGATEWAY_IMAP_TLS"] = "none"
+        env["MAILGATEWAY_SMTP_HOST"] = "127.0.0.1"
+        env["MAILGATEWAY_SMTP_PORT"] = "10025"
+        let config = try ConfigLoader(environment: env).load(path: Self.exampleURL.path)
+        #expect(config.database == "/tmp/x.sqlite")
+        #expect(config.smtp.host == "127.0.0.1" && config.smtp.port == 10025 && config.smtp.tls == .starttls)
+        for list in config.lists {
+            let s = config.imapServer(for: list)
+            #expect(s.host == "127.0.0.1" && s.port == 10143 && s.tls == TLSMode.none && s.user == list.mailbox.user)
+        }
+        env["MAILGATEWAY_IMAP_PORT"] = "http"
+        #expect(throws: ConfigError.self) { try ConfigLoader(environment: env).load(path: Self.exampleURL.path) }
+    }
+
+    @Test("the effective configuration names password variables, never their values")
+    func redaction() throws {
+        let env = try Self.exampleEnvironment()
+        let config = try ConfigLoader(environment: env).load(path: Self.exampleURL.path)
+        let data = try JSONEncoder().encode(EffectiveConfig(config))
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(!text.contains("secret-value"))
+        let decoded = try JSONDecoder().decode(EffectiveConfig.self, from: data)
+        let research = try #require(decoded.lists.first { $0.id == "college-research" })
+        #expect(research.mailbox.passwordEnv == "MAILGATEWAY_IMAP_PASSWORD_COLLEGE_RESEARCH")
+        #expect(research.mailbox.host == "imap.4p1000.org" && research.mailbox.port == 993 && research.mailbox.folder == "INBOX")
+    }
+
+    @Test("secrets come from a variable or from the first line of a file")
+    func secretsFromFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mg-secret-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("pw")
+        try "s3cret\nignored\n".write(to: file, atomically: true, encoding: .utf8)
+        let secrets = Secrets(environment: ["PW": "from-env"])
+        #expect(secrets.value(env: "PW", file: file.path) == "from-env")
+        #expect(secrets.value(env: "NOPE", file: file.path) == "s3cret")
+        #expect(secrets.value(env: "NOPE", file: nil) == nil)
+        #expect(secrets.problem(env: "NOPE", file: nil) == "password variable NOPE is not set")
+    }
+}

@@ -140,7 +140,7 @@ public struct NoticeComposer: Sendable {
         let rendered = try render(kind, language: language, list: list, values: values)
         let sender = from ?? MailAddress(name: list.name.value(for: language), address: Self.ownerAddress(of: list))
         let domain = String(HeaderScan.domain(of: list.address))
-        let messageID = "notice.\(kind.rawValue).\(UUID().uuidString.lowercased())@\(domain)"
+        let messageID = "notice.\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))@\(domain)"
         var headers: [String] = [
             "From: \(NoticeEncoding.mailbox(sender))",
             "To: \(NoticeEncoding.mailbox(recipient))",

@@ -42,10 +42,11 @@ public enum NoticeEncoding {
         if value.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) { return value }
         var words: [String] = []
         var chunk: [UInt8] = []
-        // 75 - len("=?UTF-8?B?") - len("?=") = 63 base64 characters -> at most 45 bytes.
+        // Words of at most 36 bytes (48 base64 characters, 60 with the delimiters), so that the first one fits
+        // on a line after a header name of up to 16 characters within 78 (RFC 5322 §2.1.1).
         for character in value {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > 36 {
                 words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
                 chunk = []
             }
@@ -56,14 +57,19 @@ public enum NoticeEncoding {
     }
 
     /// A display name and address for a header: the name as a quoted string when ASCII, as encoded words
-    /// otherwise.
+    /// otherwise; the address goes on a folded line of its own when the whole would pass 70 characters.
     public static func mailbox(_ address: MailAddress) -> String {
         guard let name = address.name, !name.isEmpty else { return address.address }
+        let phrase: String
         if name.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) {
             let escaped = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            return "\"\(escaped)\" <\(address.address)>"
+            phrase = "\"\(escaped)\""
+        } else {
+            phrase = encodedWords(name)
         }
-        return "\(encodedWords(name)) <\(address.address)>"
+        let lastLine = phrase.components(separatedBy: "\r\n").last ?? phrase
+        let separator = lastLine.utf8.count + address.address.utf8.count + 3 > 70 ? "\r\n " : " "
+        return "\(phrase)\(separator)<\(address.address)>"
     }
 
     /// RFC 5322 §3.3 date-time in UTC, e.g. `Wed, 25 Nov 2026 14:03:09 +0000`.

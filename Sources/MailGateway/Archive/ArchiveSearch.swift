@@ -1,0 +1,115 @@
+public import Foundation
+public import GRDB
+
+/// Full-text search over the archive (subject, body, author), ranked by BM25 with the subject weighted
+/// highest, returning a highlighted snippet. Only accepted messages are found.
+public enum ArchiveSearch {
+    /// Restrictions on a search.
+    public struct Filter: Sendable, Hashable {
+        /// Only this list.
+        public var list: String?
+        /// Only messages from this address (case-insensitive).
+        public var fromAddress: String?
+        /// Only messages dated at or after this instant.
+        public var since: Date?
+        /// At most this many hits.
+        public var limit: Int
+
+        /// Creates a filter.
+        public init(list: String? = nil, fromAddress: String? = nil, since: Date? = nil, limit: Int = 50) {
+            self.list = list
+            self.fromAddress = fromAddress
+            self.since = since
+            self.limit = limit
+        }
+    }
+
+    /// One search result.
+    public struct Hit: Sendable, Codable, Hashable {
+        public var messageRowID: Int64
+        public var list: String
+        public var messageID: String
+        public var threadID: Int64
+        public var subject: String
+        public var fromName: String?
+        public var fromAddress: String?
+        public var date: Date
+        /// BM25 score (lower is better, as SQLite reports it).
+        public var rank: Double
+        /// An excerpt of the best matching column with each match between ``highlightStart`` and
+        /// ``highlightEnd``, cut parts marked with `…`.
+        public var snippet: String
+    }
+
+    /// Marker opening a highlighted match in ``Hit/snippet``.
+    public static let highlightStart = "«"
+    /// Marker closing a highlighted match in ``Hit/snippet``.
+    public static let highlightEnd = "»"
+
+    /// Turns user input into an FTS5 query that never has a syntax error: each word and each `"quoted phrase"`
+    /// becomes an FTS5 string (inner quotes doubled); a word ending in `*` is a prefix search. All terms must
+    /// match. Returns nil when the input has no searchable term.
+    public static func ftsQuery(_ input: String) -> String? {
+        var terms: [String] = []
+        var current = ""
+        var inQuotes = false
+        func flush(phrase: Bool) {
+            let text = current.trimmingCharacters(in: .whitespaces)
+            current = ""
+            guard !text.isEmpty else { return }
+            var prefix = false
+            var body = text
+            if !phrase, body.hasSuffix("*") {
+                body = String(body.drop(while: { $0 == "*" }).reversed().drop(while: { $0 == "*" }).reversed())
+                prefix = true
+            }
+            // A term with no letter or digit matches nothing and only upsets FTS5.
+            guard body.unicodeScalars.contains(where: { CharacterSet.alphanumerics.contains($0) }) else { return }
+            let quoted = "\"" + body.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            terms.append(prefix ? quoted + " *" : quoted)
+        }
+        for ch in input {
+            if ch == "\"" {
+                flush(phrase: inQuotes)
+                inQuotes.toggle()
+            } else if ch.isWhitespace && !inQuotes {
+                flush(phrase: false)
+            } else {
+                current.append(ch)
+            }
+        }
+        flush(phrase: inQuotes)
+        return terms.isEmpty ? nil : terms.joined(separator: " ")
+    }
+
+    /// Searches the archive. An input with no searchable term finds nothing.
+    public static func search(_ db: Database, query input: String, filter: Filter = Filter()) throws -> [Hit] {
+        guard let match = ftsQuery(input) else { return [] }
+        var sql = """
+            SELECT m.id, m.list_id, m.message_id, m.thread_id, m.subject, m.from_name, m.from_address, m.date,
+                   bm25(message_fts, 10.0, 1.0, 3.0) AS rank,
+                   snippet(message_fts, -1, '\(highlightStart)', '\(highlightEnd)', '…', 16) AS snippet
+            FROM message_fts JOIN messages m ON m.id = message_fts.rowid
+            WHERE message_fts MATCH ? AND m.status = 'accepted'
+            """
+        var arguments: StatementArguments = [match]
+        if let list = filter.list {
+            sql += " AND m.list_id = ?"
+            arguments += [list]
+        }
+        if let from = filter.fromAddress {
+            sql += " AND m.from_address = ? COLLATE NOCASE"
+            arguments += [from]
+        }
+        if let since = filter.since {
+            sql += " AND m.date >= ?"
+            arguments += [since]
+        }
+        sql += " ORDER BY rank, m.date DESC LIMIT ?"
+        arguments += [max(0, filter.limit)]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            Hit(messageRowID: row[0], list: row[1], messageID: row[2], threadID: row[3], subject: row[4],
+                fromName: row[5], fromAddress: row[6], date: row[7], rank: row[8], snippet: row[9] ?? "")
+        }
+    }
+}

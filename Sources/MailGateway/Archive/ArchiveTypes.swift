@@ -1,0 +1,48 @@
+
+/// What the policy stage decided for a message. Archive views (threads, search, exports) show `accepted`
+/// messages only; the others are kept for the operator.
+public enum ArchiveStatus: String, Sendable, Codable, CaseIterable {
+    case accepted, held, rejected, discarded, bounce
+}
+
+/// Where an archived message came from.
+public enum ArchiveSource: Sendable, Hashable, Codable {
+    /// Fetched from the list's IMAP mailbox: the mailbox's UIDVALIDITY and the message UID.
+    case imap(uidValidity: UInt32, uid: UInt32)
+    /// Imported from an mbox file (`mailgateway archive import`).
+    case `import`
+
+    /// The value of the `source` column: `imap` or `import`.
+    public var kind: String {
+        switch self {
+        case .imap: "imap"
+        case .import: "import"
+        }
+    }
+}
+
+/// The outcome of ``ArchiveWriter/archive(_:list:raw:parsed:fallbackDate:status:decisionRule:source:receivedAt:)``.
+public enum ArchiveInsertResult: Sendable, Hashable {
+    /// The message was stored with this row id and belongs to this thread.
+    case inserted(messageRowID: Int64, threadID: Int64)
+    /// The list already holds a message with the same Message-ID (this row); nothing was written.
+    case duplicate(existingRowID: Int64)
+}
+
+/// An archive error with context; it never carries addresses or message bodies.
+public struct ArchiveError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in words an operator understands.
+    public var reason: String
+    /// The file or database path concerned, if any.
+    public var path: String?
+
+    /// Creates an error.
+    public init(_ reason: String, path: String? = nil) {
+        self.reason = reason
+        self.path = path
+    }
+
+    public var description: String {
+        if let path { "archive: \(reason) (\(path))" } else { "archive: \(reason)" }
+    }
+}

@@ -1,0 +1,94 @@
+public import GRDB
+
+/// The SQLite schema of partners, membership, moderation holds and the notice log.
+///
+/// The archive owns the main database type; it calls `MembersSchema.registerMigrations(&migrator)` once, which
+/// registers, in this order:
+/// - `members-v1`: `organisations`, `people`, `addresses`, `memberships`;
+/// - `moderation-v1`: `holds` (the moderation queue);
+/// - `notices-v1`: `notice_log` (one notice per sender, reason and list per day).
+///
+/// `holds.message_id` is the archive's message row id; it carries no foreign key so that these migrations
+/// stand alone (tests open them on their own database), and the archive never deletes a held message.
+public enum MembersSchema {
+    /// Registers the `members-v1`, `moderation-v1` and `notices-v1` migrations.
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("members-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE organisations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    country TEXT NOT NULL DEFAULT '',
+                    college TEXT NOT NULL
+                        CHECK (college IN ('states', 'research', 'producers', 'civil-society', 'private')),
+                    is_funder INTEGER NOT NULL DEFAULT 0 CHECK (is_funder IN (0, 1)),
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE TABLE people (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    language TEXT NOT NULL CHECK (language IN ('fr', 'en', 'es')),
+                    organisation_id INTEGER REFERENCES organisations(id) ON DELETE CASCADE,
+                    is_secretariat INTEGER NOT NULL DEFAULT 0 CHECK (is_secretariat IN (0, 1)),
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX people_organisation ON people(organisation_id);
+                CREATE TABLE addresses (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+                    address TEXT NOT NULL,
+                    normalized TEXT NOT NULL UNIQUE
+                );
+                CREATE INDEX addresses_person ON addresses(person_id);
+                CREATE TABLE memberships (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    list_id TEXT NOT NULL,
+                    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'moderator', 'owner')),
+                    delivery TEXT NOT NULL DEFAULT 'immediate' CHECK (delivery IN ('immediate', 'digest', 'none')),
+                    language TEXT CHECK (language IS NULL OR language IN ('fr', 'en', 'es')),
+                    origin TEXT NOT NULL DEFAULT 'manual' CHECK (origin IN ('register', 'manual')),
+                    joined_at DATETIME NOT NULL,
+                    UNIQUE (list_id, person_id)
+                );
+                CREATE INDEX memberships_person ON memberships(person_id);
+                """)
+        }
+        migrator.registerMigration("moderation-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE holds (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message_id INTEGER NOT NULL,
+                    list_id TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    token_hash TEXT,
+                    status TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'approved', 'rejected', 'discarded', 'expired')),
+                    decided_by TEXT,
+                    decided_at DATETIME,
+                    decision_reason TEXT,
+                    UNIQUE (message_id, list_id)
+                );
+                CREATE INDEX holds_pending ON holds(status, expires_at);
+                """)
+        }
+        migrator.registerMigration("notices-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE notice_log (
+                    sender TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    list_id TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    sent_at DATETIME NOT NULL,
+                    suppressed INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (sender, reason, list_id, day)
+                ) WITHOUT ROWID;
+                """)
+        }
+    }
+}

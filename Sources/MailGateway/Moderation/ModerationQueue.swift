@@ -1,0 +1,261 @@
+public import Foundation
+public import GRDB
+
+/// A held message waiting for (or decided by) a moderator.
+public struct Hold: Sendable, Equatable, Codable {
+    /// Status of a hold.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case pending, approved, rejected, discarded, expired
+    }
+    /// Row id.
+    public var id: Int64
+    /// The archive's message row id.
+    public var messageRowID: Int64
+    public var listID: String
+    public var reason: ReasonCode
+    /// The rule that held the message.
+    public var rule: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var status: Status
+    /// The moderator's address (email reply) or `cli:<user>`.
+    public var decidedBy: String?
+    public var decidedAt: Date?
+    /// The reason a moderator gave with a rejection.
+    public var decisionReason: String?
+}
+
+/// What a moderator's decision gives back to the caller (the lead's pipeline).
+public struct ModerationOutcome: Sendable, Equatable {
+    public var hold: Hold
+    /// The action taken.
+    public var action: ModeratorAction
+    /// For `approve`: continue this message exactly as if accepted — the archive's message row id and list.
+    public var messageRowID: Int64
+    public var listID: String
+    /// For `reject`: the reason to send the author (may be nil).
+    public var reason: String?
+}
+
+/// Why a moderation request failed. Carries no address.
+public enum ModerationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownHold(Int64)
+    /// The hold was already decided, expired, or the token was already used.
+    case notPending(Int64, Hold.Status)
+    case token(ModerationToken.Failure)
+    /// The token's hold belongs to another list than the one the reply arrived for.
+    case wrongList(Int64)
+    /// The reply's sender is not a moderator or owner of the hold's list.
+    case notModerator(Int64)
+    case command(ModeratorCommand.Failure)
+
+    public var description: String {
+        switch self {
+        case .unknownHold(let id): "hold \(id): unknown"
+        case .notPending(let id, let status): "hold \(id): already \(status.rawValue)"
+        case .token(let f): "moderation token: \(f)"
+        case .wrongList(let id): "hold \(id): token used for another list"
+        case .notModerator(let id): "hold \(id): sender is not a moderator of the list"
+        case .command(let f): "moderator reply: \(f)"
+        }
+    }
+}
+
+/// The moderation queue (`holds` table, migration `moderation-v1`).
+///
+/// Holds are created inside the ingest transaction (`hold(…in:)`), which returns the signed token to put in the
+/// moderation request. Decisions come from the CLI (`approve`/`reject`/`discard` by hold id) or from a
+/// moderator's emailed reply (`apply(reply…)`), which needs a valid token, for the same list, from a moderator
+/// or owner of that list; a token works once.
+public struct ModerationQueue: Sendable {
+    public let writer: any DatabaseWriter
+    /// The HMAC key (from `MAILGATEWAY_MODERATION_KEY`, see `ModerationKey(secret:)`).
+    public let key: ModerationKey
+
+    /// Creates a queue over a migrated database.
+    public init(writer: any DatabaseWriter, key: ModerationKey) {
+        self.writer = writer
+        self.key = key
+    }
+
+    // MARK: Creating holds
+
+    /// Records a hold inside the caller's transaction and returns it with its signed token. Holding the same
+    /// message for the same list twice returns the existing hold and a fresh token for it.
+    public static func hold(messageRowID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date,
+                            lifetimeDays: Int, key: ModerationKey, in db: Database) throws -> (Hold, ModerationToken) {
+        let expires = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Double(lifetimeDays) * 86_400).rounded(.down))
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending')
+            """, arguments: [messageRowID, listID, reason.rawValue, rule, now, expires])
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM holds WHERE message_id = ? AND list_id = ?",
+                                          arguments: [messageRowID, listID]),
+              var hold = try fetchHold(id: id, in: db) else {
+            throw ModerationError.unknownHold(messageRowID)
+        }
+        let token = ModerationToken(holdID: id, listID: listID, expiry: hold.expiresAt, key: key)
+        if hold.status == .pending {
+            try db.execute(sql: "UPDATE holds SET token_hash = ? WHERE id = ?", arguments: [token.hash, id])
+        }
+        hold.expiresAt = token.expiry
+        return (hold, token)
+    }
+
+    /// `hold(…in:)` in its own transaction.
+    public func hold(messageRowID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date = Date(),
+                     lifetimeDays: Int) throws -> (Hold, ModerationToken) {
+        try writer.write { db in
+            try Self.hold(messageRowID: messageRowID, listID: listID, reason: reason, rule: rule, now: now,
+                          lifetimeDays: lifetimeDays, key: key, in: db)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Holds, newest first; by default only pending ones, optionally of one list.
+    public func list(listID: String? = nil, status: Hold.Status? = .pending) throws -> [Hold] {
+        try writer.read { db in
+            var sql = "SELECT * FROM holds WHERE 1"
+            var arguments: StatementArguments = []
+            if let listID { sql += " AND list_id = ?"; arguments += [listID] }
+            if let status { sql += " AND status = ?"; arguments += [status.rawValue] }
+            sql += " ORDER BY created_at DESC, id DESC"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(Self.hold(row:))
+        }
+    }
+
+    /// One hold by id.
+    public func show(_ id: Int64) throws -> Hold? {
+        try writer.read { db in try Self.fetchHold(id: id, in: db) }
+    }
+
+    // MARK: Deciding
+
+    /// Approves a pending hold (CLI). The outcome names the message to continue as if accepted.
+    public func approve(_ id: Int64, by moderator: String, now: Date = Date()) throws -> ModerationOutcome {
+        try decide(id, action: .approve, reason: nil, by: moderator, now: now)
+    }
+
+    /// Rejects a pending hold, with an optional reason for the author (CLI).
+    public func reject(_ id: Int64, reason: String? = nil, by moderator: String, now: Date = Date()) throws
+        -> ModerationOutcome {
+        try decide(id, action: .reject, reason: reason, by: moderator, now: now)
+    }
+
+    /// Discards a pending hold silently (CLI).
+    public func discard(_ id: Int64, by moderator: String, now: Date = Date()) throws -> ModerationOutcome {
+        try decide(id, action: .discard, reason: nil, by: moderator, now: now)
+    }
+
+    /// Applies a decision to a pending hold, in one transaction.
+    public func decide(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String,
+                       now: Date = Date()) throws -> ModerationOutcome {
+        try writer.write { db in
+            try Self.decide(id, action: action, reason: reason, by: moderator, now: now, in: db)
+        }
+    }
+
+    /// Applies a moderator's emailed reply inside the caller's transaction: finds the token (subject, then
+    /// body), verifies it for the hold's list (and, when given, the list the reply arrived for), checks that the
+    /// sender is a moderator or owner of that list, that the hold is pending and the token unused, and decides.
+    public static func apply(replyFrom sender: String, subject: String, body: String, arrivedForList: String?,
+                             key: ModerationKey, now: Date, in db: Database) throws -> ModerationOutcome {
+        let command: ModeratorCommand
+        do { command = try ModeratorCommand.parse(subject: subject, body: body) } catch {
+            throw ModerationError.command(error)
+        }
+        let token = command.token
+        guard let hold = try fetchHold(id: token.holdID, in: db) else {
+            throw ModerationError.unknownHold(token.holdID)
+        }
+        do { try token.verify(listID: hold.listID, key: key, now: now) } catch {
+            throw ModerationError.token(error)
+        }
+        if let arrivedForList, arrivedForList != hold.listID { throw ModerationError.wrongList(hold.id) }
+        guard hold.status == .pending else { throw ModerationError.notPending(hold.id, hold.status) }
+        let storedHash = try String.fetchOne(db, sql: "SELECT token_hash FROM holds WHERE id = ?", arguments: [hold.id])
+        guard storedHash == token.hash else { throw ModerationError.notPending(hold.id, hold.status) }
+        guard let identity = try MemberDirectory.identity(of: sender, in: db),
+              identity.roles[hold.listID]?.canModerate == true else {
+            throw ModerationError.notModerator(hold.id)
+        }
+        return try decide(hold.id, action: command.action, reason: command.reason,
+                          by: MailAddress(address: sender).normalized, now: now, in: db)
+    }
+
+    /// `apply(replyFrom:…in:)` in its own transaction.
+    public func apply(replyFrom sender: String, subject: String, body: String, arrivedForList: String? = nil,
+                      now: Date = Date()) throws -> ModerationOutcome {
+        try writer.write { db in
+            try Self.apply(replyFrom: sender, subject: subject, body: body, arrivedForList: arrivedForList,
+                           key: key, now: now, in: db)
+        }
+    }
+
+    static func decide(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String, now: Date,
+                       in db: Database) throws -> ModerationOutcome {
+        guard var hold = try fetchHold(id: id, in: db) else { throw ModerationError.unknownHold(id) }
+        guard hold.status == .pending else { throw ModerationError.notPending(id, hold.status) }
+        let status: Hold.Status = switch action {
+        case .approve: .approved
+        case .reject: .rejected
+        case .discard: .discarded
+        }
+        // The status guard in SQL makes a concurrent second decision a no-op; clearing the hash spends the token.
+        try db.execute(sql: """
+            UPDATE holds SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ?, token_hash = NULL
+            WHERE id = ? AND status = 'pending'
+            """, arguments: [status.rawValue, moderator, now, reason, id])
+        guard db.changesCount == 1 else { throw ModerationError.notPending(id, hold.status) }
+        hold.status = status
+        hold.decidedBy = moderator
+        hold.decidedAt = now
+        hold.decisionReason = reason
+        return ModerationOutcome(hold: hold, action: action, messageRowID: hold.messageRowID, listID: hold.listID,
+                                 reason: reason)
+    }
+
+    // MARK: Expiry
+
+    /// Marks every pending hold whose expiry has passed as expired and returns them, so that each author can be
+    /// told (`held-expired` notice). One transaction.
+    public func expire(now: Date = Date()) throws -> [Hold] {
+        try writer.write { db in try Self.expire(now: now, in: db) }
+    }
+
+    /// `expire(now:)` inside the caller's transaction.
+    public static func expire(now: Date, in db: Database) throws -> [Hold] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT * FROM holds WHERE status = 'pending' AND expires_at <= ? ORDER BY id
+            """, arguments: [now])
+        var expired: [Hold] = []
+        for row in rows {
+            guard var hold = hold(row: row) else { continue }
+            try db.execute(sql: """
+                UPDATE holds SET status = 'expired', decided_at = ?, decided_by = 'expiry', token_hash = NULL
+                WHERE id = ? AND status = 'pending'
+                """, arguments: [now, hold.id])
+            guard db.changesCount == 1 else { continue }
+            hold.status = .expired
+            hold.decidedAt = now
+            hold.decidedBy = "expiry"
+            expired.append(hold)
+        }
+        return expired
+    }
+
+    // MARK: Rows
+
+    static func fetchHold(id: Int64, in db: Database) throws -> Hold? {
+        try Row.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id]).flatMap(hold(row:))
+    }
+
+    static func hold(row: Row) -> Hold? {
+        guard let status = Hold.Status(rawValue: row["status"]),
+              let reason = ReasonCode(rawValue: row["reason"]) else { return nil }
+        return Hold(id: row["id"], messageRowID: row["message_id"], listID: row["list_id"], reason: reason,
+                    rule: row["rule"], createdAt: row["created_at"], expiresAt: row["expires_at"], status: status,
+                    decidedBy: row["decided_by"], decidedAt: row["decided_at"], decisionReason: row["decision_reason"])
+    }
+}

@@ -1,0 +1,208 @@
+public import Foundation
+import Mustache
+
+/// The values a notice template can use. Plain text: templates use `{{% CONTENT_TYPE: TEXT}}`.
+///
+/// Template variables: `platformName`, `listName`, `listAddress`, `recipientName`, `originalSubject`,
+/// `originalSender`, `originalDate`, `reason` (the code, e.g. `too-large`) and one boolean per reason
+/// (`reasonTooLarge`, `reasonNonMember`, `reasonNotEntitled`, `reasonDmarcFail`, `reasonNotAuthenticated`,
+/// `reasonNoSender`, `reasonNoRule`), `postableLists` (each with `name` and `address`; `hasPostableLists`),
+/// `token` (the `MOD-…` token), `holdID`, `expiryDays`, `moderatorReason` (`hasModeratorReason`),
+/// `sizeKB`, `limitKB`.
+public struct NoticeValues: Sendable {
+    public var platformName: String
+    public var originalSubject: String
+    public var originalSender: String
+    public var originalDate: Date?
+    public var reason: ReasonCode?
+    /// For `not-entitled`: the lists the sender may post to.
+    public var postableLists: [ListConfig]
+    /// For `moderation-request`: the signed token and the hold.
+    public var token: ModerationToken?
+    public var holdID: Int64?
+    public var expiryDays: Int?
+    /// For `rejected-by-moderator`.
+    public var moderatorReason: String?
+    public var recipientName: String?
+    public var size: Int?
+    public var limit: Int?
+
+    /// Creates values; only `platformName` and the original subject are needed by every template.
+    public init(platformName: String, originalSubject: String, originalSender: String = "", originalDate: Date? = nil,
+                reason: ReasonCode? = nil, postableLists: [ListConfig] = [], token: ModerationToken? = nil,
+                holdID: Int64? = nil, expiryDays: Int? = nil, moderatorReason: String? = nil,
+                recipientName: String? = nil, size: Int? = nil, limit: Int? = nil) {
+        self.platformName = platformName
+        self.originalSubject = originalSubject
+        self.originalSender = originalSender
+        self.originalDate = originalDate
+        self.reason = reason
+        self.postableLists = postableLists
+        self.token = token
+        self.holdID = holdID
+        self.expiryDays = expiryDays
+        self.moderatorReason = moderatorReason
+        self.recipientName = recipientName
+        self.size = size
+        self.limit = limit
+    }
+}
+
+/// A rendered notice: subject and plain-text body.
+public struct RenderedNotice: Sendable, Equatable {
+    public var subject: String
+    public var body: String
+}
+
+/// A complete notice message, ready for the outbox.
+public struct ComposedNotice: Sendable, Equatable {
+    public var kind: NoticeKind
+    public var language: Language
+    public var subject: String
+    public var body: String
+    /// Message-ID without angle brackets.
+    public var messageID: String
+    public var recipient: String
+    /// The envelope sender to use: empty (`MAIL FROM:<>`, RFC 3834 §3.3 / RFC 5321 §4.5.5) so that a notice
+    /// that can't be delivered never bounces back into a loop.
+    public var envelopeSender: String
+    /// The RFC 5322 message, CRLF line ends.
+    public var bytes: [UInt8]
+}
+
+/// A template that failed to load, with its path and the parser's position. Carries no message content.
+public struct NoticeTemplateError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Renders notices from `templates/<lang>/<kind>.txt.mustache` and builds the messages.
+///
+/// A template's first line is the subject, then one empty line, then the body. The recipient's language is
+/// the person's (or their membership's override), else the list's; a missing template falls back to the list's
+/// language, then to French.
+public struct NoticeComposer: Sendable {
+    private let templates: [Language: [NoticeKind: MustacheTemplate]]
+
+    /// Loads every notice template under `directory` (`fr/`, `en/`, `es/`). Throws for a template that does not
+    /// parse, or when a French template is missing (French is the platform's required language).
+    public init(templatesDirectory directory: String) throws {
+        var templates: [Language: [NoticeKind: MustacheTemplate]] = [:]
+        for language in Language.allCases {
+            for kind in NoticeKind.allCases {
+                let path = "\(directory)/\(language.rawValue)/\(kind.rawValue).txt.mustache"
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    if language == .fr { throw NoticeTemplateError(path: path, reason: "missing") }
+                    continue
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    throw NoticeTemplateError(path: path, reason: "not UTF-8")
+                }
+                do {
+                    templates[language, default: [:]][kind] = try MustacheTemplate(string: text)
+                } catch {
+                    throw NoticeTemplateError(path: path, reason: "does not parse: \(error)")
+                }
+            }
+        }
+        self.templates = templates
+    }
+
+    /// The language to write to a person in: their membership override, their preference, else the list's.
+    public static func language(for identity: SenderIdentity?, override: Language? = nil, list: ListConfig) -> Language {
+        override ?? identity?.language ?? list.language
+    }
+
+    /// Renders a notice's subject and body.
+    public func render(_ kind: NoticeKind, language: Language, list: ListConfig, values: NoticeValues)
+        throws -> RenderedNotice {
+        guard let template = templates[language]?[kind] ?? templates[list.language]?[kind] ?? templates[.fr]?[kind] else {
+            throw NoticeTemplateError(path: "\(language.rawValue)/\(kind.rawValue).txt.mustache", reason: "missing")
+        }
+        let text = template.render(Self.context(language: language, list: list, values: values))
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        while let first = lines.first, first.allSatisfy({ $0 == " " || $0 == "\r" }) { lines = lines.dropFirst() }
+        let subject = lines.first.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        var bodyLines = lines.dropFirst()
+        while let first = bodyLines.first, first.allSatisfy({ $0 == " " || $0 == "\r" }) { bodyLines = bodyLines.dropFirst() }
+        while let last = bodyLines.last, last.allSatisfy({ $0 == " " || $0 == "\r" }) { bodyLines = bodyLines.dropLast() }
+        return RenderedNotice(subject: subject, body: bodyLines.joined(separator: "\n") + "\n")
+    }
+
+    /// Renders and builds the full message: From the list's owner address (`ownerAddress(of:)`) unless given,
+    /// To the recipient, In-Reply-To and References pointing at the original, `Auto-Submitted: auto-replied`
+    /// (`auto-generated` for moderation requests, which answer nobody), `X-Loop` with the list address,
+    /// UTF-8 quoted-printable body, encoded-word subject when non-ASCII.
+    public func compose(_ kind: NoticeKind, to recipient: MailAddress, language: Language, list: ListConfig,
+                        values: NoticeValues, original: ParsedMessage?, from: MailAddress? = nil,
+                        now: Date = Date()) throws -> ComposedNotice {
+        let rendered = try render(kind, language: language, list: list, values: values)
+        let sender = from ?? MailAddress(name: list.name.value(for: language), address: Self.ownerAddress(of: list))
+        let domain = String(HeaderScan.domain(of: list.address))
+        let messageID = "notice.\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))@\(domain)"
+        var headers: [String] = [
+            "From: \(NoticeEncoding.mailbox(sender))",
+            "To: \(NoticeEncoding.mailbox(recipient))",
+            "Subject: \(NoticeEncoding.encodedWords(rendered.subject))",
+            "Date: \(NoticeEncoding.date(now))",
+            "Message-ID: <\(messageID)>",
+        ]
+        if let original, !original.messageIDIsSynthetic {
+            headers.append("In-Reply-To: <\(original.messageID)>")
+            let references = (original.references + [original.messageID]).suffix(20).map { "<\($0)>" }
+            headers.append("References: " + references.joined(separator: "\r\n "))
+        }
+        headers += [
+            "Auto-Submitted: \(kind == .moderationRequest ? "auto-generated" : "auto-replied")",
+            "X-Loop: \(list.address)",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: quoted-printable",
+        ]
+        let message = headers.joined(separator: "\r\n") + "\r\n\r\n" + NoticeEncoding.quotedPrintable(rendered.body)
+        return ComposedNotice(kind: kind, language: language, subject: rendered.subject, body: rendered.body,
+                              messageID: messageID, recipient: recipient.address, envelopeSender: "",
+                              bytes: Array(message.utf8))
+    }
+
+    /// The list's owner address: `<local>-owner@<domain>` (RFC 2142 style, as Mailman).
+    public static func ownerAddress(of list: ListConfig) -> String {
+        let local = HeaderScan.localPart(of: list.address)
+        let domain = HeaderScan.domain(of: list.address)
+        return "\(local)-owner@\(domain)"
+    }
+
+    private static func context(language: Language, list: ListConfig, values: NoticeValues) -> [String: Any] {
+        var c: [String: Any] = [
+            "platformName": values.platformName,
+            "listName": list.name.value(for: language),
+            "listAddress": list.address,
+            "originalSubject": values.originalSubject.isEmpty ? "(…)" : values.originalSubject,
+            "originalSender": values.originalSender,
+            "recipientName": values.recipientName ?? "",
+            "hasRecipientName": !(values.recipientName ?? "").isEmpty,
+        ]
+        if let date = values.originalDate { c["originalDate"] = NoticeEncoding.date(date) }
+        if let reason = values.reason {
+            c["reason"] = reason.rawValue
+            let camel = reason.rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+            c["reason\(camel)"] = true
+        }
+        let postable: [[String: Any]] = values.postableLists.map {
+            ["name": $0.name.value(for: language), "address": $0.address]
+        }
+        c["postableLists"] = postable
+        c["hasPostableLists"] = !postable.isEmpty
+        if let token = values.token { c["token"] = token.description }
+        if let id = values.holdID { c["holdID"] = String(id) }
+        if let days = values.expiryDays { c["expiryDays"] = String(days) }
+        if let reason = values.moderatorReason, !reason.isEmpty {
+            c["moderatorReason"] = reason
+            c["hasModeratorReason"] = true
+        }
+        if let size = values.size { c["sizeKB"] = String((size + 1023) / 1024) }
+        if let limit = values.limit { c["limitKB"] = String((limit + 1023) / 1024) }
+        return c
+    }
+}

@@ -1,0 +1,37 @@
+/// The posting chain (Mailman's built-in chain): named rules in order, the first hit decides.
+///
+/// The default order: `loop` → `bounce` → `auto-reply` → `size` → `spoofing` → `sender-identity`. The
+/// first three never produce a notice, so loops, bounces and auto-replies are never answered.
+public struct PolicyChain: Sendable {
+    /// The rules, in order.
+    public let rules: [any PolicyRule]
+
+    /// The default chain.
+    public static let standard = PolicyChain(rules: [
+        LoopRule(), BounceRule(), AutoReplyRule(), SizeRule(), SpoofingRule(), SenderIdentityRule(),
+    ])
+
+    /// A chain of the given rules.
+    public init(rules: [any PolicyRule]) {
+        self.rules = rules
+    }
+
+    /// The decision for one post. When no rule hits (a chain without `sender-identity`), the post is held.
+    public func decide(_ context: PostContext) -> PolicyDecision {
+        for rule in rules {
+            if let hit = rule.evaluate(context) {
+                return PolicyDecision(action: hit.action, rule: rule.name, reason: hit.reason, notice: hit.notice)
+            }
+        }
+        return PolicyDecision(action: .hold, rule: "default", reason: .noRuleMatched)
+    }
+
+    /// The notice owed for a decision, or nil: loop, bounce and auto-reply decisions never get one, whatever
+    /// a custom rule returned.
+    public static func noticeAllowed(for decision: PolicyDecision) -> Bool {
+        switch decision.reason {
+        case .loop, .deliveryStatus, .autoReply, .bulk: return false
+        default: return decision.notice != nil
+        }
+    }
+}

@@ -1,0 +1,92 @@
+/// What the posting chain does with a message (Mailman's chain actions, plus `bounce`).
+public enum PolicyAction: String, Sendable, Codable, CaseIterable {
+    /// Archived and distributed.
+    case accept
+    /// Archived, waiting for a moderator.
+    case hold
+    /// Archived, not distributed; the sender may get a notice.
+    case reject
+    /// Archived, not distributed, never answered (loops, auto-replies).
+    case discard
+    /// A delivery status notification: archived for bounce processing, never posted or answered.
+    case bounce
+}
+
+/// Why a rule decided; stored with the message (`decision_rule` plus this code) and used by notices.
+public enum ReasonCode: String, Sendable, Codable, CaseIterable {
+    /// Our own List-Id or X-Loop.
+    case loop
+    /// A delivery status notification (RFC 3464) or a mailer-daemon/postmaster sender.
+    case deliveryStatus = "delivery-status"
+    /// Auto-Submitted other than `no` (RFC 3834), X-Autoreply, X-Autorespond, a read receipt.
+    case autoReply = "auto-reply"
+    /// Precedence bulk/junk/list, or the List-Id of another list.
+    case bulk
+    /// Larger than the list's limit.
+    case tooLarge = "too-large"
+    /// The trusted Authentication-Results say DMARC fail.
+    case dmarcFail = "dmarc-fail"
+    /// The trusted Authentication-Results show neither an aligned DKIM pass nor an aligned SPF pass.
+    case notAuthenticated = "not-authenticated"
+    /// No usable From address.
+    case noSender = "no-sender"
+    /// The sender may post to this list.
+    case entitled
+    /// A known person (partner or individual) who may not post to this list.
+    case notEntitled = "not-entitled"
+    /// The sender is not in the directory.
+    case nonMember = "non-member"
+    /// No rule of a custom chain decided: held for a moderator.
+    case noRuleMatched = "no-rule"
+    /// A moderator approved the held message.
+    case moderatorApproved = "moderator-approved"
+}
+
+/// The notices the gateway sends (templates in `templates/<lang>/<kind>.txt.mustache`).
+public enum NoticeKind: String, Sendable, Codable, CaseIterable {
+    /// To a sender who is not in the directory.
+    case notAPartner = "not-a-partner"
+    /// To a known person posting to a list they may not post to; names the lists they may post to.
+    case notEntitled = "not-entitled"
+    /// To the author of a held message.
+    case heldForModeration = "held-for-moderation"
+    /// To the moderators of a list: a message waits for them.
+    case moderationRequest = "moderation-request"
+    /// To the author of a message a moderator rejected.
+    case rejectedByModerator = "rejected-by-moderator"
+    /// To the author of a held message nobody decided on in time.
+    case heldExpired = "held-expired"
+}
+
+/// A rule's verdict.
+public struct RuleHit: Sendable, Equatable {
+    public var action: PolicyAction
+    public var reason: ReasonCode
+    /// The notice for the author, if any (rules that catch loops, auto-replies and bounces never set one).
+    public var notice: NoticeKind?
+
+    /// Creates a hit.
+    public init(_ action: PolicyAction, _ reason: ReasonCode, notice: NoticeKind? = nil) {
+        self.action = action
+        self.reason = reason
+        self.notice = notice
+    }
+}
+
+/// The chain's outcome, recorded with the message (`status` = action, `decision_rule` = rule).
+public struct PolicyDecision: Sendable, Equatable {
+    public var action: PolicyAction
+    /// Name of the rule that decided.
+    public var rule: String
+    public var reason: ReasonCode
+    /// The notice owed to the author, if any.
+    public var notice: NoticeKind?
+
+    /// Creates a decision.
+    public init(action: PolicyAction, rule: String, reason: ReasonCode, notice: NoticeKind? = nil) {
+        self.action = action
+        self.rule = rule
+        self.reason = reason
+        self.notice = notice
+    }
+}

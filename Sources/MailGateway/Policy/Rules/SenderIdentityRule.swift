@@ -1,0 +1,29 @@
+/// The last rule: it always decides. An entitled sender is accepted (`PostingRights`); a known person who may
+/// not post here is rejected with a notice naming the lists they may post to; an unknown sender gets the
+/// list's `nonMemberAction` (reject with a notice, hold with a notice, or discard silently). A secretariat
+/// address from the configuration may post to announcement lists even if it is in no directory.
+public struct SenderIdentityRule: PolicyRule {
+    public let name = "sender-identity"
+    /// Creates the rule.
+    public init() {}
+
+    public func evaluate(_ context: PostContext) -> RuleHit? {
+        guard let author = context.author, !author.address.isEmpty else {
+            return RuleHit(.hold, .noSender)
+        }
+        let isSecretariatAddress = !context.secretariat.isEmpty
+            && context.secretariat.contains(author.normalized.lowercased())
+        if let identity = context.sender {
+            if PostingRights.mayPost(identity, to: context.list, secretariatAddress: isSecretariatAddress) {
+                return RuleHit(.accept, .entitled)
+            }
+            return RuleHit(.reject, .notEntitled, notice: .notEntitled)
+        }
+        if isSecretariatAddress && context.list.kind == .announce { return RuleHit(.accept, .entitled) }
+        switch context.list.nonMemberAction {
+        case .reject: return RuleHit(.reject, .nonMember, notice: .notAPartner)
+        case .hold: return RuleHit(.hold, .nonMember, notice: .heldForModeration)
+        case .discard: return RuleHit(.discard, .nonMember)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// When a trusted `authserv-id` is configured, holds a post whose trusted Authentication-Results (RFC 8601)
+/// show DMARC fail, or show neither a DKIM pass with `header.d` (or `header.i`) aligned with the From domain nor
+/// an SPF pass with `smtp.mailfrom` aligned with it (relaxed alignment, `DomainAlignment`). Only header fields
+/// whose authserv-id equals the trusted one are read: any other (a forged one added by the sender or an
+/// untrusted relay) is ignored (RFC 8601 §5). A message with no trusted header at all is held too: the
+/// receiving server evaluates every message it accepts. No notice is sent: the From address is not proven.
+public struct SpoofingRule: PolicyRule {
+    public let name = "spoofing"
+    /// Creates the rule.
+    public init() {}
+
+    public func evaluate(_ context: PostContext) -> RuleHit? {
+        guard let trusted = context.trustedAuthservID, let author = context.author else { return nil }
+        let fromDomain = HeaderScan.domain(of: author.address)
+        var alignedPass = false
+        var dmarcFail = false
+        var dmarcPass = false
+        for header in context.message.headers
+        where HeaderScan.equalsIgnoringCase(header.name, "Authentication-Results") {
+            // Cheap pre-check before parsing: the value must start with the trusted id.
+            let trimmed = header.value.drop { $0 == " " || $0 == "\t" }
+            guard HeaderScan.hasPrefixIgnoringCase(trimmed, trusted),
+                  let ar = AuthenticationResults(header.value), ar.authservID == trusted else { continue }
+            for result in ar.results {
+                switch result.method {
+                case "dmarc":
+                    if result.result == "fail" { dmarcFail = true }
+                    if result.result == "pass",
+                       result.properties["header.from"].map({ DomainAlignment.aligned($0, fromDomain) }) ?? true {
+                        dmarcPass = true
+                    }
+                case "dkim":
+                    guard result.result == "pass" else { continue }
+                    let signer = result.properties["header.d"]
+                        ?? result.properties["header.i"].map { String(HeaderScan.domain(of: $0)) }
+                    if let signer, DomainAlignment.aligned(signer, fromDomain) { alignedPass = true }
+                case "spf":
+                    guard result.result == "pass", let mailFrom = result.properties["smtp.mailfrom"] else { continue }
+                    if DomainAlignment.aligned(HeaderScan.domain(of: mailFrom), fromDomain) { alignedPass = true }
+                default:
+                    continue
+                }
+            }
+        }
+        if dmarcFail { return RuleHit(.hold, .dmarcFail) }
+        if alignedPass || dmarcPass { return nil }
+        return RuleHit(.hold, .notAuthenticated)
+    }
+}

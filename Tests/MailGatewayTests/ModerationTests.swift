@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import Testing
+@testable import MailGateway
+
+@Suite("Moderation")
+struct ModerationTests {
+    static let key = ModerationKey(secret: "an-example-moderation-key-of-32-bytes-or-more")!
+    static let otherKey = ModerationKey(secret: "another-moderation-key-of-32-bytes-or-more!!")!
+    static let now = Date(timeIntervalSince1970: 1_764_000_000)
+
+    /// A directory with Marie as moderator of college-research, and a queue.
+    static func setUp() throws -> (DatabaseQueue, MemberDirectory, ModerationQueue) {
+        let (db, directory) = try MembersFixtures.directory()
+        try directory.setMember(listID: "college-research", address: "Marie.Dupont@inrae.fr", role: .moderator)
+        return (db, directory, ModerationQueue(writer: db, key: key))
+    }
+
+    // MARK: tokens
+
+    @Test func tokenSignsVerifiesAndRoundTrips() throws {
+        let token = ModerationToken(holdID: 42, listID: "college-research", expiry: Self.now.addingTimeInterval(3600),
+                                    key: Self.key)
+        let text = token.description
+        #expect(text.hasPrefix("MOD-42-1764003600-"))
+        let found = try #require(ModerationToken.find(in: "Re: [\(text)] À modérer pour Recherche"))
+        #expect(found == token)
+        try found.verify(listID: "college-research", key: Self.key, now: Self.now)
+        #expect(throws: ModerationToken.Failure.badSignature) {
+            try found.verify(listID: "funders", key: Self.key, now: Self.now)
+        }
+        #expect(throws: ModerationToken.Failure.badSignature) {
+            try found.verify(listID: "college-research", key: Self.otherKey, now: Self.now)
+        }
+        #expect(throws: ModerationToken.Failure.expired) {
+            try found.verify(listID: "college-research", key: Self.key, now: Self.now.addingTimeInterval(3600))
+        }
+        // A tampered expiry or hold id breaks the signature.
+        let tampered = try #require(ModerationToken.find(in: text.replacingOccurrences(of: "-1764003600-", with: "-1864003600-")))
+        #expect(throws: ModerationToken.Failure.badSignature) {
+            try tampered.verify(listID: "college-research", key: Self.key, now: Self.now)
+        }
+        #expect(ModerationToken.find(in: "no token here, MOD-x-y-z") == nil)
+        #expect(ModerationKey(secret: "short") == nil)
+        #expect(!"\(Self.key)".contains("example"))
+    }
+
+    // MARK: command words
+
+    @Test(arguments: [
+        ("approve", ModeratorAction.approve), ("Approuver", .approve), ("aprobar", .approve), ("OK", .approve),
+        ("accepter.", .approve), ("Sí", .approve),
+        ("reject", .reject), ("rejeter", .reject), ("Refuser", .reject), ("rechazar", .reject), ("Rejeté", .reject),
+        ("discard", .discard), ("supprimer", .discard), ("jeter", .discard), ("descartar", .discard),
+    ])
+    func commandWordsInThreeLanguages(word: String, action: ModeratorAction) throws {
+        let body = "\n  \(word)\n\n> Un message adressé à la liste attend votre décision.\n> approve\n"
+        let command = try ModeratorCommand.parse(subject: "Re: [MOD-7-1764003600-0123456789abcdef0123456789abcdef] x",
+                                                 body: body)
+        #expect(command.action == action)
+        #expect(command.token.holdID == 7)
+    }
+
+    @Test func commandSkipsQuotedLinesAndReadsTheReason() throws {
+        let body = "> approuver\n>\n\nrejeter : hors sujet pour ce groupe\nCordialement\n"
+        let command = try ModeratorCommand.parse(subject: "RE: TR: [MOD-7-1764003600-0123456789abcdef0123456789abcdef]",
+                                                 body: body)
+        #expect(command.action == .reject)
+        #expect(command.reason == "hors sujet pour ce groupe")
+        #expect(throws: ModeratorCommand.Failure.noCommandWord) {
+            try ModeratorCommand.parse(subject: "[MOD-7-1764003600-0123456789abcdef0123456789abcdef]",
+                                       body: "> approve\nThanks for the note\n")
+        }
+        #expect(throws: ModeratorCommand.Failure.noToken) {
+            try ModeratorCommand.parse(subject: "Re: hello", body: "approve\n")
+        }
+        // The token may be in the body when the subject lost it.
+        let fromBody = try ModeratorCommand.parse(
+            subject: "Re:", body: "discard\n> [MOD-9-1764003600-0123456789abcdef0123456789abcdef]\n")
+        #expect(fromBody.token.holdID == 9 && fromBody.action == .discard)
+    }
+
+    // MARK: queue
+
+    @Test func holdApproveByEmailReplyOnlyOnce() throws {
+        let (db, _, queue) = try Self.setUp()
+        let (hold, token) = try queue.hold(messageRowID: 501, listID: "college-research", reason: .tooLarge,
+                                           rule: "size", now: Self.now, lifetimeDays: 7)
+        #expect(hold.status == .pending)
+        #expect(try queue.list().map(\.id) == [hold.id])
+        // The database keeps only the token's hash.
+        let stored = try db.read { try String.fetchOne($0, sql: "SELECT token_hash FROM holds") }
+        #expect(stored == token.hash && stored != token.description)
+
+        let outcome = try queue.apply(replyFrom: "Marie.Dupont@inrae.FR", subject: "Re: [\(token)] À modérer",
+                                      body: "Approuver\n> ...", arrivedForList: "college-research",
+                                      now: Self.now.addingTimeInterval(60))
+        #expect(outcome.action == .approve)
+        #expect(outcome.messageRowID == 501 && outcome.listID == "college-research")
+        #expect(outcome.hold.decidedBy == "Marie.Dupont@inrae.fr")
+        #expect(try queue.show(hold.id)?.status == .approved)
+        #expect(try queue.list().isEmpty)
+        // One use only.
+        #expect(throws: ModerationError.notPending(hold.id, .approved)) {
+            try queue.apply(replyFrom: "Marie.Dupont@inrae.fr", subject: "Re: [\(token)]", body: "reject",
+                            now: Self.now.addingTimeInterval(120))
+        }
+    }
+
+    @Test func replyFromANonModeratorIsRefused() throws {
+        let (_, _, queue) = try Self.setUp()
+        let (hold, token) = try queue.hold(messageRowID: 502, listID: "college-research", reason: .nonMember,
+                                           rule: "sender-identity", now: Self.now, lifetimeDays: 7)
+        // John is a plain member of college-research; a stranger is nobody.
+        for sender in ["john@cirad.fr", "intruder@evil.example"] {
+            #expect(throws: ModerationError.notModerator(hold.id)) {
+                try queue.apply(replyFrom: sender, subject: "Re: [\(token)]", body: "approve", now: Self.now)
+            }
+        }
+        #expect(try queue.show(hold.id)?.status == .pending)
+    }
+
+    @Test func tokenForAnotherListIsRefused() throws {
+        let (_, directory, queue) = try Self.setUp()
+        try directory.setMember(listID: "funders", address: "john@cirad.fr", role: .owner)
+        let (hold, token) = try queue.hold(messageRowID: 503, listID: "college-research", reason: .tooLarge,
+                                           rule: "size", now: Self.now, lifetimeDays: 7)
+        // The reply arrived in another list's mailbox.
+        #expect(throws: ModerationError.wrongList(hold.id)) {
+            try queue.apply(replyFrom: "Marie.Dupont@inrae.fr", subject: "[\(token)]", body: "approve",
+                            arrivedForList: "funders", now: Self.now)
+        }
+        // A token signed for funders but naming this hold does not verify.
+        let forged = ModerationToken(holdID: hold.id, listID: "funders", expiry: token.expiry, key: Self.key)
+        #expect(throws: ModerationError.token(.badSignature)) {
+            try queue.apply(replyFrom: "john@cirad.fr", subject: "[\(forged)]", body: "approve", now: Self.now)
+        }
+        #expect(try queue.show(hold.id)?.status == .pending)
+    }
+
+    @Test func expiredTokenIsRefusedAndSweepExpiresHolds() throws {
+        let (_, _, queue) = try Self.setUp()
+        let (old, token) = try queue.hold(messageRowID: 504, listID: "college-research", reason: .tooLarge,
+                                          rule: "size", now: Self.now, lifetimeDays: 3)
+        let (fresh, _) = try queue.hold(messageRowID: 505, listID: "college-research", reason: .tooLarge,
+                                        rule: "size", now: Self.now.addingTimeInterval(2 * 86_400), lifetimeDays: 3)
+        let later = Self.now.addingTimeInterval(3 * 86_400 + 1)
+        #expect(throws: ModerationError.token(.expired)) {
+            try queue.apply(replyFrom: "Marie.Dupont@inrae.fr", subject: "[\(token)]", body: "approve", now: later)
+        }
+        let expired = try queue.expire(now: later)
+        #expect(expired.map(\.id) == [old.id])
+        #expect(expired.first?.status == .expired)
+        #expect(try queue.expire(now: later).isEmpty)
+        #expect(try queue.list().map(\.id) == [fresh.id])
+        #expect(throws: ModerationError.notPending(old.id, .expired)) {
+            try queue.approve(old.id, by: "cli:root", now: later)
+        }
+    }
+
+    @Test func cliRejectAndDiscard() throws {
+        let (_, _, queue) = try Self.setUp()
+        let (a, _) = try queue.hold(messageRowID: 510, listID: "college-research", reason: .nonMember,
+                                    rule: "sender-identity", now: Self.now, lifetimeDays: 7)
+        let (b, _) = try queue.hold(messageRowID: 511, listID: "funders", reason: .dmarcFail,
+                                    rule: "spoofing", now: Self.now, lifetimeDays: 7)
+        #expect(try queue.list(listID: "funders").map(\.id) == [b.id])
+        let rejected = try queue.reject(a.id, reason: "Hors sujet", by: "cli:moderator", now: Self.now)
+        #expect(rejected.reason == "Hors sujet" && rejected.hold.status == .rejected)
+        #expect(try queue.show(a.id)?.decisionReason == "Hors sujet")
+        let discarded = try queue.discard(b.id, by: "cli:moderator", now: Self.now)
+        #expect(discarded.hold.status == .discarded)
+        #expect(try queue.list(status: nil).count == 2)
+        #expect(throws: ModerationError.unknownHold(999)) { try queue.approve(999, by: "cli:x") }
+        // Holding the same message again returns the same hold.
+        let (again, _) = try queue.hold(messageRowID: 510, listID: "college-research", reason: .nonMember,
+                                        rule: "sender-identity", now: Self.now, lifetimeDays: 7)
+        #expect(again.id == a.id && again.status == .rejected)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import Testing
+@testable import MailGateway
+
+@Suite("Archive search")
+struct SearchTests {
+    let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+
+    func populated() throws -> TemporaryArchive {
+        let archive = try TemporaryArchive()
+        try archive.pool.archive([
+            makeMessage("body@x", subject: "Weekly notes", from: "bob@example.org", name: "Bob", date: t0,
+                        text: "We met at the café near the station to discuss soil carbon."),
+            makeMessage("subj@x", subject: "Café meeting", from: "carol@example.org", name: "Carol", date: t0 + 10,
+                        text: "See you there."),
+            makeMessage("other@x", subject: "Budget", from: "dave@example.org", name: "Dave", date: t0 + 20,
+                        text: "Numbers for \"next\" year: soil, water."),
+        ])
+        try archive.pool.archive([
+            makeMessage("elsewhere@x", subject: "café elsewhere", date: t0 + 30, text: "café"),
+        ], list: "other-list")
+        try archive.pool.archive([
+            makeMessage("held@x", subject: "café held", date: t0 + 40, text: "café"),
+        ], status: .held)
+        return archive
+    }
+
+    @Test func accentFoldingAndSubjectRanksFirst() throws {
+        let archive = try populated()
+        let hits = try archive.pool.read { try ArchiveSearch.search($0, query: "cafe", filter: .init(list: "test-list")) }
+        #expect(hits.map(\.messageID) == ["subj@x", "body@x"])
+        #expect(hits[0].snippet.contains("«Café»"))
+        #expect(hits[1].snippet.contains("«café»"))
+    }
+
+    @Test func filtersListSenderAndDate() throws {
+        let archive = try populated()
+        try archive.pool.read { (db: Database) throws in
+            let all = try ArchiveSearch.search(db, query: "café")
+            #expect(Set(all.map(\.messageID)) == ["subj@x", "body@x", "elsewhere@x"])  // held one excluded
+            #expect(try ArchiveSearch.search(db, query: "cafe", filter: .init(fromAddress: "BOB@example.org")).map(\.messageID) == ["body@x"])
+            #expect(try ArchiveSearch.search(db, query: "cafe", filter: .init(since: t0 + 5)).map(\.messageID).sorted()
+                    == ["elsewhere@x", "subj@x"])
+            #expect(try ArchiveSearch.search(db, query: "carol").map(\.messageID) == ["subj@x"])  // author column
+        }
+    }
+
+    @Test func phrasesAndHostileInputNeverError() throws {
+        let archive = try populated()
+        try archive.pool.read { (db: Database) throws in
+            #expect(try ArchiveSearch.search(db, query: "\"soil carbon\"").map(\.messageID) == ["body@x"])
+            #expect(try ArchiveSearch.search(db, query: "\"carbon soil\"").isEmpty)
+            #expect(try ArchiveSearch.search(db, query: "soil").count == 2)
+            #expect(try ArchiveSearch.search(db, query: "bud*").map(\.messageID) == ["other@x"])
+            for hostile in ["\"", "AND", "soil OR", "NEAR(", "col:umn", "*", "-soil", "(", "'; DROP TABLE messages; --",
+                            "\"unterminated soil", "^soil", "soil\"\"carbon", "{subject}: x", ""] {
+                _ = try ArchiveSearch.search(db, query: hostile)
+            }
+            #expect(try ArchiveSearch.search(db, query: "AND").isEmpty)
+            #expect(try ArchiveSearch.search(db, query: "\"unterminated soil").map(\.messageID) == [])
+        }
+    }
+}

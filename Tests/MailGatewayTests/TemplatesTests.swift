@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+@testable import MailGateway
+
+@Suite("Templates and notices")
+struct TemplatesTests {
+    static let templates = Corpora.repositoryRoot.appendingPathComponent("templates").path
+    static let now = Date(timeIntervalSince1970: 1_764_000_000)
+    static let subject = "Données carbone du sol — réunion de mars"
+
+    static func original() -> ParsedMessage {
+        ParsedMessage(messageID: "orig-1@inrae.fr", references: ["root@cirad.fr"], subject: subject,
+                      from: [MailAddress(name: "Marie Dupont", address: "Marie.Dupont@inrae.fr")])
+    }
+
+    static func values(reason: ReasonCode? = nil) -> NoticeValues {
+        NoticeValues(platformName: "4 pour 1000", originalSubject: subject, originalSender: "Marie.Dupont@inrae.fr",
+                     originalDate: now, reason: reason,
+                     postableLists: [MembersFixtures.states, MembersFixtures.knowledge],
+                     token: ModerationToken(holdID: 12, listID: "college-research", expiry: now.addingTimeInterval(86_400 * 7),
+                                            key: ModerationTests.key),
+                     holdID: 12, expiryDays: 7, moderatorReason: "Hors sujet <hors-liste> & co",
+                     recipientName: "Marie", size: 250_000, limit: 100_000)
+    }
+
+    @Test(arguments: Language.allCases)
+    func everyNoticeRendersInEveryLanguageQuotingTheSubject(language: Language) throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        for kind in NoticeKind.allCases {
+            let reason: ReasonCode = switch kind {
+            case .notAPartner: .nonMember
+            case .notEntitled: .notEntitled
+            default: .tooLarge
+            }
+            let rendered = try composer.render(kind, language: language, list: MembersFixtures.research,
+                                               values: Self.values(reason: reason))
+            #expect(!rendered.subject.isEmpty, "\(language) \(kind)")
+            #expect(rendered.body.contains(Self.subject), "\(language) \(kind) quotes the subject")
+            #expect(rendered.body.contains(MembersFixtures.research.name.value(for: language)), "\(language) \(kind)")
+            #expect(!rendered.body.contains("{{") && !rendered.body.contains("&amp;"), "\(language) \(kind)")
+            #expect(!rendered.body.hasPrefix("\n"), "\(language) \(kind)")
+        }
+    }
+
+    @Test func notEntitledNamesTheGroupsInTheRecipientsLanguage() throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        let es = try composer.render(.notEntitled, language: .es, list: MembersFixtures.research, values: Self.values())
+        #expect(es.body.contains("- Estados y provincias: etats@lists.example.org"))
+        #expect(es.body.contains("- Conocimientos: connaissances@lists.example.org"))
+        #expect(es.body.contains("Institutos de investigación y enseñanza"))
+        var none = Self.values()
+        none.postableLists = []
+        let en = try composer.render(.notEntitled, language: .en, list: MembersFixtures.research, values: none)
+        #expect(en.body.contains("No group is open to you yet"))
+        #expect(!en.body.contains("You may write to these groups"))
+    }
+
+    @Test func moderationRequestCarriesTheTokenAndTheReason() throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        let values = Self.values(reason: .dmarcFail)
+        let token = try #require(values.token).description
+        let fr = try composer.render(.moderationRequest, language: .fr, list: MembersFixtures.research, values: values)
+        #expect(fr.subject.hasPrefix("[\(token)]"))
+        #expect(fr.body.contains("DMARC"))
+        #expect(fr.body.contains("approuver"))
+        // A moderator's reply to that subject parses back to the same token.
+        let command = try ModeratorCommand.parse(subject: "Re: " + fr.subject, body: "rejeter\n")
+        #expect(command.token.description == token)
+    }
+
+    @Test func rejectedByModeratorIsPlainTextWithTheReason() throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        let en = try composer.render(.rejectedByModerator, language: .en, list: MembersFixtures.research,
+                                     values: Self.values())
+        #expect(en.body.contains("The moderator's reason: Hors sujet <hors-liste> & co"))
+        var noReason = Self.values()
+        noReason.moderatorReason = nil
+        let plain = try composer.render(.rejectedByModerator, language: .en, list: MembersFixtures.research, values: noReason)
+        #expect(!plain.body.contains("reason:"))
+    }
+
+    @Test func composedMessageHasTheRequiredHeaders() throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        let notice = try composer.compose(.notAPartner, to: MailAddress(name: "Zoë", address: "zoe@example.net"),
+                                          language: .fr, list: MembersFixtures.research,
+                                          values: Self.values(reason: .nonMember), original: Self.original(), now: Self.now)
+        let text = String(decoding: notice.bytes, as: UTF8.self)
+        let head = String(text[..<text.range(of: "\r\n\r\n")!.lowerBound])
+        #expect(head.contains("\r\nTo: =?UTF-8?B?"))
+        #expect(head.contains("<zoe@example.net>"))
+        #expect(head.hasPrefix("From: \"Instituts de recherche et d'enseignement\"\r\n <recherche-owner@lists.example.org>\r\n"))
+        #expect(head.contains("\r\nSubject: =?UTF-8?B?"))
+        #expect(head.contains("\r\nIn-Reply-To: <orig-1@inrae.fr>"))
+        #expect(head.contains("\r\nReferences: <root@cirad.fr>\r\n <orig-1@inrae.fr>"))
+        #expect(head.contains("\r\nAuto-Submitted: auto-replied"))
+        #expect(head.contains("\r\nDate: Mon, 24 Nov 2025 16:00:00 +0000"))
+        #expect(head.contains("\r\nContent-Transfer-Encoding: quoted-printable"))
+        #expect(head.contains("charset=utf-8"))
+        #expect(notice.envelopeSender.isEmpty)
+        // Every line is at most 78 characters and ASCII.
+        for line in text.components(separatedBy: "\r\n") {
+            #expect(line.utf8.count <= 78, "\(line)")
+            #expect(!line.hasSuffix(" "))
+            #expect(line.unicodeScalars.allSatisfy { $0.isASCII })
+        }
+        // The subject decodes back.
+        let encoded = head.components(separatedBy: "\r\n").drop { !$0.hasPrefix("Subject:") }
+            .prefix { $0.hasPrefix("Subject:") || $0.hasPrefix(" ") }
+            .joined().replacingOccurrences(of: "Subject: ", with: "")
+        let decoded = encoded.split(separator: " ").compactMap { word -> String? in
+            let b64 = word.dropFirst("=?UTF-8?B?".count).dropLast(2)
+            return Data(base64Encoded: String(b64)).flatMap { String(data: $0, encoding: .utf8) }
+        }.joined()
+        #expect(decoded == notice.subject)
+        #expect(decoded.contains(Self.subject))
+    }
+
+    @Test func quotedPrintableRoundTrips() {
+        let text = "Ligne accentuée : é à ç — fin   \nFrom the start\n=égal=\n" + String(repeating: "x", count: 200) + "\n"
+        let qp = NoticeEncoding.quotedPrintable(text)
+        #expect(qp.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 76 })
+        // Decode.
+        var bytes: [UInt8] = []
+        let raw = Array(qp.utf8)
+        var i = 0
+        while i < raw.count {
+            if raw[i] == UInt8(ascii: "=") {
+                if raw[i + 1] == 13 { i += 3; continue }
+                bytes.append(UInt8(String(decoding: raw[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)!)
+                i += 3
+            } else if raw[i] == 13 {
+                bytes.append(10); i += 2
+            } else {
+                bytes.append(raw[i]); i += 1
+            }
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == text)
+    }
+
+    @Test func languageIsThePersonsElseTheLists() {
+        #expect(NoticeComposer.language(for: PolicyTests.ana, list: MembersFixtures.research) == .es)
+        #expect(NoticeComposer.language(for: PolicyTests.ana, override: .en, list: MembersFixtures.research) == .en)
+        #expect(NoticeComposer.language(for: nil, list: MembersFixtures.funders) == .en)
+    }
+
+    @Test func missingTemplateDirectoryIsReported() {
+        #expect(throws: NoticeTemplateError.self) { try NoticeComposer(templatesDirectory: "/nonexistent") }
+    }
+
+    // MARK: rate limit
+
+    @Test func atMostOneNoticePerSenderReasonListAndDay() throws {
+        let db = try MembersFixtures.database()
+        try db.write { db in
+            #expect(try NoticeLog.claim(sender: "x@Example.net", reason: .nonMember, listID: "funders", now: Self.now, in: db))
+            #expect(try !NoticeLog.claim(sender: "x@example.NET", reason: .nonMember, listID: "funders",
+                                         now: Self.now.addingTimeInterval(3600), in: db))
+            // Another reason, another list, another sender: allowed.
+            #expect(try NoticeLog.claim(sender: "x@example.net", reason: .notEntitled, listID: "funders", now: Self.now, in: db))
+            #expect(try NoticeLog.claim(sender: "x@example.net", reason: .nonMember, listID: "college-research", now: Self.now, in: db))
+            #expect(try NoticeLog.claim(sender: "X@example.net", reason: .nonMember, listID: "funders", now: Self.now, in: db))
+            // The next UTC day: allowed again.
+            #expect(try NoticeLog.claim(sender: "x@example.net", reason: .nonMember, listID: "funders",
+                                        now: Self.now.addingTimeInterval(86_400), in: db))
+            let suppressed = try Int.fetchOne(db, sql: "SELECT SUM(suppressed) FROM notice_log")
+            #expect(suppressed == 1)
+            try NoticeLog.prune(olderThan: 0, now: Self.now.addingTimeInterval(86_400), in: db)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notice_log") == 1)
+        }
+    }
+}

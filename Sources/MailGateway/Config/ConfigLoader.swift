@@ -68,6 +68,11 @@ public struct ConfigLoader: Sendable {
         for (i, a) in secretariat.enumerated() where !Self.isAddress(a) {
             problems.append(ConfigProblem(path: "$.secretariat[\(i)]", reason: "\"\(a)\" is not an email address"))
         }
+        let strictRaw = root.raw("dmarc_strict_domains")
+        var strict = GatewayConfig.defaultDMARCStrictDomains
+        if strictRaw != nil {
+            strict = root.stringArray("dmarc_strict_domains").map { $0.lowercased() }
+        }
         var templates = resolved(root.string("templates_directory", default: "templates")) ?? "templates"
         var imap = server(root.raw("imap"), path: "$.imap", problems: &problems, base: base)
         var smtp = server(root.raw("smtp"), path: "$.smtp", problems: &problems, base: base)
@@ -127,7 +132,7 @@ public struct ConfigLoader: Sendable {
         let config = GatewayConfig(
             platformName: platformName, database: database, pollIntervalSeconds: poll, maxMessageBytes: maxBytes,
             imap: imap ?? ServerConfig(host: "", port: 0, tls: .tls), smtp: smtp ?? ServerConfig(host: "", port: 0, tls: .tls),
-            webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, templatesDirectory: templates,
+            webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, dmarcStrictDomains: strict, templatesDirectory: templates,
             moderation: moderation, delivery: delivery, digest: digest, lists: lists)
 
         if checkSecrets && imap != nil && smtp != nil {

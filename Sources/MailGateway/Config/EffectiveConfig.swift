@@ -43,6 +43,7 @@ public struct EffectiveConfig: Sendable, Codable {
     public var templatesDirectory: String
     public var webBaseURL: String?
     public var trustedAuthservID: String?
+    public var dmarcStrictDomains: [String]
     public var imap: Server
     public var smtp: Server
     public var moderation: ModerationSettings
@@ -62,6 +63,7 @@ public struct EffectiveConfig: Sendable, Codable {
         templatesDirectory = c.templatesDirectory
         webBaseURL = c.webBaseURL
         trustedAuthservID = c.trustedAuthservID
+        dmarcStrictDomains = c.dmarcStrictDomains
         imap = server(c.imap)
         smtp = server(c.smtp)
         moderation = c.moderation

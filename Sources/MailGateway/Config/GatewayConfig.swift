@@ -206,6 +206,9 @@ public struct GatewayConfig: Sendable, Equatable {
     public var trustedAuthservID: String?
     /// Addresses of the secretariat (may post to announcement lists).
     public var secretariat: [String]
+    /// Domains known to publish a DMARC policy of quarantine or reject (no DNS lookups are made): with
+    /// `from_rewrite: when_dmarc`, posts from these domains (and their subdomains) get a rewritten From.
+    public var dmarcStrictDomains: [String]
     /// Folder holding templates (`fr/`, `en/`, `es/`).
     public var templatesDirectory: String
     public var moderation: ModerationSettings
@@ -216,7 +219,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public init(platformName: String, database: String, pollIntervalSeconds: Int = 60,
                 maxMessageBytes: Int = 50 * 1024 * 1024, imap: ServerConfig, smtp: ServerConfig,
                 webBaseURL: String? = nil, trustedAuthservID: String? = nil, secretariat: [String] = [],
-                templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
+                dmarcStrictDomains: [String] = GatewayConfig.defaultDMARCStrictDomains, templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
                 delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), lists: [ListConfig]) {
         self.platformName = platformName
         self.database = database
@@ -227,12 +230,19 @@ public struct GatewayConfig: Sendable, Equatable {
         self.webBaseURL = webBaseURL
         self.trustedAuthservID = trustedAuthservID
         self.secretariat = secretariat
+        self.dmarcStrictDomains = dmarcStrictDomains
         self.templatesDirectory = templatesDirectory
         self.moderation = moderation
         self.delivery = delivery
         self.digest = digest
         self.lists = lists
     }
+
+    /// Large mailbox providers that publish `p=reject` or `p=quarantine`.
+    public static let defaultDMARCStrictDomains = [
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.fr", "yahoo.es", "aol.com", "outlook.com", "hotmail.com",
+        "hotmail.fr", "live.com", "msn.com", "orange.fr", "laposte.net", "free.fr", "icloud.com", "me.com",
+    ]
 
     public func list(id: String) -> ListConfig? { lists.first { $0.id == id } }
 

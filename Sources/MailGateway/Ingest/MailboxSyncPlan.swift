@@ -1,14 +1,3 @@
-/// What the archive remembers of a mailbox: the UIDVALIDITY it last saw and the highest UID it committed.
-public struct MailboxCursor: Sendable, Hashable, Codable {
-    public var uidValidity: UInt32
-    public var lastUID: UInt32
-
-    public init(uidValidity: UInt32, lastUID: UInt32) {
-        self.uidValidity = uidValidity
-        self.lastUID = lastUID
-    }
-}
-
 /// A message the server lists, before its body is fetched.
 public struct MailboxEntry: Sendable, Hashable {
     public var uid: UInt32
@@ -37,7 +26,7 @@ public struct MailboxSyncPlan: Sendable, Equatable {
     }
 
     /// The cursor the pass starts from (after a UIDVALIDITY change: the new validity, last UID 0).
-    public var start: MailboxCursor
+    public var start: MailboxState
     /// True when the server's UIDVALIDITY differs from the stored one: a full rescan.
     public var uidValidityChanged: Bool
     /// UIDs at or below the start cursor: already committed. Those still unflagged are flagged by the pass
@@ -60,10 +49,10 @@ public struct MailboxSyncPlan: Sendable, Equatable {
 
     /// Plans a pass. `entries` may contain UIDs at or below the cursor (servers answer `n:*` with the last
     /// message even when nothing is new): they are ignored.
-    public static func plan(stored: MailboxCursor?, serverUIDValidity: UInt32, entries: [MailboxEntry],
+    public static func plan(stored: MailboxState?, serverUIDValidity: UInt32, entries: [MailboxEntry],
                             limits: Limits) -> MailboxSyncPlan {
         let changed = stored.map { $0.uidValidity != serverUIDValidity } ?? false
-        let start = MailboxCursor(uidValidity: serverUIDValidity,
+        let start = MailboxState(uidValidity: serverUIDValidity,
                                   lastUID: (stored == nil || changed) ? 0 : stored!.lastUID)
         var steps: [Step] = []
         var batch: [UInt32] = []

@@ -9,7 +9,7 @@ struct MailboxSyncPlanTests {
     func firstPass() {
         let entries = (1...7).map { MailboxEntry(uid: UInt32($0), size: 900) }
         let plan = MailboxSyncPlan.plan(stored: nil, serverUIDValidity: 42, entries: entries, limits: limits)
-        #expect(plan.start == MailboxCursor(uidValidity: 42, lastUID: 0))
+        #expect(plan.start == MailboxState(uidValidity: 42, lastUID: 0))
         #expect(!plan.uidValidityChanged)
         #expect(plan.committedRange == nil)
         // 900 * 3 > 2500: batches of two by bytes
@@ -18,21 +18,21 @@ struct MailboxSyncPlanTests {
 
     @Test("only UIDs above the cursor are new; the server's echo of the last message is ignored")
     func incremental() {
-        let plan = MailboxSyncPlan.plan(stored: MailboxCursor(uidValidity: 42, lastUID: 5), serverUIDValidity: 42,
+        let plan = MailboxSyncPlan.plan(stored: MailboxState(uidValidity: 42, lastUID: 5), serverUIDValidity: 42,
                                         entries: [MailboxEntry(uid: 5, size: 10)], limits: limits)
         #expect(plan.steps.isEmpty)
         #expect(plan.committedRange == 1...5)
-        let more = MailboxSyncPlan.plan(stored: MailboxCursor(uidValidity: 42, lastUID: 5), serverUIDValidity: 42,
+        let more = MailboxSyncPlan.plan(stored: MailboxState(uidValidity: 42, lastUID: 5), serverUIDValidity: 42,
                                         entries: [6, 9, 7, 8].map { MailboxEntry(uid: $0, size: 10) }, limits: limits)
         #expect(more.steps == [.fetch([6, 7, 8]), .fetch([9])])
     }
 
     @Test("a changed UIDVALIDITY rescans from the start")
     func uidValidityChange() {
-        let plan = MailboxSyncPlan.plan(stored: MailboxCursor(uidValidity: 42, lastUID: 9), serverUIDValidity: 77,
+        let plan = MailboxSyncPlan.plan(stored: MailboxState(uidValidity: 42, lastUID: 9), serverUIDValidity: 77,
                                         entries: [1, 2].map { MailboxEntry(uid: $0, size: 10) }, limits: limits)
         #expect(plan.uidValidityChanged)
-        #expect(plan.start == MailboxCursor(uidValidity: 77, lastUID: 0))
+        #expect(plan.start == MailboxState(uidValidity: 77, lastUID: 0))
         #expect(plan.committedRange == nil)
         #expect(plan.steps == [.fetch([1, 2])])
     }

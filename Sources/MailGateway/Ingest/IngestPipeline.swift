@@ -1,0 +1,207 @@
+public import Foundation
+public import GRDB
+public import Logging
+
+/// Everything the gateway does with one incoming message, inside ONE database transaction provided by the caller
+/// (DESIGN: "each arrow is a committed step"): parse, policy, archive, thread, index, and the consequences of the
+/// decision — outbox rows for the members, a hold and moderation requests, a notice — so that a crash leaves
+/// either all of it or none of it, and the IMAP flag is set only after the commit.
+///
+/// Mailman's pipeline, with typed values: the chain (`PolicyChain`) decides; handlers here act on the decision.
+public struct IngestPipeline: Sendable {
+    public let config: GatewayConfig
+    public let chain: PolicyChain
+    public let notices: NoticeComposer
+    public let distributor: PostDistributor
+    /// The moderation key; without one, held messages get no emailed token (CLI moderation still works).
+    public let moderationKey: ModerationKey?
+    private let ownListIDs: Set<String>
+    private let ownAddresses: Set<String>
+    private let secretariat: Set<String>
+
+    public init(config: GatewayConfig, chain: PolicyChain = .standard, notices: NoticeComposer,
+                distributor: PostDistributor, moderationKey: ModerationKey?) {
+        self.config = config
+        self.chain = chain
+        self.notices = notices
+        self.distributor = distributor
+        self.moderationKey = moderationKey
+        var ids: Set<String> = []
+        var addresses: Set<String> = []
+        for list in config.lists {
+            let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
+            ids.insert(identity.listID.lowercased())
+            addresses.insert(MailAddress(address: list.address).normalized.lowercased())
+            addresses.insert(NoticeComposer.ownerAddress(of: list).lowercased())
+            addresses.insert(identity.requestAddress.lowercased())
+            addresses.insert("\(identity.localPart)-bounces@\(identity.domain)".lowercased())
+        }
+        self.ownListIDs = ids
+        self.ownAddresses = addresses
+        self.secretariat = Set(config.secretariat.map { MailAddress(address: $0).normalized.lowercased() })
+    }
+
+    /// Processes one message of `list` inside the caller's transaction.
+    /// - Parameters:
+    ///   - fallbackDate: the IMAP internal date, used when the Date header is missing or bad.
+    public func process(_ db: Database, list: ListConfig, raw: [UInt8], fallbackDate: Date?, source: ArchiveSource,
+                        now: Date = Date(), logger: Logger) throws -> IngestOutcome {
+        let parsed: ParsedMessage
+        do {
+            parsed = try MessageParser.parse(raw)
+        } catch {
+            let id = try ArchiveWriter.quarantine(db, list: list.id, raw: raw, error: error.description, source: source, at: now)
+            logger.warning("message quarantined", metadata: ["list.id": "\(list.id)", "quarantine.id": "\(id)",
+                                                            "reason": "\(error.description)"])
+            return .quarantined(quarantineID: id, reason: error.description)
+        }
+
+        // A moderator's reply to a moderation request: a command, not a post.
+        if let key = moderationKey, ModerationToken.find(in: parsed.subject) != nil,
+           let sender = parsed.from.first?.address {
+            return try applyModeratorReply(db, list: list, raw: raw, parsed: parsed, sender: sender, key: key,
+                                           fallbackDate: fallbackDate, source: source, now: now, logger: logger)
+        }
+
+        let identity = try parsed.from.first.flatMap { try MemberDirectory.identity(of: $0.address, in: db) }
+        let context = PostContext(message: parsed, rawSize: raw.count, list: list, sender: identity, lists: config.lists,
+                                  ownListIDs: ownListIDs, ownAddresses: ownAddresses,
+                                  trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
+                                  defaultMaxPostBytes: nil)
+        let decision = chain.decide(context)
+
+        let inserted = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
+                                                 status: ArchiveStatus(decision.action), decisionRule: decision.rule,
+                                                 source: source, receivedAt: now)
+        guard case .inserted(let row, let thread) = inserted else {
+            if case .duplicate(let existing) = inserted { return .duplicate(existingRowID: existing) }
+            return .duplicate(existingRowID: -1)
+        }
+        let metadata: Logger.Metadata = ["list.id": "\(list.id)", "message.row": "\(row)", "rule": "\(decision.rule)",
+                                         "action": "\(decision.action.rawValue)"]
+        switch decision.action {
+        case .accept:
+            let queued = try distributor.distribute(db, list: list, messageRowID: row, raw: raw, parsed: parsed, now: now)
+            logger.info("post accepted", metadata: metadata.merging(["copies": "\(queued)"]) { $1 })
+        case .hold:
+            try hold(db, list: list, messageRowID: row, parsed: parsed, identity: identity, decision: decision,
+                     rawSize: raw.count, now: now)
+            logger.info("post held for moderation", metadata: metadata)
+        case .reject:
+            if PolicyChain.noticeAllowed(for: decision), let kind = decision.notice, let author = parsed.from.first {
+                try notify(db, kind: kind, to: author, identity: identity, list: list, parsed: parsed, messageRowID: row,
+                           reason: decision.reason, values: noticeValues(parsed, identity: identity, reason: decision.reason,
+                                                                        rawSize: raw.count, list: list), now: now)
+            }
+            logger.info("post rejected", metadata: metadata)
+        case .discard, .bounce:
+            logger.info("message not posted", metadata: metadata)
+        }
+        return .archived(messageRowID: row, threadID: thread, decision: decision)
+    }
+
+    // MARK: Moderation
+
+    private func hold(_ db: Database, list: ListConfig, messageRowID: Int64, parsed: ParsedMessage,
+                      identity: SenderIdentity?, decision: PolicyDecision, rawSize: Int, now: Date) throws {
+        guard let key = moderationKey else {
+            // No key: the hold is still recorded (CLI moderation), without an emailed token.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending')
+                """, arguments: [messageRowID, list.id, decision.reason.rawValue, decision.rule, now,
+                                 now.addingTimeInterval(Double(config.moderation.holdDays) * 86_400)])
+            return
+        }
+        let (hold, token) = try ModerationQueue.hold(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
+                                                     rule: decision.rule, now: now, lifetimeDays: config.moderation.holdDays,
+                                                     key: key, in: db)
+        var values = noticeValues(parsed, identity: identity, reason: decision.reason, rawSize: rawSize, list: list)
+        values.holdID = hold.id
+        values.expiryDays = config.moderation.holdDays
+        if let author = parsed.from.first, PolicyChain.noticeAllowed(for: decision) || decision.notice == nil {
+            try notify(db, kind: .heldForModeration, to: author, identity: identity, list: list, parsed: parsed,
+                       messageRowID: messageRowID, reason: decision.reason, values: values, now: now, rateLimited: true)
+        }
+        values.token = token
+        for moderator in try MemberDirectory.members(listID: list.id, in: db) where moderator.role.canModerate {
+            let address = MailAddress(name: moderator.personName, address: moderator.address)
+            let moderatorIdentity = try MemberDirectory.identity(of: moderator.address, in: db)
+            var v = values
+            v.recipientName = moderator.personName
+            try notify(db, kind: .moderationRequest, to: address, identity: moderatorIdentity, list: list, parsed: parsed,
+                       messageRowID: messageRowID, reason: decision.reason, values: v, now: now, rateLimited: false)
+        }
+    }
+
+    private func applyModeratorReply(_ db: Database, list: ListConfig, raw: [UInt8], parsed: ParsedMessage, sender: String,
+                                     key: ModerationKey, fallbackDate: Date?, source: ArchiveSource, now: Date,
+                                     logger: Logger) throws -> IngestOutcome {
+        // Keep the reply itself (nothing is lost), out of the list's public views.
+        let stored = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
+                                               status: .discarded, decisionRule: "moderator-reply", source: source,
+                                               receivedAt: now)
+        if case .duplicate(let existing) = stored { return .duplicate(existingRowID: existing) }
+        do {
+            let outcome = try db.inSavepoint {
+                let o = try ModerationQueue.apply(replyFrom: sender, subject: parsed.subject, body: parsed.text ?? "",
+                                                  arrivedForList: list.id, key: key, now: now, in: db)
+                try ModerationActions(pipeline: self).carryOut(db, outcome: o, now: now)
+                return .commit(o)
+            }
+            logger.info("moderator decision applied", metadata: ["list.id": "\(list.id)", "hold.id": "\(outcome.hold.id)",
+                                                                 "action": "\(outcome.action.rawValue)"])
+            return .moderatorReply(holdID: outcome.hold.id, applied: true, detail: outcome.action.rawValue)
+        } catch let error as ModerationError {
+            logger.notice("moderator reply refused", metadata: ["list.id": "\(list.id)", "reason": "\(error.description)"])
+            return .moderatorReply(holdID: nil, applied: false, detail: error.description)
+        }
+    }
+
+    // MARK: Notices
+
+    func noticeValues(_ parsed: ParsedMessage, identity: SenderIdentity?, reason: ReasonCode, rawSize: Int,
+                      list: ListConfig) -> NoticeValues {
+        var values = NoticeValues(platformName: config.platformName, originalSubject: parsed.subject,
+                                  originalSender: parsed.from.first.map(NoticeEncoding.mailbox) ?? "",
+                                  originalDate: parsed.date)
+        values.reason = reason
+        values.recipientName = identity?.name ?? parsed.from.first?.name
+        values.size = rawSize
+        values.limit = list.maxPostBytes
+        if let identity {
+            values.postableLists = PostingRights.postableLists(identity, among: config.lists)
+        }
+        return values
+    }
+
+    /// Queues a notice through the outbox (so it is delivered, retried and never duplicated like any copy),
+    /// at most once per sender, reason and list per day unless `rateLimited` is false.
+    func notify(_ db: Database, kind: NoticeKind, to recipient: MailAddress, identity: SenderIdentity?, list: ListConfig,
+                parsed: ParsedMessage?, messageRowID: Int64, reason: ReasonCode, values: NoticeValues, now: Date,
+                rateLimited: Bool = true) throws {
+        if rateLimited {
+            guard try NoticeLog.claim(sender: recipient.address, reason: reason, listID: list.id, now: now, in: db) else { return }
+        }
+        let language = NoticeComposer.language(for: identity, list: list)
+        let notice = try notices.compose(kind, to: recipient, language: language, list: list, values: values,
+                                         original: parsed, now: now)
+        let envelope = "\(ListIdentity(list: list, webBaseURL: nil).localPart)-bounces@\(ListIdentity(list: list, webBaseURL: nil).domain)"
+        try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .notice(kind.rawValue),
+                           copies: [OutgoingCopy(recipient: recipient.address, envelopeFrom: envelope, headerPrefix: [],
+                                                 shared: notice.bytes)], now: now)
+    }
+}
+
+extension ArchiveStatus {
+    /// The archive status recording a policy action.
+    init(_ action: PolicyAction) {
+        switch action {
+        case .accept: self = .accepted
+        case .hold: self = .held
+        case .reject: self = .rejected
+        case .discard: self = .discarded
+        case .bounce: self = .bounce
+        }
+    }
+}

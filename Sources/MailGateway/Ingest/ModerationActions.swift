@@ -1,0 +1,76 @@
+public import Foundation
+public import GRDB
+
+/// Carries out a moderator's decision, wherever it came from (CLI or emailed reply), inside the caller's
+/// transaction: an approved message continues exactly as if it had been accepted (same distributor), a rejected
+/// one gets its status and a notice with the moderator's reason, a discarded one only its status. Expired holds
+/// tell their author.
+public struct ModerationActions: Sendable {
+    public let pipeline: IngestPipeline
+
+    public init(pipeline: IngestPipeline) {
+        self.pipeline = pipeline
+    }
+
+    /// Applies the consequences of `outcome` (already recorded on the hold).
+    public func carryOut(_ db: Database, outcome: ModerationOutcome, now: Date) throws {
+        guard let list = pipeline.config.list(id: outcome.listID) else {
+            throw ArchiveError("hold \(outcome.hold.id) names list \(outcome.listID), which is not configured")
+        }
+        let (raw, parsed) = try Self.message(db, rowID: outcome.messageRowID)
+        switch outcome.action {
+        case .approve:
+            try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .accepted,
+                                        decisionRule: "moderator-approved")
+            try pipeline.distributor.distribute(db, list: list, messageRowID: outcome.messageRowID, raw: raw,
+                                                parsed: parsed, now: now)
+        case .reject:
+            try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .rejected,
+                                        decisionRule: "moderator-rejected")
+            if let author = parsed.from.first {
+                let identity = try MemberDirectory.identity(of: author.address, in: db)
+                var values = pipeline.noticeValues(parsed, identity: identity, reason: outcome.hold.reason,
+                                                   rawSize: raw.count, list: list)
+                values.moderatorReason = outcome.reason
+                try pipeline.notify(db, kind: .rejectedByModerator, to: author, identity: identity, list: list,
+                                    parsed: parsed, messageRowID: outcome.messageRowID, reason: outcome.hold.reason,
+                                    values: values, now: now, rateLimited: false)
+            }
+        case .discard:
+            try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .discarded,
+                                        decisionRule: "moderator-discarded")
+        }
+    }
+
+    /// Expires overdue holds and tells each author. Returns the expired holds.
+    @discardableResult
+    public func expireHolds(_ db: Database, now: Date) throws -> [Hold] {
+        let expired = try ModerationQueue.expire(now: now, in: db)
+        for hold in expired {
+            try ArchiveWriter.setStatus(db, messageRowID: hold.messageRowID, status: .discarded, decisionRule: "hold-expired")
+            guard let list = pipeline.config.list(id: hold.listID) else { continue }
+            let (raw, parsed) = try Self.message(db, rowID: hold.messageRowID)
+            guard let author = parsed.from.first else { continue }
+            let identity = try MemberDirectory.identity(of: author.address, in: db)
+            var values = pipeline.noticeValues(parsed, identity: identity, reason: hold.reason, rawSize: raw.count, list: list)
+            values.expiryDays = pipeline.config.moderation.holdDays
+            try pipeline.notify(db, kind: .heldExpired, to: author, identity: identity, list: list, parsed: parsed,
+                                messageRowID: hold.messageRowID, reason: hold.reason, values: values, now: now,
+                                rateLimited: false)
+        }
+        return expired
+    }
+
+    /// The stored raw bytes of an archived message, parsed again.
+    static func message(_ db: Database, rowID: Int64) throws -> ([UInt8], ParsedMessage) {
+        guard let data = try Data.fetchOne(db, sql: "SELECT raw FROM messages WHERE id = ?", arguments: [rowID]) else {
+            throw ArchiveError("message \(rowID) is not in the archive")
+        }
+        let raw = [UInt8](data)
+        do {
+            return (raw, try MessageParser.parse(raw))
+        } catch {
+            throw ArchiveError("message \(rowID) no longer parses: \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+public import Foundation
+public import GRDB
+import Crypto
+
+/// Turns an accepted post into deliveries, inside the ingest (or approval) transaction: one outbox row per
+/// `immediate` member (VERP envelope, list headers, subject prefix, footer; see `OutgoingComposer`) and one
+/// digest entry for the list when it has `digest` members (the daily digest reads them).
+///
+/// The author does not get their own post back (Mailman's default "not metoo"); they have it already.
+public struct PostDistributor: Sendable {
+    public let webBaseURL: String?
+    public let footers: [Language: FooterTemplate]
+    public let dmarc: DMARCLookup
+    /// Key for the one-click unsubscribe tokens (RFC 8058); without one, List-Unsubscribe is mailto only.
+    public let unsubscribeKey: SymmetricKey?
+
+    public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
+                unsubscribeKey: SymmetricKey?) {
+        self.webBaseURL = webBaseURL
+        self.footers = footers
+        self.dmarc = dmarc
+        self.unsubscribeKey = unsubscribeKey
+    }
+
+    /// Loads the footer of every language from `templates/<lang>/footer.txt.mustache`.
+    public static func loadFooters(templatesDirectory: String) throws -> [Language: FooterTemplate] {
+        var footers: [Language: FooterTemplate] = [:]
+        for language in Language.allCases {
+            footers[language] = try FooterTemplate(templatesDirectory: URL(fileURLWithPath: templatesDirectory),
+                                                   language: language)
+        }
+        return footers
+    }
+
+    /// Queues the copies of archived message `messageRowID`; returns how many were queued.
+    @discardableResult
+    public func distribute(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
+                           now: Date) throws -> Int {
+        let identity = ListIdentity(list: list, webBaseURL: webBaseURL)
+        let composer = OutgoingComposer(list: identity, footer: footers[list.language]?.render(for: identity), dmarc: dmarc)
+        let post = composer.compose(raw: raw, subject: parsed.subject, author: parsed.from.first)
+        let authorID = try parsed.from.first.flatMap { try MemberDirectory.personID(address: $0.address, in: db) }
+        let members = try MemberDirectory.members(listID: list.id, in: db)
+        let copies = members.filter { $0.delivery == .immediate && $0.personID != authorID }.map {
+            post.copy(for: $0.address, unsubscribeToken: unsubscribeToken(list: list.id, address: $0.address))
+        }
+        try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
+        if members.contains(where: { $0.delivery == .digest }) {
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO digest_entries (list_id, message_row_id, created_at) VALUES (?, ?, ?)
+                """, arguments: [list.id, messageRowID, now])
+        }
+        return copies.count
+    }
+
+    /// An unforgeable token naming (list, address) for the https one-click unsubscribe link.
+    func unsubscribeToken(list: String, address: String) -> String? {
+        guard let key = unsubscribeKey, webBaseURL != nil else { return nil }
+        let normalized = MailAddress(address: address).normalized
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("unsubscribe\n\(list)\n\(normalized)".utf8), using: key)
+        let hex = mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        let addressPart = Data(normalized.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return "\(addressPart).\(hex)"
+    }
+}

@@ -1,0 +1,76 @@
+public import Foundation
+public import Logging
+import Crypto
+import GRDB
+
+/// The assembled gateway: the database with every area's migrations, and the ingest pipeline built from the
+/// configuration and the templates. Commands and the daemon start from here.
+public struct Gateway: Sendable {
+    /// Every area's migrations, after the archive's, in the order they were introduced (never reorder).
+    public static let migrations: [ArchiveDatabase.MigrationRegistration] = [
+        MembersSchema.registerMigrations,
+        OutboxSchema.registerMigrations,
+        IngestSchema.registerMigrations,
+    ]
+
+    public let config: GatewayConfig
+    public let database: ArchiveDatabase
+    public let pipeline: IngestPipeline
+    public let secrets: Secrets
+
+    /// Opens the database (creating it and running migrations as needed), loads the templates and the keys.
+    public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.config = config
+        self.secrets = Secrets(environment: environment)
+        let folder = (config.database as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            throw ArchiveError("the database folder does not exist", path: folder)
+        }
+        do {
+            database = try ArchiveDatabase(path: config.database, extraMigrations: Self.migrations)
+        } catch let error as DatabaseError {
+            throw ArchiveError("cannot open the database: \(error.message ?? "\(error.resultCode)")", path: config.database)
+        }
+        let lists = config.lists
+        try database.pool.write { db in
+            for list in lists { try ArchiveWriter.registerList(db, id: list.id, address: list.address) }
+        }
+        let notices = try NoticeComposer(templatesDirectory: config.templatesDirectory)
+        let footers = try PostDistributor.loadFooters(templatesDirectory: config.templatesDirectory)
+        let secret = secrets.value(env: config.moderation.keyEnv, file: config.moderation.keyFile)
+        let key = secret.flatMap(ModerationKey.init(secret:))
+        let unsubscribeKey = secret.map { SymmetricKey(data: SHA256.hash(data: Data("mailgateway-unsubscribe\n\($0)".utf8))) }
+        let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers,
+                                          dmarc: .strictDomains(config.dmarcStrictDomains), unsubscribeKey: unsubscribeKey)
+        pipeline = IngestPipeline(config: config, notices: notices, distributor: distributor, moderationKey: key)
+    }
+
+    /// The moderation queue, when a key is configured (needed to sign and verify tokens).
+    public var moderationQueue: ModerationQueue? {
+        pipeline.moderationKey.map { ModerationQueue(writer: database.pool, key: $0) }
+    }
+
+    /// Decides a hold from the CLI and carries the decision out, in one transaction.
+    public func decideHold(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String,
+                           now: Date = Date()) throws -> ModerationOutcome {
+        let actions = ModerationActions(pipeline: pipeline)
+        return try database.pool.write { db in
+            let outcome = try ModerationQueue.decide(id, action: action, reason: reason, by: moderator, now: now, in: db)
+            try actions.carryOut(db, outcome: outcome, now: now)
+            return outcome
+        }
+    }
+
+    /// Expires overdue holds and queues the notices to their authors.
+    @discardableResult
+    public func expireHolds(now: Date = Date()) throws -> [Hold] {
+        let actions = ModerationActions(pipeline: pipeline)
+        return try database.pool.write { db in try actions.expireHolds(db, now: now) }
+    }
+
+    /// The IMAP password of a list's mailbox.
+    public func imapPassword(for list: ListConfig) -> String? {
+        let server = config.imapServer(for: list)
+        return secrets.value(env: server.passwordEnv, file: server.passwordFile)
+    }
+}

@@ -146,9 +146,9 @@ public enum ArchiveWriter {
         return db.lastInsertedRowID
     }
 
-    /// The header block of `raw` (up to the first empty line), at most 4 KiB, as text.
-    static func headerExcerpt(_ raw: [UInt8]) -> String {
-        var end = min(raw.count, 4096)
+    /// The header block of `raw` (up to the first empty line), at most `limit` bytes, as text.
+    static func headerExcerpt(_ raw: [UInt8], limit: Int = 4096) -> String {
+        var end = min(raw.count, limit)
         var i = 0
         while i + 1 < end {
             if raw[i] == 10 && raw[i + 1] == 10 { end = i + 1; break }

@@ -1,0 +1,133 @@
+internal import Crypto
+internal import Foundation
+
+/// The parse stage: raw RFC 5322 / MIME bytes to a ``ParsedMessage``, with libetpan doing the RFC work
+/// (`mailmime_parse`, `mailimf_*`, `mailmime_encoded_phrase_parse`, `charconv_buffer`, `mailmime_part_parse`).
+///
+/// It throws only when nothing usable can be extracted (empty input, no header field at all); every other
+/// defect (bad address, unknown charset, broken MIME) is listed in ``ParsedMessage/problems``.
+/// Pure function: no state, safe to call from any thread.
+public enum MessageParser {
+    /// The domain of synthetic Message-IDs given to messages that have none.
+    public static let syntheticIDDomain = "synthetic.mailgateway.invalid"
+
+    /// Parses one raw message.
+    /// - Throws: ``MessageParseError`` when the input is empty or has no header section.
+    public static func parse(_ raw: [UInt8]) throws(MessageParseError) -> ParsedMessage {
+        if raw.isEmpty { throw MessageParseError(.emptyInput, offset: 0) }
+        let result: Result<ParsedMessage, MessageParseError> = raw.withUnsafeBufferPointer { parse(buffer: $0) }
+        return try result.get()
+    }
+
+    /// The synthetic Message-ID of a message without one: the first 32 hex digits of the SHA-256 of its raw
+    /// bytes, `@synthetic.mailgateway.invalid` (stable: the same bytes give the same id).
+    public static func syntheticMessageID(for raw: [UInt8]) -> String {
+        raw.withUnsafeBufferPointer { syntheticMessageID(buffer: $0) }
+    }
+
+    private static func syntheticMessageID(buffer: UnsafeBufferPointer<UInt8>) -> String {
+        let digest = SHA256.hash(data: UnsafeRawBufferPointer(buffer))
+        var hex = ""
+        hex.reserveCapacity(64)
+        for byte in digest {
+            let digits = Array("0123456789abcdef".utf8)
+            hex.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
+            hex.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 0x0F)]))
+        }
+        return String(hex.prefix(32)) + "@" + syntheticIDDomain
+    }
+
+    private static func parse(buffer buf: UnsafeBufferPointer<UInt8>) -> Result<ParsedMessage, MessageParseError> {
+        let section = HeaderSection.scan(buf)
+        guard !section.fields.isEmpty else { return .failure(MessageParseError(.noHeaderSection, offset: 0)) }
+        var problems = section.problems
+        var message = ParsedMessage(messageID: "")
+        message.headers.reserveCapacity(section.fields.count)
+
+        var messageIDField: RawHeaderField? = nil
+        var dateField: RawHeaderField? = nil
+        var subjectField: RawHeaderField? = nil
+        for field in section.fields {
+            message.headers.append(MessageHeader(name: field.name, value: HeaderSection.unfoldedValue(buf, field)))
+            let value = UnsafeBufferPointer(rebasing: buf[field.valueStart..<field.valueEnd])
+            switch field.name.lowercased() {
+            case "subject": if subjectField == nil { subjectField = field }
+            case "from": message.from += HeaderFieldDecoder.addresses(value, field: "From", problems: &problems)
+            case "to": message.to += HeaderFieldDecoder.addresses(value, field: "To", problems: &problems)
+            case "cc": message.cc += HeaderFieldDecoder.addresses(value, field: "Cc", problems: &problems)
+            case "reply-to":
+                message.replyTo += HeaderFieldDecoder.addresses(value, field: "Reply-To", problems: &problems)
+            case "sender":
+                if message.sender == nil {
+                    message.sender = HeaderFieldDecoder.addresses(value, field: "Sender", problems: &problems).first
+                }
+            case "date": if dateField == nil { dateField = field }
+            case "message-id": if messageIDField == nil { messageIDField = field }
+            case "in-reply-to": message.inReplyTo += idsWithAt(value, field: "In-Reply-To", problems: &problems)
+            case "references": message.references += idsWithAt(value, field: "References", problems: &problems)
+            default: break
+            }
+        }
+        if let subjectField {
+            message.subject = HeaderFieldDecoder.text(
+                UnsafeBufferPointer(rebasing: buf[subjectField.valueStart..<subjectField.valueEnd]), problems: &problems)
+        }
+        if let dateField {
+            message.date = HeaderFieldDecoder.date(UnsafeBufferPointer(rebasing: buf[dateField.valueStart..<dateField.valueEnd]))
+            if message.date == nil { problems.append("unparseable Date header") }
+        }
+        if let f = messageIDField,
+            let id = HeaderFieldDecoder.messageIDs(UnsafeBufferPointer(rebasing: buf[f.valueStart..<f.valueEnd])).first
+        {
+            message.messageID = id
+        } else {
+            if messageIDField != nil { problems.append("unreadable Message-ID; synthetic id used") }
+            message.messageID = syntheticMessageID(buffer: buf)
+            message.messageIDIsSynthetic = true
+        }
+        message.references = dedupe(message.references)
+        message.inReplyTo = dedupe(message.inReplyTo)
+
+        let body = MIMEWalker.extract(buf, bodyOffset: section.bodyOffset)
+        problems += body.problems
+        message.contentType = body.contentType
+        message.attachments = body.attachments
+        if !body.htmls.isEmpty { message.html = body.htmls.joined(separator: "\n") }
+        if !body.texts.isEmpty {
+            message.text = joinParts(body.texts)
+        } else if let html = message.html {
+            message.text = HTMLText.render(html)
+            message.textIsDerivedFromHTML = true
+        }
+        message.problems = problems
+        return .success(message)
+    }
+
+    /// Ids of In-Reply-To / References; tokens without `@` (`<yes>`, a git-send-email bug) are not message
+    /// ids and are dropped, with a problem noted.
+    private static func idsWithAt(
+        _ value: UnsafeBufferPointer<UInt8>, field: String, problems: inout [String]
+    ) -> [String] {
+        let ids = HeaderFieldDecoder.messageIDs(value)
+        let kept = ids.filter { $0.contains("@") }
+        if kept.count != ids.count { problems.append("\(ids.count - kept.count) id(s) without @ ignored in \(field)") }
+        return kept
+    }
+
+    private static func dedupe(_ ids: [String]) -> [String] {
+        guard ids.count > 1 else { return ids }
+        var seen = Set<String>()
+        return ids.filter { seen.insert($0).inserted }
+    }
+
+    /// Several inline text parts (multipart/mixed) joined, each ending with a line break.
+    private static func joinParts(_ parts: [String]) -> String {
+        if parts.count == 1 { return parts[0] }
+        var out = ""
+        for part in parts {
+            if !out.isEmpty, !out.hasSuffix("\n") { out += "\n" }
+            out += part
+        }
+        return out
+    }
+}

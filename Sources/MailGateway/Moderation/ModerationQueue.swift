@@ -1,66 +1,6 @@
 public import Foundation
 public import GRDB
 
-/// A held message waiting for (or decided by) a moderator.
-public struct Hold: Sendable, Equatable, Codable {
-    /// Status of a hold.
-    public enum Status: String, Sendable, Codable, CaseIterable {
-        case pending, approved, rejected, discarded, expired
-    }
-    /// Row id.
-    public var id: Int64
-    /// The archive's message row id.
-    public var messageRowID: Int64
-    public var listID: String
-    public var reason: ReasonCode
-    /// The rule that held the message.
-    public var rule: String
-    public var createdAt: Date
-    public var expiresAt: Date
-    public var status: Status
-    /// The moderator's address (email reply) or `cli:<user>`.
-    public var decidedBy: String?
-    public var decidedAt: Date?
-    /// The reason a moderator gave with a rejection.
-    public var decisionReason: String?
-}
-
-/// What a moderator's decision gives back to the caller (the lead's pipeline).
-public struct ModerationOutcome: Sendable, Equatable {
-    public var hold: Hold
-    /// The action taken.
-    public var action: ModeratorAction
-    /// For `approve`: continue this message exactly as if accepted — the archive's message row id and list.
-    public var messageRowID: Int64
-    public var listID: String
-    /// For `reject`: the reason to send the author (may be nil).
-    public var reason: String?
-}
-
-/// Why a moderation request failed. Carries no address.
-public enum ModerationError: Error, Sendable, Equatable, CustomStringConvertible {
-    case unknownHold(Int64)
-    /// The hold was already decided, expired, or the token was already used.
-    case notPending(Int64, Hold.Status)
-    case token(ModerationToken.Failure)
-    /// The token's hold belongs to another list than the one the reply arrived for.
-    case wrongList(Int64)
-    /// The reply's sender is not a moderator or owner of the hold's list.
-    case notModerator(Int64)
-    case command(ModeratorCommand.Failure)
-
-    public var description: String {
-        switch self {
-        case .unknownHold(let id): "hold \(id): unknown"
-        case .notPending(let id, let status): "hold \(id): already \(status.rawValue)"
-        case .token(let f): "moderation token: \(f)"
-        case .wrongList(let id): "hold \(id): token used for another list"
-        case .notModerator(let id): "hold \(id): sender is not a moderator of the list"
-        case .command(let f): "moderator reply: \(f)"
-        }
-    }
-}
-
 /// The moderation queue (`holds` table, migration `moderation-v1`).
 ///
 /// Holds are created inside the ingest transaction (`hold(…in:)`), which returns the signed token to put in the

@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+public import Logging
 
 /// The moderation queue (`holds` table, migration `moderation-v1`).
 ///
@@ -11,11 +12,20 @@ public struct ModerationQueue: Sendable {
     public let writer: any DatabaseWriter
     /// The HMAC key (from `MAILGATEWAY_MODERATION_KEY`, see `ModerationKey(secret:)`).
     public let key: ModerationKey
+    /// Where decisions and expiries are logged (info; hold id, list id, action; never addresses or tokens).
+    public let logger: Logger?
 
     /// Creates a queue over a migrated database.
-    public init(writer: any DatabaseWriter, key: ModerationKey) {
+    public init(writer: any DatabaseWriter, key: ModerationKey, logger: Logger? = nil) {
         self.writer = writer
         self.key = key
+        self.logger = logger
+    }
+
+    private func log(_ outcome: ModerationOutcome) {
+        logger?.info("moderation decision", metadata: [
+            "hold.id": "\(outcome.hold.id)", "list.id": "\(outcome.listID)", "action": "\(outcome.action.rawValue)",
+        ])
     }
 
     // MARK: Creating holds
@@ -91,9 +101,11 @@ public struct ModerationQueue: Sendable {
     /// Applies a decision to a pending hold, in one transaction.
     public func decide(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String,
                        now: Date = Date()) throws -> ModerationOutcome {
-        try writer.write { db in
+        let outcome = try writer.write { db in
             try Self.decide(id, action: action, reason: reason, by: moderator, now: now, in: db)
         }
+        log(outcome)
+        return outcome
     }
 
     /// Applies a moderator's emailed reply inside the caller's transaction: finds the token (subject, then
@@ -127,10 +139,12 @@ public struct ModerationQueue: Sendable {
     /// `apply(replyFrom:…in:)` in its own transaction.
     public func apply(replyFrom sender: String, subject: String, body: String, arrivedForList: String? = nil,
                       now: Date = Date()) throws -> ModerationOutcome {
-        try writer.write { db in
+        let outcome = try writer.write { db in
             try Self.apply(replyFrom: sender, subject: subject, body: body, arrivedForList: arrivedForList,
                            key: key, now: now, in: db)
         }
+        log(outcome)
+        return outcome
     }
 
     static func decide(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String, now: Date,
@@ -161,7 +175,9 @@ public struct ModerationQueue: Sendable {
     /// Marks every pending hold whose expiry has passed as expired and returns them, so that each author can be
     /// told (`held-expired` notice). One transaction.
     public func expire(now: Date = Date()) throws -> [Hold] {
-        try writer.write { db in try Self.expire(now: now, in: db) }
+        let expired = try writer.write { db in try Self.expire(now: now, in: db) }
+        if !expired.isEmpty { logger?.info("moderation holds expired", metadata: ["count": "\(expired.count)"]) }
+        return expired
     }
 
     /// `expire(now:)` inside the caller's transaction.

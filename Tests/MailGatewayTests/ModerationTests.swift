@@ -49,7 +49,7 @@ struct ModerationTests {
 
     @Test(arguments: [
         ("approve", ModeratorAction.approve), ("Approuver", .approve), ("aprobar", .approve), ("OK", .approve),
-        ("accepter.", .approve), ("Sí", .approve),
+        ("accepter.", .approve), ("Aprobado", .approve),
         ("reject", .reject), ("rejeter", .reject), ("Refuser", .reject), ("rechazar", .reject), ("Rejeté", .reject),
         ("discard", .discard), ("supprimer", .discard), ("jeter", .discard), ("descartar", .discard),
     ])
@@ -59,6 +59,13 @@ struct ModerationTests {
                                                  body: body)
         #expect(command.action == action)
         #expect(command.token.holdID == 7)
+    }
+
+    @Test(arguments: ["Si vous voulez, approuvez", "No idea", "Oui", "Thanks!"])
+    func ambiguousFirstLinesAreNotCommands(line: String) {
+        #expect(throws: ModeratorCommand.Failure.noCommandWord) {
+            try ModeratorCommand.parse(subject: "[MOD-7-1764003600-0123456789abcdef0123456789abcdef]", body: line)
+        }
     }
 
     @Test func commandSkipsQuotedLinesAndReadsTheReason() throws {

@@ -243,4 +243,41 @@ struct PolicyTests {
         #expect(!PolicyChain.noticeAllowed(for: d))
         #expect(PolicyChain.noticeAllowed(for: Self.decide(Self.context(Self.message(from: "x@y.example"), sender: nil))))
     }
+
+    // MARK: with the directory
+
+    @Test func wrongCollegePartnerFromTheDirectoryGetsANoticeNamingTheirGroups() throws {
+        let (db, _) = try MembersFixtures.directory()
+        let server = ServerConfig(host: "127.0.0.1", port: 1, tls: .none)
+        let config = GatewayConfig(platformName: "4 pour 1000", database: ":memory:", imap: server, smtp: server,
+                                   lists: MembersFixtures.lists)
+        let message = Self.message(from: "ana@MAPA.gob.es", subject: "Política de suelos")
+        let (context, decision) = try db.read { db in
+            let c = try PostContext.make(message: message, rawSize: 500, list: MembersFixtures.research, config: config,
+                                         ownListIDs: ["college-research.lists.example.org"], in: db)
+            return (c, PolicyChain.standard.decide(c))
+        }
+        #expect(decision == PolicyDecision(action: .reject, rule: "sender-identity", reason: .notEntitled,
+                                           notice: .notEntitled))
+        let identity = try #require(context.sender)
+        let groups = PostingRights.postableLists(identity, among: config.lists)
+        #expect(groups.map(\.id) == ["college-states", "interface-knowledge"])
+        let composer = try NoticeComposer(templatesDirectory: TemplatesTests.templates)
+        let language = NoticeComposer.language(for: identity, list: context.list)
+        #expect(language == .es)
+        let notice = try composer.render(.notEntitled, language: language, list: context.list, values: NoticeValues(
+            platformName: config.platformName, originalSubject: message.subject, postableLists: groups,
+            recipientName: identity.name))
+        #expect(notice.body.contains("- Estados y provincias: etats@lists.example.org"))
+        #expect(notice.body.contains("- Conocimientos: connaissances@lists.example.org"))
+        #expect(!notice.body.contains("Grupo de financiadores"))
+        #expect(notice.body.contains("«Política de suelos»"))
+        // Our own owner address in X-Loop is a loop too.
+        let looped = Self.message(headers: [("X-Loop", "recherche-owner@lists.example.org")])
+        let loopDecision = try db.read { db in
+            PolicyChain.standard.decide(try PostContext.make(message: looped, rawSize: 1, list: MembersFixtures.research,
+                                                             config: config, ownListIDs: [], in: db))
+        }
+        #expect(loopDecision.rule == "loop")
+    }
 }

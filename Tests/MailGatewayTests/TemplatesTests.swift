@@ -117,6 +117,28 @@ struct TemplatesTests {
         #expect(decoded.contains(Self.subject))
     }
 
+    @Test func moderationRequestAttachesTheOriginal() throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        let raw = Array("From: Marie <Marie.Dupont@inrae.fr>\nSubject: Données\n\nBody line\n".utf8)
+        let notice = try composer.compose(.moderationRequest, to: MailAddress(address: "mod@inrae.fr"), language: .en,
+                                          list: MembersFixtures.research, values: Self.values(reason: .tooLarge),
+                                          original: Self.original(), attachingOriginal: raw, now: Self.now)
+        let text = String(decoding: notice.bytes, as: UTF8.self)
+        #expect(text.contains("Auto-Submitted: auto-generated"))
+        #expect(text.contains("Content-Type: multipart/mixed; boundary="))
+        #expect(text.contains("Content-Type: message/rfc822\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: 8bit\r\n\r\nFrom: Marie <Marie.Dupont@inrae.fr>\r\nSubject: Données\r\n\r\nBody line\r\n"))
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        // Over the limit, only the header travels.
+        let small = try composer.compose(.moderationRequest, to: MailAddress(address: "mod@inrae.fr"), language: .en,
+                                         list: MembersFixtures.research, values: Self.values(reason: .tooLarge),
+                                         original: Self.original(), attachingOriginal: raw, maxAttachedBytes: 10,
+                                         now: Self.now)
+        let smallText = String(decoding: small.bytes, as: UTF8.self)
+        #expect(smallText.contains("text/rfc822-headers"))
+        #expect(!smallText.contains("Body line"))
+        #expect(smallText.hasSuffix("--\r\n"))
+    }
+
     @Test func quotedPrintableRoundTrips() {
         let text = "Ligne accentuée : é à ç — fin   \nFrom the start\n=égal=\n" + String(repeating: "x", count: 200) + "\n"
         let qp = NoticeEncoding.quotedPrintable(text)

@@ -9,7 +9,8 @@ import GRDB
 ///   from the bytes), `subject`, `from_name`, `from_address`, `date` (UTC: the Date header, or the IMAP
 ///   internal date when missing or unparseable), `received_at`, `in_reply_to` (first id), `refs` (References ids,
 ///   space separated, oldest first), `text`, `html`, `text_derived` (text rendered from HTML), `size`, `raw`
-///   (the exact bytes, never rebuilt), `thread_id`, `parent` (resolved parent message row, or NULL for a root),
+///   (the exact bytes, never rebuilt), `thread_id`, `parent` (resolved parent message row, or NULL for a root), `threaded_by_subject` (1 when the subject
+///   fallback placed it),
 ///   `status` (`accepted|held|rejected|discarded|bounce`), `decision_rule` (the policy rule that decided),
 ///   `source` (`imap` with `uidvalidity` + `uid`, or `import`). `UNIQUE(list_id, message_id)` makes re-ingest
 ///   a no-op.
@@ -74,6 +75,7 @@ enum ArchiveSchema {
                     raw BLOB NOT NULL,
                     thread_id INTEGER NOT NULL REFERENCES threads(id),
                     parent INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+                    threaded_by_subject INTEGER NOT NULL DEFAULT 0,
                     status TEXT NOT NULL DEFAULT 'accepted'
                         CHECK (status IN ('accepted','held','rejected','discarded','bounce')),
                     decision_rule TEXT,

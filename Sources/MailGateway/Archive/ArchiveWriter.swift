@@ -64,16 +64,16 @@ public enum ArchiveWriter {
             .trimmingCharacters(in: .whitespaces)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO messages (list_id, message_id, synthetic, subject, from_name, from_address, date, received_at,
-                in_reply_to, refs, text, html, text_derived, size, raw, thread_id, parent, status, decision_rule,
-                source, uidvalidity, uid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                in_reply_to, refs, text, html, text_derived, size, raw, thread_id, parent, threaded_by_subject, status,
+                decision_rule, source, uidvalidity, uid)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let irt = parsed.inReplyTo.filter { !$0.contains(" ") }.joined(separator: " ")
         let refs = parsed.references.filter { !$0.contains(" ") }.joined(separator: " ")
         try insert.execute(arguments: [
             list, parsed.messageID, parsed.messageIDIsSynthetic, parsed.subject, from?.name, from?.address, date,
             receivedAt, irt.isEmpty ? nil : irt, refs, parsed.text, parsed.html, parsed.textIsDerivedFromHTML,
-            raw.count, Data(raw), assignment.threadID, assignment.parent, status.rawValue, decisionRule,
+            raw.count, Data(raw), assignment.threadID, assignment.parent, assignment.bySubject, status.rawValue, decisionRule,
             source.kind, uidValidity, uid,
         ])
         let row = db.lastInsertedRowID
@@ -146,9 +146,9 @@ public enum ArchiveWriter {
         return db.lastInsertedRowID
     }
 
-    /// The header block of `raw` (up to the first empty line), at most 4 KiB, as text.
-    static func headerExcerpt(_ raw: [UInt8]) -> String {
-        var end = min(raw.count, 4096)
+    /// The header block of `raw` (up to the first empty line), at most `limit` bytes, as text.
+    static func headerExcerpt(_ raw: [UInt8], limit: Int = 4096) -> String {
+        var end = min(raw.count, limit)
         var i = 0
         while i + 1 < end {
             if raw[i] == 10 && raw[i + 1] == 10 { end = i + 1; break }

@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+public import Logging
 
 /// Partners, people, addresses and list memberships, stored in SQLite (`MembersSchema`).
 ///
@@ -17,11 +18,14 @@ public struct MemberDirectory: Sendable {
     public let writer: any DatabaseWriter
     /// The configured lists: they say which list is a college's, the funders', the individuals'.
     public let lists: [ListConfig]
+    /// Where imports and membership changes are logged (info, counts and list ids only, never addresses).
+    public let logger: Logger?
 
     /// Creates a directory over a migrated database.
-    public init(writer: any DatabaseWriter, lists: [ListConfig]) {
+    public init(writer: any DatabaseWriter, lists: [ListConfig], logger: Logger? = nil) {
         self.writer = writer
         self.lists = lists
+        self.logger = logger
     }
 
     // MARK: Partners
@@ -42,7 +46,14 @@ public struct MemberDirectory: Sendable {
     /// register are kept (remove them with `removePerson`).
     @discardableResult
     public func importRegister(_ register: PartnerRegister, now: Date = Date()) throws -> ImportSummary {
-        try writer.write { db in try Self.importRegister(register, lists: lists, now: now, in: db) }
+        let summary = try writer.write { db in try Self.importRegister(register, lists: lists, now: now, in: db) }
+        logger?.info("partner register imported", metadata: [
+            "rows": "\(register.entries.count)",
+            "organisations.created": "\(summary.organisationsCreated)",
+            "people.created": "\(summary.peopleCreated)", "people.updated": "\(summary.peopleUpdated)",
+            "memberships.added": "\(summary.membershipsAdded)", "memberships.removed": "\(summary.membershipsRemoved)",
+        ])
+        return summary
     }
 
     /// `importRegister` inside the caller's transaction.

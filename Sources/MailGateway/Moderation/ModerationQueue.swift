@@ -1,65 +1,6 @@
 public import Foundation
 public import GRDB
-
-/// A held message waiting for (or decided by) a moderator.
-public struct Hold: Sendable, Equatable, Codable {
-    /// Status of a hold.
-    public enum Status: String, Sendable, Codable, CaseIterable {
-        case pending, approved, rejected, discarded, expired
-    }
-    /// Row id.
-    public var id: Int64
-    /// The archive's message row id.
-    public var messageRowID: Int64
-    public var listID: String
-    public var reason: ReasonCode
-    /// The rule that held the message.
-    public var rule: String
-    public var createdAt: Date
-    public var expiresAt: Date
-    public var status: Status
-    /// The moderator's address (email reply) or `cli:<user>`.
-    public var decidedBy: String?
-    public var decidedAt: Date?
-    /// The reason a moderator gave with a rejection.
-    public var decisionReason: String?
-}
-
-/// What a moderator's decision gives back to the caller (the lead's pipeline).
-public struct ModerationOutcome: Sendable, Equatable {
-    public var hold: Hold
-    /// The action taken.
-    public var action: ModeratorAction
-    /// For `approve`: continue this message exactly as if accepted — the archive's message row id and list.
-    public var messageRowID: Int64
-    public var listID: String
-    /// For `reject`: the reason to send the author (may be nil).
-    public var reason: String?
-}
-
-/// Why a moderation request failed. Carries no address.
-public enum ModerationError: Error, Sendable, Equatable, CustomStringConvertible {
-    case unknownHold(Int64)
-    /// The hold was already decided, expired, or the token was already used.
-    case notPending(Int64, Hold.Status)
-    case token(ModerationToken.Failure)
-    /// The token's hold belongs to another list than the one the reply arrived for.
-    case wrongList(Int64)
-    /// The reply's sender is not a moderator or owner of the hold's list.
-    case notModerator(Int64)
-    case command(ModeratorCommand.Failure)
-
-    public var description: String {
-        switch self {
-        case .unknownHold(let id): "hold \(id): unknown"
-        case .notPending(let id, let status): "hold \(id): already \(status.rawValue)"
-        case .token(let f): "moderation token: \(f)"
-        case .wrongList(let id): "hold \(id): token used for another list"
-        case .notModerator(let id): "hold \(id): sender is not a moderator of the list"
-        case .command(let f): "moderator reply: \(f)"
-        }
-    }
-}
+public import Logging
 
 /// The moderation queue (`holds` table, migration `moderation-v1`).
 ///
@@ -71,11 +12,20 @@ public struct ModerationQueue: Sendable {
     public let writer: any DatabaseWriter
     /// The HMAC key (from `MAILGATEWAY_MODERATION_KEY`, see `ModerationKey(secret:)`).
     public let key: ModerationKey
+    /// Where decisions and expiries are logged (info; hold id, list id, action; never addresses or tokens).
+    public let logger: Logger?
 
     /// Creates a queue over a migrated database.
-    public init(writer: any DatabaseWriter, key: ModerationKey) {
+    public init(writer: any DatabaseWriter, key: ModerationKey, logger: Logger? = nil) {
         self.writer = writer
         self.key = key
+        self.logger = logger
+    }
+
+    private func log(_ outcome: ModerationOutcome) {
+        logger?.info("moderation decision", metadata: [
+            "hold.id": "\(outcome.hold.id)", "list.id": "\(outcome.listID)", "action": "\(outcome.action.rawValue)",
+        ])
     }
 
     // MARK: Creating holds
@@ -151,9 +101,11 @@ public struct ModerationQueue: Sendable {
     /// Applies a decision to a pending hold, in one transaction.
     public func decide(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String,
                        now: Date = Date()) throws -> ModerationOutcome {
-        try writer.write { db in
+        let outcome = try writer.write { db in
             try Self.decide(id, action: action, reason: reason, by: moderator, now: now, in: db)
         }
+        log(outcome)
+        return outcome
     }
 
     /// Applies a moderator's emailed reply inside the caller's transaction: finds the token (subject, then
@@ -187,10 +139,12 @@ public struct ModerationQueue: Sendable {
     /// `apply(replyFrom:…in:)` in its own transaction.
     public func apply(replyFrom sender: String, subject: String, body: String, arrivedForList: String? = nil,
                       now: Date = Date()) throws -> ModerationOutcome {
-        try writer.write { db in
+        let outcome = try writer.write { db in
             try Self.apply(replyFrom: sender, subject: subject, body: body, arrivedForList: arrivedForList,
                            key: key, now: now, in: db)
         }
+        log(outcome)
+        return outcome
     }
 
     static func decide(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String, now: Date,
@@ -221,7 +175,9 @@ public struct ModerationQueue: Sendable {
     /// Marks every pending hold whose expiry has passed as expired and returns them, so that each author can be
     /// told (`held-expired` notice). One transaction.
     public func expire(now: Date = Date()) throws -> [Hold] {
-        try writer.write { db in try Self.expire(now: now, in: db) }
+        let expired = try writer.write { db in try Self.expire(now: now, in: db) }
+        if !expired.isEmpty { logger?.info("moderation holds expired", metadata: ["count": "\(expired.count)"]) }
+        return expired
     }
 
     /// `expire(now:)` inside the caller's transaction.

@@ -20,16 +20,17 @@ public struct ModeratorCommand: Sendable, Equatable {
         case noCommandWord
     }
 
-    /// The words understood, in French, English and Spanish (compared without case or accents).
+    /// The words understood, in French, English and Spanish (compared without case or accents). Bare yes/no
+    /// words (oui, non, si, no...) are left out on purpose: "Si vous voulez…" or "No idea" must not decide.
     public static let words: [String: ModeratorAction] = [
         // approve
         "approve": .approve, "approved": .approve, "accept": .approve, "accepted": .approve, "ok": .approve,
-        "okay": .approve, "yes": .approve, "approuver": .approve, "approuve": .approve, "accepter": .approve,
-        "accepte": .approve, "oui": .approve, "valider": .approve, "aprobar": .approve, "apruebo": .approve,
-        "aprobado": .approve, "aceptar": .approve, "acepto": .approve, "si": .approve,
+        "okay": .approve, "approuver": .approve, "approuve": .approve, "accepter": .approve,
+        "accepte": .approve, "valider": .approve, "aprobar": .approve, "apruebo": .approve,
+        "aprobado": .approve, "aceptar": .approve, "acepto": .approve,
         // reject
-        "reject": .reject, "rejected": .reject, "refuse": .reject, "deny": .reject, "no": .reject,
-        "rejeter": .reject, "rejete": .reject, "refuser": .reject, "non": .reject,
+        "reject": .reject, "rejected": .reject, "refuse": .reject, "deny": .reject,
+        "rejeter": .reject, "rejete": .reject, "refuser": .reject,
         "rechazar": .reject, "rechazado": .reject, "rechazo": .reject,
         // discard
         "discard": .discard, "delete": .discard, "drop": .discard, "supprimer": .discard, "jeter": .discard,

@@ -134,8 +134,13 @@ public struct NoticeComposer: Sendable {
     /// To the recipient, In-Reply-To and References pointing at the original, `Auto-Submitted: auto-replied`
     /// (`auto-generated` for moderation requests, which answer nobody), `X-Loop` with the list address,
     /// UTF-8 quoted-printable body, encoded-word subject when non-ASCII.
+    ///
+    /// `attachingOriginal` (for moderation requests) adds the original raw message as a `message/rfc822` part,
+    /// or only its header as `text/rfc822-headers` when it is larger than `maxAttachedBytes`, so moderators
+    /// see what they decide on.
     public func compose(_ kind: NoticeKind, to recipient: MailAddress, language: Language, list: ListConfig,
                         values: NoticeValues, original: ParsedMessage?, from: MailAddress? = nil,
+                        attachingOriginal raw: [UInt8]? = nil, maxAttachedBytes: Int = 1_000_000,
                         now: Date = Date()) throws -> ComposedNotice {
         let rendered = try render(kind, language: language, list: list, values: values)
         let sender = from ?? MailAddress(name: list.name.value(for: language), address: Self.ownerAddress(of: list))
@@ -157,13 +162,53 @@ public struct NoticeComposer: Sendable {
             "Auto-Submitted: \(kind == .moderationRequest ? "auto-generated" : "auto-replied")",
             "X-Loop: \(list.address)",
             "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: quoted-printable",
         ]
-        let message = headers.joined(separator: "\r\n") + "\r\n\r\n" + NoticeEncoding.quotedPrintable(rendered.body)
+        let textPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+            + NoticeEncoding.quotedPrintable(rendered.body)
+        var bytes: [UInt8]
+        if let raw {
+            let boundary = "=_notice_\(UUID().uuidString.lowercased())"
+            headers.append("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
+            bytes = Array((headers.joined(separator: "\r\n") + "\r\n\r\nThis is a MIME message.\r\n\r\n--\(boundary)\r\n"
+                + textPart + "\r\n--\(boundary)\r\n").utf8)
+            var attached = Self.crlf(raw)
+            let isWhole = raw.count <= maxAttachedBytes
+            if !isWhole, let end = Self.headerEnd(attached) { attached = Array(attached[..<end]) }
+            let eightBit = attached.contains { $0 >= 0x80 }
+            bytes += Array((isWhole ? "Content-Type: message/rfc822\r\n" : "Content-Type: text/rfc822-headers; charset=utf-8\r\n")
+                .utf8)
+            bytes += Array("Content-Disposition: inline\r\nContent-Transfer-Encoding: \(eightBit ? "8bit" : "7bit")\r\n\r\n".utf8)
+            bytes += attached
+            if attached.last != 10 { bytes += [13, 10] }
+            bytes += Array("\r\n--\(boundary)--\r\n".utf8)
+        } else {
+            bytes = Array((headers.joined(separator: "\r\n") + "\r\n" + textPart).utf8)
+        }
         return ComposedNotice(kind: kind, language: language, subject: rendered.subject, body: rendered.body,
                               messageID: messageID, recipient: recipient.address, envelopeSender: "",
-                              bytes: Array(message.utf8))
+                              bytes: bytes)
+    }
+
+    /// The bytes with every line ending as CRLF.
+    private static func crlf(_ raw: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count + raw.count / 32)
+        var previous: UInt8 = 0
+        for b in raw {
+            if b == 10 && previous != 13 { out.append(13) }
+            out.append(b)
+            previous = b
+        }
+        return out
+    }
+
+    /// The index just after the header's closing empty line (CRLF CRLF), if any.
+    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i + 4
+        }
+        return nil
     }
 
     /// The list's owner address: `<local>-owner@<domain>` (RFC 2142 style, as Mailman).

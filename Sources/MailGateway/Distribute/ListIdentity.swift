@@ -1,0 +1,58 @@
+public import Foundation
+
+/// The slice of a list's configuration that outgoing copies need (STYLE.md §9: each component gets only
+/// its own slice).
+public struct ListIdentity: Sendable, Equatable {
+    /// Stable identifier (`college-research`); the RFC 2919 list-id is `<id>.<address domain>`.
+    public var id: String
+    /// The list's name in its own language (List-Id phrase, rewritten From, footer).
+    public var name: String
+    /// The posting address.
+    public var address: String
+    /// The list's language (footer).
+    public var language: Language
+    /// Subject tag such as `[Recherche]`, added once; nil for none.
+    public var subjectPrefix: String?
+    public var fromRewrite: FromRewrite
+    /// Base URL of the web archive and preferences pages (List-Archive, https List-Unsubscribe), no trailing slash.
+    public var webBaseURL: String?
+
+    public init(id: String, name: String, address: String, language: Language, subjectPrefix: String?,
+                fromRewrite: FromRewrite, webBaseURL: String?) {
+        self.id = id
+        self.name = name
+        self.address = address
+        self.language = language
+        self.subjectPrefix = subjectPrefix
+        self.fromRewrite = fromRewrite
+        self.webBaseURL = webBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+
+    /// The identity of `list` as configured, its name in its own language.
+    public init(list: ListConfig, webBaseURL: String?) {
+        self.init(id: list.id, name: list.name.value(for: list.language), address: list.address,
+                  language: list.language, subjectPrefix: list.subjectPrefix, fromRewrite: list.fromRewrite,
+                  webBaseURL: webBaseURL)
+    }
+
+    /// The part of the address after `@`.
+    public var domain: String {
+        guard let at = address.lastIndex(of: "@") else { return address }
+        return String(address[address.index(after: at)...])
+    }
+
+    /// The part of the address before `@`.
+    public var localPart: String {
+        guard let at = address.lastIndex(of: "@") else { return address }
+        return String(address[..<at])
+    }
+
+    /// The RFC 2919 list identifier, without angle brackets: `college-research.lists.example.org`.
+    public var listID: String { "\(id).\(domain)" }
+
+    /// The administrative address (`LIST-request@domain`) for help and unsubscription by mail.
+    public var requestAddress: String { "\(localPart)-request@\(domain)" }
+
+    /// The web archive of the list, when a base URL is configured.
+    public var archiveURL: String? { webBaseURL.map { "\($0)/lists/\(id)" } }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// A raw message split into its header fields (kept byte-exact, folding included) and its body.
+/// Line endings are normalised to CRLF (RFC 5322 §2.1; SMTP requires them), nothing else is changed.
+struct RawMessage: Sendable {
+    /// One header field as written: `name` and the raw remainder after the colon, continuation lines
+    /// included (CRLF-separated, without the final CRLF).
+    struct Field: Sendable {
+        var name: String
+        var rawValue: String
+
+        /// The value unfolded (continuation line breaks removed), leading blanks trimmed.
+        var unfolded: String {
+            rawValue.replacingOccurrences(of: "\r\n", with: "")
+                .trimmingCharacters(in: .whitespaces)
+        }
+
+        /// The field as it is written in a header block, with its final CRLF.
+        var serialized: String { "\(name):\(rawValue)\r\n" }
+    }
+
+    var fields: [Field]
+    var body: [UInt8]
+
+    /// Splits `bytes` at the first empty line. Header bytes are read as ISO-8859-1, a one-byte-per-character
+    /// mapping, so that raw 8-bit or UTF-8 (RFC 6532) header bytes are written back unchanged.
+    init(_ bytes: [UInt8]) {
+        let normalized = RawMessage.crlf(bytes)
+        var headerEnd = normalized.count
+        var bodyStart = normalized.count
+        if normalized.starts(with: [13, 10]) {
+            headerEnd = 0
+            bodyStart = 2
+        } else if normalized.count >= 4 {
+            var i = 0
+            while i + 3 < normalized.count {
+                if normalized[i] == 13, normalized[i + 1] == 10, normalized[i + 2] == 13, normalized[i + 3] == 10 {
+                    headerEnd = i + 2
+                    bodyStart = i + 4
+                    break
+                }
+                i += 1
+            }
+        }
+        let headerBytes = normalized[0..<headerEnd]
+        let headerText = RawMessage.latin1String(headerBytes)
+        var fields: [Field] = []
+        for line in headerText.components(separatedBy: "\r\n") where !line.isEmpty {
+            if line.first == " " || line.first == "\t", !fields.isEmpty {
+                fields[fields.count - 1].rawValue += "\r\n" + line
+            } else if let colon = line.firstIndex(of: ":") {
+                fields.append(Field(name: String(line[..<colon]), rawValue: String(line[line.index(after: colon)...])))
+            } else {
+                // A header line without a colon is not a field; keep its text so nothing is lost.
+                fields.append(Field(name: "X-Malformed-Header", rawValue: " " + line))
+            }
+        }
+        self.fields = fields
+        self.body = Array(normalized[bodyStart...])
+    }
+
+    /// The first field named `name` (case-insensitive).
+    func field(_ name: String) -> Field? {
+        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+
+    /// Removes every field whose name is in `names` (case-insensitive).
+    mutating func remove(_ names: Set<String>) {
+        let lowered = Set(names.map { $0.lowercased() })
+        fields.removeAll { lowered.contains($0.name.lowercased()) }
+    }
+
+    /// The whole message: header fields, empty line, body.
+    func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + fields.count * 80 + 2)
+        for field in fields { out.append(contentsOf: RawMessage.latin1Bytes(field.serialized)) }
+        out.append(contentsOf: [13, 10])
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// Bytes as ISO-8859-1 characters (never fails, never loses a byte).
+    static func latin1String(_ bytes: some Sequence<UInt8>) -> String {
+        var s = ""
+        for b in bytes { s.unicodeScalars.append(Unicode.Scalar(b)) }
+        return s
+    }
+
+    /// The inverse of `latin1String`; characters above U+00FF (never produced by this module, which encodes
+    /// what it adds with RFC 2047) are written as UTF-8.
+    static func latin1Bytes(_ string: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(string.unicodeScalars.count)
+        for scalar in string.unicodeScalars {
+            if scalar.value < 256 { out.append(UInt8(scalar.value)) } else { out.append(contentsOf: Array(String(scalar).utf8)) }
+        }
+        return out
+    }
+
+    /// Converts bare LF (and bare CR) line endings to CRLF.
+    static func crlf(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 40)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 13 {
+                out.append(13)
+                out.append(10)
+                if i + 1 < bytes.count, bytes[i + 1] == 10 { i += 1 }
+            } else if b == 10 {
+                out.append(13)
+                out.append(10)
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+        return out
+    }
+}
+
+/// A parsed `Content-Type` value (RFC 2045 §5.1): lower-cased `type/subtype` and its parameters
+/// (names lower-cased, values unquoted).
+struct ContentType: Sendable, Equatable {
+    var mimeType: String
+    var parameters: [String: String]
+
+    init(mimeType: String, parameters: [String: String] = [:]) {
+        self.mimeType = mimeType
+        self.parameters = parameters
+    }
+
+    /// Parses a header value; an absent or unreadable value is `text/plain; charset=us-ascii` (RFC 2045 §5.2).
+    init(headerValue: String?) {
+        guard let value = headerValue, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+            self.init(mimeType: "text/plain", parameters: ["charset": "us-ascii"])
+            return
+        }
+        var pieces: [String] = []
+        var current = ""
+        var inQuotes = false
+        var escaped = false
+        for ch in value {
+            if escaped {
+                current.append(ch)
+                escaped = false
+            } else if ch == "\\" && inQuotes {
+                current.append(ch)
+                escaped = true
+            } else if ch == "\"" {
+                inQuotes.toggle()
+                current.append(ch)
+            } else if ch == ";" && !inQuotes {
+                pieces.append(current)
+                current = ""
+            } else {
+                current.append(ch)
+            }
+        }
+        pieces.append(current)
+        let type = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        var parameters: [String: String] = [:]
+        for piece in pieces.dropFirst() {
+            guard let eq = piece.firstIndex(of: "=") else { continue }
+            let name = piece[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            var v = piece[piece.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 {
+                v = String(v.dropFirst().dropLast())
+                    .replacingOccurrences(of: "\\\"", with: "\"")
+                    .replacingOccurrences(of: "\\\\", with: "\\")
+            }
+            parameters[name] = v
+        }
+        self.init(mimeType: type.contains("/") ? type : "text/plain", parameters: parameters)
+    }
+
+    var isMultipart: Bool { mimeType.hasPrefix("multipart/") }
+}

@@ -1,0 +1,37 @@
+public import Foundation
+
+/// One person's membership of one list, with the address that receives its mail.
+public struct Membership: Sendable, Equatable, Codable {
+    public var listID: String
+    public var personID: Int64
+    public var personName: String
+    /// The address list mail goes to: the person's first address.
+    public var address: String
+    public var role: MemberRole
+    public var delivery: DeliveryMode
+    /// Language override for this list; nil uses the person's preference.
+    public var languageOverride: Language?
+    /// The person's preferred language.
+    public var personLanguage: Language
+    public var origin: MembershipOrigin
+    public var joinedAt: Date
+
+    /// Creates a value (rows come from `MemberDirectory`).
+    public init(listID: String, personID: Int64, personName: String, address: String, role: MemberRole,
+                delivery: DeliveryMode, languageOverride: Language?, personLanguage: Language,
+                origin: MembershipOrigin, joinedAt: Date) {
+        self.listID = listID
+        self.personID = personID
+        self.personName = personName
+        self.address = address
+        self.role = role
+        self.delivery = delivery
+        self.languageOverride = languageOverride
+        self.personLanguage = personLanguage
+        self.origin = origin
+        self.joinedAt = joinedAt
+    }
+
+    /// The language this member reads this list in.
+    public var language: Language { languageOverride ?? personLanguage }
+}

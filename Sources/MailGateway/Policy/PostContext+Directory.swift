@@ -1,0 +1,29 @@
+public import GRDB
+
+extension PostContext {
+    /// Builds the context for a post inside the caller's (ingest) transaction: looks the first From address
+    /// up in the directory and takes the rest from the configuration.
+    ///
+    /// - Parameters:
+    ///   - ownListIDs: the List-Id values our distribution writes (without angle brackets), for every list; the
+    ///     distribute stage defines them.
+    ///   - ownAddresses: extra addresses of ours (bounce, owner, request) besides each list's posting address
+    ///     and its `-owner` address, which are always included.
+    public static func make(message: ParsedMessage, rawSize: Int, list: ListConfig, config: GatewayConfig,
+                            ownListIDs: Set<String>, ownAddresses: Set<String> = [],
+                            in db: Database) throws -> PostContext {
+        var identity: SenderIdentity?
+        if let author = message.from.first {
+            identity = try MemberDirectory.identity(of: author.address, in: db)
+        }
+        var addresses = ownAddresses
+        for l in config.lists {
+            addresses.insert(MailAddress(address: l.address).normalized)
+            addresses.insert(NoticeComposer.ownerAddress(of: l))
+        }
+        return PostContext(message: message, rawSize: rawSize, list: list, sender: identity, lists: config.lists,
+                           ownListIDs: ownListIDs, ownAddresses: addresses,
+                           trustedAuthservID: config.trustedAuthservID,
+                           secretariat: Set(config.secretariat.map { MailAddress(address: $0).normalized }))
+    }
+}

@@ -1,0 +1,48 @@
+public import GRDB
+
+/// The outbox tables (migration "outbox-v1"), registered by the owner of the main database.
+///
+/// - `outbox_body`: the bytes common to all copies of a post, stored once (keyed by SHA-256).
+/// - `outbox`: one row per recipient copy. `UNIQUE(message_id, recipient)` makes enqueuing twice a no-op.
+///   Status goes `pending -> sending -> sent`, or back to `pending` (transient failure, with backoff), or to
+///   `failed` (permanent 5xx, or transient failures past the retry period). Permanent failures keep the
+///   server's code and text in `last_error_*` with `last_error_kind = 'permanent'`: that row is the record
+///   for bounce processing (no separate bounces table).
+public enum OutboxSchema {
+    /// Adds the "outbox-v1" migration.
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("outbox-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox_body (
+                    id INTEGER PRIMARY KEY,
+                    digest TEXT NOT NULL UNIQUE,
+                    bytes BLOB NOT NULL
+                );
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    list_id TEXT NOT NULL,
+                    message_id INTEGER NOT NULL,
+                    recipient TEXT NOT NULL,
+                    envelope_from TEXT NOT NULL,
+                    header_prefix BLOB NOT NULL,
+                    body_id INTEGER NOT NULL REFERENCES outbox_body(id),
+                    status TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    next_attempt_at DOUBLE NOT NULL,
+                    retry_from DOUBLE NOT NULL,
+                    last_error_kind TEXT CHECK (last_error_kind IN ('transient', 'permanent')),
+                    last_error_code INTEGER,
+                    last_error_command TEXT,
+                    last_error_text TEXT,
+                    created_at DOUBLE NOT NULL,
+                    claimed_at DOUBLE,
+                    sent_at DOUBLE,
+                    UNIQUE (message_id, recipient)
+                );
+                CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+                CREATE INDEX outbox_list ON outbox(list_id, status);
+                """)
+        }
+    }
+}

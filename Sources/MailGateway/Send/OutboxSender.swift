@@ -1,0 +1,176 @@
+public import GRDB
+public import Logging
+public import ServiceLifecycle
+import Dispatch
+
+/// How the outbox sender works: SMTP server and parallelism, batching, retries.
+public struct OutboxSenderConfiguration: Sendable {
+    /// The SMTP server and credentials every worker connects to.
+    public var smtp: SMTPSettings
+    /// Parallel SMTP connections (one worker thread each). Default 4.
+    public var workers: Int
+    /// Copies one worker claims per transaction. Claimed copies not yet attempted at a graceful stop are
+    /// given back; after a crash they are recovered as `sending` rows (never attempted, so never duplicated).
+    public var claimBatch: Int
+    /// How long an idle worker waits before looking for due copies again.
+    public var pollInterval: Duration
+    public var retry: RetryPolicy
+
+    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 8, pollInterval: Duration = .seconds(1),
+                retry: RetryPolicy = RetryPolicy()) {
+        self.smtp = smtp
+        self.workers = max(1, workers)
+        self.claimBatch = max(1, claimBatch)
+        self.pollInterval = pollInterval
+        self.retry = retry
+    }
+}
+
+/// The service that empties the outbox: `workers` SMTP connections, each owned by a worker actor that runs
+/// on its own serial dispatch queue, so libcurl's blocking calls and the SQLite writes that record each
+/// result never run on Swift's cooperative pool.
+///
+/// On start, copies left `sending` by a crash are made due again (`Outbox.recoverInterrupted`). On graceful
+/// shutdown (SIGTERM through the `ServiceGroup`) or cancellation, each worker finishes the copy it is sending,
+/// records the server's answer, gives back the copies it claimed but did not start, and stops.
+public final class OutboxSender: Service {
+    private let database: any DatabaseWriter
+    private let configuration: OutboxSenderConfiguration
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - database: the database holding the "outbox-v1" tables (a `DatabasePool` in production).
+    ///   - logger: the caller's logger; the sender adds `outbox.worker` metadata.
+    public init(database: any DatabaseWriter, configuration: OutboxSenderConfiguration, logger: Logger) {
+        self.database = database
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown or cancellation. Throws database errors (the service group then stops).
+    public func run() async throws {
+        let recovered = try await database.write { try Outbox.recoverInterrupted($0) }
+        if recovered > 0 {
+            logger.info("outbox copies interrupted by a previous stop are due again", metadata: ["outbox.recovered": "\(recovered)"])
+        }
+        let database = self.database
+        let configuration = self.configuration
+        let logger = self.logger
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<configuration.workers {
+                    group.addTask {
+                        var workerLogger = logger
+                        workerLogger[metadataKey: "outbox.worker"] = "\(index)"
+                        let worker = OutboxWorker(index: index, database: database, configuration: configuration,
+                                                  logger: workerLogger)
+                        try await worker.run()
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+}
+
+/// One SMTP connection and the loop that feeds it, isolated to a serial dispatch queue (see
+/// `SerialQueueExecutor`): claim a batch, send each copy, record each result in its own transaction.
+actor OutboxWorker {
+    private let executor: SerialQueueExecutor
+    private let database: any DatabaseWriter
+    private let configuration: OutboxSenderConfiguration
+    private let logger: Logger
+    private var connection: SMTPConnection?
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    init(index: Int, database: any DatabaseWriter, configuration: OutboxSenderConfiguration, logger: Logger) {
+        self.executor = SerialQueueExecutor(queue: DispatchQueue(label: "mailgateway.outbox.worker.\(index)"))
+        self.database = database
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func run() async throws {
+        while !Task.isCancelled {
+            let jobs = try claim()
+            if jobs.isEmpty {
+                try? await Task.sleep(for: configuration.pollInterval)
+                continue
+            }
+            for (position, job) in jobs.enumerated() {
+                try deliver(job)
+                if Task.isCancelled {
+                    try release(jobs[(position + 1)...].map(\.id))
+                    return
+                }
+            }
+        }
+    }
+
+    // Synchronous on purpose: GRDB's blocking write runs on this actor's queue, not on the cooperative pool.
+    private func claim() throws -> [OutboxJob] {
+        let batch = configuration.claimBatch
+        return try database.write { try Outbox.claim($0, limit: batch) }
+    }
+
+    private func release(_ ids: [Int64]) throws {
+        try database.write { try Outbox.release($0, ids: ids) }
+    }
+
+    /// Sends one claimed copy (blocking, on this actor's queue) and commits the outcome.
+    private func deliver(_ job: OutboxJob) throws {
+        let result: Result<Void, SMTPError>
+        do throws(SMTPError) {
+            let connection: SMTPConnection
+            if let existing = self.connection {
+                connection = existing
+            } else {
+                connection = try SMTPConnection(settings: configuration.smtp)
+                self.connection = connection
+            }
+            try connection.send(envelopeFrom: job.envelopeFrom, recipients: [job.recipient], message: job.message)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        switch result {
+        case .success:
+            try database.write { try Outbox.markSent($0, id: job.id) }
+            logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])
+        case .failure(let error):
+            let policy = configuration.retry
+            let status = try database.write { try Outbox.markFailed($0, id: job.id, error: error, policy: policy) }
+            logger.info("outbox copy not delivered", metadata: [
+                "outbox.id": "\(job.id)", "list.id": "\(job.listID)", "smtp.code": "\(error.code)",
+                "smtp.command": "\(error.command)", "smtp.kind": "\(error.kind.rawValue)",
+                "outbox.status": "\(status.rawValue)", "outbox.attempts": "\(job.attempts)",
+            ])
+        }
+    }
+}
+
+/// A `SerialExecutor` that runs an actor's jobs on a serial `DispatchQueue` (as GRDB's DispatchQueueActor):
+/// work isolated to the actor, blocking calls included, runs on that queue's thread, never on the
+/// cooperative pool.
+final class SerialQueueExecutor: SerialExecutor {
+    private let queue: DispatchQueue
+
+    init(queue: DispatchQueue) {
+        self.queue = queue
+    }
+
+    func enqueue(_ job: UnownedJob) {
+        queue.async {
+            job.runSynchronously(on: self.asUnownedSerialExecutor())
+        }
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    func checkIsolated() {
+        dispatchPrecondition(condition: .onQueue(queue))
+    }
+}

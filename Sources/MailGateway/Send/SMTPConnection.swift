@@ -1,0 +1,209 @@
+import CCurl
+import Foundation
+
+/// One SMTP client session through libcurl: the sole owner of a `CURL*` easy handle.
+///
+/// The handle keeps its connection open between `send` calls, so consecutive copies reuse one TCP/TLS
+/// session (libcurl closes it after a failed transaction and reconnects on the next send). All calls
+/// block: use a connection only from one thread at a time, off Swift's cooperative pool (`OutboxSender`
+/// gives each worker its own connection on its own serial queue). Not `Sendable` on purpose.
+///
+/// TLS: `starttls` requires STARTTLS (`CURLOPT_USE_SSL = CURLUSESSL_ALL`: a server that does not offer it
+/// is refused), `tls` is implicit TLS (`smtps://`). Peer certificate and host name are always verified;
+/// `caFile` adds a trusted certificate to the system store.
+public final class SMTPConnection {
+    private let handle: UnsafeMutableRawPointer
+    private let settings: SMTPSettings
+    private let state = TransferState()
+
+    /// Creates the easy handle and sets the options that do not change between sends. Nothing is connected
+    /// until the first `send`.
+    public init(settings: SMTPSettings) throws(SMTPError) {
+        guard let handle = curl_easy_init() else {
+            throw SMTPError(kind: .transient, code: 0, reply: "curl_easy_init failed", command: "INIT")
+        }
+        self.handle = handle
+        self.settings = settings
+        do {
+            try configure()
+        } catch {
+            curl_easy_cleanup(handle)
+            throw error
+        }
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+    }
+
+    /// The URL libcurl connects to: the path is the EHLO name (without one libcurl would send a file name).
+    var url: String {
+        let scheme = settings.server.tls == .tls ? "smtps" : "smtp"
+        let host = settings.server.host.contains(":") ? "[\(settings.server.host)]" : settings.server.host
+        let ehlo = settings.ehloName.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? settings.ehloName
+        return "\(scheme)://\(host):\(settings.server.port)/\(ehlo)"
+    }
+
+    private func configure() throws(SMTPError) {
+        try set(CURLOPT_URL, url)
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_UPLOAD, 1)
+        try set(CURLOPT_TCP_NODELAY, 1)
+        try set(CURLOPT_CONNECTTIMEOUT, settings.connectTimeout)
+        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, settings.replyTimeout)
+        try set(CURLOPT_TIMEOUT, settings.transactionTimeout)
+        switch settings.server.tls {
+        case .none: try set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+        case .starttls, .tls: try set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        }
+        try set(CURLOPT_SSL_VERIFYPEER, 1)
+        try set(CURLOPT_SSL_VERIFYHOST, 2)
+        if let caFile = settings.server.caFile {
+            // CAINFO replaces the default bundle; CAPATH keeps the system store as well.
+            try set(CURLOPT_CAINFO, caFile)
+            try set(CURLOPT_CAPATH, "/etc/ssl/certs")
+        }
+        if let user = settings.server.user {
+            try set(CURLOPT_USERNAME, user)
+            try set(CURLOPT_PASSWORD, settings.password ?? "")
+        }
+        // The debug callback sees every reply line and command: it keeps the last reply for SMTPError.
+        try set(CURLOPT_VERBOSE, 1)
+        try check(ccurl_setopt_debug_callback(handle, smtpDebugCallback), "DEBUGFUNCTION")
+        try check(ccurl_setopt_read_callback(handle, smtpReadCallback), "READFUNCTION")
+    }
+
+    /// Sends one message in one SMTP transaction (MAIL FROM, one RCPT TO per recipient, DATA).
+    /// With several recipients one refused RCPT fails the whole transaction (libcurl's default); the gateway
+    /// sends one recipient per copy (VERP), so the result is that recipient's.
+    /// - Throws: `SMTPError` with the server's reply code and text, classified transient or permanent.
+    public func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError) {
+        state.reset(upload: message)
+        var list: UnsafeMutablePointer<curl_slist>?
+        for recipient in recipients {
+            guard let appended = curl_slist_append(list, "<\(recipient)>") else {
+                curl_slist_free_all(list)
+                throw SMTPError(kind: .transient, code: 0, reply: "out of memory", command: "RCPT")
+            }
+            list = appended
+        }
+        defer { curl_slist_free_all(list) }
+        let context = Unmanaged.passRetained(state)
+        defer { context.release() }
+        try check(ccurl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque()), "READDATA")
+        try check(ccurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, context.toOpaque()), "DEBUGDATA")
+        try set(CURLOPT_MAIL_FROM, "<\(envelopeFrom)>")
+        try check(ccurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, list), "MAIL_RCPT")
+        try check(ccurl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.count)), "INFILESIZE")
+
+        let result = curl_easy_perform(handle)
+        // Detach the per-send pointers before `list` and `context` are released.
+        _ = ccurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil)
+        _ = ccurl_setopt_pointer(handle, CURLOPT_READDATA, nil)
+        _ = ccurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, nil)
+        var responseCode = 0
+        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &responseCode)
+        if result == CURLE_OK { return }
+        throw classify(result, responseCode: responseCode)
+    }
+
+    private func classify(_ result: CURLcode, responseCode: Int) -> SMTPError {
+        let curlText = String(cString: curl_easy_strerror(result))
+        let reply = state.reply.isEmpty ? curlText : state.reply
+        var command = state.command.isEmpty ? "CONNECT" : state.command
+        if result == CURLE_USE_SSL_FAILED {
+            command = "STARTTLS"
+            return SMTPError(kind: .transient, code: responseCode,
+                             reply: "STARTTLS required but not offered or refused by the server (\(curlText))",
+                             command: command)
+        }
+        let transactionFailure = result == CURLE_SEND_ERROR || result == CURLE_WEIRD_SERVER_REPLY
+            || result == CURLE_RECV_ERROR
+        if (500..<600).contains(responseCode), transactionFailure,
+           ["MAIL", "RCPT", "DATA", "."].contains(command) {
+            return SMTPError(kind: .permanent, code: responseCode, reply: reply, command: command)
+        }
+        // Anything else (4xx, 5xx to EHLO/AUTH, connection, TLS, timeout) is the gateway's or the
+        // server's problem, not this recipient's: retry later.
+        return SMTPError(kind: .transient, code: responseCode, reply: reply, command: command)
+    }
+
+    private func set(_ option: CURLoption, _ value: Int) throws(SMTPError) {
+        try check(ccurl_setopt_long(handle, option, value), "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, _ value: String) throws(SMTPError) {
+        try check(ccurl_setopt_string(handle, option, value), "option \(option.rawValue)")
+    }
+
+    private func check(_ code: CURLcode, _ what: String) throws(SMTPError) {
+        guard code == CURLE_OK else {
+            throw SMTPError(kind: .transient, code: 0,
+                            reply: "libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))",
+                            command: "INIT")
+        }
+    }
+}
+
+/// What the C callbacks of one transfer read and write. Only touched by the thread running
+/// `curl_easy_perform` (libcurl calls the callbacks on it), through an `Unmanaged` pointer balanced in `send`.
+final class TransferState {
+    var upload: [UInt8] = []
+    var offset = 0
+    /// Lines of the server's reply to the last command, without the code, joined by spaces.
+    var reply = ""
+    /// The verb of the last command sent.
+    var command = ""
+
+    func reset(upload: [UInt8]) {
+        self.upload = upload
+        offset = 0
+        reply = ""
+        command = ""
+    }
+}
+
+/// CURLOPT_READFUNCTION: copies the next bytes of the message into libcurl's buffer (0 = end of data).
+private func smtpReadCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                              _ userdata: UnsafeMutableRawPointer?) -> Int {
+    guard let buffer, let userdata else { return 0 }
+    let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    let length = min(size * count, state.upload.count - state.offset)
+    guard length > 0 else { return 0 }
+    state.upload.withUnsafeBytes { raw in
+        UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + state.offset, byteCount: length)
+    }
+    state.offset += length
+    return length
+}
+
+/// CURLOPT_DEBUGFUNCTION: records the verb of each command sent and the text of the reply to it.
+private func smtpDebugCallback(_ handle: UnsafeMutableRawPointer?, _ type: curl_infotype,
+                               _ data: UnsafeMutablePointer<CChar>?, _ size: Int,
+                               _ userdata: UnsafeMutableRawPointer?) -> Int32 {
+    guard let data, let userdata, size > 0 else { return 0 }
+    let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    switch type {
+    case CURLINFO_HEADER_OUT:
+        let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 64)), as: UTF8.self)
+        let verb = text.prefix { $0 != " " && $0 != "\r" && $0 != "\n" && $0 != ":" }.uppercased()
+        state.command = verb
+        state.reply = ""
+    case CURLINFO_DATA_OUT:
+        // The message body follows DATA's 354: the next reply answers the end of data.
+        if state.command == "DATA" {
+            state.command = "."
+            state.reply = ""
+        }
+    case CURLINFO_HEADER_IN:
+        guard state.reply.utf8.count < 1024 else { return 0 }
+        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 1024)), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // "250-text" / "550 5.1.1 text": drop the code and separator.
+        let text = line.count > 4 ? String(line.dropFirst(4)) : line
+        state.reply = state.reply.isEmpty ? text : state.reply + " " + text
+    default:
+        break
+    }
+    return 0
+}

@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+@testable import MailGateway
+
+/// Reads the shared corpora for threading tests: splits mbox(.gz) files and maildirs into raw messages and
+/// extracts the threading headers. A deliberately small header reader (no MIME), so threading can be scored
+/// on the real corpora independently of the MIME parser.
+enum CorpusMail {
+    /// Raw messages of an mboxrd file, gzip-compressed or not, in file order (mboxrd `>From ` unescaped).
+    static func mboxMessages(_ url: URL) throws -> [[UInt8]] {
+        let bytes: [UInt8]
+        if url.pathExtension == "gz" {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            process.arguments = ["-dc", url.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            bytes = Array(data)
+        } else {
+            bytes = Array(try Data(contentsOf: url))
+        }
+        var messages: [[UInt8]] = []
+        var current: [UInt8] = []
+        var started = false
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var end = lineStart
+            while end < bytes.count && bytes[end] != 10 { end += 1 }
+            let next = min(end + 1, bytes.count)
+            let line = bytes[lineStart..<next]
+            if line.starts(with: Array("From ".utf8)) {
+                if started { messages.append(current) }
+                current = []
+                started = true
+            } else if started {
+                var gt = line.startIndex
+                while gt < line.endIndex && line[gt] == UInt8(ascii: ">") { gt += 1 }
+                if gt > line.startIndex && line[gt...].starts(with: Array("From ".utf8)) {
+                    current.append(contentsOf: line.dropFirst())
+                } else {
+                    current.append(contentsOf: line)
+                }
+            }
+            lineStart = next
+        }
+        if started { messages.append(current) }
+        return messages
+    }
+
+    /// Every regular file under `folder`, sorted by path.
+    static func files(under folder: URL) -> [URL] {
+        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        var out: [URL] = []
+        for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            out.append(url)
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+
+    /// Unfolded header fields of a raw message.
+    static func headers(_ raw: [UInt8]) -> [MessageHeader] {
+        var fields: [MessageHeader] = []
+        var i = 0
+        var lines: [String] = []
+        while i < raw.count {
+            var end = i
+            while end < raw.count && raw[end] != 10 { end += 1 }
+            var line = String(decoding: raw[i..<end], as: UTF8.self)
+            if line.hasSuffix("\r") { line.removeLast() }
+            i = end + 1
+            if line.isEmpty { break }
+            if let first = line.first, first == " " || first == "\t", !lines.isEmpty {
+                lines[lines.count - 1] += " " + line.trimmingCharacters(in: .whitespaces)
+            } else {
+                lines.append(line)
+            }
+        }
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields.append(MessageHeader(name: String(line[..<colon]).trimmingCharacters(in: .whitespaces),
+                                        value: String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+        }
+        return fields
+    }
+
+    /// The `<...>` ids in a header value, without brackets.
+    static func ids(_ value: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(value)
+        while let open = rest.firstIndex(of: "<") {
+            guard let close = rest[open...].firstIndex(of: ">") else { break }
+            out.append(String(rest[rest.index(after: open)..<close]).trimmingCharacters(in: .whitespaces))
+            rest = rest[rest.index(after: close)...]
+        }
+        return out
+    }
+
+    static func date(_ value: String) -> Date? {
+        var v = value
+        if let paren = v.firstIndex(of: "(") { v = String(v[..<paren]) }
+        v = v.trimmingCharacters(in: .whitespaces)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        for format in ["EEE, d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm:ss Z", "EEE, d MMM yyyy HH:mm Z",
+                       "EEE, d MMM yy HH:mm:ss Z", "EEE d MMM yyyy HH:mm:ss Z"] {
+            formatter.dateFormat = format
+            if let d = formatter.date(from: v) { return d }
+        }
+        return nil
+    }
+
+    /// The threading view of a raw message; `fallbackID` when it has no Message-ID.
+    static func parsed(_ raw: [UInt8], fallbackID: String) -> ParsedMessage {
+        let h = headers(raw)
+        func value(_ name: String) -> String? { h.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value }
+        var messageID = value("Message-ID").map { ids($0).first ?? $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let synthetic = messageID.isEmpty
+        if synthetic { messageID = fallbackID }
+        return ParsedMessage(
+            messageID: messageID, messageIDIsSynthetic: synthetic,
+            inReplyTo: value("In-Reply-To").map(ids) ?? [],
+            references: h.filter { $0.name.caseInsensitiveCompare("References") == .orderedSame }.flatMap { ids($0.value) },
+            subject: value("Subject") ?? "", from: [], date: value("Date").flatMap(date), headers: h)
+    }
+}
+
+/// A consensus oracle (`*.consensus.json[.gz]`): agreed thread and parent per Message-ID.
+struct ThreadOracle {
+    var thread: [String: String] = [:]
+    var parent: [String: String?] = [:]
+    var agreedThreadCount: Int
+
+    init(_ url: URL) throws {
+        var data = try Data(contentsOf: url)
+        if url.pathExtension == "gz" {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            process.arguments = ["-dc", url.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+        }
+        let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        agreedThreadCount = json["agreed_thread_count"] as? Int ?? 0
+        for (mid, value) in json["messages"] as? [String: Any] ?? [:] {
+            guard let entry = value as? [String: Any] else { continue }
+            if let t = entry["thread"] as? String { thread[mid] = t }
+            if let p = entry["parent"] {
+                parent[mid] = .some(p as? String)
+            }
+        }
+    }
+}
+
+/// A per-tool oracle (`*.notmuch.json`, `*.dovecot-references.json`...): Message-ID → index of its thread.
+struct DovecotThreads {
+    var thread: [String: Int] = [:]
+
+    init(_ url: URL) throws {
+        let json = try JSONSerialization.jsonObject(with: try gunzipIfNeeded(url)) as? [String: Any] ?? [:]
+        for (n, t) in (json["threads"] as? [[String: Any]] ?? []).enumerated() {
+            for mid in t["messages"] as? [String] ?? [] { thread[mid] = n }
+        }
+    }
+}
+
+func gunzipIfNeeded(_ url: URL) throws -> Data {
+    guard url.pathExtension == "gz" else { return try Data(contentsOf: url) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-dc", url.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return data
+}
+
+/// How an archive's threads compare with an oracle.
+struct ThreadScore: CustomStringConvertible {
+    var name: String
+    var keyed = 0
+    /// Consensus groups whose messages the archive split over several threads.
+    var splitGroups: [String] = []
+    /// Consensus groups the archive put into another group's thread (merged), with the message that leads it.
+    var mergedGroups: [(group: String, into: String)] = []
+    var messagesPlacedExactly = 0
+    var parentsCompared = 0
+    var parentsAgreeing = 0
+    var parentMismatches: [String] = []
+    var archiveThreadCount = 0
+    var oracleThreadCount = 0
+
+    var partitionEqual: Bool { splitGroups.isEmpty && mergedGroups.isEmpty }
+
+    var description: String {
+        "\(name): threads \(archiveThreadCount) (consensus \(oracleThreadCount)), messages placed exactly "
+            + "\(messagesPlacedExactly)/\(keyed), split groups \(splitGroups.count), merged groups \(mergedGroups.count), "
+            + "parents \(parentsAgreeing)/\(parentsCompared)"
+    }
+
+    static func compute(name: String, pool: DatabasePool, oracle: ThreadOracle) throws -> ThreadScore {
+        var score = ThreadScore(name: name)
+        let mine = try pool.threadOf()
+        let parents = try pool.parentOf()
+        score.archiveThreadCount = Set(mine.values).count
+        score.oracleThreadCount = oracle.agreedThreadCount
+        var groupMembers: [String: Set<String>] = [:]
+        var myMembers: [Int64: Set<String>] = [:]
+        for (mid, group) in oracle.thread {
+            guard let t = mine[mid] else { continue }
+            score.keyed += 1
+            groupMembers[group, default: []].insert(mid)
+            myMembers[t, default: []].insert(mid)
+        }
+        for (group, members) in groupMembers.sorted(by: { $0.key < $1.key }) {
+            let threads = Set(members.compactMap { mine[$0] })
+            if threads.count > 1 { score.splitGroups.append(group); continue }
+            let mineSet = myMembers[threads.first!]!
+            if mineSet == members {
+                score.messagesPlacedExactly += members.count
+            } else if let leader = mineSet.map({ oracle.thread[$0]! }).min(), leader != group {
+                score.mergedGroups.append((group, leader))
+            }
+        }
+        for (mid, expected) in oracle.parent.sorted(by: { $0.key < $1.key }) {
+            guard let actual = parents[mid] else { continue }
+            score.parentsCompared += 1
+            if actual == expected { score.parentsAgreeing += 1 } else { score.parentMismatches.append(mid) }
+        }
+        return score
+    }
+}
+
+/// Archives raw corpus messages (threading headers only) into `pool`, in order, one transaction.
+func archiveCorpus(_ raws: [[UInt8]], into pool: DatabasePool, list: String = "corpus") throws {
+    try pool.write { (db: Database) throws in
+        for (n, raw) in raws.enumerated() {
+            let parsed = CorpusMail.parsed(raw, fallbackID: "no-message-id-\(n)")
+            _ = try ArchiveWriter.archive(db, list: list, raw: raw, parsed: parsed,
+                                          fallbackDate: Date(timeIntervalSince1970: 0), source: .import)
+        }
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import Testing
+@testable import MailGateway
+import TestSupport
+
+/// The outgoing copy: list headers, subject prefix, footer placement, DMARC rewrite (pure, no I/O).
+@Suite struct DistributeComposerTests {
+    let list = ListIdentity(id: "college-research", name: "Recherche", address: "recherche@lists.example.org",
+                            language: .fr, subjectPrefix: "[Recherche]", fromRewrite: .never,
+                            webBaseURL: "https://lists.example.org/")
+
+    func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    func headerBlock(_ bytes: [UInt8]) -> String {
+        let all = text(bytes)
+        return String(all[..<(all.range(of: "\r\n\r\n")?.lowerBound ?? all.endIndex)])
+    }
+
+    func fieldValues(_ name: String, in bytes: [UInt8]) -> [String] {
+        RawMessage(bytes).fields.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.unfolded)
+    }
+
+    /// Decodes `=?UTF-8?B?...?=` words (what the composer writes) for checking.
+    func decodeWords(_ value: String) -> String {
+        value.components(separatedBy: CharacterSet.whitespaces).filter { !$0.isEmpty }.map { word -> String in
+            guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?=") else { return word }
+            let b64 = String(word.dropFirst(10).dropLast(2))
+            return Data(base64Encoded: b64).map { String(decoding: $0, as: UTF8.self) } ?? word
+        }.joined()
+    }
+
+    let plain = """
+        Return-Path: <alice@partner.example>
+        Delivered-To: recherche@lists.example.org
+        DKIM-Signature: v=1; a=rsa-sha256; d=partner.example; s=s1;
+        \tbh=abc; b=def
+        From: Alice Martin <alice@partner.example>
+        To: recherche@lists.example.org
+        Subject: Soil carbon data
+        Message-ID: <abc.123@partner.example>
+        In-Reply-To: <parent@x.example>
+        References: <root@x.example>
+        \t<parent@x.example>
+        List-Id: Other list <other.example.com>
+        Precedence: bulk
+        MIME-Version: 1.0
+        Content-Type: text/plain; charset=utf-8
+        Content-Transfer-Encoding: 8bit
+
+        Bonjour à tous,
+        voici les données.
+
+        """
+
+    func composer(_ footer: String? = "-- \nListe Recherche", rewrite: FromRewrite = .never,
+                  dmarc: DMARCLookup = .unknown) -> OutgoingComposer {
+        var identity = list
+        identity.fromRewrite = rewrite
+        return OutgoingComposer(list: identity, footer: footer, dmarc: dmarc)
+    }
+
+    @Test func listHeadersAreAddedAndThreadHeadersKept() {
+        let post = composer().compose(raw: Array(plain.utf8), subject: "Soil carbon data",
+                                      author: MailAddress(name: "Alice Martin", address: "alice@partner.example"))
+        let out = post.shared
+        #expect(fieldValues("Message-ID", in: out) == ["<abc.123@partner.example>"])
+        #expect(fieldValues("In-Reply-To", in: out) == ["<parent@x.example>"])
+        #expect(fieldValues("References", in: out) == ["<root@x.example>\t<parent@x.example>"])
+        #expect(fieldValues("DKIM-Signature", in: out).isEmpty)
+        #expect(fieldValues("Return-Path", in: out).isEmpty)
+        #expect(fieldValues("Delivered-To", in: out).isEmpty)
+        #expect(fieldValues("List-Id", in: out) == ["\"Recherche\" <college-research.lists.example.org>"])
+        #expect(fieldValues("List-Post", in: out) == ["<mailto:recherche@lists.example.org>"])
+        #expect(fieldValues("List-Help", in: out) == ["<mailto:recherche-request@lists.example.org?subject=help>"])
+        #expect(fieldValues("List-Archive", in: out) == ["<https://lists.example.org/lists/college-research>"])
+        #expect(fieldValues("Precedence", in: out) == ["list"])
+        #expect(fieldValues("X-Loop", in: out) == ["recherche@lists.example.org"])
+        #expect(fieldValues("From", in: out) == ["Alice Martin <alice@partner.example>"])
+        #expect(fieldValues("Subject", in: out) == ["[Recherche] Soil carbon data"])
+        // Only CRLF line endings.
+        #expect(!text(out).replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+    }
+
+    @Test func perRecipientCopyHasVERPAndUnsubscribe() {
+        let post = composer().compose(raw: Array(plain.utf8), subject: "Soil carbon data", author: nil)
+        let withToken = post.copy(for: "bob+tag@member.example", unsubscribeToken: "t0k/en")
+        #expect(withToken.envelopeFrom == "recherche-bounces+bob+tag=member.example@lists.example.org")
+        #expect(fieldValues("List-Unsubscribe", in: withToken.bytes) == [
+            "<mailto:recherche-request@lists.example.org?subject=unsubscribe>, <https://lists.example.org/lists/college-research/unsubscribe?token=t0k%2Fen>",
+        ])
+        #expect(fieldValues("List-Unsubscribe-Post", in: withToken.bytes) == ["List-Unsubscribe=One-Click"])
+        let withoutToken = post.copy(for: "bob@member.example")
+        #expect(fieldValues("List-Unsubscribe", in: withoutToken.bytes) == [
+            "<mailto:recherche-request@lists.example.org?subject=unsubscribe>",
+        ])
+        #expect(fieldValues("List-Unsubscribe-Post", in: withoutToken.bytes).isEmpty)
+        #expect(withoutToken.shared == withToken.shared)
+    }
+
+    @Test(arguments: [
+        ("Soil carbon data", "[Recherche] Soil carbon data"),
+        ("Re: [Recherche] Soil carbon data", "Re: [Recherche] Soil carbon data"),
+        ("RE: [recherche] Soil", "RE: [recherche] Soil"),
+        ("[Recherche] Already", "[Recherche] Already"),
+        ("", "[Recherche]"),
+    ])
+    func subjectPrefixIsAddedOnce(original: String, expected: String) {
+        let raw = "From: a@b.example\nSubject: \(original)\nMessage-ID: <x@y>\n\nbody\n"
+        let post = composer(nil).compose(raw: Array(raw.utf8), subject: original, author: nil)
+        #expect(fieldValues("Subject", in: post.shared) == [expected])
+    }
+
+    @Test func nonASCIISubjectIsEncoded() {
+        let subject = "Réunion des partenaires à Montpellier — ordre du jour détaillé et documents préparatoires"
+        let raw = "From: a@b.example\nSubject: =?UTF-8?Q?R=C3=A9union?= ...\nMessage-ID: <x@y>\n\nbody\n"
+        let post = composer(nil).compose(raw: Array(raw.utf8), subject: subject, author: nil)
+        let field = RawMessage(post.shared).field("Subject")
+        let rawValue = field?.rawValue ?? ""
+        #expect(rawValue.unicodeScalars.allSatisfy { $0.isASCII })
+        #expect(rawValue.components(separatedBy: "\r\n").allSatisfy { $0.count <= 78 })
+        #expect(decodeWords(field?.unfolded ?? "") == "[Recherche] " + subject)
+    }
+
+    @Test func footerIsAppendedToUTF8PlainText() {
+        let post = composer("Liste Recherche — aide : recherche-request@lists.example.org")
+            .compose(raw: Array(plain.utf8), subject: "Soil carbon data", author: nil)
+        #expect(fieldValues("Content-Type", in: post.shared) == ["text/plain; charset=utf-8"])
+        #expect(text(post.shared).hasSuffix("voici les données.\r\n\r\nListe Recherche — aide : recherche-request@lists.example.org\r\n"))
+    }
+
+    @Test func footerIsQuotedPrintableInQPPart() {
+        let raw = "From: a@b.example\nSubject: s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\nCaf=C3=A9\n"
+        let post = composer("Désinscription").compose(raw: Array(raw.utf8), subject: "s", author: nil)
+        #expect(text(post.shared).hasSuffix("Caf=C3=A9\r\n\r\nD=C3=A9sinscription\r\n"))
+    }
+
+    @Test func asciiPlainTextWithNonASCIIFooterIsWrapped() throws {
+        let raw = "From: a@b.example\nSubject: s\nContent-Type: text/plain; charset=us-ascii\n\nHello\n"
+        let post = composer("Désinscription").compose(raw: Array(raw.utf8), subject: "s", author: nil)
+        let message = RawMessage(post.shared)
+        let type = ContentType(headerValue: message.field("Content-Type")?.unfolded)
+        #expect(type.mimeType == "multipart/mixed")
+        let boundary = try #require(type.parameters["boundary"])
+        let body = text(message.body)
+        #expect(body.hasPrefix("--\(boundary)\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nHello\r\n--\(boundary)\r\n"))
+        #expect(body.contains("Content-Transfer-Encoding: quoted-printable\r\nContent-Disposition: inline\r\n\r\nD=C3=A9sinscription"))
+        #expect(body.hasSuffix("\r\n--\(boundary)--\r\n"))
+        #expect(fieldValues("MIME-Version", in: post.shared) == ["1.0"])
+    }
+
+    @Test func multipartMixedGetsALastPart() throws {
+        let raw = """
+            From: a@b.example
+            Subject: s
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="XYZ"
+
+            preamble
+            --XYZ
+            Content-Type: text/plain
+
+            one
+            --XYZ
+            Content-Type: application/pdf
+            Content-Transfer-Encoding: base64
+
+            JVBERi0=
+            --XYZ--
+            epilogue
+
+            """
+        let post = composer("Footer text").compose(raw: Array(raw.utf8), subject: "s", author: nil)
+        let body = text(RawMessage(post.shared).body)
+        #expect(fieldValues("Content-Type", in: post.shared) == ["multipart/mixed; boundary=\"XYZ\""])
+        #expect(body.components(separatedBy: "\r\n--XYZ\r\n").count == 4)
+        #expect(body.contains("JVBERi0=\r\n--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Disposition: inline\r\n\r\nFooter text\r\n\r\n--XYZ--\r\nepilogue"))
+    }
+
+    @Test func multipartSignedIsWrappedUntouched() throws {
+        let signedBody = "--S\r\nContent-Type: text/plain\r\n\r\nsigned text\r\n--S\r\nContent-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\nabc\r\n-----END PGP SIGNATURE-----\r\n--S--\r\n"
+        let raw = "From: a@b.example\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; protocol=\"application/pgp-signature\"; micalg=pgp-sha256; boundary=\"S\"\r\n\r\n" + signedBody
+        let post = composer("Footer").compose(raw: Array(raw.utf8), subject: "s", author: nil)
+        let message = RawMessage(post.shared)
+        let type = ContentType(headerValue: message.field("Content-Type")?.unfolded)
+        #expect(type.mimeType == "multipart/mixed")
+        let boundary = try #require(type.parameters["boundary"])
+        let body = text(message.body)
+        // The whole signed entity, byte for byte, is the first part.
+        let firstPart = "--\(boundary)\r\nContent-Type: multipart/signed; protocol=\"application/pgp-signature\"; micalg=pgp-sha256; boundary=\"S\"\r\n\r\n" + signedBody
+        #expect(body.hasPrefix(firstPart))
+        #expect(!signedBody.contains(boundary))
+    }
+
+    @Test func alternativeIsWrapped() {
+        let raw = "From: a@b.example\nSubject: s\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"A\"\n\n--A\nContent-Type: text/plain\n\nx\n--A\nContent-Type: text/html\n\n<p>x</p>\n--A--\n"
+        let post = composer("Footer").compose(raw: Array(raw.utf8), subject: "s", author: nil)
+        let type = ContentType(headerValue: RawMessage(post.shared).field("Content-Type")?.unfolded)
+        #expect(type.mimeType == "multipart/mixed")
+        #expect(text(post.shared).contains("Content-Type: multipart/alternative; boundary=\"A\"\r\n\r\n--A\r\n"))
+    }
+
+    @Test func fromIsRewrittenWhenTheAuthorsDomainIsStrict() {
+        let author = MailAddress(name: "Alice Martin", address: "alice@partner.example")
+        let strict = DMARCLookup.strictDomains(["partner.example"])
+        let rewritten = composer(nil, rewrite: .whenDMARC, dmarc: strict)
+            .compose(raw: Array(plain.utf8), subject: "s", author: author)
+        #expect(rewritten.fromRewritten)
+        #expect(fieldValues("From", in: rewritten.shared) == ["\"Alice Martin via Recherche\" <recherche@lists.example.org>"])
+        #expect(fieldValues("Reply-To", in: rewritten.shared) == ["\"Alice Martin\" <alice@partner.example>"])
+
+        let lax = composer(nil, rewrite: .whenDMARC, dmarc: .strictDomains(["other.example"]))
+            .compose(raw: Array(plain.utf8), subject: "s", author: author)
+        #expect(!lax.fromRewritten)
+        #expect(fieldValues("From", in: lax.shared) == ["Alice Martin <alice@partner.example>"])
+        #expect(fieldValues("Reply-To", in: lax.shared).isEmpty)
+
+        let never = composer(nil, rewrite: .never, dmarc: strict).compose(raw: Array(plain.utf8), subject: "s", author: author)
+        #expect(!never.fromRewritten)
+
+        let always = composer(nil, rewrite: .always).compose(
+            raw: Array("From: José <jose@x.example>\nReply-To: team@x.example\n\nb\n".utf8), subject: "",
+            author: MailAddress(name: "José", address: "jose@x.example"))
+        let from = fieldValues("From", in: always.shared).first ?? ""
+        #expect(decodeWords(from) == "José via Recherche<recherche@lists.example.org>")
+        #expect(fieldValues("Reply-To", in: always.shared) == ["team@x.example"])
+    }
+
+    @Test func subdomainsOfStrictDomainsAreStrict() {
+        let lookup = DMARCLookup.strictDomains(["Example.org"])
+        #expect(lookup.policy("mail.example.org") == .reject)
+        #expect(lookup.policy("example.org") == .reject)
+        #expect(lookup.policy("example.com") == nil)
+    }
+
+    @Test(arguments: [
+        "bob@member.example", "bob+tag@member.example", "a=b@member.example", "Mixed.Case@Member.Example",
+    ])
+    func verpRoundTrips(recipient: String) {
+        let sender = VERP.envelopeSender(listAddress: "recherche@lists.example.org", recipient: recipient)
+        #expect(sender.hasPrefix("recherche-bounces+"))
+        #expect(sender.hasSuffix("@lists.example.org"))
+        #expect(VERP.recipient(fromBounceAddress: sender, listAddress: "recherche@lists.example.org") == recipient)
+    }
+
+    @Test func verpRejectsOtherAddresses() {
+        #expect(VERP.recipient(fromBounceAddress: "recherche@lists.example.org", listAddress: "recherche@lists.example.org") == nil)
+        #expect(VERP.recipient(fromBounceAddress: "other-bounces+a=b.example@lists.example.org", listAddress: "recherche@lists.example.org") == nil)
+        #expect(VERP.recipient(fromBounceAddress: "recherche-bounces+a=b.example@elsewhere.example", listAddress: "recherche@lists.example.org") == nil)
+        #expect(VERP.recipient(fromBounceAddress: "recherche-bounces+nodomain@lists.example.org", listAddress: "recherche@lists.example.org") == nil)
+    }
+
+    @Test(arguments: Language.allCases)
+    func footerTemplatesRenderWithoutEscaping(language: Language) throws {
+        let templates = Corpora.repositoryRoot.appendingPathComponent("templates")
+        let template = try FooterTemplate(templatesDirectory: templates, language: language)
+        var identity = list
+        identity.name = "Sols & Carbone <l'Initiative>"
+        let footer = template.render(for: identity)
+        #expect(footer.contains("Sols & Carbone <l'Initiative>"))
+        #expect(footer.contains("recherche-request@lists.example.org"))
+        #expect(footer.contains("https://lists.example.org/lists/college-research"))
+        #expect(!footer.contains("&amp;"))
+        identity.webBaseURL = nil
+        #expect(!template.render(for: identity).contains("https://"))
+    }
+}

@@ -1,0 +1,150 @@
+public import Foundation
+
+/// A private Postfix `smtp-sink` on 127.0.0.1, started and stopped by `scripts/postfix.sh`, dumping each
+/// mail transaction it accepts to its own file.
+public final class SMTPSink: Sendable {
+    /// The folder holding the dumps (`mail/`), the pid file and the log.
+    public let directory: URL
+    public let port: Int
+
+    /// Starts a sink on a free port in a new temporary folder. `options` are smtp-sink fault options
+    /// (e.g. `["-r", "RCPT"]`).
+    public static func start(options: [String] = []) throws -> SMTPSink {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("mailgateway-sink-\(UUID().uuidString.prefix(8))")
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            let port = Int.random(in: 20000..<60000)
+            do {
+                try PostfixScript.run(["sink", "start", directory.path, String(port)] + options)
+                return SMTPSink(directory: directory, port: port)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? PostfixScript.Failure(arguments: ["sink", "start"], status: -1, output: "no free port")
+    }
+
+    private init(directory: URL, port: Int) {
+        self.directory = directory
+        self.port = port
+    }
+
+    /// Restarts the sink on the same port and folder with other options (dumps are kept).
+    public func restart(options: [String] = []) throws {
+        try PostfixScript.run(["sink", "stop", directory.path])
+        try PostfixScript.run(["sink", "start", directory.path, String(port)] + options)
+    }
+
+    /// Stops the sink (the folder is left for inspection; `remove()` deletes it).
+    public func stop() throws {
+        try PostfixScript.run(["sink", "stop", directory.path])
+    }
+
+    /// Stops the sink and deletes its folder.
+    public func remove() {
+        try? stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Every message dumped so far.
+    public func dumps() throws -> [SinkDump] {
+        let mail = directory.appendingPathComponent("mail")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: mail.path)) ?? []
+        return try names.sorted().map { name in
+            try SinkDump(data: Data(contentsOf: mail.appendingPathComponent(name)))
+        }
+    }
+}
+
+/// One mail transaction as smtp-sink dumped it: its `X-Mail-Args` / `X-Rcpt-Args` records, then the message.
+public struct SinkDump: Sendable {
+    /// The MAIL FROM address (without angle brackets or parameters).
+    public var envelopeFrom: String
+    /// The RCPT TO addresses, in order.
+    public var recipients: [String]
+    /// The message as received (smtp-sink's own headers removed), lines joined with "\n".
+    public var message: String
+
+    init(data: Data) throws {
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.components(separatedBy: "\n")
+        var from = ""
+        var recipients: [String] = []
+        // smtp-sink's records come first and end with its three-line Received header.
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            if line.hasPrefix("X-Mail-Args: ") {
+                from = SinkDump.address(String(line.dropFirst("X-Mail-Args: ".count)))
+            } else if line.hasPrefix("X-Rcpt-Args: ") {
+                recipients.append(SinkDump.address(String(line.dropFirst("X-Rcpt-Args: ".count))))
+            } else if line.hasPrefix("Received: ") {
+                index += 3
+                break
+            }
+            index += 1
+        }
+        lines = Array(lines[min(index, lines.count)...])
+        self.envelopeFrom = from
+        self.recipients = recipients
+        self.message = lines.joined(separator: "\n")
+    }
+
+    /// `FROM:<a@b> SIZE=12` -> `a@b`.
+    static func address(_ args: String) -> String {
+        guard let open = args.firstIndex(of: "<"), let close = args[open...].firstIndex(of: ">") else {
+            return args.split(separator: ":").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? args
+        }
+        return String(args[args.index(after: open)..<close])
+    }
+
+    /// The first value of header `name` in the dumped message (unfolded).
+    public func header(_ name: String) -> String? {
+        var value: String?
+        var collecting = false
+        for line in message.components(separatedBy: "\n") {
+            let line = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            if line.isEmpty { break }
+            if collecting, line.first == " " || line.first == "\t" {
+                value! += " " + line.trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            if collecting { break }
+            if line.lowercased().hasPrefix(name.lowercased() + ":") {
+                value = line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+                collecting = true
+            }
+        }
+        return value
+    }
+}
+
+/// Runs `scripts/postfix.sh` with arguments and waits for it.
+public enum PostfixScript {
+    /// The script failed: its arguments, exit status and output.
+    public struct Failure: Error, CustomStringConvertible {
+        public var arguments: [String]
+        public var status: Int32
+        public var output: String
+        public var description: String { "postfix.sh \(arguments.joined(separator: " ")) exited \(status): \(output)" }
+    }
+
+    public static var path: String { Corpora.repositoryRoot.appendingPathComponent("scripts/postfix.sh").path }
+
+    /// Runs the script; throws `Failure` on a non-zero exit.
+    public static func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [path] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(arguments: arguments, status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        }
+    }
+}

@@ -143,12 +143,15 @@ public struct IngestPipeline: Sendable {
                                                receivedAt: now)
         if case .duplicate(let existing) = stored { return .duplicate(existingRowID: existing) }
         do {
-            let outcome = try db.inSavepoint {
+            var applied: ModerationOutcome?
+            try db.inSavepoint {
                 let o = try ModerationQueue.apply(replyFrom: sender, subject: parsed.subject, body: parsed.text ?? "",
                                                   arrivedForList: list.id, key: key, now: now, in: db)
                 try ModerationActions(pipeline: self).carryOut(db, outcome: o, now: now)
-                return .commit(o)
+                applied = o
+                return .commit
             }
+            guard let outcome = applied else { return .moderatorReply(holdID: nil, applied: false, detail: "not applied") }
             logger.info("moderator decision applied", metadata: ["list.id": "\(list.id)", "hold.id": "\(outcome.hold.id)",
                                                                  "action": "\(outcome.action.rawValue)"])
             return .moderatorReply(holdID: outcome.hold.id, applied: true, detail: outcome.action.rawValue)

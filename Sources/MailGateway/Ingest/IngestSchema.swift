@@ -1,4 +1,4 @@
-import GRDB
+public import GRDB
 
 /// Tables of the ingest stage (migration `ingest-v1`).
 ///

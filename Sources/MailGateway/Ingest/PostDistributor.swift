@@ -11,11 +11,11 @@ public struct PostDistributor: Sendable {
     public let webBaseURL: String?
     public let footers: [Language: FooterTemplate]
     public let dmarc: DMARCLookup
-    /// Key for the one-click unsubscribe tokens (RFC 8058); without one, List-Unsubscribe is mailto only.
-    public let unsubscribeKey: SymmetricKey?
+    /// Key bytes for the one-click unsubscribe tokens (RFC 8058); without one, List-Unsubscribe is mailto only.
+    public let unsubscribeKey: [UInt8]?
 
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
-                unsubscribeKey: SymmetricKey?) {
+                unsubscribeKey: [UInt8]?) {
         self.webBaseURL = webBaseURL
         self.footers = footers
         self.dmarc = dmarc
@@ -55,7 +55,8 @@ public struct PostDistributor: Sendable {
 
     /// An unforgeable token naming (list, address) for the https one-click unsubscribe link.
     func unsubscribeToken(list: String, address: String) -> String? {
-        guard let key = unsubscribeKey, webBaseURL != nil else { return nil }
+        guard let keyBytes = unsubscribeKey, webBaseURL != nil else { return nil }
+        let key = SymmetricKey(data: keyBytes)
         let normalized = MailAddress(address: address).normalized
         let mac = HMAC<SHA256>.authenticationCode(for: Data("unsubscribe\n\(list)\n\(normalized)".utf8), using: key)
         let hex = mac.prefix(16).map { String(format: "%02x", $0) }.joined()

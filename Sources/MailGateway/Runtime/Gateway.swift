@@ -39,7 +39,7 @@ public struct Gateway: Sendable {
         let footers = try PostDistributor.loadFooters(templatesDirectory: config.templatesDirectory)
         let secret = secrets.value(env: config.moderation.keyEnv, file: config.moderation.keyFile)
         let key = secret.flatMap(ModerationKey.init(secret:))
-        let unsubscribeKey = secret.map { SymmetricKey(data: SHA256.hash(data: Data("mailgateway-unsubscribe\n\($0)".utf8))) }
+        let unsubscribeKey = secret.map { Array(SHA256.hash(data: Data("mailgateway-unsubscribe\n\($0)".utf8))) }
         let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers,
                                           dmarc: .strictDomains(config.dmarcStrictDomains), unsubscribeKey: unsubscribeKey)
         pipeline = IngestPipeline(config: config, notices: notices, distributor: distributor, moderationKey: key)

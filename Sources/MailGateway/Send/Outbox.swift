@@ -67,21 +67,38 @@ public struct OutboxEntry: Sendable, Codable, Equatable {
 /// delivered twice: SMTP has no way to ask the server "did you already accept this?", and the alternative,
 /// marking before sending, would lose the copy instead. A graceful stop (SIGTERM) waits for the reply and
 /// commits it, so it never duplicates.
+/// What an outbox copy is.
+public enum OutboxPurpose: Sendable, Hashable {
+    /// The list's copy of an archived post.
+    case post
+    /// A notice about an archived message (`NoticeKind` raw value).
+    case notice(String)
+
+    /// The stored form: `post` or `notice:<kind>`.
+    public var rawValue: String {
+        switch self {
+        case .post: "post"
+        case .notice(let kind): "notice:\(kind)"
+        }
+    }
+}
+
 public enum Outbox {
     /// Adds the copies of archived message `messageID` of list `listID`, inside the caller's transaction
     /// (the ingest transaction). Copies already present (same message and recipient) are skipped.
     /// - Returns: how many rows were added.
     @discardableResult
-    public static func enqueue(_ db: Database, listID: String, messageID: Int64, copies: [OutgoingCopy],
+    public static func enqueue(_ db: Database, listID: String, messageID: Int64, purpose: OutboxPurpose = .post,
+                               copies: [OutgoingCopy],
                                now: Date = Date()) throws -> Int {
         var bodyIDs: [[UInt8]: Int64] = [:]
         let insertBody = try db.cachedStatement(sql: "INSERT INTO outbox_body (digest, bytes) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING")
         let selectBody = try db.cachedStatement(sql: "SELECT id FROM outbox_body WHERE digest = ?")
         let insertRow = try db.cachedStatement(sql: """
-            INSERT INTO outbox (list_id, message_id, recipient, envelope_from, header_prefix, body_id, status,
+            INSERT INTO outbox (list_id, message_id, purpose, recipient, envelope_from, header_prefix, body_id, status,
                                 attempts, next_attempt_at, retry_from, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-            ON CONFLICT(message_id, recipient) DO NOTHING
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+            ON CONFLICT(message_id, recipient, purpose) DO NOTHING
             """)
         let time = now.timeIntervalSince1970
         var added = 0
@@ -98,7 +115,7 @@ public enum Outbox {
                 bodyIDs[copy.shared] = id
                 bodyID = id
             }
-            try insertRow.execute(arguments: [listID, messageID, copy.recipient, copy.envelopeFrom,
+            try insertRow.execute(arguments: [listID, messageID, purpose.rawValue, copy.recipient, copy.envelopeFrom,
                                               Data(copy.headerPrefix), bodyID, time, time, time])
             added += db.changesCount
         }

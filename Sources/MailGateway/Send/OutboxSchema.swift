@@ -3,7 +3,10 @@ public import GRDB
 /// The outbox tables (migration "outbox-v1"), registered by the owner of the main database.
 ///
 /// - `outbox_body`: the bytes common to all copies of a post, stored once (keyed by SHA-256).
-/// - `outbox`: one row per recipient copy. `UNIQUE(message_id, recipient)` makes enqueuing twice a no-op.
+/// - `outbox`: one row per recipient copy. `purpose` says what the copy is: `post` (the list's copy of an archived
+///   message) or `notice:<kind>` (a notice about that message, e.g. `notice:moderation-request`).
+///   `UNIQUE(message_id, recipient, purpose)` makes enqueuing twice a no-op, while a moderator can still get
+///   both the moderation request and, once approved, the post.
 ///   Status goes `pending -> sending -> sent`, or back to `pending` (transient failure, with backoff), or to
 ///   `failed` (permanent 5xx, or transient failures past the retry period). Permanent failures keep the
 ///   server's code and text in `last_error_*` with `last_error_kind = 'permanent'`: that row is the record
@@ -22,6 +25,7 @@ public enum OutboxSchema {
                     id INTEGER PRIMARY KEY,
                     list_id TEXT NOT NULL,
                     message_id INTEGER NOT NULL,
+                    purpose TEXT NOT NULL DEFAULT 'post',
                     recipient TEXT NOT NULL,
                     envelope_from TEXT NOT NULL,
                     header_prefix BLOB NOT NULL,
@@ -38,7 +42,7 @@ public enum OutboxSchema {
                     created_at DOUBLE NOT NULL,
                     claimed_at DOUBLE,
                     sent_at DOUBLE,
-                    UNIQUE (message_id, recipient)
+                    UNIQUE (message_id, recipient, purpose)
                 );
                 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
                 CREATE INDEX outbox_list ON outbox(list_id, status);

@@ -87,6 +87,18 @@ struct PolicyTests {
         #expect(d.notice == nil)
     }
 
+    @Test(arguments: ["AUTO: Smith, John is out of the office.", "Automatic reply: Soil", "Réponse automatique : Sol",
+                      "Respuesta automática: Suelo", "Out of Office AutoReply: x"])
+    func outOfOfficeSubjectsAreDiscarded(subject: String) {
+        #expect(Self.decide(Self.context(Self.message(subject: subject))).reason == .autoReply)
+    }
+
+    @Test func ordinarySubjectsAreNotAutoReplies() {
+        for subject in ["Auto: the car of the future", "Automation of soil sampling", "Re: Automatic reply handling"] {
+            #expect(Self.decide(Self.context(Self.message(subject: subject))).action == .accept, "\(subject)")
+        }
+    }
+
     @Test func readReceiptIsDiscarded() {
         let m = Self.message(contentType: "multipart/report; report-type=disposition-notification; boundary=b")
         #expect(Self.decide(Self.context(m)).reason == .autoReply)

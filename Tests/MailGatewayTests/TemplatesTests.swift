@@ -139,6 +139,17 @@ struct TemplatesTests {
         #expect(smallText.hasSuffix("--\r\n"))
     }
 
+    @Test func aSubjectCannotInjectHeaders() throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        var values = Self.values(reason: .nonMember)
+        values.originalSubject = "Hello\r\nBcc: victim@example.com"
+        let notice = try composer.compose(.notAPartner, to: MailAddress(address: "x@example.net"), language: .en,
+                                          list: MembersFixtures.research, values: values, original: nil, now: Self.now)
+        let text = String(decoding: notice.bytes, as: UTF8.self)
+        #expect(!text.contains("\r\nBcc:"))
+        #expect(notice.subject == "Message not distributed: Hello  Bcc: victim@example.com")
+    }
+
     @Test func quotedPrintableRoundTrips() {
         let text = "Ligne accentuée : é à ç — fin   \nFrom the start\n=égal=\n" + String(repeating: "x", count: 200) + "\n"
         let qp = NoticeEncoding.quotedPrintable(text)

@@ -218,13 +218,21 @@ public struct NoticeComposer: Sendable {
         return "\(local)-owner@\(domain)"
     }
 
+    /// Control characters (a decoded subject may hide CR LF) become spaces, so that a value can't add a line to
+    /// the subject or a header.
+    private static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0
+        }))
+    }
+
     private static func context(language: Language, list: ListConfig, values: NoticeValues) -> [String: Any] {
         var c: [String: Any] = [
             "platformName": values.platformName,
             "listName": list.name.value(for: language),
             "listAddress": list.address,
-            "originalSubject": values.originalSubject.isEmpty ? "(…)" : values.originalSubject,
-            "originalSender": values.originalSender,
+            "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(values.originalSubject),
+            "originalSender": oneLine(values.originalSender),
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,
         ]

@@ -84,8 +84,8 @@ public struct IngestPipeline: Sendable {
             let queued = try distributor.distribute(db, list: list, messageRowID: row, raw: raw, parsed: parsed, now: now)
             logger.info("post accepted", metadata: metadata.merging(["copies": "\(queued)"]) { $1 })
         case .hold:
-            try hold(db, list: list, messageRowID: row, parsed: parsed, identity: identity, decision: decision,
-                     rawSize: raw.count, now: now)
+            try hold(db, list: list, messageRowID: row, raw: raw, parsed: parsed, identity: identity, decision: decision,
+                     now: now)
             logger.info("post held for moderation", metadata: metadata)
         case .reject:
             if PolicyChain.noticeAllowed(for: decision), let kind = decision.notice, let author = parsed.from.first {
@@ -102,8 +102,9 @@ public struct IngestPipeline: Sendable {
 
     // MARK: Moderation
 
-    private func hold(_ db: Database, list: ListConfig, messageRowID: Int64, parsed: ParsedMessage,
-                      identity: SenderIdentity?, decision: PolicyDecision, rawSize: Int, now: Date) throws {
+    private func hold(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
+                      identity: SenderIdentity?, decision: PolicyDecision, now: Date) throws {
+        let rawSize = raw.count
         guard let key = moderationKey else {
             // No key: the hold is still recorded (CLI moderation), without an emailed token.
             try db.execute(sql: """
@@ -119,8 +120,9 @@ public struct IngestPipeline: Sendable {
         var values = noticeValues(parsed, identity: identity, reason: decision.reason, rawSize: rawSize, list: list)
         values.holdID = hold.id
         values.expiryDays = config.moderation.holdDays
-        if let author = parsed.from.first, PolicyChain.noticeAllowed(for: decision) || decision.notice == nil {
-            try notify(db, kind: .heldForModeration, to: author, identity: identity, list: list, parsed: parsed,
+        // The author hears of the hold only when the rule says so (not for spoofing: the From is unproven).
+        if let author = parsed.from.first, PolicyChain.noticeAllowed(for: decision) {
+            try notify(db, kind: decision.notice ?? .heldForModeration, to: author, identity: identity, list: list, parsed: parsed,
                        messageRowID: messageRowID, reason: decision.reason, values: values, now: now, rateLimited: true)
         }
         values.token = token
@@ -130,7 +132,8 @@ public struct IngestPipeline: Sendable {
             var v = values
             v.recipientName = moderator.personName
             try notify(db, kind: .moderationRequest, to: address, identity: moderatorIdentity, list: list, parsed: parsed,
-                       messageRowID: messageRowID, reason: decision.reason, values: v, now: now, rateLimited: false)
+                       messageRowID: messageRowID, reason: decision.reason, values: v, now: now, rateLimited: false,
+                       attaching: raw)
         }
     }
 
@@ -182,17 +185,18 @@ public struct IngestPipeline: Sendable {
     /// at most once per sender, reason and list per day unless `rateLimited` is false.
     func notify(_ db: Database, kind: NoticeKind, to recipient: MailAddress, identity: SenderIdentity?, list: ListConfig,
                 parsed: ParsedMessage?, messageRowID: Int64, reason: ReasonCode, values: NoticeValues, now: Date,
-                rateLimited: Bool = true) throws {
+                rateLimited: Bool = true, attaching raw: [UInt8]? = nil) throws {
         if rateLimited {
             guard try NoticeLog.claim(sender: recipient.address, reason: reason, listID: list.id, now: now, in: db) else { return }
         }
         let language = NoticeComposer.language(for: identity, list: list)
         let notice = try notices.compose(kind, to: recipient, language: language, list: list, values: values,
-                                         original: parsed, now: now)
-        let envelope = "\(ListIdentity(list: list, webBaseURL: nil).localPart)-bounces@\(ListIdentity(list: list, webBaseURL: nil).domain)"
+                                         original: parsed, attachingOriginal: raw, now: now)
+        // Notices go out with the null reverse-path (RFC 3834 §3.3, RFC 5321 §4.5.5): nobody answers an
+        // automatic message, and a notice that can't be delivered must not bounce back into a list.
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .notice(kind.rawValue),
-                           copies: [OutgoingCopy(recipient: recipient.address, envelopeFrom: envelope, headerPrefix: [],
-                                                 shared: notice.bytes)], now: now)
+                           copies: [OutgoingCopy(recipient: recipient.address, envelopeFrom: notice.envelopeSender,
+                                                 headerPrefix: [], shared: notice.bytes)], now: now)
     }
 }
 

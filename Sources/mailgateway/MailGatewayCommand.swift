@@ -9,6 +9,7 @@ struct MailGatewayCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self,
             CheckConfigCommand.self,
+            ArchiveCommand.self,
         ]
     )
 }

@@ -1,0 +1,281 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import MailGateway
+
+/// `mailgateway archive …`: the administrators' view of the archive.
+struct ArchiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive",
+        abstract: "Read the archive: lists, threads, messages, search, mbox export and import.",
+        subcommands: [Lists.self, Threads.self, Thread.self, Message.self, Search.self, Export.self, Import.self,
+                      Stats.self, Quarantine.self])
+
+    /// Opens the archive named by the configuration (no mail server is contacted).
+    static func open(_ global: GlobalOptions) throws -> Gateway {
+        let config = try global.loadConfig(checkSecrets: false)
+        do {
+            return try Gateway(config: config)
+        } catch {
+            printError("mailgateway: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func requireList(_ id: String, in gateway: Gateway) throws {
+        guard gateway.config.list(id: id) != nil else {
+            printError("mailgateway: no list \"\(id)\"; configured lists: \(gateway.config.lists.map(\.id).joined(separator: ", "))")
+            throw ExitCode(2)
+        }
+    }
+
+    struct Lists: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Each list with its message count, thread count and last post.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            let lists = try await gateway.database.pool.read { db in try ArchiveQueries.lists(db) }
+            if json { return try Output.json(lists) }
+            Output.table(["LIST", "MESSAGES", "THREADS", "LAST POST"], lists.map {
+                [$0.id, String($0.messageCount), String($0.threadCount), Output.date($0.lastPost)]
+            })
+        }
+    }
+
+    struct Threads: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Threads of a list, latest activity first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The list id.") var list: String
+        @Option(help: "Only threads active since this date (YYYY-MM-DD or ISO 8601).") var since: String?
+        @Option(help: "At most this many threads.") var limit = 50
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if let since, Output.parseDate(since) == nil { throw ValidationError("--since: \"\(since)\" is not a date (YYYY-MM-DD)") }
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            try ArchiveCommand.requireList(list, in: gateway)
+            let sinceDate = since.flatMap(Output.parseDate)
+            let (list, limit) = (self.list, self.limit)
+            let threads = try await gateway.database.pool.read { db in
+                try ArchiveQueries.threads(db, list: list, since: sinceDate, limit: limit)
+            }
+            if json { return try Output.json(threads) }
+            Output.table(["THREAD", "LAST", "MSGS", "PEOPLE", "SUBJECT"], threads.map {
+                [String($0.id), Output.date($0.lastDate), String($0.messageCount), String($0.participantCount),
+                 Output.truncate($0.subject, to: 70)]
+            })
+        }
+    }
+
+    struct Thread: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One thread as an indented tree.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The thread id (from `archive threads`).") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            let id = self.id
+            guard let detail = try await gateway.database.pool.read({ db in try ArchiveQueries.thread(db, id: id) }) else {
+                printError("mailgateway: no thread \(id)")
+                throw ExitCode(1)
+            }
+            if json { return try Output.json(detail) }
+            print("thread \(detail.thread.id) in \(detail.thread.list): \(detail.thread.subject)")
+            print("\(detail.thread.messageCount) messages, \(detail.thread.participantCount) participants, "
+                  + "\(Output.date(detail.thread.firstDate)) – \(Output.date(detail.thread.lastDate))")
+            func show(_ node: ThreadMessageNode, prefix: String, isLast: Bool, isRoot: Bool) {
+                let branch = isRoot ? "" : (isLast ? "└─ " : "├─ ")
+                print("\(prefix)\(branch)[\(node.rowID)] \(node.author) · \(Output.date(node.date)) · \(Output.truncate(node.subject, to: 60))")
+                let childPrefix = prefix + (isRoot ? "" : (isLast ? "   " : "│  "))
+                if !node.firstLine.isEmpty {
+                    print("\(childPrefix)\(node.children.isEmpty ? "   " : "│  ")\(Output.truncate(node.firstLine, to: 72))")
+                }
+                for (i, child) in node.children.enumerated() {
+                    show(child, prefix: childPrefix, isLast: i == node.children.count - 1, isRoot: false)
+                }
+            }
+            for root in detail.roots { show(root, prefix: "", isLast: true, isRoot: true) }
+        }
+    }
+
+    struct Message: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One message: headers, decision and text, or its exact bytes.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The message's row id (from `archive thread`), or its Message-ID.") var id: String
+        @Option(help: "The list, when a Message-ID is given and several lists hold it.") var list: String?
+        @Flag(help: "Print the stored bytes exactly.") var raw = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            let (id, list) = (self.id, self.list)
+            let detail = try await gateway.database.pool.read { db -> MessageDetail? in
+                if let row = Int64(id) { return try ArchiveQueries.message(db, rowID: row) }
+                let bare = id.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+                if let list { return try ArchiveQueries.message(db, list: list, messageID: bare) }
+                guard let row = try Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
+                                                   arguments: [bare]) else { return nil }
+                return try ArchiveQueries.message(db, rowID: row)
+            }
+            guard let detail else {
+                printError("mailgateway: no message \(id)")
+                throw ExitCode(1)
+            }
+            if raw {
+                FileHandle.standardOutput.write(detail.raw)
+                return
+            }
+            if json { return try Output.json(detail) }
+            print("message \(detail.rowID) in \(detail.list), thread \(detail.threadID)")
+            print("Message-ID: <\(detail.messageID)>\(detail.messageIDIsSynthetic ? " (synthetic: the message has none)" : "")")
+            print("From:       \([detail.fromName, detail.fromAddress.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " "))")
+            print("Date:       \(Output.date(detail.date))")
+            print("Subject:    \(detail.subject)")
+            if !detail.inReplyTo.isEmpty { print("In-Reply-To: \(detail.inReplyTo.map { "<\($0)>" }.joined(separator: " "))") }
+            print("Decision:   \(detail.status.rawValue)\(detail.decisionRule.map { " (rule: \($0))" } ?? "")")
+            print("Source:     \(detail.source)\(detail.uid.map { " uid \($0)" } ?? ""), \(detail.size) bytes")
+            for a in detail.attachments {
+                print("Attachment: \(a.filename ?? "(no name)") \(a.contentType) \(a.size) bytes sha256:\(a.sha256.prefix(12))")
+            }
+            print("")
+            if detail.textIsDerivedFromHTML { print("[text rendered from the HTML part]") }
+            print(detail.text ?? "(no text)")
+        }
+    }
+
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Full-text search over subject, body and author, ranked, accents folded.",
+            discussion: "Words must all match; \"quoted phrases\" match as phrases; word* matches a prefix.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The query.") var query: [String]
+        @Option(help: "Only this list.") var list: String?
+        @Option(help: "Only messages from this address.") var from: String?
+        @Option(help: "Only messages since this date (YYYY-MM-DD or ISO 8601).") var since: String?
+        @Option(help: "At most this many results.") var limit = 20
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if query.joined().trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("give words to search for") }
+            if let since, Output.parseDate(since) == nil { throw ValidationError("--since: \"\(since)\" is not a date (YYYY-MM-DD)") }
+        }
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            if let list { try ArchiveCommand.requireList(list, in: gateway) }
+            let filter = ArchiveSearch.Filter(list: list, fromAddress: from, since: since.flatMap(Output.parseDate), limit: limit)
+            let text = query.joined(separator: " ")
+            let hits = try await gateway.database.pool.read { db in try ArchiveSearch.search(db, query: text, filter: filter) }
+            if json { return try Output.json(hits) }
+            if hits.isEmpty { print("no message matches"); return }
+            let tty = isatty(STDOUT_FILENO) != 0
+            for hit in hits {
+                var snippet = hit.snippet.replacingOccurrences(of: "\n", with: " ")
+                if tty {
+                    snippet = snippet.replacingOccurrences(of: ArchiveSearch.highlightStart, with: "\u{1B}[1;33m")
+                        .replacingOccurrences(of: ArchiveSearch.highlightEnd, with: "\u{1B}[0m")
+                }
+                print("[\(hit.messageRowID)] \(hit.list) · thread \(hit.threadID) · \(Output.date(hit.date)) · \(hit.fromName ?? hit.fromAddress ?? "")")
+                print("    \(hit.subject)")
+                print("    \(snippet)")
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a list's messages as mboxrd, each byte-exact.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The list id.") var list: String
+        @Option(help: "The mbox file to write.") var mbox: String
+        @Flag(help: "Also messages that were not accepted (held, rejected, discarded, bounces).") var all = false
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            try ArchiveCommand.requireList(list, in: gateway)
+            let count = try ArchiveMbox.exportMbox(list: list, to: URL(fileURLWithPath: mbox), from: gateway.database,
+                                                   allStatuses: all, logger: global.makeLogger())
+            print("exported \(count) messages of \(list) to \(mbox)")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring a list's history in from an mbox (Mailman, public-inbox); importing twice adds nothing.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The list id.") var list: String
+        @Option(help: "The mbox file to read (mboxrd or mboxo; .gz accepted).") var mbox: String
+
+        func validate() throws {
+            if !FileManager.default.isReadableFile(atPath: mbox) { throw ValidationError("cannot read \(mbox)") }
+        }
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            try ArchiveCommand.requireList(list, in: gateway)
+            let tty = isatty(STDERR_FILENO) != 0
+            let totals = try ArchiveMbox.importMbox(url: URL(fileURLWithPath: mbox), list: list, into: gateway.database,
+                                                    logger: global.makeLogger()) { p in
+                if tty {
+                    FileHandle.standardError.write(Data(String(format: "\r%d messages, %.1f MB…", p.messages,
+                                                               Double(p.bytes) / 1_048_576).utf8))
+                }
+            }
+            if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+            print("imported \(totals.messages) messages into \(list): \(totals.inserted) new, \(totals.duplicates) already there, \(totals.quarantined) quarantined")
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Archive figures.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            let stats = try await gateway.database.pool.read { db in try ArchiveQueries.stats(db) }
+            if json { return try Output.json(stats) }
+            func mb(_ n: Int) -> String { String(format: "%.1f MB", Double(n) / 1_048_576) }
+            print("lists        \(stats.lists)")
+            print("messages     \(stats.messages) (\(stats.messagesByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
+            print("threads      \(stats.threads)")
+            print("raw bytes    \(mb(stats.rawBytes))")
+            print("attachments  \(stats.attachments) (\(mb(stats.attachmentBytes))), stored once: \(stats.blobs) blobs, \(mb(stats.blobBytes)), saved \(mb(stats.dedupSavedBytes))")
+            print("quarantined  \(stats.quarantined)")
+            print("database     \(mb(stats.databaseBytes))")
+        }
+    }
+
+    struct Quarantine: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Messages that could not be archived, with the reason (kept raw).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this list.") var list: String?
+        @Option(help: "Print the raw bytes of this quarantined message.") var raw: Int64?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let gateway = try ArchiveCommand.open(global)
+            if let id = raw {
+                guard let data = try await gateway.database.pool.read({ db in try ArchiveQueries.quarantinedRaw(db, id: id) }) else {
+                    printError("mailgateway: quarantine entry \(id) has no stored bytes")
+                    throw ExitCode(1)
+                }
+                FileHandle.standardOutput.write(data)
+                return
+            }
+            let list = self.list
+            let entries = try await gateway.database.pool.read { db in try ArchiveQueries.quarantine(db, list: list) }
+            if json { return try Output.json(entries) }
+            if entries.isEmpty { print("the quarantine is empty"); return }
+            Output.table(["ID", "LIST", "WHEN", "SIZE", "REASON"], entries.map {
+                [String($0.id), $0.list, Output.date($0.created), String($0.size), Output.truncate($0.error, to: 90)]
+            })
+        }
+    }
+}

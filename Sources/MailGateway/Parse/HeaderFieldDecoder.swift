@@ -275,12 +275,48 @@ enum HeaderFieldDecoder {
         guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(Int(v.dt_hour)),
             (0...59).contains(Int(v.dt_min)), (0...60).contains(Int(v.dt_sec)), year <= 9999
         else { return nil }
-        let zone = Int(v.dt_zone)  // ±hhmm
+        // ±hhmm; libetpan misreads some obsolete zone names ("UT" as +0001), so named zones are read here.
+        let zone = namedZone(bytes) ?? Int(v.dt_zone)
         let zoneMinutes = (zone >= 0 ? 1 : -1) * ((abs(zone) / 100) * 60 + abs(zone) % 100)
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int(v.dt_hour) * 3600 + Int(v.dt_min) * 60 + Int(v.dt_sec) - zoneMinutes * 60
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
+
+    /// The offset (±hhmm) of an obsolete alphabetic zone (RFC 5322 §4.3) ending the date, nil when the
+    /// zone is numeric. Military and unknown names count as -0000, as §4.3 advises.
+    private static func namedZone(_ bytes: Bytes) -> Int? {
+        var end = bytes.count
+        // drop trailing blanks and comments
+        while end > 0 {
+            let c = bytes[end - 1]
+            if HeaderSection.isBlank(c) {
+                end -= 1
+            } else if c == 0x29, let open = bytes[..<end].lastIndex(of: 0x28) {
+                end = open
+            } else {
+                break
+            }
+        }
+        var start = end
+        while start > 0, isLetter(bytes[start - 1]) { start -= 1 }
+        guard start < end, start == 0 || HeaderSection.isBlank(bytes[start - 1]) else { return nil }
+        let name = String(decoding: Bytes(rebasing: bytes[start..<end]), as: UTF8.self).uppercased()
+        switch name {
+        case "UT", "GMT", "Z", "UTC": return 0
+        case "EST": return -500
+        case "EDT": return -400
+        case "CST": return -600
+        case "CDT": return -500
+        case "MST": return -700
+        case "MDT": return -600
+        case "PST": return -800
+        case "PDT": return -700
+        default: return 0
+        }
+    }
+
+    private static func isLetter(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

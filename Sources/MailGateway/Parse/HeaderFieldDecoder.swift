@@ -265,7 +265,10 @@ enum HeaderFieldDecoder {
         let rc = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { p in
             mailimf_date_time_parse(p, bytes.count, &index, &dt)
         }
-        guard rc == Int32(MAILIMF_NO_ERROR), let dt else { return nil }
+        guard rc == Int32(MAILIMF_NO_ERROR), let dt else {
+            let s = unfold(bytes)
+            return isoDate(s) ?? asctimeDate(s)
+        }
         defer { mailimf_date_time_free(dt) }
         let v = dt.pointee
         var year = Int(v.dt_year)
@@ -281,6 +284,55 @@ enum HeaderFieldDecoder {
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int(v.dt_hour) * 3600 + Int(v.dt_min) * 60 + Int(v.dt_sec) - zoneMinutes * 60
         return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// Fallback for an asctime date with an optional numeric zone: `Wed Sep 30 19:56:38 2020 +1000`.
+    static func asctimeDate(_ s: String) -> Date? {
+        let words = s.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count >= 5, let base = MboxFromLine.asctime(Array(words[0..<5].joined(separator: " ").utf8))
+        else { return nil }
+        guard words.count >= 6, let z = Int(words[5]), words[5].count == 5 else { return base }
+        let minutes = (z >= 0 ? 1 : -1) * ((abs(z) / 100) * 60 + abs(z) % 100)
+        return base.addingTimeInterval(TimeInterval(-minutes * 60))
+    }
+
+    /// Fallback for a non-RFC `yyyy-mm-dd[T ]hh:mm[:ss][ ±hhmm|±hh:mm|Z]` date (written by some scripts).
+    static func isoDate(_ s: String) -> Date? {
+        let u = Array(s.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= u.count else { return nil }
+            var v = 0
+            for i in from..<(from + count) {
+                guard u[i] >= 0x30, u[i] <= 0x39 else { return nil }
+                v = v * 10 + Int(u[i] - 0x30)
+            }
+            return v
+        }
+        guard u.count >= 16, let y = number(0, 4), u[4] == 0x2D, let mo = number(5, 2), u[7] == 0x2D,
+            let d = number(8, 2), u[10] == 0x20 || u[10] == 0x54, let h = number(11, 2), u[13] == 0x3A,
+            let mi = number(14, 2), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60
+        else { return nil }
+        var i = 16
+        var sec = 0
+        if u.count >= 19, u[16] == 0x3A, let s = number(17, 2), s <= 60 {
+            sec = s
+            i = 19
+        }
+        while i < u.count, u[i] == 0x20 { i += 1 }
+        var offset = 0
+        if i < u.count, u[i] == 0x2B || u[i] == 0x2D {
+            let sign = u[i] == 0x2D ? -1 : 1
+            guard let hh = number(i + 1, 2) else { return nil }
+            var mm = 0
+            if let m2 = number(i + 3, 2) {
+                mm = m2
+            } else if i + 3 < u.count, u[i + 3] == 0x3A, let m2 = number(i + 4, 2) {
+                mm = m2
+            }
+            offset = sign * (hh * 60 + mm)
+        }
+        let days = daysFromCivil(year: y, month: mo, day: d)
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + h * 3600 + mi * 60 + sec - offset * 60))
     }
 
     /// The offset (±hhmm) of an obsolete alphabetic zone (RFC 5322 §4.3) ending the date, nil when the

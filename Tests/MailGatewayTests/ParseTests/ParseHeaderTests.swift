@@ -88,6 +88,8 @@ func mail(_ headers: [String], _ body: String = "body\r\n") -> [UInt8] {
         #expect(try date("Mon, 3 Feb 20 10:00:00 UT") == reference)  // two-digit year
         #expect(try date("Mon, 3 Feb 2020 04:30:00 -0530 (IST)") == reference)
         #expect(try date("Mon,\r\n 3 Feb 2020 10:00:00 +0000") == reference)
+        #expect(try date("Mon Feb  3 12:00:00 2020 +0200") == reference)  // asctime with zone
+        #expect(try date("2020-02-03 12:00:00 +0200") == reference)  // ISO-like, seen in notmuch's corpus
     }
 
     @Test func badOrMissingDateIsNil() throws {

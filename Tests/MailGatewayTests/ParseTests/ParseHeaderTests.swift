@@ -171,3 +171,15 @@ func mail(_ headers: [String], _ body: String = "body\r\n") -> [UInt8] {
     }
 }
 
+
+@Suite struct ParseLeadingJunkTests {
+    @Test func mboxFromLineAndBOMBeforeHeadersAreSkipped() throws {
+        let raw = [0xEF, 0xBB, 0xBF] + Array(
+            "From MAILER-DAEMON Mon Apr 19 15:28:51 2021\nContent-Type: text/plain; charset=utf-8\nSubject: s\n\nbody\n".utf8)
+        let m = try MessageParser.parse(raw)
+        #expect(m.subject == "s")
+        #expect(m.text == "body\n")
+        #expect(m.headers.map(\.name) == ["Content-Type", "Subject"])
+        #expect(m.problems.contains { $0.contains("From_ line") })
+    }
+}

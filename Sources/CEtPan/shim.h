@@ -2,10 +2,25 @@
 #define MAILGATEWAY_CETPAN_SHIM_H
 // libetpan (Debian's libetpan-dev). Only IMAP/MIME wrapper files in Sources/MailGateway import this module.
 #include <libetpan/libetpan.h>
+#include <stdlib.h>
 
 // clist_begin / clist_next / clist_content are macros, invisible to Swift: typed inline equivalents.
 static inline clistiter *cetpan_clist_begin(clist *list) { return list ? list->first : NULL; }
 static inline clistiter *cetpan_clist_next(clistiter *iter) { return iter ? iter->next : NULL; }
 static inline void *cetpan_clist_content(clistiter *iter) { return iter ? iter->data : NULL; }
+
+// libetpan has no constructor for a bare `UNSEEN` search key short of mailimap_search_key_new's 30 arguments.
+// Freed by mailimap_search_key_free (an UNSEEN key owns nothing).
+static inline struct mailimap_search_key *cetpan_search_key_new_unseen(void) {
+    struct mailimap_search_key *key = (struct mailimap_search_key *)calloc(1, sizeof(struct mailimap_search_key));
+    if (key) key->sk_type = MAILIMAP_SEARCH_KEY_UNSEEN;
+    return key;
+}
+
+// carray_count / carray_get are macros too.
+static inline unsigned int cetpan_carray_count(carray *array) { return array ? array->len : 0; }
+static inline void *cetpan_carray_get(carray *array, unsigned int index) {
+    return (array && index < array->len) ? array->array[index] : NULL;
+}
 
 #endif

@@ -238,13 +238,31 @@ struct ThreadScore: CustomStringConvertible {
     }
 }
 
-/// Archives raw corpus messages (threading headers only) into `pool`, in order, one transaction.
+/// Archives raw corpus messages into `pool`, in order, one transaction, through the real parser; a message the
+/// parser refuses is quarantined (as the daemon would).
 func archiveCorpus(_ raws: [[UInt8]], into pool: DatabasePool, list: String = "corpus") throws {
     try pool.write { (db: Database) throws in
-        for (n, raw) in raws.enumerated() {
-            let parsed = CorpusMail.parsed(raw, fallbackID: "no-message-id-\(n)")
-            _ = try ArchiveWriter.archive(db, list: list, raw: raw, parsed: parsed,
-                                          fallbackDate: Date(timeIntervalSince1970: 0), source: .import)
+        for raw in raws {
+            do {
+                let parsed = try MessageParser.parse(raw)
+                _ = try ArchiveWriter.archive(db, list: list, raw: raw, parsed: parsed,
+                                              fallbackDate: Date(timeIntervalSince1970: 0), source: .import)
+            } catch let error as MessageParseError {
+                try ArchiveWriter.quarantine(db, list: list, raw: raw, error: error.description, source: .import)
+            }
         }
+    }
+}
+
+/// The threading fields of every archived message, read back from the database.
+func archivedThreadingFields(_ pool: DatabasePool) throws -> [String: ParsedMessage] {
+    try pool.read { (db: Database) throws -> [String: ParsedMessage] in
+        var out: [String: ParsedMessage] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT message_id, in_reply_to, refs, subject, date FROM messages") {
+            let irt: String? = row[1]
+            out[row[0]] = ParsedMessage(messageID: row[0], inReplyTo: ThreadingEngine.split(irt ?? ""),
+                                        references: ThreadingEngine.split(row[2]), subject: row[3], date: row[4])
+        }
+        return out
     }
 }

@@ -7,8 +7,8 @@ import GRDB
 /// - `mailbox_state(list_id PK, uidvalidity, last_uid)`: the last IMAP UID archived per list and UIDVALIDITY.
 /// - `messages`: one row per message and list. `message_id` (no angle brackets; `synthetic` = 1 when derived
 ///   from the bytes), `subject`, `from_name`, `from_address`, `date` (UTC: the Date header, or the IMAP
-///   internal date when missing or unparseable), `received_at`, `in_reply_to` (first id), `refs` (References ids,
-///   space separated, oldest first), `text`, `html`, `text_derived` (text rendered from HTML), `size`, `raw`
+///   internal date when missing or unparseable), `received_at`, `in_reply_to` (In-Reply-To ids), `refs` (References
+///   ids, oldest first; both space separated, as written in angle brackets: see `ThreadReferences`), `text`, `html`, `text_derived` (text rendered from HTML), `size`, `raw`
 ///   (the exact bytes, never rebuilt), `thread_id`, `parent` (resolved parent message row, or NULL for a root), `threaded_by_subject` (1 when the subject
 ///   fallback placed it),
 ///   `status` (`accepted|held|rejected|discarded|bounce`), `decision_rule` (the policy rule that decided),

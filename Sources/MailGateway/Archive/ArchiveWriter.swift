@@ -50,8 +50,8 @@ public enum ArchiveWriter {
             .execute(arguments: [list, receivedAt])
 
         let date = parsed.date ?? fallbackDate ?? receivedAt
-        let chain = ThreadReferences.chain(
-            messageID: parsed.messageID, inReplyTo: parsed.inReplyTo, references: parsed.references)
+        let ids = ThreadReferences.bracketed(parsed)
+        let chain = ThreadReferences.chain(messageID: parsed.messageID, inReplyTo: ids.inReplyTo, references: ids.references)
         let assignment = try ThreadingEngine.assign(
             db, list: list, messageID: parsed.messageID, chain: chain, subject: parsed.subject, date: date)
 
@@ -68,8 +68,8 @@ public enum ArchiveWriter {
                 decision_rule, source, uidvalidity, uid)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let irt = parsed.inReplyTo.filter { !$0.contains(" ") }.joined(separator: " ")
-        let refs = parsed.references.filter { !$0.contains(" ") }.joined(separator: " ")
+        let irt = ids.inReplyTo.filter { !$0.contains(" ") }.joined(separator: " ")
+        let refs = ids.references.filter { !$0.contains(" ") }.joined(separator: " ")
         try insert.execute(arguments: [
             list, parsed.messageID, parsed.messageIDIsSynthetic, parsed.subject, from?.name, from?.address, date,
             receivedAt, irt.isEmpty ? nil : irt, refs, parsed.text, parsed.html, parsed.textIsDerivedFromHTML,

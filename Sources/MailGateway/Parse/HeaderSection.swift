@@ -17,6 +17,8 @@ struct HeaderSection {
     var fields: [RawHeaderField] = []
     /// Offset of the first body byte (== buffer count when there is no body).
     var bodyOffset: Int = 0
+    /// Offset of the first header field (after a byte order mark, an mbox From_ line or junk lines).
+    var headerStart: Int = 0
     var problems: [String] = []
 
     /// Scans the header section of `buf`.
@@ -87,6 +89,7 @@ struct HeaderSection {
                 return section
             }
             let name = String(decoding: UnsafeBufferPointer(start: base + pos, count: nameEnd - pos), as: UTF8.self)
+            if section.fields.isEmpty { section.headerStart = pos }
             section.fields.append(RawHeaderField(name: name, valueStart: colon + 1, valueEnd: contentEnd))
             pos = next
         }

@@ -24,6 +24,15 @@ enum MIMEWalker {
     static func extract(_ buf: Bytes, bodyOffset: Int) -> MIMEBody {
         var body = MIMEBody()
         guard let base = buf.baseAddress, buf.count > 0 else { return body }
+        let endsWithEmptyLine = buf.count >= 2 && buf[buf.count - 1] == 0x0A
+            && (buf[buf.count - 2] == 0x0A || (buf.count >= 3 && buf[buf.count - 2] == 0x0D && buf[buf.count - 3] == 0x0A))
+        if bodyOffset >= buf.count, !endsWithEmptyLine {
+            // Headers only, without the closing empty line: libetpan would read the last field as body.
+            var copy = Array(buf)
+            if copy.last != 0x0A { copy += [0x0D, 0x0A] }
+            copy += [0x0D, 0x0A]
+            return copy.withUnsafeBufferPointer { extract($0, bodyOffset: $0.count) }
+        }
         var index = 0
         var mime: UnsafeMutablePointer<mailmime>? = nil
         let rc = base.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in

@@ -88,7 +88,10 @@ public enum MessageParser {
         message.references = dedupe(message.references)
         message.inReplyTo = dedupe(message.inReplyTo)
 
-        let body = MIMEWalker.extract(buf, bodyOffset: section.bodyOffset)
+        // libetpan gets the message from its first header field on (no BOM, no mbox From_ line).
+        let start = section.headerStart
+        let body = MIMEWalker.extract(
+            UnsafeBufferPointer(rebasing: buf[start...]), bodyOffset: section.bodyOffset - start)
         problems += body.problems
         message.contentType = body.contentType
         message.attachments = body.attachments

@@ -1,0 +1,163 @@
+import Foundation
+import MailGateway
+import Testing
+import TestSupport
+
+@Suite("IMAPClient against a private Dovecot", .enabled(if: DovecotServer.available, Comment(rawValue: DovecotServer.absentMessage)))
+struct IMAPClientTests {
+    @Test func loginSucceedsAndReportsCapabilities() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: IMAPTest.logger)
+        let capabilities = try await client.connect(password: IMAPTest.password)
+        #expect(capabilities.idle)
+        #expect(capabilities.move)
+        #expect(capabilities.uidPlus)
+        #expect(await client.isConnected)
+        await client.logout()
+        #expect(await !client.isConnected)
+    }
+
+    @Test func wrongPasswordIsALoginErrorWithTheServerText() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: IMAPTest.logger)
+        let wrong = "not-the-password-42"
+        let error = try await #require(throws: IMAPError.self) { try await client.connect(password: wrong) }
+        #expect(error.kind == .login)
+        #expect(error.user == IMAPTest.user)
+        #expect(error.serverText?.contains("Authentication failed") == true)
+        #expect(error.description.contains("login failed for user alice on 127.0.0.1:\(dovecot.imapPort)"))
+        #expect(!error.description.contains(wrong))
+        #expect(await !client.isConnected)
+    }
+
+    @Test func closedPortIsAConnectErrorReportedQuickly() async throws {
+        let port = try FreePorts.take(1)[0] // free, so nobody listens there
+        let server = ServerConfig(host: "127.0.0.1", port: port, tls: .none, user: IMAPTest.user)
+        let client = IMAPClient(server: server, timeout: .seconds(20), logger: IMAPTest.logger)
+        let started = ContinuousClock.now
+        let error = try await #require(throws: IMAPError.self) { try await client.connect(password: "x") }
+        #expect(error.kind == .connect)
+        #expect(error.isTransient)
+        #expect(error.server == "127.0.0.1:\(port)")
+        // A refused connection must not wait for the 20 s timeout.
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func appendSelectListAndFetchAreByteExact() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let messages = [IMAPTest.message(1), IMAPTest.message(2, bodyLines: 400), IMAPTest.message(3)]
+        let date = Date(timeIntervalSince1970: 1_764_000_000) // whole seconds: INTERNALDATE has no fraction
+        var appended: [UInt32] = []
+        for message in messages {
+            let uid = try await client.append(message, to: "INBOX", internalDate: date)
+            appended.append(try #require(uid))
+        }
+        #expect(appended == [1, 2, 3])
+
+        let status = try await client.select("INBOX")
+        #expect(status.exists == 3)
+        #expect(status.uidValidity > 0)
+        #expect(status.uidNext == 4)
+
+        let listed = try await client.messages(after: 0)
+        #expect(listed.map(\.uid) == [1, 2, 3])
+        #expect(listed.map(\.size) == messages.map(\.count))
+        #expect(listed.allSatisfy { $0.internalDate == date })
+
+        // `UID FETCH 4:*` names the last message (UID 3) although none is above 3: it must be filtered out.
+        #expect(try await client.messages(after: 3).isEmpty)
+        #expect(try await client.messages(after: 2).map(\.uid) == [3])
+
+        let fetched = try await client.fetchMessages(uids: [3, 1, 2, 99])
+        #expect(fetched.map(\.uid) == [1, 2, 3])
+        #expect(fetched.map(\.bytes) == messages)
+        #expect(fetched.allSatisfy { $0.internalDate == date })
+
+        let headers = try await client.fetchHeaders(uids: [2])
+        #expect(headers.map(\.uid) == [2])
+        #expect(headers.first?.bytes == IMAPTest.header(of: messages[1]))
+
+        // BODY.PEEK must not have set \Seen.
+        #expect(try await client.unseenUIDs(in: 1...3) == [1, 2, 3])
+        await client.logout()
+    }
+
+    @Test func emptyFolderListsNothing() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let status = try await client.select("INBOX")
+        #expect(status.exists == 0)
+        #expect(try await client.messages(after: 0).isEmpty)
+        #expect(try await client.fetchMessages(uids: []).isEmpty)
+        #expect(try await client.unseenUIDs(in: 1...100).isEmpty)
+    }
+
+    @Test func seenMessagesLeaveTheUnseenSearch() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        for number in 1...4 { try await client.append(IMAPTest.message(number), to: "INBOX") }
+        try await client.append(IMAPTest.message(5), to: "INBOX", flags: [.seen])
+        _ = try await client.select("INBOX")
+        #expect(try await client.unseenUIDs(in: 1...5) == [1, 2, 3, 4])
+        try await client.markSeen(uids: [1, 3])
+        #expect(try await client.unseenUIDs(in: 1...5) == [2, 4])
+        #expect(try await client.unseenUIDs(in: 3...5) == [4])
+        // The flags are the server's, not the session's: a second connection sees them.
+        let other = try await IMAPTest.connectedClient(dovecot)
+        _ = try await other.select("INBOX")
+        #expect(try await other.unseenUIDs(in: 1...5) == [2, 4])
+    }
+
+    @Test func moveToAnotherFolder() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let messages = (1...3).map { IMAPTest.message($0) }
+        for message in messages { try await client.append(message, to: "INBOX") }
+        try await client.createFolder("Processed")
+        try await client.createFolder("Processed") // already there: not an error
+        _ = try await client.select("INBOX")
+        try await client.move(uids: [1, 3], to: "Processed")
+        #expect(try await client.select("INBOX").exists == 1)
+        #expect(try await client.messages(after: 0).map(\.uid) == [2])
+        #expect(try await client.select("Processed").exists == 2)
+        let moved = try await client.fetchMessages(uids: try await client.messages(after: 0).map(\.uid))
+        #expect(moved.map(\.bytes) == [messages[0], messages[2]])
+    }
+
+    @Test func missingFolderIsACommandErrorNamingIt() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let error = try await #require(throws: IMAPError.self) { try await client.select("NoSuchFolder") }
+        #expect(error.kind == .command)
+        #expect(error.command == "SELECT")
+        #expect(error.mailbox == "NoSuchFolder")
+        #expect(error.serverText?.isEmpty == false)
+        // A refused command leaves the session usable.
+        #expect(await client.isConnected)
+        #expect(try await client.select("INBOX").exists == 0)
+    }
+
+    @Test func uidValidityCanBeChangedByATest() async throws {
+        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        try await client.append(IMAPTest.message(1), to: "INBOX")
+        let before = try await client.select("INBOX").uidValidity
+        await client.logout()
+
+        try dovecot.setUIDValidity(before + 1000, user: IMAPTest.user)
+
+        try await client.connect(password: IMAPTest.password)
+        let after = try await client.select("INBOX")
+        #expect(after.uidValidity == before + 1000)
+        #expect(after.exists == 1)
+    }
+}

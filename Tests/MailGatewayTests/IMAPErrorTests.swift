@@ -1,0 +1,30 @@
+import Testing
+@testable import MailGateway
+
+@Suite("IMAPError descriptions")
+struct IMAPErrorTests {
+    @Test func loginFailureNamesUserServerAndServerText() {
+        let error = IMAPError(kind: .login, server: "127.0.0.1:10143", user: "alice", command: "LOGIN",
+                              serverText: "[AUTHENTICATIONFAILED] Authentication failed.")
+        #expect(error.description
+            == "login failed for user alice on 127.0.0.1:10143: [AUTHENTICATIONFAILED] Authentication failed.")
+        #expect(!error.isTransient)
+    }
+
+    @Test func commandFailureNamesFolderAndCommand() {
+        let error = IMAPError(kind: .command, server: "imap.example.org:993", user: "list", mailbox: "Archive",
+                              command: "UID MOVE", serverText: "Mailbox doesn't exist: Archive")
+        #expect(error.description.contains("UID MOVE"))
+        #expect(error.description.contains("folder Archive"))
+        #expect(error.description.hasSuffix("Mailbox doesn't exist: Archive"))
+    }
+
+    @Test func networkErrorsAreTransient() {
+        for kind in [IMAPError.Kind.connect, .protocol, .timeout] {
+            #expect(IMAPError(kind: kind, server: "h:1", command: "x").isTransient)
+        }
+        for kind in [IMAPError.Kind.tls, .login, .command] {
+            #expect(!IMAPError(kind: kind, server: "h:1", command: "x").isTransient)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# A private Dovecot 2.3 for tests and demos, listening on 127.0.0.1 only, everything inside one folder.
+#
+#   scripts/dovecot.sh start DIR              writes DIR/dovecot.conf, starts Dovecot, prints its pid
+#   scripts/dovecot.sh adduser DIR USER PASS  adds (or replaces) an account; Dovecot re-reads the file itself
+#   scripts/dovecot.sh stop DIR               stops the instance (no-op when it is not running)
+#
+# Ports come from the environment: IMAP_PORT (plain + STARTTLS, default 10143), IMAPS_PORT (TLS, default 10993),
+# LMTP_PORT (default 10024). The imaps listener uses a self-signed certificate for `localhost` generated in
+# DIR/cert.pem: clients must be told to trust it (the gateway's `caFile`), which is the point of having it.
+# Installing Dovecot is not this script's job (Debian: dovecot-imapd dovecot-lmtpd).
+set -euo pipefail
+
+usage() {
+    echo "usage: $0 start DIR | adduser DIR USER PASSWORD | stop DIR" >&2
+    exit 2
+}
+
+die() {
+    echo "dovecot.sh: $*" >&2
+    exit 1
+}
+
+[[ $# -ge 2 ]] || usage
+command=$1
+dir=$2
+
+# The unprivileged account that owns the mail folders: `mailgw`, created when missing, else `nobody`.
+mail_account() {
+    if ! id mailgw >/dev/null 2>&1; then
+        useradd --system --no-create-home --shell /usr/sbin/nologin mailgw >/dev/null 2>&1 || true
+    fi
+    if id mailgw >/dev/null 2>&1; then
+        echo "mailgw $(id -gn mailgw)"
+    else
+        echo "nobody $(id -gn nobody)"
+    fi
+}
+
+master_pid() {
+    local pidfile="$dir/run/master.pid"
+    [[ -f $pidfile ]] || return 1
+    local pid
+    pid=$(cat "$pidfile")
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+    echo "$pid"
+}
+
+port_answers() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start() {
+    command -v dovecot >/dev/null 2>&1 \
+        || die "dovecot is not installed (Debian: apt-get install dovecot-imapd dovecot-lmtpd)"
+    command -v openssl >/dev/null 2>&1 || die "openssl is not installed"
+    local imap_port=${IMAP_PORT:-10143} imaps_port=${IMAPS_PORT:-10993} lmtp_port=${LMTP_PORT:-10024}
+
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    if pid=$(master_pid); then
+        echo "$pid"
+        return 0
+    fi
+
+    read -r mail_user mail_group < <(mail_account)
+    # Dovecot's unprivileged processes must traverse DIR (mktemp makes it 0700).
+    chmod 0755 "$dir"
+    mkdir -p "$dir/run" "$dir/state" "$dir/mail"
+    chown "$mail_user:$mail_group" "$dir/mail"
+    touch "$dir/users"
+    chmod 0644 "$dir/users"
+
+    if [[ ! -s $dir/cert.pem || ! -s $dir/key.pem ]]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj "/CN=localhost" \
+            -addext "subjectAltName=DNS:localhost" \
+            -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 \
+            || die "openssl could not make the self-signed certificate"
+        chmod 0600 "$dir/key.pem"
+    fi
+
+    cat >"$dir/dovecot.conf" <<EOF
+# Written by scripts/dovecot.sh: a private test instance, 127.0.0.1 only.
+protocols = imap lmtp
+listen = 127.0.0.1
+base_dir = $dir/run
+state_dir = $dir/state
+instance_name = mailgw-test-$(basename "$dir")
+log_path = $dir/dovecot.log
+info_log_path = $dir/dovecot.log
+auth_username_format = %Ln
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_uid = $mail_user
+mail_gid = $mail_group
+mail_location = maildir:~/Maildir
+
+ssl = yes
+ssl_cert = <$dir/cert.pem
+ssl_key = <$dir/key.pem
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n $dir/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%n $dir/users
+  default_fields = uid=$mail_user gid=$mail_group home=$dir/mail/%n
+}
+
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $imap_port
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $imaps_port
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $lmtp_port
+  }
+}
+protocol lmtp {
+  postmaster_address = postmaster@localhost
+}
+EOF
+
+    : >"$dir/dovecot.log"
+    chmod 0644 "$dir/dovecot.log"
+    dovecot -F -c "$dir/dovecot.conf" >>"$dir/dovecot.out" 2>&1 &
+    local pid=$!
+    echo "$pid" >"$dir/dovecot.pid"
+
+    # Bounded wait: every listener answers, or we stop and report.
+    local i
+    for ((i = 0; i < 100; i++)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            cat "$dir/dovecot.out" "$dir/dovecot.log" >&2 || true
+            die "dovecot exited during start-up (see $dir/dovecot.log)"
+        fi
+        if port_answers "$imap_port" && port_answers "$imaps_port" && port_answers "$lmtp_port"; then
+            echo "$pid"
+            return 0
+        fi
+        sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+    die "dovecot did not answer on 127.0.0.1:$imap_port within 10 s (see $dir/dovecot.log)"
+}
+
+adduser() {
+    [[ $# -eq 2 ]] || usage
+    local user=$1 password=$2
+    [[ $user =~ ^[A-Za-z0-9._-]+$ ]] || die "user names are letters, digits, '.', '_' and '-'"
+    [[ $password != *:* && $password != *$'\n'* ]] || die "passwords may not contain ':' or newlines"
+    mkdir -p "$dir"
+    touch "$dir/users"
+    local tmp="$dir/users.tmp"
+    grep -v "^$user:" "$dir/users" >"$tmp" || true
+    echo "$user:{PLAIN}$password::::::" >>"$tmp"
+    chmod 0644 "$tmp"
+    mv "$tmp" "$dir/users"
+}
+
+stop() {
+    local pid=""
+    if [[ -f $dir/dovecot.pid ]]; then
+        pid=$(cat "$dir/dovecot.pid")
+    fi
+    if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then
+        pid=$(master_pid) || return 0
+    fi
+    kill "$pid" 2>/dev/null || return 0
+    local i
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || { rm -f "$dir/dovecot.pid"; return 0; }
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$dir/dovecot.pid"
+}
+
+case $command in
+start) start ;;
+adduser) shift 2; adduser "$@" ;;
+stop) stop ;;
+*) usage ;;
+esac

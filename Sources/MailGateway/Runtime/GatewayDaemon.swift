@@ -1,0 +1,144 @@
+public import Foundation
+public import Logging
+import GRDB
+import ServiceLifecycle
+
+/// What `mailgateway run --once` did.
+public struct OnceReport: Sendable, Codable {
+    public struct MailboxResult: Sendable, Codable {
+        public var list: String
+        public var summary: MailboxPassSummary?
+        /// Why the mailbox could not be processed (server unreachable, login refused, TLS...).
+        public var error: String?
+    }
+
+    public var mailboxes: [MailboxResult]
+    /// Copies still due after the drain (the SMTP server refused them for now; they will be retried).
+    public var outboxPending: Int
+    public var outboxSent: Int
+    public var outboxFailed: Int
+    /// Why the outbox could not be drained, if it could not.
+    public var outboxError: String?
+
+    /// True when every mailbox was processed.
+    public var mailboxesOK: Bool { mailboxes.allSatisfy { $0.error == nil } }
+}
+
+/// Runs the gateway: as a daemon (a `ServiceGroup` of one `MailboxWatcher` per list, the `OutboxSender` and the
+/// `MaintenanceService`, stopped gracefully by SIGTERM/SIGINT), or once (one pass over every mailbox, then the
+/// due outbox copies are sent, and it returns).
+public struct GatewayDaemon: Sendable {
+    public let gateway: Gateway
+    public let logger: Logger
+
+    public init(gateway: Gateway, logger: Logger) {
+        self.gateway = gateway
+        self.logger = logger
+    }
+
+    /// The outbox sender configured from `smtp` and `delivery`.
+    public func outboxSender() throws -> OutboxSender {
+        let config = gateway.config
+        let settings = try SMTPSettings.resolving(server: config.smtp, ehloName: config.delivery.heloName,
+                                                  environment: gateway.secrets.environment)
+        let retry = RetryPolicy(base: TimeInterval(config.delivery.backoffSeconds),
+                                cap: TimeInterval(config.delivery.maxBackoffSeconds),
+                                period: TimeInterval(config.delivery.retryHours) * 3600)
+        return OutboxSender(database: gateway.database.pool,
+                            configuration: OutboxSenderConfiguration(smtp: settings, workers: config.delivery.connections,
+                                                                     retry: retry),
+                            logger: logger)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops gracefully (the current batch of each mailbox is committed and
+    /// flagged, the copies being sent are finished and recorded).
+    public func run() async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = gateway.config.lists.map {
+            .init(service: MailboxWatcher(gateway: gateway, list: $0, logger: logger))
+        }
+        services.append(.init(service: try outboxSender()))
+        services.append(.init(service: MaintenanceService(gateway: gateway, logger: logger)))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        logger.info("gateway started", metadata: ["lists": "\(gateway.config.lists.count)"])
+        try await group.run()
+        logger.info("gateway stopped")
+    }
+
+    /// One pass over every mailbox (concurrently; a failing mailbox does not stop the others), hold expiry, then
+    /// the outbox is drained: every due copy is attempted once (retries wait for the daemon).
+    public func runOnce(drainTimeout: Duration = .seconds(300)) async -> OnceReport {
+        let limits = MailboxSyncPlan.Limits(maxMessageBytes: gateway.config.maxMessageBytes)
+        let gateway = self.gateway
+        let logger = self.logger
+        let results = await withTaskGroup(of: OnceReport.MailboxResult.self) { group in
+            for list in gateway.config.lists {
+                group.addTask {
+                    var listLogger = logger
+                    listLogger[metadataKey: "list.id"] = "\(list.id)"
+                    let client = IMAPClient(server: gateway.config.imapServer(for: list), logger: listLogger)
+                    do {
+                        guard let password = gateway.imapPassword(for: list) else {
+                            return .init(list: list.id, summary: nil, error: "the mailbox password is not set (see check-config)")
+                        }
+                        try await client.connect(password: password)
+                        let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list,
+                                               limits: limits,
+                                               exitAfterCommit: gateway.secrets.environment["MAILGATEWAY_FAULT"] == "exit-after-commit")
+                        let summary = try await sync.pass(client: client, logger: listLogger)
+                        await client.logout()
+                        return .init(list: list.id, summary: summary, error: nil)
+                    } catch {
+                        await client.logout()
+                        listLogger.error("mailbox failed", metadata: ["error": "\(error)"])
+                        return .init(list: list.id, summary: nil, error: "\(error)")
+                    }
+                }
+            }
+            var all: [OnceReport.MailboxResult] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.list < $1.list }
+        }
+        var report = OnceReport(mailboxes: results, outboxPending: 0, outboxSent: 0, outboxFailed: 0)
+        do {
+            let actions = ModerationActions(pipeline: gateway.pipeline)
+            try await gateway.database.pool.write { db in _ = try actions.expireHolds(db, now: Date()) }
+            let before = try await gateway.database.pool.read { db in try Outbox.counts(db) }
+            try await drainOutbox(timeout: drainTimeout)
+            let after = try await gateway.database.pool.read { db in try Outbox.counts(db) }
+            report.outboxSent = (after[.sent] ?? 0) - (before[.sent] ?? 0)
+            report.outboxFailed = (after[.failed] ?? 0) - (before[.failed] ?? 0)
+            report.outboxPending = (after[.pending] ?? 0) + (after[.sending] ?? 0)
+        } catch {
+            report.outboxError = "\(error)"
+            logger.error("outbox drain failed", metadata: ["error": "\(error)"])
+        }
+        return report
+    }
+
+    /// Runs the outbox sender until no copy is due now (or `timeout` passes), then stops it gracefully.
+    func drainOutbox(timeout: Duration) async throws {
+        let pool = gateway.database.pool
+        func dueCount() async throws -> Int {
+            try await pool.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM outbox WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?)
+                    """, arguments: [Date().timeIntervalSince1970]) ?? 0
+            }
+        }
+        guard try await dueCount() > 0 else { return }
+        let sender = try outboxSender()
+        let task = Task { try await sender.run() }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var last = -1
+        while clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            let due = try await dueCount()
+            if due == 0 { break }
+            if due != last { last = due }
+        }
+        task.cancel()
+        _ = try? await task.value
+    }
+}

@@ -1,0 +1,77 @@
+public import Logging
+public import ServiceLifecycle
+
+/// Watches one list's mailbox for as long as the daemon runs (a `Service`): a pass over the folder, then IDLE
+/// until the server reports activity (or the poll interval passes, to re-arm), or a poll every interval when the
+/// server has no IDLE. A failing mailbox (server down, wrong password) is retried with exponential backoff
+/// (1 s doubling to 5 min) and never stops the other mailboxes. Graceful shutdown (SIGTERM/SIGINT) lets the
+/// current batch commit and be flagged, interrupts IDLE, logs out and returns.
+public final class MailboxWatcher: Service, Sendable {
+    public let gateway: Gateway
+    public let list: ListConfig
+    private let logger: Logger
+    private let limits: MailboxSyncPlan.Limits
+
+    public init(gateway: Gateway, list: ListConfig, logger: Logger) {
+        self.gateway = gateway
+        self.list = list
+        var logger = logger
+        logger[metadataKey: "list.id"] = "\(list.id)"
+        self.logger = logger
+        self.limits = MailboxSyncPlan.Limits(maxMessageBytes: gateway.config.maxMessageBytes)
+    }
+
+    public func run() async throws {
+        let stop = StopSignal()
+        let client = IMAPClient(server: gateway.config.imapServer(for: list), logger: logger)
+        await withGracefulShutdownHandler {
+            await watch(client: client, stop: stop)
+        } onGracefulShutdown: {
+            stop.set()
+            client.interruptIdle()
+        }
+        await client.logout()
+        logger.info("mailbox watcher stopped")
+    }
+
+    private func watch(client: IMAPClient, stop: StopSignal) async {
+        let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list, limits: limits)
+        let poll = Duration.seconds(gateway.config.pollIntervalSeconds)
+        var backoff = Duration.seconds(1)
+        while !stop.isSet && !Task.isCancelled {
+            do {
+                guard let password = gateway.imapPassword(for: list) else {
+                    throw IMAPError(kind: .login, server: "\(client.server.host):\(client.server.port)",
+                                    user: client.server.user, command: "LOGIN",
+                                    reason: "the mailbox password is not set (see check-config)")
+                }
+                let capabilities = try await client.connect(password: password)
+                logger.info("mailbox connected", metadata: ["idle": "\(capabilities.idle)"])
+                backoff = .seconds(1)
+                while !stop.isSet && !Task.isCancelled {
+                    // Pass until a pass finds nothing new, so that mail arriving during a pass is not left
+                    // waiting for the next IDLE timeout.
+                    var summary: MailboxPassSummary
+                    repeat {
+                        summary = try await sync.pass(client: client, logger: logger, shouldStop: { stop.isSet })
+                        if summary.processed > 0 {
+                            logger.info("mailbox pass", metadata: ["processed": "\(summary.processed)",
+                                                                   "outcomes": "\(summary.outcomes)"])
+                        }
+                    } while summary.processed > 0 && !stop.isSet
+                    if stop.isSet { break }
+                    if capabilities.idle {
+                        _ = try await client.idle(timeout: min(poll, .seconds(29 * 60)))
+                    } else {
+                        await stop.sleep(for: poll)
+                    }
+                }
+            } catch {
+                logger.error("mailbox failed; retrying", metadata: ["error": "\(error)", "retry.in": "\(backoff)"])
+                await client.logout()
+                await stop.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(300))
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Periodic housekeeping while the daemon runs: expires overdue holds (their authors are told) every ten
+/// minutes, and prunes the notice rate-limit log.
+public final class MaintenanceService: Service, Sendable {
+    public let gateway: Gateway
+    private let logger: Logger
+    private let period: Duration
+
+    public init(gateway: Gateway, logger: Logger, period: Duration = .seconds(600)) {
+        self.gateway = gateway
+        self.logger = logger
+        self.period = period
+    }
+
+    public func run() async throws {
+        let stop = StopSignal()
+        await withGracefulShutdownHandler {
+            while !stop.isSet && !Task.isCancelled {
+                do {
+                    let actions = ModerationActions(pipeline: gateway.pipeline)
+                    let expired = try await gateway.database.pool.write { db in try actions.expireHolds(db, now: Date()) }
+                    if !expired.isEmpty { logger.info("holds expired", metadata: ["count": "\(expired.count)"]) }
+                    try await gateway.database.pool.write { db in try NoticeLog.prune(olderThan: 30, now: Date(), in: db) }
+                } catch {
+                    logger.error("maintenance failed", metadata: ["error": "\(error)"])
+                }
+                await stop.sleep(for: period)
+            }
+        } onGracefulShutdown: {
+            stop.set()
+        }
+    }
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The demo: installs what is needed, builds mailgateway, starts a private Dovecot (IMAP + LMTP) and a private
+# Postfix relaying into it, all on 127.0.0.1 inside one folder, loads sample mail written for the project into
+# six list mailboxes, imports a partner register, runs `mailgateway run --once`, and shows the result: the
+# archive's lists, threads as a tree, searches, the quarantine, the moderation queue, and what members received.
+#
+#   bash scripts/demo.sh           everything, then stops the servers
+#   bash scripts/demo.sh --keep    leaves the servers running and prints how to use the CLI against them
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+KEEP=0
+[[ "${1:-}" == "--keep" ]] && KEEP=1
+command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Installing what is needed and building"
+bash scripts/install-deps.sh
+swift build 2>&1 | grep -E "error|warning: unre|Compiling mailgateway|Build complete" || true
+BIN="$(swift build --show-bin-path)/mailgateway"
+[[ -x "$BIN" ]] || { echo "demo: the build failed" >&2; exit 1; }
+
+DEMO=${MAILGATEWAY_DEMO_DIR:-/tmp/mailgateway-demo}
+if [[ -d "$DEMO" ]]; then
+  bash scripts/postfix.sh relay stop "$DEMO/postfix" >/dev/null 2>&1 || true
+  bash scripts/dovecot.sh stop "$DEMO/dovecot" >/dev/null 2>&1 || true
+  rm -rf "$DEMO"
+fi
+mkdir -p "$DEMO"
+read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT < <(python3 -c '
+import socket
+socks=[socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+export IMAP_PORT IMAPS_PORT LMTP_PORT
+
+cleanup() {
+  if [[ $KEEP -eq 0 ]]; then
+    bash scripts/postfix.sh relay stop "$DEMO/postfix" >/dev/null 2>&1 || true
+    bash scripts/dovecot.sh stop "$DEMO/dovecot" >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+step "Starting Dovecot (IMAP $IMAP_PORT, LMTP $LMTP_PORT) and Postfix (SMTP $SMTP_PORT) on 127.0.0.1 in $DEMO"
+bash scripts/dovecot.sh start "$DEMO/dovecot" >/dev/null
+bash scripts/postfix.sh relay start "$DEMO/postfix" "$SMTP_PORT" "$LMTP_PORT" >/dev/null
+LISTS=$(python3 -c "import json; print(' '.join(l['id'] for l in json.load(open('config.example.json'))['lists']))")
+for l in $LISTS; do bash scripts/dovecot.sh adduser "$DEMO/dovecot" "$l" demo-password; done
+# Every partner gets a mailbox too, so that what the gateway sends them can be read back.
+for local in $(python3 -c "
+import csv
+for r in csv.DictReader(open('demo/partners.csv', encoding='utf-8')): print(r['email'].split('@')[0])
+print('mcberube')"); do bash scripts/dovecot.sh adduser "$DEMO/dovecot" "$local" demo-password; done
+
+step "Writing the configuration: config.example.json with the local servers (environment overrides)"
+python3 - "$DEMO" "$ROOT" <<'PY'
+import json, sys
+demo, root = sys.argv[1], sys.argv[2]
+c = json.load(open(f"{root}/config.example.json", encoding="utf-8"))
+c["database"] = f"{demo}/archive.sqlite"
+c["templates_directory"] = f"{root}/templates"
+# The samples are appended straight into the mailboxes, not received through the platform's MX, so they carry no
+# Authentication-Results from it: the spoofing rule would hold every one of them. Production keeps it.
+c.pop("trusted_authserv_id", None)
+c["secretariat"] = ["secretariat@4p1000-demo.example"]
+json.dump(c, open(f"{demo}/config.json", "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+PY
+export MAILGATEWAY_CONFIG="$DEMO/config.json"
+export MAILGATEWAY_IMAP_HOST=127.0.0.1 MAILGATEWAY_IMAP_PORT=$IMAP_PORT MAILGATEWAY_IMAP_TLS=none
+export MAILGATEWAY_SMTP_HOST=127.0.0.1 MAILGATEWAY_SMTP_PORT=$SMTP_PORT MAILGATEWAY_SMTP_TLS=none
+export MAILGATEWAY_SMTP_PASSWORD=unused-by-the-local-relay
+export MAILGATEWAY_MODERATION_KEY="demo-moderation-key-$(date +%s)-0123456789abcdef"
+for l in $LISTS; do export "MAILGATEWAY_IMAP_PASSWORD_$(echo "$l" | tr 'a-z-' 'A-Z_')=demo-password"; done
+echo "(export MAILGATEWAY_CONFIG=$MAILGATEWAY_CONFIG and the variables above to use the CLI against the demo)"
+"$BIN" check-config | head -3
+
+step "Importing the partner register (demo/partners.csv) and the interface members"
+"$BIN" partners import demo/partners.csv
+for a in c.rousseau@sols-vivants-demo.example g.wanjiru@agroforestry-centre-demo.example j.weber@thuenen-demo.example \
+         k.mensah@sri-gh-demo.example priya.raghavan@nbss-demo.example; do
+  "$BIN" members add --list interface-knowledge "$a" >/dev/null
+done
+for a in f.lefevre@agriculture-gouv-demo.example mjcastillo@minagri-cl-demo.example sarah.oconnor@fao-demo.example; do
+  "$BIN" members add --list interface-policies "$a" >/dev/null
+done
+"$BIN" members add --list interface-policies secretariat@4p1000-demo.example --role moderator >/dev/null
+"$BIN" members add --list individuals secretariat@4p1000-demo.example --role moderator >/dev/null
+"$BIN" members set --list college-research helene.dubois@inrae-demo.example --role moderator >/dev/null
+"$BIN" members set --list college-research jose.martinez@cirad-demo.example --delivery digest >/dev/null
+"$BIN" members list --list college-research
+
+step "Loading $(python3 demo/make-samples.py "$DEMO/samples" | tail -1 >/dev/null; ls "$DEMO"/samples/*/*.eml | wc -l) sample messages into the list mailboxes (IMAP APPEND)"
+for d in "$DEMO"/samples/*/; do
+  l=$(basename "$d")
+  python3 scripts/imap-append.py 127.0.0.1 "$IMAP_PORT" "$l" demo-password INBOX "$d"*.eml
+  echo "  $l: $(ls "$d" | wc -l) messages"
+done
+
+step "mailgateway run --once"
+"$BIN" run --once --log-level warning
+
+step "mailgateway archive lists"
+"$BIN" archive lists
+step "mailgateway archive threads --list college-research"
+"$BIN" archive threads --list college-research
+THREAD=$("$BIN" archive threads --list college-research --json | python3 -c 'import json,sys; print(max(json.load(sys.stdin), key=lambda t: t["messageCount"])["id"])')
+step "mailgateway archive thread $THREAD"
+"$BIN" archive thread "$THREAD"
+step "mailgateway archive search carbone"
+"$BIN" archive search carbone --limit 4
+step "mailgateway archive search cafe   (accents folded: finds café)"
+"$BIN" archive search cafe
+step "mailgateway archive quarantine"
+"$BIN" archive quarantine
+step "mailgateway moderation list"
+"$BIN" moderation list
+step "mailgateway outbox list --status sent --limit 8"
+"$BIN" outbox list --status sent --limit 8
+step "What arrived in members' mailboxes (read back over IMAP)"
+python3 - "$IMAP_PORT" <<'PY'
+import imaplib, sys, email
+from email.header import decode_header, make_header
+port = int(sys.argv[1])
+for user in ["helene.dubois", "amelie.nguyen", "k.mensah", "mcberube", "pe.laffargue"]:
+    imap = imaplib.IMAP4("127.0.0.1", port)
+    imap.login(user, "demo-password")
+    imap.select("INBOX", readonly=True)
+    typ, data = imap.search(None, "ALL")
+    ids = data[0].split()
+    print(f"  {user}: {len(ids)} message(s)")
+    for i in ids[:3]:
+        typ, msg = imap.fetch(i, "(BODY.PEEK[HEADER.FIELDS (SUBJECT LIST-ID)])")
+        m = email.message_from_bytes(msg[0][1])
+        print(f"      {str(make_header(decode_header(m['Subject'] or '')))}  [{m['List-Id'] or 'notice'}]")
+    imap.logout()
+PY
+if [[ $KEEP -eq 1 ]]; then
+  echo; echo "Servers left running in $DEMO (stop: scripts/dovecot.sh stop $DEMO/dovecot; scripts/postfix.sh relay stop $DEMO/postfix)"
+fi

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// Runs a helper program (a project script, `doveadm`, ...) and waits for it, with a clean signal state.
@@ -20,9 +20,16 @@ public enum ChildProcess {
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
         throws -> Outcome
     {
+        let child = try spawn(executable, arguments, environment: environment)
+        return child.wait()
+    }
+
+    /// Starts `executable` without waiting (a daemon under test); its output goes to a file read by `wait()`.
+    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
+        throws -> RunningChild
+    {
         let outputPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-child-\(UUID().uuidString).out").path
-        defer { unlink(outputPath) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -54,16 +61,42 @@ public enum ChildProcess {
         var pid = pid_t()
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else {
+            unlink(outputPath)
             throw ChildProcessError(command: executable, output: "cannot start: \(String(cString: strerror(spawned)))")
         }
+        return RunningChild(pid: pid, outputPath: outputPath)
+    }
+}
+
+/// A started child process: signal it, read what it printed so far, wait for it.
+public final class RunningChild: Sendable {
+    public let pid: pid_t
+    let outputPath: String
+
+    init(pid: pid_t, outputPath: String) {
+        self.pid = pid
+        self.outputPath = outputPath
+    }
+
+    /// Sends `signal` (default SIGTERM).
+    public func signal(_ signal: Int32 = SIGTERM) {
+        kill(pid, signal)
+    }
+
+    /// What the child printed so far (stdout and stderr).
+    public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Waits for the child to exit; returns its exit status (128 + signal when killed) and all it printed.
+    public func wait() -> ChildProcess.Outcome {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { break }
         }
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let text = output
+        unlink(outputPath)
         // WIFEXITED / WEXITSTATUS are macros: exit code in bits 8-15 when the low 7 bits are 0.
         let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exitCode, output: output)
+        return ChildProcess.Outcome(status: exitCode, output: text)
     }
 }
 

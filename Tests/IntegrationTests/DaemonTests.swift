@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+import Testing
+import MailGateway
+import TestSupport
+
+/// `mailgateway run` against a real Dovecot, as a real process: what issue 2 §7 asks the daemon to prove.
+@Suite("The daemon against a private Dovecot", .enabled(if: DovecotServer.available, Comment(rawValue: DovecotServer.absentMessage)))
+struct DaemonTests {
+    /// Messages of `list` in the archive (every status), by Message-ID.
+    static func archived(_ harness: GatewayHarness, list: String) throws -> [String: Data] {
+        let db = try harness.openDatabase()
+        return try db.pool.read { db in
+            var out: [String: Data] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT message_id, raw FROM messages WHERE list_id = ?", arguments: [list]) {
+                out[row["message_id"]] = row["raw"]
+            }
+            return out
+        }
+    }
+
+    static func unseen(_ harness: GatewayHarness, list: String) async throws -> [UInt32] {
+        let client = try await harness.client(for: list)
+        let uids = try await client.unseenUIDs(in: 1...UInt32.max)
+        await client.logout()
+        return uids
+    }
+
+    static let thread: [[UInt8]] = [
+        TestMail.message(id: "root@inrae.example", subject: "Protocole d'échantillonnage"),
+        TestMail.message(id: "reply1@cirad.example", from: "José Martínez <jose@cirad.example>",
+                         subject: "Re: Protocole d'échantillonnage", inReplyTo: "root@inrae.example",
+                         references: ["root@inrae.example"]),
+        TestMail.message(id: "reply2@ird.example", from: "Amélie Nguyen <amelie@ird.example>",
+                         subject: "RE : Protocole d'échantillonnage", inReplyTo: "reply1@cirad.example",
+                         references: ["root@inrae.example", "reply1@cirad.example"]),
+    ]
+
+    @Test("run --once archives every list's new mail, threads it, quarantines what can't be parsed, flags only after the commit")
+    func runOnce() async throws {
+        let harness = try GatewayHarness.start()
+        defer { harness.stop() }
+        let broken: [UInt8] = Array("\u{01}\u{02} this is not a mail at all\r\n\r\n".utf8)
+        try await harness.append(Self.thread + [broken], to: "college-research")
+        try await harness.append([TestMail.message(id: "f1@fund.example", subject: "Appel à projets 2027")], to: "funders")
+
+        let first = try harness.run(["run", "--once"])
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("college-research       4 new"), "\(first.output)")
+
+        let research = try Self.archived(harness, list: "college-research")
+        #expect(Set(research.keys) == ["root@inrae.example", "reply1@cirad.example", "reply2@ird.example"])
+        #expect(research["reply1@cirad.example"] == Data(Self.thread[1]), "raw bytes kept exactly")
+        #expect(try Self.archived(harness, list: "funders").keys.sorted() == ["f1@fund.example"])
+        let db = try harness.openDatabase()
+        let (threads, quarantined) = try await db.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(DISTINCT thread_id) FROM messages WHERE list_id = 'college-research'"),
+             try String.fetchAll(db, sql: "SELECT error FROM quarantine WHERE list_id = 'college-research'"))
+        }
+        #expect(threads == 1)
+        #expect(quarantined.count == 1 && quarantined[0].contains("no header section"), "\(quarantined)")
+        #expect(try await Self.unseen(harness, list: "college-research").isEmpty, "every message flagged after the commit")
+
+        let second = try harness.run(["run", "--once"])
+        #expect(second.status == 0)
+        #expect(second.output.contains("college-research       0 new"), "\(second.output)")
+        #expect(try Self.archived(harness, list: "college-research").count == 3)
+    }
+
+    @Test("a crash between the archive commit and the IMAP flag neither loses nor duplicates")
+    func crashBetweenCommitAndFlag() async throws {
+        let harness = try GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.append(Self.thread, to: "college-research")
+
+        let crashed = try harness.run(["run", "--once"], environment: ["MAILGATEWAY_FAULT": "exit-after-commit"])
+        #expect(crashed.status == 75, "the fault injection exits right after the commit: \(crashed.output)")
+        #expect(try Self.archived(harness, list: "college-research").count == 3, "committed before the crash")
+        #expect(try await Self.unseen(harness, list: "college-research").count == 3, "not flagged: the process died first")
+
+        let resumed = try harness.run(["run", "--once"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("3 flagged after an interruption"), "\(resumed.output)")
+        #expect(try Self.archived(harness, list: "college-research").count == 3, "no duplicate")
+        #expect(try await Self.unseen(harness, list: "college-research").isEmpty)
+    }
+
+    @Test("a changed UIDVALIDITY rescans the folder without duplicating")
+    func uidValidityChange() async throws {
+        let harness = try GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.append(Array(Self.thread.prefix(2)), to: "college-research")
+        #expect(try harness.run(["run", "--once"]).status == 0)
+        try harness.dovecot.setUIDValidity(4_242_424, user: "college-research")
+        try await harness.append([Self.thread[2]], to: "college-research")
+
+        let rescan = try harness.run(["run", "--once"])
+        #expect(rescan.status == 0, "\(rescan.output)")
+        #expect(rescan.output.contains("UIDVALIDITY changed: rescanned"), "\(rescan.output)")
+        #expect(try Self.archived(harness, list: "college-research").count == 3)
+        let db = try harness.openDatabase()
+        let state = try await db.pool.read { db in try ArchiveWriter.mailboxState(db, list: "college-research") }
+        #expect(state?.uidValidity == 4_242_424)
+    }
+
+    @Test("a server that is down makes run --once fail with a clear message")
+    func serverDown() async throws {
+        let harness = try GatewayHarness.start()
+        defer { harness.stop() }
+        harness.dovecot.stop()
+        let outcome = try harness.run(["run", "--once"])
+        #expect(outcome.status == 1)
+        #expect(outcome.output.contains("3 mailbox(es) could not be processed"), "\(outcome.output)")
+        #expect(outcome.output.contains("127.0.0.1:\(harness.dovecot.imapPort)"), "\(outcome.output)")
+    }
+
+    @Test("a wrong password makes run --once fail with the server's words, never the password")
+    func wrongPassword() async throws {
+        let harness = try GatewayHarness.start()
+        defer { harness.stop() }
+        let outcome = try harness.run(["run", "--once"], environment: ["MG_TEST_IMAP_PASSWORD": "not-the-password"])
+        #expect(outcome.status == 1)
+        #expect(outcome.output.lowercased().contains("login"), "\(outcome.output)")
+        #expect(outcome.output.contains("AUTHENTICATIONFAILED") || outcome.output.contains("Authentication failed"), "\(outcome.output)")
+        #expect(!outcome.output.contains("not-the-password"))
+    }
+
+    @Test("the daemon archives a message appended while it runs, within seconds, and stops cleanly on SIGTERM")
+    func idleAndGracefulStop() async throws {
+        let harness = try GatewayHarness.start()
+        defer { harness.stop() }
+        let daemon = try harness.spawn(["run", "--log-level", "info"])
+        // Wait until every watcher has connected and gone idle (its first pass recorded the mailbox state).
+        let db = try harness.openDatabase()
+        let clock = ContinuousClock()
+        var deadline = clock.now.advanced(by: .seconds(30))
+        while clock.now < deadline {
+            let ready = try await db.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM mailbox_state") ?? 0 }
+            if ready == 3 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let appended = clock.now
+        try await harness.append([TestMail.message(id: "live@inrae.example", subject: "Message en direct")], to: "college-research")
+        var archivedAfter: Duration?
+        deadline = clock.now.advanced(by: .seconds(30))
+        while clock.now < deadline {
+            if try Self.archived(harness, list: "college-research")["live@inrae.example"] != nil {
+                archivedAfter = clock.now - appended
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // IDLE wakes the watcher: well under the 5 s poll interval even on a loaded machine.
+        let after = try #require(archivedAfter, "not archived within 30 s: \(daemon.output)")
+        #expect(after < .seconds(5), "archived \(after) after the append (poll interval is 5 s)")
+
+        daemon.signal(SIGTERM)
+        let outcome = daemon.wait()
+        #expect(outcome.status == 0, "\(outcome.output)")
+        #expect(outcome.output.contains("gateway stopped"), "\(outcome.output)")
+    }
+
+    @Test("export then import is byte-exact, and importing twice adds nothing")
+    func exportImportRoundTrip() async throws {
+        let harness = try GatewayHarness.start()
+        defer { harness.stop() }
+        // Accepted only are exported by default: import straight into the archive (source `import`, accepted).
+        let source = harness.directory.appendingPathComponent("source.mbox")
+        var mbox = Data()
+        for (i, message) in Self.thread.enumerated() {
+            mbox.append(Data("From sender\(i)@example.org Wed Nov 25 10:00:00 2026\n".utf8))
+            mbox.append(Data(message))
+            mbox.append(Data("\n".utf8))
+        }
+        // A body line that must be quoted in mbox and come back unquoted.
+        let tricky = TestMail.message(id: "from-line@example.org", subject: "From lines",
+                                      body: "From the start of a line\r\n>From quoted already\r\n")
+        mbox.append(Data("From x@example.org Wed Nov 25 10:00:00 2026\n".utf8))
+        mbox.append(Data(tricky.map { $0 }))
+        mbox.append(Data("\n".utf8))
+        // mboxrd quoting of the tricky body, as any mboxrd writer would do.
+        let quoted = String(decoding: mbox, as: UTF8.self)
+            .replacingOccurrences(of: "\r\nFrom the start", with: "\r\n>From the start")
+            .replacingOccurrences(of: "\r\n>From quoted", with: "\r\n>>From quoted")
+        try Data(quoted.utf8).write(to: source)
+
+        let imported = try harness.run(["archive", "import", "--list", "college-research", "--mbox", source.path])
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.output.contains("4 new"), "\(imported.output)")
+        let again = try harness.run(["archive", "import", "--list", "college-research", "--mbox", source.path])
+        #expect(again.output.contains("0 new, 4 already there"), "\(again.output)")
+
+        let exported = harness.directory.appendingPathComponent("export.mbox")
+        #expect(try harness.run(["archive", "export", "--list", "college-research", "--mbox", exported.path]).status == 0)
+        let reimport = try harness.run(["archive", "import", "--list", "funders", "--mbox", exported.path])
+        #expect(reimport.output.contains("4 new"), "\(reimport.output)")
+        let original = try Self.archived(harness, list: "college-research")
+        let copy = try Self.archived(harness, list: "funders")
+        #expect(original.count == 4 && copy == original, "byte-exact per Message-ID")
+        #expect(original["from-line@example.org"] == Data(tricky))
+
+        let raw = try harness.run(["archive", "message", "from-line@example.org", "--list", "funders", "--raw"])
+        #expect(raw.output == String(decoding: tricky, as: UTF8.self))
+    }
+}

@@ -9,6 +9,10 @@ struct MailGatewayCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self,
             CheckConfigCommand.self,
+            PartnersCommand.self,
+            MembersCommand.self,
+            ModerationCommand.self,
+            OutboxCommand.self,
         ]
     )
 }

@@ -100,9 +100,12 @@ struct ModerationCommand: AsyncParsableCommand {
                 }
                 print("")
                 print("From:       \(m.fromName.map { "\($0) " } ?? "")<\(m.fromAddress ?? "?")>")
+                for name in ["To", "Cc", "Reply-To"] {
+                    if let value = headerValue(name, in: m.headers) { print("\(name):".padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+                }
                 print("Subject:    \(m.subject)")
                 print("Date:       \(localTime(m.date))")
-                print("Message-ID: \(m.messageID)")
+                print("Message-ID: <\(m.messageID)>")
                 print("Size:       \(m.size) bytes")
                 for attachment in m.attachments { print("Attachment: \(attachment)") }
                 print("")
@@ -151,16 +154,21 @@ struct ModerationCommand: AsyncParsableCommand {
     }
 }
 
-/// The moderation queue, or a failure naming the variable that holds its key.
+/// The moderation queue for reading holds (`list`, `show`, the checks before a decision). Reading signs and
+/// verifies nothing, but `ModerationQueue` needs a key: without the configured one (an operator's shell rarely
+/// has the daemon's secret), a random key that lives only in this process is used; it never signs a token.
 private func queue(_ gateway: Gateway) throws -> ModerationQueue {
-    guard let queue = gateway.moderationQueue else {
-        throw CommandFailure(message: "no moderation key: set the environment variable \(gateway.config.moderation.keyEnv)"
-            + (gateway.config.moderation.keyFile.map { " or the file \($0)" } ?? "") + " (at least 32 characters)")
+    if let queue = gateway.moderationQueue { return queue }
+    var generator = SystemRandomNumberGenerator()
+    let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    guard let key = ModerationKey(bytes: bytes) else {
+        throw CommandFailure(message: "cannot read the moderation queue without a key")
     }
-    return queue
+    return ModerationQueue(writer: gateway.database.pool, key: key)
 }
 
-/// Carries out a decision and says what it did; copies queued are counted from the outbox rows of the message.
+/// Carries out a decision and says what it did. The copies it queued are the outbox rows of the message
+/// created at the decision's time (`Gateway.decideHold` enqueues them with the `now` it is given).
 private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAction, reason: String?) throws {
     let gateway = try global.openGateway()
     try reportingFailures {
@@ -169,20 +177,23 @@ private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAct
             throw CommandFailure(message: "hold \(id) was already \(hold.status.rawValue)"
                 + (hold.decidedBy.map { " by \($0)" } ?? "") + (hold.decidedAt.map { " on \(localTime($0))" } ?? ""))
         }
-        let before = try copies(gateway, hold)
+        let now = Date()
         let outcome: ModerationOutcome
         do {
-            outcome = try gateway.decideHold(id, action: action, reason: reason, by: operatorName())
+            outcome = try gateway.decideHold(id, action: action, reason: reason, by: operatorName(), now: now)
         } catch let error as ModerationError {
             if case .notPending(_, let status) = error {
                 throw CommandFailure(message: "hold \(id) was already \(status.rawValue)")
             }
             throw CommandFailure(message: error.description)
         }
-        let queued = try copies(gateway, hold) - before
+        let queued = try gateway.database.pool.read { db in
+            try Outbox.list(db, listID: outcome.listID, messageID: outcome.messageRowID, limit: Int.max)
+                .filter { $0.createdAt.timeIntervalSince1970 >= now.timeIntervalSince1970 - 0.001 }.count
+        }
         switch outcome.action {
         case .approve:
-            print("approved hold \(id) on \(outcome.listID): \(queued) copies queued")
+            print("approved hold \(id) on \(outcome.listID): \(queued) \(queued == 1 ? "copy" : "copies") queued")
         case .reject:
             print("rejected hold \(id) on \(outcome.listID)" + (reason.map { " (\($0))" } ?? "")
                   + ": \(queued) notice(s) queued to the author")
@@ -192,9 +203,20 @@ private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAct
     }
 }
 
-/// The outbox rows of a hold's message.
-private func copies(_ gateway: Gateway, _ hold: Hold) throws -> Int {
-    try gateway.database.pool.read { db in
-        try Outbox.list(db, listID: hold.listID, messageID: hold.messageRowID, limit: Int.max).count
+/// The first value of a header field in a raw header section (unfolded; encoded words left as they are).
+private func headerValue(_ name: String, in headers: String) -> String? {
+    var current: String?
+    for line in headers.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
+        if let value = current {
+            if line.first == " " || line.first == "\t" {
+                current = value + " " + line.trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            return value
+        }
+        if let colon = line.firstIndex(of: ":"), line[..<colon].caseInsensitiveCompare(name) == .orderedSame {
+            current = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
     }
+    return current
 }

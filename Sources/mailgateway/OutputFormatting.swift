@@ -133,7 +133,7 @@ func truncated(_ text: String, to limit: Int) -> String {
 /// The operator recorded with a moderation decision: `cli:` and the login name.
 func operatorName() -> String {
     let env = ProcessInfo.processInfo.environment
-    return "cli:" + (env["USER"] ?? env["LOGNAME"] ?? "unknown")
+    return "cli:" + (env["USER"] ?? env["LOGNAME"] ?? ProcessInfo.processInfo.userName)
 }
 
 extension Language: ExpressibleByArgument {}

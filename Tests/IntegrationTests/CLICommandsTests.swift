@@ -164,6 +164,9 @@ struct CLICommandsTests {
         _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
         #expect(try cli.run(["members", "set", "--list", "college-research", "ana@embrapa.br", "--delivery", "digest"])
             .status == 0)
+        // A moderator gets the moderation request when the post is held, and the post itself when it is approved.
+        #expect(try cli.run(["members", "set", "--list", "college-research", "marie.dupont@inrae.fr",
+                             "--role", "moderator"]).status == 0)
 
         let holdID = try hold(cli, subject: "Soil carbon data request", from: "stranger@example.com")
         let holds = try cli.json([HoldRow].self, ["moderation", "list"])
@@ -177,6 +180,7 @@ struct CLICommandsTests {
                 && show.stdout.contains("Could the research college share"))
 
         let before = Set(try cli.json([OutboxRow].self, ["outbox", "list"]).map(\.id))
+        #expect(try cli.json([OutboxRow].self, ["outbox", "list"]).contains { $0.recipient == "marie.dupont@inrae.fr" })
         let approve = try cli.run(["moderation", "approve", "\(holdID)"])
         #expect(approve.status == 0, "\(approve.stderr)")
         #expect(approve.stdout.contains("approved hold \(holdID)") && approve.stdout.contains("2 copies queued"))
@@ -219,6 +223,23 @@ struct CLICommandsTests {
         #expect(retry.status == 0 && retry.stdout.hasPrefix("0 copies"))
         let expire = try cli.run(["moderation", "expire"])
         #expect(expire.status == 0 && expire.stdout.contains("expired 0 hold(s)"))
+    }
+
+    @Test("without the moderation key in the environment, holds are still listed, shown and decided")
+    func moderationWithoutKey() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanUp() }
+        _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
+        let holdID = try hold(cli, subject: "Field trial results", from: "visitor@example.com")
+        let list = try cli.run(["moderation", "list"], withKey: false)
+        #expect(list.status == 0 && list.stdout.contains("Field trial results") && list.stdout.contains("visitor@example.com"))
+        let show = try cli.run(["moderation", "show", "\(holdID)"], withKey: false)
+        #expect(show.status == 0 && show.stdout.contains("To:         college-research@lists.example.org"))
+        let approve = try cli.run(["moderation", "approve", "\(holdID)"], withKey: false)
+        #expect(approve.status == 0 && approve.stdout.contains("3 copies queued"), "\(approve.stdout)\(approve.stderr)")
+        let shown = try cli.json(HoldDetailsRow.self, ["moderation", "show", "\(holdID)"])
+        #expect(shown.hold.status == "approved" && shown.hold.decidedBy?.hasPrefix("cli:") == true)
+        #expect(shown.message?.subject == "Field trial results")
     }
 
     /// Holds a post from an unknown sender on the research college (non_member_action hold), through the
@@ -269,4 +290,17 @@ struct PartnerDetailsRow: Decodable {
 /// Display columns of a short test string: CJK ideographs take two.
 private func displayColumns(_ text: String) -> Int {
     text.unicodeScalars.reduce(0) { $0 + ((0x4E00...0x9FFF).contains($1.value) ? 2 : 1) }
+}
+
+/// `moderation show ID --json`.
+struct HoldDetailsRow: Decodable {
+    struct HoldValue: Decodable {
+        var status: String
+        var decidedBy: String?
+    }
+    struct MessageValue: Decodable {
+        var subject: String
+    }
+    var hold: HoldValue
+    var message: MessageValue?
 }

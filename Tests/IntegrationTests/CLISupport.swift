@@ -65,14 +65,14 @@ struct CLIHarness {
         return url.path
     }
 
-    /// Runs `mailgateway ARGS --config CONFIG`, with the moderation key in its environment.
-    func run(_ arguments: [String]) throws -> Run {
+    /// Runs `mailgateway ARGS --config CONFIG`, with the moderation key in its environment unless `withKey` is false.
+    func run(_ arguments: [String], withKey: Bool = true) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments + ["--config", configPath]
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("MAILGATEWAY_") { environment.removeValue(forKey: key) }
-        environment["MAILGATEWAY_MODERATION_KEY"] = Self.moderationKey
+        if withKey { environment["MAILGATEWAY_MODERATION_KEY"] = Self.moderationKey }
         process.environment = environment
         let out = folder.appendingPathComponent("stdout-\(UUID().uuidString)")
         let err = folder.appendingPathComponent("stderr-\(UUID().uuidString)")

@@ -242,6 +242,47 @@ struct CLICommandsTests {
         #expect(shown.message?.subject == "Field trial results")
     }
 
+    @Test("outbox list shows failures with their error; outbox retry makes failed and waiting copies due now")
+    func outboxRetry() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanUp() }
+        _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
+        let holdID = try hold(cli, subject: "Compost workshop", from: "guest@example.com")
+        #expect(try cli.run(["moderation", "approve", "\(holdID)"]).status == 0)
+        let copies = try cli.json([OutboxRow].self, ["outbox", "list", "--list", "college-research"])
+        let marie = try #require(copies.first { $0.recipient == "marie.dupont@inrae.fr" })
+        let john = try #require(copies.first { $0.recipient == "john@cirad.fr" })
+
+        // Attempt every copy as the sender does: Marie's is refused for good, John's fails softly.
+        let gateway = try cli.gateway()
+        try gateway.database.pool.write { db in
+            let jobs = try Outbox.claim(db, limit: 100)
+            for job in jobs {
+                if job.id == marie.id {
+                    try Outbox.markFailed(db, id: job.id, error: SMTPError(kind: .permanent, code: 550,
+                                          reply: "550 5.1.1 mailbox unavailable", command: "RCPT TO"), policy: RetryPolicy())
+                } else if job.id == john.id {
+                    try Outbox.markFailed(db, id: job.id, error: SMTPError(kind: .transient, code: 451,
+                                          reply: "451 4.3.0 try later", command: "DATA"), policy: RetryPolicy())
+                } else {
+                    try Outbox.markSent(db, id: job.id)
+                }
+            }
+        }
+        let failed = try cli.json([OutboxRow].self, ["outbox", "list", "--status", "failed"])
+        #expect(failed.map(\.id) == [marie.id] && failed.first?.attempts == 1)
+        let human = try cli.run(["outbox", "list", "--status", "failed"])
+        #expect(human.stdout.contains("550 RCPT TO 550 5.1.1 mailbox unavailable"))
+        #expect(try cli.json([OutboxRow].self, ["outbox", "list", "--limit", "1"]).count == 1)
+
+        let unknownList = try cli.run(["outbox", "retry", "--list", "nope"])
+        #expect(unknownList.status != 0 && unknownList.stderr.contains("configured lists"))
+        let retry = try cli.run(["outbox", "retry", "--list", "college-research"])
+        #expect(retry.status == 0 && retry.stdout.hasPrefix("2 copies due again now (1 failed, 1 waiting"), "\(retry.stdout)")
+        let due = try gateway.database.pool.write { db in try Outbox.claim(db, limit: 100) }
+        #expect(Set(due.map(\.id)) == [marie.id, john.id])
+    }
+
     /// Holds a post from an unknown sender on the research college (non_member_action hold), through the
     /// library, and returns the hold id.
     private func hold(_ cli: CLIHarness, subject: String, from sender: String) throws -> Int64 {

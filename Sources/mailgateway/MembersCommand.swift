@@ -59,7 +59,7 @@ struct MembersCommand: AsyncParsableCommand {
                 try requirePerson(address, directory)
                 try directory.addMember(listID: list.id, address: address, role: role, delivery: delivery,
                                         language: language)
-                print("\(address) is a \(role.rawValue) of \(list.id), delivery \(delivery.rawValue)"
+                print("\(address) on \(list.id): role \(role.rawValue), delivery \(delivery.rawValue)"
                       + (language.map { ", language \($0.rawValue)" } ?? ""))
             }
         }

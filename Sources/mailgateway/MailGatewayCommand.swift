@@ -10,6 +10,10 @@ struct MailGatewayCommand: AsyncParsableCommand {
             RunCommand.self,
             CheckConfigCommand.self,
             ArchiveCommand.self,
+            PartnersCommand.self,
+            MembersCommand.self,
+            ModerationCommand.self,
+            OutboxCommand.self,
         ]
     )
 }

@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import MailGateway
+
+/// `mailgateway moderation`: the queue of held messages, and the moderators' decisions.
+struct ModerationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moderation",
+        abstract: "List, show, approve, reject or discard held messages; expire old holds.",
+        subcommands: [List.self, Show.self, Approve.self, Reject.self, Discard.self, Expire.self])
+
+    /// One held message, as `moderation list` prints it.
+    struct HoldRow: Codable {
+        var hold: Hold
+        var sender: String?
+        var subject: String?
+    }
+
+    /// `moderation show`: the hold and its message.
+    struct HoldDetails: Codable {
+        var hold: Hold
+        var message: MessageSummary?
+    }
+
+    /// The parts of a held message a moderator reads.
+    struct MessageSummary: Codable {
+        var messageID: String
+        var fromName: String?
+        var fromAddress: String?
+        var subject: String
+        var date: Date
+        var size: Int
+        var headers: String
+        var text: String?
+        var attachments: [String]
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List pending holds, newest first.")
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this list's holds.") var list: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let gateway = try global.openGateway()
+            try reportingFailures {
+                if let list { _ = try requireList(list, in: gateway.config) }
+                let holds = try queue(gateway).list(listID: list)
+                let rows = try gateway.database.pool.read { db in
+                    try holds.map { hold in
+                        let message = try ArchiveQueries.message(db, rowID: hold.messageRowID)
+                        return HoldRow(hold: hold, sender: message?.fromAddress, subject: message?.subject)
+                    }
+                }
+                if json { return try printJSON(rows) }
+                guard !rows.isEmpty else {
+                    print("no pending holds" + (list.map { " for \($0)" } ?? ""))
+                    return
+                }
+                printTable(["ID", "LIST", "REASON", "SENDER", "SUBJECT", "HELD", "EXPIRES"], rows.map {
+                    ["\($0.hold.id)", $0.hold.listID, $0.hold.reason.rawValue, $0.sender ?? "-",
+                     truncated($0.subject ?? "-", to: 50), localTime($0.hold.createdAt), localTime($0.hold.expiresAt)]
+                })
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a hold and the start of its message.")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The hold id (see `moderation list`).") var id: Int64
+        @Option(help: "How many lines of the text to print.") var lines = 20
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let gateway = try global.openGateway()
+            try reportingFailures {
+                guard let hold = try queue(gateway).show(id) else { throw CommandFailure(message: "no hold has the id \(id)") }
+                let detail = try gateway.database.pool.read { db in try ArchiveQueries.message(db, rowID: hold.messageRowID) }
+                let text = detail?.text.map { text in
+                    text.split(separator: "\n", omittingEmptySubsequences: false).prefix(max(0, lines))
+                        .joined(separator: "\n")
+                }
+                let summary = detail.map {
+                    MessageSummary(messageID: $0.messageID, fromName: $0.fromName, fromAddress: $0.fromAddress,
+                                   subject: $0.subject, date: $0.date, size: $0.size, headers: $0.headers, text: text,
+                                   attachments: $0.attachments.map { "\($0.filename ?? "(unnamed)") \($0.contentType) \($0.size) bytes" })
+                }
+                if json { return try printJSON(HoldDetails(hold: hold, message: summary)) }
+                print("hold \(hold.id) on \(hold.listID): \(hold.status.rawValue), reason \(hold.reason.rawValue) (rule \(hold.rule))")
+                print("held \(localTime(hold.createdAt)), expires \(localTime(hold.expiresAt))")
+                if let by = hold.decidedBy {
+                    print("decided by \(by) at \(localTime(hold.decidedAt))" + (hold.decisionReason.map { ": \($0)" } ?? ""))
+                }
+                guard let m = summary else {
+                    print("(the message \(hold.messageRowID) is not in the archive)")
+                    return
+                }
+                print("")
+                print("From:       \(m.fromName.map { "\($0) " } ?? "")<\(m.fromAddress ?? "?")>")
+                for name in ["To", "Cc", "Reply-To"] {
+                    if let value = headerValue(name, in: m.headers) { print("\(name):".padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+                }
+                print("Subject:    \(m.subject)")
+                print("Date:       \(localTime(m.date))")
+                print("Message-ID: <\(m.messageID)>")
+                print("Size:       \(m.size) bytes")
+                for attachment in m.attachments { print("Attachment: \(attachment)") }
+                print("")
+                print(m.text ?? "(no text part)")
+            }
+        }
+    }
+
+    /// The options of approve, reject and discard.
+    struct Decision: ParsableArguments {
+        @Argument(help: "The hold id (see `moderation list`).") var id: Int64
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a held message: it is distributed as if accepted.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var decision: Decision
+        func run() async throws { try decide(global, decision.id, .approve, reason: nil) }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a held message; its author is told why.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var decision: Decision
+        @Option(help: "The reason sent to the author.") var reason: String?
+        func run() async throws { try decide(global, decision.id, .reject, reason: reason) }
+    }
+
+    struct Discard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Discard a held message silently.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var decision: Decision
+        func run() async throws { try decide(global, decision.id, .discard, reason: nil) }
+    }
+
+    struct Expire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Expire overdue holds now and tell their authors.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            let gateway = try global.openGateway()
+            try reportingFailures {
+                let expired = try gateway.expireHolds()
+                print("expired \(expired.count) hold(s)" + (expired.isEmpty ? "" : ": " + expired.map { "\($0.id)" }.joined(separator: ", ")))
+            }
+        }
+    }
+}
+
+/// The moderation queue for reading holds (`list`, `show`, the checks before a decision). Reading signs and
+/// verifies nothing, but `ModerationQueue` needs a key: without the configured one (an operator's shell rarely
+/// has the daemon's secret), a random key that lives only in this process is used; it never signs a token.
+private func queue(_ gateway: Gateway) throws -> ModerationQueue {
+    if let queue = gateway.moderationQueue { return queue }
+    var generator = SystemRandomNumberGenerator()
+    let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    guard let key = ModerationKey(bytes: bytes) else {
+        throw CommandFailure(message: "cannot read the moderation queue without a key")
+    }
+    return ModerationQueue(writer: gateway.database.pool, key: key)
+}
+
+/// Carries out a decision and says what it did. The copies it queued are the outbox rows of the message
+/// created at the decision's time (`Gateway.decideHold` enqueues them with the `now` it is given).
+private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAction, reason: String?) throws {
+    let gateway = try global.openGateway()
+    try reportingFailures {
+        guard let hold = try queue(gateway).show(id) else { throw CommandFailure(message: "no hold has the id \(id)") }
+        guard hold.status == .pending else {
+            throw CommandFailure(message: "hold \(id) was already \(hold.status.rawValue)"
+                + (hold.decidedBy.map { " by \($0)" } ?? "") + (hold.decidedAt.map { " on \(localTime($0))" } ?? ""))
+        }
+        let now = Date()
+        let outcome: ModerationOutcome
+        do {
+            outcome = try gateway.decideHold(id, action: action, reason: reason, by: operatorName(), now: now)
+        } catch let error as ModerationError {
+            if case .notPending(_, let status) = error {
+                throw CommandFailure(message: "hold \(id) was already \(status.rawValue)")
+            }
+            throw CommandFailure(message: error.description)
+        }
+        let queued = try gateway.database.pool.read { db in
+            try Outbox.list(db, listID: outcome.listID, messageID: outcome.messageRowID, limit: Int.max)
+                .filter { $0.createdAt.timeIntervalSince1970 >= now.timeIntervalSince1970 - 0.001 }.count
+        }
+        switch outcome.action {
+        case .approve:
+            print("approved hold \(id) on \(outcome.listID): \(queued) \(queued == 1 ? "copy" : "copies") queued")
+        case .reject:
+            print("rejected hold \(id) on \(outcome.listID)" + (reason.map { " (\($0))" } ?? "")
+                  + ": \(queued) notice(s) queued to the author")
+        case .discard:
+            print("discarded hold \(id) on \(outcome.listID)")
+        }
+    }
+}
+
+/// The first value of a header field in a raw header section (unfolded; encoded words left as they are).
+private func headerValue(_ name: String, in headers: String) -> String? {
+    var current: String?
+    for line in headers.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
+        if let value = current {
+            if line.first == " " || line.first == "\t" {
+                current = value + " " + line.trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            return value
+        }
+        if let colon = line.firstIndex(of: ":"), line[..<colon].caseInsensitiveCompare(name) == .orderedSame {
+            current = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+    }
+    return current
+}

@@ -1,0 +1,143 @@
+public import ArgumentParser
+import Foundation
+public import MailGateway
+
+// Shared helpers of the administrators' commands: opening the gateway, tables, dates, JSON, errors.
+
+/// A failure the operator can act on: printed to standard error as is, then the command exits with `code`.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var code: Int32 = 1
+    var description: String { message }
+}
+
+extension GlobalOptions {
+    /// Loads the configuration (IMAP/SMTP passwords are not needed by the administrative commands) and opens
+    /// the gateway's database with every migration. Problems are printed and exit with 2.
+    func openGateway() throws -> Gateway {
+        let config = try loadConfig(checkSecrets: false)
+        do {
+            return try Gateway(config: config)
+        } catch {
+            printError("cannot open the gateway: \(describe(error))")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Runs a command body: `CommandFailure`s and library errors become one readable line on standard error and a
+/// non-zero exit code; argument-parser's own exits pass through.
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let failure as CommandFailure {
+        printError("error: \(failure.message)")
+        throw ExitCode(failure.code)
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        printError("error: \(describe(error))")
+        throw ExitCode(1)
+    }
+}
+
+/// Words for an error: its `description` when it has one written for people, never a Swift dump.
+func describe(_ error: any Error) -> String {
+    // The library's errors describe themselves for people (context, no addresses or bodies).
+    String(describing: error)
+}
+
+/// Checks a list id against the configuration.
+func requireList(_ id: String, in config: GatewayConfig) throws -> ListConfig {
+    guard let list = config.list(id: id) else {
+        throw CommandFailure(message: "no list has the id \"\(id)\"; configured lists: "
+            + config.lists.map(\.id).joined(separator: ", "))
+    }
+    return list
+}
+
+/// Prints a value as pretty, sorted-keys JSON with ISO 8601 dates.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// A date in local time, `yyyy-MM-dd HH:mm`.
+func localTime(_ date: Date?) -> String {
+    guard let date else { return "-" }
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone.current
+    formatter.dateFormat = "yyyy-MM-dd HH:mm"
+    return formatter.string(from: date)
+}
+
+/// The number of terminal columns a string takes: wide (CJK, fullwidth, emoji) characters count 2, combining
+/// marks and format characters 0 (they belong to the preceding character).
+func displayWidth(_ text: String) -> Int {
+    var width = 0
+    for character in text {
+        guard let scalar = character.unicodeScalars.first else { continue }
+        let v = scalar.value
+        switch scalar.properties.generalCategory {
+        case .control, .format, .nonspacingMark, .enclosingMark: continue
+        default: break
+        }
+        let isWide = (0x1100...0x115F).contains(v) || (0x2E80...0x303E).contains(v) || (0x3041...0x33FF).contains(v)
+            || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v) || (0xA000...0xA4CF).contains(v)
+            || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v)
+            || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v)
+            || scalar.properties.isEmojiPresentation
+            || character.unicodeScalars.contains { $0.value == 0xFE0F }
+        width += isWide ? 2 : 1
+    }
+    return width
+}
+
+/// Prints rows as aligned columns under a header (the last column is not padded). Control characters in cells
+/// become spaces so that a subject cannot break the table.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let clean: [[String]] = ([header] + rows).map { row in
+        row.map { cell in
+            String(cell.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        }
+    }
+    var widths = Array(repeating: 0, count: header.count)
+    for row in clean {
+        for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], displayWidth(cell)) }
+    }
+    for row in clean {
+        var line = ""
+        for (i, cell) in row.enumerated() {
+            line += cell
+            if i < row.count - 1 { line += String(repeating: " ", count: widths[i] - displayWidth(cell) + 2) }
+        }
+        while line.hasSuffix(" ") { line.removeLast() }
+        print(line)
+    }
+}
+
+/// Cuts a text to about `limit` columns, with an ellipsis.
+func truncated(_ text: String, to limit: Int) -> String {
+    guard displayWidth(text) > limit else { return text }
+    var result = ""
+    for character in text {
+        if displayWidth(result + String(character)) > limit - 1 { break }
+        result.append(character)
+    }
+    return result + "…"
+}
+
+/// The operator recorded with a moderation decision: `cli:` and the login name.
+func operatorName() -> String {
+    let env = ProcessInfo.processInfo.environment
+    return "cli:" + (env["USER"] ?? env["LOGNAME"] ?? ProcessInfo.processInfo.userName)
+}
+
+extension Language: ExpressibleByArgument {}
+extension College: ExpressibleByArgument {}
+extension MemberRole: ExpressibleByArgument {}
+extension DeliveryMode: ExpressibleByArgument {}
+extension OutboxStatus: ExpressibleByArgument {}

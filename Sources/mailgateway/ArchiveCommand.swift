@@ -12,21 +12,10 @@ struct ArchiveCommand: AsyncParsableCommand {
                       Stats.self, Quarantine.self])
 
     /// Opens the archive named by the configuration (no mail server is contacted).
-    static func open(_ global: GlobalOptions) throws -> Gateway {
-        let config = try global.loadConfig(checkSecrets: false)
-        do {
-            return try Gateway(config: config)
-        } catch {
-            printError("mailgateway: \(error)")
-            throw ExitCode(1)
-        }
-    }
+    static func open(_ global: GlobalOptions) throws -> Gateway { try global.openGateway() }
 
     static func requireList(_ id: String, in gateway: Gateway) throws {
-        guard gateway.config.list(id: id) != nil else {
-            printError("mailgateway: no list \"\(id)\"; configured lists: \(gateway.config.lists.map(\.id).joined(separator: ", "))")
-            throw ExitCode(2)
-        }
+        try reportingFailures { _ = try mailgateway.requireList(id, in: gateway.config) }
     }
 
     struct Lists: AsyncParsableCommand {
@@ -37,9 +26,9 @@ struct ArchiveCommand: AsyncParsableCommand {
         func run() async throws {
             let gateway = try ArchiveCommand.open(global)
             let lists = try await gateway.database.pool.read { db in try ArchiveQueries.lists(db) }
-            if json { return try Output.json(lists) }
-            Output.table(["LIST", "MESSAGES", "THREADS", "LAST POST"], lists.map {
-                [$0.id, String($0.messageCount), String($0.threadCount), Output.date($0.lastPost)]
+            if json { return try printJSON(lists) }
+            printTable(["LIST", "MESSAGES", "THREADS", "LAST POST"], lists.map {
+                [$0.id, String($0.messageCount), String($0.threadCount), localTime($0.lastPost)]
             })
         }
     }
@@ -53,22 +42,22 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            if let since, Output.parseDate(since) == nil { throw ValidationError("--since: \"\(since)\" is not a date (YYYY-MM-DD)") }
+            if let since, parseDate(since) == nil { throw ValidationError("--since: \"\(since)\" is not a date (YYYY-MM-DD)") }
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
         func run() async throws {
             let gateway = try ArchiveCommand.open(global)
             try ArchiveCommand.requireList(list, in: gateway)
-            let sinceDate = since.flatMap(Output.parseDate)
+            let sinceDate = since.flatMap(parseDate)
             let (list, limit) = (self.list, self.limit)
             let threads = try await gateway.database.pool.read { db in
                 try ArchiveQueries.threads(db, list: list, since: sinceDate, limit: limit)
             }
-            if json { return try Output.json(threads) }
-            Output.table(["THREAD", "LAST", "MSGS", "PEOPLE", "SUBJECT"], threads.map {
-                [String($0.id), Output.date($0.lastDate), String($0.messageCount), String($0.participantCount),
-                 Output.truncate($0.subject, to: 70)]
+            if json { return try printJSON(threads) }
+            printTable(["THREAD", "LAST", "MSGS", "PEOPLE", "SUBJECT"], threads.map {
+                [String($0.id), localTime($0.lastDate), String($0.messageCount), String($0.participantCount),
+                 truncated($0.subject, to: 70)]
             })
         }
     }
@@ -86,16 +75,16 @@ struct ArchiveCommand: AsyncParsableCommand {
                 printError("mailgateway: no thread \(id)")
                 throw ExitCode(1)
             }
-            if json { return try Output.json(detail) }
+            if json { return try printJSON(detail) }
             print("thread \(detail.thread.id) in \(detail.thread.list): \(detail.thread.subject)")
             print("\(detail.thread.messageCount) messages, \(detail.thread.participantCount) participants, "
-                  + "\(Output.date(detail.thread.firstDate)) – \(Output.date(detail.thread.lastDate))")
+                  + "\(localTime(detail.thread.firstDate)) – \(localTime(detail.thread.lastDate))")
             func show(_ node: ThreadMessageNode, prefix: String, isLast: Bool, isRoot: Bool) {
                 let branch = isRoot ? "" : (isLast ? "└─ " : "├─ ")
-                print("\(prefix)\(branch)[\(node.rowID)] \(node.author) · \(Output.date(node.date)) · \(Output.truncate(node.subject, to: 60))")
+                print("\(prefix)\(branch)[\(node.rowID)] \(node.author) · \(localTime(node.date)) · \(truncated(node.subject, to: 60))")
                 let childPrefix = prefix + (isRoot ? "" : (isLast ? "   " : "│  "))
                 if !node.firstLine.isEmpty {
-                    print("\(childPrefix)\(node.children.isEmpty ? "   " : "│  ")\(Output.truncate(node.firstLine, to: 72))")
+                    print("\(childPrefix)\(node.children.isEmpty ? "   " : "│  ")\(truncated(node.firstLine, to: 72))")
                 }
                 for (i, child) in node.children.enumerated() {
                     show(child, prefix: childPrefix, isLast: i == node.children.count - 1, isRoot: false)
@@ -132,11 +121,11 @@ struct ArchiveCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(detail.raw)
                 return
             }
-            if json { return try Output.json(detail) }
+            if json { return try printJSON(detail) }
             print("message \(detail.rowID) in \(detail.list), thread \(detail.threadID)")
             print("Message-ID: <\(detail.messageID)>\(detail.messageIDIsSynthetic ? " (synthetic: the message has none)" : "")")
             print("From:       \([detail.fromName, detail.fromAddress.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " "))")
-            print("Date:       \(Output.date(detail.date))")
+            print("Date:       \(localTime(detail.date))")
             print("Subject:    \(detail.subject)")
             if !detail.inReplyTo.isEmpty { print("In-Reply-To: \(detail.inReplyTo.map { "<\($0)>" }.joined(separator: " "))") }
             print("Decision:   \(detail.status.rawValue)\(detail.decisionRule.map { " (rule: \($0))" } ?? "")")
@@ -164,16 +153,16 @@ struct ArchiveCommand: AsyncParsableCommand {
 
         func validate() throws {
             if query.joined().trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("give words to search for") }
-            if let since, Output.parseDate(since) == nil { throw ValidationError("--since: \"\(since)\" is not a date (YYYY-MM-DD)") }
+            if let since, parseDate(since) == nil { throw ValidationError("--since: \"\(since)\" is not a date (YYYY-MM-DD)") }
         }
 
         func run() async throws {
             let gateway = try ArchiveCommand.open(global)
             if let list { try ArchiveCommand.requireList(list, in: gateway) }
-            let filter = ArchiveSearch.Filter(list: list, fromAddress: from, since: since.flatMap(Output.parseDate), limit: limit)
+            let filter = ArchiveSearch.Filter(list: list, fromAddress: from, since: since.flatMap(parseDate), limit: limit)
             let text = query.joined(separator: " ")
             let hits = try await gateway.database.pool.read { db in try ArchiveSearch.search(db, query: text, filter: filter) }
-            if json { return try Output.json(hits) }
+            if json { return try printJSON(hits) }
             if hits.isEmpty { print("no message matches"); return }
             let tty = isatty(STDOUT_FILENO) != 0
             for hit in hits {
@@ -182,7 +171,7 @@ struct ArchiveCommand: AsyncParsableCommand {
                     snippet = snippet.replacingOccurrences(of: ArchiveSearch.highlightStart, with: "\u{1B}[1;33m")
                         .replacingOccurrences(of: ArchiveSearch.highlightEnd, with: "\u{1B}[0m")
                 }
-                print("[\(hit.messageRowID)] \(hit.list) · thread \(hit.threadID) · \(Output.date(hit.date)) · \(hit.fromName ?? hit.fromAddress ?? "")")
+                print("[\(hit.messageRowID)] \(hit.list) · thread \(hit.threadID) · \(localTime(hit.date)) · \(hit.fromName ?? hit.fromAddress ?? "")")
                 print("    \(hit.subject)")
                 print("    \(snippet)")
             }
@@ -240,7 +229,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         func run() async throws {
             let gateway = try ArchiveCommand.open(global)
             let stats = try await gateway.database.pool.read { db in try ArchiveQueries.stats(db) }
-            if json { return try Output.json(stats) }
+            if json { return try printJSON(stats) }
             func mb(_ n: Int) -> String { String(format: "%.1f MB", Double(n) / 1_048_576) }
             print("lists        \(stats.lists)")
             print("messages     \(stats.messages) (\(stats.messagesByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
@@ -271,10 +260,10 @@ struct ArchiveCommand: AsyncParsableCommand {
             }
             let list = self.list
             let entries = try await gateway.database.pool.read { db in try ArchiveQueries.quarantine(db, list: list) }
-            if json { return try Output.json(entries) }
+            if json { return try printJSON(entries) }
             if entries.isEmpty { print("the quarantine is empty"); return }
-            Output.table(["ID", "LIST", "WHEN", "SIZE", "REASON"], entries.map {
-                [String($0.id), $0.list, Output.date($0.created), String($0.size), Output.truncate($0.error, to: 90)]
+            printTable(["ID", "LIST", "WHEN", "SIZE", "REASON"], entries.map {
+                [String($0.id), $0.list, localTime($0.created), String($0.size), truncated($0.error, to: 90)]
             })
         }
     }

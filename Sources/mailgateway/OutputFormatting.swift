@@ -141,3 +141,18 @@ extension College: ExpressibleByArgument {}
 extension MemberRole: ExpressibleByArgument {}
 extension DeliveryMode: ExpressibleByArgument {}
 extension OutboxStatus: ExpressibleByArgument {}
+
+/// Pads a text with spaces to `width` columns.
+func padded(_ text: String, to width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - displayWidth(text)))
+}
+
+/// Parses `YYYY-MM-DD` (local midnight) or a full ISO 8601 date-time.
+func parseDate(_ text: String) -> Date? {
+    if let date = ISO8601DateFormatter().date(from: text) { return date }
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone.current
+    formatter.dateFormat = "yyyy-MM-dd"
+    return formatter.date(from: text)
+}

@@ -38,14 +38,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         let report = await daemon.runOnce()
         if json {
-            try Output.json(report)
+            try printJSON(report)
         } else {
             for m in report.mailboxes {
                 if let error = m.error {
-                    print("\(Output.pad(m.list, to: 22)) FAILED: \(error)")
+                    print("\(padded(m.list, to: 22)) FAILED: \(error)")
                 } else if let s = m.summary {
                     let outcomes = s.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                    var line = "\(Output.pad(m.list, to: 22)) \(s.processed) new"
+                    var line = "\(padded(m.list, to: 22)) \(s.processed) new"
                     if !outcomes.isEmpty { line += " (\(outcomes))" }
                     if s.uidValidityChanged { line += ", UIDVALIDITY changed: rescanned" }
                     if s.repaired > 0 { line += ", \(s.repaired) flagged after an interruption" }

@@ -24,6 +24,19 @@ public enum ChildProcess {
         return child.wait()
     }
 
+    /// `run` on a thread of its own, so that waiting for the child never blocks one of the (few) threads of
+    /// Swift's cooperative pool: on a 2-core machine two blocked waits would stall every other test.
+    public static func runOffPool(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
+        async throws -> Outcome
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment) })
+            }
+            thread.start()
+        }
+    }
+
     /// Starts `executable` without waiting (a daemon under test); its output goes to a file read by `wait()`.
     public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
         throws -> RunningChild
@@ -85,6 +98,13 @@ public final class RunningChild: Sendable {
 
     /// What the child printed so far (stdout and stderr).
     public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// `wait()` on a thread of its own (see `ChildProcess.runOffPool`).
+    public func waitOffPool() async -> ChildProcess.Outcome {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.wait()) }.start()
+        }
+    }
 
     /// Waits for the child to exit; returns its exit status (128 + signal when killed) and all it printed.
     public func wait() -> ChildProcess.Outcome {

@@ -17,6 +17,14 @@ public final class GatewayHarness: Sendable {
     /// The environment the executable runs with (passwords, key).
     public let environment: [String: String]
 
+    /// `start` on a thread of its own (starting Dovecot blocks for about a second).
+    public static func started(smtpPort: Int = 9, configure: @escaping @Sendable ([String: Any]) -> [String: Any] = { $0 })
+        async throws -> GatewayHarness {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try start(smtpPort: smtpPort, configure: configure) }) }.start()
+        }
+    }
+
     /// Starts Dovecot and writes the configuration.
     /// - Parameters:
     ///   - smtpPort: where outgoing mail goes (nothing listens on port 9 unless a test starts a server there).
@@ -88,10 +96,10 @@ public final class GatewayHarness: Sendable {
         return Corpora.repositoryRoot.appendingPathComponent(".build/debug/mailgateway").path
     }()
 
-    /// Runs `mailgateway ARGUMENTS --config CONFIG` and waits.
-    public func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildProcess.Outcome {
-        try ChildProcess.run(Self.executable, arguments + ["--config", configPath],
-                             environment: environment.merging(extra) { $1 })
+    /// Runs `mailgateway ARGUMENTS --config CONFIG` and waits (on a thread of its own, off the cooperative pool).
+    public func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> ChildProcess.Outcome {
+        try await ChildProcess.runOffPool(Self.executable, arguments + ["--config", configPath],
+                                          environment: environment.merging(extra) { $1 })
     }
 
     /// Starts `mailgateway ARGUMENTS --config CONFIG` without waiting (the daemon).

@@ -95,6 +95,10 @@ first_valid_uid = 1
 mail_uid = $mail_user
 mail_gid = $mail_group
 mail_location = maildir:~/Maildir
+# IDLE also rechecks the folder this often, for file systems where inotify says nothing (sandboxes).
+mailbox_idle_check_interval = 1 secs
+# No statistics: processes would otherwise hold shutdown for 5 s waiting on the stats writer.
+stats_writer_socket_path =
 
 ssl = yes
 ssl_cert = <$dir/cert.pem

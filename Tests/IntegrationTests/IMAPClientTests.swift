@@ -6,7 +6,7 @@ import TestSupport
 @Suite("IMAPClient against a private Dovecot", .enabled(if: DovecotServer.available, Comment(rawValue: DovecotServer.absentMessage)))
 struct IMAPClientTests {
     @Test func loginSucceedsAndReportsCapabilities() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: IMAPTest.logger)
         let capabilities = try await client.connect(password: IMAPTest.password)
@@ -19,7 +19,7 @@ struct IMAPClientTests {
     }
 
     @Test func wrongPasswordIsALoginErrorWithTheServerText() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: IMAPTest.logger)
         let wrong = "not-the-password-42"
@@ -46,7 +46,7 @@ struct IMAPClientTests {
     }
 
     @Test func appendSelectListAndFetchAreByteExact() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let messages = [IMAPTest.message(1), IMAPTest.message(2, bodyLines: 400), IMAPTest.message(3)]
@@ -87,7 +87,7 @@ struct IMAPClientTests {
     }
 
     @Test func emptyFolderListsNothing() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let status = try await client.select("INBOX")
@@ -98,7 +98,7 @@ struct IMAPClientTests {
     }
 
     @Test func seenMessagesLeaveTheUnseenSearch() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         for number in 1...4 { try await client.append(IMAPTest.message(number), to: "INBOX") }
@@ -115,7 +115,7 @@ struct IMAPClientTests {
     }
 
     @Test func moveToAnotherFolder() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let messages = (1...3).map { IMAPTest.message($0) }
@@ -132,7 +132,7 @@ struct IMAPClientTests {
     }
 
     @Test func missingFolderIsACommandErrorNamingIt() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let error = try await #require(throws: IMAPError.self) { try await client.select("NoSuchFolder") }
@@ -146,14 +146,14 @@ struct IMAPClientTests {
     }
 
     @Test func uidValidityCanBeChangedByATest() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         try await client.append(IMAPTest.message(1), to: "INBOX")
         let before = try await client.select("INBOX").uidValidity
         await client.logout()
 
-        try dovecot.setUIDValidity(before + 1000, user: IMAPTest.user)
+        try await dovecot.setUIDValidity(before + 1000, user: IMAPTest.user)
 
         try await client.connect(password: IMAPTest.password)
         let after = try await client.select("INBOX")

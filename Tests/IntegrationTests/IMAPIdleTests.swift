@@ -6,7 +6,7 @@ import TestSupport
 @Suite("IMAP IDLE against a private Dovecot", .enabled(if: DovecotServer.available, Comment(rawValue: DovecotServer.absentMessage)))
 struct IMAPIdleTests {
     @Test func messageFromAnotherConnectionWakesTheIdlingClient() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -25,7 +25,7 @@ struct IMAPIdleTests {
     }
 
     @Test func idleTimesOutWhenNothingHappens() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -34,7 +34,7 @@ struct IMAPIdleTests {
     }
 
     @Test func cancellingTheTaskEndsIdlePromptly() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -50,7 +50,7 @@ struct IMAPIdleTests {
     }
 
     @Test func interruptIdleEndsTheWaitFromOutside() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -66,7 +66,7 @@ struct IMAPIdleTests {
     }
 
     @Test func alreadyCancelledTaskDoesNotWait() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")

@@ -16,7 +16,7 @@ struct IMAPTLSTests {
     }
 
     @Test func selfSignedCertificateIsRefusedByDefault() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost"),
                                 logger: IMAPTest.logger)
@@ -29,7 +29,7 @@ struct IMAPTLSTests {
     }
 
     @Test func certificateNamedInCAFileIsAccepted() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let server = dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost", caFile: dovecot.certificatePath)
         let client = IMAPClient(server: server, logger: IMAPTest.logger)
@@ -41,7 +41,7 @@ struct IMAPTLSTests {
     }
 
     @Test func hostNameMismatchIsRefusedEvenWithCAFile() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let server = dovecot.imap(user: IMAPTest.user, tls: .tls, host: "127.0.0.1", caFile: dovecot.certificatePath)
         let client = IMAPClient(server: server, logger: IMAPTest.logger)
@@ -52,7 +52,7 @@ struct IMAPTLSTests {
     }
 
     @Test func startTLSIsVerifiedToo() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let refused = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .starttls, host: "localhost"),
                                  logger: IMAPTest.logger)
@@ -69,7 +69,7 @@ struct IMAPTLSTests {
     }
 
     @Test func unreadableCAFileIsATLSErrorNamingIt() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let missing = dovecot.directory.appendingPathComponent("no-such-ca.pem").path
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost", caFile: missing),

@@ -16,8 +16,22 @@ public enum ChildProcess {
         public var output: String
     }
 
-    /// Runs `executable` with `arguments` and `environment` (nil: inherit) and waits for it to exit.
+    /// Runs `executable` on a thread of its own and suspends until it exits, so a test waiting for a script does
+    /// not hold one of the few threads of Swift's cooperative pool (other tests' tasks need them).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
+        async throws -> Outcome
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment) })
+            }
+            thread.start()
+        }
+    }
+
+    /// Runs `executable` with `arguments` and `environment` (nil: inherit) and waits for it to exit, blocking
+    /// the calling thread.
+    public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
         throws -> Outcome
     {
         let outputPath = FileManager.default.temporaryDirectory

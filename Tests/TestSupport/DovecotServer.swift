@@ -1,5 +1,6 @@
 public import Foundation
 public import MailGateway
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,7 @@ import Glibc
 ///
 /// Call `stop()` when done (tests must not leak processes); `deinit` stops it too, as a safety net.
 /// ```swift
-/// let dovecot = try DovecotServer.start(users: ["alice": "secret"])
+/// let dovecot = try await DovecotServer.start(users: ["alice": "secret"])
 /// defer { dovecot.stop() }
 /// let client = IMAPClient(server: dovecot.imap(user: "alice"), logger: logger)
 /// ```
@@ -43,17 +44,28 @@ public final class DovecotServer: Sendable {
     public var configPath: String { directory.appendingPathComponent("dovecot.conf").path }
 
     /// Starts an instance with `users` (name -> password) already added.
-    public static func start(users: [String: String] = [:]) throws -> DovecotServer {
+    public static func start(users: [String: String] = [:]) async throws -> DovecotServer {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-dovecot-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try FreePorts.take(3)
-        let server = DovecotServer(directory: directory, imapPort: ports[0], imapsPort: ports[1], lmtpPort: ports[2])
-        for (user, password) in users.sorted(by: { $0.key < $1.key }) {
-            try server.addUser(user, password: password)
+        // A port found free can be taken before Dovecot binds it (parallel tests): try again with new ones.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let ports = try FreePorts.take(3)
+            let server = DovecotServer(directory: directory, imapPort: ports[0], imapsPort: ports[1],
+                                       lmtpPort: ports[2])
+            do {
+                for (user, password) in users.sorted(by: { $0.key < $1.key }) {
+                    try await server.addUser(user, password: password)
+                }
+                try await server.script(["start", directory.path])
+                return server
+            } catch let error as ChildProcessError where attempt < 5 && error.output.contains("Address already in use") {
+                server.forget()
+                continue
+            }
         }
-        try server.script(["start", directory.path])
-        return server
     }
 
     private init(directory: URL, imapPort: Int, imapsPort: Int, lmtpPort: Int) {
@@ -64,19 +76,56 @@ public final class DovecotServer: Sendable {
     }
 
     deinit {
-        stop()
+        if !forgotten.withLock({ $0 }) { stop() }
+    }
+
+    /// Set on an instance that failed to start and whose folder is reused by the next attempt.
+    private let forgotten = Mutex(false)
+
+    private func forget() {
+        forgotten.withLock { $0 = true }
+        _ = try? ChildProcess.runBlocking("/bin/bash", [Self.scriptPath, "stop", directory.path])
     }
 
     /// Adds (or replaces) an account; Dovecot picks it up without a restart.
-    public func addUser(_ user: String, password: String) throws {
-        try script(["adduser", directory.path, user, password])
+    public func addUser(_ user: String, password: String) async throws {
+        try await script(["adduser", directory.path, user, password])
     }
 
-    /// Stops the instance and removes its folder. Safe to call more than once.
+    /// Stops the instance: Dovecot gets SIGTERM and its folder is removed at once; a background thread makes
+    /// sure it exits (SIGKILL after 5 s; it usually takes about 2 s to shut down here). So `stop()` returns
+    /// quickly and can sit in a `defer` without holding a thread of the cooperative pool. Safe to call twice.
     public func stop() {
-        _ = try? script(["stop", directory.path])
+        guard !stopped.withLock({ stopped in defer { stopped = true }; return stopped }) else { return }
+        let pidFile = directory.appendingPathComponent("dovecot.pid").path
+        let configPath = self.configPath
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+           let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+           Self.isOurDovecot(pid, configPath: configPath) {
+            kill(pid, SIGTERM)
+            let directory = self.directory
+            let thread = Thread {
+                for _ in 0..<100 where Self.isOurDovecot(pid, configPath: configPath) {
+                    usleep(50_000)
+                }
+                if Self.isOurDovecot(pid, configPath: configPath) { kill(pid, SIGKILL) }
+                // Dovecot writes its log and sockets while shutting down: remove what it left.
+                try? FileManager.default.removeItem(at: directory)
+            }
+            thread.start()
+        }
         try? FileManager.default.removeItem(at: directory)
     }
+
+    /// Whether `pid` is still this instance's Dovecot master (not a zombie, not a reused pid).
+    private static func isOurDovecot(_ pid: pid_t, configPath: String) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              !status.contains("State:\tZ"),
+              let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: commandLine, as: UTF8.self).contains(configPath)
+    }
+
+    private let stopped = Mutex(false)
 
     /// The `ServerConfig` that reaches `user`'s mailbox. `tls` picks the listener (`.tls` -> the IMAPS port);
     /// `host` may be `localhost` (matches the certificate) or `127.0.0.1` (does not).
@@ -87,22 +136,26 @@ public final class DovecotServer: Sendable {
 
     /// Sets the UIDVALIDITY of `user`'s `folder` (with `doveadm mailbox update`), as a server does after a
     /// mailbox is rebuilt: every UID a client recorded for the folder becomes void. The folder must exist.
-    public func setUIDValidity(_ value: UInt32, user: String, folder: String = "INBOX") throws {
-        try run("/usr/bin/doveadm", ["-c", configPath, "mailbox", "update", "--uid-validity", String(value),
+    public func setUIDValidity(_ value: UInt32, user: String, folder: String = "INBOX") async throws {
+        try await run("/usr/bin/doveadm", ["-c", configPath, "mailbox", "update", "--uid-validity", String(value),
                                      "-u", user, folder])
     }
 
-    private func script(_ arguments: [String]) throws {
-        let path = Corpora.repositoryRoot.appendingPathComponent("scripts/dovecot.sh").path
+    private static var scriptPath: String {
+        Corpora.repositoryRoot.appendingPathComponent("scripts/dovecot.sh").path
+    }
+
+    private func script(_ arguments: [String]) async throws {
+        let path = Self.scriptPath
         var environment = ProcessInfo.processInfo.environment
         environment["IMAP_PORT"] = String(imapPort)
         environment["IMAPS_PORT"] = String(imapsPort)
         environment["LMTP_PORT"] = String(lmtpPort)
-        try run("/bin/bash", [path] + arguments, environment: environment)
+        try await run("/bin/bash", [path] + arguments, environment: environment)
     }
 
-    private func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
-        let outcome = try ChildProcess.run(executable, arguments, environment: environment)
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws {
+        let outcome = try await ChildProcess.run(executable, arguments, environment: environment)
         guard outcome.status == 0 else {
             throw ChildProcessError(command: ([executable] + arguments).joined(separator: " "), output: outcome.output)
         }
@@ -111,8 +164,42 @@ public final class DovecotServer: Sendable {
 
 /// Ports on 127.0.0.1 that the kernel reports free (bind to port 0, read the port, close).
 public enum FreePorts {
-    /// `count` distinct free ports. A port could in principle be taken between this call and its use.
+    /// `count` distinct ports that the kernel lets us bind on 127.0.0.1 right now, picked at random below the
+    /// ephemeral range (32768+), so outgoing connections can't grab them meanwhile. Another test could still
+    /// take one between this call and its use: callers retry on "Address already in use".
     public static func take(_ count: Int) throws -> [Int] {
+        var ports: [Int] = []
+        var tries = 0
+        while ports.count < count {
+            tries += 1
+            guard tries < 1000 else { throw ChildProcessError(command: "bind()", output: "no free port found") }
+            let port = Int.random(in: 20000..<32000)
+            if !ports.contains(port), isFree(port) { ports.append(port) }
+        }
+        return ports
+    }
+
+    /// Whether the kernel lets us bind `port` on 127.0.0.1 (SO_REUSEADDR, as servers set it).
+    public static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// `count` distinct ports the kernel assigns (bind to port 0): in the ephemeral range, for one-off uses such
+    /// as "a port where nobody listens".
+    public static func kernelAssigned(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
         var ports: [Int] = []

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MailGateway
 import Testing
 import TestSupport
@@ -26,7 +29,7 @@ struct IMAPClientTests {
         let error = try await #require(throws: IMAPError.self) { try await client.connect(password: wrong) }
         #expect(error.kind == .login)
         #expect(error.user == IMAPTest.user)
-        #expect(error.serverText?.contains("Authentication failed") == true)
+        #expect(error.serverText == "[AUTHENTICATIONFAILED] Authentication failed.")
         #expect(error.description.contains("login failed for user alice on 127.0.0.1:\(dovecot.imapPort)"))
         #expect(!error.description.contains(wrong))
         #expect(await !client.isConnected)
@@ -43,6 +46,38 @@ struct IMAPClientTests {
         #expect(error.server == "127.0.0.1:\(port)")
         // A refused connection must not wait for the 20 s timeout.
         #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func silentServerIsATimeout() async throws {
+        // A socket that listens but never greets: the kernel completes the TCP handshake, nobody answers.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        let port = try FreePorts.take(1)[0]
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 4) == 0)
+
+        let server = ServerConfig(host: "127.0.0.1", port: port, tls: .none, user: IMAPTest.user)
+        let client = IMAPClient(server: server, timeout: .seconds(1), logger: IMAPTest.logger)
+        let error = try await #require(throws: IMAPError.self) { try await client.connect(password: "x") }
+        #expect(error.kind == .timeout)
+        #expect(error.isTransient)
+    }
+
+    @Test func commandWithoutSelectedFolderIsRefusedLocally() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let error = try await #require(throws: IMAPError.self) { try await client.markSeen(uids: [1]) }
+        #expect(error.kind == .command)
+        #expect(error.serverText == nil)
+        #expect(await client.isConnected)
     }
 
     @Test func appendSelectListAndFetchAreByteExact() async throws {

@@ -547,8 +547,10 @@ final class IMAPConnection {
             kind = .connect
             reason = "the server refused the session"
         case MAILIMAP_ERROR_BAD_STATE:
-            kind = .protocol
-            reason = "command not allowed in the current session state"
+            // Refused by libetpan before anything was sent (e.g. a message command with no folder selected):
+            // the last response text belongs to an earlier command.
+            return IMAPError(kind: .command, server: serverName, user: user, mailbox: mailbox, command: command,
+                             reason: "not allowed in this session state (no folder selected, or not logged in)")
         default:
             kind = .command
         }
@@ -559,9 +561,16 @@ final class IMAPConnection {
     /// Whether the session broke (stream error, timeout): it must be dropped and a new one opened.
     var isBroken: Bool { broken }
 
+    /// The server's last response text, with its response code when libetpan kept one
+    /// (e.g. `[AUTHENTICATIONFAILED] Authentication failed.`, RFC 5530).
     private func serverText() -> String? {
         guard let text = imap.pointee.imap_response else { return nil }
-        let value = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+        var value = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let info = imap.pointee.imap_response_info, let atom = info.pointee.rsp_atom {
+            var code = String(cString: atom)
+            if let extra = info.pointee.rsp_value { code += " " + String(cString: extra) }
+            if !code.isEmpty, !value.hasPrefix("[") { value = "[\(code)] " + value }
+        }
         return value.isEmpty ? nil : value
     }
 

@@ -48,6 +48,7 @@ public final class DovecotServer: Sendable {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-dovecot-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        sweepLeftovers()
         // A port found free can be taken before Dovecot binds it (parallel tests): try again with new ones.
         var attempt = 0
         while true {
@@ -115,6 +116,24 @@ public final class DovecotServer: Sendable {
             thread.start()
         }
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Removes what earlier runs' `stop()` could not: a test process may exit before Dovecot has finished
+    /// shutting down and writing into its half-removed folder. Only folders that lost their configuration or
+    /// users file (so `stop()` ran) and that nobody touched for a minute are removed.
+    private static func sweepLeftovers() {
+        let fileManager = FileManager.default
+        let temporary = fileManager.temporaryDirectory
+        guard let names = try? fileManager.contentsOfDirectory(atPath: temporary.path) else { return }
+        for name in names where name.hasPrefix("mailgw-dovecot-") {
+            let folder = temporary.appendingPathComponent(name)
+            let complete = fileManager.fileExists(atPath: folder.appendingPathComponent("dovecot.conf").path)
+                && fileManager.fileExists(atPath: folder.appendingPathComponent("users").path)
+            guard !complete,
+                  let modified = (try? fileManager.attributesOfItem(atPath: folder.path))?[.modificationDate] as? Date,
+                  modified < Date().addingTimeInterval(-60) else { continue }
+            try? fileManager.removeItem(at: folder)
+        }
     }
 
     /// Whether `pid` is still this instance's Dovecot master (not a zombie, not a reused pid).

@@ -166,6 +166,21 @@ struct IMAPClientTests {
         #expect(moved.map(\.bytes) == [messages[0], messages[2]])
     }
 
+    @Test func nonASCIIFolderNamesWork() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        try await client.append(IMAPTest.message(1), to: "INBOX")
+        try await client.createFolder("Traités")
+        _ = try await client.select("INBOX")
+        try await client.move(uids: [1], to: "Traités")
+        #expect(try await client.select("Traités").exists == 1)
+        // Dovecot's maildir names folders by their modified UTF-7 name: the encoding reached the server.
+        let maildir = dovecot.directory.appendingPathComponent("mail/\(IMAPTest.user)/Maildir/.Trait&AOk-s")
+        #expect(FileManager.default.fileExists(atPath: maildir.path))
+        #expect(try await client.noop() == 1)
+    }
+
     @Test func missingFolderIsACommandErrorNamingIt() async throws {
         let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }

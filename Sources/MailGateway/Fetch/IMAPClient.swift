@@ -12,6 +12,10 @@ public import Logging
 /// Swift's cooperative pool. One `IMAPClient` holds at most one connection; after a network error
 /// (`IMAPError.isTransient`) the connection is dropped and `isConnected` is false until `connect` is called again.
 ///
+/// Folder names are plain Swift strings (`Traités`); they are encoded to modified UTF-7 on the wire.
+/// While `idle` waits, other calls on the same client wait too (one session, one command at a time): call
+/// `interruptIdle()` first to get the session back at once.
+///
 /// TLS (`ServerConfig.tls` = `.tls` or `.starttls`) is verified before the password is sent: the chain must lead
 /// to the system trust store or to `ServerConfig.caFile`, and the certificate must name `ServerConfig.host`.
 ///
@@ -125,6 +129,13 @@ public actor IMAPClient {
     /// Moves `uids` to `folder` (`UID MOVE`, or COPY + \Deleted + `UID EXPUNGE` without MOVE).
     public func move(uids: [UInt32], to folder: String) throws(IMAPError) {
         try withConnection { connection throws(IMAPError) in try connection.move(uids: uids, to: folder) }
+    }
+
+    /// NOOP: keeps the session alive; returns the selected folder's EXISTS as the server last reported it
+    /// (nil with no folder selected). For servers without IDLE, poll with `noop()` or `messages(after:)`.
+    @discardableResult
+    public func noop() throws(IMAPError) -> UInt32? {
+        try withConnection { connection throws(IMAPError) in try connection.noop() }
     }
 
     /// Creates `folder`; one that already exists is fine.

@@ -8,6 +8,8 @@
 # Ports come from the environment: IMAP_PORT (plain + STARTTLS, default 10143), IMAPS_PORT (TLS, default 10993),
 # LMTP_PORT (default 10024). The imaps listener uses a self-signed certificate for `localhost` generated in
 # DIR/cert.pem: clients must be told to trust it (the gateway's `caFile`), which is the point of having it.
+# IMAP_CAPABILITY, when set, replaces the capability list announced after login (e.g. "IMAP4rev1 IDLE" to
+# test a client's fallbacks for servers without MOVE or UIDPLUS).
 # Installing Dovecot is not this script's job (Debian: dovecot-imapd dovecot-lmtpd).
 set -euo pipefail
 
@@ -79,6 +81,11 @@ start() {
         chmod 0600 "$dir/key.pem"
     fi
 
+    local capability_line=""
+    if [[ -n ${IMAP_CAPABILITY:-} ]]; then
+        capability_line="imap_capability = $IMAP_CAPABILITY"
+    fi
+
     cat >"$dir/dovecot.conf" <<EOF
 # Written by scripts/dovecot.sh: a private test instance, 127.0.0.1 only.
 protocols = imap lmtp
@@ -99,6 +106,7 @@ mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
 # No statistics: processes would otherwise hold shutdown for 5 s waiting on the stats writer.
 stats_writer_socket_path =
+$capability_line
 
 ssl = yes
 ssl_cert = <$dir/cert.pem

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,6 +34,22 @@ struct IMAPClientTests {
         #expect(error.description.contains("login failed for user alice on 127.0.0.1:\(dovecot.imapPort)"))
         #expect(!error.description.contains(wrong))
         #expect(await !client.isConnected)
+    }
+
+    @Test func passwordNeverReachesTheLogs() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let records = LogRecords()
+        let logger = Logger(label: "capture") { _ in CapturingLogHandler(records: records) }
+        let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: logger)
+        try await client.connect(password: IMAPTest.password)
+        _ = try await client.select("INBOX")
+        let refused = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: logger)
+        let wrong = "wrong-Pa55word-77"
+        await #expect(throws: IMAPError.self) { try await refused.connect(password: wrong) }
+        let lines = records.all
+        #expect(lines.contains { $0.contains("imap.login") && $0.contains(IMAPTest.user) })
+        #expect(!lines.contains { $0.contains(IMAPTest.password) || $0.contains(wrong) })
     }
 
     @Test func closedPortIsAConnectErrorReportedQuickly() async throws {
@@ -164,6 +181,39 @@ struct IMAPClientTests {
         #expect(try await client.select("Processed").exists == 2)
         let moved = try await client.fetchMessages(uids: try await client.messages(after: 0).map(\.uid))
         #expect(moved.map(\.bytes) == [messages[0], messages[2]])
+    }
+
+    @Test func moveFallsBackToCopyAndUIDExpungeWithoutMOVE() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password],
+                                                    capabilities: "IMAP4rev1 IDLE UIDPLUS")
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let capabilities = await client.capabilities
+        #expect(!capabilities.move && capabilities.uidPlus)
+        let messages = (1...3).map { IMAPTest.message($0) }
+        for message in messages { try await client.append(message, to: "INBOX") }
+        try await client.createFolder("Processed")
+        _ = try await client.select("INBOX")
+        try await client.move(uids: [2, 3], to: "Processed")
+        #expect(try await client.select("INBOX").exists == 1)
+        #expect(try await client.messages(after: 0).map(\.uid) == [1])
+        _ = try await client.select("Processed")
+        let moved = try await client.fetchMessages(uids: try await client.messages(after: 0).map(\.uid))
+        #expect(moved.map(\.bytes) == [messages[1], messages[2]])
+    }
+
+    @Test func moveWithoutMOVEOrUIDPLUSLeavesOriginalsDeleted() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password],
+                                                    capabilities: "IMAP4rev1 IDLE")
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        for number in 1...2 { try await client.append(IMAPTest.message(number), to: "INBOX") }
+        try await client.createFolder("Processed")
+        _ = try await client.select("INBOX")
+        try await client.move(uids: [1], to: "Processed")
+        // Copied, and the original flagged \Deleted but not expunged (a plain EXPUNGE could remove others' mail).
+        #expect(try await client.select("Processed").exists == 1)
+        #expect(try await client.select("INBOX").exists == 2)
     }
 
     @Test func nonASCIIFolderNamesWork() async throws {

@@ -43,8 +43,11 @@ public final class DovecotServer: Sendable {
     /// The generated configuration file (for `doveadm -c`).
     public var configPath: String { directory.appendingPathComponent("dovecot.conf").path }
 
-    /// Starts an instance with `users` (name -> password) already added.
-    public static func start(users: [String: String] = [:]) async throws -> DovecotServer {
+    /// Starts an instance with `users` (name -> password) already added. `capabilities`, when given, replaces
+    /// what Dovecot announces after login (e.g. `"IMAP4rev1 IDLE"`: no MOVE, no UIDPLUS), to test fallbacks.
+    public static func start(users: [String: String] = [:], capabilities: String? = nil) async throws
+        -> DovecotServer
+    {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-dovecot-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -55,7 +58,7 @@ public final class DovecotServer: Sendable {
             attempt += 1
             let ports = try FreePorts.take(3)
             let server = DovecotServer(directory: directory, imapPort: ports[0], imapsPort: ports[1],
-                                       lmtpPort: ports[2])
+                                       lmtpPort: ports[2], capabilities: capabilities)
             do {
                 for (user, password) in users.sorted(by: { $0.key < $1.key }) {
                     try await server.addUser(user, password: password)
@@ -69,7 +72,10 @@ public final class DovecotServer: Sendable {
         }
     }
 
-    private init(directory: URL, imapPort: Int, imapsPort: Int, lmtpPort: Int) {
+    private let capabilities: String?
+
+    private init(directory: URL, imapPort: Int, imapsPort: Int, lmtpPort: Int, capabilities: String?) {
+        self.capabilities = capabilities
         self.directory = directory
         self.imapPort = imapPort
         self.imapsPort = imapsPort
@@ -170,6 +176,7 @@ public final class DovecotServer: Sendable {
         environment["IMAP_PORT"] = String(imapPort)
         environment["IMAPS_PORT"] = String(imapsPort)
         environment["LMTP_PORT"] = String(lmtpPort)
+        environment["IMAP_CAPABILITY"] = capabilities
         try await run("/bin/bash", [path] + arguments, environment: environment)
     }
 

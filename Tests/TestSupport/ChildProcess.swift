@@ -12,7 +12,9 @@ import Glibc
 public enum ChildProcess {
     /// The exit status and everything the program printed on stdout and stderr.
     public struct Outcome: Sendable {
+        /// The exit code (128 + the signal number when a signal ended it).
         public var status: Int32
+        /// stdout and stderr, interleaved.
         public var output: String
     }
 

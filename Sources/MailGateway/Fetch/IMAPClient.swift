@@ -38,6 +38,7 @@ public actor IMAPClient {
     private let executor: IMAPQueueExecutor
     private let wakeup: IdleWakeup
     private var connection: IMAPConnection?
+    private var tlsVerifier: TLSVerifier?
 
     /// The actor runs on its own serial dispatch queue (the GRDB `DispatchQueueActor` pattern).
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -78,8 +79,15 @@ public actor IMAPClient {
         try candidate.open()
         if server.tls != .none {
             let chain = candidate.peerCertificateChain()
-            do {
-                let verifier = try TLSVerifier(caFile: server.caFile)
+            do throws(TLSVerificationFailure) {
+                // The trusted roots are parsed once per client (the system bundle holds ~150 certificates).
+                let verifier: TLSVerifier
+                if let loaded = tlsVerifier {
+                    verifier = loaded
+                } else {
+                    verifier = try TLSVerifier(caFile: server.caFile)
+                    tlsVerifier = verifier
+                }
                 try await verifier.verify(chain: chain, host: server.host)
             } catch {
                 candidate.logout()

@@ -8,6 +8,7 @@
 # Ports come from the environment: IMAP_PORT (plain + STARTTLS, default 10143), IMAPS_PORT (TLS, default 10993),
 # LMTP_PORT (default 10024). The imaps listener uses a self-signed certificate for `localhost` generated in
 # DIR/cert.pem: clients must be told to trust it (the gateway's `caFile`), which is the point of having it.
+# CERT_ISSUER=ca makes a private CA (DIR/ca.pem) sign the server certificate instead of a self-signed one.
 # IMAP_CAPABILITY, when set, replaces the capability list announced after login (e.g. "IMAP4rev1 IDLE" to
 # test a client's fallbacks for servers without MOVE or UIDPLUS).
 # Installing Dovecot is not this script's job (Debian: dovecot-imapd dovecot-lmtpd).
@@ -74,10 +75,28 @@ start() {
     chmod 0644 "$dir/users"
 
     if [[ ! -s $dir/cert.pem || ! -s $dir/key.pem ]]; then
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj "/CN=localhost" \
-            -addext "subjectAltName=DNS:localhost" \
-            -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 \
-            || die "openssl could not make the self-signed certificate"
+        if [[ ${CERT_ISSUER:-self} == ca ]]; then
+            # A private CA (DIR/ca.pem) signing the server certificate, as a company CA would.
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+                -subj "/CN=mailgateway test CA" -addext "basicConstraints=critical,CA:TRUE" \
+                -addext "keyUsage=critical,keyCertSign,cRLSign" \
+                -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" >/dev/null 2>&1 \
+                || die "openssl could not make the test CA"
+            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+                -keyout "$dir/key.pem" -out "$dir/cert.csr" >/dev/null 2>&1 \
+                || die "openssl could not make the certificate request"
+            printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=CA:FALSE" \
+                "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$dir/cert.ext"
+            openssl x509 -req -in "$dir/cert.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+                -days 3650 -extfile "$dir/cert.ext" -out "$dir/cert.pem" >/dev/null 2>&1 \
+                || die "openssl could not sign the certificate"
+            chmod 0600 "$dir/ca-key.pem"
+        else
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+                -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" \
+                -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 \
+                || die "openssl could not make the self-signed certificate"
+        fi
         chmod 0600 "$dir/key.pem"
     fi
 

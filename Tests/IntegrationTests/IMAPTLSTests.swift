@@ -40,6 +40,23 @@ struct IMAPTLSTests {
         #expect(loginWasLogged(dovecot))
     }
 
+    @Test func certificateFromAPrivateCAIsAcceptedOnlyWhenCAFileNamesTheCA() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password], privateCA: true)
+        defer { dovecot.stop() }
+        let refused = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost"),
+                                 logger: IMAPTest.logger)
+        let error = try await #require(throws: IMAPError.self) { try await refused.connect(password: IMAPTest.password) }
+        #expect(error.kind == .tls)
+        #expect(error.reason?.contains("does not chain to a trusted root") == true)
+
+        // The leaf is not in the trust store, its issuer is: a real chain is built and checked.
+        let accepted = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost",
+                                                       caFile: dovecot.caCertificatePath),
+                                  logger: IMAPTest.logger)
+        try await accepted.connect(password: IMAPTest.password)
+        #expect(try await accepted.select("INBOX").exists == 0)
+    }
+
     @Test func hostNameMismatchIsRefusedEvenWithCAFile() async throws {
         let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }

@@ -34,8 +34,11 @@ public final class DovecotServer: Sendable {
     /// Why Dovecot tests are skipped where it is absent.
     public static let absentMessage = "dovecot is not installed (Debian: dovecot-imapd dovecot-lmtpd): IMAP tests skipped"
 
-    /// The self-signed certificate of the IMAPS listener (CN and SAN `localhost` only).
+    /// The certificate of the IMAPS listener (CN and SAN `localhost` only; self-signed unless `privateCA`).
     public var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
+
+    /// The test CA that signed the certificate when started with `privateCA: true`.
+    public var caCertificatePath: String { directory.appendingPathComponent("ca.pem").path }
 
     /// Dovecot's log file, for diagnosing a failing test.
     public var logPath: String { directory.appendingPathComponent("dovecot.log").path }
@@ -45,8 +48,10 @@ public final class DovecotServer: Sendable {
 
     /// Starts an instance with `users` (name -> password) already added. `capabilities`, when given, replaces
     /// what Dovecot announces after login (e.g. `"IMAP4rev1 IDLE"`: no MOVE, no UIDPLUS), to test fallbacks.
-    public static func start(users: [String: String] = [:], capabilities: String? = nil) async throws
-        -> DovecotServer
+    /// With `privateCA`, the IMAPS certificate is signed by a test CA (`caCertificatePath`) instead of being
+    /// self-signed.
+    public static func start(users: [String: String] = [:], capabilities: String? = nil,
+                             privateCA: Bool = false) async throws -> DovecotServer
     {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-dovecot-\(UUID().uuidString.prefix(8))")
@@ -58,7 +63,7 @@ public final class DovecotServer: Sendable {
             attempt += 1
             let ports = try FreePorts.take(3)
             let server = DovecotServer(directory: directory, imapPort: ports[0], imapsPort: ports[1],
-                                       lmtpPort: ports[2], capabilities: capabilities)
+                                       lmtpPort: ports[2], capabilities: capabilities, privateCA: privateCA)
             do {
                 for (user, password) in users.sorted(by: { $0.key < $1.key }) {
                     try await server.addUser(user, password: password)
@@ -73,9 +78,12 @@ public final class DovecotServer: Sendable {
     }
 
     private let capabilities: String?
+    private let privateCA: Bool
 
-    private init(directory: URL, imapPort: Int, imapsPort: Int, lmtpPort: Int, capabilities: String?) {
+    private init(directory: URL, imapPort: Int, imapsPort: Int, lmtpPort: Int, capabilities: String?,
+                 privateCA: Bool) {
         self.capabilities = capabilities
+        self.privateCA = privateCA
         self.directory = directory
         self.imapPort = imapPort
         self.imapsPort = imapsPort
@@ -177,6 +185,7 @@ public final class DovecotServer: Sendable {
         environment["IMAPS_PORT"] = String(imapsPort)
         environment["LMTP_PORT"] = String(lmtpPort)
         environment["IMAP_CAPABILITY"] = capabilities
+        environment["CERT_ISSUER"] = privateCA ? "ca" : "self"
         try await run("/bin/bash", [path] + arguments, environment: environment)
     }
 

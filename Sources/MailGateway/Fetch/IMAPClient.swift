@@ -225,7 +225,9 @@ final class IMAPQueueExecutor: SerialExecutor {
 
     func enqueue(_ job: UnownedJob) {
         queue.async {
-            job.runSynchronously(on: self.asUnownedSerialExecutor())
+            BrokenPipeGuard.run {
+                job.runSynchronously(on: self.asUnownedSerialExecutor())
+            }
         }
     }
 
@@ -243,6 +245,28 @@ final class IMAPQueueExecutor: SerialExecutor {
 // (corelibs-libdispatch does not yet mark it Sendable on these platforms; Apple's Dispatch does).
 extension IMAPQueueExecutor: @unchecked Sendable {}
 #endif
+
+/// Keeps a write to a socket the server closed from killing the process: libetpan writes with plain
+/// `write()`, which raises SIGPIPE, whose default action is to terminate. SIGPIPE is blocked on the current
+/// thread while `body` runs (the write then fails with EPIPE, which libetpan reports as a stream error), a
+/// SIGPIPE left pending by it is consumed, and the thread's mask is restored. No process-wide state changes.
+enum BrokenPipeGuard {
+    static func run(_ body: () -> Void) {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        body()
+        var pending = sigset_t()
+        sigpending(&pending)
+        if sigismember(&pending, SIGPIPE) == 1 {
+            var noWait = timespec(tv_sec: 0, tv_nsec: 0)
+            _ = sigtimedwait(&pipeSignal, nil, &noWait)
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
+}
 
 /// A self-pipe that interrupts an IDLE wait: `poll()` watches `readFD` beside the IMAP socket.
 /// Sendable without locks: both descriptors are immutable, and `write`/`read` on a pipe are thread-safe.

@@ -48,7 +48,9 @@ final class IMAPConnection {
     }
 
     deinit {
-        mailimap_free(imap)
+        // Closing a TLS stream may write (close_notify) to a socket the server already closed.
+        let imap = self.imap
+        BrokenPipeGuard.run { mailimap_free(imap) }
     }
 
     // MARK: - Connection

@@ -8,6 +8,9 @@
 # Ports come from the environment: IMAP_PORT (plain + STARTTLS, default 10143), IMAPS_PORT (TLS, default 10993),
 # LMTP_PORT (default 10024). The imaps listener uses a self-signed certificate for `localhost` generated in
 # DIR/cert.pem: clients must be told to trust it (the gateway's `caFile`), which is the point of having it.
+# CERT_ISSUER=ca makes a private CA (DIR/ca.pem) sign the server certificate instead of a self-signed one.
+# IMAP_CAPABILITY, when set, replaces the capability list announced after login (e.g. "IMAP4rev1 IDLE" to
+# test a client's fallbacks for servers without MOVE or UIDPLUS).
 # Installing Dovecot is not this script's job (Debian: dovecot-imapd dovecot-lmtpd).
 set -euo pipefail
 
@@ -72,11 +75,34 @@ start() {
     chmod 0644 "$dir/users"
 
     if [[ ! -s $dir/cert.pem || ! -s $dir/key.pem ]]; then
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj "/CN=localhost" \
-            -addext "subjectAltName=DNS:localhost" \
-            -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 \
-            || die "openssl could not make the self-signed certificate"
+        if [[ ${CERT_ISSUER:-self} == ca ]]; then
+            # A private CA (DIR/ca.pem) signing the server certificate, as a company CA would.
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+                -subj "/CN=mailgateway test CA" -addext "basicConstraints=critical,CA:TRUE" \
+                -addext "keyUsage=critical,keyCertSign,cRLSign" \
+                -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" >/dev/null 2>&1 \
+                || die "openssl could not make the test CA"
+            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+                -keyout "$dir/key.pem" -out "$dir/cert.csr" >/dev/null 2>&1 \
+                || die "openssl could not make the certificate request"
+            printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=CA:FALSE" \
+                "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$dir/cert.ext"
+            openssl x509 -req -in "$dir/cert.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+                -days 3650 -extfile "$dir/cert.ext" -out "$dir/cert.pem" >/dev/null 2>&1 \
+                || die "openssl could not sign the certificate"
+            chmod 0600 "$dir/ca-key.pem"
+        else
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+                -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" \
+                -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 \
+                || die "openssl could not make the self-signed certificate"
+        fi
         chmod 0600 "$dir/key.pem"
+    fi
+
+    local capability_line=""
+    if [[ -n ${IMAP_CAPABILITY:-} ]]; then
+        capability_line="imap_capability = $IMAP_CAPABILITY"
     fi
 
     cat >"$dir/dovecot.conf" <<EOF
@@ -95,6 +121,11 @@ first_valid_uid = 1
 mail_uid = $mail_user
 mail_gid = $mail_group
 mail_location = maildir:~/Maildir
+# IDLE also rechecks the folder this often, for file systems where inotify says nothing (sandboxes).
+mailbox_idle_check_interval = 1 secs
+# No statistics: processes would otherwise hold shutdown for 5 s waiting on the stats writer.
+stats_writer_socket_path =
+$capability_line
 
 ssl = yes
 ssl_cert = <$dir/cert.pem

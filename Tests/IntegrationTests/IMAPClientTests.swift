@@ -1,4 +1,8 @@
 import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import MailGateway
 import Testing
 import TestSupport
@@ -6,7 +10,7 @@ import TestSupport
 @Suite("IMAPClient against a private Dovecot", .enabled(if: DovecotServer.available, Comment(rawValue: DovecotServer.absentMessage)))
 struct IMAPClientTests {
     @Test func loginSucceedsAndReportsCapabilities() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: IMAPTest.logger)
         let capabilities = try await client.connect(password: IMAPTest.password)
@@ -19,17 +23,33 @@ struct IMAPClientTests {
     }
 
     @Test func wrongPasswordIsALoginErrorWithTheServerText() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: IMAPTest.logger)
         let wrong = "not-the-password-42"
         let error = try await #require(throws: IMAPError.self) { try await client.connect(password: wrong) }
         #expect(error.kind == .login)
         #expect(error.user == IMAPTest.user)
-        #expect(error.serverText?.contains("Authentication failed") == true)
+        #expect(error.serverText == "[AUTHENTICATIONFAILED] Authentication failed.")
         #expect(error.description.contains("login failed for user alice on 127.0.0.1:\(dovecot.imapPort)"))
         #expect(!error.description.contains(wrong))
         #expect(await !client.isConnected)
+    }
+
+    @Test func passwordNeverReachesTheLogs() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let records = LogRecords()
+        let logger = Logger(label: "capture") { _ in CapturingLogHandler(records: records) }
+        let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: logger)
+        try await client.connect(password: IMAPTest.password)
+        _ = try await client.select("INBOX")
+        let refused = IMAPClient(server: dovecot.imap(user: IMAPTest.user), logger: logger)
+        let wrong = "wrong-Pa55word-77"
+        await #expect(throws: IMAPError.self) { try await refused.connect(password: wrong) }
+        let lines = records.all
+        #expect(lines.contains { $0.contains("imap.login") && $0.contains(IMAPTest.user) })
+        #expect(!lines.contains { $0.contains(IMAPTest.password) || $0.contains(wrong) })
     }
 
     @Test func closedPortIsAConnectErrorReportedQuickly() async throws {
@@ -45,8 +65,40 @@ struct IMAPClientTests {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    @Test func silentServerIsATimeout() async throws {
+        // A socket that listens but never greets: the kernel completes the TCP handshake, nobody answers.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        let port = try FreePorts.take(1)[0]
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 4) == 0)
+
+        let server = ServerConfig(host: "127.0.0.1", port: port, tls: .none, user: IMAPTest.user)
+        let client = IMAPClient(server: server, timeout: .seconds(1), logger: IMAPTest.logger)
+        let error = try await #require(throws: IMAPError.self) { try await client.connect(password: "x") }
+        #expect(error.kind == .timeout)
+        #expect(error.isTransient)
+    }
+
+    @Test func commandWithoutSelectedFolderIsRefusedLocally() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let error = try await #require(throws: IMAPError.self) { try await client.markSeen(uids: [1]) }
+        #expect(error.kind == .command)
+        #expect(error.serverText == nil)
+        #expect(await client.isConnected)
+    }
+
     @Test func appendSelectListAndFetchAreByteExact() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let messages = [IMAPTest.message(1), IMAPTest.message(2, bodyLines: 400), IMAPTest.message(3)]
@@ -87,7 +139,7 @@ struct IMAPClientTests {
     }
 
     @Test func emptyFolderListsNothing() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let status = try await client.select("INBOX")
@@ -98,7 +150,7 @@ struct IMAPClientTests {
     }
 
     @Test func seenMessagesLeaveTheUnseenSearch() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         for number in 1...4 { try await client.append(IMAPTest.message(number), to: "INBOX") }
@@ -115,7 +167,7 @@ struct IMAPClientTests {
     }
 
     @Test func moveToAnotherFolder() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let messages = (1...3).map { IMAPTest.message($0) }
@@ -131,8 +183,56 @@ struct IMAPClientTests {
         #expect(moved.map(\.bytes) == [messages[0], messages[2]])
     }
 
+    @Test func moveFallsBackToCopyAndUIDExpungeWithoutMOVE() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password],
+                                                    capabilities: "IMAP4rev1 IDLE UIDPLUS")
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        let capabilities = await client.capabilities
+        #expect(!capabilities.move && capabilities.uidPlus)
+        let messages = (1...3).map { IMAPTest.message($0) }
+        for message in messages { try await client.append(message, to: "INBOX") }
+        try await client.createFolder("Processed")
+        _ = try await client.select("INBOX")
+        try await client.move(uids: [2, 3], to: "Processed")
+        #expect(try await client.select("INBOX").exists == 1)
+        #expect(try await client.messages(after: 0).map(\.uid) == [1])
+        _ = try await client.select("Processed")
+        let moved = try await client.fetchMessages(uids: try await client.messages(after: 0).map(\.uid))
+        #expect(moved.map(\.bytes) == [messages[1], messages[2]])
+    }
+
+    @Test func moveWithoutMOVEOrUIDPLUSLeavesOriginalsDeleted() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password],
+                                                    capabilities: "IMAP4rev1 IDLE")
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        for number in 1...2 { try await client.append(IMAPTest.message(number), to: "INBOX") }
+        try await client.createFolder("Processed")
+        _ = try await client.select("INBOX")
+        try await client.move(uids: [1], to: "Processed")
+        // Copied, and the original flagged \Deleted but not expunged (a plain EXPUNGE could remove others' mail).
+        #expect(try await client.select("Processed").exists == 1)
+        #expect(try await client.select("INBOX").exists == 2)
+    }
+
+    @Test func nonASCIIFolderNamesWork() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let client = try await IMAPTest.connectedClient(dovecot)
+        try await client.append(IMAPTest.message(1), to: "INBOX")
+        try await client.createFolder("Traités")
+        _ = try await client.select("INBOX")
+        try await client.move(uids: [1], to: "Traités")
+        #expect(try await client.select("Traités").exists == 1)
+        // Dovecot's maildir names folders by their modified UTF-7 name: the encoding reached the server.
+        let maildir = dovecot.directory.appendingPathComponent("mail/\(IMAPTest.user)/Maildir/.Trait&AOk-s")
+        #expect(FileManager.default.fileExists(atPath: maildir.path))
+        #expect(try await client.noop() == 1)
+    }
+
     @Test func missingFolderIsACommandErrorNamingIt() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         let error = try await #require(throws: IMAPError.self) { try await client.select("NoSuchFolder") }
@@ -146,14 +246,14 @@ struct IMAPClientTests {
     }
 
     @Test func uidValidityCanBeChangedByATest() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = try await IMAPTest.connectedClient(dovecot)
         try await client.append(IMAPTest.message(1), to: "INBOX")
         let before = try await client.select("INBOX").uidValidity
         await client.logout()
 
-        try dovecot.setUIDValidity(before + 1000, user: IMAPTest.user)
+        try await dovecot.setUIDValidity(before + 1000, user: IMAPTest.user)
 
         try await client.connect(password: IMAPTest.password)
         let after = try await client.select("INBOX")

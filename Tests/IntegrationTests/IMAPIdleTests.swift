@@ -6,7 +6,7 @@ import TestSupport
 @Suite("IMAP IDLE against a private Dovecot", .enabled(if: DovecotServer.available, Comment(rawValue: DovecotServer.absentMessage)))
 struct IMAPIdleTests {
     @Test func messageFromAnotherConnectionWakesTheIdlingClient() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -25,7 +25,7 @@ struct IMAPIdleTests {
     }
 
     @Test func idleTimesOutWhenNothingHappens() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -34,7 +34,7 @@ struct IMAPIdleTests {
     }
 
     @Test func cancellingTheTaskEndsIdlePromptly() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -50,7 +50,7 @@ struct IMAPIdleTests {
     }
 
     @Test func interruptIdleEndsTheWaitFromOutside() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")
@@ -65,8 +65,25 @@ struct IMAPIdleTests {
         #expect(try await watcher.idle(timeout: .milliseconds(300)) == .timedOut)
     }
 
+    @Test func serverShutdownDuringIdleIsATransientErrorAndDropsTheSession() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let watcher = try await IMAPTest.connectedClient(dovecot)
+        _ = try await watcher.select("INBOX")
+        let idling = Task { try await watcher.idle(timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(300))
+        dovecot.stop()
+        let result = await idling.result
+        let error = try #require(throws: IMAPError.self) { try result.get() }
+        #expect(error.isTransient)
+        #expect(await !watcher.isConnected)
+        // Reconnecting to a stopped server fails fast with a connect error.
+        let again = try await #require(throws: IMAPError.self) { try await watcher.connect(password: IMAPTest.password) }
+        #expect(again.kind == .connect)
+    }
+
     @Test func alreadyCancelledTaskDoesNotWait() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let watcher = try await IMAPTest.connectedClient(dovecot)
         _ = try await watcher.select("INBOX")

@@ -16,7 +16,7 @@ struct IMAPTLSTests {
     }
 
     @Test func selfSignedCertificateIsRefusedByDefault() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost"),
                                 logger: IMAPTest.logger)
@@ -29,7 +29,7 @@ struct IMAPTLSTests {
     }
 
     @Test func certificateNamedInCAFileIsAccepted() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let server = dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost", caFile: dovecot.certificatePath)
         let client = IMAPClient(server: server, logger: IMAPTest.logger)
@@ -40,8 +40,25 @@ struct IMAPTLSTests {
         #expect(loginWasLogged(dovecot))
     }
 
+    @Test func certificateFromAPrivateCAIsAcceptedOnlyWhenCAFileNamesTheCA() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password], privateCA: true)
+        defer { dovecot.stop() }
+        let refused = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost"),
+                                 logger: IMAPTest.logger)
+        let error = try await #require(throws: IMAPError.self) { try await refused.connect(password: IMAPTest.password) }
+        #expect(error.kind == .tls)
+        #expect(error.reason?.contains("does not chain to a trusted root") == true)
+
+        // The leaf is not in the trust store, its issuer is: a real chain is built and checked.
+        let accepted = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost",
+                                                       caFile: dovecot.caCertificatePath),
+                                  logger: IMAPTest.logger)
+        try await accepted.connect(password: IMAPTest.password)
+        #expect(try await accepted.select("INBOX").exists == 0)
+    }
+
     @Test func hostNameMismatchIsRefusedEvenWithCAFile() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let server = dovecot.imap(user: IMAPTest.user, tls: .tls, host: "127.0.0.1", caFile: dovecot.certificatePath)
         let client = IMAPClient(server: server, logger: IMAPTest.logger)
@@ -52,7 +69,7 @@ struct IMAPTLSTests {
     }
 
     @Test func startTLSIsVerifiedToo() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let refused = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .starttls, host: "localhost"),
                                  logger: IMAPTest.logger)
@@ -69,7 +86,7 @@ struct IMAPTLSTests {
     }
 
     @Test func unreadableCAFileIsATLSErrorNamingIt() async throws {
-        let dovecot = try DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
         let missing = dovecot.directory.appendingPathComponent("no-such-ca.pem").path
         let client = IMAPClient(server: dovecot.imap(user: IMAPTest.user, tls: .tls, host: "localhost", caFile: missing),

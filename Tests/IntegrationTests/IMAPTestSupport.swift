@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailGateway
+import Synchronization
 import TestSupport
 
 /// Shared bits of the IMAP integration tests.
@@ -41,4 +42,30 @@ enum IMAPTest {
         try await client.connect(password: password)
         return client
     }
+}
+
+/// Keeps every log record (message and metadata, rendered as text) so a test can check what was logged.
+struct CapturingLogHandler: LogHandler {
+    let records: LogRecords
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        records.append("\(event.level) \(event.message) \(merged)")
+    }
+}
+
+/// The captured log lines, shared between the handler's copies.
+final class LogRecords: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    var all: [String] { lines.withLock { $0 } }
 }

@@ -28,3 +28,18 @@ struct IMAPErrorTests {
         }
     }
 }
+
+@Suite("IMAP folder names (modified UTF-7, RFC 3501 §5.1.3)")
+struct IMAPFolderNameTests {
+    @Test(arguments: [
+        ("INBOX", "INBOX"),
+        ("Traités", "Trait&AOk-s"),
+        ("Tom & Jerry", "Tom &- Jerry"),
+        ("日本語", "&ZeVnLIqe-"),
+        ("Archive/2026", "Archive/2026"),
+        ("Ç", "&AMc-"),
+    ])
+    func encodesLikeRFC3501(name: String, wire: String) {
+        #expect(IMAPFolderName.encode(name) == wire)
+    }
+}

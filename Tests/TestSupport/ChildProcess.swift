@@ -12,12 +12,28 @@ public import Glibc
 public enum ChildProcess {
     /// The exit status and everything the program printed on stdout and stderr.
     public struct Outcome: Sendable {
+        /// The exit code (128 + the signal number when a signal ended it).
         public var status: Int32
+        /// stdout and stderr, interleaved.
         public var output: String
     }
 
-    /// Runs `executable` with `arguments` and `environment` (nil: inherit) and waits for it to exit.
+    /// Runs `executable` on a thread of its own and suspends until it exits, so a test waiting for a script does
+    /// not hold one of the few threads of Swift's cooperative pool (other tests' tasks need them).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
+        async throws -> Outcome
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment) })
+            }
+            thread.start()
+        }
+    }
+
+    /// Runs `executable` with `arguments` and `environment` (nil: inherit) and waits for it to exit, blocking
+    /// the calling thread.
+    public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
         throws -> Outcome
     {
         let child = try spawn(executable, arguments, environment: environment)

@@ -1,5 +1,6 @@
 public import Foundation
 public import MailGateway
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,7 @@ import Glibc
 ///
 /// Call `stop()` when done (tests must not leak processes); `deinit` stops it too, as a safety net.
 /// ```swift
-/// let dovecot = try DovecotServer.start(users: ["alice": "secret"])
+/// let dovecot = try await DovecotServer.start(users: ["alice": "secret"])
 /// defer { dovecot.stop() }
 /// let client = IMAPClient(server: dovecot.imap(user: "alice"), logger: logger)
 /// ```
@@ -33,8 +34,11 @@ public final class DovecotServer: Sendable {
     /// Why Dovecot tests are skipped where it is absent.
     public static let absentMessage = "dovecot is not installed (Debian: dovecot-imapd dovecot-lmtpd): IMAP tests skipped"
 
-    /// The self-signed certificate of the IMAPS listener (CN and SAN `localhost` only).
+    /// The certificate of the IMAPS listener (CN and SAN `localhost` only; self-signed unless `privateCA`).
     public var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
+
+    /// The test CA that signed the certificate when started with `privateCA: true`.
+    public var caCertificatePath: String { directory.appendingPathComponent("ca.pem").path }
 
     /// Dovecot's log file, for diagnosing a failing test.
     public var logPath: String { directory.appendingPathComponent("dovecot.log").path }
@@ -42,21 +46,44 @@ public final class DovecotServer: Sendable {
     /// The generated configuration file (for `doveadm -c`).
     public var configPath: String { directory.appendingPathComponent("dovecot.conf").path }
 
-    /// Starts an instance with `users` (name -> password) already added.
-    public static func start(users: [String: String] = [:]) throws -> DovecotServer {
+    /// Starts an instance with `users` (name -> password) already added. `capabilities`, when given, replaces
+    /// what Dovecot announces after login (e.g. `"IMAP4rev1 IDLE"`: no MOVE, no UIDPLUS), to test fallbacks.
+    /// With `privateCA`, the IMAPS certificate is signed by a test CA (`caCertificatePath`) instead of being
+    /// self-signed.
+    public static func start(users: [String: String] = [:], capabilities: String? = nil,
+                             privateCA: Bool = false) async throws -> DovecotServer
+    {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-dovecot-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try FreePorts.take(3)
-        let server = DovecotServer(directory: directory, imapPort: ports[0], imapsPort: ports[1], lmtpPort: ports[2])
-        for (user, password) in users.sorted(by: { $0.key < $1.key }) {
-            try server.addUser(user, password: password)
+        sweepLeftovers()
+        // A port found free can be taken before Dovecot binds it (parallel tests): try again with new ones.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let ports = try FreePorts.take(3)
+            let server = DovecotServer(directory: directory, imapPort: ports[0], imapsPort: ports[1],
+                                       lmtpPort: ports[2], capabilities: capabilities, privateCA: privateCA)
+            do {
+                for (user, password) in users.sorted(by: { $0.key < $1.key }) {
+                    try await server.addUser(user, password: password)
+                }
+                try await server.script(["start", directory.path])
+                return server
+            } catch let error as ChildProcessError where attempt < 5 && error.output.contains("Address already in use") {
+                server.forget()
+                continue
+            }
         }
-        try server.script(["start", directory.path])
-        return server
     }
 
-    private init(directory: URL, imapPort: Int, imapsPort: Int, lmtpPort: Int) {
+    private let capabilities: String?
+    private let privateCA: Bool
+
+    private init(directory: URL, imapPort: Int, imapsPort: Int, lmtpPort: Int, capabilities: String?,
+                 privateCA: Bool) {
+        self.capabilities = capabilities
+        self.privateCA = privateCA
         self.directory = directory
         self.imapPort = imapPort
         self.imapsPort = imapsPort
@@ -64,19 +91,74 @@ public final class DovecotServer: Sendable {
     }
 
     deinit {
-        stop()
+        if !forgotten.withLock({ $0 }) { stop() }
+    }
+
+    /// Set on an instance that failed to start and whose folder is reused by the next attempt.
+    private let forgotten = Mutex(false)
+
+    private func forget() {
+        forgotten.withLock { $0 = true }
+        _ = try? ChildProcess.runBlocking("/bin/bash", [Self.scriptPath, "stop", directory.path])
     }
 
     /// Adds (or replaces) an account; Dovecot picks it up without a restart.
-    public func addUser(_ user: String, password: String) throws {
-        try script(["adduser", directory.path, user, password])
+    public func addUser(_ user: String, password: String) async throws {
+        try await script(["adduser", directory.path, user, password])
     }
 
-    /// Stops the instance and removes its folder. Safe to call more than once.
+    /// Stops the instance: Dovecot gets SIGTERM and its folder is removed at once; a background thread makes
+    /// sure it exits (SIGKILL after 5 s; it usually takes about 2 s to shut down here). So `stop()` returns
+    /// quickly and can sit in a `defer` without holding a thread of the cooperative pool. Safe to call twice.
     public func stop() {
-        _ = try? script(["stop", directory.path])
+        guard !stopped.withLock({ stopped in defer { stopped = true }; return stopped }) else { return }
+        let pidFile = directory.appendingPathComponent("dovecot.pid").path
+        let configPath = self.configPath
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+           let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+           Self.isOurDovecot(pid, configPath: configPath) {
+            kill(pid, SIGTERM)
+            let directory = self.directory
+            let thread = Thread {
+                for _ in 0..<100 where Self.isOurDovecot(pid, configPath: configPath) {
+                    usleep(50_000)
+                }
+                if Self.isOurDovecot(pid, configPath: configPath) { kill(pid, SIGKILL) }
+                // Dovecot writes its log and sockets while shutting down: remove what it left.
+                try? FileManager.default.removeItem(at: directory)
+            }
+            thread.start()
+        }
         try? FileManager.default.removeItem(at: directory)
     }
+
+    /// Removes what earlier runs' `stop()` could not: a test process may exit before Dovecot has finished
+    /// shutting down and writing into its half-removed folder. Only folders that lost their configuration or
+    /// users file (so `stop()` ran) and that nobody touched for a minute are removed.
+    private static func sweepLeftovers() {
+        let fileManager = FileManager.default
+        let temporary = fileManager.temporaryDirectory
+        guard let names = try? fileManager.contentsOfDirectory(atPath: temporary.path) else { return }
+        for name in names where name.hasPrefix("mailgw-dovecot-") {
+            let folder = temporary.appendingPathComponent(name)
+            let complete = fileManager.fileExists(atPath: folder.appendingPathComponent("dovecot.conf").path)
+                && fileManager.fileExists(atPath: folder.appendingPathComponent("users").path)
+            guard !complete,
+                  let modified = (try? fileManager.attributesOfItem(atPath: folder.path))?[.modificationDate] as? Date,
+                  modified < Date().addingTimeInterval(-60) else { continue }
+            try? fileManager.removeItem(at: folder)
+        }
+    }
+
+    /// Whether `pid` is still this instance's Dovecot master (not a zombie, not a reused pid).
+    private static func isOurDovecot(_ pid: pid_t, configPath: String) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              !status.contains("State:\tZ"),
+              let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: commandLine, as: UTF8.self).contains(configPath)
+    }
+
+    private let stopped = Mutex(false)
 
     /// The `ServerConfig` that reaches `user`'s mailbox. `tls` picks the listener (`.tls` -> the IMAPS port);
     /// `host` may be `localhost` (matches the certificate) or `127.0.0.1` (does not).
@@ -87,52 +169,30 @@ public final class DovecotServer: Sendable {
 
     /// Sets the UIDVALIDITY of `user`'s `folder` (with `doveadm mailbox update`), as a server does after a
     /// mailbox is rebuilt: every UID a client recorded for the folder becomes void. The folder must exist.
-    public func setUIDValidity(_ value: UInt32, user: String, folder: String = "INBOX") throws {
-        try run("/usr/bin/doveadm", ["-c", configPath, "mailbox", "update", "--uid-validity", String(value),
+    public func setUIDValidity(_ value: UInt32, user: String, folder: String = "INBOX") async throws {
+        try await run("/usr/bin/doveadm", ["-c", configPath, "mailbox", "update", "--uid-validity", String(value),
                                      "-u", user, folder])
     }
 
-    private func script(_ arguments: [String]) throws {
-        let path = Corpora.repositoryRoot.appendingPathComponent("scripts/dovecot.sh").path
+    private static var scriptPath: String {
+        Corpora.repositoryRoot.appendingPathComponent("scripts/dovecot.sh").path
+    }
+
+    private func script(_ arguments: [String]) async throws {
+        let path = Self.scriptPath
         var environment = ProcessInfo.processInfo.environment
         environment["IMAP_PORT"] = String(imapPort)
         environment["IMAPS_PORT"] = String(imapsPort)
         environment["LMTP_PORT"] = String(lmtpPort)
-        try run("/bin/bash", [path] + arguments, environment: environment)
+        environment["IMAP_CAPABILITY"] = capabilities
+        environment["CERT_ISSUER"] = privateCA ? "ca" : "self"
+        try await run("/bin/bash", [path] + arguments, environment: environment)
     }
 
-    private func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
-        let outcome = try ChildProcess.run(executable, arguments, environment: environment)
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws {
+        let outcome = try await ChildProcess.run(executable, arguments, environment: environment)
         guard outcome.status == 0 else {
             throw ChildProcessError(command: ([executable] + arguments).joined(separator: " "), output: outcome.output)
         }
-    }
-}
-
-/// Ports on 127.0.0.1 that the kernel reports free (bind to port 0, read the port, close).
-public enum FreePorts {
-    /// `count` distinct free ports. A port could in principle be taken between this call and its use.
-    public static func take(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { sockets.forEach { close($0) } }
-        var ports: [Int] = []
-        for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw ChildProcessError(command: "socket()", output: String(cString: strerror(errno))) }
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = 0
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                    bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-                }
-            }
-            guard bound else { throw ChildProcessError(command: "bind()", output: String(cString: strerror(errno))) }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
-        }
-        return ports
     }
 }

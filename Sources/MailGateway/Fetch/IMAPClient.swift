@@ -12,6 +12,10 @@ public import Logging
 /// Swift's cooperative pool. One `IMAPClient` holds at most one connection; after a network error
 /// (`IMAPError.isTransient`) the connection is dropped and `isConnected` is false until `connect` is called again.
 ///
+/// Folder names are plain Swift strings (`Traités`); they are encoded to modified UTF-7 on the wire.
+/// While `idle` waits, other calls on the same client wait too (one session, one command at a time): call
+/// `interruptIdle()` first to get the session back at once.
+///
 /// TLS (`ServerConfig.tls` = `.tls` or `.starttls`) is verified before the password is sent: the chain must lead
 /// to the system trust store or to `ServerConfig.caFile`, and the certificate must name `ServerConfig.host`.
 ///
@@ -34,6 +38,7 @@ public actor IMAPClient {
     private let executor: IMAPQueueExecutor
     private let wakeup: IdleWakeup
     private var connection: IMAPConnection?
+    private var tlsVerifier: TLSVerifier?
 
     /// The actor runs on its own serial dispatch queue (the GRDB `DispatchQueueActor` pattern).
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -74,8 +79,15 @@ public actor IMAPClient {
         try candidate.open()
         if server.tls != .none {
             let chain = candidate.peerCertificateChain()
-            do {
-                let verifier = try TLSVerifier(caFile: server.caFile)
+            do throws(TLSVerificationFailure) {
+                // The trusted roots are parsed once per client (the system bundle holds ~150 certificates).
+                let verifier: TLSVerifier
+                if let loaded = tlsVerifier {
+                    verifier = loaded
+                } else {
+                    verifier = try TLSVerifier(caFile: server.caFile)
+                    tlsVerifier = verifier
+                }
                 try await verifier.verify(chain: chain, host: server.host)
             } catch {
                 candidate.logout()
@@ -125,6 +137,13 @@ public actor IMAPClient {
     /// Moves `uids` to `folder` (`UID MOVE`, or COPY + \Deleted + `UID EXPUNGE` without MOVE).
     public func move(uids: [UInt32], to folder: String) throws(IMAPError) {
         try withConnection { connection throws(IMAPError) in try connection.move(uids: uids, to: folder) }
+    }
+
+    /// NOOP: keeps the session alive; returns the selected folder's EXISTS as the server last reported it
+    /// (nil with no folder selected). For servers without IDLE, poll with `noop()` or `messages(after:)`.
+    @discardableResult
+    public func noop() throws(IMAPError) -> UInt32? {
+        try withConnection { connection throws(IMAPError) in try connection.noop() }
     }
 
     /// Creates `folder`; one that already exists is fine.
@@ -206,7 +225,9 @@ final class IMAPQueueExecutor: SerialExecutor {
 
     func enqueue(_ job: UnownedJob) {
         queue.async {
-            job.runSynchronously(on: self.asUnownedSerialExecutor())
+            BrokenPipeGuard.run {
+                job.runSynchronously(on: self.asUnownedSerialExecutor())
+            }
         }
     }
 
@@ -224,6 +245,28 @@ final class IMAPQueueExecutor: SerialExecutor {
 // (corelibs-libdispatch does not yet mark it Sendable on these platforms; Apple's Dispatch does).
 extension IMAPQueueExecutor: @unchecked Sendable {}
 #endif
+
+/// Keeps a write to a socket the server closed from killing the process: libetpan writes with plain
+/// `write()`, which raises SIGPIPE, whose default action is to terminate. SIGPIPE is blocked on the current
+/// thread while `body` runs (the write then fails with EPIPE, which libetpan reports as a stream error), a
+/// SIGPIPE left pending by it is consumed, and the thread's mask is restored. No process-wide state changes.
+enum BrokenPipeGuard {
+    static func run(_ body: () -> Void) {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        body()
+        var pending = sigset_t()
+        sigpending(&pending)
+        if sigismember(&pending, SIGPIPE) == 1 {
+            var noWait = timespec(tv_sec: 0, tv_nsec: 0)
+            _ = sigtimedwait(&pipeSignal, nil, &noWait)
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
+}
 
 /// A self-pipe that interrupts an IDLE wait: `poll()` watches `readFD` beside the IMAP socket.
 /// Sendable without locks: both descriptors are immutable, and `write`/`read` on a pipe are thread-safe.

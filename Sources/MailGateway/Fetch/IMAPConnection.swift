@@ -48,7 +48,9 @@ final class IMAPConnection {
     }
 
     deinit {
-        mailimap_free(imap)
+        // Closing a TLS stream may write (close_notify) to a socket the server already closed.
+        let imap = self.imap
+        BrokenPipeGuard.run { mailimap_free(imap) }
     }
 
     // MARK: - Connection
@@ -158,7 +160,7 @@ final class IMAPConnection {
     /// SELECT (RFC 3501 §6.3.1): makes `folder` current and returns its UIDVALIDITY, UIDNEXT and EXISTS.
     func select(_ folder: String) throws(IMAPError) -> IMAPMailboxStatus {
         let started = ContinuousClock.now
-        let code = mailimap_select(imap, folder)
+        let code = mailimap_select(imap, IMAPFolderName.encode(folder))
         guard code == MAILIMAP_NO_ERROR else {
             selectedFolder = nil
             throw failure(code, command: "SELECT", mailbox: folder, started: started)
@@ -175,7 +177,7 @@ final class IMAPConnection {
     /// CREATE (RFC 3501 §6.3.3). A folder that already exists is not an error.
     func createFolder(_ folder: String) throws(IMAPError) {
         let started = ContinuousClock.now
-        let code = mailimap_create(imap, folder)
+        let code = mailimap_create(imap, IMAPFolderName.encode(folder))
         guard code == MAILIMAP_NO_ERROR else {
             let error = failure(code, command: "CREATE", mailbox: folder, started: started)
             // RFC 5530 ALREADYEXISTS; libetpan keeps only the text, which says so in every server we know.
@@ -195,18 +197,28 @@ final class IMAPConnection {
         let started = ContinuousClock.now
         var uidValidity: UInt32 = 0
         var uid: UInt32 = 0
+        let wireName = IMAPFolderName.encode(folder)
         let code: Int32 = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 if capabilities.uidPlus {
-                    mailimap_uidplus_append(imap, folder, flagList, dateTime, chars.baseAddress, chars.count,
+                    mailimap_uidplus_append(imap, wireName, flagList, dateTime, chars.baseAddress, chars.count,
                                             &uidValidity, &uid)
                 } else {
-                    mailimap_append(imap, folder, flagList, dateTime, chars.baseAddress, chars.count)
+                    mailimap_append(imap, wireName, flagList, dateTime, chars.baseAddress, chars.count)
                 }
             }
         }
         guard code == MAILIMAP_NO_ERROR else { throw failure(code, command: "APPEND", mailbox: folder, started: started) }
         return uid == 0 ? nil : uid
+    }
+
+    /// NOOP (RFC 3501 §6.1.2): keeps the session alive and lets the server report new messages (for polling
+    /// servers without IDLE). Returns EXISTS of the selected folder as last reported.
+    func noop() throws(IMAPError) -> UInt32? {
+        let started = ContinuousClock.now
+        let code = mailimap_noop(imap)
+        guard code == MAILIMAP_NO_ERROR else { throw failure(code, command: "NOOP", mailbox: selectedFolder, started: started) }
+        return imap.pointee.imap_selection_info?.pointee.sel_exists
     }
 
     // MARK: - Messages of the selected folder
@@ -296,12 +308,12 @@ final class IMAPConnection {
         defer { mailimap_set_free(set) }
         if capabilities.move {
             let started = ContinuousClock.now
-            let code = mailimap_uid_move(imap, set, folder)
+            let code = mailimap_uid_move(imap, set, IMAPFolderName.encode(folder))
             guard code == MAILIMAP_NO_ERROR else { throw failure(code, command: "UID MOVE", mailbox: folder, started: started) }
             return
         }
         var started = ContinuousClock.now
-        var code = mailimap_uid_copy(imap, set, folder)
+        var code = mailimap_uid_copy(imap, set, IMAPFolderName.encode(folder))
         guard code == MAILIMAP_NO_ERROR else { throw failure(code, command: "UID COPY", mailbox: folder, started: started) }
         try addFlags([.deleted], uids: uids)
         guard capabilities.uidPlus else {
@@ -547,8 +559,10 @@ final class IMAPConnection {
             kind = .connect
             reason = "the server refused the session"
         case MAILIMAP_ERROR_BAD_STATE:
-            kind = .protocol
-            reason = "command not allowed in the current session state"
+            // Refused by libetpan before anything was sent (e.g. a message command with no folder selected):
+            // the last response text belongs to an earlier command.
+            return IMAPError(kind: .command, server: serverName, user: user, mailbox: mailbox, command: command,
+                             reason: "not allowed in this session state (no folder selected, or not logged in)")
         default:
             kind = .command
         }
@@ -559,9 +573,16 @@ final class IMAPConnection {
     /// Whether the session broke (stream error, timeout): it must be dropped and a new one opened.
     var isBroken: Bool { broken }
 
+    /// The server's last response text, with its response code when libetpan kept one
+    /// (e.g. `[AUTHENTICATIONFAILED] Authentication failed.`, RFC 5530).
     private func serverText() -> String? {
         guard let text = imap.pointee.imap_response else { return nil }
-        let value = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+        var value = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let info = imap.pointee.imap_response_info, let atom = info.pointee.rsp_atom {
+            var code = String(cString: atom)
+            if let extra = info.pointee.rsp_value { code += " " + String(cString: extra) }
+            if !code.isEmpty, !value.hasPrefix("[") { value = "[\(code)] " + value }
+        }
         return value.isEmpty ? nil : value
     }
 

@@ -72,10 +72,15 @@ public struct IMAPCapabilities: Sendable, Equatable {
 
 /// A system flag that APPEND can set (RFC 3501 §2.3.2).
 public enum IMAPFlag: String, Sendable, CaseIterable {
+    /// Read.
     case seen = "\\Seen"
+    /// Replied to.
     case answered = "\\Answered"
+    /// Marked for attention.
     case flagged = "\\Flagged"
+    /// To be removed by the next EXPUNGE.
     case deleted = "\\Deleted"
+    /// Not finished.
     case draft = "\\Draft"
 }
 

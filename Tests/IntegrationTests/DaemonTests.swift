@@ -38,7 +38,7 @@ struct DaemonTests {
 
     @Test("run --once archives every list's new mail, threads it, quarantines what can't be parsed, flags only after the commit")
     func runOnce() async throws {
-        let harness = try await GatewayHarness.started()
+        let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         let broken: [UInt8] = Array("\u{01}\u{02} this is not a mail at all\r\n\r\n".utf8)
         try await harness.append(Self.thread + [broken], to: "college-research")
@@ -69,7 +69,7 @@ struct DaemonTests {
 
     @Test("a crash between the archive commit and the IMAP flag neither loses nor duplicates")
     func crashBetweenCommitAndFlag() async throws {
-        let harness = try await GatewayHarness.started()
+        let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.append(Self.thread, to: "college-research")
 
@@ -87,11 +87,11 @@ struct DaemonTests {
 
     @Test("a changed UIDVALIDITY rescans the folder without duplicating")
     func uidValidityChange() async throws {
-        let harness = try await GatewayHarness.started()
+        let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.append(Array(Self.thread.prefix(2)), to: "college-research")
         #expect(try await harness.run(["run", "--once"]).status == 0)
-        try harness.dovecot.setUIDValidity(4_242_424, user: "college-research")
+        try await harness.dovecot.setUIDValidity(4_242_424, user: "college-research")
         try await harness.append([Self.thread[2]], to: "college-research")
 
         let rescan = try await harness.run(["run", "--once"])
@@ -105,7 +105,7 @@ struct DaemonTests {
 
     @Test("a server that is down makes run --once fail with a clear message")
     func serverDown() async throws {
-        let harness = try await GatewayHarness.started()
+        let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         harness.dovecot.stop()
         let outcome = try await harness.run(["run", "--once"])
@@ -116,7 +116,7 @@ struct DaemonTests {
 
     @Test("a wrong password makes run --once fail with the server's words, never the password")
     func wrongPassword() async throws {
-        let harness = try await GatewayHarness.started()
+        let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         let outcome = try await harness.run(["run", "--once"], environment: ["MG_TEST_IMAP_PASSWORD": "not-the-password"])
         #expect(outcome.status == 1)
@@ -128,7 +128,7 @@ struct DaemonTests {
     @Test("the daemon archives a message appended while it runs, within seconds, and stops cleanly on SIGTERM")
     func idleAndGracefulStop() async throws {
         // A 60 s poll interval: only IDLE can explain an archive within seconds.
-        let harness = try await GatewayHarness.started { config in
+        let harness = try await GatewayHarness.start { config in
             var config = config
             config["poll_interval_seconds"] = 60
             return config
@@ -168,7 +168,7 @@ struct DaemonTests {
 
     @Test("export then import is byte-exact, and importing twice adds nothing")
     func exportImportRoundTrip() async throws {
-        let harness = try await GatewayHarness.started()
+        let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         // Accepted only are exported by default: import straight into the archive (source `import`, accepted).
         let source = harness.directory.appendingPathComponent("source.mbox")

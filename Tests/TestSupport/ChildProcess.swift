@@ -40,19 +40,6 @@ public enum ChildProcess {
         return child.wait()
     }
 
-    /// `run` on a thread of its own, so that waiting for the child never blocks one of the (few) threads of
-    /// Swift's cooperative pool: on a 2-core machine two blocked waits would stall every other test.
-    public static func runOffPool(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
-        async throws -> Outcome
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try run(executable, arguments, environment: environment) })
-            }
-            thread.start()
-        }
-    }
-
     /// Starts `executable` without waiting (a daemon under test); its output goes to a file read by `wait()`.
     public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
         throws -> RunningChild

@@ -17,20 +17,12 @@ public final class GatewayHarness: Sendable {
     /// The environment the executable runs with (passwords, key).
     public let environment: [String: String]
 
-    /// `start` on a thread of its own (starting Dovecot blocks for about a second).
-    public static func started(smtpPort: Int = 9, configure: @escaping @Sendable ([String: Any]) -> [String: Any] = { $0 })
-        async throws -> GatewayHarness {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try start(smtpPort: smtpPort, configure: configure) }) }.start()
-        }
-    }
-
     /// Starts Dovecot and writes the configuration.
     /// - Parameters:
     ///   - smtpPort: where outgoing mail goes (nothing listens on port 9 unless a test starts a server there).
     ///   - configure: edits of the JSON configuration before it is written.
-    public static func start(smtpPort: Int = 9, configure: ([String: Any]) -> [String: Any] = { $0 }) throws -> GatewayHarness {
-        let dovecot = try DovecotServer.start(users: Dictionary(uniqueKeysWithValues: lists.map { ($0, listPassword) }))
+    public static func start(smtpPort: Int = 9, configure: ([String: Any]) -> [String: Any] = { $0 }) async throws -> GatewayHarness {
+        let dovecot = try await DovecotServer.start(users: Dictionary(uniqueKeysWithValues: lists.map { ($0, listPassword) }))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailgw-gw-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = directory.appendingPathComponent("archive.sqlite").path
@@ -98,7 +90,7 @@ public final class GatewayHarness: Sendable {
 
     /// Runs `mailgateway ARGUMENTS --config CONFIG` and waits (on a thread of its own, off the cooperative pool).
     public func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> ChildProcess.Outcome {
-        try await ChildProcess.runOffPool(Self.executable, arguments + ["--config", configPath],
+        try await ChildProcess.run(Self.executable, arguments + ["--config", configPath],
                                           environment: environment.merging(extra) { $1 })
     }
 

@@ -4,5 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 mode="${1:-release}"
-swift build -c "$mode" --build-tests
-MAILGATEWAY_BENCH=1 swift test -c "$mode" --skip-build --filter ArchiveBenchmarkTests 2>&1 | grep -E '^\[bench\]|passed|failed'
+swift build -c "$mode" --build-tests -Xswiftc -enable-testing
+MAILGATEWAY_BENCH=1 swift test -c "$mode" -Xswiftc -enable-testing --skip-build --filter ArchiveBenchmarkTests 2>&1 | grep -E '^\[bench\]|passed|failed'

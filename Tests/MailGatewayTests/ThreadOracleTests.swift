@@ -141,4 +141,31 @@ struct ThreadOracleTests {
         #expect(score.keyed == 366)
         #expect(score.archiveThreadCount == score.oracleThreadCount - score.mergedGroups.count)
     }
+
+    /// Incremental threading must not depend on arrival order: ksummit imported newest first (nearly every
+    /// message arrives before its parent, so placeholders are filled and threads merged all the time) gives the
+    /// same partition and the same parents as the consensus, apart from the subject fallback.
+    @Test func ksummitInReverseOrder() throws {
+        let reader = try MboxReader(url: Corpora.url("lore-ksummit/ksummit.mbox.gz")!)
+        var raws: [[UInt8]] = []
+        while let m = try reader.next() { raws.append(m.raw) }
+        let archive = try TemporaryArchive()
+        try archiveCorpus(raws.reversed(), into: archive.pool)
+        let oracle = try ThreadOracle(Corpora.url("lore-ksummit/oracle/ksummit.consensus.json.gz")!)
+        let score = try ThreadScore.compute(name: "ksummit reversed", pool: archive.pool, oracle: oracle)
+        print("[threading score] \(score)")
+        #expect(score.splitGroups.isEmpty)
+        #expect(score.parentMismatches.isEmpty, "parents differ for \(score.parentMismatches)")
+        let bySubject = try archive.pool.read { (db: Database) throws in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM messages WHERE threaded_by_subject = 1")
+        }
+        #expect(score.mergedGroups.count <= (bySubject ?? 0))
+        try archive.pool.read { (db: Database) throws in
+            // Every reference node points to a live thread, and thread figures match their messages.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM thread_nodes WHERE thread_id NOT IN (SELECT id FROM threads)") == 0)
+            #expect(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM threads t WHERE message_count != (SELECT count(*) FROM messages m WHERE m.thread_id = t.id)
+                """) == 0)
+        }
+    }
 }

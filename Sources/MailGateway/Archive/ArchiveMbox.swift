@@ -10,7 +10,9 @@ public struct ArchiveImportProgress: Sendable, Codable, Hashable {
     public var bytes: Int
     /// Of those, messages newly archived, already present, and quarantined.
     public var inserted: Int
+    /// Messages already in the list.
     public var duplicates: Int
+    /// Quarantined messages.
     public var quarantined: Int
 }
 

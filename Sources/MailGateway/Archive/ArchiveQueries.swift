@@ -3,7 +3,9 @@ public import GRDB
 
 /// One list in the archive summary.
 public struct ListSummary: Sendable, Codable, Hashable {
+    /// Identifier (row id, or the list id for lists).
     public var id: String
+    /// The list address, when registered.
     public var address: String?
     /// Accepted messages.
     public var messageCount: Int
@@ -15,75 +17,121 @@ public struct ListSummary: Sendable, Codable, Hashable {
 
 /// One thread in a listing.
 public struct ThreadSummary: Sendable, Codable, Hashable {
+    /// Identifier (row id, or the list id for lists).
     public var id: Int64
+    /// The list id.
     public var list: String
+    /// The subject (decoded).
     public var subject: String
+    /// Accepted messages.
     public var messageCount: Int
+    /// Distinct sender addresses among accepted messages.
     public var participantCount: Int
+    /// Date of the first accepted message.
     public var firstDate: Date?
+    /// Date of the latest accepted message.
     public var lastDate: Date?
 }
 
 /// One message in a thread tree.
 public struct ThreadMessageNode: Sendable, Codable, Hashable {
+    /// Row id of the message in `messages`.
     public var rowID: Int64
+    /// Message-ID without angle brackets.
     public var messageID: String
     /// The sender's display name, or the address when there is none.
     public var author: String
+    /// The sender address.
     public var fromAddress: String?
+    /// The message date (UTC).
     public var date: Date
+    /// The subject (decoded).
     public var subject: String
     /// The first non-empty line of the text that is not a quote or an attribution line.
     public var firstLine: String
+    /// Depth from the root (0 for a root).
     public var depth: Int
+    /// Replies, sorted by date.
     public var children: [ThreadMessageNode]
 }
 
 /// A thread with its messages arranged as a tree (children sorted by date).
 public struct ThreadDetail: Sendable, Codable, Hashable {
+    /// The thread figures.
     public var thread: ThreadSummary
+    /// Messages without a parent in the thread, sorted by date.
     public var roots: [ThreadMessageNode]
 }
 
 /// An attachment's description (its content is in ``ArchiveQueries/attachmentData(_:sha256:)``).
 public struct AttachmentInfo: Sendable, Codable, Hashable {
+    /// 0-based position among the message's attachments.
     public var position: Int
+    /// Decoded file name, if any.
     public var filename: String?
+    /// `type/subtype`, lower-cased.
     public var contentType: String
+    /// Size in bytes.
     public var size: Int
+    /// SHA-256 of the content, hex; key of `blobs`.
     public var sha256: String
+    /// Content-ID without angle brackets.
     public var contentID: String?
+    /// True for inline parts.
     public var isInline: Bool
 }
 
 /// Everything stored about one message.
 public struct MessageDetail: Sendable, Codable, Hashable {
+    /// Row id of the message in `messages`.
     public var rowID: Int64
+    /// The list id.
     public var list: String
+    /// Message-ID without angle brackets.
     public var messageID: String
+    /// True when the message had no Message-ID and one was derived from its bytes.
     public var messageIDIsSynthetic: Bool
+    /// The subject (decoded).
     public var subject: String
+    /// The sender display name.
     public var fromName: String?
+    /// The sender address.
     public var fromAddress: String?
+    /// The message date (UTC).
     public var date: Date
+    /// When the gateway received it.
     public var receivedAt: Date
+    /// In-Reply-To ids used for threading.
     public var inReplyTo: [String]
+    /// References ids used for threading, oldest first.
     public var references: [String]
+    /// The thread it belongs to.
     public var threadID: Int64
+    /// Message-ID of the resolved parent, nil for a root.
     public var parentMessageID: String?
+    /// True when the subject fallback placed it.
     public var threadedBySubject: Bool
+    /// The policy decision.
     public var status: ArchiveStatus
+    /// The rule that decided, if any.
     public var decisionRule: String?
     /// `imap` or `import`.
     public var source: String
+    /// IMAP UIDVALIDITY, for messages fetched over IMAP.
     public var uidValidity: Int64?
+    /// IMAP UID, for messages fetched over IMAP.
     public var uid: Int64?
+    /// Size in bytes.
     public var size: Int
     /// The header block as received (lossless for ASCII headers; other bytes replaced).
     public var headers: String
+    /// The text as UTF-8.
     public var text: String?
+    /// The HTML part as UTF-8.
     public var html: String?
+    /// True when `text` was rendered from `html`.
     public var textIsDerivedFromHTML: Bool
+    /// Attachments, in order.
     public var attachments: [AttachmentInfo]
     /// The exact bytes received.
     public var raw: Data
@@ -91,20 +139,27 @@ public struct MessageDetail: Sendable, Codable, Hashable {
 
 /// Archive figures for `mailgateway archive stats`.
 public struct ArchiveStats: Sendable, Codable, Hashable {
+    /// Lists.
     public var lists: Int
+    /// Messages, all statuses.
     public var messages: Int
     /// Messages per status (`accepted`, `held`...).
     public var messagesByStatus: [String: Int]
+    /// Threads with accepted messages.
     public var threads: Int
+    /// Sum of raw message sizes.
     public var rawBytes: Int
+    /// Attachments, in order.
     public var attachments: Int
     /// Sum of attachment sizes as received.
     public var attachmentBytes: Int
     /// Distinct contents stored.
     public var blobs: Int
+    /// Bytes of stored attachment contents.
     public var blobBytes: Int
     /// Bytes not stored twice thanks to content deduplication.
     public var dedupSavedBytes: Int
+    /// Quarantined messages.
     public var quarantined: Int
     /// Size of the main database file (pages in use and free), without the WAL.
     public var databaseBytes: Int
@@ -112,16 +167,25 @@ public struct ArchiveStats: Sendable, Codable, Hashable {
 
 /// One quarantined message.
 public struct QuarantineEntry: Sendable, Codable, Hashable {
+    /// Identifier (row id, or the list id for lists).
     public var id: Int64
+    /// The list id.
     public var list: String
+    /// Size in bytes.
     public var size: Int
     /// False for an oversize message, of which only the headers were kept.
     public var rawStored: Bool
+    /// The header block (at most 4 KiB).
     public var headersExcerpt: String
+    /// Why it was quarantined.
     public var error: String
+    /// `imap` or `import`.
     public var source: String
+    /// IMAP UIDVALIDITY, for messages fetched over IMAP.
     public var uidValidity: Int64?
+    /// IMAP UID, for messages fetched over IMAP.
     public var uid: Int64?
+    /// When it was quarantined.
     public var created: Date
 }
 

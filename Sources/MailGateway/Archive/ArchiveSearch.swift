@@ -26,13 +26,21 @@ public enum ArchiveSearch {
 
     /// One search result.
     public struct Hit: Sendable, Codable, Hashable {
+        /// Row id of the message.
         public var messageRowID: Int64
+        /// The list id.
         public var list: String
+        /// Message-ID without angle brackets.
         public var messageID: String
+        /// The thread it belongs to.
         public var threadID: Int64
+        /// The subject (decoded).
         public var subject: String
+        /// The sender display name.
         public var fromName: String?
+        /// The sender address.
         public var fromAddress: String?
+        /// The message date (UTC).
         public var date: Date
         /// BM25 score (lower is better, as SQLite reports it).
         public var rank: Double

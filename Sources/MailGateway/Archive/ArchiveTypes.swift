@@ -2,7 +2,16 @@
 /// What the policy stage decided for a message. Archive views (threads, search, exports) show `accepted`
 /// messages only; the others are kept for the operator.
 public enum ArchiveStatus: String, Sendable, Codable, CaseIterable {
-    case accepted, held, rejected, discarded, bounce
+    /// Accepted for the list: shown in the archive and distributed.
+    case accepted
+    /// Held for moderation.
+    case held
+    /// Rejected (a notice was sent to the sender).
+    case rejected
+    /// Discarded silently (spam, loops, auto-replies).
+    case discarded
+    /// A delivery status notification or other bounce.
+    case bounce
 }
 
 /// Where an archived message came from.
@@ -42,6 +51,8 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         self.path = path
     }
 
+    /// A short description for logs.
+    /// A short description for logs (no addresses or bodies).
     public var description: String {
         if let path { "archive: \(reason) (\(path))" } else { "archive: \(reason)" }
     }

@@ -4,7 +4,9 @@ import Crypto
 
 /// The IMAP position recorded for a list: the mailbox's UIDVALIDITY and the last UID archived.
 public struct MailboxState: Sendable, Hashable, Codable {
+    /// The mailbox's UIDVALIDITY (RFC 3501 §2.3.1.1): when it changes, UIDs start over.
     public var uidValidity: UInt32
+    /// The last UID archived.
     public var lastUID: UInt32
 
     /// Creates a state value.

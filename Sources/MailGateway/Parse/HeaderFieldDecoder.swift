@@ -55,7 +55,7 @@ enum HeaderFieldDecoder {
 
     /// Removes line breaks, trims, decodes UTF-8 (or windows-1252).
     static func unfold(_ bytes: Bytes) -> String {
-        HeaderSection.unfoldedValue(bytes, RawHeaderField(name: "", valueStart: 0, valueEnd: bytes.count))
+        HeaderSection.unfoldedValue(bytes, RawHeaderField(name: "", start: 0, valueStart: 0, valueEnd: bytes.count))
     }
 
     private static func collapseBlanks(_ s: String) -> String {
@@ -152,7 +152,7 @@ enum HeaderFieldDecoder {
             name = decoded.isEmpty ? nil : decoded
         }
         // libetpan accepts some garbage ("foo bar <a@b" -> "foobar<a@b"): keep the part after '<'.
-        if address.contains("<") || address.contains(">") {
+        if address.utf8.contains(0x3C) || address.utf8.contains(0x3E) {
             recovered = true
             if let lt = address.lastIndex(of: "<") { address = String(address[address.index(after: lt)...]) }
             address = address.replacingOccurrences(of: ">", with: "")
@@ -175,7 +175,7 @@ enum HeaderFieldDecoder {
             guard !addr.isEmpty else { return nil }
             return MailAddress(name: name.isEmpty ? nil : name, address: addr)
         }
-        for token in s.split(whereSeparator: { $0 == " " || $0 == "\t" }) where token.contains("@") {
+        for token in s.split(whereSeparator: { $0 == " " || $0 == "\t" }) where token.utf8.contains(0x40) {
             let addr = token.trimmingCharacters(in: CharacterSet(charactersIn: "\"'();:[]"))
             if !addr.isEmpty { return MailAddress(address: addr) }
         }
@@ -415,7 +415,7 @@ enum HeaderFieldDecoder {
             ids = bracketTokens(bytes)
             if ids.isEmpty {
                 let s = unfold(bytes)
-                ids = s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).filter { $0.contains("@") }
+                ids = s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).filter { $0.utf8.contains(0x40) }
                     .map { cleanID(String($0)) }
             }
         }
@@ -443,10 +443,11 @@ enum HeaderFieldDecoder {
     }
 
     private static func cleanID(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars where u != " " && u != "\t" && u != "\r" && u != "\n" && u != "<" && u != ">" {
-            out.append(u)
+        let u = s.utf8
+        if !u.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A || $0 == 0x3C || $0 == 0x3E }) {
+            return s
         }
-        return String(out)
+        return String(decoding: u.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A && $0 != 0x3C && $0 != 0x3E },
+                      as: UTF8.self)
     }
 }

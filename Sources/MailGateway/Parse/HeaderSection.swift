@@ -4,6 +4,8 @@ internal import Foundation
 struct RawHeaderField {
     /// The field name as written (ASCII).
     var name: String
+    /// Start of the field (its name) in the message buffer.
+    var start: Int
     /// Start of the value (just after the colon) in the message buffer.
     var valueStart: Int
     /// End of the value (before the line break that ends the field) in the message buffer.
@@ -90,7 +92,7 @@ struct HeaderSection {
             }
             let name = String(decoding: UnsafeBufferPointer(start: base + pos, count: nameEnd - pos), as: UTF8.self)
             if section.fields.isEmpty { section.headerStart = pos }
-            section.fields.append(RawHeaderField(name: name, valueStart: colon + 1, valueEnd: contentEnd))
+            section.fields.append(RawHeaderField(name: name, start: pos, valueStart: colon + 1, valueEnd: contentEnd))
             pos = next
         }
         section.bodyOffset = count

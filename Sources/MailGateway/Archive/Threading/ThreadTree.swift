@@ -5,7 +5,9 @@ public import Foundation
 public struct ThreadTree<Item: Sendable>: Sendable {
     /// One message and its replies.
     public struct Node: Sendable {
+        /// The message.
         public var item: Item
+        /// Replies, sorted by date.
         public var children: [Node]
         /// Depth from the root (0 for a root).
         public var depth: Int

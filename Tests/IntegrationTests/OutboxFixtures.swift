@@ -62,14 +62,27 @@ struct OutboxFixture {
         try pool.read { try Outbox.counts($0) }
     }
 
-    /// Polls `condition` every 50 ms until it holds or `seconds` pass (a generous bound, not a timing assertion).
-    func wait(seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+    func claim(_ limit: Int) throws -> [OutboxJob] {
+        try pool.write { try Outbox.claim($0, limit: limit) }
+    }
+
+    func entries() throws -> [OutboxEntry] {
+        try pool.read { try Outbox.list($0) }
+    }
+
+    func bounces() throws -> [OutboxEntry] {
+        try pool.read { try Outbox.permanentFailures($0) }
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `seconds` pass (a generous bound, not a timing
+    /// assertion). A throwing condition counts as not yet true.
+    func wait(seconds: Double = 60, _ condition: () throws -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
+            if (try? condition()) == true { return true }
+            try? await Task.sleep(for: .milliseconds(50))
         }
-        return try condition()
+        return (try? condition()) == true
     }
 }
 

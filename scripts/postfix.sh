@@ -3,6 +3,7 @@
 #
 #   postfix.sh sink start DIR PORT [smtp-sink options...]   smtp-sink on 127.0.0.1:PORT, one file per message
 #                                                           in DIR/mail/ (fault options: -r/-f/-q/-Q CMD,...)
+#                                                           (SINK_DUMP=0: no dump files, for benchmarks)
 #   postfix.sh sink stop DIR
 #   postfix.sh relay start DIR PORT LMTP_PORT               a real Postfix from its own config folder DIR,
 #                                                           listening on 127.0.0.1:PORT and relaying every
@@ -45,7 +46,9 @@ sink_start() {
             fd=${fd##*/}
             ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
         done
-        exec "$bin" "${userargs[@]}" -4 -m 512 -d "$dir/mail/%Y%m%d%H%M%S." "$@" "127.0.0.1:$port" 1024
+        dump=(-d "$dir/mail/%Y%m%d%H%M%S.")
+        [[ ${SINK_DUMP:-1} == 0 ]] && dump=()  # benchmarks: measure the client, not the sink's disk
+        exec "$bin" "${userargs[@]}" -4 -m 512 "${dump[@]}" "$@" "127.0.0.1:$port" 1024
     ) </dev/null >"$dir/sink.log" 2>&1 &
     echo $! >"$dir/sink.pid"
     wait_port "$port" 10 || { cat "$dir/sink.log" >&2; die "smtp-sink did not listen on 127.0.0.1:$port"; }

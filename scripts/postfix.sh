@@ -3,6 +3,7 @@
 #
 #   postfix.sh sink start DIR PORT [smtp-sink options...]   smtp-sink on 127.0.0.1:PORT, one file per message
 #                                                           in DIR/mail/ (fault options: -r/-f/-q/-Q CMD,...)
+#                                                           (SINK_DUMP=0: no dump files, for benchmarks)
 #   postfix.sh sink stop DIR
 #   postfix.sh relay start DIR PORT LMTP_PORT               a real Postfix from its own config folder DIR,
 #                                                           listening on 127.0.0.1:PORT and relaying every
@@ -31,14 +32,24 @@ sink_start() {
     mkdir -p "$dir/mail"
     local userargs=()
     if [[ $(id -u) -eq 0 ]]; then
+        chmod o+x "$dir"
         chown nobody "$dir/mail"
         userargs=(-u nobody)
     fi
     [[ -f "$dir/sink.pid" ]] && sink_stop "$dir"
     # -d TEMPLATE: one file per mail transaction, named TEMPLATE + a random hex number.
     # -m: simultaneous connections; the backlog argument is the last one.
-    "$bin" "${userargs[@]}" -4 -m 512 -d "$dir/mail/%Y%m%d%H%M%S." "$@" "127.0.0.1:$port" 1024 \
-        >"$dir/sink.log" 2>&1 &
+    # The sink must not keep the caller's pipes open (a caller reading our output to EOF would hang):
+    # close every inherited descriptor above 2 before exec.
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+        done
+        dump=(-d "$dir/mail/%Y%m%d%H%M%S.")
+        [[ ${SINK_DUMP:-1} == 0 ]] && dump=()  # benchmarks: measure the client, not the sink's disk
+        exec "$bin" "${userargs[@]}" -4 -m 512 "${dump[@]}" "$@" "127.0.0.1:$port" 1024
+    ) </dev/null >"$dir/sink.log" 2>&1 &
     echo $! >"$dir/sink.pid"
     wait_port "$port" 10 || { cat "$dir/sink.log" >&2; die "smtp-sink did not listen on 127.0.0.1:$port"; }
 }
@@ -48,7 +59,11 @@ sink_stop() {
     [[ -f "$dir/sink.pid" ]] || return 0
     local pid; pid=$(cat "$dir/sink.pid")
     if kill "$pid" 2>/dev/null; then
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        # Gone, or a zombie (its parent, the shell that started it, has exited and may not reap it).
+        for _ in $(seq 50); do
+            [[ -r /proc/$pid/status ]] && ! grep -q '^State:.*Z' "/proc/$pid/status" || break
+            sleep 0.05
+        done
         kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$dir/sink.pid"

@@ -99,6 +99,9 @@ public struct SinkDump: Sendable {
         return String(args[args.index(after: open)..<close])
     }
 
+    /// True when the transaction carried a message (smtp-sink also dumps transactions aborted before DATA).
+    public var hasContent: Bool { !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+
     /// The first value of header `name` in the dumped message (unfolded).
     public func header(_ name: String) -> String? {
         var value: String?
@@ -137,12 +140,18 @@ public enum PostfixScript {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [path] + arguments
-        let output = Pipe()
+        // Output goes to a file, not a pipe: servers the script leaves running can never hold it open.
+        let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("postfix-sh-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outputURL) }
+        let output = try FileHandle(forWritingTo: outputURL)
         process.standardOutput = output
         process.standardError = output
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try? output.close()
+        let data = (try? Data(contentsOf: outputURL)) ?? Data()
         guard process.terminationStatus == 0 else {
             throw Failure(arguments: arguments, status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
         }

@@ -16,6 +16,10 @@ public final class SMTPConnection {
     private let settings: SMTPSettings
     private let state = TransferState()
 
+    /// How many connections this handle has opened so far (libcurl's `CURLINFO_NUM_CONNECTS`, summed):
+    /// 1 after any number of successful sends to a server that keeps the session open.
+    public private(set) var connectionsOpened = 0
+
     /// Creates the easy handle and sets the options that do not change between sends. Nothing is connected
     /// until the first `send`.
     public init(settings: SMTPSettings) throws(SMTPError) {
@@ -101,31 +105,35 @@ public final class SMTPConnection {
         _ = ccurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil)
         _ = ccurl_setopt_pointer(handle, CURLOPT_READDATA, nil)
         _ = ccurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, nil)
-        var responseCode = 0
-        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &responseCode)
+        var opened = 0
+        _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &opened)
+        connectionsOpened += opened
         if result == CURLE_OK { return }
-        throw classify(result, responseCode: responseCode)
+        throw classify(result)
     }
 
-    private func classify(_ result: CURLcode, responseCode: Int) -> SMTPError {
+    private func classify(_ result: CURLcode) -> SMTPError {
         let curlText = String(cString: curl_easy_strerror(result))
-        let reply = state.reply.isEmpty ? curlText : state.reply
-        var command = state.command.isEmpty ? "CONNECT" : state.command
         if result == CURLE_USE_SSL_FAILED {
-            command = "STARTTLS"
-            return SMTPError(kind: .transient, code: responseCode,
+            return SMTPError(kind: .transient, code: state.failure?.code ?? 0,
                              reply: "STARTTLS required but not offered or refused by the server (\(curlText))",
-                             command: command)
+                             command: "STARTTLS")
         }
+        guard let failure = state.failure else {
+            // No refusal from the server: connection, TLS, timeout or a dropped connection.
+            let command = state.command.isEmpty ? "CONNECT" : state.command
+            return SMTPError(kind: .transient, code: 0, reply: curlText, command: command)
+        }
+        let (code, command, reply) = (failure.code, failure.command, failure.reply.isEmpty ? curlText : failure.reply)
         let transactionFailure = result == CURLE_SEND_ERROR || result == CURLE_WEIRD_SERVER_REPLY
             || result == CURLE_RECV_ERROR
-        if (500..<600).contains(responseCode), transactionFailure,
+        if (500..<600).contains(code), transactionFailure,
            ["MAIL", "RCPT", "DATA", "."].contains(command) {
-            return SMTPError(kind: .permanent, code: responseCode, reply: reply, command: command)
+            return SMTPError(kind: .permanent, code: code, reply: reply, command: command)
         }
         // Anything else (4xx, 5xx to EHLO/AUTH, connection, TLS, timeout) is the gateway's or the
         // server's problem, not this recipient's: retry later.
-        return SMTPError(kind: .transient, code: responseCode, reply: reply, command: command)
+        return SMTPError(kind: .transient, code: code, reply: reply, command: command)
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws(SMTPError) {
@@ -150,16 +158,35 @@ public final class SMTPConnection {
 final class TransferState {
     var upload: [UInt8] = []
     var offset = 0
+    /// The verb of the last command sent (`.` once DATA's 354 has been received).
+    var command = ""
     /// Lines of the server's reply to the last command, without the code, joined by spaces.
     var reply = ""
-    /// The verb of the last command sent.
-    var command = ""
+    /// The first reply of this transaction with a code of 400 or more, and the command it answered: kept
+    /// apart because libcurl sends QUIT (and gets 221) after a failure.
+    var failure: (code: Int, command: String, reply: String)?
 
     func reset(upload: [UInt8]) {
         self.upload = upload
         offset = 0
         reply = ""
         command = ""
+        failure = nil
+    }
+
+    /// One reply line from the server: `250-text`, `550 5.1.1 text`.
+    func received(line: String) {
+        let code = Int(line.prefix(3)) ?? 0
+        let isLast = line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] != "-"
+        let text = line.count > 4 ? String(line.dropFirst(4)) : ""
+        if reply.utf8.count < 1024 { reply = reply.isEmpty ? text : reply + " " + text }
+        guard isLast else { return }
+        if code >= 400, failure == nil { failure = (code, command.isEmpty ? "CONNECT" : command, reply) }
+        if code == 354 {
+            // The message follows; the next reply answers the end of data.
+            command = "."
+            reply = ""
+        }
     }
 }
 
@@ -186,22 +213,14 @@ private func smtpDebugCallback(_ handle: UnsafeMutableRawPointer?, _ type: curl_
     switch type {
     case CURLINFO_HEADER_OUT:
         let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 64)), as: UTF8.self)
-        let verb = text.prefix { $0 != " " && $0 != "\r" && $0 != "\n" && $0 != ":" }.uppercased()
+        let verb = text.prefix { $0 != " " && !$0.isNewline && $0 != ":" }.uppercased()
         state.command = verb
         state.reply = ""
-    case CURLINFO_DATA_OUT:
-        // The message body follows DATA's 354: the next reply answers the end of data.
-        if state.command == "DATA" {
-            state.command = "."
-            state.reply = ""
-        }
     case CURLINFO_HEADER_IN:
-        guard state.reply.utf8.count < 1024 else { return 0 }
-        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 1024)), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        // "250-text" / "550 5.1.1 text": drop the code and separator.
-        let text = line.count > 4 ? String(line.dropFirst(4)) : line
-        state.reply = state.reply.isEmpty ? text : state.reply + " " + text
+        let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 4096)), as: UTF8.self)
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            state.received(line: line.trimmingCharacters(in: .whitespaces))
+        }
     default:
         break
     }

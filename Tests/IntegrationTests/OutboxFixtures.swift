@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import Logging
+@testable import MailGateway
+import TestSupport
+
+/// A real SQLite database (WAL pool) in a temporary folder with only the outbox migration.
+struct OutboxFixture {
+    let folder: URL
+    let pool: DatabasePool
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mailgateway-outbox-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: folder.appendingPathComponent("outbox.sqlite").path)
+        var migrator = DatabaseMigrator()
+        OutboxSchema.registerMigrations(&migrator)
+        try migrator.migrate(pool)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    static let list = ListIdentity(id: "college-research", name: "Recherche", address: "recherche@lists.example.org",
+                                   language: .en, subjectPrefix: "[Recherche]", fromRewrite: .never, webBaseURL: nil)
+
+    static func raw(_ n: Int = 1) -> [UInt8] {
+        Array("""
+            From: Alice <alice@partner.example>
+            To: recherche@lists.example.org
+            Subject: Post \(n)
+            Message-ID: <post\(n)@partner.example>
+            Content-Type: text/plain; charset=utf-8
+            Content-Transfer-Encoding: 8bit
+
+            Hello members, post number \(n).
+
+            """.utf8)
+    }
+
+    static func recipients(_ count: Int, tag: String = "m") -> [String] {
+        (0..<count).map { "\(tag)\($0)@member\($0 % 3).example" }
+    }
+
+    /// The copies of post `n` for `recipients`, composed as in production.
+    static func copies(post n: Int = 1, to recipients: [String]) -> [OutgoingCopy] {
+        let composed = OutgoingComposer(list: list, footer: "List Recherche footer")
+            .compose(raw: raw(n), subject: "Post \(n)", author: MailAddress(name: "Alice", address: "alice@partner.example"))
+        return recipients.map { composed.copy(for: $0) }
+    }
+
+    /// Enqueues post `n` for `recipients` in one transaction (as the ingest transaction would).
+    @discardableResult
+    func enqueue(post n: Int = 1, to recipients: [String]) throws -> Int {
+        try pool.write { db in
+            try Outbox.enqueue(db, listID: Self.list.id, messageID: Int64(n), copies: Self.copies(post: n, to: recipients))
+        }
+    }
+
+    func counts() throws -> [OutboxStatus: Int] {
+        try pool.read { try Outbox.counts($0) }
+    }
+
+    func claim(_ limit: Int) throws -> [OutboxJob] {
+        try pool.write { try Outbox.claim($0, limit: limit) }
+    }
+
+    func entries() throws -> [OutboxEntry] {
+        try pool.read { try Outbox.list($0) }
+    }
+
+    func bounces() throws -> [OutboxEntry] {
+        try pool.read { try Outbox.permanentFailures($0) }
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `seconds` pass (a generous bound, not a timing
+    /// assertion). A throwing condition counts as not yet true.
+    func wait(seconds: Double = 60, _ condition: () throws -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? condition()) == true { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return (try? condition()) == true
+    }
+}
+
+extension Logger {
+    /// A logger for tests (swift-log's default stderr handler at warning level: quiet unless something is wrong).
+    static var test: Logger {
+        var logger = Logger(label: "mailgateway.tests")
+        logger.logLevel = .warning
+        return logger
+    }
+}

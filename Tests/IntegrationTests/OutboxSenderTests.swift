@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import Testing
+@testable import MailGateway
+import TestSupport
+
+/// The outbox sender service end to end: real SQLite outbox, real smtp-sink on 127.0.0.1, faults injected
+/// with smtp-sink's options. "Delivered" means a dump file carrying the message.
+@Suite(.serialized) struct OutboxSenderTests {
+    func makeSender(_ fixture: OutboxFixture, _ sink: SMTPSink, workers: Int = 4) -> OutboxSender {
+        let smtp = SMTPSettings(server: ServerConfig(host: "127.0.0.1", port: sink.port, tls: .none),
+                                ehloName: "gateway.test.example", connectTimeout: 10, replyTimeout: 20,
+                                transactionTimeout: 60)
+        return OutboxSender(database: fixture.pool,
+                            configuration: OutboxSenderConfiguration(
+                                smtp: smtp, workers: workers, claimBatch: 4, pollInterval: .milliseconds(50),
+                                retry: RetryPolicy(base: 0.05, cap: 0.2, period: 3600)),
+                            logger: .test)
+    }
+
+    /// Runs `sender` in a ServiceGroup (as the daemon does) while `body` runs, then shuts it down gracefully.
+    func running(_ sender: OutboxSender, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: [sender], logger: .test))
+        let task = Task { try await group.run() }
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await task.value
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// Content-carrying dumps per recipient.
+    func deliveries(_ sink: SMTPSink) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for dump in try sink.dumps() where dump.hasContent {
+            for recipient in dump.recipients { result[recipient, default: 0] += 1 }
+        }
+        return result
+    }
+
+    @Test func fanOutDeliversEveryCopyExactlyOnce() async throws {
+        let fixture = try OutboxFixture()
+        let sink = try SMTPSink.start()
+        defer { fixture.remove(); sink.remove() }
+        let recipients = OutboxFixture.recipients(60)
+        try fixture.enqueue(to: recipients)
+        try await running(makeSender(fixture, sink)) {
+            #expect(await fixture.wait { try fixture.counts()[.sent] == 60 })
+        }
+        #expect(try deliveries(sink) == Dictionary(uniqueKeysWithValues: recipients.map { ($0, 1) }))
+        for dump in try sink.dumps() {
+            let recipient = try #require(dump.recipients.first)
+            #expect(dump.recipients.count == 1)
+            #expect(dump.envelopeFrom == VERP.envelopeSender(listAddress: OutboxFixture.list.address, recipient: recipient))
+            #expect(dump.header("Message-ID") == "<post1@partner.example>")
+            #expect(dump.header("Subject") == "[Recherche] Post 1")
+            #expect(dump.header("List-Id") == "\"Recherche\" <college-research.lists.example.org>")
+            #expect(dump.message.contains("Hello members, post number 1.\n\nList Recherche footer\n"))
+        }
+        let rows = try fixture.entries()
+        #expect(rows.allSatisfy { $0.status == .sent && $0.attempts == 1 && $0.sentAt != nil })
+    }
+
+    @Test(arguments: [
+        ["-r", "RCPT"], ["-Q", "RCPT"], ["-q", "RCPT"], ["-r", "MAIL"], ["-r", "DATA"], ["-Q", "DATA"], ["-q", "DATA"],
+    ])
+    func transientFaultsAreRetriedUntilDeliveredOnce(fault: [String]) async throws {
+        let fixture = try OutboxFixture()
+        let sink = try SMTPSink.start(options: fault)
+        defer { fixture.remove(); sink.remove() }
+        let recipients = OutboxFixture.recipients(12, tag: "f")
+        try fixture.enqueue(to: recipients)
+        try await running(makeSender(fixture, sink)) {
+            // Every copy fails at least twice while the fault is on...
+            #expect(await fixture.wait {
+                try fixture.entries().allSatisfy { $0.attempts >= 2 }
+            })
+            let failing = try fixture.entries()
+            #expect(failing.allSatisfy { $0.status != .sent && $0.status != .failed && $0.lastErrorKind == .transient })
+            #expect(try deliveries(sink).isEmpty)
+            // ...then the server recovers and every copy goes out.
+            try sink.restart()
+            #expect(await fixture.wait { try fixture.counts()[.sent] == 12 })
+        }
+        #expect(try deliveries(sink) == Dictionary(uniqueKeysWithValues: recipients.map { ($0, 1) }))
+    }
+
+    @Test func permanentRefusalsAreRecordedPerRecipientAndNotRetried() async throws {
+        let fixture = try OutboxFixture()
+        let sink = try SMTPSink.start(options: ["-f", "RCPT"])
+        defer { fixture.remove(); sink.remove() }
+        let recipients = OutboxFixture.recipients(5, tag: "gone")
+        try fixture.enqueue(to: recipients)
+        try await running(makeSender(fixture, sink)) {
+            #expect(await fixture.wait { try fixture.counts()[.failed] == 5 })
+            try sink.restart()
+            // Twenty poll intervals with a healthy server: a retry would have happened by now.
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(try deliveries(sink).isEmpty)
+        let bounces = try fixture.bounces()
+        #expect(Set(bounces.map(\.recipient)) == Set(recipients))
+        #expect(bounces.allSatisfy { $0.attempts == 1 && $0.lastErrorCode == 500 && $0.lastErrorCommand == "RCPT" })
+    }
+
+    @Test func gracefulStopMidFanOutThenResumeDeliversEachCopyOnce() async throws {
+        let fixture = try OutboxFixture()
+        // -w 1: one second before answering each DATA, so the stop lands mid-fan-out.
+        let sink = try SMTPSink.start(options: ["-w", "1"])
+        defer { fixture.remove(); sink.remove() }
+        let recipients = OutboxFixture.recipients(24, tag: "k")
+        try fixture.enqueue(to: recipients)
+        try await running(makeSender(fixture, sink, workers: 3)) {
+            #expect(await fixture.wait { try fixture.counts()[.sent]! >= 3 })
+        }
+        // Stopped gracefully: nothing left in flight, and what the server acknowledged is exactly what is sent.
+        let stopped = try fixture.counts()
+        #expect(stopped[.sending] == 0)
+        #expect(stopped[.sent]! < 24)
+        let delivered = try deliveries(sink)
+        #expect(delivered.count == stopped[.sent])
+        #expect(delivered.values.allSatisfy { $0 == 1 })
+
+        try sink.restart()
+        try await running(makeSender(fixture, sink, workers: 3)) {
+            #expect(await fixture.wait { try fixture.counts()[.sent] == 24 })
+        }
+        #expect(try deliveries(sink) == Dictionary(uniqueKeysWithValues: recipients.map { ($0, 1) }))
+    }
+
+    @Test func copiesLeftSendingByACrashAreRecoveredAndSentOnce() async throws {
+        let fixture = try OutboxFixture()
+        let sink = try SMTPSink.start()
+        defer { fixture.remove(); sink.remove() }
+        let recipients = OutboxFixture.recipients(10, tag: "c")
+        try fixture.enqueue(to: recipients)
+        // A process that claimed 4 copies and died before sending them.
+        let claimed = try fixture.claim(4)
+        #expect(try fixture.counts()[.sending] == 4)
+        try await running(makeSender(fixture, sink, workers: 2)) {
+            #expect(await fixture.wait { try fixture.counts()[.sent] == 10 })
+        }
+        #expect(try deliveries(sink) == Dictionary(uniqueKeysWithValues: recipients.map { ($0, 1) }))
+        let rows = try fixture.entries()
+        let claimedIDs = Set(claimed.map(\.id))
+        #expect(rows.filter { claimedIDs.contains($0.id) }.allSatisfy { $0.attempts == 2 })
+        #expect(rows.filter { !claimedIDs.contains($0.id) }.allSatisfy { $0.attempts == 1 })
+    }
+}

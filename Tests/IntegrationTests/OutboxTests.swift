@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import Testing
+@testable import MailGateway
+
+/// The outbox's SQL state machine on a real SQLite file (no server involved).
+@Suite struct OutboxTests {
+    @Test func enqueueIsIdempotentAndStoresTheSharedBytesOnce() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        let recipients = OutboxFixture.recipients(20)
+        #expect(try fixture.enqueue(to: recipients) == 20)
+        #expect(try fixture.enqueue(to: recipients) == 0)
+        #expect(try fixture.enqueue(to: recipients + ["late@member.example"]) == 1)
+        #expect(try fixture.enqueue(post: 2, to: recipients) == 20)
+        let rows = try fixture.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") }
+        let bodies = try fixture.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox_body") }
+        #expect(rows == 41)
+        #expect(bodies == 2)
+    }
+
+    @Test func claimMarksSendingAndReturnsTheExactBytes() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        let copies = OutboxFixture.copies(to: ["a@x.example", "b@y.example"])
+        _ = try fixture.pool.write { try Outbox.enqueue($0, listID: "l", messageID: 7, copies: copies) }
+        let jobs = try fixture.pool.write { try Outbox.claim($0, limit: 10) }
+        #expect(jobs.map(\.recipient) == ["a@x.example", "b@y.example"])
+        #expect(jobs.map(\.message) == copies.map(\.bytes))
+        #expect(jobs.map(\.envelopeFrom) == copies.map(\.envelopeFrom))
+        #expect(jobs.allSatisfy { $0.attempts == 1 })
+        #expect(try fixture.counts()[.sending] == 2)
+        // Nothing more is due while they are claimed.
+        #expect(try fixture.pool.write { try Outbox.claim($0, limit: 10) }.isEmpty)
+        // A graceful stop gives one back uncounted; a crash leaves the other 'sending' until recovery.
+        try fixture.pool.write { try Outbox.release($0, ids: [jobs[1].id]) }
+        #expect(try fixture.pool.write { try Outbox.recoverInterrupted($0) } == 1)
+        let again = try fixture.pool.write { try Outbox.claim($0, limit: 10) }
+        #expect(again.map(\.attempts).sorted() == [1, 2])
+    }
+
+    @Test func transientFailuresBackOffThenExpire() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        _ = try fixture.pool.write { try Outbox.enqueue($0, listID: "l", messageID: 1, copies: OutboxFixture.copies(to: ["a@x.example"]), now: start) }
+        let policy = RetryPolicy(base: 60, cap: 600, period: 3600)
+        let error = SMTPError(kind: .transient, code: 450, reply: "4.3.0 try later", command: "RCPT")
+        var now = start
+        var delays: [TimeInterval] = []
+        var status = OutboxStatus.pending
+        while status == .pending {
+            let jobs = try fixture.pool.write { try Outbox.claim($0, limit: 1, now: now) }
+            #expect(jobs.count == 1)
+            guard let job = jobs.first else { break }
+            status = try fixture.pool.write { try Outbox.markFailed($0, id: job.id, error: error, policy: policy, now: now) }
+            if status == .pending {
+                let next = try #require(try fixture.pool.read { try Outbox.nextDue($0) })
+                // Not due a second before its time.
+                #expect(try fixture.pool.write { try Outbox.claim($0, limit: 1, now: next.addingTimeInterval(-1)) }.isEmpty)
+                delays.append(next.timeIntervalSince(now))
+                now = next
+            }
+        }
+        // 0, 60, 180, 420, 900, 1500, 2100, 2700, 3300: the next (3900) would fall after the 3600 s period.
+        #expect(delays == [60, 120, 240, 480, 600, 600, 600, 600])
+        let entry = try #require(try fixture.pool.read { try Outbox.list($0) }.first)
+        #expect(entry.status == .failed)
+        #expect(entry.attempts == 9)
+        #expect(entry.lastErrorCode == 450)
+        #expect(entry.lastErrorKind == .transient)
+        #expect(try fixture.pool.read { try Outbox.permanentFailures($0) }.isEmpty)
+        // `outbox retry` makes it due again with a fresh period.
+        #expect(try fixture.pool.write { try Outbox.retry($0, listID: "l", now: now) } == 1)
+        #expect(try fixture.pool.write { try Outbox.claim($0, limit: 1, now: now) }.count == 1)
+    }
+
+    @Test func permanentFailureIsFinalAndRecordedPerRecipient() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: ["gone@x.example", "ok@y.example"])
+        let jobs = try fixture.pool.write { try Outbox.claim($0, limit: 2) }
+        let refused = SMTPError(kind: .permanent, code: 550, reply: "5.1.1 no such user", command: "RCPT")
+        let status = try fixture.pool.write { db in
+            let status = try Outbox.markFailed(db, id: jobs[0].id, error: refused, policy: RetryPolicy())
+            try Outbox.markSent(db, id: jobs[1].id)
+            return status
+        }
+        #expect(status == .failed)
+        let bounces = try fixture.pool.read { try Outbox.permanentFailures($0) }
+        #expect(bounces.map(\.recipient) == ["gone@x.example"])
+        #expect(bounces.first?.lastErrorCode == 550)
+        #expect(bounces.first?.lastErrorText == "5.1.1 no such user")
+        #expect(bounces.first?.lastErrorCommand == "RCPT")
+        #expect(try fixture.pool.read { try Outbox.list($0, status: .sent) }.map(\.recipient) == ["ok@y.example"])
+        #expect(try fixture.counts() == [.pending: 0, .sending: 0, .sent: 1, .failed: 1])
+        // Entries are Codable for the CLI's JSON output.
+        let json = try JSONEncoder().encode(try fixture.pool.read { try Outbox.list($0) })
+        #expect(try JSONDecoder().decode([OutboxEntry].self, from: json).count == 2)
+    }
+}

@@ -17,7 +17,7 @@ struct CLICommandsTests {
         """
 
     @Test("a register with bad rows is refused whole: exit 2, every line named, nothing imported")
-    func badRegister() throws {
+    func badRegister() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
         let csv = try cli.write("bad.csv", """
@@ -27,77 +27,77 @@ struct CLICommandsTests {
             Embrapa,Brasil,research,no,Ana Souza,not-an-address,es
 
             """)
-        let run = try cli.run(["partners", "import", csv])
+        let run = try await cli.run(["partners", "import", csv])
         #expect(run.status == 2)
         #expect(run.stderr.contains("line 3, college"))
         #expect(run.stderr.contains("line 4, email"))
         #expect(!run.stderr.contains("line 2"))
-        let listing = try cli.json(PartnerListing.self, ["partners", "list"])
+        let listing = try await cli.json(PartnerListing.self, ["partners", "list"])
         #expect(listing.organisations.isEmpty && listing.individuals.isEmpty)
         // A dry run of the same file says the same and also changes nothing.
-        #expect(try cli.run(["partners", "import", csv, "--dry-run"]).status == 2)
+        #expect(try await cli.run(["partners", "import", csv, "--dry-run"]).status == 2)
     }
 
     @Test("import fills the college list; members set is kept; a re-import duplicates nothing")
-    func importSetReimport() throws {
+    func importSetReimport() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
         let csv = try cli.write("register.csv", Self.goodRegister)
-        let dry = try cli.run(["partners", "import", csv, "--dry-run"])
+        let dry = try await cli.run(["partners", "import", csv, "--dry-run"])
         #expect(dry.status == 0 && dry.stdout.contains("dry run"))
-        #expect(try cli.json(PartnerListing.self, ["partners", "list"]).organisations.isEmpty)
+        #expect(try await cli.json(PartnerListing.self, ["partners", "list"]).organisations.isEmpty)
 
-        let first = try cli.run(["partners", "import", csv])
+        let first = try await cli.run(["partners", "import", csv])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("organisations  3"))
 
-        let members = try cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
+        let members = try await cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
         #expect(members.map(\.personName).sorted() == ["Ana Souza", "John Smith", "Marie Dupont"])
         #expect(members.allSatisfy { $0.role == "member" && $0.delivery == "immediate" && $0.origin == "register" })
-        let funders = try cli.json([MemberRow].self, ["members", "list", "--list", "funders"])
+        let funders = try await cli.json([MemberRow].self, ["members", "list", "--list", "funders"])
         #expect(funders.map(\.personName) == ["John Smith"])
-        #expect(try cli.json([MemberRow].self, ["members", "list", "--list", "interface-policies"]).isEmpty)
+        #expect(try await cli.json([MemberRow].self, ["members", "list", "--list", "interface-policies"]).isEmpty)
 
-        let set = try cli.run(["members", "set", "--list", "college-research", "ana@embrapa.br", "--delivery", "digest"])
+        let set = try await cli.run(["members", "set", "--list", "college-research", "ana@embrapa.br", "--delivery", "digest"])
         #expect(set.status == 0, "\(set.stderr)")
-        let afterSet = try cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
+        let afterSet = try await cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
         #expect(afterSet.first { $0.address == "ana@embrapa.br" }?.delivery == "digest")
         #expect(afterSet.filter { $0.delivery == "immediate" }.count == 2)
 
-        let second = try cli.run(["partners", "import", csv])
+        let second = try await cli.run(["partners", "import", csv])
         #expect(second.status == 0, "\(second.stderr)")
-        let listing = try cli.json(PartnerListing.self, ["partners", "list"])
+        let listing = try await cli.json(PartnerListing.self, ["partners", "list"])
         #expect(listing.organisations.map(\.name) == ["CIRAD, Montpellier", "Embrapa", "INRAE"])
         #expect(listing.organisations.map(\.people) == [1, 1, 1])
         #expect(listing.organisations.first?.isFunder == true)
         #expect(listing.individuals.map(\.name) == ["Awa Diop"])
-        let afterReimport = try cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
+        let afterReimport = try await cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
         #expect(afterReimport.count == 3)
         #expect(afterReimport.first { $0.address == "ana@embrapa.br" }?.delivery == "digest")
     }
 
     @Test("unknown list ids and unknown addresses are refused with words, not dumps")
-    func clearErrors() throws {
+    func clearErrors() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
-        _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
+        _ = try await cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
 
-        let unknownList = try cli.run(["members", "list", "--list", "college-farming"])
+        let unknownList = try await cli.run(["members", "list", "--list", "college-farming"])
         #expect(unknownList.status != 0)
         #expect(unknownList.stderr.contains("college-farming")
                 && unknownList.stderr.contains("college-research, interface-policies, funders"))
 
-        let unknownAddress = try cli.run(["members", "add", "--list", "interface-policies", "nobody@example.org"])
+        let unknownAddress = try await cli.run(["members", "add", "--list", "interface-policies", "nobody@example.org"])
         #expect(unknownAddress.status != 0)
         #expect(unknownAddress.stderr.contains("no person has the address nobody@example.org"))
 
-        let notMember = try cli.run(["members", "set", "--list", "funders", "awa@example.sn", "--role", "moderator"])
+        let notMember = try await cli.run(["members", "set", "--list", "funders", "awa@example.sn", "--role", "moderator"])
         #expect(notMember.status != 0 && notMember.stderr.contains("not a member of funders"))
 
-        let badRole = try cli.run(["members", "add", "--list", "funders", "awa@example.sn", "--role", "boss"])
+        let badRole = try await cli.run(["members", "add", "--list", "funders", "awa@example.sn", "--role", "boss"])
         #expect(badRole.status != 0 && badRole.stderr.contains("boss"))
 
-        let unknownHold = try cli.run(["moderation", "approve", "999"])
+        let unknownHold = try await cli.run(["moderation", "approve", "999"])
         #expect(unknownHold.status != 0 && unknownHold.stderr.contains("no hold has the id 999"))
 
         for run in [unknownList, unknownAddress, notMember, unknownHold] {
@@ -106,25 +106,25 @@ struct CLICommandsTests {
     }
 
     @Test("partners add, show and remove; members add and remove; columns aligned with wide characters")
-    func partnersByHand() throws {
+    func partnersByHand() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
-        let add = try cli.run(["partners", "add", "--organisation", "東京大学", "--country", "Japan",
+        let add = try await cli.run(["partners", "add", "--organisation", "東京大学", "--country", "Japan",
                                "--college", "research", "--person", "Sato Hanako", "--email", "sato@u-tokyo.ac.jp",
                                "--language", "en"])
         #expect(add.status == 0, "\(add.stderr)")
         #expect(add.stdout.contains("college-research"))
-        let individual = try cli.run(["partners", "add", "--person", "Awa Diop", "--email", "awa@example.sn",
+        let individual = try await cli.run(["partners", "add", "--person", "Awa Diop", "--email", "awa@example.sn",
                                       "--language", "fr"])
         #expect(individual.status == 0, "\(individual.stderr)")
-        let wrong = try cli.run(["partners", "add", "--person", "X", "--email", "x@example.org", "--language", "fr",
+        let wrong = try await cli.run(["partners", "add", "--person", "X", "--email", "x@example.org", "--language", "fr",
                                  "--college", "states"])
         #expect(wrong.status != 0 && wrong.stderr.contains("individual"))
-        _ = try cli.run(["partners", "add", "--organisation", "INRAE", "--country", "France", "--college", "research",
+        _ = try await cli.run(["partners", "add", "--organisation", "INRAE", "--country", "France", "--college", "research",
                          "--person", "Marie Dupont", "--email", "marie@inrae.fr", "--language", "fr"])
 
         // Human output: the COUNTRY column starts at the same display column on every row.
-        let list = try cli.run(["partners", "list"])
+        let list = try await cli.run(["partners", "list"])
         let organisationTable = list.stdout.components(separatedBy: "\n\n").first ?? ""
         let rows = organisationTable.split(separator: "\n").map(String.init)
             .filter { $0.hasPrefix("NAME") || $0.hasPrefix("東京大学") || $0.hasPrefix("INRAE") }
@@ -136,126 +136,126 @@ struct CLICommandsTests {
         }
         #expect(Set(columns).count == 1, "\(rows)")
 
-        let show = try cli.json(PartnerDetailsRow.self, ["partners", "show", "東京大学"])
+        let show = try await cli.json(PartnerDetailsRow.self, ["partners", "show", "東京大学"])
         #expect(show.organisation.country == "Japan" && show.people.map(\.name) == ["Sato Hanako"])
 
-        #expect(try cli.run(["members", "add", "--list", "interface-policies", "awa@example.sn", "--delivery", "digest"])
+        #expect(try await cli.run(["members", "add", "--list", "interface-policies", "awa@example.sn", "--delivery", "digest"])
             .status == 0)
-        let interface = try cli.json([MemberRow].self, ["members", "list", "--list", "interface-policies"])
+        let interface = try await cli.json([MemberRow].self, ["members", "list", "--list", "interface-policies"])
         #expect(interface.map(\.address) == ["awa@example.sn"] && interface.first?.origin == "manual")
-        #expect(try cli.run(["members", "remove", "--list", "interface-policies", "awa@example.sn"]).status == 0)
-        #expect(try cli.json([MemberRow].self, ["members", "list", "--list", "interface-policies"]).isEmpty)
-        let again = try cli.run(["members", "remove", "--list", "interface-policies", "awa@example.sn"])
+        #expect(try await cli.run(["members", "remove", "--list", "interface-policies", "awa@example.sn"]).status == 0)
+        #expect(try await cli.json([MemberRow].self, ["members", "list", "--list", "interface-policies"]).isEmpty)
+        let again = try await cli.run(["members", "remove", "--list", "interface-policies", "awa@example.sn"])
         #expect(again.status != 0 && again.stderr.contains("not a member"))
 
-        #expect(try cli.run(["partners", "remove", "東京大学"]).status == 0)
-        #expect(try cli.run(["partners", "remove", "awa@example.sn"]).status == 0)
-        let listing = try cli.json(PartnerListing.self, ["partners", "list"])
+        #expect(try await cli.run(["partners", "remove", "東京大学"]).status == 0)
+        #expect(try await cli.run(["partners", "remove", "awa@example.sn"]).status == 0)
+        let listing = try await cli.json(PartnerListing.self, ["partners", "list"])
         #expect(listing.organisations.map(\.name) == ["INRAE"] && listing.individuals.isEmpty)
-        let members = try cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
+        let members = try await cli.json([MemberRow].self, ["members", "list", "--list", "college-research"])
         #expect(members.map(\.address) == ["marie@inrae.fr"])
-        #expect(try cli.run(["partners", "remove", "nobody@example.org"]).status != 0)
+        #expect(try await cli.run(["partners", "remove", "nobody@example.org"]).status != 0)
     }
 
     @Test("a held post: listed, approved once into one copy per immediate member, refused the second time")
-    func moderationApprove() throws {
+    func moderationApprove() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
-        _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
-        #expect(try cli.run(["members", "set", "--list", "college-research", "ana@embrapa.br", "--delivery", "digest"])
+        _ = try await cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
+        #expect(try await cli.run(["members", "set", "--list", "college-research", "ana@embrapa.br", "--delivery", "digest"])
             .status == 0)
         // A moderator gets the moderation request when the post is held, and the post itself when it is approved.
-        #expect(try cli.run(["members", "set", "--list", "college-research", "marie.dupont@inrae.fr",
+        #expect(try await cli.run(["members", "set", "--list", "college-research", "marie.dupont@inrae.fr",
                              "--role", "moderator"]).status == 0)
 
-        let holdID = try hold(cli, subject: "Soil carbon data request", from: "stranger@example.com")
-        let holds = try cli.json([HoldRow].self, ["moderation", "list"])
+        let holdID = try await hold(cli, subject: "Soil carbon data request", from: "stranger@example.com")
+        let holds = try await cli.json([HoldRow].self, ["moderation", "list"])
         #expect(holds.map(\.hold.id) == [holdID])
         #expect(holds.first?.hold.listID == "college-research" && holds.first?.hold.status == "pending")
         #expect(holds.first?.sender == "stranger@example.com" && holds.first?.subject == "Soil carbon data request")
-        #expect(try cli.json([HoldRow].self, ["moderation", "list", "--list", "funders"]).isEmpty)
+        #expect(try await cli.json([HoldRow].self, ["moderation", "list", "--list", "funders"]).isEmpty)
 
-        let show = try cli.run(["moderation", "show", "\(holdID)"])
+        let show = try await cli.run(["moderation", "show", "\(holdID)"])
         #expect(show.status == 0 && show.stdout.contains("Soil carbon data request")
                 && show.stdout.contains("Could the research college share"))
 
-        let before = Set(try cli.json([OutboxRow].self, ["outbox", "list"]).map(\.id))
-        #expect(try cli.json([OutboxRow].self, ["outbox", "list"]).contains { $0.recipient == "marie.dupont@inrae.fr" })
-        let approve = try cli.run(["moderation", "approve", "\(holdID)"])
+        let before = Set(try await cli.json([OutboxRow].self, ["outbox", "list"]).map(\.id))
+        #expect(try await cli.json([OutboxRow].self, ["outbox", "list"]).contains { $0.recipient == "marie.dupont@inrae.fr" })
+        let approve = try await cli.run(["moderation", "approve", "\(holdID)"])
         #expect(approve.status == 0, "\(approve.stderr)")
         #expect(approve.stdout.contains("approved hold \(holdID)") && approve.stdout.contains("2 copies queued"))
 
-        let after = try cli.json([OutboxRow].self, ["outbox", "list", "--status", "pending"])
+        let after = try await cli.json([OutboxRow].self, ["outbox", "list", "--status", "pending"])
         let new = after.filter { !before.contains($0.id) }
         #expect(new.map(\.recipient).sorted() == ["john@cirad.fr", "marie.dupont@inrae.fr"])
         #expect(new.allSatisfy { $0.listID == "college-research" && $0.attempts == 0 })
         #expect(!new.contains { $0.recipient == "stranger@example.com" })
 
-        let twice = try cli.run(["moderation", "approve", "\(holdID)"])
+        let twice = try await cli.run(["moderation", "approve", "\(holdID)"])
         #expect(twice.status != 0)
         #expect(twice.stderr.contains("hold \(holdID) was already approved"))
-        #expect(try cli.json([OutboxRow].self, ["outbox", "list"]).count == before.count + 2)
-        #expect(try cli.json([HoldRow].self, ["moderation", "list"]).isEmpty)
+        #expect(try await cli.json([OutboxRow].self, ["outbox", "list"]).count == before.count + 2)
+        #expect(try await cli.json([HoldRow].self, ["moderation", "list"]).isEmpty)
     }
 
     @Test("reject queues a notice to the author, discard queues nothing, outbox retry reschedules nothing pending")
-    func moderationRejectDiscard() throws {
+    func moderationRejectDiscard() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
-        _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
-        let rejected = try hold(cli, subject: "Buy cheap fertiliser", from: "seller@example.com")
-        let discarded = try hold(cli, subject: "Another offer", from: "seller2@example.com")
-        #expect(try cli.json([HoldRow].self, ["moderation", "list"]).count == 2)
+        _ = try await cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
+        let rejected = try await hold(cli, subject: "Buy cheap fertiliser", from: "seller@example.com")
+        let discarded = try await hold(cli, subject: "Another offer", from: "seller2@example.com")
+        #expect(try await cli.json([HoldRow].self, ["moderation", "list"]).count == 2)
 
-        let before = Set(try cli.json([OutboxRow].self, ["outbox", "list"]).map(\.id))
-        let reject = try cli.run(["moderation", "reject", "\(rejected)", "--reason", "off topic"])
+        let before = Set(try await cli.json([OutboxRow].self, ["outbox", "list"]).map(\.id))
+        let reject = try await cli.run(["moderation", "reject", "\(rejected)", "--reason", "off topic"])
         #expect(reject.status == 0, "\(reject.stderr)")
-        let afterReject = try cli.json([OutboxRow].self, ["outbox", "list"]).filter { !before.contains($0.id) }
+        let afterReject = try await cli.json([OutboxRow].self, ["outbox", "list"]).filter { !before.contains($0.id) }
         #expect(afterReject.map(\.recipient) == ["seller@example.com"])
 
-        let discard = try cli.run(["moderation", "discard", "\(discarded)"])
+        let discard = try await cli.run(["moderation", "discard", "\(discarded)"])
         #expect(discard.status == 0 && discard.stdout.contains("discarded hold \(discarded)"))
-        #expect(try cli.json([OutboxRow].self, ["outbox", "list"]).count == before.count + 1)
-        let late = try cli.run(["moderation", "reject", "\(discarded)"])
+        #expect(try await cli.json([OutboxRow].self, ["outbox", "list"]).count == before.count + 1)
+        let late = try await cli.run(["moderation", "reject", "\(discarded)"])
         #expect(late.status != 0 && late.stderr.contains("already discarded"))
 
-        let retry = try cli.run(["outbox", "retry"])
+        let retry = try await cli.run(["outbox", "retry"])
         #expect(retry.status == 0 && retry.stdout.hasPrefix("0 copies"))
-        let expire = try cli.run(["moderation", "expire"])
+        let expire = try await cli.run(["moderation", "expire"])
         #expect(expire.status == 0 && expire.stdout.contains("expired 0 hold(s)"))
     }
 
     @Test("without the moderation key in the environment, holds are still listed, shown and decided")
-    func moderationWithoutKey() throws {
+    func moderationWithoutKey() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
-        _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
-        let holdID = try hold(cli, subject: "Field trial results", from: "visitor@example.com")
-        let list = try cli.run(["moderation", "list"], withKey: false)
+        _ = try await cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
+        let holdID = try await hold(cli, subject: "Field trial results", from: "visitor@example.com")
+        let list = try await cli.run(["moderation", "list"], withKey: false)
         #expect(list.status == 0 && list.stdout.contains("Field trial results") && list.stdout.contains("visitor@example.com"))
-        let show = try cli.run(["moderation", "show", "\(holdID)"], withKey: false)
+        let show = try await cli.run(["moderation", "show", "\(holdID)"], withKey: false)
         #expect(show.status == 0 && show.stdout.contains("To:         college-research@lists.example.org"))
-        let approve = try cli.run(["moderation", "approve", "\(holdID)"], withKey: false)
+        let approve = try await cli.run(["moderation", "approve", "\(holdID)"], withKey: false)
         #expect(approve.status == 0 && approve.stdout.contains("3 copies queued"), "\(approve.stdout)\(approve.stderr)")
-        let shown = try cli.json(HoldDetailsRow.self, ["moderation", "show", "\(holdID)"])
+        let shown = try await cli.json(HoldDetailsRow.self, ["moderation", "show", "\(holdID)"])
         #expect(shown.hold.status == "approved" && shown.hold.decidedBy?.hasPrefix("cli:") == true)
         #expect(shown.message?.subject == "Field trial results")
     }
 
     @Test("outbox list shows failures with their error; outbox retry makes failed and waiting copies due now")
-    func outboxRetry() throws {
+    func outboxRetry() async throws {
         let cli = try CLIHarness()
         defer { cli.cleanUp() }
-        _ = try cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
-        let holdID = try hold(cli, subject: "Compost workshop", from: "guest@example.com")
-        #expect(try cli.run(["moderation", "approve", "\(holdID)"]).status == 0)
-        let copies = try cli.json([OutboxRow].self, ["outbox", "list", "--list", "college-research"])
+        _ = try await cli.run(["partners", "import", try cli.write("register.csv", Self.goodRegister)])
+        let holdID = try await hold(cli, subject: "Compost workshop", from: "guest@example.com")
+        #expect(try await cli.run(["moderation", "approve", "\(holdID)"]).status == 0)
+        let copies = try await cli.json([OutboxRow].self, ["outbox", "list", "--list", "college-research"])
         let marie = try #require(copies.first { $0.recipient == "marie.dupont@inrae.fr" })
         let john = try #require(copies.first { $0.recipient == "john@cirad.fr" })
 
         // Attempt every copy as the sender does: Marie's is refused for good, John's fails softly.
         let gateway = try cli.gateway()
-        try gateway.database.pool.write { db in
+        try await gateway.database.pool.write { db in
             let jobs = try Outbox.claim(db, limit: 100)
             for job in jobs {
                 if job.id == marie.id {
@@ -269,23 +269,23 @@ struct CLICommandsTests {
                 }
             }
         }
-        let failed = try cli.json([OutboxRow].self, ["outbox", "list", "--status", "failed"])
+        let failed = try await cli.json([OutboxRow].self, ["outbox", "list", "--status", "failed"])
         #expect(failed.map(\.id) == [marie.id] && failed.first?.attempts == 1)
-        let human = try cli.run(["outbox", "list", "--status", "failed"])
+        let human = try await cli.run(["outbox", "list", "--status", "failed"])
         #expect(human.stdout.contains("550 RCPT TO 550 5.1.1 mailbox unavailable"))
-        #expect(try cli.json([OutboxRow].self, ["outbox", "list", "--limit", "1"]).count == 1)
+        #expect(try await cli.json([OutboxRow].self, ["outbox", "list", "--limit", "1"]).count == 1)
 
-        let unknownList = try cli.run(["outbox", "retry", "--list", "nope"])
+        let unknownList = try await cli.run(["outbox", "retry", "--list", "nope"])
         #expect(unknownList.status != 0 && unknownList.stderr.contains("configured lists"))
-        let retry = try cli.run(["outbox", "retry", "--list", "college-research"])
+        let retry = try await cli.run(["outbox", "retry", "--list", "college-research"])
         #expect(retry.status == 0 && retry.stdout.hasPrefix("2 copies due again now (1 failed, 1 waiting"), "\(retry.stdout)")
-        let due = try gateway.database.pool.write { db in try Outbox.claim(db, limit: 100) }
+        let due = try await gateway.database.pool.write { db in try Outbox.claim(db, limit: 100) }
         #expect(Set(due.map(\.id)) == [marie.id, john.id])
     }
 
     /// Holds a post from an unknown sender on the research college (non_member_action hold), through the
     /// library, and returns the hold id.
-    private func hold(_ cli: CLIHarness, subject: String, from sender: String) throws -> Int64 {
+    private func hold(_ cli: CLIHarness, subject: String, from sender: String) async throws -> Int64 {
         let gateway = try cli.gateway()
         let list = try #require(gateway.config.list(id: "college-research"))
         let raw = """
@@ -301,7 +301,7 @@ struct CLICommandsTests {
             Thanks.\r
 
             """
-        let outcome = try gateway.database.pool.write { db in
+        let outcome = try await gateway.database.pool.write { db in
             try gateway.pipeline.process(db, list: list, raw: Array(raw.utf8), fallbackDate: nil, source: .import,
                                          logger: Logger(label: "cli-test"))
         }
@@ -310,7 +310,7 @@ struct CLICommandsTests {
             throw CLIFailure(arguments: ["hold"], run: .init(status: -1, stdout: "", stderr: "\(outcome)"))
         }
         #expect(decision.action.rawValue == "hold")
-        let holds = try cli.json([HoldRow].self, ["moderation", "list"])
+        let holds = try await cli.json([HoldRow].self, ["moderation", "list"])
         return try #require(holds.first { $0.subject == subject }?.hold.id, "no hold for message row \(row)")
     }
 }

@@ -66,7 +66,14 @@ struct CLIHarness {
     }
 
     /// Runs `mailgateway ARGS --config CONFIG`, with the moderation key in its environment unless `withKey` is false.
-    func run(_ arguments: [String], withKey: Bool = true) throws -> Run {
+    func run(_ arguments: [String], withKey: Bool = true) async throws -> Run {
+        // On a thread of its own: waiting for the child must not hold a thread of the cooperative pool.
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try self.runBlocking(arguments, withKey: withKey) }) }.start()
+        }
+    }
+
+    private func runBlocking(_ arguments: [String], withKey: Bool) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments + ["--config", configPath]
@@ -93,8 +100,8 @@ struct CLIHarness {
     }
 
     /// Runs a `--json` command that must succeed and decodes its output.
-    func json<T: Decodable>(_ type: T.Type, _ arguments: [String]) throws -> T {
-        let run = try run(arguments + ["--json"])
+    func json<T: Decodable>(_ type: T.Type, _ arguments: [String]) async throws -> T {
+        let run = try await run(arguments + ["--json"])
         guard run.status == 0 else {
             throw CLIFailure(arguments: arguments, run: run)
         }

@@ -208,4 +208,45 @@ struct DaemonTests {
         let raw = try await harness.run(["archive", "message", "from-line@example.org", "--list", "funders", "--raw"])
         #expect(raw.output == String(decoding: tricky, as: UTF8.self))
     }
+
+    @Test("a message over max_message_bytes is quarantined from its header section, never loaded whole")
+    func oversizeQuarantined() async throws {
+        let harness = try await GatewayHarness.start { config in
+            var config = config
+            config["max_message_bytes"] = 4096
+            return config
+        }
+        defer { harness.stop() }
+        let big = TestMail.message(id: "big@inrae.example", subject: "Rapport complet",
+                                   body: String(repeating: "Mesures de carbone organique, parcelle 12.\r\n", count: 400))
+        let small = TestMail.message(id: "small@inrae.example", subject: "Résumé")
+        try await harness.append([big, small], to: "college-research")
+        let outcome = try await harness.run(["run", "--once"])
+        #expect(outcome.status == 0, "\(outcome.output)")
+        #expect(try await Self.archived(harness, list: "college-research").keys.sorted() == ["small@inrae.example"])
+        let db = try harness.openDatabase()
+        let row = try await db.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT raw, size, headers_excerpt, error FROM quarantine WHERE list_id = 'college-research'")
+        }
+        let entry = try #require(row)
+        #expect((entry["raw"] as Data?) == nil, "only the header section is kept, as headers_excerpt")
+        #expect((entry["size"] as Int) == big.count)
+        #expect((entry["headers_excerpt"] as String).contains("Message-ID: <big@inrae.example>"))
+        #expect((entry["error"] as String).contains("exceeds max_message_bytes (4096)"))
+        #expect(try await Self.unseen(harness, list: "college-research").isEmpty, "the oversize message is flagged too")
+    }
+
+    @Test("check-config names every problem with its JSON path and exits 2; --json redacts secrets")
+    func checkConfig() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        let ok = try await harness.run(["check-config", "--json"])
+        #expect(ok.status == 0, "\(ok.output)")
+        #expect(ok.output.contains("\"passwordEnv\" : \"MG_TEST_IMAP_PASSWORD\""), "\(ok.output)")
+        #expect(!ok.output.contains(GatewayHarness.listPassword))
+        let missing = try await harness.run(["check-config"], environment: ["MG_TEST_IMAP_PASSWORD": ""])
+        #expect(missing.status == 2)
+        #expect(missing.output.contains("$.lists[0].mailbox: password variable MG_TEST_IMAP_PASSWORD is not set"), "\(missing.output)")
+        #expect(missing.output.contains("3 problems"), "\(missing.output)")
+    }
 }

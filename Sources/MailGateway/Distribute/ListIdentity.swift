@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The slice of a list's configuration that outgoing copies need (STYLE.md §9: each component gets only
 /// its own slice).

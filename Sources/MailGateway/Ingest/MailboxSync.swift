@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 import GRDB
 
@@ -68,7 +68,6 @@ public struct MailboxSync: Sendable {
         if let range = plan.committedRange {
             summary.repaired = try await repair(client: client, committed: range, logger: logger)
         }
-        let internalDates = Dictionary(entries.map { ($0.uid, $0.internalDate) }, uniquingKeysWith: { a, _ in a })
         for step in plan.steps {
             if shouldStop() {
                 summary.interrupted = true

@@ -4,6 +4,8 @@ internal import Foundation
 struct RawHeaderField {
     /// The field name as written (ASCII).
     var name: String
+    /// Start of the field (its name) in the message buffer.
+    var start: Int
     /// Start of the value (just after the colon) in the message buffer.
     var valueStart: Int
     /// End of the value (before the line break that ends the field) in the message buffer.
@@ -17,6 +19,8 @@ struct HeaderSection {
     var fields: [RawHeaderField] = []
     /// Offset of the first body byte (== buffer count when there is no body).
     var bodyOffset: Int = 0
+    /// Offset of the first header field (after a byte order mark, an mbox From_ line or junk lines).
+    var headerStart: Int = 0
     var problems: [String] = []
 
     /// Scans the header section of `buf`.
@@ -87,7 +91,8 @@ struct HeaderSection {
                 return section
             }
             let name = String(decoding: UnsafeBufferPointer(start: base + pos, count: nameEnd - pos), as: UTF8.self)
-            section.fields.append(RawHeaderField(name: name, valueStart: colon + 1, valueEnd: contentEnd))
+            if section.fields.isEmpty { section.headerStart = pos }
+            section.fields.append(RawHeaderField(name: name, start: pos, valueStart: colon + 1, valueEnd: contentEnd))
             pos = next
         }
         section.bodyOffset = count

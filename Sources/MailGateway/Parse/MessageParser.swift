@@ -88,7 +88,19 @@ public enum MessageParser {
         message.references = dedupe(message.references)
         message.inReplyTo = dedupe(message.inReplyTo)
 
-        let body = MIMEWalker.extract(buf, bodyOffset: section.bodyOffset)
+        // libetpan's MIME parser gets only the MIME header fields and the body: the other fields are parsed
+        // above already, and re-parsing them (Received, DKIM...) would double the cost. The copy lives until
+        // the walk is over (the MIME tree points into it).
+        var mimeInput: [UInt8] = []
+        mimeInput.reserveCapacity(buf.count - section.bodyOffset + 512)
+        for field in section.fields where isMIMEField(field.name) {
+            mimeInput.append(contentsOf: UnsafeBufferPointer(rebasing: buf[field.start..<field.valueEnd]))
+            mimeInput.append(contentsOf: [0x0D, 0x0A])
+        }
+        mimeInput.append(contentsOf: [0x0D, 0x0A])
+        let headerLength = mimeInput.count
+        mimeInput.append(contentsOf: UnsafeBufferPointer(rebasing: buf[min(section.bodyOffset, buf.count)...]))
+        let body = mimeInput.withUnsafeBufferPointer { MIMEWalker.extract($0, bodyOffset: headerLength) }
         problems += body.problems
         message.contentType = body.contentType
         message.attachments = body.attachments
@@ -103,13 +115,22 @@ public enum MessageParser {
         return .success(message)
     }
 
+    /// `Content-*` and `MIME-Version`, the fields the MIME parser needs.
+    private static func isMIMEField(_ name: String) -> Bool {
+        let u = name.utf8
+        guard u.count >= 8, let first = u.first, first | 0x20 == UInt8(ascii: "c") || first | 0x20 == UInt8(ascii: "m")
+        else { return false }
+        let lower = name.lowercased()
+        return lower.hasPrefix("content-") || lower == "mime-version"
+    }
+
     /// Ids of In-Reply-To / References; tokens without `@` (`<yes>`, a git-send-email bug) are not message
     /// ids and are dropped, with a problem noted.
     private static func idsWithAt(
         _ value: UnsafeBufferPointer<UInt8>, field: String, problems: inout [String]
     ) -> [String] {
         let ids = HeaderFieldDecoder.messageIDs(value)
-        let kept = ids.filter { $0.contains("@") }
+        let kept = ids.filter { $0.utf8.contains(0x40) }
         if kept.count != ids.count { problems.append("\(ids.count - kept.count) id(s) without @ ignored in \(field)") }
         return kept
     }

@@ -62,6 +62,9 @@ struct ParseCorpusTests {
         for f in o.failed { print("[corpus]   \(f.name): \(f.error)") }
         let withProblems = o.parsed.filter { !$0.message.problems.isEmpty }.count
         print("[corpus]   \(withProblems) with problems")
+        var histogram: [String: Int] = [:]
+        for p in o.parsed { for problem in Set(p.message.problems) { histogram[problem, default: 0] += 1 } }
+        for (problem, n) in histogram.sorted(by: { $0.value > $1.value }) { print("[corpus]     \(n) × \(problem)") }
     }
 
     @Test func notmuchCorpus() throws {

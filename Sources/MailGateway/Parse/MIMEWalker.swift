@@ -19,7 +19,7 @@ struct MIMEBody {
 enum MIMEWalker {
     typealias Bytes = UnsafeBufferPointer<UInt8>
 
-    /// Parses `buf` (the whole message) and collects its text, HTML and attachments. `bodyOffset` (from the
+    /// Parses `buf` (MIME header fields, an empty line, the body) and collects its text, HTML and attachments. `bodyOffset` (from the
     /// header scan) is used only when libetpan cannot parse the structure: then the body is read as text.
     static func extract(_ buf: Bytes, bodyOffset: Int) -> MIMEBody {
         var body = MIMEBody()
@@ -249,16 +249,23 @@ enum MIMEWalker {
 
     /// CR LF -> LF (and lone CR kept).
     static func normalizeNewlines(_ s: String) -> String {
-        guard s.utf8.contains(0x0D) else { return s }
-        var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count)
-        var previousCR = false
-        for b in s.utf8 {
-            if previousCR, b != 0x0A { out.append(0x0D) }
-            previousCR = b == 0x0D
-            if !previousCR { out.append(b) }
+        var copy = s
+        let normalized: String? = copy.withUTF8 { u -> String? in
+            guard let base = u.baseAddress, memchr(base, 0x0D, u.count) != nil else { return nil }
+            var out = [UInt8]()
+            out.reserveCapacity(u.count)
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                if b == 0x0D, i + 1 < u.count, u[i + 1] == 0x0A {
+                    i += 1
+                    continue
+                }
+                out.append(b)
+                i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        if previousCR { out.append(0x0D) }
-        return String(decoding: out, as: UTF8.self)
+        return normalized ?? s
     }
 }

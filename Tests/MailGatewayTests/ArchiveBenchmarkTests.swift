@@ -24,6 +24,7 @@ struct ArchiveBenchmarkTests {
 
         let archive = try TemporaryArchive()
         let start = Date()
+        let cpuStart = clock()
         for batch in stride(from: 0, to: messages.count, by: 500) {
             try archive.pool.write { (db: Database) throws in
                 for (m, parsed) in messages[batch..<min(batch + 500, messages.count)] {
@@ -33,6 +34,7 @@ struct ArchiveBenchmarkTests {
             }
         }
         let archiveTime = Date().timeIntervalSince(start)
+        let archiveCPU = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
 
         // 2. The whole import path (read, parse, archive, 500 per transaction) into a fresh database.
         let second = try TemporaryArchive()
@@ -52,8 +54,8 @@ struct ArchiveBenchmarkTests {
 
         print(String(format: "[bench] parse only: %d messages, %.1f MB in %.2f s = %.0f msg/s", messages.count,
                      Double(bytes) / 1e6, parseTime, Double(messages.count) / parseTime))
-        print(String(format: "[bench] archive only (thread+store+index, 500/transaction): %.2f s = %.0f msg/s",
-                     archiveTime, Double(messages.count) / archiveTime))
+        print(String(format: "[bench] archive only (thread+store+index, 500/transaction): %.2f s = %.0f msg/s; CPU %.2f s = %.0f msg/s per core",
+                     archiveTime, Double(messages.count) / archiveTime, archiveCPU, Double(messages.count) / archiveCPU))
         print(String(format: "[bench] full import (read+parse+archive): %d inserted in %.2f s = %.0f msg/s", result.inserted,
                      importTime, Double(result.messages) / importTime))
         print(String(format: "[bench] search: %.1f ms per query (%d hits over 6 queries); database %.1f MB",

@@ -266,3 +266,20 @@ func archivedThreadingFields(_ pool: DatabasePool) throws -> [String: ParsedMess
         return out
     }
 }
+
+/// Threads whose stored figures differ from a full recomputation over their accepted messages (ids).
+func inconsistentThreadFigures(_ pool: DatabasePool) throws -> [Int64] {
+    try pool.read { (db: Database) throws -> [Int64] in
+        try Int64.fetchAll(db, sql: """
+            SELECT t.id FROM threads t WHERE
+                t.message_count != (SELECT count(*) FROM messages WHERE thread_id = t.id AND status = 'accepted')
+             OR t.participant_count != (SELECT count(DISTINCT lower(from_address)) FROM messages
+                                        WHERE thread_id = t.id AND status = 'accepted' AND from_address IS NOT NULL)
+             OR t.first_date IS NOT (SELECT min(date) FROM messages WHERE thread_id = t.id AND status = 'accepted')
+             OR t.last_date IS NOT (SELECT max(date) FROM messages WHERE thread_id = t.id AND status = 'accepted')
+             OR t.root_message IS NOT (SELECT id FROM messages WHERE thread_id = t.id AND status = 'accepted'
+                                       ORDER BY parent IS NOT NULL, date, id LIMIT 1)
+             OR t.subject IS NOT (SELECT subject FROM messages WHERE id = t.root_message)
+            """)
+    }
+}

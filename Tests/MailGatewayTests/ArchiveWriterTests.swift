@@ -131,11 +131,25 @@ struct ArchiveWriterTests {
         try archive.pool.archive([makeMessage("root@x")])
         let held = try archive.pool.archive([makeMessage("reply@x", from: "bob@example.org", references: ["root@x"])],
                                             status: .held)[0]
-        let count = { try archive.pool.read { try Int.fetchOne($0, sql: "SELECT message_count FROM threads") } }
+        // A held first message leaves the thread empty: no count, no dates.
+        try archive.pool.archive([makeMessage("held-first@x", subject: "Later", date: Date(timeIntervalSince1970: 1_600_000_000))],
+                                 status: .held)
+        try archive.pool.archive([makeMessage("accepted-second@x", subject: "Re: Later",
+                                              date: Date(timeIntervalSince1970: 1_700_000_000), references: ["held-first@x"])])
+        try archive.pool.read { (db: Database) throws in
+            let row = try #require(try Row.fetchOne(db, sql: """
+                SELECT t.message_count, t.first_date, t.root_message, m.id FROM threads t
+                JOIN messages m ON m.message_id = 'accepted-second@x' WHERE t.id = m.thread_id
+                """))
+            #expect(row[0] as Int == 1)
+            #expect(row[1] as Date? == Date(timeIntervalSince1970: 1_700_000_000))
+            #expect(row[2] as Int64? == row[3] as Int64?)
+        }
+        let count = { try archive.pool.read { try Int.fetchOne($0, sql: "SELECT message_count FROM threads WHERE subject = 'subject'") } }
         #expect(try count() == 1)
         try archive.pool.write { try ArchiveWriter.setStatus($0, messageRowID: held.rowID, status: .accepted, decisionRule: "moderator") }
         #expect(try count() == 2)
-        #expect(try archive.pool.read { try Int.fetchOne($0, sql: "SELECT participant_count FROM threads") } == 2)
+        #expect(try archive.pool.read { try Int.fetchOne($0, sql: "SELECT participant_count FROM threads WHERE subject = 'subject'") } == 2)
     }
 
     @Test func missingDateFallsBackToInternalDate() throws {

@@ -124,6 +124,7 @@ struct ThreadOracleTests {
         #expect(bySubject.isSubset(of: Set(referenceless.map(\.messageID))))
         print(lines.joined(separator: "\n"))
         #expect(score.parentMismatches.isEmpty, "parents differ for \(score.parentMismatches)")
+        #expect(try inconsistentThreadFigures(pool).isEmpty)
         return score
     }
 
@@ -160,6 +161,7 @@ struct ThreadOracleTests {
             try Int.fetchOne(db, sql: "SELECT count(*) FROM messages WHERE threaded_by_subject = 1")
         }
         #expect(score.mergedGroups.count <= (bySubject ?? 0))
+        #expect(try inconsistentThreadFigures(archive.pool).isEmpty)
         try archive.pool.read { (db: Database) throws in
             // Every reference node points to a live thread, and thread figures match their messages.
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM thread_nodes WHERE thread_id NOT IN (SELECT id FROM threads)") == 0)

@@ -90,7 +90,12 @@ public enum ArchiveWriter {
         if !parsed.attachments.isEmpty {
             try storeAttachments(db, messageRow: row, attachments: parsed.attachments)
         }
-        try ThreadingEngine.refreshStats(db, threadID: assignment.threadID)
+        if assignment.filledPlaceholder || !assignment.merged.isEmpty {
+            try ThreadingEngine.refreshStats(db, threadID: assignment.threadID)
+        } else if status == .accepted {
+            try ThreadingEngine.addToStats(db, threadID: assignment.threadID, messageRow: row, date: date,
+                                           fromAddress: from?.address, parent: assignment.parent)
+        }
         return .inserted(messageRowID: row, threadID: assignment.threadID)
     }
 

@@ -80,7 +80,22 @@ public final class MboxReader {
         nextFromLine = nil
         var body: [UInt8] = []
         var sawAnything = fromLine != nil
-        while let line = try nextLine() {
+        while true {
+            let line: [UInt8]
+            if let pushed = pushedBack {
+                pushedBack = nil
+                line = pushed
+            } else {
+                guard let range = try nextLineRange() else { break }
+                let first = pending[range.lowerBound]
+                if first != 0x46, first != 0x3E {  // neither "From " nor ">From ": copy it as it is
+                    body.append(contentsOf: pending[range])
+                    atFileStart = false
+                    sawAnything = true
+                    continue
+                }
+                line = Array(pending[range])
+            }
             var isSeparator = false
             if line.first == 0x46 {
                 switch line.withUnsafeBufferPointer({ MboxFromLine.classify($0) }) {
@@ -160,6 +175,11 @@ public final class MboxReader {
             pushedBack = nil
             return line
         }
+        return try nextLineRange().map { Array(pending[$0]) }
+    }
+
+    /// The range in `pending` of the next line including its LF (never empty); valid until the next call.
+    private func nextLineRange() throws(MboxError) -> Range<Int>? {
         while true {
             let available = pending.count - start
             if available > 0 {
@@ -168,19 +188,21 @@ public final class MboxReader {
                     return p.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 }
                 if let lf = found {
-                    var line = Array(pending[start...lf])
+                    var lineStart = start
                     start = lf + 1
-                    if atFileStart, line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
-                        line.removeFirst(3)  // byte order mark
+                    if atFileStart, lf - lineStart >= 3, pending[lineStart] == 0xEF, pending[lineStart + 1] == 0xBB,
+                        pending[lineStart + 2] == 0xBF
+                    {
+                        lineStart += 3  // byte order mark
                     }
-                    return line
+                    return lineStart..<(lf + 1)
                 }
             }
             if eof {
                 guard pending.count > start else { return nil }
-                let line = Array(pending[start...])
+                let range = start..<pending.count
                 start = pending.count
-                return line
+                return range
             }
             // Compact, then read another chunk.
             if start > 0 {

@@ -90,9 +90,9 @@ enum ThreadingEngine {
                 bySubject = true
             } else {
                 let create = try db.cachedStatement(sql: """
-                    INSERT INTO threads (list_id, subject, base_subject, first_date, last_date) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO threads (list_id, subject, base_subject) VALUES (?, ?, ?)
                     """)
-                try create.execute(arguments: [list, subject, normalized.base, date, date])
+                try create.execute(arguments: [list, subject, normalized.base])
                 threadID = db.lastInsertedRowID
             }
         }
@@ -186,6 +186,34 @@ enum ThreadingEngine {
 
     static func split(_ text: String) -> [String] {
         text.split(separator: " ").map(String.init)
+    }
+
+    /// Updates a thread's figures for one newly inserted accepted message, when nothing else in the thread
+    /// changed (no merge, no parent recomputed): the same result as ``refreshStats(_:threadID:)`` without
+    /// aggregating the whole thread.
+    static func addToStats(_ db: Database, threadID: Int64, messageRow: Int64, date: Date, fromAddress: String?,
+                           parent: Int64?) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE threads SET
+                message_count = message_count + 1,
+                participant_count = participant_count + (CASE WHEN :from IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM messages WHERE thread_id = :t AND status = 'accepted' AND id != :r
+                    AND from_address IS NOT NULL AND lower(from_address) = lower(:from)) THEN 1 ELSE 0 END),
+                first_date = CASE WHEN first_date IS NULL OR :d < first_date THEN :d ELSE first_date END,
+                last_date = CASE WHEN last_date IS NULL OR :d > last_date THEN :d ELSE last_date END,
+                root_message = CASE
+                    WHEN root_message IS NULL THEN :r
+                    WHEN :p IS NOT NULL THEN root_message
+                    WHEN (SELECT parent FROM messages WHERE id = root_message) IS NOT NULL THEN :r
+                    WHEN :d < (SELECT date FROM messages WHERE id = root_message) THEN :r
+                    ELSE root_message END
+            WHERE id = :t
+            """)
+        try statement.execute(arguments: ["t": threadID, "r": messageRow, "d": date, "from": fromAddress, "p": parent])
+        try db.cachedStatement(sql: """
+            UPDATE threads SET subject = (SELECT subject FROM messages WHERE id = threads.root_message)
+            WHERE id = ? AND root_message = ?
+            """).execute(arguments: [threadID, messageRow])
     }
 
     /// Refreshes a thread's displayed figures from its accepted messages.

@@ -46,6 +46,7 @@ let package = Package(
             name: "Digest",
             dependencies: [
                 "MailGateway",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(libetpan-dev libcurl4-gnutls-dev libsqlite3-dev sqlite3 dovecot-imapd dovecot-lmtpd postfix notmuch
-          openssl ca-certificates python3 gzip procps)
+          openssl ca-certificates python3 gzip procps time)
 
 missing=()
 for p in "${packages[@]}"; do

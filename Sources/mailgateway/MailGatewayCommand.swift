@@ -14,6 +14,7 @@ struct MailGatewayCommand: AsyncParsableCommand {
             MembersCommand.self,
             ModerationCommand.self,
             OutboxCommand.self,
+            BenchCommand.self,
         ]
     )
 }

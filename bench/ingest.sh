@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# Ingest benchmark of mailgateway against its peers, in ONE run, printing figures (asserts nothing).
+#
+#   bash bench/ingest.sh            release build, both corpora, search timing, summary table
+#
+# For each corpus (lore-ksummit: 3,115 real messages; a generated corpus of 20,000 messages):
+#   a. the raw IMAP fetch rate of the mailbox (`mailgateway bench fetch`: every body, batched like the gateway,
+#      discarded): the physical limit of the fetch step;
+#   b. `mailgateway run --once` on a fresh database (empty partner register: every post is parsed, decided by the
+#      policy chain, archived, threaded, indexed for search and rejected, and a rate-limited notice is queued and
+#      sent to a local smtp-sink): messages/s, peak RSS, database size;
+#   c. `notmuch new` on a copy of the same message files;
+#   d. ratios gateway/notmuch (target >= 5x) and gateway/raw fetch (target >= 15 %).
+# Then 5 searches, `mailgateway archive search` vs `notmuch search` on ksummit (median of 5 runs each).
+#
+# The mailboxes are filled without IMAP APPEND: the message files are written straight into each account's
+# Maildir/cur (unseen), owned by the mail user, before the first login; Dovecot indexes them at the first SELECT
+# (timed separately, not counted in any rate).
+#
+# Environment: MAILGATEWAY_CORPORA (default ../shared/corpora or /work/shared/corpora), GEN_CORPUS (path of
+# gen-corpus.py), BENCH_SYNTH_N (default 20000), BENCH_KEEP=1 keeps the work folder, BENCH_SCRATCH (SwiftPM
+# scratch path for the release build, default .build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+CORPORA=${MAILGATEWAY_CORPORA:-}
+if [[ -z $CORPORA ]]; then
+  for c in "$ROOT/../shared/corpora" "$ROOT/../../shared/corpora" /work/shared/corpora; do
+    [[ -d $c ]] && { CORPORA=$(cd "$c" && pwd); break; }
+  done
+fi
+KSUMMIT="$CORPORA/lore-ksummit/ksummit.mbox.gz"
+[[ -f $KSUMMIT ]] || die "lore-ksummit corpus not found (set MAILGATEWAY_CORPORA)"
+GEN=${GEN_CORPUS:-$(dirname "$CORPORA")/tools/gen-corpus.py}
+[[ -f $GEN ]] || die "gen-corpus.py not found (set GEN_CORPUS)"
+SYNTH_N=${BENCH_SYNTH_N:-20000}
+SCRATCH=${BENCH_SCRATCH:-.build}
+
+bash scripts/install-deps.sh >/dev/null
+[[ -x /usr/bin/time ]] || die "/usr/bin/time missing (apt-get install time)"
+BENCH_START=$SECONDS
+
+say "Building (release)"
+swift build -c release --scratch-path "$SCRATCH" --product mailgateway 2>&1 | grep -E "error:|Build of product|Build complete" || true
+BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/mailgateway"
+[[ -x $BIN ]] || die "the release build failed"
+
+WORK=$(mktemp -d /tmp/mailgateway-bench.XXXXXX)
+chmod 0755 "$WORK"   # Dovecot's unprivileged processes traverse it
+RES="$WORK/results"
+mkdir -p "$RES"
+read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT < <(python3 -c '
+import socket
+socks=[socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+export IMAP_PORT IMAPS_PORT LMTP_PORT
+cleanup() {
+  bash scripts/postfix.sh sink stop "$WORK/sink" >/dev/null 2>&1 || true
+  bash scripts/dovecot.sh stop "$WORK/dovecot" >/dev/null 2>&1 || true
+  if [[ ${BENCH_KEEP:-0} == 1 ]]; then echo "bench: work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+say "Starting Dovecot (IMAP 127.0.0.1:$IMAP_PORT) and smtp-sink (127.0.0.1:$SMTP_PORT) in $WORK"
+bash scripts/dovecot.sh start "$WORK/dovecot" >/dev/null
+bash scripts/postfix.sh sink start "$WORK/sink" "$SMTP_PORT" >/dev/null
+PASSWORD="bench-$RANDOM$RANDOM"
+export BENCH_IMAP_PASSWORD=$PASSWORD
+MAILUSER=$(stat -c %U "$WORK/dovecot/mail")
+CORPUS_NAMES=(ksummit synth)
+
+say "Loading the corpora straight into the Maildirs (no APPEND)"
+maildir() { echo "$WORK/dovecot/mail/$1/Maildir"; }
+for c in "${CORPUS_NAMES[@]}"; do
+  bash scripts/dovecot.sh adduser "$WORK/dovecot" "$c" "$PASSWORD"
+  mkdir -p "$(maildir "$c")"/{cur,new,tmp}
+done
+t0=$SECONDS
+"$BIN" bench split-mbox "$KSUMMIT" "$(maildir ksummit)/cur"
+echo "  ksummit: split in $((SECONDS - t0)) s"
+t0=$SECONDS
+python3 "$GEN" -n "$SYNTH_N" --seed 42 -o "$WORK/gen" --no-mbox >"$RES/gen-summary.json"
+# gen-corpus writes seen messages (flag S), sorted by date: the same files, renamed unseen, in the same order.
+python3 - "$WORK/gen/Maildir/cur" "$(maildir synth)/cur" <<'PY'
+import os, shutil, sys
+src, dst = sys.argv[1:3]
+for i, name in enumerate(sorted(os.listdir(src)), 1):
+    shutil.copyfile(os.path.join(src, name), os.path.join(dst, "%d.M%d.mailgateway-bench:2," % (1600000000 + i, i)))
+PY
+rm -rf "$WORK/gen/Maildir"
+echo "  synth: $SYNTH_N messages generated (gen-corpus.py --seed 42) in $((SECONDS - t0)) s"
+# Both corpora are list archives: each message carries the headers its list added on distribution (List-Id,
+# List-*, Precedence: list/bulk), which the gateway's policy rightly discards as another list's traffic. A list
+# mailbox receives posts BEFORE distribution: remove those fields (nothing else changes, byte for byte).
+python3 - "$(maildir ksummit)/cur" "$(maildir synth)/cur" <<'PY'
+import os, sys
+DROP = {b"list-id", b"list-post", b"list-help", b"list-subscribe", b"list-unsubscribe", b"list-archive",
+        b"list-owner", b"x-mailing-list", b"precedence"}
+stripped = 0
+for folder in sys.argv[1:]:
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        data = open(path, "rb").read()
+        ends = [i for i in (data.find(b"\n\n"), data.find(b"\n\r\n")) if i >= 0]
+        if not ends: continue
+        end = min(ends)
+        lines = data[:end + 1].split(b"\n")[:-1]
+        kept, drop = [], False
+        for line in lines:
+            if line[:1] in (b" ", b"\t"):
+                if not drop: kept.append(line)
+                continue
+            drop = line.split(b":", 1)[0].strip().lower() in DROP
+            if not drop: kept.append(line)
+        if len(kept) != len(lines):
+            stripped += 1
+            open(path, "wb").write(b"\n".join(kept) + b"\n" + data[end + 1:])
+print(f"  list headers (List-*, Precedence) removed from {stripped} messages")
+PY
+for c in "${CORPUS_NAMES[@]}"; do
+  # notmuch gets its own copy of the same files (taken before Dovecot touches the Maildir).
+  mkdir -p "$WORK/notmuch-$c/mail"
+  cp -r "$(maildir "$c")/cur" "$WORK/notmuch-$c/mail/cur"
+  mkdir -p "$WORK/notmuch-$c/mail/new" "$WORK/notmuch-$c/mail/tmp"
+  chown -R "$MAILUSER:$(id -gn "$MAILUSER")" "$WORK/dovecot/mail/$c"
+  echo "  $c: $(ls "$(maildir "$c")/cur" | wc -l) files, $(du -sm "$(maildir "$c")/cur" | cut -f1) MB"
+done
+
+say "Dovecot's first SELECT (indexes the Maildir; not counted in any rate)"
+for c in "${CORPUS_NAMES[@]}"; do
+  python3 - "$IMAP_PORT" "$c" "$PASSWORD" "$RES/index-$c.json" <<'PY'
+import imaplib, json, sys, time
+port, user, password, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+t = time.perf_counter()
+imap = imaplib.IMAP4("127.0.0.1", port)
+imap.login(user, password)
+typ, data = imap.select("INBOX", readonly=True)
+exists = int(data[0])
+imap.uid("FETCH", "1:*", "(RFC822.SIZE INTERNALDATE)")
+imap.logout()
+seconds = time.perf_counter() - t
+json.dump({"exists": exists, "seconds": seconds}, open(out, "w"))
+print(f"  {user}: {exists} messages indexed in {seconds:.2f} s")
+PY
+done
+
+say "Configurations (empty partner register: every post is rejected with a rate-limited notice)"
+for c in "${CORPUS_NAMES[@]}"; do
+  mkdir -p "$WORK/gw-$c"
+  python3 - "$WORK/gw-$c" "$c" "$ROOT" "$IMAP_PORT" "$SMTP_PORT" <<'PY'
+import json, sys
+d, c, root, imap, smtp = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+json.dump({
+    "platform_name": "Initiative 4 pour 1000",
+    "database": f"{d}/archive.sqlite",
+    "templates_directory": f"{root}/templates",
+    "imap": {"host": "127.0.0.1", "port": imap, "tls": "none"},
+    "smtp": {"host": "127.0.0.1", "port": smtp, "tls": "none"},
+    "delivery": {"connections": 4, "helo_name": "bench.test"},
+    "lists": [{
+        "id": c, "kind": "interface", "name": {"fr": c, "en": c, "es": c},
+        "address": f"{c}@lists.bench.test", "language": "en", "subject_prefix": f"[{c}]",
+        "posting": "partners", "non_member_action": "reject",
+        "mailbox": {"user": c, "password_env": "BENCH_IMAP_PASSWORD", "folder": "INBOX"},
+    }],
+}, open(f"{d}/config.json", "w"), indent=2)
+PY
+  echo "  $WORK/gw-$c/config.json"
+done
+
+# /usr/bin/time -v output -> JSON {wall, rss_kb, user, sys}
+timev_json() {
+  python3 - "$1" <<'PY'
+import json, re, sys
+t = open(sys.argv[1]).read()
+def f(label):
+    m = re.search(re.escape(label) + r":\s*(\S+)", t)
+    return m.group(1) if m else None
+w = f("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+parts = [float(x) for x in w.split(":")]
+wall = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+print(json.dumps({"wall": wall, "rss_kb": int(f("Maximum resident set size (kbytes)")),
+                  "user": float(f("User time (seconds)")), "sys": float(f("System time (seconds)"))}))
+PY
+}
+
+for c in "${CORPUS_NAMES[@]}"; do
+  say "$c: a. raw IMAP fetch (mailgateway bench fetch)"
+  /usr/bin/time -v -o "$RES/fetch-$c.time" "$BIN" bench fetch --config "$WORK/gw-$c/config.json" --list "$c" --json \
+    >"$RES/fetch-$c.json"
+  timev_json "$RES/fetch-$c.time" >"$RES/fetch-$c.timev.json"
+  python3 - "$RES/fetch-$c.json" "$RES/fetch-$c.timev.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))
+s = r["listSeconds"] + r["fetchSeconds"]
+print("  %d messages, %.1f MB in %d batches, %.2f s (list %.2f + fetch %.2f): %.0f messages/s, %.1f MB/s"
+      " (process: %.2f s wall, peak RSS %.0f MB)" % (r["messages"], r["bytes"] / 1e6, r["batches"], s, r["listSeconds"],
+      r["fetchSeconds"], r["messages"] / s, r["bytes"] / 1e6 / s, t["wall"], t["rss_kb"] / 1024))
+PY
+
+  say "$c: b. mailgateway run --once (fresh database)"
+  /usr/bin/time -v -o "$RES/run-$c.time" "$BIN" run --once --json --log-level error --config "$WORK/gw-$c/config.json" \
+    >"$RES/run-$c.json" || die "run --once failed (see $RES/run-$c.json)"
+  timev_json "$RES/run-$c.time" >"$RES/run-$c.timev.json"
+  db="$WORK/gw-$c/archive.sqlite"
+  echo "{\"db\": $(stat -c %s "$db"), \"wal\": $(stat -c %s "$db-wal" 2>/dev/null || echo 0)}" >"$RES/db-$c.json"
+  python3 - "$RES/run-$c.json" "$RES/run-$c.timev.json" "$RES/db-$c.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2])); d = json.load(open(sys.argv[3]))
+s = r["mailboxes"][0]["summary"]
+print("  %d messages %s in %.2f s wall (%.1f s user, %.1f s sys): %.0f messages/s, peak RSS %.0f MB,"
+      " database %.1f MB + WAL %.1f MB; notices sent: %d" % (s["processed"], json.dumps(s["outcomes"], sort_keys=True),
+      t["wall"], t["user"], t["sys"], s["processed"] / t["wall"], t["rss_kb"] / 1024, d["db"] / 1e6, d["wal"] / 1e6,
+      r["outboxSent"]))
+PY
+
+  say "$c: c. notmuch new (copy of the same files)"
+  cat >"$WORK/notmuch-$c/config" <<EOF
+[database]
+path=$WORK/notmuch-$c/mail
+[user]
+name=Bench
+primary_email=bench@bench.test
+[new]
+tags=unread;inbox;
+ignore=
+[search]
+exclude_tags=
+[maildir]
+synchronize_flags=true
+EOF
+  NOTMUCH_CONFIG="$WORK/notmuch-$c/config" /usr/bin/time -v -o "$RES/notmuch-$c.time" notmuch new --quiet
+  timev_json "$RES/notmuch-$c.time" >"$RES/notmuch-$c.timev.json"
+  NOTMUCH_CONFIG="$WORK/notmuch-$c/config" notmuch count '*' >"$RES/notmuch-$c.count"
+  python3 - "$RES/notmuch-$c.timev.json" "$RES/notmuch-$c.count" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1])); n = int(open(sys.argv[2]).read())
+print("  %d messages in %.2f s wall (%.1f s user, %.1f s sys): %.0f messages/s, peak RSS %.0f MB"
+      % (n, t["wall"], t["user"], t["sys"], n / t["wall"], t["rss_kb"] / 1024))
+PY
+done
+
+say "ksummit archive for the searches: mailgateway archive import (no IMAP, no policy: every message accepted)"
+mkdir -p "$WORK/gw-search"
+sed -e "s#$WORK/gw-ksummit/archive.sqlite#$WORK/gw-search/archive.sqlite#" "$WORK/gw-ksummit/config.json" \
+  >"$WORK/gw-search/config.json"
+/usr/bin/time -v -o "$RES/import.time" "$BIN" archive import --config "$WORK/gw-search/config.json" --list ksummit \
+  --mbox "$KSUMMIT" --log-level error >"$RES/import.txt"
+timev_json "$RES/import.time" >"$RES/import.timev.json"
+python3 - "$RES/import.txt" "$RES/import.timev.json" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read().strip(); t = json.load(open(sys.argv[2]))
+n = int(re.search(r"imported (\d+)", text).group(1))
+print("  %s\n  %.2f s wall: %.0f messages/s, peak RSS %.0f MB" % (text, t["wall"], n / t["wall"], t["rss_kb"] / 1024))
+PY
+
+say "Search on ksummit: mailgateway archive search vs notmuch search (median of 5 runs, --limit 20 each)"
+python3 - "$BIN" "$WORK/gw-search/config.json" "$WORK/notmuch-ksummit/config" "$RES/search.json" <<'PY'
+import json, os, statistics, subprocess, sys, time
+binary, config, nmconfig, out = sys.argv[1:5]
+queries = ["maintainer burnout", "rust", "regression tracking", "Torvalds", "bikeshedding"]
+env = dict(os.environ, NOTMUCH_CONFIG=nmconfig)
+def median_ms(cmd):
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+rows = []
+print(f"  {'query':<22} {'gateway ms':>10} {'notmuch ms':>10} {'gateway hits':>12} {'notmuch msgs':>12}")
+for q in queries:
+    g = median_ms([binary, "archive", "search", "--config", config, "--limit", "20", q])
+    n = median_ms(["notmuch", "search", "--limit=20", q])
+    hits = len(json.loads(subprocess.run([binary, "archive", "search", "--config", config, "--limit", "100000", "--json", q],
+                                         env=env, capture_output=True, check=True).stdout))
+    count = int(subprocess.run(["notmuch", "count", q], env=env, capture_output=True, check=True).stdout)
+    rows.append({"query": q, "gateway_ms": g, "notmuch_ms": n, "gateway_hits": hits, "notmuch_messages": count})
+    print(f"  {q:<22} {g:>10.1f} {n:>10.1f} {hits:>12} {count:>12}")
+json.dump(rows, open(out, "w"), indent=2)
+PY
+
+say "Summary"
+python3 - "$RES" "${CORPUS_NAMES[@]}" <<'PY'
+import json, os, sys
+res, names = sys.argv[1], sys.argv[2:]
+def j(n): return json.load(open(os.path.join(res, n)))
+rows = []
+for c in names:
+    f, ft = j(f"fetch-{c}.json"), j(f"fetch-{c}.timev.json")
+    r, rt, d = j(f"run-{c}.json"), j(f"run-{c}.timev.json"), j(f"db-{c}.json")
+    nt = j(f"notmuch-{c}.timev.json"); nn = int(open(os.path.join(res, f"notmuch-{c}.count")).read())
+    processed = r["mailboxes"][0]["summary"]["processed"]
+    fetch_rate = f["messages"] / (f["listSeconds"] + f["fetchSeconds"])
+    gw_rate = processed / rt["wall"]
+    nm_rate = nn / nt["wall"]
+    rows.append((c, processed, fetch_rate, f["bytes"] / 1e6 / (f["listSeconds"] + f["fetchSeconds"]), gw_rate,
+                 rt["rss_kb"] / 1024, (d["db"] + d["wal"]) / 1e6, nm_rate, nt["rss_kb"] / 1024, gw_rate / nm_rate,
+                 gw_rate / fetch_rate))
+hdr = ["corpus", "msgs", "fetch msg/s", "fetch MB/s", "gateway msg/s", "gw RSS MB", "db+WAL MB",
+       "notmuch msg/s", "nm RSS MB", "gw/notmuch", "gw/fetch"]
+fmt = ["{}", "{}", "{:.0f}", "{:.1f}", "{:.0f}", "{:.0f}", "{:.1f}", "{:.0f}", "{:.0f}", "{:.2f}x", "{:.1%}"]
+table = [hdr] + [[f.format(v) for f, v in zip(fmt, row)] for row in rows]
+w = [max(len(r[i]) for r in table) for i in range(len(hdr))]
+for r in table: print("  " + "  ".join(x.rjust(w[i]) for i, x in enumerate(r)))
+print("  targets: gateway/notmuch >= 5x, gateway/fetch >= 15%, peak RSS independent of corpus size")
+for row in rows:
+    print(f"  {row[0]}: gw/notmuch {row[9]:.2f}x ({'met' if row[9] >= 5 else 'MISSED'}), "
+          f"gw/fetch {row[10]:.1%} ({'met' if row[10] >= 0.15 else 'MISSED'})")
+if len(rows) == 2:
+    a, b = rows
+    print(f"  peak RSS: {a[5]:.0f} MB for {a[1]} messages vs {b[5]:.0f} MB for {b[1]} messages "
+          f"({b[1]/a[1]:.1f}x the messages, {b[5]/a[5]:.2f}x the RSS)")
+PY
+echo "  total bench time: $((SECONDS - BENCH_START)) s"

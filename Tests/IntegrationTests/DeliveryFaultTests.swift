@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+import MailGateway
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 3 §5, delivery faults: the gateway's SMTP is a real Postfix `smtp-sink` that fails chosen commands
+/// softly, hard or by disconnecting; the daemon is killed in the middle of a fan-out. Outcomes are counted in the
+/// sink's dump files (one file per accepted transaction) and the outbox.
+@Suite("Delivery faults: smtp-sink failures and a killed daemon",
+       .enabled(if: DovecotServer.available && PostfixRelay.available,
+                Comment(rawValue: DovecotServer.absentMessage + "; " + PostfixRelay.absentMessage)),
+       .serialized)
+struct DeliveryFaultTests {
+    typealias W = DeliveryWorld
+    static let list = "college-research"
+
+    /// `count` research partners (plus Hélène, the author), without mailboxes.
+    static func members(_ count: Int) -> [TestPartner] {
+        (1...count).map { i in
+            TestPartner(organisation: "Labo \(i % 17)", college: "research", name: "Membre \(i)",
+                        address: String(format: "m%04d@labo%d.example", i, i % 17))
+        }
+    }
+
+    /// Recipients and how many copies each got, from the sink's dumps.
+    static func copiesPerRecipient(_ sink: SMTPSink) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for dump in try sink.dumps() {
+            for recipient in dump.recipients { counts[recipient, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    static func world(sink: SMTPSink, connections: Int = 2) throws -> DeliveryWorld {
+        try W.start(smtpPort: sink.port) { json in
+            var json = json
+            var delivery = json["delivery"] as! [String: Any]
+            delivery["connections"] = connections
+            json["delivery"] = delivery
+            return json
+        }
+    }
+
+    @Test("a soft failure leaves every copy pending; after the server recovers each recipient gets exactly one copy",
+          arguments: [["-r", "RCPT"], ["-r", "DATA"], ["-Q", "DATA"], ["-q", "RCPT"], ["-Q", "MAIL"]])
+    func softFailureThenRecovery(fault: [String]) async throws {
+        let sink = try SMTPSink.start(options: fault)
+        defer { sink.remove() }
+        let world = try Self.world(sink: sink)
+        defer { world.stop() }
+        let members = Self.members(20)
+        try world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.harness.append([TestMail.message(id: "soft@inrae.example", subject: "Réunion")], to: Self.list)
+
+        let first = try world.harness.run(["run", "--once", "--log-level", "warning"])
+        #expect(try sink.dumps().isEmpty, "the sink accepted nothing: \(first.output)")
+        let pending = try world.outbox(status: "pending")
+        #expect(pending.count == 20, "every copy waits for a retry: \(first.output)")
+        #expect(try world.outbox(status: "failed").isEmpty)
+        #expect(pending.allSatisfy { ($0["attempts"] as? Int ?? 0) >= 1 && $0["lastErrorKind"] as? String != "permanent" },
+                "\(pending.prefix(2))")
+
+        try sink.restart()
+        try world.cli(["outbox", "retry"])
+        let second = try world.harness.run(["run", "--once", "--log-level", "warning"])
+        #expect(second.status == 0, "\(second.output)")
+        let counts = try Self.copiesPerRecipient(sink)
+        #expect(Set(counts.keys) == Set(members.map(\.address)), "every member, nobody else")
+        #expect(counts.values.allSatisfy { $0 == 1 }, "none twice: \(counts.filter { $0.value != 1 })")
+        #expect(try world.outbox(status: "sent").count == 20)
+        let verp = try sink.dumps().allSatisfy { dump in
+            dump.recipients.count == 1 && dump.envelopeFrom == VERP.envelopeSender(
+                listAddress: "college-research@lists.example.org", recipient: dump.recipients[0])
+        }
+        #expect(verp, "one VERP transaction per recipient")
+
+        // Nothing more goes out on a third pass.
+        _ = try world.runOnce()
+        #expect(try sink.dumps().count == 20)
+    }
+
+    @Test("a hard (5xx) refusal is recorded per recipient as failed and not retried")
+    func hardFailureNotRetried() async throws {
+        let sink = try SMTPSink.start(options: ["-f", "RCPT"])
+        defer { sink.remove() }
+        let world = try Self.world(sink: sink)
+        defer { world.stop() }
+        let members = Self.members(5)
+        try world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.harness.append([TestMail.message(id: "hard@inrae.example", subject: "Réunion")], to: Self.list)
+        _ = try world.harness.run(["run", "--once", "--log-level", "warning"])
+        let failed = try world.outbox(status: "failed")
+        #expect(Set(failed.compactMap { $0["recipient"] as? String }) == Set(members.map(\.address)))
+        #expect(failed.allSatisfy { $0["lastErrorKind"] as? String == "permanent" && ($0["lastErrorCode"] as? Int).map { $0 >= 500 } == true },
+                "\(failed.prefix(1))")
+        #expect(failed.allSatisfy { $0["attempts"] as? Int == 1 })
+
+        // The server accepts again, but a permanent failure is not retried by the daemon.
+        try sink.restart()
+        _ = try world.runOnce()
+        #expect(try sink.dumps().isEmpty)
+        let still = try world.outbox(status: "failed")
+        #expect(still.count == 5 && still.allSatisfy { $0["attempts"] as? Int == 1 })
+    }
+
+    // MARK: Killing the daemon mid-fan-out
+
+    /// Polls until `condition` holds or `seconds` pass; returns whether it held.
+    static func wait(seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try condition()
+    }
+
+    /// A world with `memberCount` research members and one post waiting in the list's mailbox; the sink waits a
+    /// second before answering each DATA so that a fan-out of 300 copies over `connections` takes seconds.
+    static func fanOutWorld(memberCount: Int, connections: Int) async throws -> (SMTPSink, DeliveryWorld, [TestPartner]) {
+        let sink = try SMTPSink.start(options: ["-w", "1"])
+        let world = try Self.world(sink: sink, connections: connections)
+        let members = Self.members(memberCount)
+        try world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.harness.append([TestMail.message(id: "fanout@inrae.example", subject: "Assemblée générale")],
+                                       to: Self.list)
+        return (sink, world, members)
+    }
+
+    /// Restarts the daemon and lets it finish: waits until no copy is pending or sending, then SIGTERM.
+    static func finish(_ world: DeliveryWorld, expected: Int, seconds: Double = 60) async throws -> ChildProcess.Outcome {
+        let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
+        let done = try await wait(seconds: seconds) { try world.outbox(status: "sent").count >= expected }
+        daemon.signal(SIGTERM)
+        let outcome = daemon.wait()
+        #expect(done, "the restarted daemon sent every copy: \(outcome.output)")
+        return outcome
+    }
+
+    @Test("SIGKILL at three points of a 300-copy fan-out: after restarts every member has a copy, duplicates only within the in-flight window")
+    func killedMidFanOut() async throws {
+        let connections = 10
+        let (sink, world, members) = try await Self.fanOutWorld(memberCount: 300, connections: connections)
+        defer { world.stop(); sink.remove() }
+
+        var killedAt: [Int] = []
+        for point in [40, 130, 220] {
+            let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
+            let reached = try await Self.wait(seconds: 45) { try sink.dumps().count >= point }
+            daemon.signal(SIGKILL)
+            let outcome = daemon.wait()
+            #expect(reached, "the fan-out reached \(point) copies: \(outcome.output)")
+            #expect(outcome.status == 128 + SIGKILL)
+            killedAt.append(try sink.dumps().count)
+        }
+        let final = try await Self.finish(world, expected: 300)
+        #expect(final.status == 0, "\(final.output)")
+
+        let counts = try Self.copiesPerRecipient(sink)
+        #expect(Set(counts.keys) == Set(members.map(\.address)), "every member got the post, nobody else")
+        let duplicates = counts.values.reduce(0) { $0 + ($1 - 1) }
+        #expect(counts.values.allSatisfy { $0 <= 2 }, "\(counts.filter { $0.value > 2 })")
+        #expect(duplicates <= connections * killedAt.count,
+                "at most one in-flight window (\(connections) connections) per SIGKILL: \(duplicates) duplicates")
+        #expect(try world.outbox(status: "sent").count == 300)
+        #expect(try world.outbox(status: "pending").isEmpty && world.outbox(status: "sending").isEmpty)
+        print("killedMidFanOut: killed at \(killedAt) dumped copies; \(duplicates) duplicate(s) in \(try sink.dumps().count) transactions")
+    }
+
+    @Test("SIGTERM mid-fan-out, then a restart: every member has exactly one copy")
+    func terminatedMidFanOut() async throws {
+        let connections = 10
+        let (sink, world, members) = try await Self.fanOutWorld(memberCount: 300, connections: connections)
+        defer { world.stop(); sink.remove() }
+
+        for point in [60, 180] {
+            let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
+            let reached = try await Self.wait(seconds: 45) { try sink.dumps().count >= point }
+            daemon.signal(SIGTERM)
+            let outcome = daemon.wait()
+            #expect(reached, "the fan-out reached \(point) copies: \(outcome.output)")
+            #expect(outcome.status == 0, "a clean stop: \(outcome.output)")
+            #expect(try world.outbox(status: "sending").isEmpty, "nothing left claimed after a graceful stop")
+        }
+        let final = try await Self.finish(world, expected: 300)
+        #expect(final.status == 0, "\(final.output)")
+
+        let counts = try Self.copiesPerRecipient(sink)
+        #expect(Set(counts.keys) == Set(members.map(\.address)))
+        #expect(counts.values.allSatisfy { $0 == 1 }, "exactly once after SIGTERM stops: \(counts.filter { $0.value != 1 })")
+        #expect(try sink.dumps().count == 300)
+    }
+}

@@ -158,3 +158,80 @@ struct Delivered {
     /// The raw text (for looking at bodies).
     var text: String { String(decoding: raw, as: UTF8.self) }
 }
+
+/// Postfix's `smtp-sink` started and stopped with `scripts/postfix.sh sink` through `ChildProcess`.
+///
+/// Not `SMTPSink`: its `PostfixScript.run` uses Foundation's `Process`, whose `waitUntilExit()` was seen to hang
+/// for ever on a script that had already exited (a zombie never reaped), and whose blocked signal mask is passed
+/// on to smtp-sink (which then ignores the script's SIGTERM and needs its SIGKILL fallback).
+final class FaultSink: Sendable {
+    let directory: URL
+    let port: Int
+
+    /// Starts a sink on a free port; `options` are smtp-sink's (`-r RCPT`, `-w 1`, ...).
+    static func start(options: [String] = []) throws -> FaultSink {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailgw-faultsink-\(UUID().uuidString.prefix(8))")
+        let sink = FaultSink(directory: directory, port: try FreePorts.take(1)[0])
+        try sink.script(["sink", "start", directory.path, String(sink.port)] + options)
+        return sink
+    }
+
+    private init(directory: URL, port: Int) {
+        self.directory = directory
+        self.port = port
+    }
+
+    deinit { remove() }
+
+    /// Restarts on the same port and folder with other options (dumps are kept).
+    func restart(options: [String] = []) throws {
+        try script(["sink", "stop", directory.path])
+        try script(["sink", "start", directory.path, String(port)] + options)
+    }
+
+    /// Stops the sink and deletes its folder. Safe to call twice.
+    func remove() {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return }
+        try? script(["sink", "stop", directory.path])
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func script(_ arguments: [String]) throws {
+        let outcome = try ChildProcess.run("/bin/bash", [PostfixScript.path] + arguments)
+        guard outcome.status == 0 else {
+            throw CommandFailure(command: "postfix.sh " + arguments.joined(separator: " "), output: outcome.output)
+        }
+    }
+
+    /// One accepted transaction: MAIL FROM and RCPT TO addresses, from smtp-sink's `X-Mail-Args`/`X-Rcpt-Args`.
+    struct Transaction {
+        var envelopeFrom: String
+        var recipients: [String]
+    }
+
+    /// Every transaction dumped so far (one file each).
+    func transactions() throws -> [Transaction] {
+        let mail = directory.appendingPathComponent("mail")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: mail.path)) ?? []
+        return try names.map { name in
+            let text = try String(decoding: Data(contentsOf: mail.appendingPathComponent(name)), as: UTF8.self)
+            var transaction = Transaction(envelopeFrom: "", recipients: [])
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("Received:") || line.isEmpty { break }
+                if line.hasPrefix("X-Mail-Args:") { transaction.envelopeFrom = Self.address(line) }
+                if line.hasPrefix("X-Rcpt-Args:") { transaction.recipients.append(Self.address(line)) }
+            }
+            return transaction
+        }
+    }
+
+    /// Number of dump files (cheap, for polling).
+    func count() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("mail").path)) ?? []).count
+    }
+
+    private static func address(_ line: Substring) -> String {
+        guard let open = line.firstIndex(of: "<"), let close = line[open...].firstIndex(of: ">") else { return "" }
+        return String(line[line.index(after: open)..<close])
+    }
+}

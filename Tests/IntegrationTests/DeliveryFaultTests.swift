@@ -121,9 +121,13 @@ struct DeliveryFaultTests {
     }
 
     /// A world with `memberCount` research members and one post waiting in the list's mailbox; the sink waits a
-    /// second before answering each DATA so that a fan-out of 300 copies over `connections` takes seconds.
-    static func fanOutWorld(memberCount: Int, connections: Int) async throws -> (FaultSink, DeliveryWorld, [TestPartner]) {
-        let sink = try FaultSink.start(options: ["-w", "1"])
+    /// second before answering each DATA (or, with `-W .:1`, each end of data: the message is in the sink's dump
+    /// before the gateway hears the 250, the in-flight window where a SIGKILL may cause a duplicate) so that a
+    /// fan-out of 300 copies over `connections` takes seconds.
+    static func fanOutWorld(memberCount: Int, connections: Int, sinkOptions: [String] = ["-w", "1"]) async throws
+        -> (FaultSink, DeliveryWorld, [TestPartner])
+    {
+        let sink = try FaultSink.start(options: sinkOptions)
         let world = try Self.world(sink: sink, connections: connections)
         let members = Self.members(memberCount)
         try world.importPartners([W.helene] + members, mailboxes: false)
@@ -142,10 +146,12 @@ struct DeliveryFaultTests {
         return outcome
     }
 
-    @Test("SIGKILL at three points of a 300-copy fan-out: after restarts every member has a copy, duplicates only within the in-flight window")
-    func killedMidFanOut() async throws {
+    @Test("SIGKILL at three points of a 300-copy fan-out: after restarts every member has a copy, duplicates only within the in-flight window",
+          arguments: [["-w", "1"], ["-W", ".:1"]])
+    func killedMidFanOut(sinkOptions: [String]) async throws {
         let connections = 10
-        let (sink, world, members) = try await Self.fanOutWorld(memberCount: 300, connections: connections)
+        let (sink, world, members) = try await Self.fanOutWorld(memberCount: 300, connections: connections,
+                                                                sinkOptions: sinkOptions)
         defer { world.stop(); sink.remove() }
 
         var killedAt: [Int] = []
@@ -164,12 +170,13 @@ struct DeliveryFaultTests {
         let counts = try Self.copiesPerRecipient(sink)
         #expect(Set(counts.keys) == Set(members.map(\.address)), "every member got the post, nobody else")
         let duplicates = counts.values.reduce(0) { $0 + ($1 - 1) }
-        #expect(counts.values.allSatisfy { $0 <= 2 }, "\(counts.filter { $0.value > 2 })")
+        // A copy in flight at one kill is resent first after the restart, so it may be in flight at the next kill too.
+        #expect(counts.values.allSatisfy { $0 <= 1 + killedAt.count }, "\(counts.filter { $0.value > 1 + killedAt.count })")
         #expect(duplicates <= connections * killedAt.count,
                 "at most one in-flight window (\(connections) connections) per SIGKILL: \(duplicates) duplicates")
         #expect(try world.outbox(status: "sent").count == 300)
         #expect(try world.outbox(status: "pending").isEmpty && world.outbox(status: "sending").isEmpty)
-        print("killedMidFanOut: killed at \(killedAt) dumped copies; \(duplicates) duplicate(s) in \(sink.count()) transactions")
+        print("killedMidFanOut \(sinkOptions): killed at \(killedAt) dumped copies; \(duplicates) duplicate(s) in \(sink.count()) transactions")
     }
 
     @Test("SIGTERM mid-fan-out, then a restart: every member has exactly one copy")

@@ -82,9 +82,10 @@ struct DeliveryFaultTests {
         #expect(sink.count() == 20)
     }
 
-    @Test("a hard (5xx) refusal is recorded per recipient as failed and not retried")
-    func hardFailureNotRetried() async throws {
-        let sink = try FaultSink.start(options: ["-f", "RCPT"])
+    @Test("a hard (5xx) refusal is recorded per recipient as failed and not retried",
+          arguments: [["-f", "RCPT"], ["-f", "DATA"], ["-f", "."]])
+    func hardFailureNotRetried(fault: [String]) async throws {
+        let sink = try FaultSink.start(options: fault)
         defer { sink.remove() }
         let world = try Self.world(sink: sink)
         defer { world.stop() }
@@ -100,10 +101,15 @@ struct DeliveryFaultTests {
                 "\(failed.prefix(1))")
         #expect(failed.allSatisfy { $0["attempts"] as? Int == 1 })
 
+        #expect(failed.allSatisfy { $0["lastErrorCommand"] as? String == fault[1] }, "the refused command: \(failed.prefix(1))")
+        // smtp-sink dumps a message it then refuses at the end of data; it refuses earlier commands before any dump.
+        let dumped = sink.count()
+        #expect(dumped == (fault[1] == "." ? 5 : 0))
+
         // The server accepts again, but a permanent failure is not retried by the daemon.
         try sink.restart()
         _ = try world.runOnce()
-        #expect(sink.count() == 0)
+        #expect(sink.count() == dumped, "nothing sent again")
         let still = try world.outbox(status: "failed")
         #expect(still.count == 5 && still.allSatisfy { $0["attempts"] as? Int == 1 })
     }

@@ -10,7 +10,7 @@ import TestSupport
         let lmtp = try SMTPSink.start(options: ["-L"])
         defer { lmtp.remove() }
         let relay = try PostfixRelay.start(lmtpPort: lmtp.port)
-        defer { relay.remove() }
+        defer { relay.stop() }
         let list = ListIdentity(id: "college-research", name: "Recherche", address: "recherche@lists.example.org",
                                 language: .en, subjectPrefix: "[Recherche]", fromRewrite: .never, webBaseURL: nil)
         let post = OutgoingComposer(list: list, footer: "footer").compose(
@@ -30,7 +30,7 @@ import TestSupport
             if dumps.count >= 2 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(dumps.count == 2, "\(relay.log)")
+        #expect(dumps.count == 2, "\(relay.logTail())")
         #expect(Set(dumps.flatMap(\.recipients)) == Set(recipients))
         for dump in dumps {
             let recipient = try #require(dump.recipients.first)

@@ -1,41 +1,77 @@
 public import Foundation
 
-/// A private Postfix instance (its own config folder, `scripts/postfix.sh relay`) listening on 127.0.0.1 and
-/// relaying everything to an LMTP server on 127.0.0.1 (Dovecot, or smtp-sink in LMTP mode).
+/// A private Postfix on 127.0.0.1, started by `scripts/postfix.sh relay` from its own configuration folder,
+/// relaying every message it accepts to a Dovecot's LMTP listener: what the gateway sends lands in the members'
+/// IMAP mailboxes (`user@any.domain` reaches Dovecot user `user`), with the envelope sender in `Return-Path`.
+///
+/// Call `stop()` when done (tests must not leak processes); `deinit` stops it too, as a safety net.
+/// ```swift
+/// let relay = try PostfixRelay.start(lmtpPort: dovecot.lmtpPort)
+/// defer { relay.stop() }
+/// ```
 public final class PostfixRelay: Sendable {
+    /// The instance's folder: `etc/` (main.cf, master.cf), `queue/`, `data/`, `log/postfix.log`.
     public let directory: URL
+    /// Always `127.0.0.1`.
+    public let host = "127.0.0.1"
+    /// The SMTP listener.
     public let port: Int
+    /// Dovecot's LMTP port the relay delivers to.
+    public let lmtpPort: Int
 
-    /// Starts the relay on a free port, relaying to `lmtpPort`.
-    public static func start(lmtpPort: Int) throws -> PostfixRelay {
-        let directory = URL(fileURLWithPath: "/tmp/mailgateway-relay-\(UUID().uuidString.prefix(8))")
-        var lastError: (any Error)?
-        for _ in 0..<5 {
-            let port = Int.random(in: 20000..<60000)
-            do {
-                try PostfixScript.run(["relay", "start", directory.path, String(port), String(lmtpPort)])
-                return PostfixRelay(directory: directory, port: port)
-            } catch {
-                lastError = error
-                try? PostfixScript.run(["relay", "stop", directory.path])
-            }
-        }
-        throw lastError ?? PostfixScript.Failure(arguments: ["relay", "start"], status: -1, output: "no free port")
+    /// Whether Postfix is installed on this machine.
+    public static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/sbin/postfix")
     }
 
-    private init(directory: URL, port: Int) {
+    /// Why relay tests are skipped where Postfix is absent.
+    public static let absentMessage = "postfix is not installed (Debian: postfix): end-to-end delivery tests skipped"
+
+    /// Postfix's log, for diagnosing a failing test.
+    public var logPath: String { directory.appendingPathComponent("log/postfix.log").path }
+
+    /// Starts a relay on `port` (a free one when nil) delivering to `127.0.0.1:lmtpPort`.
+    public static func start(port: Int? = nil, lmtpPort: Int) throws -> PostfixRelay {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("mailgw-postfix-\(UUID().uuidString.prefix(8))")
+        let port = try port ?? FreePorts.take(1)[0]
+        let relay = PostfixRelay(directory: directory, port: port, lmtpPort: lmtpPort)
+        let outcome = try ChildProcess.runBlocking("/bin/bash", [PostfixScript.path, "relay", "start", directory.path,
+                                                         String(port), String(lmtpPort)])
+        guard outcome.status == 0 else {
+            relay.stop()
+            throw ChildProcessError(command: "postfix.sh relay start", output: outcome.output)
+        }
+        return relay
+    }
+
+    private init(directory: URL, port: Int, lmtpPort: Int) {
         self.directory = directory
         self.port = port
+        self.lmtpPort = lmtpPort
     }
 
-    /// Postfix's own log (maillog_file), for diagnostics.
-    public var log: String {
-        (try? String(contentsOf: directory.appendingPathComponent("log/postfix.log"), encoding: .utf8)) ?? ""
+    deinit {
+        stop()
     }
 
-    /// Stops Postfix and deletes its folder.
-    public func remove() {
-        try? PostfixScript.run(["relay", "stop", directory.path])
+    /// Stops Postfix and removes its folder. Safe to call more than once.
+    public func stop() {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return }
+        _ = try? ChildProcess.runBlocking("/bin/bash", [PostfixScript.path, "relay", "stop", directory.path])
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The messages still in Postfix's queue (`postqueue -p`'s last line), for diagnostics: "Mail queue is empty"
+    /// when everything was handed to Dovecot.
+    public func queueSummary() -> String {
+        let outcome = try? ChildProcess.runBlocking("/usr/sbin/postqueue", ["-c", directory.appendingPathComponent("etc").path, "-p"])
+        return outcome?.output.split(separator: "\n").last.map(String.init) ?? "(postqueue failed)"
+    }
+
+    /// The end of Postfix's log (the last `lines` lines), for a failing test's message.
+    public func logTail(_ lines: Int = 20) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 }

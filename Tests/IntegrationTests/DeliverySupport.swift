@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import MailGateway
+import TestSupport
+
+/// One person of the test register: a CSV row of `partners import`, and a Dovecot mailbox named after the local
+/// part of the address (the relay's LMTP delivery to `local@domain` reaches user `local`).
+struct TestPartner {
+    var organisation: String
+    var college: String
+    var name: String
+    var address: String
+    var funder = false
+    var language = "fr"
+
+    var mailboxUser: String { String(address[..<address.firstIndex(of: "@")!]) }
+}
+
+/// A gateway whose outgoing SMTP is a real Postfix relaying into the gateway's own Dovecot (every member has a
+/// mailbox there), or an smtp-sink; helpers to load the register and read members' mailboxes over IMAP.
+struct DeliveryWorld {
+    static let memberPassword = "member-Pa55word"
+
+    let harness: GatewayHarness
+    let relay: PostfixRelay?
+
+    /// The research college's register used by most tests.
+    static let helene = TestPartner(organisation: "INRAE", college: "research", name: "Hélène Dubois", address: "helene@inrae.example")
+    static let jose = TestPartner(organisation: "CIRAD", college: "research", name: "José Martínez", address: "jose@cirad.example", language: "es")
+    static let amelie = TestPartner(organisation: "IRD", college: "research", name: "Amélie Nguyen", address: "amelie@ird.example")
+    static let juergen = TestPartner(organisation: "Thünen", college: "research", name: "Jürgen Weber", address: "juergen@thuenen.example", language: "en")
+    static let modo = TestPartner(organisation: "INRAE", college: "research", name: "Marc Modo", address: "modo@inrae.example")
+    static let farmer = TestPartner(organisation: "Coop Sol", college: "producers", name: "Paul Fermier", address: "paul@coopsol.example")
+    static let register = [helene, jose, amelie, juergen, modo, farmer]
+    /// Outsiders with a mailbox (to read notices), not in the register.
+    static let stranger = "stranger@nowhere.example"
+
+    /// Starts Dovecot (+ a Postfix relay into it when `smtpPort` is nil) and writes the configuration.
+    static func start(smtpPort: Int? = nil, configure: @escaping ([String: Any]) -> [String: Any] = { $0 }) async throws -> DeliveryWorld {
+        let relayPort = try smtpPort ?? FreePorts.take(1)[0]
+        let harness = try await GatewayHarness.start(smtpPort: relayPort, configure: configure)
+        guard smtpPort == nil else { return DeliveryWorld(harness: harness, relay: nil) }
+        do {
+            let relay = try PostfixRelay.start(port: relayPort, lmtpPort: harness.dovecot.lmtpPort)
+            return DeliveryWorld(harness: harness, relay: relay)
+        } catch {
+            harness.stop()
+            throw error
+        }
+    }
+
+    func stop() {
+        relay?.stop()
+        harness.stop()
+    }
+
+    /// Imports `partners` with `partners import` of a generated CSV; gives each a mailbox when `mailboxes`.
+    func importPartners(_ partners: [TestPartner], mailboxes: Bool = true) async throws {
+        var csv = "organisation,country,college,funder,person,email,language\n"
+        for p in partners {
+            csv += "\(p.organisation),France,\(p.college),\(p.funder ? "yes" : "no"),\(p.name),\(p.address),\(p.language)\n"
+        }
+        let path = harness.directory.appendingPathComponent("partners-\(UUID().uuidString.prefix(6)).csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        try await cli(["partners", "import", path])
+        if mailboxes {
+            for p in partners { try await harness.dovecot.addUser(p.mailboxUser, password: Self.memberPassword) }
+        }
+    }
+
+    /// Runs a CLI command; throws with its output when it exits non-zero.
+    @discardableResult
+    func cli(_ arguments: [String]) async throws -> String {
+        let outcome = try await harness.run(arguments)
+        guard outcome.status == 0 else {
+            throw CommandFailure(command: "mailgateway " + arguments.joined(separator: " "), output: outcome.output)
+        }
+        return outcome.output
+    }
+
+    /// `run --once`, which must succeed.
+    @discardableResult
+    func runOnce() async throws -> String {
+        try await cli(["run", "--once", "--log-level", "warning"])
+    }
+
+    /// Every message in `user`'s INBOX, oldest first.
+    func mailbox(_ user: String) async throws -> [[UInt8]] {
+        let client = IMAPClient(server: harness.dovecot.imap(user: user), timeout: .seconds(10),
+                                logger: Logger(label: "mailgateway.tests.delivery"))
+        try await client.connect(password: Self.memberPassword)
+        _ = try await client.select("INBOX")
+        let infos = try await client.messages(after: 0)
+        let fetched = infos.isEmpty ? [] : try await client.fetchMessages(uids: infos.map(\.uid))
+        await client.logout()
+        return fetched.sorted { $0.uid < $1.uid }.map(\.bytes)
+    }
+
+    /// Waits (up to `seconds`) until `user` has at least `count` messages; returns them all, parsed.
+    func waitForMail(_ user: String, count: Int, seconds: Double = 20) async throws -> [Delivered] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let messages = try await mailbox(user)
+            if messages.count >= count || Date() > deadline { return try messages.map(Delivered.init) }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Waits until Postfix has handed everything to Dovecot (its queue is empty), so that "nothing arrived" is
+    /// a real observation rather than a race. Returns the last queue summary.
+    @discardableResult
+    func settle(seconds: Double = 20) async throws -> String {
+        guard let relay else { return "" }
+        let deadline = Date().addingTimeInterval(seconds)
+        var summary = relay.queueSummary()
+        while !summary.contains("Mail queue is empty") && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            summary = relay.queueSummary()
+        }
+        return summary
+    }
+
+    /// The archive's JSON view of a message (`archive message ID --json`).
+    func archivedMessage(_ messageID: String) async throws -> [String: Any] {
+        let output = try await cli(["archive", "message", messageID, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(output.utf8))
+        return object as? [String: Any] ?? [:]
+    }
+
+    /// `outbox list --json` rows, optionally of one status.
+    func outbox(status: String? = nil) async throws -> [[String: Any]] {
+        let output = try await cli(["outbox", "list", "--limit", "100000", "--json"] + (status.map { ["--status", $0] } ?? []))
+        return (try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]]) ?? []
+    }
+}
+
+/// A CLI command exited non-zero.
+struct CommandFailure: Error, CustomStringConvertible {
+    var command: String
+    var output: String
+    var description: String { "\(command) failed: \(output)" }
+}
+
+/// A message read back from a mailbox: its bytes and parsed form.
+struct Delivered {
+    let raw: [UInt8]
+    let parsed: ParsedMessage
+
+    init(_ raw: [UInt8]) throws {
+        self.raw = raw
+        self.parsed = try MessageParser.parse(raw)
+    }
+
+    /// Every value of header `name`, unfolded (from the parser).
+    func all(_ name: String) -> [String] { parsed.headerValues(name) }
+    /// The single value of header `name`.
+    func header(_ name: String) -> String? { parsed.header(name) }
+    /// The raw text (for looking at bodies).
+    var text: String { String(decoding: raw, as: UTF8.self) }
+}
+
+/// Postfix's `smtp-sink` started and stopped with `scripts/postfix.sh sink` through `ChildProcess`.
+///
+/// Not `SMTPSink`: its `PostfixScript.run` uses Foundation's `Process`, whose `waitUntilExit()` was seen to hang
+/// for ever on a script that had already exited (a zombie never reaped), and whose blocked signal mask is passed
+/// on to smtp-sink (which then ignores the script's SIGTERM and needs its SIGKILL fallback).
+final class FaultSink: Sendable {
+    let directory: URL
+    let port: Int
+
+    /// Starts a sink on a free port; `options` are smtp-sink's (`-r RCPT`, `-w 1`, ...).
+    static func start(options: [String] = []) throws -> FaultSink {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailgw-faultsink-\(UUID().uuidString.prefix(8))")
+        let sink = FaultSink(directory: directory, port: try FreePorts.take(1)[0])
+        try sink.script(["sink", "start", directory.path, String(sink.port)] + options)
+        return sink
+    }
+
+    private init(directory: URL, port: Int) {
+        self.directory = directory
+        self.port = port
+    }
+
+    deinit { remove() }
+
+    /// Restarts on the same port and folder with other options (dumps are kept).
+    func restart(options: [String] = []) throws {
+        try script(["sink", "stop", directory.path])
+        try script(["sink", "start", directory.path, String(port)] + options)
+    }
+
+    /// Stops the sink and deletes its folder. Safe to call twice.
+    func remove() {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return }
+        try? script(["sink", "stop", directory.path])
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func script(_ arguments: [String]) throws {
+        let outcome = try ChildProcess.runBlocking("/bin/bash", [PostfixScript.path] + arguments)
+        guard outcome.status == 0 else {
+            throw CommandFailure(command: "postfix.sh " + arguments.joined(separator: " "), output: outcome.output)
+        }
+    }
+
+    /// One accepted transaction: MAIL FROM and RCPT TO addresses, from smtp-sink's `X-Mail-Args`/`X-Rcpt-Args`.
+    struct Transaction {
+        var envelopeFrom: String
+        var recipients: [String]
+    }
+
+    /// Every transaction dumped so far (one file each).
+    func transactions() throws -> [Transaction] {
+        let mail = directory.appendingPathComponent("mail")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: mail.path)) ?? []
+        return try names.map { name in
+            let text = try String(decoding: Data(contentsOf: mail.appendingPathComponent(name)), as: UTF8.self)
+            var transaction = Transaction(envelopeFrom: "", recipients: [])
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("Received:") || line.isEmpty { break }
+                if line.hasPrefix("X-Mail-Args:") { transaction.envelopeFrom = Self.address(line) }
+                if line.hasPrefix("X-Rcpt-Args:") { transaction.recipients.append(Self.address(line)) }
+            }
+            return transaction
+        }
+    }
+
+    /// Number of dump files (cheap, for polling).
+    func count() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("mail").path)) ?? []).count
+    }
+
+    private static func address(_ line: Substring) -> String {
+        guard let open = line.firstIndex(of: "<"), let close = line[open...].firstIndex(of: ">") else { return "" }
+        return String(line[line.index(after: open)..<close])
+    }
+}

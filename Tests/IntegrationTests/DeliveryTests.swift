@@ -1,0 +1,334 @@
+import Foundation
+import Testing
+import MailGateway
+import TestSupport
+
+/// Issue 3 §5, end to end through real mail servers: posts appended to a list's mailbox in a private Dovecot,
+/// `mailgateway run --once` as a real process, its SMTP going to a private Postfix that relays into the same
+/// Dovecot's LMTP, and every outcome read back from the members' IMAP mailboxes and the archive.
+@Suite("Delivery end to end: Dovecot + Postfix relay + run --once",
+       .enabled(if: DovecotServer.available && PostfixRelay.available,
+                Comment(rawValue: DovecotServer.absentMessage + "; " + PostfixRelay.absentMessage)),
+       .serialized)
+struct DeliveryTests {
+    typealias W = DeliveryWorld
+    static let list = "college-research"
+    static let listAddress = "college-research@lists.example.org"
+
+    /// Members of the research college minus the author, immediate delivery.
+    static func addStranger(_ world: DeliveryWorld) async throws {
+        try await world.harness.dovecot.addUser("stranger", password: W.memberPassword)
+    }
+
+    static func collapse(_ s: String?) -> String? {
+        s.map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }).joined(separator: " ") }
+    }
+
+    /// RFC 2047 base64 encoded-word, for non-ASCII subjects of the replies the tests write.
+    static func encoded(_ text: String) -> String {
+        "=?utf-8?b?\(Data(text.utf8).base64EncodedString())?="
+    }
+
+    @Test("a partner's reply reaches each immediate member once with the list headers, VERP, prefix once and footer; not the author, not a digest member")
+    func partnerPostDelivered() async throws {
+        let world = try await W.start { json in
+            var json = json
+            json["web_base_url"] = "https://lists.example.org"
+            return json
+        }
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        try await world.cli(["members", "set", "--list", Self.list, W.juergen.address, "--delivery", "digest"])
+
+        let root = TestMail.message(id: "root@cirad.example", from: "José Martínez <jose@cirad.example>",
+                                    subject: "Protocole d'échantillonnage")
+        let reply = TestMail.message(id: "reply@inrae.example", subject: "Re: [Recherche] Protocole d'échantillonnage",
+                                     inReplyTo: "root@cirad.example", references: ["root@cirad.example"],
+                                     body: "Je suis d'accord.\r\n")
+        try await world.harness.append([root, reply], to: Self.list)
+        try await world.runOnce()
+
+        // Root by José: Hélène, Amélie, Marc. Reply by Hélène: José, Amélie, Marc. Jürgen is on digest, Paul is in
+        // another college.
+        let amelie = try await world.waitForMail("amelie", count: 2)
+        let modo = try await world.waitForMail("modo", count: 2)
+        let jose = try await world.waitForMail("jose", count: 1)
+        let helene = try await world.waitForMail("helene", count: 1)
+        let queue = try await world.settle()
+        #expect(queue.contains("Mail queue is empty"), "\(queue)\n\(world.relay?.logTail() ?? "")")
+        #expect(amelie.map(\.parsed.messageID).sorted() == ["reply@inrae.example", "root@cirad.example"])
+        #expect(modo.map(\.parsed.messageID).sorted() == ["reply@inrae.example", "root@cirad.example"])
+        #expect(jose.map(\.parsed.messageID) == ["reply@inrae.example"], "the author of the root does not get it back")
+        #expect(helene.map(\.parsed.messageID) == ["root@cirad.example"], "the author of the reply does not get it back")
+        #expect(try await world.mailbox("juergen").isEmpty, "digest member: nothing immediate")
+        #expect(try await world.mailbox("paul").isEmpty, "another college")
+        #expect(try await world.mailbox("helene").count == 1, "exactly one copy")
+        #expect(try await world.mailbox("jose").count == 1, "exactly one copy")
+
+        // The reply as Amélie got it, header by header.
+        let copy = try #require(amelie.first { $0.parsed.messageID == "reply@inrae.example" })
+        #expect(copy.all("Message-ID") == ["<reply@inrae.example>"])
+        #expect(copy.all("In-Reply-To") == ["<root@cirad.example>"])
+        #expect(copy.all("References") == ["<root@cirad.example>"])
+        #expect(copy.parsed.subject == "Re: [Recherche] Protocole d'échantillonnage", "prefix kept once on a reply")
+        #expect(copy.all("List-Id").map { Self.collapse($0)! } == ["\"Instituts de recherche\" <college-research.lists.example.org>"])
+        #expect(copy.all("List-Post") == ["<mailto:college-research@lists.example.org>"])
+        #expect(copy.all("List-Help") == ["<mailto:college-research-request@lists.example.org?subject=help>"])
+        let unsubscribe = try #require(Self.collapse(copy.header("List-Unsubscribe")))
+        let addressPart = Data("amelie@ird.example".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        #expect(unsubscribe.hasPrefix("<mailto:college-research-request@lists.example.org?subject=unsubscribe>, <https://lists.example.org/lists/college-research/unsubscribe?token=\(addressPart)"),
+                "\(unsubscribe)")
+        #expect(copy.all("List-Unsubscribe").count == 1)
+        #expect(copy.all("List-Unsubscribe-Post") == ["List-Unsubscribe=One-Click"])
+        #expect(copy.all("List-Archive") == ["<https://lists.example.org/lists/college-research>"])
+        #expect(copy.all("Precedence") == ["list"])
+        #expect(copy.all("X-Loop") == [Self.listAddress])
+        #expect(copy.all("Return-Path") == ["<college-research-bounces+amelie=ird.example@lists.example.org>"],
+                "VERP envelope sender, as Dovecot recorded it")
+        #expect(Self.collapse(copy.header("From")) == "Hélène Dubois <helene@inrae.example>" || copy.parsed.from.first?.address == "helene@inrae.example")
+        let text = try #require(copy.parsed.text)
+        #expect(text.contains("Je suis d'accord."))
+        #expect(text.contains("Aide et désinscription : college-research-request@lists.example.org"), "French footer: \(text)")
+        #expect(text.components(separatedBy: "_______________________________________________").count == 2, "one footer")
+
+        // The root got the prefix exactly once, and Marc's copy names Marc in its VERP sender and token.
+        let rootCopy = try #require(modo.first { $0.parsed.messageID == "root@cirad.example" })
+        #expect(rootCopy.parsed.subject == "[Recherche] Protocole d'échantillonnage")
+        #expect(rootCopy.all("Return-Path") == ["<college-research-bounces+modo=inrae.example@lists.example.org>"])
+        #expect(rootCopy.all("In-Reply-To").isEmpty)
+
+        #expect(try await world.archivedMessage("reply@inrae.example")["status"] as? String == "accepted")
+        #expect(try await world.archivedMessage("root@cirad.example")["status"] as? String == "accepted")
+        #expect(try await world.outbox(status: "sent").count == 6)
+    }
+
+    @Test("without web_base_url, List-Unsubscribe is mailto only and there is no List-Unsubscribe-Post")
+    func mailtoUnsubscribeOnly() async throws {
+        let world = try await W.start()
+        defer { world.stop() }
+        try await world.importPartners([W.helene, W.amelie])
+        try await world.harness.append([TestMail.message(id: "m1@inrae.example", subject: "Carbone")], to: Self.list)
+        try await world.runOnce()
+        let got = try await world.waitForMail("amelie", count: 1)
+        try #require(got.count == 1)
+        #expect(got[0].all("List-Unsubscribe") == ["<mailto:college-research-request@lists.example.org?subject=unsubscribe>"])
+        #expect(got[0].all("List-Unsubscribe-Post").isEmpty)
+        #expect(got[0].all("List-Archive").isEmpty)
+        #expect(got[0].parsed.subject == "[Recherche] Carbone")
+    }
+
+    @Test("a non-partner gets the notice in the list's language and nobody else gets anything")
+    func nonPartnerNotice() async throws {
+        let world = try await W.start()
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        try await Self.addStranger(world)
+        try await world.harness.append([TestMail.message(id: "spam@nowhere.example", from: "Un Inconnu <\(W.stranger)>",
+                                                         subject: "Proposition de collaboration")], to: Self.list)
+        try await world.runOnce()
+        let notices = try await world.waitForMail("stranger", count: 1)
+        try await world.settle()
+        try #require(notices.count == 1)
+        let notice = notices[0]
+        #expect(notice.all("Auto-Submitted") == ["auto-replied"])
+        #expect(notice.parsed.subject.contains("Proposition de collaboration"), "\(notice.parsed.subject)")
+        #expect(notice.all("In-Reply-To") == ["<spam@nowhere.example>"])
+        let text = try #require(notice.parsed.text)
+        #expect(text.contains("Votre message « Proposition de collaboration »"), "\(text)")
+        #expect(text.contains("réservée aux partenaires"), "French, the list's language: \(text)")
+        #expect(notice.all("Return-Path") == ["<>"], "null reverse-path")
+        for partner in W.register {
+            #expect(try await world.mailbox(partner.mailboxUser).isEmpty, "\(partner.address) got something")
+        }
+        #expect(try await world.archivedMessage("spam@nowhere.example")["status"] as? String == "rejected")
+        #expect(try await world.outbox().count == 1, "only the notice was queued")
+
+        // A second post from the same outsider the same day: no second notice (rate limit), still nothing for members.
+        try await world.harness.append([TestMail.message(id: "spam2@nowhere.example", from: W.stranger,
+                                                         subject: "Relance")], to: Self.list)
+        try await world.runOnce()
+        try await world.settle()
+        #expect(try await world.mailbox("stranger").count == 1)
+        #expect(try await world.mailbox("amelie").isEmpty)
+    }
+
+    @Test("a partner of another college gets the notice naming the groups they can post to; nobody else gets anything")
+    func wrongCollegeNotice() async throws {
+        let world = try await W.start()
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        try await world.harness.append([TestMail.message(id: "prod@coopsol.example", from: "Paul Fermier <paul@coopsol.example>",
+                                                         subject: "Couverts végétaux")], to: Self.list)
+        try await world.runOnce()
+        let notices = try await world.waitForMail("paul", count: 1)
+        try await world.settle()
+        try #require(notices.count == 1)
+        let text = try #require(notices[0].parsed.text)
+        #expect(notices[0].all("Auto-Submitted") == ["auto-replied"])
+        #expect(text.contains("« Couverts végétaux »"), "\(text)")
+        #expect(text.contains("Vous pouvez écrire aux groupes suivants"), "\(text)")
+        #expect(text.contains("interface-knowledge@lists.example.org"), "the interface is open to every partner: \(text)")
+        #expect(!text.contains("funders@lists.example.org"), "not a funder: \(text)")
+        #expect(!text.contains("- Instituts de recherche"), "not the research college: \(text)")
+        for partner in W.register where partner.address != W.farmer.address {
+            #expect(try await world.mailbox(partner.mailboxUser).isEmpty, "\(partner.address) got something")
+        }
+        let archived = try await world.archivedMessage("prod@coopsol.example")
+        #expect(archived["status"] as? String == "rejected")
+    }
+
+    @Test("a held post approved by an emailed reply is delivered once; a non-moderator's reply and a second approval do nothing")
+    func emailedApproval() async throws {
+        let world = try await W.start { json in
+            var json = json
+            var lists = json["lists"] as! [[String: Any]]
+            lists[0]["non_member_action"] = "hold"
+            json["lists"] = lists
+            return json
+        }
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        try await Self.addStranger(world)
+        try await world.cli(["members", "set", "--list", Self.list, W.modo.address, "--role", "moderator"])
+        try await world.harness.append([TestMail.message(id: "offer@nowhere.example", from: "Un Inconnu <\(W.stranger)>",
+                                                         subject: "Offre de stage")], to: Self.list)
+        try await world.runOnce()
+        let requests = try await world.waitForMail("modo", count: 1)
+        try await world.settle()
+        try #require(requests.count == 1)
+        let request = requests[0]
+        #expect(request.parsed.subject.contains("Offre de stage"), "\(request.parsed.subject)")
+        #expect(try await world.archivedMessage("offer@nowhere.example")["status"] as? String == "held")
+        for user in ["amelie", "jose", "helene"] {
+            #expect(try await world.mailbox(user).isEmpty, "held: \(user) got something")
+        }
+
+        func reply(id: String, from: String) -> [UInt8] {
+            TestMail.message(id: id, from: from, subject: Self.encoded("Re: " + request.parsed.subject),
+                             inReplyTo: request.parsed.messageID, body: "approve\r\n\r\n> quoted request\r\n")
+        }
+        // José is a member but not a moderator: nothing happens.
+        try await world.harness.append([reply(id: "r0@cirad.example", from: W.jose.address)], to: Self.list)
+        try await world.runOnce()
+        try await world.settle()
+        #expect(try await world.mailbox("amelie").isEmpty, "a non-moderator cannot approve")
+        #expect(try await world.archivedMessage("offer@nowhere.example")["status"] as? String == "held")
+        let refused = try await world.archivedMessage("r0@cirad.example")
+        #expect(refused["status"] as? String == "discarded" && refused["decisionRule"] as? String == "moderator-reply",
+                "kept, out of the public views: \(refused)")
+
+        // Marc approves by mail.
+        try await world.harness.append([reply(id: "r1@inrae.example", from: "Marc Modo <modo@inrae.example>")], to: Self.list)
+        try await world.runOnce()
+        let amelie = try await world.waitForMail("amelie", count: 1)
+        let jose = try await world.waitForMail("jose", count: 1)
+        try #require(amelie.count == 1 && jose.count == 1)
+        #expect(amelie[0].parsed.messageID == "offer@nowhere.example")
+        #expect(amelie[0].parsed.subject == "[Recherche] Offre de stage")
+        #expect(amelie[0].all("List-Id").count == 1)
+        #expect(try await world.archivedMessage("offer@nowhere.example")["status"] as? String == "accepted")
+
+        // The same approval again (another copy of the reply): nothing more.
+        try await world.harness.append([reply(id: "r2@inrae.example", from: "Marc Modo <modo@inrae.example>")], to: Self.list)
+        try await world.runOnce()
+        try await world.settle()
+        #expect(try await world.mailbox("amelie").count == 1)
+        #expect(try await world.mailbox("jose").count == 1)
+        #expect(try await world.mailbox("helene").count == 1)
+        #expect(try await world.outbox(status: "sent").filter { $0["recipient"] as? String == "amelie@ird.example" }.count == 1)
+    }
+
+    @Test("a too-large post from a partner is held and an emailed approval delivers it")
+    func tooLargeApproved() async throws {
+        let world = try await W.start { json in
+            var json = json
+            var lists = json["lists"] as! [[String: Any]]
+            lists[0]["max_post_bytes"] = 2000
+            json["lists"] = lists
+            return json
+        }
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        try await world.cli(["members", "set", "--list", Self.list, W.modo.address, "--role", "moderator"])
+        let big = String(repeating: "Des données de carbone, ligne après ligne.\r\n", count: 80)
+        try await world.harness.append([TestMail.message(id: "big@cirad.example", from: W.jose.address,
+                                                         subject: "Jeu de données", body: big)], to: Self.list)
+        try await world.runOnce()
+        let requests = try await world.waitForMail("modo", count: 1)
+        try #require(requests.count == 1)
+        #expect(try await world.mailbox("amelie").isEmpty)
+        try await world.harness.append([TestMail.message(
+            id: "ok@inrae.example", from: W.modo.address, subject: Self.encoded("Re: " + requests[0].parsed.subject),
+            body: "approuver\r\n")], to: Self.list)
+        try await world.runOnce()
+        let amelie = try await world.waitForMail("amelie", count: 1)
+        try #require(amelie.count == 1)
+        #expect(amelie[0].parsed.messageID == "big@cirad.example")
+        #expect(amelie[0].parsed.text?.contains("ligne après ligne") == true)
+    }
+
+    @Test("a forged Authentication-Results from an untrusted server is ignored; the trusted server's aligned dkim=pass is honoured")
+    func forgedAuthenticationResults() async throws {
+        let world = try await W.start { json in
+            var json = json
+            json["trusted_authserv_id"] = "mx.lists.example.org"
+            return json
+        }
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        try await world.harness.append([
+            TestMail.message(id: "forged@inrae.example", subject: "Forgé",
+                             extraHeaders: ["Authentication-Results: evil.example; dkim=pass header.d=inrae.example"]),
+            TestMail.message(id: "misaligned@inrae.example", subject: "Mal aligné",
+                             extraHeaders: ["Authentication-Results: mx.lists.example.org; dkim=pass header.d=evil.example"]),
+            TestMail.message(id: "genuine@inrae.example", subject: "Authentique",
+                             extraHeaders: ["Authentication-Results: mx.lists.example.org;\r\n dkim=pass header.d=inrae.example header.s=sel"]),
+        ], to: Self.list)
+        try await world.runOnce()
+        let amelie = try await world.waitForMail("amelie", count: 1)
+        try await world.settle()
+        #expect(try await world.mailbox("amelie").count == 1, "only the genuine post")
+        #expect(amelie.map(\.parsed.messageID) == ["genuine@inrae.example"])
+        for id in ["forged@inrae.example", "misaligned@inrae.example"] {
+            let archived = try await world.archivedMessage(id)
+            #expect(archived["status"] as? String == "held", "\(id): \(archived["status"] ?? "?")")
+            #expect(archived["decisionRule"] as? String == "spoofing", "\(id): \(archived["decisionRule"] ?? "?")")
+        }
+        #expect(try await world.archivedMessage("genuine@inrae.example")["status"] as? String == "accepted")
+        #expect(try await world.mailbox("helene").isEmpty, "no notice to an unproven From")
+    }
+
+    @Test("loops (our List-Id, our X-Loop) and auto-replies are discarded: nobody receives or is answered, the archive says why")
+    func loopsAndAutoRepliesDiscarded() async throws {
+        let world = try await W.start()
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        try await Self.addStranger(world)
+        try await world.harness.append([
+            TestMail.message(id: "loop1@cirad.example", from: W.jose.address, subject: "Boucle List-Id",
+                             extraHeaders: ["List-Id: Instituts de recherche <college-research.lists.example.org>"]),
+            TestMail.message(id: "loop2@cirad.example", from: W.jose.address, subject: "Boucle X-Loop",
+                             extraHeaders: ["X-Loop: college-research@lists.example.org"]),
+            TestMail.message(id: "loop3@cirad.example", from: W.jose.address, subject: "Autre liste",
+                             extraHeaders: ["List-Id: <funders.lists.example.org>"]),
+            TestMail.message(id: "ooo@cirad.example", from: W.jose.address, subject: "Absence du bureau",
+                             extraHeaders: ["Auto-Submitted: auto-replied"]),
+            TestMail.message(id: "ooo2@nowhere.example", from: W.stranger, subject: "Réponse automatique",
+                             extraHeaders: ["Auto-Submitted: auto-replied"]),
+        ], to: Self.list)
+        let output = try await world.runOnce()
+        try await world.settle()
+        for user in W.register.map(\.mailboxUser) + ["stranger"] {
+            #expect(try await world.mailbox(user).isEmpty, "\(user) got something")
+        }
+        #expect(try await world.outbox().isEmpty, "nothing queued at all: \(output)")
+        for (id, rule) in [("loop1@cirad.example", "loop"), ("loop2@cirad.example", "loop"), ("loop3@cirad.example", "loop"),
+                           ("ooo@cirad.example", "auto-reply"), ("ooo2@nowhere.example", "auto-reply")] {
+            let archived = try await world.archivedMessage(id)
+            #expect(archived["status"] as? String == "discarded", "\(id): \(archived["status"] ?? "?")")
+            #expect(archived["decisionRule"] as? String == rule, "\(id): \(archived["decisionRule"] ?? "?")")
+        }
+    }
+}

@@ -5,10 +5,9 @@
 # gateway does). Prints both rates and their ratio (target: gateway >= 0.8 x smtp-source).
 #
 #   bench/fanout.sh [COPIES] [CONNECTIONS]       defaults 10000 4
-#   BENCH_CONFIG=debug|release (default release: builds with -enable-testing for the runner)
+#   BENCH_CONFIG=debug|release (default release)
 #
-# The gateway side runs FanoutBenchmark.run (Sources/MailGateway/Send/FanoutBenchmark.swift) through the
-# test-gated runner OutboxBenchmarkRunner (enabled only by MAILGATEWAY_BENCH_PORT).
+# The gateway side is `mailgateway bench fanout` (FanoutBenchmark.run, Sources/MailGateway/Send/FanoutBenchmark.swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COPIES=${1:-10000}
@@ -18,16 +17,17 @@ PORT=${BENCH_PORT:-$((20000 + RANDOM % 20000))}
 WORK=$(mktemp -d /tmp/mailgateway-bench.XXXXXX)
 trap 'scripts/postfix.sh sink stop "$WORK" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 
-build_flags=(-c "$CONFIG")
-[[ $CONFIG == release ]] && build_flags+=(-Xswiftc -enable-testing)
 echo "building ($CONFIG)..." >&2
-swift build "${build_flags[@]}" --build-tests >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
+swift build -c "$CONFIG" --product mailgateway >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
+BIN="$(swift build -c "$CONFIG" --show-bin-path)/mailgateway"
 
 SINK_DUMP=0 scripts/postfix.sh sink start "$WORK" "$PORT"
 
 # Gateway: compose + enqueue + deliver.
-out=$(MAILGATEWAY_BENCH_PORT=$PORT MAILGATEWAY_BENCH_COPIES=$COPIES MAILGATEWAY_BENCH_CONNECTIONS=$CONNS \
-      swift test "${build_flags[@]}" --skip-build --filter OutboxBenchmarkRunner 2>&1) || { echo "$out" >&2; exit 1; }
+sync_flag=()
+[[ "${MAILGATEWAY_BENCH_SYNC:-}" == normal ]] && sync_flag=(--synchronous-normal)
+out=$("$BIN" bench fanout --port "$PORT" --copies "$COPIES" --connections "$CONNS" ${sync_flag[@]+"${sync_flag[@]}"} \
+      --log-level warning 2>&1) || { echo "$out" >&2; exit 1; }
 line=$(grep '^FANOUT' <<<"$out") || { echo "$out" >&2; exit 1; }
 echo "gateway:     $line"
 bytes=$(sed -E 's/.* bytes=([0-9]+).*/\1/' <<<"$line")

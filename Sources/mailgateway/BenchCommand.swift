@@ -6,9 +6,9 @@ import MailGateway
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark helpers (used by bench/ingest.sh).",
+        abstract: "Benchmarks (bench/ingest.sh, bench/fanout.sh): print figures, assert nothing.",
         shouldDisplay: false,
-        subcommands: [Fetch.self, SplitMbox.self])
+        subcommands: [Fetch.self, SplitMbox.self, Fanout.self, Parse.self, Policy.self])
 
     /// The raw IMAP fetch rate of a list's mailbox: the physical limit of the ingest's fetch step.
     struct Fetch: AsyncParsableCommand {

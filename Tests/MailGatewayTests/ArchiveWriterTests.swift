@@ -15,7 +15,8 @@ struct ArchiveWriterTests {
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
             #expect(try Int.fetchOne(db, sql: "PRAGMA synchronous") == 1)  // NORMAL
-            #expect(try archive.database.migrator.appliedIdentifiers(db) == ["archive-v1"])
+            #expect(try archive.database.migrator.appliedIdentifiers(db) == ["archive-v1", "archive-v2-thread-stats-index"])
+            #expect(try db.indexes(on: "messages").contains { $0.name == "messages_thread_stats" })
         }
     }
 
@@ -31,7 +32,7 @@ struct ArchiveWriterTests {
             },
         ])
         try database.pool.read { (db: Database) throws in
-            #expect(try database.migrator.appliedIdentifiers(db) == ["archive-v1", "members-v1"])
+            #expect(try database.migrator.appliedIdentifiers(db) == ["archive-v1", "archive-v2-thread-stats-index", "members-v1"])
             #expect(try db.tableExists("members"))
         }
     }

@@ -432,7 +432,7 @@ public struct MemberDirectory: Sendable {
 
     /// The person id owning an address (normalized comparison).
     public static func personID(address: String, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT person_id FROM addresses WHERE normalized = ?",
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT person_id FROM addresses WHERE normalized = ?"),
                            arguments: [MailAddress(address: address).normalized])
     }
 

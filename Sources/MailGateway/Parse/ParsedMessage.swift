@@ -117,11 +117,24 @@ public struct ParsedMessage: Sendable {
 
     /// All values of the header fields named `name` (case-insensitive), in order.
     public func headerValues(_ name: String) -> [String] {
-        headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+        headers.filter { Self.sameFieldName($0.name, name) }.map(\.value)
+    }
+
+    /// Field names are ASCII (RFC 5322 §2.2): compare their bytes case-insensitively (Foundation's
+    /// `caseInsensitiveCompare` goes through ICU, and this runs for every field of every message).
+    static func sameFieldName(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        for (p, q) in zip(x, y) where p != q {
+            let lp = (p >= 65 && p <= 90) ? p + 32 : p
+            let lq = (q >= 65 && q <= 90) ? q + 32 : q
+            if lp != lq { return false }
+        }
+        return true
     }
 
     /// The first value of the header field named `name` (case-insensitive).
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { Self.sameFieldName($0.name, name) }?.value
     }
 }

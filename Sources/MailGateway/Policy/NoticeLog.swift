@@ -13,13 +13,13 @@ public enum NoticeLog {
                              in db: Database) throws -> Bool {
         let key = MailAddress(address: sender).normalized
         let day = dayString(now)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO notice_log (sender, reason, list_id, day, sent_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [key, reason.rawValue, listID, day, now])
+            """).execute(arguments: [key, reason.rawValue, listID, day, now])
         if db.changesCount == 1 { return true }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE notice_log SET suppressed = suppressed + 1 WHERE sender = ? AND reason = ? AND list_id = ? AND day = ?
-            """, arguments: [key, reason.rawValue, listID, day])
+            """).execute(arguments: [key, reason.rawValue, listID, day])
         return false
     }
 
@@ -29,11 +29,19 @@ public enum NoticeLog {
                        arguments: [dayString(now.addingTimeInterval(-Double(days) * 86_400))])
     }
 
+    /// The UTC calendar day of `date`, `YYYY-MM-DD`, by civil-from-days arithmetic (H. Hinnant's algorithm):
+    /// it runs for every notice decision, and building a `Calendar` each time was measurable.
     static func dayString(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        let y = c.year ?? 0, m = c.month ?? 0, d = c.day ?? 0
+        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 }

@@ -23,8 +23,22 @@ public enum ThreadReferences {
 
     /// True when `id` can be used as a thread link.
     public static func isUsable(_ id: String) -> Bool {
-        guard !id.isEmpty, id.utf8.count <= 250, id.contains("@") else { return false }
-        return !id.contains(where: { $0.isWhitespace })
+        let bytes = id.utf8
+        guard !bytes.isEmpty, bytes.count <= 250 else { return false }
+        // Byte scan (this runs for every reference of every message): ASCII white space refuses, `@` is required;
+        // an id with non-ASCII bytes takes the Unicode-aware path for white space such as U+00A0.
+        var hasAt = false
+        var ascii = true
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "@"): hasAt = true
+            case 0x09...0x0D, 0x20: return false
+            case 0x80...: ascii = false
+            default: break
+            }
+        }
+        guard hasAt else { return false }
+        return ascii || !id.contains(where: { $0.isWhitespace })
     }
 
     /// The candidate ancestors of a message, oldest first, the preferred parent last: the usable References

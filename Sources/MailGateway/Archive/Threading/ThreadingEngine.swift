@@ -45,6 +45,12 @@ enum ThreadingEngine {
         for (n, id) in ids.enumerated() {
             if n > 0 { out += "," }
             out += "\""
+            // Message-IDs almost never need escaping: append them whole when they don't.
+            if !id.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+                out += id
+                out += "\""
+                continue
+            }
             for scalar in id.unicodeScalars {
                 switch scalar {
                 case "\"": out += "\\\""

@@ -33,7 +33,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 if json { return try printJSON(entries) }
                 print(OutboxStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
                 guard !entries.isEmpty else { return }
-                printTable(["ID", "LIST", "RECIPIENT", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"], entries.map { e in
+                printTable(["ID", "LIST", "WHAT", "RECIPIENT", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"], entries.map { e in
                     var error = "-"
                     if e.lastErrorKind != nil || e.lastErrorText != nil {
                         error = [e.lastErrorCode.map(String.init), e.lastErrorCommand, e.lastErrorText.map { truncated($0, to: 60) }]
@@ -41,7 +41,7 @@ struct OutboxCommand: AsyncParsableCommand {
                     }
                     let next = e.status == .pending ? localTime(e.nextAttemptAt)
                         : e.status == .sent ? "sent " + localTime(e.sentAt) : "-"
-                    return ["\(e.id)", e.listID, e.recipient, e.status.rawValue, "\(e.attempts)", next, error]
+                    return ["\(e.id)", e.listID, e.purpose, e.recipient, e.status.rawValue, "\(e.attempts)", next, error]
                 })
                 if entries.count == limit { print("(first \(limit) shown; use --limit)") }
             }

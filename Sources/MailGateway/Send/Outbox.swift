@@ -45,6 +45,8 @@ public struct OutboxEntry: Sendable, Codable, Equatable {
     public var id: Int64
     public var listID: String
     public var messageID: Int64
+    /// `post`, or `notice:<kind>` for a notice about that message.
+    public var purpose: String
     public var recipient: String
     public var envelopeFrom: String
     public var status: OutboxStatus
@@ -58,15 +60,6 @@ public struct OutboxEntry: Sendable, Codable, Equatable {
     public var sentAt: Date?
 }
 
-/// The durable outbox: functions over a GRDB `Database` that the caller runs inside its own transactions.
-///
-/// Delivery guarantee: a copy is marked `sending` (and its attempt counted) in a committed transaction
-/// before it is sent, and `sent` in another after the server's 250. If the process dies between the 250
-/// and that commit, the row is still `sending`; at the next start `recoverInterrupted` puts it back to
-/// `pending` and it is sent again. That window (at most one copy per worker) is the one place a copy can be
-/// delivered twice: SMTP has no way to ask the server "did you already accept this?", and the alternative,
-/// marking before sending, would lose the copy instead. A graceful stop (SIGTERM) waits for the reply and
-/// commits it, so it never duplicates.
 /// What an outbox copy is.
 public enum OutboxPurpose: Sendable, Hashable {
     /// The list's copy of an archived post.
@@ -83,6 +76,16 @@ public enum OutboxPurpose: Sendable, Hashable {
     }
 }
 
+
+/// The durable outbox: functions over a GRDB `Database` that the caller runs inside its own transactions.
+///
+/// Delivery guarantee: a copy is marked `sending` (and its attempt counted) in a committed transaction
+/// before it is sent, and `sent` in another after the server's 250. If the process dies between the 250
+/// and that commit, the row is still `sending`; at the next start `recoverInterrupted` puts it back to
+/// `pending` and it is sent again. That window (at most one copy per worker) is the one place a copy can be
+/// delivered twice: SMTP has no way to ask the server "did you already accept this?", and the alternative,
+/// marking before sending, would lose the copy instead. A graceful stop (SIGTERM) waits for the reply and
+/// commits it, so it never duplicates.
 public enum Outbox {
     /// Adds the copies of archived message `messageID` of list `listID`, inside the caller's transaction
     /// (the ingest transaction). Copies already present (same message and recipient) are skipped.
@@ -233,7 +236,7 @@ public enum Outbox {
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments += [limit]
         return try Row.fetchAll(db, sql: """
-            SELECT id, list_id, message_id, recipient, envelope_from, status, attempts, next_attempt_at,
+            SELECT id, list_id, message_id, purpose, recipient, envelope_from, status, attempts, next_attempt_at,
                    last_error_kind, last_error_code, last_error_command, last_error_text, created_at, sent_at
             FROM outbox \(whereClause) ORDER BY id LIMIT ?
             """, arguments: arguments).map(entry)
@@ -242,7 +245,7 @@ public enum Outbox {
     /// Copies refused for good (5xx) since `date`: the per-recipient record for bounce processing.
     public static func permanentFailures(_ db: Database, since date: Date = .distantPast) throws -> [OutboxEntry] {
         try Row.fetchAll(db, sql: """
-            SELECT id, list_id, message_id, recipient, envelope_from, status, attempts, next_attempt_at,
+            SELECT id, list_id, message_id, purpose, recipient, envelope_from, status, attempts, next_attempt_at,
                    last_error_kind, last_error_code, last_error_command, last_error_text, created_at, sent_at
             FROM outbox WHERE status = 'failed' AND last_error_kind = 'permanent' AND created_at >= ? ORDER BY id
             """, arguments: [date.timeIntervalSince1970]).map(entry)
@@ -270,7 +273,8 @@ public enum Outbox {
         let kind: String? = row["last_error_kind"]
         let sent: Double? = row["sent_at"]
         return OutboxEntry(
-            id: row["id"], listID: row["list_id"], messageID: row["message_id"], recipient: row["recipient"],
+            id: row["id"], listID: row["list_id"], messageID: row["message_id"], purpose: row["purpose"],
+            recipient: row["recipient"],
             envelopeFrom: row["envelope_from"], status: OutboxStatus(rawValue: row["status"]) ?? .failed,
             attempts: row["attempts"], nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
             lastErrorKind: kind.flatMap(SMTPError.Kind.init(rawValue:)), lastErrorCode: row["last_error_code"],

@@ -135,25 +135,13 @@ public enum PostfixScript {
 
     public static var path: String { Corpora.repositoryRoot.appendingPathComponent("scripts/postfix.sh").path }
 
-    /// Runs the script; throws `Failure` on a non-zero exit.
+    /// Runs the script; throws `Failure` on a non-zero exit. Through `ChildProcess` (posix_spawn with an empty
+    /// signal mask): Foundation's `Process` passes the test runner's blocked signals on, so an smtp-sink the
+    /// script leaves running would ignore SIGTERM, and its `waitUntilExit` was seen hanging after the exit.
     public static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [path] + arguments
-        // Output goes to a file, not a pipe: servers the script leaves running can never hold it open.
-        let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("postfix-sh-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        let output = try FileHandle(forWritingTo: outputURL)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
-        let data = (try? Data(contentsOf: outputURL)) ?? Data()
-        guard process.terminationStatus == 0 else {
-            throw Failure(arguments: arguments, status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let outcome = try ChildProcess.runBlocking("/bin/bash", [path] + arguments)
+        guard outcome.status == 0 else {
+            throw Failure(arguments: arguments, status: outcome.status, output: outcome.output)
         }
     }
 }

@@ -1,9 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Ports on 127.0.0.1 that the kernel lets a server bind, for private test servers.
 public enum FreePorts {
+    /// Ports already handed out in this test process: never given twice, so two servers started by tests running
+    /// in parallel can't both be told the same port while the first one is still starting.
+    private static let handedOut = Mutex<Set<Int>>([])
+
     /// `count` distinct ports that the kernel lets us bind on 127.0.0.1 right now, picked at random below the
     /// ephemeral range (32768+), so outgoing connections can't grab them meanwhile. Another test could still
     /// take one between this call and its use: callers retry on "Address already in use".
@@ -14,7 +19,8 @@ public enum FreePorts {
             tries += 1
             guard tries < 1000 else { throw ChildProcessError(command: "bind()", output: "no free port found") }
             let port = Int.random(in: 20000..<32000)
-            if !ports.contains(port), isFree(port) { ports.append(port) }
+            guard isFree(port), handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            ports.append(port)
         }
         return ports
     }

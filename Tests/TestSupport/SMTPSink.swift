@@ -14,7 +14,7 @@ public final class SMTPSink: Sendable {
             .appendingPathComponent("mailgateway-sink-\(UUID().uuidString.prefix(8))")
         var lastError: (any Error)?
         for _ in 0..<5 {
-            let port = Int.random(in: 20000..<60000)
+            let port = try FreePorts.take(1)[0]
             do {
                 try PostfixScript.run(["sink", "start", directory.path, String(port)] + options)
                 return SMTPSink(directory: directory, port: port)
@@ -51,8 +51,12 @@ public final class SMTPSink: Sendable {
     public func dumps() throws -> [SinkDump] {
         let mail = directory.appendingPathComponent("mail")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: mail.path)) ?? []
-        return try names.sorted().map { name in
-            try SinkDump(data: Data(contentsOf: mail.appendingPathComponent(name)))
+        // smtp-sink opens a capture file at MAIL and deletes it when the transaction is refused or dropped: a
+        // file listed here may be gone when read. It was no delivery; skip it.
+        return try names.sorted().compactMap { name in
+            let url = mail.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+            return try SinkDump(data: data)
         }
     }
 }

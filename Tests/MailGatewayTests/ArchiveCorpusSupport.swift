@@ -6,47 +6,12 @@ import GRDB
 /// extracts the threading headers. A deliberately small header reader (no MIME), so threading can be scored
 /// on the real corpora independently of the MIME parser.
 enum CorpusMail {
-    /// Raw messages of an mboxrd file, gzip-compressed or not, in file order (mboxrd `>From ` unescaped).
+    /// Raw messages of an mboxrd file, gzip-compressed or not, in file order, read by the library's
+    /// `MboxReader` (mboxrd `>From ` unescaped).
     static func mboxMessages(_ url: URL) throws -> [[UInt8]] {
-        let bytes: [UInt8]
-        if url.pathExtension == "gz" {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-            process.arguments = ["-dc", url.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            bytes = Array(data)
-        } else {
-            bytes = Array(try Data(contentsOf: url))
-        }
+        let reader = try MboxReader(url: url)
         var messages: [[UInt8]] = []
-        var current: [UInt8] = []
-        var started = false
-        var lineStart = 0
-        while lineStart < bytes.count {
-            var end = lineStart
-            while end < bytes.count && bytes[end] != 10 { end += 1 }
-            let next = min(end + 1, bytes.count)
-            let line = bytes[lineStart..<next]
-            if line.starts(with: Array("From ".utf8)) {
-                if started { messages.append(current) }
-                current = []
-                started = true
-            } else if started {
-                var gt = line.startIndex
-                while gt < line.endIndex && line[gt] == UInt8(ascii: ">") { gt += 1 }
-                if gt > line.startIndex && line[gt...].starts(with: Array("From ".utf8)) {
-                    current.append(contentsOf: line.dropFirst())
-                } else {
-                    current.append(contentsOf: line)
-                }
-            }
-            lineStart = next
-        }
-        if started { messages.append(current) }
+        while let message = try reader.next() { messages.append(message.raw) }
         return messages
     }
 
@@ -134,17 +99,7 @@ struct ThreadOracle {
     var agreedThreadCount: Int
 
     init(_ url: URL) throws {
-        var data = try Data(contentsOf: url)
-        if url.pathExtension == "gz" {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-            process.arguments = ["-dc", url.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-        }
+        let data = try gunzipIfNeeded(url)
         let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         agreedThreadCount = json["agreed_thread_count"] as? Int ?? 0
         for (mid, value) in json["messages"] as? [String: Any] ?? [:] {

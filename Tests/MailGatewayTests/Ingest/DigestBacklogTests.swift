@@ -1,6 +1,7 @@
 import Digest
 import Foundation
 import GRDB
+import Logging
 import Testing
 @testable import MailGateway
 import TestSupport
@@ -36,7 +37,7 @@ struct DigestBacklogTests {
         try gateway.database.pool.write { db in
             for raw in posts {
                 _ = try gateway.pipeline.process(db, list: list, raw: raw, fallbackDate: nil, source: .import,
-                                                 logger: .init(label: "test"))
+                                                 logger: { var l = Logger(label: "test"); l.logLevel = .warning; return l }())
             }
         }
         let due = try gateway.database.pool.read { db in try DigestBacklog.pending(db, list: list.id) }

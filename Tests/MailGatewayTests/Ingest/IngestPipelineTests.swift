@@ -8,7 +8,11 @@ import TestSupport
 /// The ingest pipeline on a real SQLite file: what one message causes, in one transaction.
 @Suite("Ingest pipeline")
 struct IngestPipelineTests {
-    let logger = Logger(label: "mailgateway.tests.ingest")
+    let logger: Logger = {
+        var logger = Logger(label: "mailgateway.tests.ingest")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     /// A gateway over a temporary database, three lists, the repository's templates, a moderation key.
     func makeGateway(nonMember: NonMemberAction = .reject) throws -> (Gateway, URL) {

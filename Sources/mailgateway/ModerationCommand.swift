@@ -167,8 +167,8 @@ private func queue(_ gateway: Gateway) throws -> ModerationQueue {
     return ModerationQueue(writer: gateway.database.pool, key: key)
 }
 
-/// Carries out a decision and says what it did. The copies it queued are the outbox rows of the message
-/// created at the decision's time (`Gateway.decideHold` enqueues them with the `now` it is given).
+/// Carries out a decision and says what it did: the copies an approval queued are the message's `post` rows,
+/// the notice a rejection queued its `notice:rejected-by-moderator` row.
 private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAction, reason: String?) throws {
     let gateway = try global.openGateway()
     try reportingFailures {
@@ -187,9 +187,11 @@ private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAct
             }
             throw CommandFailure(message: error.description)
         }
+        let purpose = outcome.action == .approve ? OutboxPurpose.post.rawValue
+            : OutboxPurpose.notice(NoticeKind.rejectedByModerator.rawValue).rawValue
         let queued = try gateway.database.pool.read { db in
             try Outbox.list(db, listID: outcome.listID, messageID: outcome.messageRowID, limit: Int.max)
-                .filter { $0.createdAt.timeIntervalSince1970 >= now.timeIntervalSince1970 - 0.001 }.count
+                .filter { $0.purpose == purpose }.count
         }
         switch outcome.action {
         case .approve:

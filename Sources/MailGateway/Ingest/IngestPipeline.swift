@@ -73,9 +73,10 @@ public struct IngestPipeline: Sendable {
         let inserted = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
                                                  status: ArchiveStatus(decision.action), decisionRule: decision.rule,
                                                  source: source, receivedAt: now)
-        guard case .inserted(let row, let thread) = inserted else {
-            if case .duplicate(let existing) = inserted { return .duplicate(existingRowID: existing) }
-            return .duplicate(existingRowID: -1)
+        let (row, thread): (Int64, Int64)
+        switch inserted {
+        case .duplicate(let existing): return .duplicate(existingRowID: existing)
+        case .inserted(let r, let t): (row, thread) = (r, t)
         }
         let metadata: Logger.Metadata = ["list.id": "\(list.id)", "message.row": "\(row)", "rule": "\(decision.rule)",
                                          "action": "\(decision.action.rawValue)"]

@@ -1,6 +1,6 @@
 public import Foundation
 public import GRDB
-public import MailGateway
+import MailGateway
 
 /// One thread's share of a list's next digest.
 public struct DigestThread: Sendable, Codable, Equatable {

@@ -21,7 +21,11 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try global.loadConfig(checkSecrets: false)
-            let listConfig = try requireListOrExit(list, in: config)
+            let listConfig: ListConfig
+            do { listConfig = try requireList(list, in: config) } catch {
+                printError("mailgateway: \(error)")
+                throw ExitCode(2)
+            }
             let server = config.imapServer(for: listConfig)
             guard let password = Secrets().value(env: server.passwordEnv, file: server.passwordFile) else {
                 printError("mailgateway: the mailbox password of \(list) is not set (see check-config)")
@@ -67,14 +71,4 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-/// The list with this id, or an error message and exit code 2.
-private func requireListOrExit(_ id: String, in config: GatewayConfig) throws -> ListConfig {
-    guard let list = config.list(id: id) else {
-        printError("mailgateway: no list has the id \"\(id)\"; configured lists: "
-            + config.lists.map(\.id).joined(separator: ", "))
-        throw ExitCode(2)
-    }
-    return list
 }

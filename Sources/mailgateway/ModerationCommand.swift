@@ -146,10 +146,14 @@ struct ModerationCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             let gateway = try global.openGateway()
-            try reportingFailures {
-                let expired = try gateway.expireHolds()
-                print("expired \(expired.count) hold(s)" + (expired.isEmpty ? "" : ": " + expired.map { "\($0.id)" }.joined(separator: ", ")))
+            let expired: [Hold]
+            do {
+                expired = try await gateway.expireHolds()
+            } catch {
+                printError("error: \(describe(error))")
+                throw ExitCode(1)
             }
+            print("expired \(expired.count) hold(s)" + (expired.isEmpty ? "" : ": " + expired.map { "\($0.id)" }.joined(separator: ", ")))
         }
     }
 }

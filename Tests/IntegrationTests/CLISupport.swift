@@ -18,14 +18,8 @@ struct CLIHarness {
     let folder: URL
     let configPath: String
 
-    /// The built executable: beside the test bundle, else in the repository's `.build/debug`.
-    static var executable: URL {
-        let besideBundle = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("mailgateway")
-        if FileManager.default.isExecutableFile(atPath: besideBundle.path) { return besideBundle }
-        let inBundleFolder = Bundle.main.bundleURL.appendingPathComponent("mailgateway")
-        if FileManager.default.isExecutableFile(atPath: inBundleFolder.path) { return inBundleFolder }
-        return Corpora.repositoryRoot.appendingPathComponent(".build/debug/mailgateway")
-    }
+    /// The built executable (one locator for every test that runs it).
+    static var executable: URL { URL(fileURLWithPath: GatewayHarness.executable) }
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mg-cli-\(UUID().uuidString)")

@@ -1,5 +1,5 @@
 public import Foundation
-import Logging
+public import Logging
 import Crypto
 import GRDB
 
@@ -61,11 +61,27 @@ public struct Gateway: Sendable {
         }
     }
 
-    /// Expires overdue holds and queues the notices to their authors.
+    /// Expires overdue holds and queues the notices to their authors (CLI, maintenance service, `run --once`).
     @discardableResult
-    public func expireHolds(now: Date = Date()) throws -> [Hold] {
+    public func expireHolds(now: Date = Date()) async throws -> [Hold] {
         let actions = ModerationActions(pipeline: pipeline)
-        return try database.pool.write { db in try actions.expireHolds(db, now: now) }
+        return try await database.pool.write { db in try actions.expireHolds(db, now: now) }
+    }
+
+    /// A client logged in to a list's mailbox (password from the environment or a file), for the watcher and
+    /// `run --once`. The caller logs out.
+    public func connectedClient(for list: ListConfig, logger: Logger) async throws -> (IMAPClient, IMAPCapabilities) {
+        let client = IMAPClient(server: config.imapServer(for: list), logger: logger)
+        guard let password = imapPassword(for: list) else {
+            throw IMAPError(kind: .login, server: "\(client.server.host):\(client.server.port)", user: client.server.user,
+                            command: "LOGIN", reason: "the mailbox password is not set (see check-config)")
+        }
+        do {
+            return (client, try await client.connect(password: password))
+        } catch {
+            await client.logout()
+            throw error
+        }
     }
 
     /// The IMAP password of a list's mailbox.

@@ -76,20 +76,21 @@ public struct GatewayDaemon: Sendable {
                 group.addTask {
                     var listLogger = logger
                     listLogger[metadataKey: "list.id"] = "\(list.id)"
-                    let client = IMAPClient(server: gateway.config.imapServer(for: list), logger: listLogger)
                     do {
-                        guard let password = gateway.imapPassword(for: list) else {
-                            return .init(list: list.id, summary: nil, error: "the mailbox password is not set (see check-config)")
-                        }
-                        try await client.connect(password: password)
+                        let (client, _) = try await gateway.connectedClient(for: list, logger: listLogger)
                         let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list,
                                                limits: limits,
                                                exitAfterCommit: gateway.secrets.environment["MAILGATEWAY_FAULT"] == "exit-after-commit")
-                        let summary = try await sync.pass(client: client, logger: listLogger)
+                        let summary: MailboxPassSummary
+                        do {
+                            summary = try await sync.pass(client: client, logger: listLogger)
+                        } catch {
+                            await client.logout()
+                            throw error
+                        }
                         await client.logout()
                         return .init(list: list.id, summary: summary, error: nil)
                     } catch {
-                        await client.logout()
                         listLogger.error("mailbox failed", metadata: ["error": "\(error)"])
                         return .init(list: list.id, summary: nil, error: "\(error)")
                     }
@@ -101,8 +102,7 @@ public struct GatewayDaemon: Sendable {
         }
         var report = OnceReport(mailboxes: results, outboxPending: 0, outboxSent: 0, outboxFailed: 0)
         do {
-            let actions = ModerationActions(pipeline: gateway.pipeline)
-            try await gateway.database.pool.write { db in _ = try actions.expireHolds(db, now: Date()) }
+            try await gateway.expireHolds()
             let before = try await gateway.database.pool.read { db in try Outbox.counts(db) }
             try await drainOutbox(timeout: drainTimeout)
             let after = try await gateway.database.pool.read { db in try Outbox.counts(db) }

@@ -1,5 +1,6 @@
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// Watches one list's mailbox for as long as the daemon runs (a `Service`): a pass over the folder, then IDLE
 /// until the server reports activity (or the poll interval passes, to re-arm), or a poll every interval when the
@@ -23,29 +24,26 @@ public final class MailboxWatcher: Service, Sendable {
 
     public func run() async throws {
         let stop = StopSignal()
-        let client = IMAPClient(server: gateway.config.imapServer(for: list), logger: logger)
+        let current = CurrentClient()
         await withGracefulShutdownHandler {
-            await watch(client: client, stop: stop)
+            await watch(stop: stop, current: current)
         } onGracefulShutdown: {
             stop.set()
-            client.interruptIdle()
+            current.interruptIdle()
         }
-        await client.logout()
         logger.info("mailbox watcher stopped")
     }
 
-    private func watch(client: IMAPClient, stop: StopSignal) async {
+    private func watch(stop: StopSignal, current: CurrentClient) async {
         let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list, limits: limits)
         let poll = Duration.seconds(gateway.config.pollIntervalSeconds)
         var backoff = Duration.seconds(1)
         while !stop.isSet && !Task.isCancelled {
+            var connected: IMAPClient?
             do {
-                guard let password = gateway.imapPassword(for: list) else {
-                    throw IMAPError(kind: .login, server: "\(client.server.host):\(client.server.port)",
-                                    user: client.server.user, command: "LOGIN",
-                                    reason: "the mailbox password is not set (see check-config)")
-                }
-                let capabilities = try await client.connect(password: password)
+                let (client, capabilities) = try await gateway.connectedClient(for: list, logger: logger)
+                connected = client
+                current.set(client)
                 logger.info("mailbox connected", metadata: ["idle": "\(capabilities.idle)"])
                 backoff = .seconds(1)
                 while !stop.isSet && !Task.isCancelled {
@@ -66,12 +64,25 @@ public final class MailboxWatcher: Service, Sendable {
                         await stop.sleep(for: poll)
                     }
                 }
+                current.set(nil)
+                await client.logout()
             } catch {
                 logger.error("mailbox failed; retrying", metadata: ["error": "\(error)", "retry.in": "\(backoff)"])
-                await client.logout()
+                current.set(nil)
+                await connected?.logout()
                 await stop.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(300))
             }
         }
     }
+}
+
+/// The watcher's connected client, if any, so that the graceful-shutdown handler (another thread) can interrupt
+/// its IDLE.
+private final class CurrentClient: Sendable {
+    private let client = Mutex<IMAPClient?>(nil)
+
+    func set(_ value: IMAPClient?) { client.withLock { $0 = value } }
+
+    func interruptIdle() { client.withLock { $0?.interruptIdle() } }
 }

@@ -20,8 +20,7 @@ public final class MaintenanceService: Service, Sendable {
         await withGracefulShutdownHandler {
             while !stop.isSet && !Task.isCancelled {
                 do {
-                    let actions = ModerationActions(pipeline: gateway.pipeline)
-                    let expired = try await gateway.database.pool.write { db in try actions.expireHolds(db, now: Date()) }
+                    let expired = try await gateway.expireHolds()
                     if !expired.isEmpty { logger.info("holds expired", metadata: ["count": "\(expired.count)"]) }
                     try await gateway.database.pool.write { db in try NoticeLog.prune(olderThan: 30, now: Date(), in: db) }
                 } catch {

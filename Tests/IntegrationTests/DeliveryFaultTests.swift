@@ -26,15 +26,15 @@ struct DeliveryFaultTests {
     }
 
     /// Recipients and how many copies each got, from the sink's dumps.
-    static func copiesPerRecipient(_ sink: FaultSink) throws -> [String: Int] {
+    static func copiesPerRecipient(_ sink: SMTPSink) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for dump in try sink.transactions() {
+        for dump in try sink.dumps() {
             for recipient in dump.recipients { counts[recipient, default: 0] += 1 }
         }
         return counts
     }
 
-    static func world(sink: FaultSink, connections: Int = 2) async throws -> DeliveryWorld {
+    static func world(sink: SMTPSink, connections: Int = 2) async throws -> DeliveryWorld {
         try await W.start(smtpPort: sink.port) { json in
             var json = json
             var delivery = json["delivery"] as! [String: Any]
@@ -47,7 +47,7 @@ struct DeliveryFaultTests {
     @Test("a soft failure leaves every copy pending; after the server recovers each recipient gets exactly one copy",
           arguments: [["-r", "RCPT"], ["-r", "DATA"], ["-Q", "DATA"], ["-q", "RCPT"], ["-Q", "MAIL"]])
     func softFailureThenRecovery(fault: [String]) async throws {
-        let sink = try FaultSink.start(options: fault)
+        let sink = try SMTPSink.start(options: fault)
         defer { sink.remove() }
         let world = try await Self.world(sink: sink)
         defer { world.stop() }
@@ -71,7 +71,7 @@ struct DeliveryFaultTests {
         #expect(Set(counts.keys) == Set(members.map(\.address)), "every member, nobody else")
         #expect(counts.values.allSatisfy { $0 == 1 }, "none twice: \(counts.filter { $0.value != 1 })")
         #expect(try await world.outbox(status: "sent").count == 20)
-        let verp = try sink.transactions().allSatisfy { dump in
+        let verp = try sink.dumps().allSatisfy { dump in
             dump.recipients.count == 1 && dump.envelopeFrom == VERP.envelopeSender(
                 listAddress: "college-research@lists.example.org", recipient: dump.recipients[0])
         }
@@ -85,7 +85,7 @@ struct DeliveryFaultTests {
     @Test("a hard (5xx) refusal is recorded per recipient as failed and not retried",
           arguments: [["-f", "RCPT"], ["-f", "DATA"], ["-f", "."]])
     func hardFailureNotRetried(fault: [String]) async throws {
-        let sink = try FaultSink.start(options: fault)
+        let sink = try SMTPSink.start(options: fault)
         defer { sink.remove() }
         let world = try await Self.world(sink: sink)
         defer { world.stop() }
@@ -131,9 +131,9 @@ struct DeliveryFaultTests {
     /// before the gateway hears the 250, the in-flight window where a SIGKILL may cause a duplicate) so that a
     /// fan-out of 300 copies over `connections` takes seconds.
     static func fanOutWorld(memberCount: Int, connections: Int, sinkOptions: [String] = ["-w", "1"]) async throws
-        -> (FaultSink, DeliveryWorld, [TestPartner])
+        -> (SMTPSink, DeliveryWorld, [TestPartner])
     {
-        let sink = try FaultSink.start(options: sinkOptions)
+        let sink = try SMTPSink.start(options: sinkOptions)
         let world = try await Self.world(sink: sink, connections: connections)
         let members = Self.members(memberCount)
         try await world.importPartners([W.helene] + members, mailboxes: false)

@@ -48,6 +48,11 @@ public final class SMTPSink: Sendable {
     }
 
     /// Every message dumped so far.
+    /// How many transactions are dumped so far (cheap: a directory listing, for polling).
+    public func count() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("mail").path)) ?? []).count
+    }
+
     public func dumps() throws -> [SinkDump] {
         let mail = directory.appendingPathComponent("mail")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: mail.path)) ?? []

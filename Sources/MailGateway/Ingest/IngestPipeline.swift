@@ -108,11 +108,8 @@ public struct IngestPipeline: Sendable {
         let rawSize = raw.count
         guard let key = moderationKey else {
             // No key: the hold is still recorded (CLI moderation), without an emailed token.
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending')
-                """, arguments: [messageRowID, list.id, decision.reason.rawValue, decision.rule, now,
-                                 now.addingTimeInterval(Double(config.moderation.holdDays) * 86_400)])
+            _ = try ModerationQueue.record(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
+                                           rule: decision.rule, now: now, lifetimeDays: config.moderation.holdDays, in: db)
             return
         }
         let (hold, token) = try ModerationQueue.hold(messageRowID: messageRowID, listID: list.id, reason: decision.reason,

@@ -34,6 +34,20 @@ public struct ModerationQueue: Sendable {
     /// message for the same list twice returns the existing hold and a fresh token for it.
     public static func hold(messageRowID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date,
                             lifetimeDays: Int, key: ModerationKey, in db: Database) throws -> (Hold, ModerationToken) {
+        var hold = try record(messageRowID: messageRowID, listID: listID, reason: reason, rule: rule, now: now,
+                              lifetimeDays: lifetimeDays, in: db)
+        let token = ModerationToken(holdID: hold.id, listID: listID, expiry: hold.expiresAt, key: key)
+        if hold.status == .pending {
+            try db.execute(sql: "UPDATE holds SET token_hash = ? WHERE id = ?", arguments: [token.hash, hold.id])
+        }
+        hold.expiresAt = token.expiry
+        return (hold, token)
+    }
+
+    /// Records a hold inside the caller's transaction without signing a token (no key configured: the hold is
+    /// decided from the CLI only). Holding the same message for the same list twice returns the existing hold.
+    public static func record(messageRowID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date,
+                              lifetimeDays: Int, in db: Database) throws -> Hold {
         let expires = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Double(lifetimeDays) * 86_400).rounded(.down))
         try db.execute(sql: """
             INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status)
@@ -41,15 +55,10 @@ public struct ModerationQueue: Sendable {
             """, arguments: [messageRowID, listID, reason.rawValue, rule, now, expires])
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM holds WHERE message_id = ? AND list_id = ?",
                                           arguments: [messageRowID, listID]),
-              var hold = try fetchHold(id: id, in: db) else {
+              let hold = try fetchHold(id: id, in: db) else {
             throw ModerationError.unknownHold(messageRowID)
         }
-        let token = ModerationToken(holdID: id, listID: listID, expiry: hold.expiresAt, key: key)
-        if hold.status == .pending {
-            try db.execute(sql: "UPDATE holds SET token_hash = ? WHERE id = ?", arguments: [token.hash, id])
-        }
-        hold.expiresAt = token.expiry
-        return (hold, token)
+        return hold
     }
 
     /// `hold(…in:)` in its own transaction.

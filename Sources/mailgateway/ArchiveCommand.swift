@@ -11,9 +11,6 @@ struct ArchiveCommand: AsyncParsableCommand {
         subcommands: [Lists.self, Threads.self, Thread.self, Message.self, Search.self, Export.self, Import.self,
                       Stats.self, Quarantine.self])
 
-    /// Opens the archive named by the configuration (no mail server is contacted).
-    static func open(_ global: GlobalOptions) throws -> Gateway { try global.openGateway() }
-
     static func requireList(_ id: String, in gateway: Gateway) throws {
         try reportingFailures { _ = try mailgateway.requireList(id, in: gateway.config) }
     }
@@ -24,7 +21,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             let lists = try await gateway.database.pool.read { db in try ArchiveQueries.lists(db) }
             if json { return try printJSON(lists) }
             printTable(["LIST", "MESSAGES", "THREADS", "LAST POST"], lists.map {
@@ -47,7 +44,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             try ArchiveCommand.requireList(list, in: gateway)
             let sinceDate = since.flatMap(parseDate)
             let (list, limit) = (self.list, self.limit)
@@ -69,7 +66,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             let id = self.id
             guard let detail = try await gateway.database.pool.read({ db in try ArchiveQueries.thread(db, id: id) }) else {
                 printError("mailgateway: no thread \(id)")
@@ -103,7 +100,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             let (id, list) = (self.id, self.list)
             let detail = try await gateway.database.pool.read { db -> MessageDetail? in
                 if let row = Int64(id) { return try ArchiveQueries.message(db, rowID: row) }
@@ -157,7 +154,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             if let list { try ArchiveCommand.requireList(list, in: gateway) }
             let filter = ArchiveSearch.Filter(list: list, fromAddress: from, since: since.flatMap(parseDate), limit: limit)
             let text = query.joined(separator: " ")
@@ -186,7 +183,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Also messages that were not accepted (held, rejected, discarded, bounces).") var all = false
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             try ArchiveCommand.requireList(list, in: gateway)
             let count = try ArchiveMbox.exportMbox(list: list, to: URL(fileURLWithPath: mbox), from: gateway.database,
                                                    allStatuses: all, logger: global.makeLogger())
@@ -206,7 +203,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             try ArchiveCommand.requireList(list, in: gateway)
             let tty = isatty(STDERR_FILENO) != 0
             let totals = try ArchiveMbox.importMbox(url: URL(fileURLWithPath: mbox), list: list, into: gateway.database,
@@ -227,7 +224,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             let stats = try await gateway.database.pool.read { db in try ArchiveQueries.stats(db) }
             if json { return try printJSON(stats) }
             func mb(_ n: Int) -> String { String(format: "%.1f MB", Double(n) / 1_048_576) }
@@ -249,7 +246,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try ArchiveCommand.open(global)
+            let gateway = try global.openGateway()
             if let id = raw {
                 guard let data = try await gateway.database.pool.read({ db in try ArchiveQueries.quarantinedRaw(db, id: id) }) else {
                     printError("mailgateway: quarantine entry \(id) has no stored bytes")

@@ -156,6 +156,22 @@ struct IngestPipelineTests {
         #expect(posts.isEmpty, "nothing approved, nothing distributed")
     }
 
+    @Test("30,000 nested message/rfc822 parts (0.9 MB): quarantined raw with the reason, no crash, nothing else done")
+    func deepMIMEIsQuarantined() throws {
+        let (gateway, dir) = try makeGateway()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = "From: Hélène <helene@inrae.example>\r\nSubject: bomb\r\nMessage-ID: <bomb@inrae.example>\r\n"
+        text += String(repeating: "Content-Type: message/rfc822\r\n\r\n", count: 30_000) + "x\r\n"
+        let raw = Array(text.utf8)
+        let outcome = try process(gateway, list: "college-research", raw)
+        guard case .quarantined(let id, let reason) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(reason.contains("MIME structure may nest"))
+        let entries = try gateway.database.pool.read { db in try ArchiveQueries.quarantine(db, list: "college-research") }
+        #expect(entries.map(\.id) == [id])
+        #expect(entries.first?.error == reason && entries.first?.rawStored == true && entries.first?.size == raw.count)
+        #expect(try outbox(gateway).isEmpty)
+    }
+
     @Test("loops and auto-replies are archived as discarded and answered by nobody")
     func loopsAndAutoReplies() throws {
         let (gateway, dir) = try makeGateway()

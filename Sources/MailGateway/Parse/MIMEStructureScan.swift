@@ -8,6 +8,10 @@ struct MIMELimits: Sendable, Equatable {
     var maxDepth = 64
     /// Most body parts over all multiparts.
     var maxParts = 10_000
+    /// Deepest nesting of RFC 5322 comments (`(a (b (c)))`): libetpan's comment parser recurses once per
+    /// level in every structured field it reads (addresses, ids, dates, Content-Type...), and 300,000 `(`
+    /// overflow its stack.
+    var maxCommentDepth = 256
 
     static let standard = MIMELimits()
 }
@@ -89,6 +93,35 @@ struct MIMEStructureScan {
         if depthBound > limits.maxDepth { return .mimeTooDeep(bound: depthBound, limit: limits.maxDepth) }
         if partsBound > limits.maxParts { return .tooManyMIMEParts(bound: partsBound, limit: limits.maxParts) }
         return nil
+    }
+
+    /// An upper bound on the comment nesting libetpan can reach anywhere in `buf`, over any field it parses.
+    /// Depth counts `(` and `)`; inside a comment a backslash escapes the next byte (a quoted pair, as in
+    /// libetpan); a line feed not escaped and not followed by a blank ends every comment (libetpan's comment
+    /// content holds no bare line break), so the count restarts there. Counting `(` also in quoted strings,
+    /// and a `\(` outside any comment, only over-estimates.
+    static func maxCommentDepth(_ buf: UnsafeBufferPointer<UInt8>) -> Int {
+        var depth = 0
+        var deepest = 0
+        var i = 0
+        let n = buf.count
+        while i < n {
+            switch buf[i] {
+            case 0x28:
+                depth += 1
+                if depth > deepest { deepest = depth }
+            case 0x29:
+                if depth > 0 { depth -= 1 }
+            case 0x5C where depth > 0:
+                i += 1  // quoted pair: the next byte, whatever it is
+            case 0x0A:
+                if i + 1 >= n || (buf[i + 1] != 0x20 && buf[i + 1] != 0x09) { depth = 0 }
+            default:
+                break
+            }
+            i += 1
+        }
+        return deepest
     }
 
     private static func contains(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ word: StaticString) -> Bool {

@@ -15,6 +15,8 @@ public struct MessageParseError: Error, CustomStringConvertible, Sendable, Hasha
         case tooManyMIMEParts(bound: Int, limit: Int)
         /// A multipart boundary made of a lone quote, which libetpan cannot handle safely.
         case unsafeMIMEBoundary
+        /// Comments nested deeper than the limit (libetpan's comment parser recurses per level).
+        case commentsTooDeep(limit: Int)
     }
 
     /// What went wrong.
@@ -39,6 +41,7 @@ public struct MessageParseError: Error, CustomStringConvertible, Sendable, Hasha
         case .tooManyMIMEParts(let bound, let limit):
             what = "MIME structure may have \(bound) parts (limit \(limit)); not parsed"
         case .unsafeMIMEBoundary: what = "MIME boundary of a lone quote; not parsed"
+        case .commentsTooDeep(let limit): what = "parenthesised comments nested deeper than \(limit) levels; not parsed"
         }
         if let offset { return "cannot parse message: \(what) at byte \(offset)" }
         return "cannot parse message: \(what)"

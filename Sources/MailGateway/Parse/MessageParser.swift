@@ -48,6 +48,10 @@ public enum MessageParser {
         -> Result<ParsedMessage, MessageParseError> {
         let section = HeaderSection.scan(buf)
         guard !section.fields.isEmpty else { return .failure(MessageParseError(.noHeaderSection, offset: 0)) }
+        // libetpan's structured field parsers recurse once per comment level: bound it before any of them runs.
+        if MIMEStructureScan.maxCommentDepth(buf) > limits.maxCommentDepth {
+            return .failure(MessageParseError(.commentsTooDeep(limit: limits.maxCommentDepth)))
+        }
         var problems = section.problems
         var message = ParsedMessage(messageID: "")
         message.headers.reserveCapacity(section.fields.count)

@@ -86,4 +86,19 @@ struct MIMEBoundsTests {
         #expect(reason(Array(raw.utf8)) == .unsafeMIMEBoundary)
         #expect(MessageParseError(.unsafeMIMEBoundary).description.contains("boundary"))
     }
+
+    /// 300,000 nested `(` in a From field (or a Content-Type, or a part's header) overflowed libetpan's
+    /// comment parser (SIGSEGV); refused before any libetpan parser runs.
+    @Test(arguments: ["From", "Content-Type", "Message-ID"])
+    func deeplyNestedCommentsAreRefused(field: String) {
+        let deep = "\(field): " + String(repeating: "(", count: 300_000) + "x\r\n"
+        let raw = Array((Self.header + deep + "\r\nbody\r\n").utf8)
+        #expect(reason(raw) == .commentsTooDeep(limit: 256))
+        // Escaped line breaks do not split the nesting.
+        let escaped = "Content-Type: text/plain; a=b " + String(repeating: "(\\\n", count: 1_000) + "\r\n"
+        #expect(reason(Array((Self.header + escaped + "\r\nbody\r\n").utf8)) == .commentsTooDeep(limit: 256))
+        // Unbalanced parentheses spread over many lines of a body are fine.
+        let smileys = Self.header + "\r\n" + String(repeating: "sorry :-( (really\r\n", count: 5_000)
+        #expect(reason(Array(smileys.utf8)) == nil)
+    }
 }

@@ -23,7 +23,7 @@ struct ModerationTests {
                                     key: Self.key)
         let text = token.description
         #expect(text.hasPrefix("MOD-42-1764003600-"))
-        let found = try #require(ModerationToken.find(in: "Re: [\(text)] À modérer pour Recherche"))
+        let found = try #require(ModerationToken.find(in: "Re: [\(text)] À modérer pour Recherche", now: Self.now))
         #expect(found == token)
         try found.verify(listID: "college-research", key: Self.key, now: Self.now)
         #expect(throws: ModerationToken.Failure.badSignature) {
@@ -36,13 +36,75 @@ struct ModerationTests {
             try found.verify(listID: "college-research", key: Self.key, now: Self.now.addingTimeInterval(3600))
         }
         // A tampered expiry or hold id breaks the signature.
-        let tampered = try #require(ModerationToken.find(in: text.replacingOccurrences(of: "-1764003600-", with: "-1864003600-")))
+        let tampered = try #require(ModerationToken.find(in: text.replacingOccurrences(of: "-1764003600-", with: "-1764003601-"), now: Self.now))
         #expect(throws: ModerationToken.Failure.badSignature) {
             try tampered.verify(listID: "college-research", key: Self.key, now: Self.now)
         }
-        #expect(ModerationToken.find(in: "no token here, MOD-x-y-z") == nil)
+        #expect(ModerationToken.find(in: "no token here, MOD-x-y-z", now: Self.now) == nil)
         #expect(ModerationKey(secret: "short") == nil)
         #expect(!"\(Self.key)".contains("example"))
+    }
+
+    /// Token-shaped strings that are not tokens: each reads as no token at all (never a trap, never an
+    /// error), so the message goes on as an ordinary post.
+    @Test(arguments: [
+        "MOD-1-9223372036854775807-0123456789abcdef0123456789abcdef",  // the review's trap: expiry ~2^63
+        "MOD-1-99999999999-0123456789abcdef0123456789abcdef",  // 11 digits, but years ahead
+        "MOD-1-999999999999-0123456789abcdef0123456789abcdef",  // 12 digits
+        "MOD-1-1764000000000000000000000000-0123456789abcdef0123456789abcdef",
+        "MOD-1-1795622401-0123456789abcdef0123456789abcdef",  // one second past now + 366 days
+        "MOD-9223372036854775807-1764003600-0123456789abcdef0123456789abcdef",  // id of 19 digits
+        "MOD-99999999999999999999-1764003600-0123456789abcdef0123456789abcdef",
+        "MOD-0-1764003600-0123456789abcdef0123456789abcdef",  // id 0
+        "MOD-01-1764003600-0123456789abcdef0123456789abcdef",  // leading zero (not the digits we signed)
+        "MOD-1-01764003600-0123456789abcdef0123456789abcdef",
+        "MOD-1-0-0123456789abcdef0123456789abcdef",  // expiry 0
+        "MOD--1-1764003600-0123456789abcdef0123456789abcdef",  // signs
+        "MOD-1--1764003600-0123456789abcdef0123456789abcdef",
+        "MOD-+1-1764003600-0123456789abcdef0123456789abcdef",
+        "MOD-1-+1764003600-0123456789abcdef0123456789abcdef",
+        "MOD-1-1764003600-0123456789abcdef0123456789abcde",  // 31 hex
+        "MOD-1-1764003600-0123456789abcdef0123456789abcdef0",  // 33 hex
+        "MOD-1-1764003600-0123456789abcdef0123456789abcdeg",
+        "MOD-1-1764003600",
+        "MOD-1-",
+        "MOD-",
+        "MOD-١-1764003600-0123456789abcdef0123456789abcdef",  // Arabic-Indic digit
+        "MOD-1-1764003600.5-0123456789abcdef0123456789abcdef",
+        "MOD-1-1e10-0123456789abcdef0123456789abcdef",
+    ])
+    func malformedTokensAreNoTokens(text: String) throws {
+        #expect(ModerationToken.find(in: "Re: [\(text)] x", now: Self.now) == nil)
+        #expect(throws: ModeratorCommand.Failure.noToken) {
+            try ModeratorCommand.parse(subject: text, body: "approve\n\(text)\n", now: Self.now)
+        }
+    }
+
+    @Test func tokenBoundsAndTheFirstWellFormedCandidate() throws {
+        // The largest accepted expiry is now + 366 days; an expired token still parses (and is refused as expired).
+        let edge = try #require(ModerationToken.find(in: "MOD-1-1795622400-0123456789abcdef0123456789abcdef",
+                                                     now: Self.now))
+        #expect(edge.expirySeconds == 1_795_622_400 && edge.holdID == 1)
+        let old = try #require(ModerationToken.find(in: "mod-42-1-0123456789ABCDEF0123456789ABCDEF]", now: Self.now))
+        #expect(old.description == "MOD-42-1-0123456789abcdef0123456789abcdef")
+        #expect(throws: ModerationToken.Failure.badSignature) {
+            try old.verify(listID: "college-research", key: Self.key, now: Self.now)
+        }
+        // A malformed candidate does not hide a good one after it.
+        let token = ModerationToken(holdID: 18, listID: "college-research", expiry: Self.now.addingTimeInterval(60),
+                                    key: Self.key)
+        let found = try #require(ModerationToken.find(
+            in: "MOD-1-9223372036854775807-0123456789abcdef0123456789abcdef MOD-MOD-\(token)", now: Self.now))
+        #expect(found == token)
+        try found.verify(listID: "college-research", key: Self.key, now: Self.now)
+        // Signing never traps either, whatever the date: the expiry is kept within the digits a token may carry.
+        let far = ModerationToken(holdID: .max, listID: "x", expiry: Date(timeIntervalSince1970: 1e300), key: Self.key)
+        #expect(far.expirySeconds == 99_999_999_999)
+        let nan = ModerationToken(holdID: 1, listID: "x", expiry: Date(timeIntervalSince1970: .nan), key: Self.key)
+        #expect(nan.expirySeconds == 1)
+        // A long run of candidates is read in linear time (each is read over a few bytes only).
+        let noise = String(repeating: "MOD-1-1-", count: 200_000)
+        #expect(ModerationToken.find(in: noise, now: Self.now) == nil)
     }
 
     // MARK: command words
@@ -56,7 +118,7 @@ struct ModerationTests {
     func commandWordsInThreeLanguages(word: String, action: ModeratorAction) throws {
         let body = "\n  \(word)\n\n> Un message adressé à la liste attend votre décision.\n> approve\n"
         let command = try ModeratorCommand.parse(subject: "Re: [MOD-7-1764003600-0123456789abcdef0123456789abcdef] x",
-                                                 body: body)
+                                                 body: body, now: Self.now)
         #expect(command.action == action)
         #expect(command.token.holdID == 7)
     }
@@ -64,26 +126,26 @@ struct ModerationTests {
     @Test(arguments: ["Si vous voulez, approuvez", "No idea", "Oui", "Thanks!"])
     func ambiguousFirstLinesAreNotCommands(line: String) {
         #expect(throws: ModeratorCommand.Failure.noCommandWord) {
-            try ModeratorCommand.parse(subject: "[MOD-7-1764003600-0123456789abcdef0123456789abcdef]", body: line)
+            try ModeratorCommand.parse(subject: "[MOD-7-1764003600-0123456789abcdef0123456789abcdef]", body: line, now: Self.now)
         }
     }
 
     @Test func commandSkipsQuotedLinesAndReadsTheReason() throws {
         let body = "> approuver\n>\n\nrejeter : hors sujet pour ce groupe\nCordialement\n"
         let command = try ModeratorCommand.parse(subject: "RE: TR: [MOD-7-1764003600-0123456789abcdef0123456789abcdef]",
-                                                 body: body)
+                                                 body: body, now: Self.now)
         #expect(command.action == .reject)
         #expect(command.reason == "hors sujet pour ce groupe")
         #expect(throws: ModeratorCommand.Failure.noCommandWord) {
             try ModeratorCommand.parse(subject: "[MOD-7-1764003600-0123456789abcdef0123456789abcdef]",
-                                       body: "> approve\nThanks for the note\n")
+                                       body: "> approve\nThanks for the note\n", now: Self.now)
         }
         #expect(throws: ModeratorCommand.Failure.noToken) {
-            try ModeratorCommand.parse(subject: "Re: hello", body: "approve\n")
+            try ModeratorCommand.parse(subject: "Re: hello", body: "approve\n", now: Self.now)
         }
         // The token may be in the body when the subject lost it.
         let fromBody = try ModeratorCommand.parse(
-            subject: "Re:", body: "discard\n> [MOD-9-1764003600-0123456789abcdef0123456789abcdef]\n")
+            subject: "Re:", body: "discard\n> [MOD-9-1764003600-0123456789abcdef0123456789abcdef]\n", now: Self.now)
         #expect(fromBody.token.holdID == 9 && fromBody.action == .discard)
     }
 

@@ -66,7 +66,7 @@ struct TemplatesTests {
         #expect(fr.body.contains("DMARC"))
         #expect(fr.body.contains("approuver"))
         // A moderator's reply to that subject parses back to the same token.
-        let command = try ModeratorCommand.parse(subject: "Re: " + fr.subject, body: "rejeter\n")
+        let command = try ModeratorCommand.parse(subject: "Re: " + fr.subject, body: "rejeter\n", now: Self.now)
         #expect(command.token.description == token)
     }
 

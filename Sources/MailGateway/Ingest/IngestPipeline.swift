@@ -57,7 +57,7 @@ public struct IngestPipeline: Sendable {
         }
 
         // A moderator's reply to a moderation request: a command, not a post.
-        if let key = moderationKey, ModerationToken.find(in: parsed.subject) != nil,
+        if let key = moderationKey, ModerationToken.find(in: parsed.subject, now: now) != nil,
            let sender = parsed.from.first?.address {
             return try applyModeratorReply(db, list: list, raw: raw, parsed: parsed, sender: sender, key: key,
                                            fallbackDate: fallbackDate, source: source, now: now, logger: logger)

@@ -123,7 +123,7 @@ public struct ModerationQueue: Sendable {
     public static func apply(replyFrom sender: String, subject: String, body: String, arrivedForList: String?,
                              key: ModerationKey, now: Date, in db: Database) throws -> ModerationOutcome {
         let command: ModeratorCommand
-        do { command = try ModeratorCommand.parse(subject: subject, body: body) } catch {
+        do { command = try ModeratorCommand.parse(subject: subject, body: body, now: now) } catch {
             throw ModerationError.command(error)
         }
         let token = command.token

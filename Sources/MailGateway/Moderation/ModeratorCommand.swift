@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A moderator's decision, read from an email reply.
 public enum ModeratorAction: String, Sendable, Codable, CaseIterable {
@@ -39,8 +39,9 @@ public struct ModeratorCommand: Sendable, Equatable {
 
     /// Reads a reply: the token from the subject (else the body), the command from the first line of the body
     /// that is neither empty nor quoted (`>`). Leading punctuation and a trailing `:`/`.`/`!` are ignored.
-    public static func parse(subject: String, body: String) throws(Failure) -> ModeratorCommand {
-        guard let token = ModerationToken.find(in: subject) ?? ModerationToken.find(in: body) else {
+    /// A malformed token (``ModerationToken/find(in:now:)``) counts as none.
+    public static func parse(subject: String, body: String, now: Date) throws(Failure) -> ModeratorCommand {
+        guard let token = ModerationToken.find(in: subject, now: now) ?? ModerationToken.find(in: body, now: now) else {
             throw .noToken
         }
         var firstLine: Substring?

@@ -8,6 +8,15 @@ public struct MessageParseError: Error, CustomStringConvertible, Sendable, Hasha
         case emptyInput
         /// No header field could be found before the body (the input is not a message).
         case noHeaderSection
+        /// The MIME structure may nest deeper than the limit (`bound` is the pre-scan's upper bound on
+        /// libetpan's nesting levels); not handed to the MIME parser.
+        case mimeTooDeep(bound: Int, limit: Int)
+        /// The message may have more MIME parts than the limit; not handed to the MIME parser.
+        case tooManyMIMEParts(bound: Int, limit: Int)
+        /// A multipart boundary made of a lone quote, which libetpan cannot handle safely.
+        case unsafeMIMEBoundary
+        /// Comments nested deeper than the limit (libetpan's comment parser recurses per level).
+        case commentsTooDeep(limit: Int)
     }
 
     /// What went wrong.
@@ -27,6 +36,12 @@ public struct MessageParseError: Error, CustomStringConvertible, Sendable, Hasha
         switch reason {
         case .emptyInput: what = "empty message"
         case .noHeaderSection: what = "no header section (no `Name: value` field before the body)"
+        case .mimeTooDeep(let bound, let limit):
+            what = "MIME structure may nest \(bound) levels deep (limit \(limit)); not parsed"
+        case .tooManyMIMEParts(let bound, let limit):
+            what = "MIME structure may have \(bound) parts (limit \(limit)); not parsed"
+        case .unsafeMIMEBoundary: what = "MIME boundary of a lone quote; not parsed"
+        case .commentsTooDeep(let limit): what = "parenthesised comments nested deeper than \(limit) levels; not parsed"
         }
         if let offset { return "cannot parse message: \(what) at byte \(offset)" }
         return "cannot parse message: \(what)"

@@ -12,10 +12,17 @@ public enum MessageParser {
     public static let syntheticIDDomain = "synthetic.mailgateway.invalid"
 
     /// Parses one raw message.
-    /// - Throws: ``MessageParseError`` when the input is empty or has no header section.
+    /// - Throws: ``MessageParseError`` when the input is empty, has no header section, or has a MIME
+    ///   structure beyond `limits` (checked by a linear pre-scan before libetpan sees it).
     public static func parse(_ raw: [UInt8]) throws(MessageParseError) -> ParsedMessage {
+        try parse(raw, limits: .standard)
+    }
+
+    static func parse(_ raw: [UInt8], limits: MIMELimits) throws(MessageParseError) -> ParsedMessage {
         if raw.isEmpty { throw MessageParseError(.emptyInput, offset: 0) }
-        let result: Result<ParsedMessage, MessageParseError> = raw.withUnsafeBufferPointer { parse(buffer: $0) }
+        let result: Result<ParsedMessage, MessageParseError> = raw.withUnsafeBufferPointer {
+            parse(buffer: $0, limits: limits)
+        }
         return try result.get()
     }
 
@@ -37,9 +44,14 @@ public enum MessageParser {
         return String(hex.prefix(32)) + "@" + syntheticIDDomain
     }
 
-    private static func parse(buffer buf: UnsafeBufferPointer<UInt8>) -> Result<ParsedMessage, MessageParseError> {
+    private static func parse(buffer buf: UnsafeBufferPointer<UInt8>, limits: MIMELimits)
+        -> Result<ParsedMessage, MessageParseError> {
         let section = HeaderSection.scan(buf)
         guard !section.fields.isEmpty else { return .failure(MessageParseError(.noHeaderSection, offset: 0)) }
+        // libetpan's structured field parsers recurse once per comment level: bound it before any of them runs.
+        if MIMEStructureScan.maxCommentDepth(buf) > limits.maxCommentDepth {
+            return .failure(MessageParseError(.commentsTooDeep(limit: limits.maxCommentDepth)))
+        }
         var problems = section.problems
         var message = ParsedMessage(messageID: "")
         message.headers.reserveCapacity(section.fields.count)
@@ -100,6 +112,11 @@ public enum MessageParser {
         mimeInput.append(contentsOf: [0x0D, 0x0A])
         let headerLength = mimeInput.count
         mimeInput.append(contentsOf: UnsafeBufferPointer(rebasing: buf[min(section.bodyOffset, buf.count)...]))
+        // Bound depth and work before libetpan sees the structure (its parser recurses per level and rescans
+        // per multipart): beyond the limits, the message is refused whole and quarantined by the caller.
+        if let reason = mimeInput.withUnsafeBufferPointer({ MIMEStructureScan.scan($0).violation(of: limits) }) {
+            return .failure(MessageParseError(reason))
+        }
         let body = mimeInput.withUnsafeBufferPointer { MIMEWalker.extract($0, bodyOffset: headerLength) }
         problems += body.problems
         message.contentType = body.contentType

@@ -127,6 +127,51 @@ struct IngestPipelineTests {
         #expect(throws: ModerationError.self) { try gateway.decideHold(hold, action: .approve, reason: nil, by: "cli:test") }
     }
 
+    @Test("the review's token message (l14.eml) (expiry 2^63-1) on a list with hold 1: no trap, read as no token, approves nothing")
+    func outOfRangeTokenIsNoToken() throws {
+        let (gateway, dir) = try makeGateway(nonMember: .hold)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Hold 1: a stranger's post, held.
+        _ = try process(gateway, list: "college-research", TestMail.message(
+            id: "h1@elsewhere.example", from: "Stranger <someone@elsewhere.example>", subject: "Question"))
+        func holdStatus() throws -> String? {
+            try gateway.database.pool.read { db in try String.fetchOne(db, sql: "SELECT status FROM holds WHERE id = 1") }
+        }
+        #expect(try holdStatus() == "pending")
+        let raw = Array("""
+            From: anyone@evil.example
+            To: college-research@lists.4p1000.org
+            Subject: MOD-1-9223372036854775807-0123456789abcdef0123456789abcdef
+            Message-ID: <l14@evil.example>
+            Date: Sat, 05 Dec 2026 07:50:00 +0000
+
+            approve
+
+            """.utf8)
+        let outcome = try process(gateway, list: "college-research", raw)
+        guard case .archived(_, _, let decision) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(decision.rule != "moderator-reply", "an ordinary post from a stranger, not a moderator command")
+        #expect(try holdStatus() == "pending")
+        let posts = try outbox(gateway).filter { $0.purpose == "post" }
+        #expect(posts.isEmpty, "nothing approved, nothing distributed")
+    }
+
+    @Test("30,000 nested message/rfc822 parts (0.9 MB): quarantined raw with the reason, no crash, nothing else done")
+    func deepMIMEIsQuarantined() throws {
+        let (gateway, dir) = try makeGateway()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = "From: Hélène <helene@inrae.example>\r\nSubject: bomb\r\nMessage-ID: <bomb@inrae.example>\r\n"
+        text += String(repeating: "Content-Type: message/rfc822\r\n\r\n", count: 30_000) + "x\r\n"
+        let raw = Array(text.utf8)
+        let outcome = try process(gateway, list: "college-research", raw)
+        guard case .quarantined(let id, let reason) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(reason.contains("MIME structure may nest"))
+        let entries = try gateway.database.pool.read { db in try ArchiveQueries.quarantine(db, list: "college-research") }
+        #expect(entries.map(\.id) == [id])
+        #expect(entries.first?.error == reason && entries.first?.rawStored == true && entries.first?.size == raw.count)
+        #expect(try outbox(gateway).isEmpty)
+    }
+
     @Test("loops and auto-replies are archived as discarded and answered by nobody")
     func loopsAndAutoReplies() throws {
         let (gateway, dir) = try makeGateway()

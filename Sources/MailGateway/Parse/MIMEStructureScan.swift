@@ -1,0 +1,154 @@
+internal import Foundation
+
+/// Bounds on the MIME structure handed to libetpan's `mailmime_parse`, which recurses once per nesting level
+/// (a stack overflow near 30,000 nested `message/rfc822` parts) and rescans the rest of the body for each
+/// nested multipart (quadratic CPU). Checked by ``MIMEStructureScan`` before libetpan sees the message.
+struct MIMELimits: Sendable, Equatable {
+    /// Most libetpan nesting levels (the top message, each multipart, each `message/rfc822` part).
+    var maxDepth = 64
+    /// Most body parts over all multiparts.
+    var maxParts = 10_000
+    /// Deepest nesting of RFC 5322 comments (`(a (b (c)))`): libetpan's comment parser recurses once per
+    /// level in every structured field it reads (addresses, ids, dates, Content-Type...), and 300,000 `(`
+    /// overflow its stack.
+    var maxCommentDepth = 256
+
+    static let standard = MIMELimits()
+}
+
+/// A cheap linear pre-scan of the bytes given to `mailmime_parse` that gives upper bounds on the nesting depth
+/// and the part count libetpan would reach, without parsing.
+///
+/// Why the bounds hold: every level libetpan opens below the top message is a composite entity, declared by a
+/// `Content-Type` field whose value holds the literal token `multipart` or `rfc822` (a `multipart/digest` may
+/// also open one `message/rfc822` level per part without a declaration, hence twice per `multipart`). A field's
+/// value can only continue past a line break that is followed by a blank (folding) or escaped by a backslash
+/// (a quoted pair in a comment), so the tokens of every declaration lie in a "logical line" (lines joined that
+/// way) containing `content-type`. Each part after the first of a multipart starts after a line beginning with
+/// `--` (libetpan's delimiter search), so parts ≤ lines starting with `--` + one per multipart.
+/// Over-approximations are fine: a message that exceeds a bound is quarantined, never lost.
+struct MIMEStructureScan {
+    /// `multipart` tokens in `Content-Type` logical lines.
+    var multipartTokens = 0
+    /// `rfc822` tokens in `Content-Type` logical lines.
+    var rfc822Tokens = 0
+    /// Lines starting with `--`.
+    var dashLines = 0
+    /// A `Content-Type` logical line holds `"\""`: a boundary parameter of a lone quote, which makes libetpan
+    /// 1.9.4's `mailmime_extract_boundary` write out of bounds (SIGSEGV).
+    var loneQuoteBoundary = false
+
+    /// The upper bound on libetpan's nesting depth.
+    var depthBound: Int { 2 + 2 * multipartTokens + rfc822Tokens }
+    /// The upper bound on the number of parts libetpan creates.
+    var partsBound: Int { multipartTokens == 0 ? 0 : dashLines + multipartTokens }
+
+    /// Scans `buf` once.
+    static func scan(_ buf: UnsafeBufferPointer<UInt8>) -> MIMEStructureScan {
+        var result = MIMEStructureScan()
+        let n = buf.count
+        var start = 0
+        while start < n {
+            // One logical line: [start, end), breaks followed by a blank or preceded by `\` continue it.
+            var end = start
+            while true {
+                while end < n, buf[end] != 0x0A, buf[end] != 0x0D { end += 1 }
+                if end >= n { break }
+                var next = end
+                while next < n, buf[next] == 0x0A || buf[next] == 0x0D { next += 1 }
+                let escaped = end > start && buf[end - 1] == 0x5C
+                let folded = next < n && (buf[next] == 0x20 || buf[next] == 0x09)
+                if escaped || folded {
+                    end = next
+                    continue
+                }
+                break
+            }
+            if contains(buf, start, end, "content-type") {
+                result.multipartTokens += occurrences(buf, start, end, "multipart")
+                result.rfc822Tokens += occurrences(buf, start, end, "rfc822")
+                if occurrences(buf, start, end, "\"\\\"\"") > 0 { result.loneQuoteBoundary = true }
+            }
+            var next = end
+            while next < n, buf[next] == 0x0A || buf[next] == 0x0D { next += 1 }
+            start = max(next, end + 1)
+        }
+        // Lines starting with `--` (a line starts after a line feed, as in libetpan's delimiter search; the
+        // first delimiter of a multipart, which libetpan finds more loosely, is the `+ multipartTokens`).
+        if n >= 2, buf[0] == 0x2D, buf[1] == 0x2D { result.dashLines += 1 }
+        if let base = buf.baseAddress {
+            var i = 0
+            while i < n, let hit = memchr(base + i, 0x0A, n - i) {
+                let lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if lf + 2 < n, base[lf + 1] == 0x2D, base[lf + 2] == 0x2D { result.dashLines += 1 }
+                i = lf + 1
+            }
+        }
+        return result
+    }
+
+    /// The error for a message beyond `limits`, or nil.
+    func violation(of limits: MIMELimits) -> MessageParseError.Reason? {
+        if loneQuoteBoundary { return .unsafeMIMEBoundary }
+        if depthBound > limits.maxDepth { return .mimeTooDeep(bound: depthBound, limit: limits.maxDepth) }
+        if partsBound > limits.maxParts { return .tooManyMIMEParts(bound: partsBound, limit: limits.maxParts) }
+        return nil
+    }
+
+    /// An upper bound on the comment nesting libetpan can reach anywhere in `buf`, over any field it parses.
+    /// Depth counts `(` and `)`; inside a comment a backslash escapes the next byte (a quoted pair, as in
+    /// libetpan); a line feed not escaped and not followed by a blank ends every comment (libetpan's comment
+    /// content holds no bare line break), so the count restarts there. Counting `(` also in quoted strings,
+    /// and a `\(` outside any comment, only over-estimates.
+    static func maxCommentDepth(_ buf: UnsafeBufferPointer<UInt8>) -> Int {
+        var depth = 0
+        var deepest = 0
+        var i = 0
+        let n = buf.count
+        while i < n {
+            switch buf[i] {
+            case 0x28:
+                depth += 1
+                if depth > deepest { deepest = depth }
+            case 0x29:
+                if depth > 0 { depth -= 1 }
+            case 0x5C where depth > 0:
+                i += 1  // quoted pair: the next byte, whatever it is
+            case 0x0A:
+                if i + 1 >= n || (buf[i + 1] != 0x20 && buf[i + 1] != 0x09) { depth = 0 }
+            default:
+                break
+            }
+            i += 1
+        }
+        return deepest
+    }
+
+    private static func contains(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ word: StaticString) -> Bool {
+        occurrences(buf, from, to, word, stopAtFirst: true) > 0
+    }
+
+    /// Case-insensitive (ASCII) occurrences of `word` in `buf[from..<to]`.
+    private static func occurrences(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ word: StaticString,
+                                    stopAtFirst: Bool = false) -> Int {
+        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard w.count > 0, to - from >= w.count else { return 0 }
+        var count = 0
+        var i = from
+        let last = to - w.count
+        while i <= last {
+            var j = 0
+            while j < w.count, lower(buf[i + j]) == w[j] { j += 1 }
+            if j == w.count {
+                count += 1
+                if stopAtFirst { return count }
+                i += w.count
+            } else {
+                i += 1
+            }
+        }
+        return count
+    }
+
+    @inline(__always) private static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+}

@@ -173,7 +173,14 @@ public struct NoticeComposer: Sendable {
                 + textPart + "\r\n--\(boundary)\r\n").utf8)
             var attached = Self.crlf(raw)
             let isWhole = raw.count <= maxAttachedBytes
-            if !isWhole, let end = Self.headerEnd(attached) { attached = Array(attached[..<end]) }
+            if !isWhole {
+                if let end = Self.headerEnd(attached) { attached = Array(attached[..<end]) }
+                // No blank line (or a huge header): cut at the last line end within the cap.
+                if attached.count > maxAttachedBytes {
+                    let cut = attached[..<maxAttachedBytes].lastIndex(of: 10).map { $0 + 1 } ?? maxAttachedBytes
+                    attached = Array(attached[..<cut])
+                }
+            }
             let eightBit = attached.contains { $0 >= 0x80 }
             bytes += Array((isWhole ? "Content-Type: message/rfc822\r\n" : "Content-Type: text/rfc822-headers; charset=utf-8\r\n")
                 .utf8)
@@ -218,6 +225,16 @@ public struct NoticeComposer: Sendable {
         return "\(local)-owner@\(domain)"
     }
 
+    /// The longest original subject quoted in a notice, in characters: a 5 MB Subject must not make a 20 MB notice.
+    static let maxQuotedSubjectCharacters = 200
+
+    /// `text` cut to `maxQuotedSubjectCharacters`, with an ellipsis when cut.
+    static func truncated(_ text: String) -> String {
+        guard let end = text.index(text.startIndex, offsetBy: maxQuotedSubjectCharacters, limitedBy: text.endIndex),
+              end < text.endIndex else { return text }
+        return String(text[..<end]) + "…"
+    }
+
     /// Control characters (a decoded subject may hide CR LF) become spaces, so that a value can't add a line to
     /// the subject or a header.
     private static func oneLine(_ text: String) -> String {
@@ -231,7 +248,7 @@ public struct NoticeComposer: Sendable {
             "platformName": values.platformName,
             "listName": list.name.value(for: language),
             "listAddress": list.address,
-            "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(values.originalSubject),
+            "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(truncated(values.originalSubject)),
             "originalSender": oneLine(values.originalSender),
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,

@@ -174,8 +174,10 @@ public struct NoticeComposer: Sendable {
             var attached = Self.crlf(raw)
             let isWhole = raw.count <= maxAttachedBytes
             if !isWhole {
-                if let end = Self.headerEnd(attached) { attached = Array(attached[..<end]) }
-                // No blank line (or a huge header): cut at the last line end within the cap.
+                // The header section as the parser reads it (up to the blank line, or the first line that is not
+                // a field), then, when even that is over the cap, cut at the last line end within it.
+                let end = attached.withUnsafeBufferPointer { HeaderSection.scan($0).bodyOffset }
+                attached = Array(attached[..<min(end, attached.count)])
                 if attached.count > maxAttachedBytes {
                     let cut = attached[..<maxAttachedBytes].lastIndex(of: 10).map { $0 + 1 } ?? maxAttachedBytes
                     attached = Array(attached[..<cut])
@@ -207,15 +209,6 @@ public struct NoticeComposer: Sendable {
             previous = b
         }
         return out
-    }
-
-    /// The index just after the header's closing empty line (CRLF CRLF), if any.
-    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
-            return i + 4
-        }
-        return nil
     }
 
     /// The list's owner address: `<local>-owner@<domain>` (RFC 2142 style, as Mailman).

@@ -269,15 +269,26 @@ struct DeliveryTests {
         #expect(amelie[0].parsed.text?.contains("ligne après ligne") == true)
     }
 
-    @Test("a forged Authentication-Results from an untrusted server is ignored; the trusted server's aligned dkim=pass is honoured")
-    func forgedAuthenticationResults() async throws {
+    /// A world whose gateway trusts `mx.lists.example.org`'s Authentication-Results, with the partners imported.
+    static func trustingWorld() async throws -> DeliveryWorld {
         let world = try await W.start { json in
             var json = json
             json["trusted_authserv_id"] = "mx.lists.example.org"
             return json
         }
+        do {
+            try await world.importPartners(W.register)
+        } catch {
+            world.stop()
+            throw error
+        }
+        return world
+    }
+
+    @Test("a forged Authentication-Results from an untrusted server is ignored; the trusted server's aligned dkim=pass is honoured")
+    func forgedAuthenticationResults() async throws {
+        let world = try await Self.trustingWorld()
         defer { world.stop() }
-        try await world.importPartners(W.register)
         try await world.harness.append([
             TestMail.message(id: "forged@inrae.example", subject: "Forgé",
                              extraHeaders: ["Authentication-Results: evil.example; dkim=pass header.d=inrae.example"]),
@@ -302,13 +313,8 @@ struct DeliveryTests {
 
     @Test("a trusted-looking Authentication-Results planted below the first Received gets a forged partner post held, not delivered")
     func plantedAuthenticationResultsBelowReceived() async throws {
-        let world = try await W.start { json in
-            var json = json
-            json["trusted_authserv_id"] = "mx.lists.example.org"
-            return json
-        }
+        let world = try await Self.trustingWorld()
         defer { world.stop() }
-        try await world.importPartners(W.register)
         // The border MTA's own result and Received on top; the sender's planted pass below them.
         let planted = Array(("Authentication-Results: mx.lists.example.org; spf=fail smtp.mailfrom=mallory@evil.example; dkim=none\r\n"
             + "Received: from evil.example by mx.lists.example.org; Wed, 25 Nov 2026 10:00:00 +0100\r\n"

@@ -27,6 +27,9 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 print("  \(l.id.padding(toLength: 22, withPad: " ", startingAt: 0)) \(l.address) <- \(l.mailbox.user)@\(l.mailbox.host):\(l.mailbox.port)/\(l.mailbox.folder)")
             }
         }
+        if let warning = Secrets.looseModeWarning(file: config.moderation.keyFile) {
+            printError("warning: $.moderation.key_file: \(warning)")
+        }
         if !templateProblems.isEmpty {
             printError("templates (\(config.templatesDirectory)): \(templateProblems.count) problems")
             for p in templateProblems { printError("  \(p)") }

@@ -19,6 +19,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try global.loadConfig()
         let logger = global.makeLogger()
+        if let warning = Secrets.looseModeWarning(file: config.moderation.keyFile) {
+            logger.warning("moderation key file too open", metadata: ["problem": "\(warning)"])
+        }
         let gateway: Gateway
         do {
             gateway = try Gateway(config: config)

@@ -269,15 +269,26 @@ struct DeliveryTests {
         #expect(amelie[0].parsed.text?.contains("ligne après ligne") == true)
     }
 
-    @Test("a forged Authentication-Results from an untrusted server is ignored; the trusted server's aligned dkim=pass is honoured")
-    func forgedAuthenticationResults() async throws {
+    /// A world whose gateway trusts `mx.lists.example.org`'s Authentication-Results, with the partners imported.
+    static func trustingWorld() async throws -> DeliveryWorld {
         let world = try await W.start { json in
             var json = json
             json["trusted_authserv_id"] = "mx.lists.example.org"
             return json
         }
+        do {
+            try await world.importPartners(W.register)
+        } catch {
+            world.stop()
+            throw error
+        }
+        return world
+    }
+
+    @Test("a forged Authentication-Results from an untrusted server is ignored; the trusted server's aligned dkim=pass is honoured")
+    func forgedAuthenticationResults() async throws {
+        let world = try await Self.trustingWorld()
         defer { world.stop() }
-        try await world.importPartners(W.register)
         try await world.harness.append([
             TestMail.message(id: "forged@inrae.example", subject: "Forgé",
                              extraHeaders: ["Authentication-Results: evil.example; dkim=pass header.d=inrae.example"]),
@@ -298,6 +309,63 @@ struct DeliveryTests {
         }
         #expect(try await world.archivedMessage("genuine@inrae.example")["status"] as? String == "accepted")
         #expect(try await world.mailbox("helene").isEmpty, "no notice to an unproven From")
+    }
+
+    @Test("a trusted-looking Authentication-Results planted below the first Received gets a forged partner post held, not delivered")
+    func plantedAuthenticationResultsBelowReceived() async throws {
+        let world = try await Self.trustingWorld()
+        defer { world.stop() }
+        // The border MTA's own result and Received on top; the sender's planted pass below them.
+        let planted = Array(("Authentication-Results: mx.lists.example.org; spf=fail smtp.mailfrom=mallory@evil.example; dkim=none\r\n"
+            + "Received: from evil.example by mx.lists.example.org; Wed, 25 Nov 2026 10:00:00 +0100\r\n"
+            + "Authentication-Results: mx.lists.example.org; dkim=pass header.d=inrae.example\r\n").utf8)
+            + TestMail.message(id: "planted@inrae.example", subject: "Planté")
+        let genuine = Array(("Authentication-Results: mx.lists.example.org; dkim=pass header.d=inrae.example\r\n"
+            + "Received: from mail.inrae.example by mx.lists.example.org; Wed, 25 Nov 2026 10:00:00 +0100\r\n").utf8)
+            + TestMail.message(id: "genuine2@inrae.example", subject: "Authentique")
+        try await world.harness.append([planted, genuine], to: Self.list)
+        try await world.runOnce()
+        let amelie = try await world.waitForMail("amelie", count: 1)
+        try await world.settle()
+        #expect(amelie.map(\.parsed.messageID) == ["genuine2@inrae.example"], "only the genuine post")
+        #expect(try await world.mailbox("amelie").count == 1)
+        let archived = try await world.archivedMessage("planted@inrae.example")
+        #expect(archived["status"] as? String == "held", "\(archived["status"] ?? "?")")
+        #expect(archived["decisionRule"] as? String == "spoofing")
+    }
+
+    @Test("smuggled From and Reply-To (a bare CR, a colon-less line) never reach a member's copy")
+    func smuggledHeaderFields() async throws {
+        let world = try await W.start()
+        defer { world.stop() }
+        try await world.importPartners(W.register)
+        let bareCR = Array(("X-Note: hello\rFrom: \"Secretariat\" <secretariat@lists.example.org>\r\n").utf8)
+            + TestMail.message(id: "smuggle1@inrae.example", subject: "Un")
+        let colonless = TestMail.message(id: "smuggle2@inrae.example", subject: "Deux", extraHeaders: [
+            "this line has no colon", "From: \"Secretariat\" <secretariat@lists.example.org>", "Reply-To: attacker@evil.example",
+        ])
+        try await world.harness.append([bareCR, colonless], to: Self.list)
+        try await world.runOnce()
+        let amelie = try await world.waitForMail("amelie", count: 1)
+        try await world.settle()
+        // The colon-less one is Hélène's post as the policy read it. The bare CR may reach the gateway as a line
+        // break (the IMAP server is free to normalise it): then the policy judges the Secretariat's From and
+        // rejects it, and no member gets a copy; either way members get only what the policy saw.
+        #expect(try await world.archivedMessage("smuggle2@inrae.example")["status"] as? String == "accepted")
+        let first = try await world.archivedMessage("smuggle1@inrae.example")["status"] as? String
+        #expect(amelie.map(\.parsed.messageID).sorted()
+                == (first == "accepted" ? ["smuggle1@inrae.example", "smuggle2@inrae.example"] : ["smuggle2@inrae.example"]))
+        for copy in amelie {
+            let text = String(decoding: copy.raw, as: UTF8.self)
+            let header = String(text[..<(text.range(of: "\r\n\r\n")?.lowerBound ?? text.endIndex)])
+            let lines = header.components(separatedBy: "\r\n")
+            #expect(lines.filter { $0.lowercased().hasPrefix("from:") }.count == 1, "\(header)")
+            #expect(!lines.contains { $0.lowercased().hasPrefix("from:") && $0.contains("ecretariat") }, "\(header)")
+            #expect(!lines.contains { $0.lowercased().hasPrefix("reply-to:") && $0.contains("attacker") }, "\(header)")
+            #expect(copy.parsed.from.first?.address == "helene@inrae.example")
+            let archived = try await world.archivedMessage(copy.parsed.messageID)
+            #expect(archived["status"] as? String == "accepted")
+        }
     }
 
     @Test("loops (our List-Id, our X-Loop) and auto-replies are discarded: nobody receives or is answered, the archive says why")

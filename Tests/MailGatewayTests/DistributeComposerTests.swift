@@ -81,6 +81,47 @@ import TestSupport
         #expect(!text(out).replacingOccurrences(of: "\r\n", with: "").contains("\n"))
     }
 
+    /// The header lines of an outgoing copy read naively, as a member's mail client would (no shared code).
+    func headerLines(_ bytes: [UInt8]) -> [String] {
+        headerBlock(bytes).components(separatedBy: "\r\n")
+    }
+
+    func count(_ name: String, in lines: [String]) -> Int {
+        lines.filter { $0.lowercased().hasPrefix(name.lowercased() + ":") }.count
+    }
+
+    @Test("smuggled fields (a bare CR, a colon-less line, duplicates) never reach members' copies", arguments: [
+        // A bare CR inside a field: the parser reads one X-Note field, the old distributor two fields.
+        "X-Note: hello\rFrom: \"Secretariat 4p1000\" <secretariat@4p1000-demo.example>\r\nFrom: Amelie Nguyen <amelie@ird-demo.example>\r\nTo: recherche@lists.example.org\r\nSubject: Hi\r\nMessage-ID: <s1@ird-demo.example>\r\n\r\nBody\r\n",
+        // A colon-less line ends the parser's header; the old distributor read the fields after it.
+        "From: Amelie Nguyen <amelie@ird-demo.example>\r\nTo: recherche@lists.example.org\r\nSubject: Hi\r\nthis line has no colon\r\nFrom: \"Secretariat 4p1000\" <secretariat@4p1000-demo.example>\r\nReply-To: attacker@evil.example\r\n\r\nBody\r\n",
+        // Plain duplicates: the first of each is the one the policy judged.
+        "From: Amelie Nguyen <amelie@ird-demo.example>\r\nFrom: \"Secretariat 4p1000\" <secretariat@4p1000-demo.example>\r\nSender: amelie@ird-demo.example\r\nSender: secretariat@4p1000-demo.example\r\nReply-To: amelie@ird-demo.example\r\nReply-To: attacker@evil.example\r\nSubject: Hi\r\n\r\nBody\r\n",
+        // Bare LF with a bare CR in a continuation line.
+        "From: Amelie Nguyen <amelie@ird-demo.example>\nSubject: Hi\n there\rReply-To: attacker@evil.example\n\nBody\n",
+    ])
+    func smuggledFieldsNeverGoOut(raw: String) throws {
+        let bytes = Array(raw.utf8)
+        let parsed = try MessageParser.parse(bytes)
+        let author = try #require(parsed.from.first)
+        #expect(author.address == "amelie@ird-demo.example")
+        for rewrite in [FromRewrite.never, .always] {
+            let out = composer(rewrite: rewrite).compose(raw: bytes, subject: parsed.subject, author: author).shared
+            let lines = headerLines(out)
+            #expect(count("From", in: lines) == 1, "\(lines)")
+            #expect(count("Sender", in: lines) <= 1)
+            #expect(count("Reply-To", in: lines) <= 1)
+            #expect(!lines.contains { $0.lowercased().hasPrefix("from:") && $0.contains("secretariat") }, "\(lines)")
+            #expect(!lines.contains { $0.lowercased().hasPrefix("reply-to:") && $0.contains("attacker") }, "\(lines)")
+            #expect(!lines.contains { $0.lowercased().hasPrefix("sender:") && $0.contains("secretariat") }, "\(lines)")
+            // Every line ends with CRLF: no bare CR or LF anywhere in the copy's header.
+            #expect(!lines.contains { $0.contains("\r") || $0.contains("\n") })
+            if rewrite == .never {
+                #expect(lines.contains { $0.hasPrefix("From: Amelie Nguyen <amelie@ird-demo.example>") })
+            }
+        }
+    }
+
     @Test func perRecipientCopyHasVERPAndUnsubscribe() {
         let post = composer().compose(raw: Array(plain.utf8), subject: "Soil carbon data", author: nil)
         let withToken = post.copy(for: "bob+tag@member.example", unsubscribeToken: "t0k/en")

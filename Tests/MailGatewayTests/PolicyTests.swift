@@ -136,6 +136,29 @@ struct PolicyTests {
         #expect(Self.decide(Self.context(onlyForged, trusted: Self.trusted)).rule == "spoofing")
     }
 
+    @Test func authenticationResultsBelowTheFirstReceivedAreIgnored() {
+        // The border MTA's result on top, then its Received; below, a field the sender planted with the trusted id.
+        let planted = Self.message(headers: [
+            ("Authentication-Results", "\(Self.trusted); spf=fail smtp.mailfrom=mallory@evil.example; dkim=none"),
+            ("Received", "from evil.example by \(Self.trusted); Wed, 25 Nov 2026 10:00:00 +0100"),
+            ("Authentication-Results", "\(Self.trusted); dkim=pass header.d=inrae.fr"),
+        ])
+        #expect(Self.decide(Self.context(planted, trusted: Self.trusted))
+                == PolicyDecision(action: .hold, rule: "spoofing", reason: .notAuthenticated))
+        // Only a planted one below a Received: no trusted result at all, held.
+        let onlyPlanted = Self.message(headers: [
+            ("Received", "from evil.example by \(Self.trusted); Wed, 25 Nov 2026 10:00:00 +0100"),
+            ("Authentication-Results", "\(Self.trusted); dkim=pass header.d=inrae.fr; dmarc=pass header.from=inrae.fr"),
+        ])
+        #expect(Self.decide(Self.context(onlyPlanted, trusted: Self.trusted)).reason == .notAuthenticated)
+        // The same pass above the first Received is the MTA's own: accepted.
+        let real = Self.message(headers: [
+            ("Authentication-Results", "\(Self.trusted); dkim=pass header.d=inrae.fr"),
+            ("Received", "from mail.inrae.fr by \(Self.trusted); Wed, 25 Nov 2026 10:00:00 +0100"),
+        ])
+        #expect(Self.decide(Self.context(real, trusted: Self.trusted)).action == .accept)
+    }
+
     @Test func alignedDKIMPassIsAccepted() {
         let m = Self.message(headers: [
             ("Authentication-Results", "\(Self.trusted) 1; dkim=pass (2048-bit key) header.d=mail.inrae.fr header.s=s1 header.b=abc; spf=fail smtp.mailfrom=bounce@esp.example"),

@@ -139,6 +139,34 @@ struct TemplatesTests {
         #expect(smallText.hasSuffix("--\r\n"))
     }
 
+    @Test("a 5 MB Subject and no blank line: the request stays under the cap and quotes ~200 characters of subject")
+    func hugeOriginalWithoutBlankLineIsCapped() throws {
+        let composer = try NoticeComposer(templatesDirectory: Self.templates)
+        let subject = String(repeating: "Ab ", count: 1_700_000)
+        var raw = Array("From: Marie <Marie.Dupont@inrae.fr>\r\nSubject: \(subject)\r\nthis line has no colon\r\n".utf8)
+        for n in 0..<40_000 { raw += Array("line \(n) of a message without any blank line\r\n".utf8) }
+        var values = Self.values(reason: .tooLarge)
+        values.originalSubject = subject
+        for kind in [NoticeKind.moderationRequest, .heldForModeration] {
+            let notice = try composer.compose(kind, to: MailAddress(address: "mod@inrae.fr"), language: .en,
+                                              list: MembersFixtures.research, values: values, original: Self.original(),
+                                              attachingOriginal: kind == .moderationRequest ? raw : nil, now: Self.now)
+            #expect(notice.bytes.count < 1_100_000, "\(kind): \(notice.bytes.count) bytes")
+            #expect(notice.subject.count < 400, "\(notice.subject.count)")
+            #expect(notice.body.count < 5_000)
+        }
+        // Without a blank line and over the cap, the attachment ends at a line end within the cap.
+        let small = try composer.compose(.moderationRequest, to: MailAddress(address: "mod@inrae.fr"), language: .en,
+                                         list: MembersFixtures.research, values: Self.values(reason: .tooLarge),
+                                         original: Self.original(),
+                                         attachingOriginal: Array("From: a@b.example\r\nno colon\r\nline 2\r\nline 3\r\n".utf8),
+                                         maxAttachedBytes: 40, now: Self.now)
+        let text = String(decoding: small.bytes, as: UTF8.self)
+        #expect(text.contains("text/rfc822-headers"))
+        #expect(text.contains("From: a@b.example\r\n\r\n--"), "the header as the parser reads it: \(text)")
+        #expect(!text.contains("no colon") && !text.contains("line 2"))
+    }
+
     @Test func aSubjectCannotInjectHeaders() throws {
         let composer = try NoticeComposer(templatesDirectory: Self.templates)
         var values = Self.values(reason: .nonMember)

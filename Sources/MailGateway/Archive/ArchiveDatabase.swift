@@ -31,9 +31,23 @@ public final class ArchiveDatabase: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        Self.restrictFileModes(path: path, creating: true)
         pool = try DatabasePool(path: path, configuration: config)
         migrator = Self.makeMigrator(extraMigrations: extraMigrations)
         try migrator.migrate(pool)
+        Self.restrictFileModes(path: path, creating: false)
+    }
+
+    /// The database holds members' addresses and mail: it is created 0600, and an existing file, its -wal and
+    /// -shm are tightened to 0600 (SQLite gives -wal and -shm the mode of the database file).
+    static func restrictFileModes(path: String, creating: Bool) {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        if creating, !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        }
     }
 
     /// The archive's migrations followed by `extraMigrations`. Exposed so a tool can inspect or apply them to

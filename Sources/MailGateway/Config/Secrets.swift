@@ -20,6 +20,14 @@ public struct Secrets: Sendable {
         return nil
     }
 
+    /// A warning when the secret `file` can be read by its group or by others (the moderation key signs tokens
+    /// that approve posts): the path and the mode, never the content. Nil when it can't be read by them.
+    public static func looseModeWarning(file: String?) -> String? {
+        guard let file, let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+              let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 else { return nil }
+        return "key file \(file) is readable by group or others (mode \(String(mode & 0o777, radix: 8))): chmod 600 it"
+    }
+
     /// Why the secret can't be had, in words for an operator; nil when it can.
     public func problem(env: String?, file: String?) -> String? {
         if value(env: env, file: file) != nil { return nil }

@@ -22,41 +22,54 @@ struct RawMessage: Sendable {
     var fields: [Field]
     var body: [UInt8]
 
-    /// Splits `bytes` at the first empty line. Header bytes are read as ISO-8859-1, a one-byte-per-character
-    /// mapping, so that raw 8-bit or UTF-8 (RFC 6532) header bytes are written back unchanged.
+    /// Splits `bytes` with the parser's own splitter (`HeaderSection.scan`), so that members receive exactly the
+    /// fields the policy chain and the archive saw: a field ends only at LF, the header section ends at the first
+    /// empty line or at the first line that is not a field (what follows is body, as the parser reads it), and
+    /// lines before the first field (a byte order mark, an mbox From_ line, junk) are dropped. A bare CR inside a
+    /// field is removed (the parser's unfolded value ignores it too), so it can never start a new line; a second
+    /// From, Sender or Reply-To is dropped (the policy judged the first). Header bytes are read as ISO-8859-1, a
+    /// one-byte-per-character mapping, so that raw 8-bit or UTF-8 (RFC 6532) header bytes are written back
+    /// unchanged.
     init(_ bytes: [UInt8]) {
-        let normalized = RawMessage.crlf(bytes)
-        var headerEnd = normalized.count
-        var bodyStart = normalized.count
-        if normalized.starts(with: [13, 10]) {
-            headerEnd = 0
-            bodyStart = 2
-        } else if normalized.count >= 4 {
-            var i = 0
-            while i + 3 < normalized.count {
-                if normalized[i] == 13, normalized[i + 1] == 10, normalized[i + 2] == 13, normalized[i + 3] == 10 {
-                    headerEnd = i + 2
-                    bodyStart = i + 4
-                    break
-                }
-                i += 1
-            }
-        }
-        let headerBytes = normalized[0..<headerEnd]
-        let headerText = RawMessage.latin1String(headerBytes)
         var fields: [Field] = []
-        for line in headerText.components(separatedBy: "\r\n") where !line.isEmpty {
-            if line.first == " " || line.first == "\t", !fields.isEmpty {
-                fields[fields.count - 1].rawValue += "\r\n" + line
-            } else if let colon = line.firstIndex(of: ":") {
-                fields.append(Field(name: String(line[..<colon]), rawValue: String(line[line.index(after: colon)...])))
-            } else {
-                // A header line without a colon is not a field; keep its text so nothing is lost.
-                fields.append(Field(name: "X-Malformed-Header", rawValue: " " + line))
+        var seenSingletons: Set<String> = []
+        let bodyOffset = bytes.withUnsafeBufferPointer { buf -> Int in
+            let section = HeaderSection.scan(buf)
+            for raw in section.fields {
+                let name = raw.name
+                let lowered = name.lowercased()
+                if Self.singletonFields.contains(lowered) {
+                    guard seenSingletons.insert(lowered).inserted else { continue }
+                }
+                fields.append(Field(name: name, rawValue: Self.fieldValue(buf[raw.valueStart..<raw.valueEnd])))
             }
+            return section.bodyOffset
         }
         self.fields = fields
-        self.body = Array(normalized[bodyStart...])
+        self.body = RawMessage.crlf(Array(bytes[min(bodyOffset, bytes.count)...]))
+    }
+
+    /// Fields a copy carries at most once: the first one is the one the policy chain judged.
+    static let singletonFields: Set<String> = ["from", "sender", "reply-to"]
+
+    /// A field's raw value with its continuation breaks as CRLF and every bare CR removed: each line after the
+    /// first starts with the blank that made it a continuation, so no byte of a value can become a field.
+    static func fieldValue(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 8)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if b == 13 {
+                if i + 1 < bytes.endIndex, bytes[i + 1] == 10 { out += [13, 10]; i += 2; continue }
+            } else if b == 10 {
+                out += [13, 10]
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+        return latin1String(out)
     }
 
     /// The first field named `name` (case-insensitive).

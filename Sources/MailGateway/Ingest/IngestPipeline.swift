@@ -56,18 +56,24 @@ public struct IngestPipeline: Sendable {
             return .quarantined(quarantineID: id, reason: error.description)
         }
 
-        // A moderator's reply to a moderation request: a command, not a post.
-        if let key = moderationKey, ModerationToken.find(in: parsed.subject, now: now) != nil,
-           let sender = parsed.from.first?.address {
-            return try applyModeratorReply(db, list: list, raw: raw, parsed: parsed, sender: sender, key: key,
-                                           fallbackDate: fallbackDate, source: source, now: now, logger: logger)
-        }
-
         let identity = try parsed.from.first.flatMap { try MemberDirectory.identity(of: $0.address, in: db) }
         let context = PostContext(message: parsed, rawSize: raw.count, list: list, sender: identity, lists: config.lists,
                                   ownListIDs: ownListIDs, ownAddresses: ownAddresses,
                                   trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
                                   defaultMaxPostBytes: nil)
+
+        // A moderator's reply to a moderation request: a command, not a post. Its sender passes the same checks
+        // as a post's (loop, auto-reply, spoofing) before its token is honoured: the From alone proves nothing.
+        if let key = moderationKey, ModerationToken.find(in: parsed.subject, now: now) != nil,
+           let sender = parsed.from.first?.address {
+            if let refusal = Self.moderatorReplyChecks.firstHit(context) {
+                return try refuseModeratorReply(db, list: list, raw: raw, parsed: parsed, refusal: refusal,
+                                                fallbackDate: fallbackDate, source: source, now: now, logger: logger)
+            }
+            return try applyModeratorReply(db, list: list, raw: raw, parsed: parsed, sender: sender, key: key,
+                                           fallbackDate: fallbackDate, source: source, now: now, logger: logger)
+        }
+
         let decision = chain.decide(context)
 
         let inserted = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
@@ -133,6 +139,22 @@ public struct IngestPipeline: Sendable {
                        messageRowID: messageRowID, reason: decision.reason, values: v, now: now, rateLimited: false,
                        attaching: raw)
         }
+    }
+
+    /// The sender checks a moderator's reply must pass (the posting chain's own rule objects): a hit refuses it.
+    static let moderatorReplyChecks = PolicyChain(rules: [LoopRule(), AutoReplyRule(), SpoofingRule()])
+
+    /// Keeps a moderator reply that failed a sender check (nothing is lost) and applies nothing.
+    private func refuseModeratorReply(_ db: Database, list: ListConfig, raw: [UInt8], parsed: ParsedMessage,
+                                      refusal: PolicyDecision, fallbackDate: Date?, source: ArchiveSource, now: Date,
+                                      logger: Logger) throws -> IngestOutcome {
+        let stored = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
+                                               status: .discarded, decisionRule: "moderator-reply-\(refusal.rule)",
+                                               source: source, receivedAt: now)
+        if case .duplicate(let existing) = stored { return .duplicate(existingRowID: existing) }
+        logger.notice("moderator reply refused", metadata: ["list.id": "\(list.id)", "rule": "\(refusal.rule)",
+                                                            "reason": "\(refusal.reason.rawValue)"])
+        return .moderatorReply(holdID: nil, applied: false, detail: "\(refusal.rule): \(refusal.reason.rawValue)")
     }
 
     private func applyModeratorReply(_ db: Database, list: ListConfig, raw: [UInt8], parsed: ParsedMessage, sender: String,

@@ -173,7 +173,16 @@ public struct NoticeComposer: Sendable {
                 + textPart + "\r\n--\(boundary)\r\n").utf8)
             var attached = Self.crlf(raw)
             let isWhole = raw.count <= maxAttachedBytes
-            if !isWhole, let end = Self.headerEnd(attached) { attached = Array(attached[..<end]) }
+            if !isWhole {
+                // The header section as the parser reads it (up to the blank line, or the first line that is not
+                // a field), then, when even that is over the cap, cut at the last line end within it.
+                let end = attached.withUnsafeBufferPointer { HeaderSection.scan($0).bodyOffset }
+                attached = Array(attached[..<min(end, attached.count)])
+                if attached.count > maxAttachedBytes {
+                    let cut = attached[..<maxAttachedBytes].lastIndex(of: 10).map { $0 + 1 } ?? maxAttachedBytes
+                    attached = Array(attached[..<cut])
+                }
+            }
             let eightBit = attached.contains { $0 >= 0x80 }
             bytes += Array((isWhole ? "Content-Type: message/rfc822\r\n" : "Content-Type: text/rfc822-headers; charset=utf-8\r\n")
                 .utf8)
@@ -202,20 +211,21 @@ public struct NoticeComposer: Sendable {
         return out
     }
 
-    /// The index just after the header's closing empty line (CRLF CRLF), if any.
-    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
-            return i + 4
-        }
-        return nil
-    }
-
     /// The list's owner address: `<local>-owner@<domain>` (RFC 2142 style, as Mailman).
     public static func ownerAddress(of list: ListConfig) -> String {
         let local = HeaderScan.localPart(of: list.address)
         let domain = HeaderScan.domain(of: list.address)
         return "\(local)-owner@\(domain)"
+    }
+
+    /// The longest original subject quoted in a notice, in characters: a 5 MB Subject must not make a 20 MB notice.
+    static let maxQuotedSubjectCharacters = 200
+
+    /// `text` cut to `maxQuotedSubjectCharacters`, with an ellipsis when cut.
+    static func truncated(_ text: String) -> String {
+        guard let end = text.index(text.startIndex, offsetBy: maxQuotedSubjectCharacters, limitedBy: text.endIndex),
+              end < text.endIndex else { return text }
+        return String(text[..<end]) + "…"
     }
 
     /// Control characters (a decoded subject may hide CR LF) become spaces, so that a value can't add a line to
@@ -231,7 +241,7 @@ public struct NoticeComposer: Sendable {
             "platformName": values.platformName,
             "listName": list.name.value(for: language),
             "listAddress": list.address,
-            "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(values.originalSubject),
+            "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(truncated(values.originalSubject)),
             "originalSender": oneLine(values.originalSender),
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,

@@ -18,12 +18,17 @@ public struct PolicyChain: Sendable {
 
     /// The decision for one post. When no rule hits (a chain without `sender-identity`), the post is held.
     public func decide(_ context: PostContext) -> PolicyDecision {
+        firstHit(context) ?? PolicyDecision(action: .hold, rule: "default", reason: .noRuleMatched)
+    }
+
+    /// The decision of the first rule that hits, or nil when none does.
+    public func firstHit(_ context: PostContext) -> PolicyDecision? {
         for rule in rules {
             if let hit = rule.evaluate(context) {
                 return PolicyDecision(action: hit.action, rule: rule.name, reason: hit.reason, notice: hit.notice)
             }
         }
-        return PolicyDecision(action: .hold, rule: "default", reason: .noRuleMatched)
+        return nil
     }
 
     /// The notice owed for a decision, or nil: loop, bounce and auto-reply decisions never get one, whatever

@@ -150,10 +150,16 @@ public enum Outbox {
         return jobs.sorted { $0.id < $1.id }
     }
 
-    /// Records the server's acceptance (250) of a claimed copy.
+    /// Records the server's acceptance (250) of a claimed copy. A notice's body is emptied once every copy of it
+    /// is sent: a moderation request carries a usable token, and the database keeps only its hash (in `holds`).
     public static func markSent(_ db: Database, id: Int64, now: Date = Date()) throws {
         try db.execute(sql: "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'",
                        arguments: [now.timeIntervalSince1970, id])
+        try db.execute(sql: """
+            UPDATE outbox_body SET bytes = X'', digest = 'redacted:' || id
+            WHERE id = (SELECT body_id FROM outbox WHERE id = ? AND purpose LIKE 'notice:%' AND status = 'sent')
+              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = outbox_body.id AND o.status <> 'sent')
+            """, arguments: [id])
     }
 
     /// Records a failed attempt: a permanent error fails the copy at once; a transient one schedules the next

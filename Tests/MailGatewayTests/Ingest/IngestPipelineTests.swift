@@ -15,7 +15,7 @@ struct IngestPipelineTests {
     }()
 
     /// A gateway over a temporary database, three lists, the repository's templates, a moderation key.
-    func makeGateway(nonMember: NonMemberAction = .reject) throws -> (Gateway, URL) {
+    func makeGateway(nonMember: NonMemberAction = .reject, trustedAuthservID: String? = nil) throws -> (Gateway, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mg-ingest-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         func list(_ id: String, _ kind: ListKind, _ college: College?) -> ListConfig {
@@ -23,11 +23,12 @@ struct IngestPipelineTests {
                        address: "\(id)@lists.example.org", language: .fr, subjectPrefix: "[\(id)]",
                        mailbox: MailboxConfig(user: id, passwordEnv: "X"), nonMemberAction: nonMember)
         }
-        let config = GatewayConfig(
+        var config = GatewayConfig(
             platformName: "Initiative 4 pour 1000", database: dir.appendingPathComponent("a.sqlite").path,
             imap: ServerConfig(host: "127.0.0.1", port: 1, tls: .none), smtp: ServerConfig(host: "127.0.0.1", port: 1, tls: .none),
             templatesDirectory: Corpora.repositoryRoot.appendingPathComponent("templates").path,
             lists: [list("college-research", .college, .research), list("interface-knowledge", .interface, nil)])
+        config.trustedAuthservID = trustedAuthservID
         let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
         let csv = """
             organisation,country,college,funder,person,email,language
@@ -170,6 +171,128 @@ struct IngestPipelineTests {
         #expect(entries.map(\.id) == [id])
         #expect(entries.first?.error == reason && entries.first?.rawStored == true && entries.first?.size == raw.count)
         #expect(try outbox(gateway).isEmpty)
+    }
+
+    /// The token of the moderation request queued for a hold (read before the notice is sent).
+    func queuedToken(_ gateway: Gateway) throws -> String {
+        let bytes = try gateway.database.pool.read { db in
+            try Data.fetchOne(db, sql: """
+                SELECT b.bytes FROM outbox o JOIN outbox_body b ON b.id = o.body_id
+                WHERE o.purpose = 'notice:moderation-request'
+                """)
+        }
+        let text = String(decoding: try #require(bytes), as: UTF8.self)
+        return try #require(ModerationToken.find(in: text, now: Date())).description
+    }
+
+    @Test("a forged moderator reply with a valid token and a trusted dmarc=fail approves nothing; the aligned one does")
+    func forgedModeratorReply() throws {
+        let (gateway, dir) = try makeGateway(nonMember: .hold, trustedAuthservID: "mx.lists.example.org")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outcome = try process(gateway, list: "college-research", TestMail.message(
+            id: "spam1@elsewhere.example", from: "Stranger <someone@elsewhere.example>", subject: "Cheap pills",
+            extraHeaders: ["Authentication-Results: mx.lists.example.org; spf=pass smtp.mailfrom=someone@elsewhere.example"]))
+        guard case .archived(let row, _, let decision) = outcome, decision.action == .hold else {
+            Issue.record("\(outcome)"); return
+        }
+        let token = try queuedToken(gateway)
+        let forged = try process(gateway, list: "college-research", TestMail.message(
+            id: "forged@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]",
+            body: "approve\r\n",
+            extraHeaders: ["Authentication-Results: mx.lists.example.org; dmarc=fail header.from=ird.example; dkim=none"]))
+        guard case .moderatorReply(_, let applied, let detail) = forged else { Issue.record("\(forged)"); return }
+        #expect(!applied, "refused: \(detail)")
+        #expect(detail.hasPrefix("spoofing"))
+        #expect(try outbox(gateway).filter { $0.purpose == "post" }.isEmpty, "nothing delivered")
+        let status = try gateway.database.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT h.status || ' ' || m.status FROM holds h JOIN messages m ON m.id = h.message_id WHERE m.id = ?",
+                                arguments: [row])
+        }
+        #expect(status == "pending held")
+        // An auto-reply carrying the token is refused as well, whatever its authentication.
+        let auto = try process(gateway, list: "college-research", TestMail.message(
+            id: "ooo@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]",
+            body: "approve\r\n",
+            extraHeaders: ["Auto-Submitted: auto-replied",
+                           "Authentication-Results: mx.lists.example.org; dkim=pass header.d=ird.example"]))
+        guard case .moderatorReply(_, false, _) = auto else { Issue.record("\(auto)"); return }
+        // The real moderator, aligned pass: applied.
+        let real = try process(gateway, list: "college-research", TestMail.message(
+            id: "real@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]",
+            body: "approve\r\n",
+            extraHeaders: ["Authentication-Results: mx.lists.example.org; dkim=pass header.d=ird.example"]))
+        guard case .moderatorReply(_, true, _) = real else { Issue.record("\(real)"); return }
+        #expect(try outbox(gateway).filter { $0.purpose == "post" }.count == 2)
+    }
+
+    @Test("once the notices of a hold are sent, no row of any table holds the token; the files are 0600")
+    func noTokenInTheDatabaseAfterSending() throws {
+        let (gateway, dir) = try makeGateway(nonMember: .hold)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try process(gateway, list: "college-research", TestMail.message(
+            id: "x2@elsewhere.example", from: "Stranger <someone@elsewhere.example>", subject: "Question"))
+        let token = try queuedToken(gateway)
+        let mac = String(token.split(separator: "-").last ?? "")
+        #expect(mac.count == 32)
+        func rowsHolding(_ needle: String) throws -> [String] {
+            try gateway.database.pool.read { db in
+                var found: [String] = []
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                for table in tables {
+                    for row in try GRDB.Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
+                        for (column, value) in row {
+                            let text: String
+                            switch value.storage {
+                            case .blob(let data): text = String(decoding: data, as: UTF8.self)
+                            case .string(let s): text = s
+                            default: continue
+                            }
+                            if text.contains(needle) { found.append("\(table).\(column)") }
+                        }
+                    }
+                }
+                return found
+            }
+        }
+        #expect(try !rowsHolding(mac).isEmpty, "queued, the request still carries its token")
+        // The outbox sends everything (the SMTP answer is simulated: this is the database's side of it).
+        try gateway.database.pool.write { db in
+            for job in try Outbox.claim(db, limit: 100) { try Outbox.markSent(db, id: job.id) }
+        }
+        #expect(try rowsHolding(mac) == [], "sent: no table holds the token")
+        // A reply with the token still works: the hold keeps its hash.
+        let reply = try process(gateway, list: "college-research", TestMail.message(
+            id: "r2@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]", body: "approve\r\n"))
+        guard case .moderatorReply(_, true, _) = reply else { Issue.record("\(reply)"); return }
+        // The database, -wal and -shm files are readable by their owner only.
+        let path = gateway.config.database
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)
+            #expect(mode.intValue & 0o777 == 0o600, "\(file): \(String(mode.intValue, radix: 8))")
+        }
+    }
+
+    @Test("an existing database file readable by others is tightened to 0600 when opened")
+    func existingDatabaseIsTightened() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mg-mode-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("old.sqlite").path
+        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))
+        let database = try ArchiveDatabase(path: path)
+        try database.pool.write { db in try db.execute(sql: "CREATE TABLE t (x)") }
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)
+            #expect(mode.intValue & 0o777 == 0o600, "\(file): \(String(mode.intValue, radix: 8))")
+        }
+        // The key file warning names the file and its mode, not its content.
+        let key = dir.appendingPathComponent("key").path
+        #expect(FileManager.default.createFile(atPath: key, contents: Data("s3cret-key-material".utf8),
+                                               attributes: [.posixPermissions: 0o644]))
+        let warning = try #require(Secrets.looseModeWarning(file: key))
+        #expect(warning.contains("644") && !warning.contains("s3cret"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+        #expect(Secrets.looseModeWarning(file: key) == nil)
     }
 
     @Test("loops and auto-replies are archived as discarded and answered by nobody")

@@ -1,8 +1,9 @@
 /// When a trusted `authserv-id` is configured, holds a post whose trusted Authentication-Results (RFC 8601)
 /// show DMARC fail, or show neither a DKIM pass with `header.d` (or `header.i`) aligned with the From domain nor
 /// an SPF pass with `smtp.mailfrom` aligned with it (relaxed alignment, `DomainAlignment`). Only header fields
-/// whose authserv-id equals the trusted one are read: any other (a forged one added by the sender or an
-/// untrusted relay) is ignored (RFC 8601 §5). A message with no trusted header at all is held too: the
+/// whose authserv-id equals the trusted one and that sit above the first `Received` field (the ones the border
+/// MTA added) are read: any other (a forged one added by the sender or an untrusted relay) is ignored
+/// (RFC 8601 §5). A message with no trusted header at all is held too: the
 /// receiving server evaluates every message it accepts. No notice is sent: the From address is not proven.
 public struct SpoofingRule: PolicyRule {
     public let name = "spoofing"
@@ -15,8 +16,11 @@ public struct SpoofingRule: PolicyRule {
         var alignedPass = false
         var dmarcFail = false
         var dmarcPass = false
-        for header in context.message.headers
-        where HeaderScan.equalsIgnoringCase(header.name, "Authentication-Results") {
+        for header in context.message.headers {
+            // Only the fields above the first Received were added by the border MTA: anything below came with
+            // the message, whatever authserv-id it names.
+            if HeaderScan.equalsIgnoringCase(header.name, "Received") { break }
+            guard HeaderScan.equalsIgnoringCase(header.name, "Authentication-Results") else { continue }
             // Cheap pre-check before parsing: the value must start with the trusted id.
             let trimmed = header.value.drop { $0 == " " || $0 == "\t" }
             guard HeaderScan.hasPrefixIgnoringCase(trimmed, trusted),

@@ -18,12 +18,6 @@ struct CrashLoopTests {
     typealias W = DeliveryWorld
     static let list = "college-research"
 
-    static func members(_ count: Int) -> [TestPartner] {
-        (1...count).map { i in
-            TestPartner(organisation: "Labo \(i)", college: "research", name: "Membre \(i)", address: "m\(i)@labo\(i).example")
-        }
-    }
-
     /// Copies per (recipient, Message-ID) in the sink's dumps.
     static func copies(_ sink: SMTPSink) throws -> [String: Int] {
         var counts: [String: Int] = [:]
@@ -49,29 +43,13 @@ struct CrashLoopTests {
         }
     }
 
-    static func unseen(_ harness: GatewayHarness) async throws -> [UInt32] {
-        let client = try await harness.client(for: list)
-        let uids = try await client.unseenUIDs(in: 1...UInt32.max)
-        await client.logout()
-        return uids
-    }
-
-    static func wait(seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
-
     @Test("a message that crashes the gateway is quarantined raw as crashed-the-gateway after 3 abnormal exits; later mail flows, nothing is lost or sent twice")
     func poisonMessageQuarantined() async throws {
         let sink = try SMTPSink.start()
         defer { sink.remove() }
         let world = try await W.start(smtpPort: sink.port)
         defer { world.stop() }
-        let members = Self.members(4)
+        let members = DeliveryFaultTests.members(4)
         try await world.importPartners([W.helene] + members, mailboxes: false)
         let poison = TestMail.message(id: "poison@inrae.example", subject: "Le message qui tue")
         try await world.harness.append([TestMail.message(id: "before@inrae.example", subject: "Avant"), poison,
@@ -98,7 +76,7 @@ struct CrashLoopTests {
         #expect(quarantined.first?.uid == 2 && quarantined.first?.error.hasPrefix("crashed-the-gateway") == true, "\(quarantined)")
         #expect(quarantined.first?.raw == Data(poison), "kept raw, byte for byte")
         #expect(try await world.cli(["archive", "quarantine"]).contains("crashed-the-gateway"))
-        #expect(try await Self.unseen(world.harness).isEmpty, "every message is dealt with and flagged")
+        #expect(try await DaemonTests.unseen(world.harness, list: Self.list).isEmpty, "every message is dealt with and flagged")
         #expect(try await db.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ingest_progress") } == 0)
 
         let counts = try Self.copies(sink)
@@ -133,19 +111,19 @@ struct CrashLoopTests {
             return json
         }
         defer { world.stop() }
-        let members = Self.members(7)
+        let members = DeliveryFaultTests.members(7)
         try await world.importPartners([W.helene] + members, mailboxes: false)
         try await world.harness.append([TestMail.message(id: "lock@inrae.example", subject: "Verrou")], to: Self.list)
 
         let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
-        let sending = try await Self.wait(seconds: 30) { try await world.outbox(status: "sending").count > 0 }
+        let sending = try await DeliveryFaultTests.wait(seconds: 30) { try await world.outbox(status: "sending").count > 0 }
         #expect(sending, "the daemon is sending")
         let second = try await world.harness.run(["run", "--once", "--log-level", "info"])
         #expect(second.status == 3, "\(second.output)")
         #expect(second.output.contains("another mailgateway run is using this database"), "\(second.output)")
         #expect(!second.output.contains("outbox.recovered"), "\(second.output)")
 
-        let done = try await Self.wait(seconds: 60) { try await world.outbox(status: "sent").count == members.count }
+        let done = try await DeliveryFaultTests.wait(seconds: 60) { try await world.outbox(status: "sent").count == members.count }
         daemon.signal(SIGTERM)
         let outcome = await daemon.waitOffPool()
         #expect(done, "\(outcome.output)")
@@ -173,7 +151,7 @@ struct CrashLoopTests {
             let db = try harness.openDatabase()
             let state = try await db.pool.read { db in try ArchiveWriter.mailboxState(db, list: Self.list) }
             #expect(state?.lastUID == 1)
-            #expect(try await Self.unseen(harness) == [2, 3], "nothing flagged unprocessed")
+            #expect(try await DaemonTests.unseen(harness, list: Self.list) == [2, 3], "nothing flagged unprocessed")
         }
         let third = try await harness.run(["run", "--once"], environment: fault)
         #expect(third.status == 0, "\(third.output)")
@@ -188,7 +166,7 @@ struct CrashLoopTests {
         // The server returns it again: still recorded, never flagged unprocessed by the repair pass.
         let fourth = try await harness.run(["run", "--once"])
         #expect(fourth.status == 0, "\(fourth.output)")
-        #expect(try await Self.unseen(harness) == [2], "left unflagged on the server for the operator")
+        #expect(try await DaemonTests.unseen(harness, list: Self.list) == [2], "left unflagged on the server for the operator")
         #expect(try await Self.quarantine(harness).count == 1)
     }
 

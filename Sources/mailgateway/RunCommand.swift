@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MailGateway
 
 struct RunCommand: AsyncParsableCommand {
@@ -9,8 +10,13 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Without --once, runs until SIGTERM or SIGINT, then stops cleanly (exit 0): each mailbox's current batch is \
             committed and flagged, copies being sent are finished. With --once, does one pass over every mailbox, \
-            sends the copies that are due, and exits: 0 when every mailbox was processed, 1 otherwise.
+            sends the copies that are due, and exits: 0 when every mailbox was processed, 1 otherwise. Only one \
+            run may use a database at a time (an exclusive lock on <database>.lock): a second one exits with status \
+            \(RunCommand.lockHeldStatus) and changes nothing.
             """)
+
+    /// The exit status of a `run` that found another one using the database.
+    static let lockHeldStatus: Int32 = 3
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "One pass over every mailbox, then send what is due, then exit.") var once = false
@@ -19,6 +25,14 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try global.loadConfig()
         let logger = global.makeLogger()
+        let lock: ProcessLock
+        do {
+            lock = try ProcessLock(databasePath: config.database)
+        } catch {
+            printError("mailgateway: \(error)")
+            throw ExitCode(error.kind == .held ? Self.lockHeldStatus : 1)
+        }
+        defer { withExtendedLifetime(lock) {} }
         if let warning = Secrets.looseModeWarning(file: config.moderation.keyFile) {
             logger.warning("moderation key file too open", metadata: ["problem": "\(warning)"])
         }
@@ -29,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
             printError("mailgateway: \(error)")
             throw ExitCode(1)
         }
-        let daemon = GatewayDaemon(gateway: gateway, logger: logger)
+        let daemon = GatewayDaemon(gateway: gateway, logger: logger, faults: Self.faults())
         guard once else {
             do {
                 try await daemon.run()
@@ -63,6 +77,19 @@ struct RunCommand: AsyncParsableCommand {
             let failed = report.mailboxes.filter { $0.error != nil }.map(\.list)
             printError("mailgateway: \(failed.count) mailbox(es) could not be processed: \(failed.joined(separator: ", "))")
             throw ExitCode(1)
+        }
+    }
+
+    /// Test-only fault points from `MAILGATEWAY_FAULT` (see `FaultInjection`): the process ends here, in the
+    /// executable, never in the library. `exit-after-commit` exits with 75; a crash point aborts (SIGABRT).
+    static func faults() -> FaultInjection {
+        FaultInjection(ProcessInfo.processInfo.environment["MAILGATEWAY_FAULT"]) { point in
+            switch point {
+            case .afterCommit:
+                Foundation.exit(75)
+            case .processing:
+                Foundation.abort()
+            }
         }
     }
 }

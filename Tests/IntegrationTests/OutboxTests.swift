@@ -32,11 +32,38 @@ import Testing
         #expect(try fixture.counts()[.sending] == 2)
         // Nothing more is due while they are claimed.
         #expect(try fixture.pool.write { try Outbox.claim($0, limit: 10) }.isEmpty)
-        // A graceful stop gives one back uncounted; a crash leaves the other 'sending' until recovery.
+        // A graceful stop gives one back uncounted; a crash leaves the other (handed to SMTP) 'sending' until recovery.
+        try fixture.pool.write { try Outbox.markHanded($0, id: jobs[0].id) }
         try fixture.pool.write { try Outbox.release($0, ids: [jobs[1].id]) }
         #expect(try fixture.pool.write { try Outbox.recoverInterrupted($0) } == 1)
         let again = try fixture.pool.write { try Outbox.claim($0, limit: 10) }
         #expect(again.map(\.attempts).sorted() == [1, 2])
+    }
+
+    @Test("after a crash only the copy handed to SMTP may have gone out; a claimed copy never handed is given back unattempted; the current run's rows are left alone")
+    func recoveryIsExact() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(4))
+        let jobs = try fixture.pool.write { try Outbox.claim($0, limit: 3, claimer: "run-a") }
+        #expect(jobs.count == 3)
+        // The worker's sequence: hand the first, record its 250 and hand the next in one transaction, then die.
+        try fixture.pool.write { try Outbox.markHanded($0, id: jobs[0].id) }
+        try fixture.pool.write { db in
+            try Outbox.markSent(db, id: jobs[0].id)
+            try Outbox.markHanded(db, id: jobs[1].id)
+        }
+        // The claimer itself (still alive) recovers nothing of its own.
+        #expect(try fixture.pool.write { try Outbox.recover($0, current: "run-a") } == Outbox.Recovery(maybeSent: 0, notAttempted: 0))
+        #expect(try fixture.counts()[.sending] == 2)
+        // The next run: one copy was in flight, the other was never attempted.
+        #expect(try fixture.pool.write { try Outbox.recover($0, current: "run-b") } == Outbox.Recovery(maybeSent: 1, notAttempted: 1))
+        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        #expect(byID[jobs[0].id]?.status == .sent)
+        #expect(byID[jobs[1].id]?.status == .pending && byID[jobs[1].id]?.attempts == 1)
+        #expect(byID[jobs[2].id]?.status == .pending && byID[jobs[2].id]?.attempts == 0)
+        let claimers = try fixture.pool.read { try String?.fetchAll($0, sql: "SELECT claimed_by FROM outbox WHERE status = 'pending'") }
+        #expect(claimers.allSatisfy { $0 == nil })
     }
 
     @Test func transientFailuresBackOffThenExpire() throws {

@@ -2,8 +2,9 @@ public import Foundation
 public import GRDB
 public import Logging
 
-/// Everything the gateway does with one incoming message, inside ONE database transaction provided by the caller
-/// (DESIGN: "each arrow is a committed step"): parse, policy, archive, thread, index, and the consequences of the
+/// Everything the gateway does with one incoming message, parsed first (``parse(_:)``, outside any transaction), then
+/// inside ONE database transaction provided by the caller
+/// (DESIGN: "each arrow is a committed step"): policy, archive, thread, index, and the consequences of the
 /// decision — outbox rows for the members, a hold and moderation requests, a notice — so that a crash leaves
 /// either all of it or none of it, and the IMAP flag is set only after the commit.
 ///
@@ -46,10 +47,24 @@ public struct IngestPipeline: Sendable {
     ///   - fallbackDate: the IMAP internal date, used when the Date header is missing or bad.
     public func process(_ db: Database, list: ListConfig, raw: [UInt8], fallbackDate: Date?, source: ArchiveSource,
                         now: Date = Date(), logger: Logger) throws -> IngestOutcome {
+        try process(db, list: list, raw: raw, parsed: Self.parse(raw), fallbackDate: fallbackDate, source: source,
+                    now: now, logger: logger)
+    }
+
+    /// Parses a message, outside any database transaction: the parse of a hostile message may be slow (or crash),
+    /// and it must never hold the database writer that every list and the outbox share.
+    public static func parse(_ raw: [UInt8]) -> Result<ParsedMessage, MessageParseError> {
+        Result { () throws(MessageParseError) in try MessageParser.parse(raw) }
+    }
+
+    /// Processes one message of `list`, already parsed by ``parse(_:)``, inside the caller's transaction.
+    public func process(_ db: Database, list: ListConfig, raw: [UInt8], parsed parseResult: Result<ParsedMessage, MessageParseError>,
+                        fallbackDate: Date?, source: ArchiveSource, now: Date = Date(), logger: Logger) throws -> IngestOutcome {
         let parsed: ParsedMessage
-        do {
-            parsed = try MessageParser.parse(raw)
-        } catch {
+        switch parseResult {
+        case .success(let message):
+            parsed = message
+        case .failure(let error):
             let id = try ArchiveWriter.quarantine(db, list: list.id, raw: raw, error: error.description, source: source, at: now)
             logger.warning("message quarantined", metadata: ["list.id": "\(list.id)", "quarantine.id": "\(id)",
                                                             "reason": "\(error.description)"])

@@ -15,81 +15,166 @@ public struct MailboxPassSummary: Sendable, Equatable, Codable {
     public var repaired = 0
     /// True when the pass stopped early for a graceful shutdown.
     public var interrupted = false
+    /// Messages the server failed to return in this pass, to be retried (the cursor stays below the first).
+    public var deferred = 0
 
     public init(listID: String) {
         self.listID = listID
     }
 }
 
-/// One pass over one list's mailbox: new messages by UID (UIDVALIDITY tracked), fetched in bounded batches,
-/// each batch processed by the `IngestPipeline` and committed in ONE transaction together with the mailbox
-/// cursor; only after the commit are the messages flagged `\Seen` (or moved to the processed folder).
+/// One pass over one list's mailbox: new messages by UID (UIDVALIDITY tracked), fetched in bounded batches. Each
+/// message is parsed outside any database transaction, then processed by the `IngestPipeline` and committed in ONE
+/// transaction together with the mailbox cursor; only after the batch is committed are its messages flagged `\Seen`
+/// (or moved to the processed folder).
 ///
 /// A crash between the commit and the flag leaves committed, unflagged messages at or below the cursor: the
 /// next pass flags them without processing them again. A UIDVALIDITY change rescans the folder; the archive's
 /// `UNIQUE(list, Message-ID)` makes already-archived messages no-ops, so nothing is duplicated.
+///
+/// Poison messages: before parsing, the message being processed is recorded durably (``IngestProgress``); one
+/// that was in progress during ``IngestProgress/maxCrashes`` abnormal exits is quarantined raw with the reason
+/// `crashed-the-gateway` and the mailbox moves on. Fetch failures: the cursor only moves over UIDs processed (or
+/// given up on after ``FetchFailures/maxFailures`` failed fetches, see ``MailboxSyncPlan``).
 public struct MailboxSync: Sendable {
     public let pipeline: IngestPipeline
     public let database: ArchiveDatabase
     public let list: ListConfig
     public let limits: MailboxSyncPlan.Limits
-    /// Fault injection for the crash tests (`MAILGATEWAY_FAULT=exit-after-commit`): the process exits right after
-    /// the first batch commit, before the flag. Never set in production.
-    public let exitAfterCommit: Bool
+    /// This run of the gateway (``Gateway/runID``): a progress marker of another run was left by a process that died.
+    public let runID: String
+    /// Fault points for the crash tests (``FaultInjection``). Never set in production.
+    public let faults: FaultInjection
 
     public init(pipeline: IngestPipeline, database: ArchiveDatabase, list: ListConfig, limits: MailboxSyncPlan.Limits,
-                exitAfterCommit: Bool = false) {
+                runID: String, faults: FaultInjection = .none) {
         self.pipeline = pipeline
         self.database = database
         self.list = list
         self.limits = limits
-        self.exitAfterCommit = exitAfterCommit
+        self.runID = runID
+        self.faults = faults
     }
 
-    /// Runs one pass with a connected client. `shouldStop` is checked between batches (graceful shutdown
-    /// finishes the current batch, commits it, flags it, and returns).
+    /// Runs one pass with a connected client. `shouldStop` is checked between messages (graceful shutdown
+    /// finishes the current message, flags what is committed, and returns).
     public func pass(client: IMAPClient, logger: Logger, shouldStop: @Sendable () -> Bool = { false })
         async throws -> MailboxPassSummary {
+        do {
+            return try await run(client: client, logger: logger, shouldStop: shouldStop)
+        } catch {
+            // Not a crash: this run's marker must not count as one at the next start.
+            let (listID, runID) = (list.id, self.runID)
+            try? await database.pool.write { db in
+                try db.execute(sql: "DELETE FROM ingest_progress WHERE list_id = ? AND run_id = ?", arguments: [listID, runID])
+            }
+            throw error
+        }
+    }
+
+    private func run(client: IMAPClient, logger: Logger, shouldStop: @Sendable () -> Bool) async throws -> MailboxPassSummary {
         var summary = MailboxPassSummary(listID: list.id)
         let folder = list.mailbox.folder
         let status = try await client.select(folder)
         summary.uidValidity = status.uidValidity
         let listID = list.id
-        let stored = try await database.pool.read { db in try ArchiveWriter.mailboxState(db, list: listID) }
+        let validity = status.uidValidity
+        let (stored, failing) = try await database.pool.read { db in
+            (try ArchiveWriter.mailboxState(db, list: listID), try FetchFailures.pending(db, list: listID, uidValidity: validity))
+        }
         let changed = stored.map { $0.uidValidity != status.uidValidity } ?? false
         let entries = try await client.messages(after: changed ? 0 : (stored?.lastUID ?? 0))
+        let sizes = Dictionary(entries.map { ($0.uid, $0.size) }, uniquingKeysWith: { a, _ in a })
         let plan = MailboxSyncPlan.plan(stored: stored, serverUIDValidity: status.uidValidity,
-                                        entries: entries.map { MailboxEntry(uid: $0.uid, size: $0.size) }, limits: limits)
+                                        entries: entries.map { MailboxEntry(uid: $0.uid, size: $0.size) }, limits: limits,
+                                        failing: Set(failing.keys))
         summary.uidValidityChanged = plan.uidValidityChanged
         if plan.uidValidityChanged {
             logger.notice("UIDVALIDITY changed: rescanning the folder", metadata: [
                 "list.id": "\(list.id)", "uidvalidity.old": "\(stored?.uidValidity ?? 0)", "uidvalidity.new": "\(status.uidValidity)"])
         }
         if let range = plan.committedRange {
-            summary.repaired = try await repair(client: client, committed: range, logger: logger)
+            summary.repaired = try await repair(client: client, committed: range, uidValidity: validity, logger: logger)
         }
-        for step in plan.steps {
+        var firstBatch = true
+        steps: for step in plan.steps {
             if shouldStop() {
                 summary.interrupted = true
                 break
             }
             switch step {
             case .fetch(let uids):
-                let fetched = try await client.fetchMessages(uids: uids).sorted { $0.uid < $1.uid }
-                let outcomes = try await commit(fetched, lastUID: uids.max() ?? 0, uidValidity: status.uidValidity,
-                                                logger: logger)
-                summary.processed += fetched.count
-                for o in outcomes { summary.outcomes[o.label, default: 0] += 1 }
-                if exitAfterCommit {
-                    logger.critical("fault injection: exiting after the commit, before the flag")
-                    exit(75)
+                let returned: [IMAPFetchedMessage]
+                do {
+                    returned = try await fetch(client, uids)
+                } catch {
+                    // A batch: the next pass fetches each of its UIDs alone, to find the one the server can't return.
+                    // Alone: one more failed attempt for that UID.
+                    if uids.count == 1 {
+                        if try await fetchFailed(uids[0], size: sizes[uids[0]] ?? 0, validity: validity, error: "\(error)",
+                                                 summary: &summary, logger: logger) {
+                            continue steps
+                        }
+                    } else {
+                        try await database.pool.write { db in
+                            for uid in uids {
+                                try db.execute(sql: """
+                                    INSERT INTO fetch_failures (list_id, uidvalidity, uid, failures, last_error) VALUES (?, ?, ?, 0, ?)
+                                    ON CONFLICT DO NOTHING
+                                    """, arguments: [listID, Int64(validity), Int64(uid), "batch FETCH failed"])
+                            }
+                        }
+                    }
+                    throw error
                 }
-                try await markProcessed(client: client, uids: fetched.map(\.uid))
+                let byUID = Dictionary(returned.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+                var done: [UInt32] = []
+                for item in MailboxSyncPlan.resolve(requested: uids, returned: Set(byUID.keys)) {
+                    if shouldStop() {
+                        summary.interrupted = true
+                        try await markProcessed(client: client, uids: done)
+                        break steps
+                    }
+                    let message: IMAPFetchedMessage
+                    switch item {
+                    case .process(let uid):
+                        message = byUID[uid]!
+                    case .retryAlone(let uid):
+                        var alone: IMAPFetchedMessage?
+                        var failure = "the server answered OK without the message"
+                        do {
+                            alone = try await fetch(client, [uid]).first { $0.uid == uid }
+                        } catch {
+                            failure = "\(error)"
+                        }
+                        guard let alone else {
+                            if try await fetchFailed(uid, size: sizes[uid] ?? 0, validity: validity, error: failure,
+                                                     summary: &summary, logger: logger) {
+                                continue
+                            }
+                            // The cursor stays below this UID: stop here, flag what was committed.
+                            try await markProcessed(client: client, uids: done)
+                            break steps
+                        }
+                        message = alone
+                    }
+                    let outcome = try await ingest(message, uidValidity: validity, retried: failing[message.uid] != nil
+                                                                                    || item == .retryAlone(message.uid),
+                                                   logger: logger)
+                    summary.processed += 1
+                    summary.outcomes[outcome.label, default: 0] += 1
+                    done.append(message.uid)
+                }
+                if faults.exitAfterCommit && firstBatch {
+                    logger.critical("fault injection: exiting after the commit, before the flag")
+                    faults.trigger(.afterCommit)
+                }
+                firstBatch = false
+                try await markProcessed(client: client, uids: done)
             case .quarantineOversize(let uid, let size):
                 let header = try await client.fetchHeaders(uids: [uid]).first
                 let bytes = header?.bytes ?? []
                 let limit = limits.maxMessageBytes
-                let validity = status.uidValidity
                 let state = MailboxState(uidValidity: validity, lastUID: uid)
                 try await database.pool.write { db in
                     try ArchiveWriter.quarantine(db, list: listID, raw: bytes,
@@ -110,38 +195,94 @@ public struct MailboxSync: Sendable {
         return summary
     }
 
-    /// Processes a batch in one transaction. A message whose processing fails for a reason other than the
-    /// database itself is rolled back alone (savepoint) and kept raw in the quarantine with the error: one bad
-    /// message never blocks the mailbox.
-    private func commit(_ fetched: [IMAPFetchedMessage], lastUID: UInt32, uidValidity: UInt32, logger: Logger)
-        async throws -> [IngestOutcome] {
+    /// FETCH through the client, minus the UIDs a fault injection drops.
+    private func fetch(_ client: IMAPClient, _ uids: [UInt32]) async throws -> [IMAPFetchedMessage] {
+        let messages = try await client.fetchMessages(uids: uids)
+        guard !faults.dropFromFetch.isEmpty else { return messages }
+        return messages.filter { !faults.dropFromFetch.contains($0.uid) }
+    }
+
+    /// Counts a failed fetch of `uid` fetched alone; at the limit, gives up on it (quarantine row, cursor past it).
+    /// - Returns: true when the UID was given up on (the pass goes on), false when it is to be retried later.
+    private func fetchFailed(_ uid: UInt32, size: Int, validity: UInt32, error: String, summary: inout MailboxPassSummary,
+                             logger: Logger) async throws -> Bool {
+        let listID = list.id
+        let result: (failures: Int, quarantineID: Int64?) = try await database.pool.write { db in
+            let failures = try FetchFailures.record(db, list: listID, uidValidity: validity, uid: uid, error: error)
+            guard MailboxSyncPlan.afterFailure(failures: failures, maxFailures: FetchFailures.maxFailures) == .giveUp else {
+                return (failures, nil)
+            }
+            let id = try FetchFailures.giveUp(db, list: listID, uidValidity: validity, uid: uid, size: size, failures: failures)
+            try ArchiveWriter.setMailboxState(db, list: listID, MailboxState(uidValidity: validity, lastUID: uid))
+            return (failures, id)
+        }
+        guard let id = result.quarantineID else {
+            logger.warning("message could not be fetched; will retry", metadata: [
+                "list.id": "\(listID)", "uid": "\(uid)", "failures": "\(result.failures)"])
+            summary.deferred += 1
+            return false
+        }
+        logger.error("message unfetchable: given up and recorded in the quarantine", metadata: [
+            "list.id": "\(listID)", "uid": "\(uid)", "failures": "\(result.failures)", "quarantine.id": "\(id)"])
+        summary.processed += 1
+        summary.outcomes["unfetchable", default: 0] += 1
+        return true
+    }
+
+    /// Processes one message: the progress marker is committed, the message parsed outside any transaction, then
+    /// processed and committed in one transaction with the cursor (the marker cleared in it). A message that
+    /// was in progress during `IngestProgress.maxCrashes` abnormal exits is quarantined raw instead. A message whose
+    /// processing fails for a reason other than the database itself is rolled back (savepoint) and kept raw in the
+    /// quarantine with the error: one bad message never blocks the mailbox.
+    private func ingest(_ message: IMAPFetchedMessage, uidValidity: UInt32, retried: Bool, logger: Logger)
+        async throws -> IngestOutcome {
         let pipeline = self.pipeline
         let list = self.list
-        return try await database.pool.write { db in
-            var outcomes: [IngestOutcome] = []
-            for message in fetched {
-                let source = ArchiveSource.imap(uidValidity: uidValidity, uid: message.uid)
-                do {
-                    var outcome: IngestOutcome?
-                    try db.inSavepoint {
-                        outcome = try pipeline.process(db, list: list, raw: message.bytes, fallbackDate: message.internalDate,
-                                                       source: source, logger: logger)
-                        return .commit
-                    }
-                    if let outcome { outcomes.append(outcome) }
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR
-                    || error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_INTERRUPT {
-                    throw error
-                } catch {
-                    let reason = "internal error while processing: \(error)"
-                    let id = try ArchiveWriter.quarantine(db, list: list.id, raw: message.bytes, error: reason, source: source)
-                    logger.error("message quarantined after an internal error", metadata: [
-                        "list.id": "\(list.id)", "uid": "\(message.uid)", "quarantine.id": "\(id)"])
-                    outcomes.append(.quarantined(quarantineID: id, reason: reason))
-                }
+        let runID = self.runID
+        let source = ArchiveSource.imap(uidValidity: uidValidity, uid: message.uid)
+        let state = MailboxState(uidValidity: uidValidity, lastUID: message.uid)
+        let crashes = try await database.pool.write { db in
+            try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uid: message.uid, run: runID)
+        }
+        if crashes >= IngestProgress.maxCrashes {
+            let reason = IngestProgress.quarantineError(crashes: crashes)
+            let id = try await database.pool.write { db in
+                let id = try ArchiveWriter.quarantine(db, list: list.id, raw: message.bytes, error: reason, source: source)
+                try ArchiveWriter.setMailboxState(db, list: list.id, state)
+                try IngestProgress.finish(db, list: list.id)
+                return id
             }
-            try ArchiveWriter.setMailboxState(db, list: list.id, MailboxState(uidValidity: uidValidity, lastUID: lastUID))
-            return outcomes
+            logger.error("message quarantined: it crashed the gateway repeatedly", metadata: [
+                "list.id": "\(list.id)", "uid": "\(message.uid)", "crashes": "\(crashes)", "quarantine.id": "\(id)"])
+            return .quarantined(quarantineID: id, reason: reason)
+        }
+        faults.processing(message.bytes)
+        let parsed = IngestPipeline.parse(message.bytes)
+        return try await database.pool.write { db in
+            var outcome: IngestOutcome
+            do {
+                var processed: IngestOutcome?
+                try db.inSavepoint {
+                    processed = try pipeline.process(db, list: list, raw: message.bytes, parsed: parsed,
+                                                     fallbackDate: message.internalDate, source: source, logger: logger)
+                    return .commit
+                }
+                guard let processed else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "no outcome") }
+                outcome = processed
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR
+                || error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_INTERRUPT {
+                throw error
+            } catch {
+                let reason = "internal error while processing: \(error)"
+                let id = try ArchiveWriter.quarantine(db, list: list.id, raw: message.bytes, error: reason, source: source)
+                logger.error("message quarantined after an internal error", metadata: [
+                    "list.id": "\(list.id)", "uid": "\(message.uid)", "quarantine.id": "\(id)"])
+                outcome = .quarantined(quarantineID: id, reason: reason)
+            }
+            try ArchiveWriter.setMailboxState(db, list: list.id, state)
+            try IngestProgress.finish(db, list: list.id)
+            if retried { try FetchFailures.resolved(db, list: list.id, uidValidity: uidValidity, uid: message.uid) }
+            return outcome
         }
     }
 
@@ -156,12 +297,21 @@ public struct MailboxSync: Sendable {
     }
 
     /// Flags committed messages that are still unflagged (or still in the folder, in move mode).
-    private func repair(client: IMAPClient, committed: ClosedRange<UInt32>, logger: Logger) async throws -> Int {
-        let pending: [UInt32]
+    /// UIDs given up on as unfetchable are left as they are (they were never processed).
+    private func repair(client: IMAPClient, committed: ClosedRange<UInt32>, uidValidity: UInt32, logger: Logger)
+        async throws -> Int {
+        var pending: [UInt32]
         if list.mailbox.processedFolder != nil {
             pending = try await client.messages(after: 0).map(\.uid).filter { committed.contains($0) }
         } else {
             pending = try await client.unseenUIDs(in: committed)
+        }
+        if !pending.isEmpty {
+            let listID = list.id
+            let skipped = try await database.pool.read { db in
+                try FetchFailures.unfetchable(db, list: listID, uidValidity: uidValidity)
+            }
+            pending.removeAll { skipped.contains($0) }
         }
         if !pending.isEmpty {
             logger.notice("flagging messages committed before an interruption", metadata: [

@@ -16,6 +16,9 @@ public struct MailboxEntry: Sendable, Hashable {
 ///   `UNIQUE(list, Message-ID)` turns already-archived messages into no-ops (no duplicates).
 /// - Messages are fetched in batches bounded in count and bytes, so memory does not grow with the mailbox.
 /// - A message larger than the limit is never fetched whole: its header section is fetched and it is quarantined.
+/// - A UID the server already failed to return is fetched alone, so one bad message never fails a whole batch
+///   again. A UID missing from a batch's answer is retried alone at once (``resolve(requested:returned:)``); the
+///   cursor never passes a UID that was neither processed nor given up on (``afterFailure(failures:maxFailures:)``).
 public struct MailboxSyncPlan: Sendable, Equatable {
     /// One step of the pass, in order.
     public enum Step: Sendable, Equatable {
@@ -48,9 +51,10 @@ public struct MailboxSyncPlan: Sendable, Equatable {
     }
 
     /// Plans a pass. `entries` may contain UIDs at or below the cursor (servers answer `n:*` with the last
-    /// message even when nothing is new): they are ignored.
+    /// message even when nothing is new): they are ignored. `failing` are UIDs whose fetch failed before: each is
+    /// fetched alone.
     public static func plan(stored: MailboxState?, serverUIDValidity: UInt32, entries: [MailboxEntry],
-                            limits: Limits) -> MailboxSyncPlan {
+                            limits: Limits, failing: Set<UInt32> = []) -> MailboxSyncPlan {
         let changed = stored.map { $0.uidValidity != serverUIDValidity } ?? false
         let start = MailboxState(uidValidity: serverUIDValidity,
                                   lastUID: (stored == nil || changed) ? 0 : stored!.lastUID)
@@ -68,6 +72,11 @@ public struct MailboxSyncPlan: Sendable, Equatable {
                 steps.append(.quarantineOversize(uid: entry.uid, size: entry.size))
                 continue
             }
+            if failing.contains(entry.uid) {
+                flush()
+                steps.append(.fetch([entry.uid]))
+                continue
+            }
             if !batch.isEmpty && (batch.count >= limits.batchCount || batchBytes + entry.size > limits.batchBytes) {
                 flush()
             }
@@ -77,5 +86,32 @@ public struct MailboxSyncPlan: Sendable, Equatable {
         flush()
         return MailboxSyncPlan(start: start, uidValidityChanged: changed,
                                committedRange: start.lastUID > 0 ? 1...start.lastUID : nil, steps: steps)
+    }
+
+    /// What the pass does with one requested UID once the batch's FETCH answered OK.
+    public enum Resolution: Sendable, Equatable {
+        /// The server returned it: process it.
+        case process(UInt32)
+        /// The server left it out: fetch it alone before going further.
+        case retryAlone(UInt32)
+    }
+
+    /// The requested UIDs in ascending order, each to process (returned) or to retry alone (missing). The pass
+    /// follows this order and commits the cursor after each message, so it never passes a missing UID.
+    public static func resolve(requested: [UInt32], returned: Set<UInt32>) -> [Resolution] {
+        requested.sorted().map { returned.contains($0) ? .process($0) : .retryAlone($0) }
+    }
+
+    /// What to do after a failed fetch of one UID alone.
+    public enum FailureAction: Sendable, Equatable {
+        /// Stop the pass before this UID (the cursor stays below it); the next pass tries it again.
+        case retryLater
+        /// Record it as unfetchable and move the cursor past it.
+        case giveUp
+    }
+
+    /// After `failures` failed attempts (this one included): retry later, or give up at `maxFailures`.
+    public static func afterFailure(failures: Int, maxFailures: Int) -> FailureAction {
+        failures >= maxFailures ? .giveUp : .retryLater
     }
 }

@@ -17,11 +17,15 @@ public struct Gateway: Sendable {
     public let database: ArchiveDatabase
     public let pipeline: IngestPipeline
     public let secrets: Secrets
+    /// This run of the gateway (process id and a random part): what the outbox's `claimed_by` and the ingest
+    /// progress markers record, so that a row left by a process that is gone can be told from one of this run.
+    public let runID: String
 
     /// Opens the database (creating it and running migrations as needed), loads the templates and the keys.
     public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.config = config
         self.secrets = Secrets(environment: environment)
+        self.runID = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
         let folder = (config.database as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
             throw ArchiveError("the database folder does not exist", path: folder)

@@ -30,10 +30,13 @@ public struct OnceReport: Sendable, Codable {
 public struct GatewayDaemon: Sendable {
     public let gateway: Gateway
     public let logger: Logger
+    /// Fault points for the crash tests (the executable sets them from `MAILGATEWAY_FAULT`).
+    public let faults: FaultInjection
 
-    public init(gateway: Gateway, logger: Logger) {
+    public init(gateway: Gateway, logger: Logger, faults: FaultInjection = .none) {
         self.gateway = gateway
         self.logger = logger
+        self.faults = faults
     }
 
     /// The outbox sender configured from `smtp` and `delivery`.
@@ -46,7 +49,7 @@ public struct GatewayDaemon: Sendable {
                                 period: TimeInterval(config.delivery.retryHours) * 3600)
         return OutboxSender(database: gateway.database.pool,
                             configuration: OutboxSenderConfiguration(smtp: settings, workers: config.delivery.connections,
-                                                                     retry: retry),
+                                                                     retry: retry, claimer: gateway.runID),
                             logger: logger)
     }
 
@@ -54,7 +57,7 @@ public struct GatewayDaemon: Sendable {
     /// flagged, the copies being sent are finished and recorded).
     public func run() async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = gateway.config.lists.map {
-            .init(service: MailboxWatcher(gateway: gateway, list: $0, logger: logger))
+            .init(service: MailboxWatcher(gateway: gateway, list: $0, logger: logger, faults: faults))
         }
         services.append(.init(service: try outboxSender()))
         services.append(.init(service: MaintenanceService(gateway: gateway, logger: logger)))
@@ -62,6 +65,7 @@ public struct GatewayDaemon: Sendable {
                                                       logger: logger))
         logger.info("gateway started", metadata: ["lists": "\(gateway.config.lists.count)"])
         try await group.run()
+        try? await clearProgressMarkers()
         logger.info("gateway stopped")
     }
 
@@ -71,6 +75,7 @@ public struct GatewayDaemon: Sendable {
         let limits = MailboxSyncPlan.Limits(maxMessageBytes: gateway.config.maxMessageBytes)
         let gateway = self.gateway
         let logger = self.logger
+        let faults = self.faults
         let results = await withTaskGroup(of: OnceReport.MailboxResult.self) { group in
             for list in gateway.config.lists {
                 group.addTask {
@@ -79,8 +84,7 @@ public struct GatewayDaemon: Sendable {
                     do {
                         let (client, _) = try await gateway.connectedClient(for: list, logger: listLogger)
                         let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list,
-                                               limits: limits,
-                                               exitAfterCommit: gateway.secrets.environment["MAILGATEWAY_FAULT"] == "exit-after-commit")
+                                               limits: limits, runID: gateway.runID, faults: faults)
                         let summary: MailboxPassSummary
                         do {
                             summary = try await sync.pass(client: client, logger: listLogger)
@@ -100,6 +104,7 @@ public struct GatewayDaemon: Sendable {
             for await r in group { all.append(r) }
             return all.sorted { $0.list < $1.list }
         }
+        try? await clearProgressMarkers()
         var report = OnceReport(mailboxes: results, outboxPending: 0, outboxSent: 0, outboxFailed: 0)
         do {
             try await gateway.expireHolds()
@@ -114,6 +119,12 @@ public struct GatewayDaemon: Sendable {
             logger.error("outbox drain failed", metadata: ["error": "\(error)"])
         }
         return report
+    }
+
+    /// A clean exit leaves no progress marker of this run (only a process that died does).
+    private func clearProgressMarkers() async throws {
+        let runID = gateway.runID
+        try await gateway.database.pool.write { db in try IngestProgress.clear(db, run: runID) }
     }
 
     /// Runs the outbox sender until no copy is due now (or `timeout` passes), then stops it gracefully.

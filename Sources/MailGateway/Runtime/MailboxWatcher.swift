@@ -12,9 +12,11 @@ public final class MailboxWatcher: Service, Sendable {
     public let list: ListConfig
     private let logger: Logger
     private let limits: MailboxSyncPlan.Limits
+    private let faults: FaultInjection
 
-    public init(gateway: Gateway, list: ListConfig, logger: Logger) {
+    public init(gateway: Gateway, list: ListConfig, logger: Logger, faults: FaultInjection = .none) {
         self.gateway = gateway
+        self.faults = faults
         self.list = list
         var logger = logger
         logger[metadataKey: "list.id"] = "\(list.id)"
@@ -35,7 +37,8 @@ public final class MailboxWatcher: Service, Sendable {
     }
 
     private func watch(stop: StopSignal, current: CurrentClient) async {
-        let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list, limits: limits)
+        let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list, limits: limits,
+                               runID: gateway.runID, faults: faults)
         let poll = Duration.seconds(gateway.config.pollIntervalSeconds)
         var backoff = Duration.seconds(1)
         while !stop.isSet && !Task.isCancelled {

@@ -79,13 +79,15 @@ public enum OutboxPurpose: Sendable, Hashable {
 
 /// The durable outbox: functions over a GRDB `Database` that the caller runs inside its own transactions.
 ///
-/// Delivery guarantee: a copy is marked `sending` (and its attempt counted) in a committed transaction
-/// before it is sent, and `sent` in another after the server's 250. If the process dies between the 250
-/// and that commit, the row is still `sending`; at the next start `recoverInterrupted` puts it back to
-/// `pending` and it is sent again. That window (at most one copy per worker) is the one place a copy can be
-/// delivered twice: SMTP has no way to ask the server "did you already accept this?", and the alternative,
-/// marking before sending, would lose the copy instead. A graceful stop (SIGTERM) waits for the reply and
-/// commits it, so it never duplicates.
+/// Delivery guarantee: a copy is marked `sending` (its claimer recorded) in a committed transaction before it
+/// is sent, then `handed` (its attempt counted) in a committed transaction just before it is handed to SMTP (the
+/// transaction that records the previous copy's result), and `sent` after the server's 250. If the process dies
+/// between the 250 and that commit, the row is still `sending` and handed; at the next start `recover` puts it
+/// back to `pending` and it is sent again. That window (at most one copy per worker) is the one place a copy can
+/// be delivered twice: SMTP has no way to ask the server "did you already accept this?", and the alternative,
+/// marking before sending, would lose the copy instead. Rows claimed but never handed are given back as never
+/// attempted. Only rows of a claimer that is gone are recovered (`run` holds the process lock, so every other
+/// claimer is gone). A graceful stop (SIGTERM) waits for the reply and commits it, so it never duplicates.
 public enum Outbox {
     /// Adds the copies of archived message `messageID` of list `listID`, inside the caller's transaction
     /// (the ingest transaction). Copies already present (same message and recipient) are skipped.
@@ -125,15 +127,16 @@ public enum Outbox {
         return added
     }
 
-    /// Claims up to `limit` due copies: marks them `sending` and counts the attempt, in the caller's
-    /// transaction (commit it before sending).
-    public static func claim(_ db: Database, limit: Int, now: Date = Date()) throws -> [OutboxJob] {
+    /// Claims up to `limit` due copies for `claimer` (a ``Gateway/runID``): marks them `sending` and counts the
+    /// attempt, in the caller's transaction (commit it before sending). Mark each one with ``markHanded(_:id:now:)``
+    /// before handing it to SMTP.
+    public static func claim(_ db: Database, limit: Int, now: Date = Date(), claimer: String = "") throws -> [OutboxJob] {
         let rows = try Row.fetchAll(db, sql: """
-            UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?
+            UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?, claimed_by = ?, handed_at = NULL
             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
                          ORDER BY next_attempt_at, id LIMIT ?)
             RETURNING id, list_id, recipient, envelope_from, header_prefix, body_id, attempts
-            """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, limit])
+            """, arguments: [now.timeIntervalSince1970, claimer, now.timeIntervalSince1970, limit])
         var bodies: [Int64: Data] = [:]
         let selectBody = try db.cachedStatement(sql: "SELECT bytes FROM outbox_body WHERE id = ?")
         var jobs: [OutboxJob] = []
@@ -148,6 +151,12 @@ public enum Outbox {
                                   envelopeFrom: row["envelope_from"], message: message, attempts: row["attempts"]))
         }
         return jobs.sorted { $0.id < $1.id }
+    }
+
+    /// Records that a claimed copy is about to be handed to SMTP: from now on it may have been delivered.
+    public static func markHanded(_ db: Database, id: Int64, now: Date = Date()) throws {
+        try db.execute(sql: "UPDATE outbox SET handed_at = ? WHERE id = ? AND status = 'sending'",
+                       arguments: [now.timeIntervalSince1970, id])
     }
 
     /// Records the server's acceptance (250) of a claimed copy. A notice's body is emptied once every copy of it
@@ -187,19 +196,45 @@ public enum Outbox {
     public static func release(_ db: Database, ids: [Int64]) throws {
         guard !ids.isEmpty else { return }
         let statement = try db.cachedStatement(sql: """
-            UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'sending'
+            UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), handed_at = NULL, claimed_by = NULL
+            WHERE id = ? AND status = 'sending'
             """)
         for id in ids { try statement.execute(arguments: [id]) }
     }
 
-    /// At start-up: copies left `sending` by a process that died are due again (see the type's note on the
-    /// one-copy window). Their attempt stays counted.
+    /// At start-up: copies left `sending` by every claimer but `current` (processes that died) are due again (see
+    /// the type's note on the one-copy window). All of them: use ``recover(_:now:current:)`` in a gateway run.
     /// - Returns: how many copies were recovered.
     @discardableResult
     public static func recoverInterrupted(_ db: Database, now: Date = Date()) throws -> Int {
-        try db.execute(sql: "UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'sending'",
-                       arguments: [now.timeIntervalSince1970])
-        return db.changesCount
+        try recover(db, now: now, current: nil).total
+    }
+
+    /// What ``recover(_:now:current:)`` found.
+    public struct Recovery: Sendable, Equatable {
+        /// Handed to SMTP when their process died: may have been delivered, sent again (at most one per connection).
+        public var maybeSent: Int
+        /// Claimed but never handed to SMTP: given back as never attempted.
+        public var notAttempted: Int
+        public var total: Int { maybeSent + notAttempted }
+    }
+
+    /// Copies left `sending` by a claimer other than `current` (a process that is gone: the caller holds the
+    /// process lock) are due again. A handed copy keeps its attempt counted (it may have been delivered); a copy
+    /// never handed gets its attempt back. Rows claimed by `current` are left alone.
+    @discardableResult
+    public static func recover(_ db: Database, now: Date = Date(), current: String?) throws -> Recovery {
+        let other = "status = 'sending' AND (?1 IS NULL OR claimed_by IS NULL OR claimed_by != ?1)"
+        try db.execute(sql: """
+            UPDATE outbox SET status = 'pending', next_attempt_at = ?2, claimed_by = NULL, handed_at = NULL
+            WHERE \(other) AND handed_at IS NOT NULL
+            """, arguments: [current, now.timeIntervalSince1970])
+        let maybeSent = db.changesCount
+        try db.execute(sql: """
+            UPDATE outbox SET status = 'pending', next_attempt_at = ?2, claimed_by = NULL, attempts = MAX(attempts - 1, 0)
+            WHERE \(other) AND handed_at IS NULL
+            """, arguments: [current, now.timeIntervalSince1970])
+        return Recovery(maybeSent: maybeSent, notAttempted: db.changesCount)
     }
 
     /// `outbox retry`: failed copies (all, of one list, or the given ids) are due again now, with a new

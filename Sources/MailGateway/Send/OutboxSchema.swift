@@ -1,6 +1,6 @@
 public import GRDB
 
-/// The outbox tables (migration "outbox-v1"), registered by the owner of the main database.
+/// The outbox tables (migrations "outbox-v1", "outbox-v2-claims"), registered by the owner of the main database.
 ///
 /// - `outbox_body`: the bytes common to all copies of a post, stored once (keyed by SHA-256).
 /// - `outbox`: one row per recipient copy. `purpose` says what the copy is: `post` (the list's copy of an archived
@@ -11,6 +11,9 @@ public import GRDB
 ///   `failed` (permanent 5xx, or transient failures past the retry period). Permanent failures keep the
 ///   server's code and text in `last_error_*` with `last_error_kind = 'permanent'`: that row is the record
 ///   for bounce processing (no separate bounces table).
+///   A `sending` row records the run that claimed it (`claimed_by`, ``Gateway/runID``) and, once it is handed to
+///   SMTP, `handed_at`: only a handed row of a process that died may have been delivered (at most one per
+///   connection); a claimed row never handed was not attempted.
 public enum OutboxSchema {
     /// Adds the "outbox-v1" migration.
     public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
@@ -46,6 +49,12 @@ public enum OutboxSchema {
                 );
                 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
                 CREATE INDEX outbox_list ON outbox(list_id, status);
+                """)
+        }
+        migrator.registerMigration("outbox-v2-claims") { db in
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+                ALTER TABLE outbox ADD COLUMN handed_at DOUBLE;
                 """)
         }
     }

@@ -10,15 +10,19 @@ public struct OutboxSenderConfiguration: Sendable {
     /// Parallel SMTP connections (one worker thread each). Default 4.
     public var workers: Int
     /// Copies one worker claims per transaction. Claimed copies not yet attempted at a graceful stop are
-    /// given back; after a crash they are recovered as `sending` rows (never attempted, so never duplicated).
+    /// given back; after a crash they are recovered as never handed to SMTP (so never duplicated).
     public var claimBatch: Int
     /// How long an idle worker waits before looking for due copies again.
     public var pollInterval: Duration
     public var retry: RetryPolicy
+    /// This run (``Gateway/runID``), recorded on the rows it claims; at start, rows of other claimers are
+    /// recovered (the process lock guarantees they are gone).
+    public var claimer: String
 
     public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 8, pollInterval: Duration = .seconds(1),
-                retry: RetryPolicy = RetryPolicy()) {
+                retry: RetryPolicy = RetryPolicy(), claimer: String = "") {
         self.smtp = smtp
+        self.claimer = claimer
         self.workers = max(1, workers)
         self.claimBatch = max(1, claimBatch)
         self.pollInterval = pollInterval
@@ -30,7 +34,7 @@ public struct OutboxSenderConfiguration: Sendable {
 /// on its own serial dispatch queue, so libcurl's blocking calls and the SQLite writes that record each
 /// result never run on Swift's cooperative pool.
 ///
-/// On start, copies left `sending` by a crash are made due again (`Outbox.recoverInterrupted`). On graceful
+/// On start, copies left `sending` by a process that is gone are made due again (`Outbox.recover`). On graceful
 /// shutdown (SIGTERM through the `ServiceGroup`) or cancellation, each worker finishes the copy it is sending,
 /// records the server's answer, gives back the copies it claimed but did not start, and stops.
 public final class OutboxSender: Service {
@@ -49,9 +53,11 @@ public final class OutboxSender: Service {
 
     /// Runs until graceful shutdown or cancellation. Throws database errors (the service group then stops).
     public func run() async throws {
-        let recovered = try await database.write { try Outbox.recoverInterrupted($0) }
-        if recovered > 0 {
-            logger.info("outbox copies interrupted by a previous stop are due again", metadata: ["outbox.recovered": "\(recovered)"])
+        let claimer = configuration.claimer
+        let recovered = try await database.write { try Outbox.recover($0, current: claimer) }
+        if recovered.total > 0 {
+            logger.info("outbox copies interrupted by a previous stop are due again", metadata: [
+                "outbox.recovered": "\(recovered.total)", "outbox.maybe_sent": "\(recovered.maybeSent)"])
         }
         let database = self.database
         let configuration = self.configuration
@@ -99,7 +105,7 @@ actor OutboxWorker {
                 continue
             }
             for (position, job) in jobs.enumerated() {
-                try deliver(job)
+                try deliver(job, handingNext: position + 1 < jobs.count ? jobs[position + 1].id : nil)
                 if Task.isCancelled {
                     try release(jobs[(position + 1)...].map(\.id))
                     return
@@ -109,17 +115,24 @@ actor OutboxWorker {
     }
 
     // Synchronous on purpose: GRDB's blocking write runs on this actor's queue, not on the cooperative pool.
+    /// Claims a batch and marks its first copy handed, in one transaction.
     private func claim() throws -> [OutboxJob] {
         let batch = configuration.claimBatch
-        return try database.write { try Outbox.claim($0, limit: batch) }
+        let claimer = configuration.claimer
+        return try database.write { db in
+            let jobs = try Outbox.claim(db, limit: batch, claimer: claimer)
+            if let first = jobs.first { try Outbox.markHanded(db, id: first.id) }
+            return jobs
+        }
     }
 
     private func release(_ ids: [Int64]) throws {
         try database.write { try Outbox.release($0, ids: ids) }
     }
 
-    /// Sends one claimed copy (blocking, on this actor's queue) and commits the outcome.
-    private func deliver(_ job: OutboxJob) throws {
+    /// Sends one claimed copy (blocking, on this actor's queue) and commits the outcome, marking the next copy of
+    /// the batch handed in the same transaction: at any time at most one copy per worker is handed and unrecorded.
+    private func deliver(_ job: OutboxJob, handingNext next: Int64?) throws {
         let result: Result<Void, SMTPError>
         do throws(SMTPError) {
             let connection: SMTPConnection
@@ -136,11 +149,18 @@ actor OutboxWorker {
         }
         switch result {
         case .success:
-            try database.write { try Outbox.markSent($0, id: job.id) }
+            try database.write { db in
+                try Outbox.markSent(db, id: job.id)
+                if let next { try Outbox.markHanded(db, id: next) }
+            }
             logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])
         case .failure(let error):
             let policy = configuration.retry
-            let status = try database.write { try Outbox.markFailed($0, id: job.id, error: error, policy: policy) }
+            let status = try database.write { db in
+                let status = try Outbox.markFailed(db, id: job.id, error: error, policy: policy)
+                if let next { try Outbox.markHanded(db, id: next) }
+                return status
+            }
             logger.info("outbox copy not delivered", metadata: [
                 "outbox.id": "\(job.id)", "list.id": "\(job.listID)", "smtp.code": "\(error.code)",
                 "smtp.command": "\(error.command)", "smtp.kind": "\(error.kind.rawValue)",

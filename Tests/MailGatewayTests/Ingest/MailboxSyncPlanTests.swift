@@ -43,4 +43,25 @@ struct MailboxSyncPlanTests {
         let plan = MailboxSyncPlan.plan(stored: nil, serverUIDValidity: 1, entries: entries, limits: limits)
         #expect(plan.steps == [.fetch([1]), .quarantineOversize(uid: 2, size: 5_000), .fetch([3])])
     }
+
+    @Test("a UID whose fetch failed before is fetched alone, so it never fails a batch again")
+    func failingFetchedAlone() {
+        let entries = (1...6).map { MailboxEntry(uid: UInt32($0), size: 10) }
+        let plan = MailboxSyncPlan.plan(stored: nil, serverUIDValidity: 42, entries: entries, limits: limits, failing: [3])
+        #expect(plan.steps == [.fetch([1, 2]), .fetch([3]), .fetch([4, 5, 6])])
+    }
+
+    @Test("an OK answer with UIDs missing: they are retried alone, in UID order, never skipped")
+    func missingRetriedAlone() {
+        #expect(MailboxSyncPlan.resolve(requested: [7, 5, 6, 8], returned: [5, 8, 7]) ==
+                [.process(5), .retryAlone(6), .process(7), .process(8)])
+        #expect(MailboxSyncPlan.resolve(requested: [1, 2], returned: []) == [.retryAlone(1), .retryAlone(2)])
+    }
+
+    @Test("a failed fetch is retried later until the third failure, then given up")
+    func giveUpAfterThree() {
+        #expect(MailboxSyncPlan.afterFailure(failures: 1, maxFailures: 3) == .retryLater)
+        #expect(MailboxSyncPlan.afterFailure(failures: 2, maxFailures: 3) == .retryLater)
+        #expect(MailboxSyncPlan.afterFailure(failures: 3, maxFailures: 3) == .giveUp)
+    }
 }

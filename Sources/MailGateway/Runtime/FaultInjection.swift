@@ -1,0 +1,55 @@
+/// Fault points for the crash tests, chosen by the executable from `MAILGATEWAY_FAULT` (the one place that reads
+/// it) and never set in production. The library only reports that a point was reached; the executable's
+/// `trigger` ends the process there (so no `exit` or `abort` lives in library code).
+///
+/// - `exit-after-commit`: right after the first batch of a mailbox is committed, before it is flagged.
+/// - `crash-on-message-id:<id>`: while processing (before parsing) a message whose header names Message-ID `<id>`.
+/// - `drop-fetch-uid:<uid>`: the FETCH answers of every mailbox leave that UID out, as a server that answers OK
+///   with messages missing.
+public struct FaultInjection: Sendable {
+    /// A point where the process is made to stop.
+    public enum Point: Sendable, Equatable {
+        case afterCommit
+        case processing(messageID: String)
+    }
+
+    public var exitAfterCommit = false
+    public var crashOnMessageID: String?
+    public var dropFromFetch: Set<UInt32> = []
+    /// Called when a point is reached; the executable ends the process.
+    public var trigger: @Sendable (Point) -> Void = { _ in }
+
+    /// No fault.
+    public static let none = FaultInjection()
+
+    public init() {}
+
+    /// Parses the value of `MAILGATEWAY_FAULT` (nil or an unknown value: no fault).
+    public init(_ value: String?, trigger: @escaping @Sendable (Point) -> Void) {
+        self.trigger = trigger
+        guard let value else { return }
+        if value == "exit-after-commit" {
+            exitAfterCommit = true
+        } else if value.hasPrefix("crash-on-message-id:") {
+            crashOnMessageID = String(value.dropFirst("crash-on-message-id:".count))
+        } else if value.hasPrefix("drop-fetch-uid:"), let uid = UInt32(value.dropFirst("drop-fetch-uid:".count)) {
+            dropFromFetch = [uid]
+        }
+    }
+
+    /// Reached before a message is parsed: triggers when its header section names the chosen Message-ID.
+    func processing(_ raw: [UInt8]) {
+        guard let id = crashOnMessageID, !id.isEmpty else { return }
+        let needle = Array("<\(id)>".utf8)
+        let header = raw.prefix(64 * 1024)
+        guard header.count >= needle.count else { return }
+        var i = header.startIndex
+        while i <= header.endIndex - needle.count {
+            if header[i] == needle[0] && header[i..<(i + needle.count)].elementsEqual(needle) {
+                trigger(.processing(messageID: id))
+                return
+            }
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+import Testing
+import MailGateway
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 7 §3, §7, §13 against the real Dovecot and smtp-sink: a message that crashes the gateway is quarantined
+/// after three abnormal exits, two runs never share a database, and a message the server does not return never
+/// lets the cursor pass it unprocessed.
+@Suite("Crash loops, the process lock and fetch failures",
+       .enabled(if: DovecotServer.available && PostfixRelay.available,
+                Comment(rawValue: DovecotServer.absentMessage + "; " + PostfixRelay.absentMessage)),
+       .serialized)
+struct CrashLoopTests {
+    typealias W = DeliveryWorld
+    static let list = "college-research"
+
+    /// Copies per (recipient, Message-ID) in the sink's dumps.
+    static func copies(_ sink: SMTPSink) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for dump in try sink.dumps() {
+            let id = dump.header("Message-ID") ?? "?"
+            for recipient in dump.recipients { counts["\(recipient) \(id)", default: 0] += 1 }
+        }
+        return counts
+    }
+
+    static func archivedIDs(_ harness: GatewayHarness) async throws -> Set<String> {
+        let db = try harness.openDatabase()
+        return Set(try await db.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT message_id FROM messages WHERE list_id = ?", arguments: [list])
+        })
+    }
+
+    static func quarantine(_ harness: GatewayHarness) async throws -> [(uid: Int64?, error: String, raw: Data?)] {
+        let db = try harness.openDatabase()
+        return try await db.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT uid, error, raw FROM quarantine WHERE list_id = ? ORDER BY id", arguments: [list])
+                .map { (uid: $0["uid"], error: $0["error"], raw: $0["raw"]) }
+        }
+    }
+
+    @Test("a message that crashes the gateway is quarantined raw as crashed-the-gateway after 3 abnormal exits; later mail flows, nothing is lost or sent twice")
+    func poisonMessageQuarantined() async throws {
+        let sink = try SMTPSink.start()
+        defer { sink.remove() }
+        let world = try await W.start(smtpPort: sink.port)
+        defer { world.stop() }
+        let members = DeliveryFaultTests.members(4)
+        try await world.importPartners([W.helene] + members, mailboxes: false)
+        let poison = TestMail.message(id: "poison@inrae.example", subject: "Le message qui tue")
+        try await world.harness.append([TestMail.message(id: "before@inrae.example", subject: "Avant"), poison,
+                                        TestMail.message(id: "after@inrae.example", subject: "Après")], to: Self.list)
+        let fault = ["MAILGATEWAY_FAULT": "crash-on-message-id:poison@inrae.example"]
+
+        for attempt in 1...3 {
+            let crashed = try await world.harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+            #expect(crashed.status == 128 + SIGABRT, "run \(attempt) dies on the poison message: \(crashed.status) \(crashed.output)")
+            #expect(try await Self.archivedIDs(world.harness) == ["before@inrae.example"], "run \(attempt)")
+        }
+        let db = try world.harness.openDatabase()
+        let marker = try db.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT uid, crashes FROM ingest_progress WHERE list_id = ?", arguments: [Self.list])
+        }
+        #expect(marker?["uid"] == 2 && marker?["crashes"] == 2, "the third crash is counted at the next start: \(String(describing: marker))")
+
+        let fourth = try await world.harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+        #expect(fourth.status == 0, "\(fourth.output)")
+        #expect(fourth.output.contains("quarantined 1"), "\(fourth.output)")
+        #expect(try await Self.archivedIDs(world.harness) == ["before@inrae.example", "after@inrae.example"])
+        let quarantined = try await Self.quarantine(world.harness)
+        #expect(quarantined.count == 1)
+        #expect(quarantined.first?.uid == 2 && quarantined.first?.error.hasPrefix("crashed-the-gateway") == true, "\(quarantined)")
+        #expect(quarantined.first?.raw == Data(poison), "kept raw, byte for byte")
+        #expect(try await world.cli(["archive", "quarantine"]).contains("crashed-the-gateway"))
+        #expect(try await DaemonTests.unseen(world.harness, list: Self.list).isEmpty, "every message is dealt with and flagged")
+        #expect(try await db.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ingest_progress") } == 0)
+
+        let counts = try Self.copies(sink)
+        #expect(counts.count == 2 * members.count, "both posts reached every member: \(counts)")
+        #expect(counts.values.allSatisfy { $0 == 1 }, "no copy twice: \(counts.filter { $0.value != 1 })")
+        // Later runs neither send nor quarantine anything again.
+        _ = try await world.runOnce()
+        #expect(sink.count() == 2 * members.count)
+        #expect(try await Self.quarantine(world.harness).count == 1)
+    }
+
+    @Test("a clean run clears its progress marker: an ordinary failure never counts as a crash")
+    func cleanExitIsNotACrash() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.append([TestMail.message(id: "one@inrae.example", subject: "Un")], to: Self.list)
+        #expect(try await harness.run(["run", "--once"]).status == 0)
+        let db = try harness.openDatabase()
+        #expect(try await db.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ingest_progress") } == 0)
+    }
+
+    @Test("run --once while the daemon runs refuses with status 3 and takes nothing over: every member gets exactly one copy")
+    func secondRunRefused() async throws {
+        // Each DATA answered after a second: the daemon's copies are in flight while run --once starts.
+        let sink = try SMTPSink.start(options: ["-w", "1"])
+        defer { sink.remove() }
+        let world = try await W.start(smtpPort: sink.port) { json in
+            var json = json
+            var delivery = json["delivery"] as! [String: Any]
+            delivery["connections"] = 2
+            json["delivery"] = delivery
+            return json
+        }
+        defer { world.stop() }
+        let members = DeliveryFaultTests.members(7)
+        try await world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.harness.append([TestMail.message(id: "lock@inrae.example", subject: "Verrou")], to: Self.list)
+
+        let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
+        let sending = try await DeliveryFaultTests.wait(seconds: 30) { try await world.outbox(status: "sending").count > 0 }
+        #expect(sending, "the daemon is sending")
+        let second = try await world.harness.run(["run", "--once", "--log-level", "info"])
+        #expect(second.status == 3, "\(second.output)")
+        #expect(second.output.contains("another mailgateway run is using this database"), "\(second.output)")
+        #expect(!second.output.contains("outbox.recovered"), "\(second.output)")
+
+        let done = try await DeliveryFaultTests.wait(seconds: 60) { try await world.outbox(status: "sent").count == members.count }
+        daemon.signal(SIGTERM)
+        let outcome = await daemon.waitOffPool()
+        #expect(done, "\(outcome.output)")
+        #expect(outcome.status == 0, "\(outcome.output)")
+        let counts = try Self.copies(sink)
+        #expect(counts.count == members.count)
+        #expect(counts.values.allSatisfy { $0 == 1 }, "no copy twice: \(counts.filter { $0.value != 1 })")
+
+        // Once the daemon is gone, run --once takes the lock again.
+        #expect(try await world.harness.run(["run", "--once"]).status == 0)
+    }
+
+    @Test("a UID the server leaves out of an OK FETCH stops the cursor, is retried alone, and after 3 failures is recorded as unfetchable")
+    func missingFromFetch() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.append([TestMail.message(id: "m1@inrae.example", subject: "Un"),
+                                  TestMail.message(id: "m2@inrae.example", subject: "Deux"),
+                                  TestMail.message(id: "m3@inrae.example", subject: "Trois")], to: Self.list)
+        let fault = ["MAILGATEWAY_FAULT": "drop-fetch-uid:2"]
+        for attempt in 1...2 {
+            let run = try await harness.run(["run", "--once"], environment: fault)
+            #expect(run.status == 0, "\(run.output)")
+            #expect(try await Self.archivedIDs(harness) == ["m1@inrae.example"], "the cursor stays below UID 2 (run \(attempt))")
+            let db = try harness.openDatabase()
+            let state = try await db.pool.read { db in try ArchiveWriter.mailboxState(db, list: Self.list) }
+            #expect(state?.lastUID == 1)
+            #expect(try await DaemonTests.unseen(harness, list: Self.list) == [2, 3], "nothing flagged unprocessed")
+        }
+        let third = try await harness.run(["run", "--once"], environment: fault)
+        #expect(third.status == 0, "\(third.output)")
+        #expect(third.output.contains("unfetchable 1"), "\(third.output)")
+        #expect(try await Self.archivedIDs(harness) == ["m1@inrae.example", "m3@inrae.example"])
+        let quarantined = try await Self.quarantine(harness)
+        #expect(quarantined.count == 1 && quarantined.first?.uid == 2, "\(quarantined)")
+        #expect(quarantined.first?.error.hasPrefix("unfetchable") == true, "\(quarantined)")
+        let listing = try await harness.run(["archive", "quarantine"])
+        #expect(listing.output.contains("unfetchable"), "\(listing.output)")
+
+        // The server returns it again: still recorded, never flagged unprocessed by the repair pass.
+        let fourth = try await harness.run(["run", "--once"])
+        #expect(fourth.status == 0, "\(fourth.output)")
+        #expect(try await DaemonTests.unseen(harness, list: Self.list) == [2], "left unflagged on the server for the operator")
+        #expect(try await Self.quarantine(harness).count == 1)
+    }
+
+    @Test("a message the server cannot read (FETCH fails) no longer stalls its mailbox")
+    func unreadableMessage() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.append([TestMail.message(id: "r1@inrae.example", subject: "Un"),
+                                  TestMail.message(id: "r2@inrae.example", subject: "Deux"),
+                                  TestMail.message(id: "r3@inrae.example", subject: "Trois")], to: Self.list)
+        // Make message 2 unreadable for Dovecot (whose mail processes run as an unprivileged user).
+        let maildir = harness.dovecot.directory.appendingPathComponent("mail/\(Self.list)/Maildir")
+        var files: [String] = []
+        for sub in ["cur", "new"] {
+            let dir = maildir.appendingPathComponent(sub)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] {
+                files.append(dir.appendingPathComponent(name).path)
+            }
+        }
+        let target = try #require(files.first { path in
+            (try? String(contentsOfFile: path, encoding: .utf8))?.contains("<r2@inrae.example>") == true
+        })
+        #expect(chmod(target, 0) == 0)
+        var outputs: [String] = []
+        for _ in 1...6 {
+            let run = try await harness.run(["run", "--once"])
+            outputs.append("\(run.status): \(run.output)")
+            if try await Self.archivedIDs(harness).contains("r3@inrae.example") { break }
+        }
+        #expect(try await Self.archivedIDs(harness) == ["r1@inrae.example", "r3@inrae.example"], "\(outputs)")
+        let quarantined = try await Self.quarantine(harness)
+        #expect(quarantined.count == 1 && quarantined.first?.uid == 2
+                && quarantined.first?.error.hasPrefix("unfetchable") == true, "\(quarantined) \(outputs)")
+        #expect(outputs.count <= 5, "batch failure, then 3 single attempts: \(outputs)")
+    }
+}

@@ -1,0 +1,54 @@
+import GRDB
+import Testing
+@testable import MailGateway
+
+@Suite("The poison-message guard's progress marker and the fetch-failure record")
+struct IngestProgressTests {
+    static func database() throws -> DatabaseQueue {
+        let queue = try DatabaseQueue()
+        var migrator = DatabaseMigrator()
+        IngestSchema.registerMigrations(&migrator)
+        try migrator.migrate(queue)
+        return queue
+    }
+
+    @Test("each run that died during the same message counts once; the same run retrying does not count; another message starts over")
+    func crashCounting() throws {
+        let db = try Self.database()
+        func begin(_ uid: UInt32, _ run: String, validity: UInt32 = 7) throws -> Int {
+            try db.write { try IngestProgress.begin($0, list: "l", uidValidity: validity, uid: uid, run: run) }
+        }
+        #expect(try begin(4, "a") == 0)
+        #expect(try begin(4, "b") == 1)
+        #expect(try begin(4, "b") == 1, "a retry within the same run is not a crash")
+        #expect(try begin(4, "c") == 2)
+        #expect(try begin(4, "d") == 3)
+        #expect(try begin(4, "e", validity: 8) == 0, "another UIDVALIDITY: another message")
+        #expect(try begin(5, "e") == 0)
+        try db.write { try IngestProgress.finish($0, list: "l") }
+        #expect(try begin(5, "f") == 0, "a commit clears the marker")
+        try db.write { try IngestProgress.clear($0, run: "f") }
+        #expect(try begin(5, "g") == 0, "a clean exit clears the marker")
+    }
+
+    @Test("fetch failures count per UID until given up on; given-up UIDs are no longer pending")
+    func fetchFailures() throws {
+        let db = try Self.database()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE lists (id TEXT PRIMARY KEY, created DATETIME)")
+            try db.execute(sql: """
+                CREATE TABLE quarantine (id INTEGER PRIMARY KEY, list_id TEXT NOT NULL, raw BLOB, size INTEGER NOT NULL,
+                    headers_excerpt TEXT NOT NULL DEFAULT '', error TEXT NOT NULL, source TEXT NOT NULL, uidvalidity INTEGER,
+                    uid INTEGER, created DATETIME NOT NULL)
+                """)
+        }
+        #expect(try db.write { try FetchFailures.record($0, list: "l", uidValidity: 7, uid: 2, error: "NO") } == 1)
+        #expect(try db.write { try FetchFailures.record($0, list: "l", uidValidity: 7, uid: 2, error: "BYE") } == 2)
+        #expect(try db.read { try FetchFailures.pending($0, list: "l", uidValidity: 7) } == [2: 2])
+        try db.write { _ = try FetchFailures.giveUp($0, list: "l", uidValidity: 7, uid: 2, size: 123, failures: 3) }
+        #expect(try db.read { try FetchFailures.pending($0, list: "l", uidValidity: 7) }.isEmpty)
+        #expect(try db.read { try FetchFailures.unfetchable($0, list: "l", uidValidity: 7) } == [2])
+        let error = try db.read { try String.fetchOne($0, sql: "SELECT error FROM quarantine WHERE uid = 2") }
+        #expect(error?.hasPrefix("unfetchable") == true && error?.contains("BYE") == true)
+    }
+}

@@ -9,7 +9,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Without --once, runs until SIGTERM or SIGINT, then stops cleanly (exit 0): each mailbox's current batch is \
             committed and flagged, copies being sent are finished. With --once, does one pass over every mailbox, \
-            sends the copies that are due, and exits: 0 when every mailbox was processed, 1 otherwise.
+            sends the copies that are due, and exits: 0 when every mailbox was processed and the outbox could be \
+            sent (SMTP login accepted), 1 otherwise.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -56,10 +57,13 @@ struct RunCommand: AsyncParsableCommand {
             if let e = report.outboxError { outbox += " (\(e))" }
             print(outbox)
         }
+        if let error = report.outboxError {
+            printError("mailgateway: the outbox could not be sent: \(error)")
+        }
         if !report.mailboxesOK {
             let failed = report.mailboxes.filter { $0.error != nil }.map(\.list)
             printError("mailgateway: \(failed.count) mailbox(es) could not be processed: \(failed.joined(separator: ", "))")
-            throw ExitCode(1)
         }
+        if !report.mailboxesOK || report.outboxError != nil { throw ExitCode(1) }
     }
 }

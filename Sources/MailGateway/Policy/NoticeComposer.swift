@@ -173,7 +173,15 @@ public struct NoticeComposer: Sendable {
                 + textPart + "\r\n--\(boundary)\r\n").utf8)
             var attached = Self.crlf(raw)
             let isWhole = raw.count <= maxAttachedBytes
-            if !isWhole, let end = Self.headerEnd(attached) { attached = Array(attached[..<end]) }
+            if !isWhole {
+                // Only the header section, and never more than the cap (a message without an empty line is all
+                // "header"): cut at the last line end within the cap.
+                if let end = Self.headerEnd(attached) { attached = Array(attached[..<end]) }
+                if attached.count > maxAttachedBytes {
+                    let cut = attached[..<maxAttachedBytes].lastIndex(of: 10).map { $0 + 1 } ?? maxAttachedBytes
+                    attached = Array(attached[..<cut])
+                }
+            }
             let eightBit = attached.contains { $0 >= 0x80 }
             bytes += Array((isWhole ? "Content-Type: message/rfc822\r\n" : "Content-Type: text/rfc822-headers; charset=utf-8\r\n")
                 .utf8)
@@ -218,6 +226,21 @@ public struct NoticeComposer: Sendable {
         return "\(local)-owner@\(domain)"
     }
 
+    /// Mail-supplied text repeated in a notice (subject, sender) is cut to this many characters, so that a huge
+    /// Subject can't make every notice and moderation request huge.
+    public static let maxQuotedCharacters = 200
+
+    /// `text` cut to `maxQuotedCharacters`, with an ellipsis when cut.
+    static func truncated(_ text: String) -> String {
+        var count = 0
+        var end = text.startIndex
+        while end < text.endIndex, count < maxQuotedCharacters {
+            end = text.index(after: end)
+            count += 1
+        }
+        return end == text.endIndex ? text : String(text[..<end]) + "…"
+    }
+
     /// Control characters (a decoded subject may hide CR LF) become spaces, so that a value can't add a line to
     /// the subject or a header.
     private static func oneLine(_ text: String) -> String {
@@ -231,8 +254,8 @@ public struct NoticeComposer: Sendable {
             "platformName": values.platformName,
             "listName": list.name.value(for: language),
             "listAddress": list.address,
-            "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(values.originalSubject),
-            "originalSender": oneLine(values.originalSender),
+            "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(truncated(values.originalSubject)),
+            "originalSender": oneLine(truncated(values.originalSender)),
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,
         ]

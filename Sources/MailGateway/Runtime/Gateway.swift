@@ -19,7 +19,10 @@ public struct Gateway: Sendable {
     public let secrets: Secrets
 
     /// Opens the database (creating it and running migrations as needed), loads the templates and the keys.
-    public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// - Parameter busyTimeout: how long a write waits for the lock another process holds (the daemon's
+    ///   transactions are short; a bulk command may wait longer).
+    public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+                busyTimeout: TimeInterval = 10) throws {
         self.config = config
         self.secrets = Secrets(environment: environment)
         let folder = (config.database as NSString).deletingLastPathComponent
@@ -27,7 +30,8 @@ public struct Gateway: Sendable {
             throw ArchiveError("the database folder does not exist", path: folder)
         }
         do {
-            database = try ArchiveDatabase(path: config.database, extraMigrations: Self.migrations)
+            database = try ArchiveDatabase(path: config.database, extraMigrations: Self.migrations,
+                                           busyTimeout: busyTimeout)
         } catch let error as DatabaseError {
             throw ArchiveError("cannot open the database: \(error.message ?? "\(error.resultCode)")", path: config.database)
         }

@@ -15,14 +15,19 @@ public struct OutboxSenderConfiguration: Sendable {
     /// How long an idle worker waits before looking for due copies again.
     public var pollInterval: Duration
     public var retry: RetryPolicy
+    /// What the sender does when the server refuses its login (`SMTPError.isAuthenticationRefused`): true (the
+    /// daemon) logs it once and waits, sending nothing, until the graceful shutdown; false (`run --once`) throws
+    /// the error from `run()`. Either way the copies stay pending, their attempts not counted.
+    public var pauseOnRefusedLogin: Bool
 
     public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 8, pollInterval: Duration = .seconds(1),
-                retry: RetryPolicy = RetryPolicy()) {
+                retry: RetryPolicy = RetryPolicy(), pauseOnRefusedLogin: Bool = true) {
         self.smtp = smtp
         self.workers = max(1, workers)
         self.claimBatch = max(1, claimBatch)
         self.pollInterval = pollInterval
         self.retry = retry
+        self.pauseOnRefusedLogin = pauseOnRefusedLogin
     }
 }
 
@@ -56,19 +61,28 @@ public final class OutboxSender: Service {
         let database = self.database
         let configuration = self.configuration
         let logger = self.logger
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<configuration.workers {
-                    group.addTask {
-                        var workerLogger = logger
-                        workerLogger[metadataKey: "outbox.worker"] = "\(index)"
-                        let worker = OutboxWorker(index: index, database: database, configuration: configuration,
-                                                  logger: workerLogger)
-                        try await worker.run()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<configuration.workers {
+                        group.addTask {
+                            var workerLogger = logger
+                            workerLogger[metadataKey: "outbox.worker"] = "\(index)"
+                            let worker = OutboxWorker(index: index, database: database, configuration: configuration,
+                                                      logger: workerLogger)
+                            try await worker.run()
+                        }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
             }
+        } catch let error as SMTPError where error.isAuthenticationRefused {
+            // A worker gave its copies back; the group cancelled the others, which gave theirs back too.
+            // Retrying with the same credentials cannot help: say it once, clearly, and send nothing more.
+            logger.critical("SMTP authentication refused: the outbox is paused until the configuration is fixed and the gateway restarted",
+                            metadata: ["error": "\(error)", "smtp.server": "\(configuration.smtp.server.host):\(configuration.smtp.server.port)"])
+            guard configuration.pauseOnRefusedLogin else { throw error }
+            try? await gracefulShutdown()
         }
     }
 }
@@ -99,7 +113,13 @@ actor OutboxWorker {
                 continue
             }
             for (position, job) in jobs.enumerated() {
-                try deliver(job)
+                do {
+                    try deliver(job)
+                } catch let error as SMTPError {
+                    // Authentication refused: this copy and the rest of the batch go back untouched.
+                    try release(jobs[position...].map(\.id))
+                    throw error
+                }
                 if Task.isCancelled {
                     try release(jobs[(position + 1)...].map(\.id))
                     return
@@ -135,6 +155,8 @@ actor OutboxWorker {
             result = .failure(error)
         }
         switch result {
+        case .failure(let error) where error.isAuthenticationRefused:
+            throw error
         case .success:
             try database.write { try Outbox.markSent($0, id: job.id) }
             logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])

@@ -203,11 +203,22 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            // Beside a running daemon: wait for its (short) transactions rather than fail with "database is locked".
+            let gateway = try global.openGateway(busyTimeout: 120)
             try ArchiveCommand.requireList(list, in: gateway)
+            // SIGTERM/SIGINT: commit what was read, report, exit 0 (importing again adds only the rest).
+            let stop = StopSignal()
+            let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { stop.set() }
+                source.resume()
+                return source
+            }
+            defer { signals.forEach { $0.cancel() } }
             let tty = isatty(STDERR_FILENO) != 0
             let totals = try ArchiveMbox.importMbox(url: URL(fileURLWithPath: mbox), list: list, into: gateway.database,
-                                                    logger: global.makeLogger()) { p in
+                                                    logger: global.makeLogger(), stop: stop) { p in
                 if tty {
                     FileHandle.standardError.write(Data(String(format: "\r%d messages, %.1f MB…", p.messages,
                                                                Double(p.bytes) / 1_048_576).utf8))
@@ -215,6 +226,9 @@ struct ArchiveCommand: AsyncParsableCommand {
             }
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }
             print("imported \(totals.messages) messages into \(list): \(totals.inserted) new, \(totals.duplicates) already there, \(totals.quarantined) quarantined")
+            if stop.isSet {
+                print("stopped by a signal before the end of \(mbox): import it again to add the rest")
+            }
         }
     }
 

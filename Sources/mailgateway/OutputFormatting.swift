@@ -14,10 +14,10 @@ struct CommandFailure: Error, CustomStringConvertible {
 extension GlobalOptions {
     /// Loads the configuration (IMAP/SMTP passwords are not needed by the administrative commands) and opens
     /// the gateway's database with every migration. Problems are printed and exit with 2.
-    func openGateway() throws -> Gateway {
+    func openGateway(busyTimeout: TimeInterval = 10) throws -> Gateway {
         let config = try loadConfig(checkSecrets: false)
         do {
-            return try Gateway(config: config)
+            return try Gateway(config: config, busyTimeout: busyTimeout)
         } catch {
             printError("cannot open the gateway: \(describe(error))")
             throw ExitCode(2)

@@ -91,7 +91,7 @@ struct PartnersCommand: AsyncParsableCommand {
                 throw ValidationError("--country is required with --college (creating or updating an organisation)")
             }
             if person.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--person is empty") }
-            if !PartnerRegister.isPlausibleAddress(email) { throw ValidationError("--email \"\(email)\" is not a valid mail address") }
+            if let problem = AddressSyntax.problem(email) { throw ValidationError("--email is not a valid mail address: \(problem)") }
         }
 
         func run() async throws {

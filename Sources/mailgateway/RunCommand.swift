@@ -10,9 +10,9 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Without --once, runs until SIGTERM or SIGINT, then stops cleanly (exit 0): each mailbox's current batch is \
             committed and flagged, copies being sent are finished. With --once, does one pass over every mailbox, \
-            sends the copies that are due, and exits: 0 when every mailbox was processed, 1 otherwise. Only one \
-            run may use a database at a time (an exclusive lock on <database>.lock): a second one exits with status \
-            \(RunCommand.lockHeldStatus) and changes nothing.
+            sends the copies that are due, and exits: 0 when every mailbox was processed and the outbox could be \
+            sent (SMTP login accepted), 1 otherwise. Only one run may use a database at a time (an exclusive lock \
+            on <database>.lock): a second one exits with status \(RunCommand.lockHeldStatus) and changes nothing.
             """)
 
     /// The exit status of a `run` that found another one using the database.
@@ -73,11 +73,14 @@ struct RunCommand: AsyncParsableCommand {
             if let e = report.outboxError { outbox += " (\(e))" }
             print(outbox)
         }
+        if let error = report.outboxError {
+            printError("mailgateway: the outbox could not be sent: \(error)")
+        }
         if !report.mailboxesOK {
             let failed = report.mailboxes.filter { $0.error != nil }.map(\.list)
             printError("mailgateway: \(failed.count) mailbox(es) could not be processed: \(failed.joined(separator: ", "))")
-            throw ExitCode(1)
         }
+        if !report.mailboxesOK || report.outboxError != nil { throw ExitCode(1) }
     }
 
     /// Test-only fault points from `MAILGATEWAY_FAULT` (see `FaultInjection`): the process ends here, in the

@@ -152,4 +152,32 @@ import TestSupport
         #expect(rows.filter { claimedIDs.contains($0.id) }.allSatisfy { $0.attempts == 2 })
         #expect(rows.filter { !claimedIDs.contains($0.id) }.allSatisfy { $0.attempts == 1 })
     }
+
+    @Test func aRefusedLoginStopsTheSenderAndKeepsEveryCopyPending() async throws {
+        let fixture = try OutboxFixture()
+        let sink = try SMTPSink.start(options: ["-f", "AUTH"])
+        defer { fixture.remove(); sink.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(10, tag: "auth"))
+        var smtp = SMTPSettings(server: ServerConfig(host: "127.0.0.1", port: sink.port, tls: .none, user: "gateway"),
+                                password: "wrong", ehloName: "gateway.test.example", connectTimeout: 10, replyTimeout: 20,
+                                transactionTimeout: 60)
+        smtp.server.user = "gateway"
+        let sender = OutboxSender(database: fixture.pool,
+                                  configuration: OutboxSenderConfiguration(
+                                      smtp: smtp, workers: 2, claimBatch: 4, pollInterval: .milliseconds(50),
+                                      retry: RetryPolicy(base: 0.05, cap: 0.2, period: 3600), pauseOnRefusedLogin: false),
+                                  logger: .test)
+        // It stops by itself (no endless reconnecting), with the named error...
+        do {
+            try await sender.run()
+            Issue.record("the sender should have stopped with the login error")
+        } catch let error as SMTPError {
+            #expect(error.isAuthenticationRefused, "\(error)")
+        }
+        // ...and no copy was failed or lost: all pending, no attempt counted.
+        let rows = try fixture.entries()
+        #expect(rows.count == 10)
+        #expect(rows.allSatisfy { $0.status == .pending && $0.attempts == 0 }, "\(rows.map { ($0.status, $0.attempts) })")
+        #expect(try sink.dumps().isEmpty)
+    }
 }

@@ -112,4 +112,42 @@ import TestSupport
         #expect(error?.code == 0)
         #expect(error?.command == "CONNECT")
     }
+
+    @Test func anEnvelopeAddressWithCRLFNeverReachesTheWire() throws {
+        let sink = try SMTPSink.start()
+        defer { sink.remove() }
+        let connection = try SMTPConnection(settings: settings(sink))
+        let injected = "x@y.example>\r\nRCPT TO:<injected@evil.example"
+        for (from, to, command) in [("list-bounces@l.example", injected, "RCPT"), (injected, "u@x.example", "MAIL"),
+                                    ("list-bounces@l.example", "nul\0@x.example", "RCPT")] {
+            #expect(throws: SMTPError.unsafeEnvelope(command: command)) {
+                try connection.send(envelopeFrom: from, recipients: [to], message: message)
+            }
+        }
+        #expect(connection.connectionsOpened == 0, "refused before connecting")
+        // The connection still works for a clean envelope, and only that one arrived.
+        try connection.send(envelopeFrom: "list-bounces@l.example", recipients: ["u@x.example"], message: message)
+        let dumps = try sink.dumps()
+        #expect(dumps.count == 1)
+        #expect(dumps.flatMap(\.recipients) == ["u@x.example"])
+    }
+
+    @Test func aRefusedLoginIsPermanentAndNamed() throws {
+        let sink = try SMTPSink.start(options: ["-f", "AUTH"])
+        defer { sink.remove() }
+        var settings = settings(sink)
+        settings.server.user = "gateway"
+        settings.password = "wrong"
+        let connection = try SMTPConnection(settings: settings)
+        do {
+            try connection.send(envelopeFrom: "list-bounces@l.example", recipients: ["u@x.example"], message: message)
+            Issue.record("the send should have failed")
+        } catch {
+            #expect(error.isAuthenticationRefused, "\(error)")
+            #expect(error.kind == .permanent && error.command == "AUTH")
+            #expect(error.description.hasPrefix("SMTP authentication refused"), "\(error)")
+            #expect(!error.description.contains("wrong"))
+        }
+        #expect(try sink.dumps().isEmpty)
+    }
 }

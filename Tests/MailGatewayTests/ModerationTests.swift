@@ -166,7 +166,7 @@ struct ModerationTests {
                                       now: Self.now.addingTimeInterval(60))
         #expect(outcome.action == .approve)
         #expect(outcome.messageRowID == 501 && outcome.listID == "college-research")
-        #expect(outcome.hold.decidedBy == "Marie.Dupont@inrae.fr")
+        #expect(outcome.hold.decidedBy == "marie.dupont@inrae.fr")
         #expect(try queue.show(hold.id)?.status == .approved)
         #expect(try queue.list().isEmpty)
         // One use only.

@@ -221,14 +221,22 @@ struct TemplatesTests {
             // Another reason, another list, another sender: allowed.
             #expect(try NoticeLog.claim(sender: "x@example.net", reason: .notEntitled, listID: "funders", now: Self.now, in: db))
             #expect(try NoticeLog.claim(sender: "x@example.net", reason: .nonMember, listID: "college-research", now: Self.now, in: db))
-            #expect(try NoticeLog.claim(sender: "X@example.net", reason: .nonMember, listID: "funders", now: Self.now, in: db))
+            // The sender compares without case (review F6: Victim@ and VICTIM@ are one sender).
+            #expect(try !NoticeLog.claim(sender: "X@example.net", reason: .nonMember, listID: "funders", now: Self.now, in: db))
+            #expect(try NoticeLog.claim(sender: "y@example.net", reason: .nonMember, listID: "funders", now: Self.now, in: db))
             // The next UTC day: allowed again.
             #expect(try NoticeLog.claim(sender: "x@example.net", reason: .nonMember, listID: "funders",
                                         now: Self.now.addingTimeInterval(86_400), in: db))
             let suppressed = try Int.fetchOne(db, sql: "SELECT SUM(suppressed) FROM notice_log")
-            #expect(suppressed == 1)
+            #expect(suppressed == 2)
             try NoticeLog.prune(olderThan: 0, now: Self.now.addingTimeInterval(86_400), in: db)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notice_log") == 1)
+            // A moderator's rejection is counted apart from the hold's notice, and itself rate-limited.
+            let later = Self.now.addingTimeInterval(86_400)
+            #expect(try NoticeLog.claim(sender: "x@example.net", reason: .nonMember, outcome: .rejectedByModerator,
+                                        listID: "funders", now: later, in: db))
+            #expect(try !NoticeLog.claim(sender: "X@EXAMPLE.net", reason: .nonMember, outcome: .rejectedByModerator,
+                                         listID: "funders", now: later, in: db))
         }
     }
 }

@@ -25,11 +25,16 @@ public enum ArchiveMbox {
     /// status `accepted` and source `import`, `batchSize` messages per transaction. A message whose Message-ID the
     /// list already holds adds nothing; one that cannot be parsed is quarantined with the parser's error. Memory
     /// stays bounded by one batch. The From_ line date is the fallback when a message has no usable Date header.
+    ///
+    /// Messages are parsed before the batch's write transaction opens, so the database lock is held only for the
+    /// inserts and the daemon running beside the import never waits long for it. `stop` is read after
+    /// each message read: once it is set, the batch read so far is committed and the import stops there (what was committed stays; importing
+    /// the file again adds only the rest).
     /// - Returns: the final figures (also passed to `progress` after the last batch).
     @discardableResult
     public static func importMbox(
         url: URL, list: String, into database: ArchiveDatabase, batchSize: Int = 500, logger: Logger,
-        progress: (ArchiveImportProgress) -> Void = { _ in }
+        stop: StopSignal? = nil, progress: (ArchiveImportProgress) -> Void = { _ in }
     ) throws -> ArchiveImportProgress {
         let reader = try MboxReader(url: url)
         var totals = ArchiveImportProgress(messages: 0, bytes: 0, inserted: 0, duplicates: 0, quarantined: 0)
@@ -39,13 +44,16 @@ public enum ArchiveMbox {
         func commit() throws {
             guard !batch.isEmpty else { return }
             let now = Date()
+            let parsedBatch: [Result<ParsedMessage, MessageParseError>] = batch.map { message in
+                Result { () throws(MessageParseError) in try MessageParser.parse(message.raw) }
+            }
             totals = try database.pool.write { [totals] db in
                 var t = totals
-                for message in batch {
+                for (message, parsedResult) in zip(batch, parsedBatch) {
                     t.messages += 1
                     t.bytes += message.raw.count
                     do {
-                        let parsed = try MessageParser.parse(message.raw)
+                        let parsed = try parsedResult.get()
                         let result = try ArchiveWriter.archive(
                             db, list: list, raw: message.raw, parsed: parsed, fallbackDate: message.envelopeDate,
                             status: .accepted, source: .import, receivedAt: now)
@@ -67,12 +75,17 @@ public enum ArchiveMbox {
             batch.removeAll(keepingCapacity: true)
             progress(totals)
         }
+        var stopped = false
         while let message = try reader.next() {
             batch.append(message)
-            if batch.count >= max(1, batchSize) { try commit() }
+            let stopNow = stop?.isSet == true
+            if batch.count >= max(1, batchSize) || stopNow {
+                try commit()
+                if stopNow { stopped = true; break }
+            }
         }
-        try commit()
-        logger.info("mbox import finished", metadata: [
+        if !stopped { try commit() }
+        logger.info(stopped ? "mbox import stopped" : "mbox import finished", metadata: [
             "list.id": "\(list)", "messages": "\(totals.messages)", "inserted": "\(totals.inserted)",
             "duplicates": "\(totals.duplicates)", "quarantined": "\(totals.quarantined)",
         ])

@@ -65,8 +65,10 @@ public struct ConfigLoader: Sendable {
         }
         let authserv = root.string("trusted_authserv_id", required: false)
         let secretariat = root.stringArray("secretariat")
-        for (i, a) in secretariat.enumerated() where !Self.isAddress(a) {
-            problems.append(ConfigProblem(path: "$.secretariat[\(i)]", reason: "\"\(a)\" is not an email address"))
+        for (i, a) in secretariat.enumerated() {
+            if let problem = AddressSyntax.problem(a) {
+                problems.append(ConfigProblem(path: "$.secretariat[\(i)]", reason: "not a valid email address: \(problem)"))
+            }
         }
         let strictRaw = root.raw("dmarc_strict_domains")
         var strict = GatewayConfig.defaultDMARCStrictDomains
@@ -105,8 +107,8 @@ public struct ConfigLoader: Sendable {
                     problems.append(ConfigProblem(path: "$.lists[\(i)].id", reason: "duplicate list id \"\(id)\" (also $.lists[\(first)])"))
                 } else { seenIDs[id] = i }
             }
-            if let address = entry?["address"] as? String, Self.isAddress(address) {
-                let a = address.lowercased()
+            if let address = entry?["address"] as? String, AddressSyntax.isValid(address) {
+                let a = AddressSyntax.canonicalKey(address)
                 if let first = seenAddresses[a] {
                     problems.append(ConfigProblem(path: "$.lists[\(i)].address", reason: "duplicate list address (also $.lists[\(first)])"))
                 } else { seenAddresses[a] = i }
@@ -148,6 +150,9 @@ public struct ConfigLoader: Sendable {
                     problems.append(ConfigProblem(path: "$.lists[\(i)].mailbox", reason: p))
                 }
             }
+            if let p = secrets.keyProblem(env: config.moderation.keyEnv, file: config.moderation.keyFile) {
+                problems.append(ConfigProblem(path: "$.moderation", reason: p))
+            }
         }
         if !problems.isEmpty { throw ConfigError(file: file, problems: problems) }
         return config
@@ -177,9 +182,7 @@ public struct ConfigLoader: Sendable {
         let passwordEnv = r.string("password_env", required: false)
         let passwordFile = r.string("password_file", required: false)
         let caFile = r.string("ca_file", required: false).map { $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).path }
-        if let passwordEnv, !Self.isEnvName(passwordEnv) {
-            r.fail("password_env", "must be the NAME of an environment variable (letters, digits, _), not a password")
-        }
+        if let passwordEnv, !Self.isEnvName(passwordEnv) { r.fail("password_env", Self.notAnEnvName("password_env")) }
         if path == "$.smtp" && user != nil && passwordEnv == nil && passwordFile == nil {
             r.fail("password_env", "missing: a server with a user needs password_env or password_file")
         }
@@ -210,7 +213,11 @@ public struct ConfigLoader: Sendable {
             // already reported by the reader
         }
         let address = r.string("address")
-        if let address, !Self.isAddress(address) { r.fail("address", "\"\(address)\" is not an email address") }
+        if let address, let problem = AddressSyntax.problem(address) {
+            r.fail("address", "not a valid email address: \(problem)")
+        } else if let address, let at = address.lastIndex(of: "@"), address.utf8.count - address[at...].utf8.count > VERP.maxListLocalPart {
+            r.fail("address", "the part before @ must be at most \(VERP.maxListLocalPart) characters (room for the bounce address)")
+        }
         let language = r.enumValue("language", Language.self)
         let prefix = r.string("subject_prefix", required: false)
         let posting = r.enumValue("posting", PostingRight.self, required: false)
@@ -225,9 +232,7 @@ public struct ConfigLoader: Sendable {
             let user = m.string("user")
             let passwordEnv = m.string("password_env", required: false)
             let passwordFile = m.string("password_file", required: false)
-            if let passwordEnv, !Self.isEnvName(passwordEnv) {
-                m.fail("password_env", "must be the NAME of an environment variable (letters, digits, _), not a password")
-            }
+            if let passwordEnv, !Self.isEnvName(passwordEnv) { m.fail("password_env", Self.notAnEnvName("password_env")) }
             if m.raw("password") != nil {
                 m.fail("password", "passwords are never written in the configuration: use password_env or password_file")
             }
@@ -252,7 +257,7 @@ public struct ConfigLoader: Sendable {
         let d = ModerationSettings()
         let days = r.int("hold_days", required: false, range: 1...365) ?? d.holdDays
         let keyEnv = r.string("key_env", required: false) ?? d.keyEnv
-        if !Self.isEnvName(keyEnv) { r.fail("key_env", "must be the NAME of an environment variable") }
+        if !Self.isEnvName(keyEnv) { r.fail("key_env", Self.notAnEnvName("key_env")) }
         let keyFile = r.string("key_file", required: false)
         r.finish(into: &problems)
         return ModerationSettings(holdDays: days, keyEnv: keyEnv, keyFile: keyFile)
@@ -278,11 +283,13 @@ public struct ConfigLoader: Sendable {
         return s
     }
 
-    /// A practical check of an addr-spec: one `@`, a non-empty local part without spaces, a domain of
-    /// dot-separated labels.
-    public static func isAddress(_ s: String) -> Bool {
-        s.range(of: #"^[^\s@<>()\[\],;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"#,
-                options: .regularExpression) != nil
+    /// True for an address `AddressSyntax` accepts (RFC 5321, ASCII).
+    public static func isAddress(_ s: String) -> Bool { AddressSyntax.isValid(s) }
+
+    /// Said of a `password_env` or `key_env` that is not a variable name; the value itself is never repeated
+    /// (an operator who put the secret there would find it in the journal).
+    static func notAnEnvName(_ key: String) -> String {
+        "the value of \(key) is not a valid environment variable name (letters, digits, _): give the NAME of the variable holding the secret, never the secret"
     }
 
     static func isEnvName(_ s: String) -> Bool {

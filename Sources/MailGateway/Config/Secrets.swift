@@ -28,14 +28,37 @@ public struct Secrets: Sendable {
         return "key file \(file) is readable by group or others (mode \(String(mode & 0o777, radix: 8))): chmod 600 it"
     }
 
-    /// Why the secret can't be had, in words for an operator; nil when it can.
+    /// Why the secret can't be had, in words for an operator; nil when it can. A variable "name" that is not a
+    /// valid name (an operator who wrote the password there) is never repeated.
     public func problem(env: String?, file: String?) -> String? {
         if value(env: env, file: file) != nil { return nil }
+        if let env, !ConfigLoader.isEnvName(env) {
+            return "the value of password_env is not a valid environment variable name" + (file.map { " and password file \($0) is unreadable or empty" } ?? "")
+        }
         switch (env, file) {
         case (let e?, let f?): return "password variable \(e) is not set and file \(f) is unreadable or empty"
         case (let e?, nil): return "password variable \(e) is not set"
         case (nil, let f?): return "password file \(f) is unreadable or empty"
         case (nil, nil): return "no password_env or password_file given"
         }
+    }
+
+    /// The shortest moderation secret accepted (`ModerationKey(secret:)`).
+    public static let minimumKeyBytes = 32
+
+    /// Why the moderation key can't be had, in words for an operator (naming the variable or file, never the
+    /// value); nil when it can. Without a key no hold could be announced to its moderators.
+    public func keyProblem(env: String, file: String?) -> String? {
+        guard ConfigLoader.isEnvName(env) else {
+            return "the value of key_env is not a valid environment variable name"
+        }
+        let source = file.map { "variable \(env) or file \($0)" } ?? "variable \(env)"
+        guard let secret = value(env: env, file: file) else {
+            return "moderation key missing: set \(source) (at least \(Self.minimumKeyBytes) bytes); without it no moderator is told of a held post"
+        }
+        guard ModerationKey(secret: secret) != nil else {
+            return "moderation key too short: \(source) holds fewer than \(Self.minimumKeyBytes) bytes"
+        }
+        return nil
     }
 }

@@ -37,7 +37,8 @@ public struct ComposedPost: Sendable, Equatable {
     /// e.g. an HMAC of list and address), List-Unsubscribe also carries the https URL and
     /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` is added (RFC 8058 §3.1: the URI identifies the
     /// recipient with a hard-to-forge token). Otherwise only the mailto form is given.
-    public func copy(for recipient: String, unsubscribeToken: String? = nil) -> OutgoingCopy {
+    /// `bounceTagKey` keys the VERP tag used when the readable form would exceed 64 octets (`VERP`).
+    public func copy(for recipient: String, unsubscribeToken: String? = nil, bounceTagKey: [UInt8]? = nil) -> OutgoingCopy {
         var unsubscribe = "<mailto:\(list.requestAddress)?subject=unsubscribe>"
         var fields: [String] = []
         if let base = list.webBaseURL, let token = unsubscribeToken {
@@ -49,7 +50,8 @@ public struct ComposedPost: Sendable, Equatable {
             fields.append("List-Unsubscribe: \(unsubscribe)\r\n")
         }
         return OutgoingCopy(recipient: recipient,
-                            envelopeFrom: VERP.envelopeSender(listAddress: list.address, recipient: recipient),
+                            envelopeFrom: VERP.envelopeSender(listAddress: list.address, recipient: recipient,
+                                                              tagKey: bounceTagKey),
                             headerPrefix: Array(fields.joined().utf8), shared: shared)
     }
 }

@@ -56,6 +56,12 @@ public struct IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// True when the server refused the account's credentials for good: a `login` failure without the
+    /// `[UNAVAILABLE]` response code (RFC 5530: a temporary failure of the server's authentication backend).
+    public var isRefusedLogin: Bool {
+        kind == .login && serverText?.uppercased().contains("[UNAVAILABLE]") != true
+    }
+
     /// A sentence an operator understands, e.g.
     /// `login failed for user alice on 127.0.0.1:10143: [AUTHENTICATIONFAILED] Authentication failed.`
     public var description: String {

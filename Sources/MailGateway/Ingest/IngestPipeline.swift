@@ -127,23 +127,32 @@ public struct IngestPipeline: Sendable {
     private func hold(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
                       identity: SenderIdentity?, decision: PolicyDecision, now: Date) throws {
         let rawSize = raw.count
-        guard let key = moderationKey else {
-            // No key: the hold is still recorded (CLI moderation), without an emailed token.
-            _ = try ModerationQueue.record(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
-                                           rule: decision.rule, now: now, lifetimeDays: config.moderation.holdDays, in: db)
-            return
+        // The author hears of the hold, and later of its outcome, only when the rule says so (not for spoofing:
+        // the From is unproven); the hold records it for the outcome's notice.
+        let notifyAuthor = PolicyChain.noticeAllowed(for: decision)
+        let hold: Hold
+        var token: ModerationToken?
+        if let key = moderationKey {
+            (hold, token) = try ModerationQueue.hold(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
+                                                     rule: decision.rule, now: now,
+                                                     lifetimeDays: config.moderation.holdDays,
+                                                     notifyAuthor: notifyAuthor, key: key, in: db)
+        } else {
+            // No key (refused at start-up by the configuration check; library callers only): the hold is still
+            // recorded (CLI moderation) and the author told, without an emailed token.
+            hold = try ModerationQueue.record(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
+                                              rule: decision.rule, now: now, lifetimeDays: config.moderation.holdDays,
+                                              notifyAuthor: notifyAuthor, in: db)
         }
-        let (hold, token) = try ModerationQueue.hold(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
-                                                     rule: decision.rule, now: now, lifetimeDays: config.moderation.holdDays,
-                                                     key: key, in: db)
         var values = noticeValues(parsed, identity: identity, reason: decision.reason, rawSize: rawSize, list: list)
         values.holdID = hold.id
         values.expiryDays = config.moderation.holdDays
-        // The author hears of the hold only when the rule says so (not for spoofing: the From is unproven).
-        if let author = parsed.from.first, PolicyChain.noticeAllowed(for: decision) {
+        if let author = parsed.from.first, notifyAuthor {
             try notify(db, kind: decision.notice ?? .heldForModeration, to: author, identity: identity, list: list, parsed: parsed,
                        messageRowID: messageRowID, reason: decision.reason, values: values, now: now, rateLimited: true)
         }
+        // Moderation requests are limited per list and hour; the holds beyond are listed by the CLI only.
+        guard let token, try ModerationQueue.claimRequest(for: hold, now: now, in: db) else { return }
         values.token = token
         for moderator in try MemberDirectory.members(listID: list.id, in: db) where moderator.role.canModerate {
             let address = MailAddress(name: moderator.personName, address: moderator.address)
@@ -217,12 +226,17 @@ public struct IngestPipeline: Sendable {
     }
 
     /// Queues a notice through the outbox (so it is delivered, retried and never duplicated like any copy),
-    /// at most once per sender, reason and list per day unless `rateLimited` is false.
+    /// at most once per sender, reason and list per day unless `rateLimited` is false (a moderator's rejection
+    /// and an expired hold are counted apart from the hold's notice). A recipient whose address is not valid
+    /// (`AddressSyntax`, e.g. a From taken from mail with control or non-ASCII characters) gets none.
     func notify(_ db: Database, kind: NoticeKind, to recipient: MailAddress, identity: SenderIdentity?, list: ListConfig,
                 parsed: ParsedMessage?, messageRowID: Int64, reason: ReasonCode, values: NoticeValues, now: Date,
                 rateLimited: Bool = true, attaching raw: [UInt8]? = nil) throws {
+        guard AddressSyntax.isValid(recipient.address) else { return }
         if rateLimited {
-            guard try NoticeLog.claim(sender: recipient.address, reason: reason, listID: list.id, now: now, in: db) else { return }
+            let outcome: NoticeKind? = (kind == .rejectedByModerator || kind == .heldExpired) ? kind : nil
+            guard try NoticeLog.claim(sender: recipient.address, reason: reason, outcome: outcome, listID: list.id,
+                                      now: now, in: db) else { return }
         }
         let language = NoticeComposer.language(for: identity, list: list)
         let notice = try notices.compose(kind, to: recipient, language: language, list: list, values: values,

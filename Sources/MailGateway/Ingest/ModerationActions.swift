@@ -4,7 +4,8 @@ public import GRDB
 /// Carries out a moderator's decision, wherever it came from (CLI or emailed reply), inside the caller's
 /// transaction: an approved message continues exactly as if it had been accepted (same distributor), a rejected
 /// one gets its status and a notice with the moderator's reason, a discarded one only its status. Expired holds
-/// tell their author.
+/// tell their author. Rejection and expiry notices go through the notice rate limit and are never sent when
+/// the hold recorded that its author may not be told (an unproven From).
 public struct ModerationActions: Sendable {
     public let pipeline: IngestPipeline
 
@@ -27,14 +28,14 @@ public struct ModerationActions: Sendable {
         case .reject:
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .rejected,
                                         decisionRule: "moderator-rejected")
-            if let author = parsed.from.first {
+            if let author = parsed.from.first, outcome.hold.notifyAuthor {
                 let identity = try MemberDirectory.identity(of: author.address, in: db)
                 var values = pipeline.noticeValues(parsed, identity: identity, reason: outcome.hold.reason,
                                                    rawSize: raw.count, list: list)
                 values.moderatorReason = outcome.reason
                 try pipeline.notify(db, kind: .rejectedByModerator, to: author, identity: identity, list: list,
                                     parsed: parsed, messageRowID: outcome.messageRowID, reason: outcome.hold.reason,
-                                    values: values, now: now, rateLimited: false)
+                                    values: values, now: now, rateLimited: true)
             }
         case .discard:
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .discarded,
@@ -50,13 +51,13 @@ public struct ModerationActions: Sendable {
             try ArchiveWriter.setStatus(db, messageRowID: hold.messageRowID, status: .discarded, decisionRule: "hold-expired")
             guard let list = pipeline.config.list(id: hold.listID) else { continue }
             let (raw, parsed) = try Self.message(db, rowID: hold.messageRowID)
-            guard let author = parsed.from.first else { continue }
+            guard hold.notifyAuthor, let author = parsed.from.first else { continue }
             let identity = try MemberDirectory.identity(of: author.address, in: db)
             var values = pipeline.noticeValues(parsed, identity: identity, reason: hold.reason, rawSize: raw.count, list: list)
             values.expiryDays = pipeline.config.moderation.holdDays
             try pipeline.notify(db, kind: .heldExpired, to: author, identity: identity, list: list, parsed: parsed,
                                 messageRowID: hold.messageRowID, reason: hold.reason, values: values, now: now,
-                                rateLimited: false)
+                                rateLimited: true)
         }
         return expired
     }

@@ -41,8 +41,14 @@ public struct PostDistributor: Sendable {
         let post = composer.compose(raw: raw, subject: parsed.subject, author: parsed.from.first)
         let authorID = try parsed.from.first.flatMap { try MemberDirectory.personID(address: $0.address, in: db) }
         let members = try MemberDirectory.members(listID: list.id, in: db)
-        let copies = members.filter { $0.delivery == .immediate && $0.personID != authorID }.map {
-            post.copy(for: $0.address, unsubscribeToken: unsubscribeToken(list: list.id, address: $0.address))
+        // A member address that is no longer valid (`AddressSyntax`, e.g. stored before addresses were checked)
+        // would only be refused by the server: it gets no copy.
+        let copies = members.filter {
+            $0.delivery == .immediate && $0.personID != authorID && AddressSyntax.isValid($0.address)
+        }.map {
+            // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).
+            post.copy(for: $0.address, unsubscribeToken: unsubscribeToken(list: list.id, address: $0.address),
+                      bounceTagKey: unsubscribeKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
         if members.contains(where: { $0.delivery == .digest }) {

@@ -194,8 +194,8 @@ public struct MemberDirectory: Sendable {
     public func addPerson(name: String, address: String, language: Language, organisation: String?,
                           country: String = "", college: College? = nil, isFunder: Bool = false,
                           isSecretariat: Bool = false, now: Date = Date()) throws -> Person {
-        guard PartnerRegister.isPlausibleAddress(address) else {
-            throw MemberDirectoryError(.invalidAddress, context: "partners add")
+        if let problem = AddressSyntax.problem(address) {
+            throw MemberDirectoryError(.invalidAddress, context: "partners add (\(problem))")
         }
         return try writer.write { db in
             var organisationID: Int64?
@@ -239,8 +239,8 @@ public struct MemberDirectory: Sendable {
 
     /// Adds another address to the person who has `existing`.
     public func addAddress(_ address: String, toPersonWith existing: String) throws {
-        guard PartnerRegister.isPlausibleAddress(address) else {
-            throw MemberDirectoryError(.invalidAddress, context: "partners add address")
+        if let problem = AddressSyntax.problem(address) {
+            throw MemberDirectoryError(.invalidAddress, context: "partners add address (\(problem))")
         }
         try writer.write { db in
             guard let id = try Self.personID(address: existing, in: db) else {
@@ -286,7 +286,7 @@ public struct MemberDirectory: Sendable {
         }
     }
 
-    /// The person who has this address (domain compared case-insensitively, local part as given).
+    /// The person who has this address (compared without case, `MailAddress.normalized`).
     public func person(address: String) throws -> Person? {
         try writer.read { db in
             guard let id = try Self.personID(address: address, in: db) else { return nil }
@@ -322,6 +322,9 @@ public struct MemberDirectory: Sendable {
                           now: Date = Date()) throws {
         guard lists.contains(where: { $0.id == listID }) else {
             throw MemberDirectoryError(.unknownList, context: "members add \(listID)")
+        }
+        if let problem = AddressSyntax.problem(address) {
+            throw MemberDirectoryError(.invalidAddress, context: "members add \(listID) (\(problem))")
         }
         try writer.write { db in
             guard let id = try Self.personID(address: address, in: db) else {

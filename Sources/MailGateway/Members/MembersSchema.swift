@@ -6,7 +6,9 @@ public import GRDB
 /// registers, in this order:
 /// - `members-v1`: `organisations`, `people`, `addresses`, `memberships`;
 /// - `moderation-v1`: `holds` (the moderation queue);
-/// - `notices-v1`: `notice_log` (one notice per sender, reason and list per day).
+/// - `notices-v1`: `notice_log` (one notice per sender, reason and list per day);
+/// - `members-v2-address-key`: `addresses.normalized` recomputed as the case-insensitive key;
+/// - `moderation-v2-notices`: `holds.notify_author` and `holds.request_sent`.
 ///
 /// `holds.message_id` is the archive's message row id; it carries no foreign key so that these migrations
 /// stand alone (tests open them on their own database), and the archive never deletes a held message.
@@ -88,6 +90,33 @@ public enum MembersSchema {
                     suppressed INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (sender, reason, list_id, day)
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("members-v2-address-key") { db in
+            // `addresses.normalized` becomes the case-insensitive key (`AddressSyntax.canonicalKey`). Two rows
+            // whose addresses differ only in case are one mailbox: the older row is kept.
+            let rows = try Row.fetchAll(db, sql: "SELECT id, address FROM addresses ORDER BY id")
+            var seen: Set<String> = []
+            for row in rows {
+                let id: Int64 = row["id"]
+                let key = AddressSyntax.canonicalKey(row["address"])
+                if seen.insert(key).inserted {
+                    try db.execute(sql: "UPDATE addresses SET normalized = ? || '\u{1}' WHERE id = ?",
+                                   arguments: [key, id])
+                } else {
+                    try db.execute(sql: "DELETE FROM addresses WHERE id = ?", arguments: [id])
+                }
+            }
+            // Two steps, so that the UNIQUE index never sees a transient collision.
+            try db.execute(sql: "UPDATE addresses SET normalized = substr(normalized, 1, length(normalized) - 1)")
+        }
+        migrator.registerMigration("moderation-v2-notices") { db in
+            // Whether the author may be told of the hold's outcome (false when the policy said "no notice", e.g.
+            // an unproven From), recorded at hold time; whether the moderators were sent a request.
+            try db.execute(sql: """
+                ALTER TABLE holds ADD COLUMN notify_author INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE holds ADD COLUMN request_sent INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX holds_requests ON holds(list_id, created_at);
                 """)
         }
     }

@@ -132,8 +132,8 @@ public struct PartnerRegister: Sendable, Equatable {
             if person.isEmpty { problem("person", "missing required field") }
             if email.isEmpty {
                 problem("email", "missing required field")
-            } else if !Self.isPlausibleAddress(email) {
-                problem("email", "not a valid mail address")
+            } else if let refused = AddressSyntax.problem(email) {
+                problem("email", "not a valid mail address: \(refused)")
             } else {
                 let key = MailAddress(address: email).normalized
                 if let first = emailLines[key] {
@@ -171,23 +171,8 @@ public struct PartnerRegister: Sendable, Equatable {
         self.entries = entries
     }
 
-    /// A cheap syntactic check of an addr-spec: one `@`, a non-empty local part, a domain of dot-separated
-    /// labels, no spaces or angle brackets.
-    public static func isPlausibleAddress(_ address: String) -> Bool {
-        guard let at = address.lastIndex(of: "@") else { return false }
-        let local = address[..<at]
-        let domain = address[address.index(after: at)...]
-        guard !local.isEmpty, !domain.isEmpty, local.count <= 64, domain.count <= 255 else { return false }
-        if address.unicodeScalars.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == ","
-            || $0 == ";" || $0.value < 0x21 || $0 == "\"" }) { return false }
-        if local.contains("@") && !local.hasPrefix("\"") { return false }
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
-        return labels.allSatisfy { label in
-            !label.isEmpty && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }
-        }
-    }
+    /// True for an address `AddressSyntax` accepts (RFC 5321 `Mailbox`, ASCII, within its length limits).
+    public static func isPlausibleAddress(_ address: String) -> Bool { AddressSyntax.isValid(address) }
 }
 
 extension String {

@@ -22,4 +22,7 @@ public struct Hold: Sendable, Equatable, Codable {
     public var decidedAt: Date?
     /// The reason a moderator gave with a rejection.
     public var decisionReason: String?
+    /// Whether the author may be told of the outcome (false when the policy sent no notice at hold time,
+    /// e.g. an unproven From).
+    public var notifyAuthor: Bool = true
 }

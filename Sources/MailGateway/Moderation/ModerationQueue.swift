@@ -32,10 +32,13 @@ public struct ModerationQueue: Sendable {
 
     /// Records a hold inside the caller's transaction and returns it with its signed token. Holding the same
     /// message for the same list twice returns the existing hold and a fresh token for it.
+    /// `notifyAuthor` records whether the author may be told of the outcome (false when the policy said "no
+    /// notice", e.g. an unproven From): expiry and rejection notices honour it.
     public static func hold(messageRowID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date,
-                            lifetimeDays: Int, key: ModerationKey, in db: Database) throws -> (Hold, ModerationToken) {
+                            lifetimeDays: Int, notifyAuthor: Bool = true, key: ModerationKey,
+                            in db: Database) throws -> (Hold, ModerationToken) {
         var hold = try record(messageRowID: messageRowID, listID: listID, reason: reason, rule: rule, now: now,
-                              lifetimeDays: lifetimeDays, in: db)
+                              lifetimeDays: lifetimeDays, notifyAuthor: notifyAuthor, in: db)
         let token = ModerationToken(holdID: hold.id, listID: listID, expiry: hold.expiresAt, key: key)
         if hold.status == .pending {
             try db.execute(sql: "UPDATE holds SET token_hash = ? WHERE id = ?", arguments: [token.hash, hold.id])
@@ -47,12 +50,12 @@ public struct ModerationQueue: Sendable {
     /// Records a hold inside the caller's transaction without signing a token (no key configured: the hold is
     /// decided from the CLI only). Holding the same message for the same list twice returns the existing hold.
     public static func record(messageRowID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date,
-                              lifetimeDays: Int, in db: Database) throws -> Hold {
+                              lifetimeDays: Int, notifyAuthor: Bool = true, in db: Database) throws -> Hold {
         let expires = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Double(lifetimeDays) * 86_400).rounded(.down))
         try db.execute(sql: """
-            INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending')
-            """, arguments: [messageRowID, listID, reason.rawValue, rule, now, expires])
+            INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status, notify_author)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
+            """, arguments: [messageRowID, listID, reason.rawValue, rule, now, expires, notifyAuthor])
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM holds WHERE message_id = ? AND list_id = ?",
                                           arguments: [messageRowID, listID]),
               let hold = try fetchHold(id: id, in: db) else {
@@ -68,6 +71,25 @@ public struct ModerationQueue: Sendable {
             try Self.hold(messageRowID: messageRowID, listID: listID, reason: reason, rule: rule, now: now,
                           lifetimeDays: lifetimeDays, key: key, in: db)
         }
+    }
+
+    // MARK: Moderation requests
+
+    /// At most this many holds of one list get an emailed moderation request in any hour; later holds of that
+    /// hour are only listed (`mailgateway moderation list`), so a flood of held posts cannot flood the
+    /// moderators' mailboxes.
+    public static let requestsPerListPerHour = 10
+
+    /// Claims the right to email moderation requests for `hold`, inside the caller's transaction: true (and
+    /// recorded on the hold) while fewer than `requestsPerListPerHour` holds of its list created in the past
+    /// hour had requests sent; false afterwards.
+    public static func claimRequest(for hold: Hold, now: Date, in db: Database) throws -> Bool {
+        let sent = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM holds WHERE list_id = ? AND created_at > ? AND request_sent = 1
+            """, arguments: [hold.listID, now.addingTimeInterval(-3600)]) ?? 0
+        guard sent < requestsPerListPerHour else { return false }
+        try db.execute(sql: "UPDATE holds SET request_sent = 1 WHERE id = ?", arguments: [hold.id])
+        return true
     }
 
     // MARK: Reading
@@ -221,6 +243,7 @@ public struct ModerationQueue: Sendable {
               let reason = ReasonCode(rawValue: row["reason"]) else { return nil }
         return Hold(id: row["id"], messageRowID: row["message_id"], listID: row["list_id"], reason: reason,
                     rule: row["rule"], createdAt: row["created_at"], expiresAt: row["expires_at"], status: status,
-                    decidedBy: row["decided_by"], decidedAt: row["decided_at"], decisionReason: row["decision_reason"])
+                    decidedBy: row["decided_by"], decidedAt: row["decided_at"], decisionReason: row["decision_reason"],
+                    notifyAuthor: row["notify_author"] ?? true)
     }
 }

@@ -12,12 +12,9 @@ public struct MailAddress: Sendable, Hashable, Codable {
         self.address = address
     }
 
-    /// The address in the form used for comparisons: the domain lower-cased, the local part as given
-    /// (RFC 5321 §2.4: the local part MAY be case-sensitive).
-    public var normalized: String {
-        guard let at = address.lastIndex(of: "@") else { return address }
-        return String(address[..<at]) + "@" + address[address.index(after: at)...].lowercased()
-    }
+    /// The address in the form used for every comparison and lookup key: the whole address without case
+    /// (`AddressSyntax.canonicalKey`). The address itself is stored as given.
+    public var normalized: String { AddressSyntax.canonicalKey(address) }
 }
 
 /// One header field as it appears in the message, unfolded but not decoded.

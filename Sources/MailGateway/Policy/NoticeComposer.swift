@@ -218,14 +218,19 @@ public struct NoticeComposer: Sendable {
         return "\(local)-owner@\(domain)"
     }
 
-    /// The longest original subject quoted in a notice, in characters: a 5 MB Subject must not make a 20 MB notice.
-    static let maxQuotedSubjectCharacters = 200
+    /// Mail-supplied text repeated in a notice (subject, sender) is cut to this many characters, so that a huge
+    /// Subject can't make every notice and moderation request huge.
+    public static let maxQuotedCharacters = 200
 
-    /// `text` cut to `maxQuotedSubjectCharacters`, with an ellipsis when cut.
+    /// `text` cut to `maxQuotedCharacters`, with an ellipsis when cut.
     static func truncated(_ text: String) -> String {
-        guard let end = text.index(text.startIndex, offsetBy: maxQuotedSubjectCharacters, limitedBy: text.endIndex),
-              end < text.endIndex else { return text }
-        return String(text[..<end]) + "…"
+        var count = 0
+        var end = text.startIndex
+        while end < text.endIndex, count < maxQuotedCharacters {
+            end = text.index(after: end)
+            count += 1
+        }
+        return end == text.endIndex ? text : String(text[..<end]) + "…"
     }
 
     /// Control characters (a decoded subject may hide CR LF) become spaces, so that a value can't add a line to
@@ -242,7 +247,7 @@ public struct NoticeComposer: Sendable {
             "listName": list.name.value(for: language),
             "listAddress": list.address,
             "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(truncated(values.originalSubject)),
-            "originalSender": oneLine(values.originalSender),
+            "originalSender": oneLine(truncated(values.originalSender)),
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,
         ]

@@ -22,7 +22,10 @@ public struct Gateway: Sendable {
     public let runID: String
 
     /// Opens the database (creating it and running migrations as needed), loads the templates and the keys.
-    public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// - Parameter busyTimeout: how long a write waits for the lock another process holds (the daemon's
+    ///   transactions are short; a bulk command may wait longer).
+    public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+                busyTimeout: TimeInterval = 10) throws {
         self.config = config
         self.secrets = Secrets(environment: environment)
         self.runID = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
@@ -31,7 +34,8 @@ public struct Gateway: Sendable {
             throw ArchiveError("the database folder does not exist", path: folder)
         }
         do {
-            database = try ArchiveDatabase(path: config.database, extraMigrations: Self.migrations)
+            database = try ArchiveDatabase(path: config.database, extraMigrations: Self.migrations,
+                                           busyTimeout: busyTimeout)
         } catch let error as DatabaseError {
             throw ArchiveError("cannot open the database: \(error.message ?? "\(error.resultCode)")", path: config.database)
         }

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import GRDB
 import ServiceLifecycle
+import Synchronization
 
 /// What `mailgateway run --once` did.
 public struct OnceReport: Sendable, Codable {
@@ -39,8 +40,8 @@ public struct GatewayDaemon: Sendable {
         self.faults = faults
     }
 
-    /// The outbox sender configured from `smtp` and `delivery`.
-    public func outboxSender() throws -> OutboxSender {
+    /// The outbox sender configured from `smtp` and `delivery` (see `OutboxSenderConfiguration.pauseOnRefusedLogin`).
+    public func outboxSender(pauseOnRefusedLogin: Bool = true) throws -> OutboxSender {
         let config = gateway.config
         let settings = try SMTPSettings.resolving(server: config.smtp, ehloName: config.delivery.heloName,
                                                   environment: gateway.secrets.environment)
@@ -49,7 +50,8 @@ public struct GatewayDaemon: Sendable {
                                 period: TimeInterval(config.delivery.retryHours) * 3600)
         return OutboxSender(database: gateway.database.pool,
                             configuration: OutboxSenderConfiguration(smtp: settings, workers: config.delivery.connections,
-                                                                     retry: retry, claimer: gateway.runID),
+                                                                     retry: retry, claimer: gateway.runID,
+                                                                     pauseOnRefusedLogin: pauseOnRefusedLogin),
                             logger: logger)
     }
 
@@ -138,13 +140,18 @@ public struct GatewayDaemon: Sendable {
             }
         }
         guard try await dueCount() > 0 else { return }
-        let sender = try outboxSender()
-        let task = Task { try await sender.run() }
+        let sender = try outboxSender(pauseOnRefusedLogin: false)
+        let outcome = SenderOutcome()
+        let task = Task {
+            do { try await sender.run() } catch { outcome.set(error) }
+        }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         var last = -1
         while clock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
+            // The sender stopped by itself (SMTP login refused): no copy can go out, say why.
+            if let error = outcome.error { throw error }
             let due = try await dueCount()
             if due == 0 { break }
             if due != last { last = due }
@@ -152,4 +159,13 @@ public struct GatewayDaemon: Sendable {
         task.cancel()
         _ = try? await task.value
     }
+}
+
+/// The error that ended the drain's sender, if it ended by itself.
+private final class SenderOutcome: Sendable {
+    private let value = Mutex<(any Error)?>(nil)
+
+    var error: (any Error)? { value.withLock { $0 } }
+
+    func set(_ error: any Error) { value.withLock { $0 = error } }
 }

@@ -4,8 +4,9 @@ import Synchronization
 
 /// Watches one list's mailbox for as long as the daemon runs (a `Service`): a pass over the folder, then IDLE
 /// until the server reports activity (or the poll interval passes, to re-arm), or a poll every interval when the
-/// server has no IDLE. A failing mailbox (server down, wrong password) is retried with exponential backoff
-/// (1 s doubling to 5 min) and never stops the other mailboxes. Graceful shutdown (SIGTERM/SIGINT) lets the
+/// server has no IDLE. A failing mailbox (server down) is retried with exponential backoff (1 s doubling to
+/// 5 min) and never stops the other mailboxes; a refused login (`IMAPError.isRefusedLogin`) is logged once and
+/// not retried until restart. Graceful shutdown (SIGTERM/SIGINT) lets the
 /// current batch commit and be flagged, interrupts IDLE, logs out and returns.
 public final class MailboxWatcher: Service, Sendable {
     public let gateway: Gateway
@@ -69,6 +70,15 @@ public final class MailboxWatcher: Service, Sendable {
                 }
                 current.set(nil)
                 await client.logout()
+            } catch let error as IMAPError where error.isRefusedLogin {
+                // Retrying the same credentials cannot help and would fill the log: say it once, clearly, and
+                // leave this mailbox alone (the others go on) until the configuration is fixed and the gateway
+                // restarted.
+                logger.critical("mailbox login refused: not retried until the configuration is fixed and the gateway restarted",
+                                metadata: ["error": "\(error)"])
+                current.set(nil)
+                await connected?.logout()
+                while !stop.isSet && !Task.isCancelled { await stop.sleep(for: .seconds(3600)) }
             } catch {
                 logger.error("mailbox failed; retrying", metadata: ["error": "\(error)", "retry.in": "\(backoff)"])
                 current.set(nil)

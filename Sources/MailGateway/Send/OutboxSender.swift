@@ -18,15 +18,20 @@ public struct OutboxSenderConfiguration: Sendable {
     /// This run (``Gateway/runID``), recorded on the rows it claims; at start, rows of other claimers are
     /// recovered (the process lock guarantees they are gone).
     public var claimer: String
+    /// What the sender does when the server refuses its login (`SMTPError.isAuthenticationRefused`): true (the
+    /// daemon) logs it once and waits, sending nothing, until the graceful shutdown; false (`run --once`) throws
+    /// the error from `run()`. Either way the copies stay pending, their attempts not counted.
+    public var pauseOnRefusedLogin: Bool
 
     public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 8, pollInterval: Duration = .seconds(1),
-                retry: RetryPolicy = RetryPolicy(), claimer: String = "") {
+                retry: RetryPolicy = RetryPolicy(), claimer: String = "", pauseOnRefusedLogin: Bool = true) {
         self.smtp = smtp
         self.claimer = claimer
         self.workers = max(1, workers)
         self.claimBatch = max(1, claimBatch)
         self.pollInterval = pollInterval
         self.retry = retry
+        self.pauseOnRefusedLogin = pauseOnRefusedLogin
     }
 }
 
@@ -62,19 +67,28 @@ public final class OutboxSender: Service {
         let database = self.database
         let configuration = self.configuration
         let logger = self.logger
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<configuration.workers {
-                    group.addTask {
-                        var workerLogger = logger
-                        workerLogger[metadataKey: "outbox.worker"] = "\(index)"
-                        let worker = OutboxWorker(index: index, database: database, configuration: configuration,
-                                                  logger: workerLogger)
-                        try await worker.run()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<configuration.workers {
+                        group.addTask {
+                            var workerLogger = logger
+                            workerLogger[metadataKey: "outbox.worker"] = "\(index)"
+                            let worker = OutboxWorker(index: index, database: database, configuration: configuration,
+                                                      logger: workerLogger)
+                            try await worker.run()
+                        }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
             }
+        } catch let error as SMTPError where error.isAuthenticationRefused {
+            // A worker gave its copies back; the group cancelled the others, which gave theirs back too.
+            // Retrying with the same credentials cannot help: say it once, clearly, and send nothing more.
+            logger.critical("SMTP authentication refused: the outbox is paused until the configuration is fixed and the gateway restarted",
+                            metadata: ["error": "\(error)", "smtp.server": "\(configuration.smtp.server.host):\(configuration.smtp.server.port)"])
+            guard configuration.pauseOnRefusedLogin else { throw error }
+            try? await gracefulShutdown()
         }
     }
 }
@@ -105,7 +119,13 @@ actor OutboxWorker {
                 continue
             }
             for (position, job) in jobs.enumerated() {
-                try deliver(job, handingNext: position + 1 < jobs.count ? jobs[position + 1].id : nil)
+                do {
+                    try deliver(job, handingNext: position + 1 < jobs.count ? jobs[position + 1].id : nil)
+                } catch let error as SMTPError {
+                    // Authentication refused: this copy and the rest of the batch go back untouched.
+                    try release(jobs[position...].map(\.id))
+                    throw error
+                }
                 if Task.isCancelled {
                     try release(jobs[(position + 1)...].map(\.id))
                     return
@@ -148,6 +168,8 @@ actor OutboxWorker {
             result = .failure(error)
         }
         switch result {
+        case .failure(let error) where error.isAuthenticationRefused:
+            throw error
         case .success:
             try database.write { db in
                 try Outbox.markSent(db, id: job.id)

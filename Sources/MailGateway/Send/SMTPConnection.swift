@@ -80,8 +80,14 @@ public final class SMTPConnection {
     /// Sends one message in one SMTP transaction (MAIL FROM, one RCPT TO per recipient, DATA).
     /// With several recipients one refused RCPT fails the whole transaction (libcurl's default); the gateway
     /// sends one recipient per copy (VERP), so the result is that recipient's.
-    /// - Throws: `SMTPError` with the server's reply code and text, classified transient or permanent.
+    /// - Throws: `SMTPError` with the server's reply code and text, classified transient or permanent; an
+    ///   envelope address with CR, LF, NUL or another control character (or an angle bracket) is refused before
+    ///   anything is sent (`SMTPError.unsafeEnvelope`): libcurl would write it into the command line as is.
     public func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError) {
+        guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
+        for recipient in recipients where !SMTPError.isSafeEnvelopeAddress(recipient) {
+            throw .unsafeEnvelope(command: "RCPT")
+        }
         state.reset(upload: message)
         var list: UnsafeMutablePointer<curl_slist>?
         for recipient in recipients {
@@ -114,6 +120,12 @@ public final class SMTPConnection {
 
     private func classify(_ result: CURLcode) -> SMTPError {
         let curlText = String(cString: curl_easy_strerror(result))
+        if result == CURLE_LOGIN_DENIED, (state.failure?.code ?? 500) >= 500 {
+            // 535 (or no mechanism the server offers): the credentials are wrong; no retry can help.
+            return SMTPError(kind: .permanent, code: state.failure?.code ?? 0,
+                             reply: state.failure?.reply.isEmpty == false ? state.failure!.reply : curlText,
+                             command: "AUTH")
+        }
         if result == CURLE_USE_SSL_FAILED {
             return SMTPError(kind: .transient, code: state.failure?.code ?? 0,
                              reply: "STARTTLS required but not offered or refused by the server (\(curlText))",
@@ -131,7 +143,7 @@ public final class SMTPConnection {
            ["MAIL", "RCPT", "DATA", "."].contains(command) {
             return SMTPError(kind: .permanent, code: code, reply: reply, command: command)
         }
-        // Anything else (4xx, 5xx to EHLO/AUTH, connection, TLS, timeout) is the gateway's or the
+        // Anything else (4xx, 5xx to EHLO, connection, TLS, timeout) is the gateway's or the
         // server's problem, not this recipient's: retry later.
         return SMTPError(kind: .transient, code: code, reply: reply, command: command)
     }

@@ -4,9 +4,12 @@
 public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether a later attempt can succeed.
     public enum Kind: String, Sendable, Codable {
-        /// 4xx replies, connection failures, timeouts, TLS or login problems: retry later.
+        /// 4xx replies, connection failures, timeouts, TLS problems: retry later.
         case transient
-        /// 5xx reply to MAIL, RCPT or DATA: the server refuses this copy for good (a bounce).
+        /// 5xx reply to MAIL, RCPT or DATA: the server refuses this copy for good (a bounce); or, with command
+        /// `AUTH`, the server refuses the gateway's credentials (`isAuthenticationRefused`: no copy can be sent
+        /// until the configuration is fixed); or, with code 0, an envelope the gateway refused to send
+        /// (`unsafeEnvelope`).
         case permanent
     }
 
@@ -27,6 +30,28 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "SMTP \(kind.rawValue) failure at \(command): \(code == 0 ? "" : "\(code) ")\(reply)"
+        if isAuthenticationRefused {
+            return "SMTP authentication refused (check smtp.user and its password): \(code == 0 ? "" : "\(code) ")\(reply)"
+        }
+        return "SMTP \(kind.rawValue) failure at \(command): \(code == 0 ? "" : "\(code) ")\(reply)"
+    }
+
+    /// True when the server refused the gateway's login (535, or no mechanism in common): a configuration
+    /// problem, not the copy's. The outbox keeps the copy pending and stops sending.
+    public var isAuthenticationRefused: Bool { kind == .permanent && command == "AUTH" }
+
+    /// An envelope address that must not reach the wire: nothing was sent.
+    public static func unsafeEnvelope(command: String) -> SMTPError {
+        SMTPError(kind: .permanent, code: 0, reply: unsafeEnvelopeReply, command: command)
+    }
+
+    /// The text of `unsafeEnvelope`.
+    public static let unsafeEnvelopeReply =
+        "envelope address refused before sending: it contains CR, LF, NUL, another control character or an angle bracket"
+
+    /// True when `address` can be written into `MAIL FROM:<…>` or `RCPT TO:<…>`: no control character
+    /// (CR, LF and NUL above all, which would end the command or smuggle in another), no angle bracket.
+    public static func isSafeEnvelopeAddress(_ address: String) -> Bool {
+        !address.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
     }
 }

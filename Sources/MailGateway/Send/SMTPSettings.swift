@@ -32,6 +32,11 @@ public struct SMTPSettings: Sendable {
                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws(SMTPError) -> SMTPSettings {
         var password: String?
         if let name = server.passwordEnv {
+            guard ConfigLoader.isEnvName(name) else {
+                // Never repeat it: an operator may have written the password there.
+                throw SMTPError(kind: .transient, code: 0,
+                                reply: "the value of password_env is not a valid environment variable name", command: "CONFIG")
+            }
             guard let value = environment[name] else {
                 throw SMTPError(kind: .transient, code: 0, reply: "environment variable \(name) is not set", command: "CONFIG")
             }

@@ -15,6 +15,7 @@ struct ConfigLoaderTests {
         for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
             env[String(text[Range(m.range(at: 1), in: text)!])] = "secret-value"
         }
+        env["MAILGATEWAY_MODERATION_KEY"] = String(repeating: "k", count: 32)
         return env
     }
 

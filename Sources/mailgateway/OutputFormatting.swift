@@ -65,10 +65,12 @@ func printJSON(_ value: some Encodable) throws {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
     let text = String(decoding: try encoder.encode(value), as: UTF8.self)
-    guard text.unicodeScalars.contains(where: { isTerminalControl($0) }) else { return print(text) }
+    // The line feeds between values are the pretty-printer's own; inside strings the encoder escaped C0.
+    func escaped(_ scalar: Unicode.Scalar) -> Bool { scalar.value != 0x0A && isTerminalControl(scalar) }
+    guard text.unicodeScalars.contains(where: escaped) else { return print(text) }
     var out = ""
     for scalar in text.unicodeScalars {
-        if isTerminalControl(scalar) {
+        if escaped(scalar) {
             out += String(format: "\\u%04x", scalar.value)
         } else {
             out.unicodeScalars.append(scalar)

@@ -81,6 +81,10 @@ struct CLIHostileTextTests {
         // JSON keeps the text, escaped.
         let json = try await cli.run(["moderation", "show", "\(holdID)", "--json"])
         #expect(Self.controls(in: json.stdout).isEmpty)
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let message = try #require(decoded?["message"] as? [String: Any])
+        #expect(message["subject"] as? String == Self.subject)
+        #expect(message["fromName"] as? String == Self.name)
         #expect(json.stdout.contains("\\u001b]0;PWNED") && json.stdout.contains("\\u202e"))
     }
 

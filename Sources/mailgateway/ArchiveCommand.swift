@@ -73,21 +73,25 @@ struct ArchiveCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             if json { return try printJSON(detail) }
-            print("thread \(detail.thread.id) in \(detail.thread.list): \(detail.thread.subject)")
+            print("thread \(detail.thread.id) in \(detail.thread.list): \(terminalSafe(detail.thread.subject))")
             print("\(detail.thread.messageCount) messages, \(detail.thread.participantCount) participants, "
                   + "\(localTime(detail.thread.firstDate)) – \(localTime(detail.thread.lastDate))")
-            func show(_ node: ThreadMessageNode, prefix: String, isLast: Bool, isRoot: Bool) {
+            // Depth-first with an explicit stack. The indentation follows the nesting of `detail`, which stops at
+            // ThreadDetail.maxNesting levels: a deeper message is shown among the replies of its ancestor at the
+            // last level, marked with its depth and the message it answers, so each line stays bounded.
+            var stack = detail.roots.reversed().map { (node: $0, prefix: "", isLast: true, isRoot: true, level: 0) }
+            while let (node, prefix, isLast, isRoot, level) = stack.popLast() {
                 let branch = isRoot ? "" : (isLast ? "└─ " : "├─ ")
-                print("\(prefix)\(branch)[\(node.rowID)] \(node.author) · \(localTime(node.date)) · \(truncated(node.subject, to: 60))")
+                let deeper = node.depth != level ? "(depth \(node.depth), reply to [\(node.parentRowID.map(String.init) ?? "-")]) " : ""
+                print("\(prefix)\(branch)[\(node.rowID)] \(deeper)\(terminalSafe(node.author)) · \(localTime(node.date)) · \(truncated(node.subject, to: 60))")
                 let childPrefix = prefix + (isRoot ? "" : (isLast ? "   " : "│  "))
                 if !node.firstLine.isEmpty {
                     print("\(childPrefix)\(node.children.isEmpty ? "   " : "│  ")\(truncated(node.firstLine, to: 72))")
                 }
-                for (i, child) in node.children.enumerated() {
-                    show(child, prefix: childPrefix, isLast: i == node.children.count - 1, isRoot: false)
+                for (i, child) in node.children.enumerated().reversed() {
+                    stack.append((child, childPrefix, i == node.children.count - 1, false, level + 1))
                 }
             }
-            for root in detail.roots { show(root, prefix: "", isLast: true, isRoot: true) }
         }
     }
 
@@ -120,19 +124,19 @@ struct ArchiveCommand: AsyncParsableCommand {
             }
             if json { return try printJSON(detail) }
             print("message \(detail.rowID) in \(detail.list), thread \(detail.threadID)")
-            print("Message-ID: <\(detail.messageID)>\(detail.messageIDIsSynthetic ? " (synthetic: the message has none)" : "")")
-            print("From:       \([detail.fromName, detail.fromAddress.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " "))")
+            print(terminalSafe("Message-ID: <\(detail.messageID)>\(detail.messageIDIsSynthetic ? " (synthetic: the message has none)" : "")"))
+            print(terminalSafe("From:       \([detail.fromName, detail.fromAddress.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " "))"))
             print("Date:       \(localTime(detail.date))")
-            print("Subject:    \(detail.subject)")
-            if !detail.inReplyTo.isEmpty { print("In-Reply-To: \(detail.inReplyTo.map { "<\($0)>" }.joined(separator: " "))") }
+            print("Subject:    \(terminalSafe(detail.subject))")
+            if !detail.inReplyTo.isEmpty { print(terminalSafe("In-Reply-To: \(detail.inReplyTo.map { "<\($0)>" }.joined(separator: " "))")) }
             print("Decision:   \(detail.status.rawValue)\(detail.decisionRule.map { " (rule: \($0))" } ?? "")")
             print("Source:     \(detail.source)\(detail.uid.map { " uid \($0)" } ?? ""), \(detail.size) bytes")
             for a in detail.attachments {
-                print("Attachment: \(a.filename ?? "(no name)") \(a.contentType) \(a.size) bytes sha256:\(a.sha256.prefix(12))")
+                print(terminalSafe("Attachment: \(a.filename ?? "(no name)") \(a.contentType) \(a.size) bytes sha256:\(a.sha256.prefix(12))"))
             }
             print("")
             if detail.textIsDerivedFromHTML { print("[text rendered from the HTML part]") }
-            print(detail.text ?? "(no text)")
+            print(detail.text.map { terminalSafe($0, multiline: true) } ?? "(no text)")
         }
     }
 
@@ -163,13 +167,14 @@ struct ArchiveCommand: AsyncParsableCommand {
             if hits.isEmpty { print("no message matches"); return }
             let tty = isatty(STDOUT_FILENO) != 0
             for hit in hits {
-                var snippet = hit.snippet.replacingOccurrences(of: "\n", with: " ")
+                // Made safe before the highlight's own escape sequences go in.
+                var snippet = terminalSafe(hit.snippet)
                 if tty {
                     snippet = snippet.replacingOccurrences(of: ArchiveSearch.highlightStart, with: "\u{1B}[1;33m")
                         .replacingOccurrences(of: ArchiveSearch.highlightEnd, with: "\u{1B}[0m")
                 }
-                print("[\(hit.messageRowID)] \(hit.list) · thread \(hit.threadID) · \(localTime(hit.date)) · \(hit.fromName ?? hit.fromAddress ?? "")")
-                print("    \(hit.subject)")
+                print("[\(hit.messageRowID)] \(hit.list) · thread \(hit.threadID) · \(localTime(hit.date)) · \(terminalSafe(hit.fromName ?? hit.fromAddress ?? ""))")
+                print("    \(terminalSafe(hit.subject))")
                 print("    \(snippet)")
             }
         }

@@ -33,7 +33,7 @@ struct GlobalOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Prints to standard error.
+/// Prints to standard error, made ``terminalSafe(_:multiline:)`` (errors can quote mail or a server's reply).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((terminalSafe(text, multiline: true) + "\n").utf8))
 }

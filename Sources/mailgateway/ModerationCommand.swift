@@ -92,24 +92,25 @@ struct ModerationCommand: AsyncParsableCommand {
                 print("hold \(hold.id) on \(hold.listID): \(hold.status.rawValue), reason \(hold.reason.rawValue) (rule \(hold.rule))")
                 print("held \(localTime(hold.createdAt)), expires \(localTime(hold.expiresAt))")
                 if let by = hold.decidedBy {
-                    print("decided by \(by) at \(localTime(hold.decidedAt))" + (hold.decisionReason.map { ": \($0)" } ?? ""))
+                    print(terminalSafe("decided by \(by) at \(localTime(hold.decidedAt))" + (hold.decisionReason.map { ": \($0)" } ?? "")))
                 }
                 guard let m = summary else {
                     print("(the message \(hold.messageRowID) is not in the archive)")
                     return
                 }
                 print("")
-                print("From:       \(m.fromName.map { "\($0) " } ?? "")<\(m.fromAddress ?? "?")>")
+                // Mail-supplied text goes through terminalSafe: a name or subject must not drive the terminal.
+                print(terminalSafe("From:       \(m.fromName.map { "\($0) " } ?? "")<\(m.fromAddress ?? "?")>"))
                 for name in ["To", "Cc", "Reply-To"] {
-                    if let value = headerValue(name, in: m.headers) { print("\(name):".padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+                    if let value = headerValue(name, in: m.headers) { print("\(name):".padding(toLength: 12, withPad: " ", startingAt: 0) + terminalSafe(value)) }
                 }
-                print("Subject:    \(m.subject)")
+                print("Subject:    \(terminalSafe(m.subject))")
                 print("Date:       \(localTime(m.date))")
-                print("Message-ID: <\(m.messageID)>")
+                print("Message-ID: <\(terminalSafe(m.messageID))>")
                 print("Size:       \(m.size) bytes")
-                for attachment in m.attachments { print("Attachment: \(attachment)") }
+                for attachment in m.attachments { print("Attachment: \(terminalSafe(attachment))") }
                 print("")
-                print(m.text ?? "(no text part)")
+                print(m.text.map { terminalSafe($0, multiline: true) } ?? "(no text part)")
             }
         }
     }

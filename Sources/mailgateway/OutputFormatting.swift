@@ -56,12 +56,68 @@ func requireList(_ id: String, in config: GatewayConfig) throws -> ListConfig {
     return list
 }
 
-/// Prints a value as pretty, sorted-keys JSON with ISO 8601 dates.
+/// Prints a value as pretty, sorted-keys JSON with ISO 8601 dates. Every control character a terminal could
+/// act on is escaped (`\u001b`): the encoder escapes C0; DEL, C1 and the bidirectional controls (see
+/// ``terminalSafe(_:multiline:)``) are escaped here. They can only occur inside strings, so the JSON means the
+/// same.
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+    // The line feeds between values are the pretty-printer's own; inside strings the encoder escaped C0.
+    func escaped(_ scalar: Unicode.Scalar) -> Bool { scalar.value != 0x0A && isTerminalControl(scalar) }
+    guard text.unicodeScalars.contains(where: escaped) else { return print(text) }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        if escaped(scalar) {
+            out += String(format: "\\u%04x", scalar.value)
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    print(out)
+}
+
+/// True for the characters a terminal acts on instead of showing, or that reorder what follows them: C0
+/// controls, DEL, C1 controls (U+0080–U+009F: U+009B is a one-byte CSI), and the Unicode bidirectional
+/// controls U+061C, U+200E, U+200F, U+202A–U+202E and U+2066–U+2069.
+func isTerminalControl(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+    default: false
+    }
+}
+
+/// Text from mail (or from a remote server) made safe to print for a person: every terminal control (see
+/// ``isTerminalControl(_:)``) becomes U+FFFD (�), so a subject can neither send escape sequences (retitle the
+/// terminal, move the cursor, hide or recolour text) nor reorder the text after it; the operator sees that
+/// something was there. Line breaks (LF, CR, CRLF, NEL, U+2028, U+2029) and tabs become one space, unless
+/// `multiline`, where LF and tab stay, CRLF becomes LF, and a lone CR or NEL is replaced like the others.
+func terminalSafe(_ text: String, multiline: Bool = false) -> String {
+    guard text.unicodeScalars.contains(where: { isTerminalControl($0) || $0.value == 0x2028 || $0.value == 0x2029 })
+    else { return text }
+    var out = String.UnicodeScalarView()
+    let scalars = Array(text.unicodeScalars)
+    var i = 0
+    while i < scalars.count {
+        let scalar = scalars[i]
+        i += 1
+        let v = scalar.value
+        if v == 0x0D, i < scalars.count, scalars[i].value == 0x0A {
+            i += 1
+            out.append(multiline ? "\n" : " ")
+        } else if v == 0x0A || v == 0x09 {
+            out.append(multiline ? scalar : " ")
+        } else if v == 0x0D || v == 0x85 || v == 0x2028 || v == 0x2029 {
+            out.append(multiline && v >= 0x2028 ? scalar : (multiline ? "\u{FFFD}" : " "))
+        } else if isTerminalControl(scalar) {
+            out.append("\u{FFFD}")
+        } else {
+            out.append(scalar)
+        }
+    }
+    return String(out)
 }
 
 /// A date in local time, `yyyy-MM-dd HH:mm`.
@@ -96,13 +152,12 @@ func displayWidth(_ text: String) -> Int {
     return width
 }
 
-/// Prints rows as aligned columns under a header (the last column is not padded). Control characters in cells
-/// become spaces so that a subject cannot break the table.
+/// Prints rows as aligned columns under a header (the last column is not padded). Cells go through
+/// ``terminalSafe(_:multiline:)``: line breaks and tabs become spaces, so that a subject cannot break the table,
+/// and other controls U+FFFD.
 func printTable(_ header: [String], _ rows: [[String]]) {
     let clean: [[String]] = ([header] + rows).map { row in
-        row.map { cell in
-            String(cell.map { $0.isNewline || $0 == "\t" ? " " : $0 })
-        }
+        row.map { terminalSafe($0) }
     }
     var widths = Array(repeating: 0, count: header.count)
     for row in clean {
@@ -119,8 +174,9 @@ func printTable(_ header: [String], _ rows: [[String]]) {
     }
 }
 
-/// Cuts a text to about `limit` columns, with an ellipsis.
+/// Cuts a text to about `limit` columns, with an ellipsis; it is made ``terminalSafe(_:multiline:)`` first.
 func truncated(_ text: String, to limit: Int) -> String {
+    let text = terminalSafe(text)
     guard displayWidth(text) > limit else { return text }
     var result = ""
     for character in text {

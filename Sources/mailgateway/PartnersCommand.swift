@@ -110,8 +110,8 @@ struct PartnersCommand: AsyncParsableCommand {
                 let lists = try gateway.config.lists.filter { list in
                     try directory.members(listID: list.id).contains { $0.personID == added.id }
                 }.map(\.id)
-                print("\(added.name) <\(email)> \(organisation.map { "of \($0)" } ?? "(individual)"); "
-                      + "lists: \(lists.isEmpty ? "none" : lists.joined(separator: ", "))")
+                print(terminalSafe("\(added.name) <\(email)> \(organisation.map { "of \($0)" } ?? "(individual)"); "
+                      + "lists: \(lists.isEmpty ? "none" : lists.joined(separator: ", "))"))
             }
         }
     }
@@ -199,9 +199,9 @@ struct PartnersCommand: AsyncParsableCommand {
                     }
                     let details = PersonDetails(person: person, organisation: organisation, memberships: memberships)
                     if json { return try printJSON(details) }
-                    print("\(person.name) (\(organisation.map { "of \($0.name)" } ?? "individual member"))")
+                    print(terminalSafe("\(person.name) (\(organisation.map { "of \($0.name)" } ?? "individual member"))"))
                     print("  language:  \(person.language.rawValue)")
-                    print("  addresses: \(person.addresses.joined(separator: ", "))")
+                    print("  addresses: \(terminalSafe(person.addresses.joined(separator: ", ")))")
                     if person.isSecretariat { print("  secretariat") }
                     if memberships.isEmpty {
                         print("  lists:     none")
@@ -219,7 +219,7 @@ struct PartnersCommand: AsyncParsableCommand {
                     }
                     if json { return try printJSON(details) }
                     let o = details.organisation
-                    print("\(o.name): \(o.country), college \(o.college.rawValue)\(o.isFunder ? ", funder" : "")")
+                    print(terminalSafe("\(o.name): \(o.country), college \(o.college.rawValue)\(o.isFunder ? ", funder" : "")"))
                     printTable(["  NAME", "LANGUAGE", "ADDRESSES"], details.people.map {
                         ["  " + $0.name, $0.language.rawValue, $0.addresses.joined(separator: ", ")]
                     })
@@ -245,13 +245,13 @@ struct PartnersCommand: AsyncParsableCommand {
                         throw CommandFailure(message: "no person has the address \(target)")
                     }
                     try directory.removePerson(address: target)
-                    print("removed \(person.name) (\(person.addresses.joined(separator: ", "))) and their memberships")
+                    print(terminalSafe("removed \(person.name) (\(person.addresses.joined(separator: ", "))) and their memberships"))
                 } else {
                     guard let details = try directory.partner(named: target) else {
                         throw CommandFailure(message: "no organisation is named \"\(target)\"")
                     }
                     try directory.removeOrganisation(named: details.organisation.name)
-                    print("removed \(details.organisation.name) and its \(details.people.count) people")
+                    print(terminalSafe("removed \(details.organisation.name) and its \(details.people.count) people"))
                 }
             }
         }

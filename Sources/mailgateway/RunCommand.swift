@@ -59,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             for m in report.mailboxes {
                 if let error = m.error {
-                    print("\(padded(m.list, to: 22)) FAILED: \(error)")
+                    print("\(padded(m.list, to: 22)) FAILED: \(terminalSafe("\(error)"))")
                 } else if let s = m.summary {
                     let outcomes = s.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                     var line = "\(padded(m.list, to: 22)) \(s.processed) new"
@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             var outbox = "outbox: \(report.outboxSent) sent, \(report.outboxFailed) failed, \(report.outboxPending) waiting"
-            if let e = report.outboxError { outbox += " (\(e))" }
+            if let e = report.outboxError { outbox += " (\(terminalSafe("\(e)")))" }
             print(outbox)
         }
         if let error = report.outboxError {

@@ -51,12 +51,19 @@ public struct ThreadMessageNode: Sendable, Codable, Hashable {
     public var firstLine: String
     /// Depth from the root (0 for a root).
     public var depth: Int
-    /// Replies, sorted by date.
+    /// Row id of the parent, nil for a root.
+    public var parentRowID: Int64?
+    /// Replies, sorted by date. At depth ``ThreadDetail/maxNesting`` - 1, also every deeper descendant, in
+    /// display order (each with its own `depth` and `parentRowID`).
     public var children: [ThreadMessageNode]
 }
 
 /// A thread with its messages arranged as a tree (children sorted by date).
 public struct ThreadDetail: Sendable, Codable, Hashable {
+    /// How deep messages nest in ``roots``: deeper ones are listed, in display order, among the children of
+    /// their ancestor at depth `maxNesting - 1`. Encoding, comparing and freeing a nested value recurse once
+    /// per level, so a 10,000-reply chain must not become 10,000 levels; no thread of the corpora comes near.
+    public static let maxNesting = 64
     /// The thread figures.
     public var thread: ThreadSummary
     /// Messages without a parent in the thread, sorted by date.
@@ -241,16 +248,34 @@ public enum ArchiveQueries {
             let author = (name?.isEmpty == false ? name : nil) ?? address ?? ""
             return Item(node: ThreadMessageNode(
                 rowID: r[0], messageID: r[1], author: author, fromAddress: address, date: r[4], subject: r[5],
-                firstLine: firstLine(r[6]), depth: 0, children: []), parent: r[7])
+                firstLine: firstLine(r[6]), depth: 0, parentRowID: nil, children: []), parent: r[7])
         }
-        let tree = ThreadTree(items: items, id: \.node.rowID, parent: \.parent, date: \.node.date)
-        func convert(_ n: ThreadTree<Item>.Node) -> ThreadMessageNode {
-            var node = n.item.node
-            node.depth = n.depth
-            node.children = n.children.map(convert)
-            return node
+        let flat = ThreadTree(items: items, id: \.node.rowID, parent: \.parent, date: \.node.date).flattened
+        // Where each message is nested: under its parent, or, deeper than the cap, under its ancestor at depth
+        // `maxNesting - 1` (`path[d]` is the current ancestor at depth d; display order is depth-first).
+        let cap = ThreadDetail.maxNesting
+        var nestedUnder = [Int?](repeating: nil, count: flat.count)
+        var path: [Int] = []
+        for (k, n) in flat.enumerated() {
+            if n.depth < cap {
+                path.removeSubrange(min(n.depth, path.count)...)
+                nestedUnder[k] = n.parent
+                path.append(k)
+            } else {
+                nestedUnder[k] = path.last
+            }
         }
-        return ThreadDetail(thread: threadSummary(row), roots: tree.roots.map(convert))
+        // Built from the last message back, so that each node's children are complete before it is.
+        var pending: [Int: [ThreadMessageNode]] = [:]
+        var roots: [ThreadMessageNode] = []
+        for k in flat.indices.reversed() {
+            var node = flat[k].item.node
+            node.depth = flat[k].depth
+            node.parentRowID = flat[k].parent.map { flat[$0].item.node.rowID }
+            node.children = (pending.removeValue(forKey: k) ?? []).reversed()
+            if let under = nestedUnder[k] { pending[under, default: []].append(node) } else { roots.append(node) }
+        }
+        return ThreadDetail(thread: threadSummary(row), roots: roots.reversed())
     }
 
     /// The first line of `text` worth showing: not empty, not a quote (`>`), not an "On ... wrote:" line.

@@ -8,8 +8,9 @@ import GRDB
 /// - `messages`: one row per message and list. `message_id` (no angle brackets; `synthetic` = 1 when derived
 ///   from the bytes), `subject`, `from_name`, `from_address`, `date` (UTC: the Date header, or the IMAP
 ///   internal date when missing or unparseable), `received_at`, `in_reply_to` (In-Reply-To ids), `refs` (References
-///   ids, oldest first; both space separated, as written in angle brackets: see `ThreadReferences`), `text`, `html`, `text_derived` (text rendered from HTML), `size`, `raw`
-///   (the exact bytes, never rebuilt), `thread_id`, `parent` (resolved parent message row, or NULL for a root), `threaded_by_subject` (1 when the subject
+///   ids, oldest first; both space separated, as written in angle brackets, at most `ThreadReferences.limit` of each: see `ThreadReferences`), `text`, `html`, `text_derived` (text rendered from HTML), `size`, `raw`
+///   (the exact bytes, never rebuilt), `thread_id` (for a message that was not accepted, a thread of its own
+///   that is listed nowhere, until it is approved), `parent` (resolved parent message row, or NULL for a root), `threaded_by_subject` (1 when the subject
 ///   fallback placed it),
 ///   `status` (`accepted|held|rejected|discarded|bounce`), `decision_rule` (the policy rule that decided),
 ///   `source` (`imap` with `uidvalidity` + `uid`, or `import`). `UNIQUE(list_id, message_id)` makes re-ingest
@@ -20,8 +21,8 @@ import GRDB
 ///   message_count, participant_count)`: ids only grow, so "the oldest thread" is the smallest id; the figures
 ///   count accepted messages only (what the archive shows). `base_subject` is the normalized subject of the
 ///   thread's first message (subject fallback).
-/// - `thread_nodes(list_id, message_id, thread_id, is_placeholder, message_row)`: every Message-ID seen in a
-///   list, as a message (`is_placeholder` = 0) or only as a reference (1). Thread membership is the connected
+/// - `thread_nodes(list_id, message_id, thread_id, is_placeholder, message_row)`: every Message-ID of an
+///   accepted message of a list (`is_placeholder` = 0) or referenced by one (1). Thread membership is the connected
 ///   component of the reference graph; nodes let a late parent or a late reply find its thread in one lookup.
 /// - `message_fts`: FTS5 over `subject, body, author` with `unicode61 remove_diacritics 2` ("cafe" finds
 ///   "café"). External content (the view `message_fts_source` over `messages`): the text is stored once, yet

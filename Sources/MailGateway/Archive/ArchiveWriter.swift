@@ -28,9 +28,11 @@ public enum ArchiveWriter {
             """).execute(arguments: [id, address, Date()])
     }
 
-    /// Archives one message: stores the exact bytes and the parsed fields, threads it, indexes it for search and
-    /// stores its attachments (content once per SHA-256). A message whose Message-ID the list already holds
-    /// is a `.duplicate`: nothing is written.
+    /// Archives one message: stores the exact bytes and the parsed fields, threads it (when `accepted`: other
+    /// messages get a thread of their own that is listed nowhere, see ``setStatus(_:messageRowID:status:decisionRule:)``),
+    /// indexes it for search and stores its attachments (content once per SHA-256). At most
+    /// ``ThreadReferences/limit`` References and In-Reply-To ids count and are stored. A message whose
+    /// Message-ID the list already holds is a `.duplicate`: nothing is written.
     /// - Parameters:
     ///   - list: the list id (created on first use).
     ///   - raw: the message exactly as received.
@@ -52,10 +54,18 @@ public enum ArchiveWriter {
             .execute(arguments: [list, receivedAt])
 
         let date = parsed.date ?? fallbackDate ?? receivedAt
-        let ids = ThreadReferences.bracketed(parsed)
+        let bracketed = ThreadReferences.bracketed(parsed)
+        let ids = ThreadReferences.bounded(inReplyTo: bracketed.inReplyTo, references: bracketed.references)
         let chain = ThreadReferences.chain(messageID: parsed.messageID, inReplyTo: ids.inReplyTo, references: ids.references)
-        let assignment = try ThreadingEngine.assign(
-            db, list: list, messageID: parsed.messageID, chain: chain, subject: parsed.subject, date: date)
+        // Only accepted mail is threaded: anyone can send a message naming two public threads, and a message
+        // that was not accepted must not merge them (it is kept, apart, until approved: `setStatus`).
+        let threaded = status == .accepted
+        let assignment = threaded
+            ? try ThreadingEngine.assign(
+                db, list: list, messageID: parsed.messageID, chain: chain, subject: parsed.subject, date: date)
+            : ThreadingEngine.Assignment(
+                threadID: try ThreadingEngine.unlistedThread(db, list: list, subject: parsed.subject),
+                filledPlaceholder: false, merged: [], parent: nil, bySubject: false)
 
         let from = parsed.from.first ?? parsed.sender
         let (uidValidity, uid): (Int64?, Int64?) = switch source {
@@ -70,8 +80,8 @@ public enum ArchiveWriter {
                 decision_rule, source, uidvalidity, uid)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let irt = ids.inReplyTo.filter { !$0.contains(" ") }.joined(separator: " ")
-        let refs = ids.references.filter { !$0.contains(" ") }.joined(separator: " ")
+        let irt = ids.inReplyTo.joined(separator: " ")
+        let refs = ids.references.joined(separator: " ")
         try insert.execute(arguments: [
             list, parsed.messageID, parsed.messageIDIsSynthetic, parsed.subject, from?.name, from?.address, date,
             receivedAt, irt.isEmpty ? nil : irt, refs, parsed.text, parsed.html, parsed.textIsDerivedFromHTML,
@@ -79,9 +89,11 @@ public enum ArchiveWriter {
             source.kind, uidValidity, uid,
         ])
         let row = db.lastInsertedRowID
-        try ThreadingEngine.recordNodes(
-            db, list: list, messageID: parsed.messageID, messageRow: row, threadID: assignment.threadID,
-            chain: chain)
+        if threaded {
+            try ThreadingEngine.recordNodes(
+                db, list: list, messageID: parsed.messageID, messageRow: row, threadID: assignment.threadID,
+                chain: chain)
+        }
         if assignment.filledPlaceholder {
             try ThreadingEngine.recomputeParents(db, threadID: assignment.threadID)
         }
@@ -116,12 +128,17 @@ public enum ArchiveWriter {
     }
 
     /// Changes the policy status of an archived message (e.g. a held post approved) and refreshes its
-    /// thread's figures.
+    /// thread's figures. A message becoming `accepted` is threaded now, in the caller's transaction (it was
+    /// kept out of the threads until then). A message leaving `accepted` keeps its place in the thread
+    /// structure but is no longer shown or counted.
     public static func setStatus(_ db: Database, messageRowID: Int64, status: ArchiveStatus,
                                  decisionRule: String? = nil) throws {
         try db.execute(
             sql: "UPDATE messages SET status = ?, decision_rule = coalesce(?, decision_rule) WHERE id = ?",
             arguments: [status.rawValue, decisionRule, messageRowID])
+        if status == .accepted {
+            try ThreadingEngine.threadLate(db, messageRow: messageRowID)
+        }
         if let thread = try Int64.fetchOne(db, sql: "SELECT thread_id FROM messages WHERE id = ?",
                                            arguments: [messageRowID]) {
             try ThreadingEngine.refreshStats(db, threadID: thread)

@@ -41,16 +41,42 @@ public enum ThreadReferences {
         return ascii || !id.contains(where: { $0.isWhitespace })
     }
 
+    /// How many ids of a message count for threading: the last `limit` References and the first `limit`
+    /// In-Reply-To ids. A reference names an ancestor, the nearest last: the last 20 reach the parent and well
+    /// beyond it (no message of the corpora has more than 22), and a message can no longer make the archive
+    /// write one thread node per id it lists (100,000 ids, 100,000 rows).
+    public static let limit = 20
+
+    /// The In-Reply-To and References ids that count for threading (and are stored with the message): ids
+    /// without white space, the first ``limit`` In-Reply-To ids and the last ``limit`` References.
+    /// ``chain(messageID:inReplyTo:references:)`` gives the same result for these as for the full lists.
+    public static func bounded(inReplyTo: [String], references: [String]) -> (inReplyTo: [String], references: [String]) {
+        func spaceless(_ id: String) -> Bool { !id.contains(" ") }
+        var irt: [String] = []
+        for id in inReplyTo where spaceless(id) {
+            irt.append(id)
+            if irt.count == limit { break }
+        }
+        var refs: [String] = []
+        for id in references.reversed() where spaceless(id) {
+            refs.append(id)
+            if refs.count == limit { break }
+        }
+        return (irt, refs.reversed())
+    }
+
     /// The candidate ancestors of a message, oldest first, the preferred parent last: the usable References
-    /// (duplicates removed) with the first usable In-Reply-To id moved (or added) to the end. In-Reply-To wins
-    /// when it disagrees with the last reference, as notmuch and mthread do (notmuch/threading/parent-priority;
-    /// Dovecot takes the last reference instead).
+    /// among the last ``limit`` (duplicates removed) with the first usable In-Reply-To id (among the first
+    /// ``limit``) moved (or added) to the end. In-Reply-To wins when it disagrees with the last reference, as
+    /// notmuch and mthread do (notmuch/threading/parent-priority; Dovecot takes the last reference instead).
+    /// At most ``limit`` + 1 ids, whatever the size of the lists.
     public static func chain(messageID: String, inReplyTo: [String], references: [String]) -> [String] {
+        let ids = bounded(inReplyTo: inReplyTo, references: references)
         var seen: Set<String> = [messageID]
         var chain: [String] = []
-        chain.reserveCapacity(references.count + 1)
-        let irt = inReplyTo.first(where: { isUsable($0) && $0 != messageID })
-        for ref in references where isUsable(ref) && ref != irt && seen.insert(ref).inserted {
+        chain.reserveCapacity(ids.references.count + 1)
+        let irt = ids.inReplyTo.first(where: { isUsable($0) && $0 != messageID })
+        for ref in ids.references where isUsable(ref) && ref != irt && seen.insert(ref).inserted {
             chain.append(ref)
         }
         if let irt { chain.append(irt) }

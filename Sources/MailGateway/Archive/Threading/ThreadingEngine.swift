@@ -1,7 +1,10 @@
 import Foundation
 import GRDB
 
-/// Incremental threading inside the ingest transaction (JWZ semantics, per list).
+/// Incremental threading inside the ingest transaction (JWZ semantics, per list), of accepted messages only:
+/// a message that was not accepted gets a thread of its own that no reference reaches and no listing shows
+/// (``unlistedThread(_:list:subject:)``), and is threaded when it is approved (``threadLate(_:messageRow:)``).
+/// Only the bounded chain of ``ThreadReferences`` counts, so a message writes at most ~21 nodes.
 ///
 /// - Membership: the connected components of the reference graph. Every Message-ID seen in a list has a
 ///   `thread_nodes` row, as a message or as a placeholder for a referenced-but-absent id. A new message joins
@@ -112,6 +115,50 @@ enum ThreadingEngine {
                           bySubject: bySubject)
     }
 
+    /// A thread row of its own for a message that is not accepted (held, rejected, discarded, a bounce). No
+    /// thread node is written for it, so its references join and merge nothing, no later message finds it,
+    /// and it writes no placeholder; its empty base subject keeps the subject fallback away, and with no
+    /// accepted message the thread is listed nowhere. Approval threads the message (``threadLate(_:messageRow:)``)
+    /// and drops this row.
+    static func unlistedThread(_ db: Database, list: String, subject: String) throws -> Int64 {
+        try db.cachedStatement(sql: "INSERT INTO threads (list_id, subject, base_subject) VALUES (?, ?, '')")
+            .execute(arguments: [list, subject])
+        return db.lastInsertedRowID
+    }
+
+    /// Threads an archived message that was kept out of the threads (it was not accepted when it arrived), as
+    /// if it arrived now: its thread is found or created, threads it connects merge, its node and placeholders
+    /// are written and parents recomputed when it fills a placeholder; its own unlisted thread row goes. A
+    /// message that already has its node (archived accepted, or by a version that threaded everything) is left
+    /// as it is. The caller refreshes the figures of the message's thread.
+    static func threadLate(_ db: Database, messageRow: Int64) throws {
+        guard let r = try Row.fetchOne(db, sql: """
+            SELECT list_id, message_id, in_reply_to, refs, subject, date, thread_id FROM messages WHERE id = ?
+            """, arguments: [messageRow]) else { return }
+        let list: String = r[0]
+        let messageID: String = r[1]
+        let irt: String? = r[2]
+        let refs: String = r[3]
+        let unlisted: Int64 = r[6]
+        let node = try Int64.fetchOne(db, sql: """
+            SELECT message_row FROM thread_nodes WHERE list_id = ? AND message_id = ? AND is_placeholder = 0
+            """, arguments: [list, messageID])
+        guard node == nil else { return }
+        let chain = ThreadReferences.chain(messageID: messageID, inReplyTo: split(irt ?? ""), references: split(refs))
+        let assignment = try assign(db, list: list, messageID: messageID, chain: chain, subject: r[4], date: r[5])
+        try db.execute(sql: "UPDATE messages SET thread_id = ?, parent = ?, threaded_by_subject = ? WHERE id = ?",
+                       arguments: [assignment.threadID, assignment.parent, assignment.bySubject, messageRow])
+        try recordNodes(db, list: list, messageID: messageID, messageRow: messageRow, threadID: assignment.threadID,
+                        chain: chain)
+        if assignment.filledPlaceholder {
+            try recomputeParents(db, threadID: assignment.threadID)
+        }
+        try db.execute(sql: """
+            DELETE FROM threads WHERE id = :t AND NOT EXISTS (SELECT 1 FROM messages WHERE thread_id = :t)
+                AND NOT EXISTS (SELECT 1 FROM thread_nodes WHERE thread_id = :t)
+            """, arguments: ["t": unlisted])
+    }
+
     /// Records the message's own node and placeholders for its absent references.
     static func recordNodes(_ db: Database, list: String, messageID: String, messageRow: Int64, threadID: Int64,
                             chain: [String]) throws {
@@ -153,40 +200,34 @@ enum ThreadingEngine {
         ])
     }
 
-    /// Recomputes the parent of every message of a thread, in arrival order, breaking cycles.
+    /// Recomputes the parent of every message of a thread, in arrival order, breaking cycles. Linear in the
+    /// thread's size (times the bounded chain): the parents chosen so far form a forest in which the message
+    /// being placed is a root, so a candidate would close a loop exactly when its tree is rooted at that
+    /// message, which ``RootedForest`` answers in near-constant time.
     static func recomputeParents(_ db: Database, threadID: Int64) throws {
         struct Item { var row: Int64; var messageID: String; var irt: String?; var refs: String; var parent: Int64? }
         let rows = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT id, message_id, in_reply_to, refs, parent FROM messages WHERE thread_id = ? ORDER BY id"),
             arguments: [threadID])
         let items = rows.map { Item(row: $0[0], messageID: $0[1], irt: $0[2], refs: $0[3], parent: $0[4]) }
-        var rowOf: [String: Int64] = [:]
-        for item in items { rowOf[item.messageID] = item.row }
-        var parentOf: [Int64: Int64] = [:]
-        func reaches(_ start: Int64, _ target: Int64) -> Bool {
-            var cursor: Int64? = start
-            var steps = 0
-            while let c = cursor, steps <= items.count {
-                if c == target { return true }
-                cursor = parentOf[c]
-                steps += 1
-            }
-            return false
-        }
+        var indexOf: [String: Int] = [:]
+        for (i, item) in items.enumerated() { indexOf[item.messageID] = i }
+        var forest = RootedForest(count: items.count)
         let update = try db.cachedStatement(sql: "UPDATE messages SET parent = ? WHERE id = ?")
-        for item in items {
+        for (i, item) in items.enumerated() {
             let chain = ThreadReferences.chain(
                 messageID: item.messageID,
                 inReplyTo: split(item.irt ?? ""), references: split(item.refs))
-            var chosen: Int64?
+            var chosen: Int?
             for candidate in chain.reversed() {
-                guard let row = rowOf[candidate], row != item.row else { continue }
-                if reaches(row, item.row) { continue }
-                chosen = row
+                guard let c = indexOf[candidate], c != i else { continue }
+                if forest.root(of: c) == i { continue }
+                chosen = c
                 break
             }
-            if let chosen { parentOf[item.row] = chosen }
-            if chosen != item.parent { try update.execute(arguments: [chosen, item.row]) }
+            if let chosen { forest.attach(i, under: chosen) }
+            let parent = chosen.map { items[$0].row }
+            if parent != item.parent { try update.execute(arguments: [parent, item.row]) }
         }
     }
 

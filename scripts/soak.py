@@ -17,6 +17,8 @@ usage: soak.py --binary PATH [--kills N] [--max-delay S] [--seed N] [--keep]
 """
 import argparse
 import email
+import email.header
+import email.utils
 import email.policy
 import imaplib
 import json
@@ -63,6 +65,7 @@ class Soak:
         self.opts = opts
         self.rng = random.Random(opts.seed)
         self.dir = tempfile.mkdtemp(prefix="mailgw-soak-")
+        os.chmod(self.dir, 0o755)  # Dovecot's unprivileged processes must traverse it (mkdtemp makes it 0700)
         self.imap_port, self.imaps_port, self.lmtp_port, self.smtp_port = free_ports(4)
         self.delivered = []          # (list, Message-ID) appended to a list's mailbox
         self.answered = set()        # tokens already answered
@@ -187,7 +190,8 @@ class Soak:
             rcpts, msg = self.parse_dump(data)
             if SECRETARIAT not in rcpts:
                 continue
-            m = TOKEN.search(str(msg.get("Subject", "")))
+            subject = str(email.header.make_header(email.header.decode_header(str(msg.get("Subject", "")))))
+            m = TOKEN.search(subject) or TOKEN.search(msg.as_string())
             if m and m.group(0) not in self.answered:
                 self.answered.add(m.group(0))
                 self.append("individuals", f"Secretariat <{SECRETARIAT}>", f"Re: [{m.group(0)}]", "approve\r\n> ...")

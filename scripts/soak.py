@@ -158,12 +158,19 @@ class Soak:
                 self.append("individuals", f"Visitor {n} <visitor{n}@example.net>", f"Held post {n}",
                             f"A non-member's post {n}.")
 
-    def sink_dumps(self):
+    def sink_dumps(self, settled=False):
         folder = os.path.join(self.dir, "sink", "mail")
         out = []
         for name in sorted(os.listdir(folder)):
-            with open(os.path.join(folder, name), "rb") as f:
-                out.append((name, f.read()))
+            path = os.path.join(folder, name)
+            try:
+                # A transaction still arriving is read on a later look; smtp-sink deletes aborted ones.
+                if not settled and time.time() - os.path.getmtime(path) < 1:
+                    continue
+                with open(path, "rb") as f:
+                    out.append((name, f.read()))
+            except FileNotFoundError:
+                continue
         return out
 
     @staticmethod
@@ -289,7 +296,7 @@ class Soak:
         # smtp-sink writes a transaction's file as it arrives: a connection cut during DATA (the daemon killed)
         # leaves a partial file that the server never accepted. A copy counts only when its last line is there.
         copies, partial = {}, 0
-        for _, data in self.sink_dumps():
+        for _, data in self.sink_dumps(settled=True):
             rcpts, msg = self.parse_dump(data)
             mid = (msg.get("Message-ID") or "").strip()
             if not mid:

@@ -87,6 +87,7 @@ struct SecretsAndSignalsTests {
             guard FileManager.default.fileExists(atPath: harness.databasePath) else { return 0 }
             var config = Configuration()
             config.readonly = true
+            config.busyMode = .timeout(10) // the importer writes meanwhile: opening may wait for its lock
             let queue = try DatabaseQueue(path: harness.databasePath, configuration: config)
             return (try? queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM messages") ?? 0 }) ?? 0
         }

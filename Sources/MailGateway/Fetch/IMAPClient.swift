@@ -164,11 +164,17 @@ public actor IMAPClient {
     /// IDLE on the selected folder until the server sends something, `timeout` passes, the calling task is
     /// cancelled, or `interruptIdle()` is called; then DONE. Cancellation ends the wait within milliseconds and
     /// returns `.interrupted` (it does not throw), leaving the session usable.
-    public func idle(timeout: Duration) async throws(IMAPError) -> IMAPIdleOutcome {
+    ///
+    /// `stopRequested` closes the race with a shutdown that sets its flag and then calls `interruptIdle()` just
+    /// before this wait begins (the interrupt is cleared here): it is read after the clearing, so either the flag
+    /// is seen or the interrupt arrives during the wait.
+    public func idle(timeout: Duration, unless stopRequested: @Sendable () -> Bool = { false }) async throws(IMAPError)
+        -> IMAPIdleOutcome
+    {
         let wakeup = self.wakeup
         wakeup.drain()
         // Cancelled before the wait: the flag is set before any cancellation handler runs, so no wake-up is lost.
-        if Task.isCancelled { return .interrupted }
+        if Task.isCancelled || stopRequested() { return .interrupted }
         let result: Result<IMAPIdleOutcome, IMAPError> = await withTaskCancellationHandler {
             do throws(IMAPError) {
                 return .success(try withConnection { connection throws(IMAPError) in

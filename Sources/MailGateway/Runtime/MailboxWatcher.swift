@@ -63,7 +63,7 @@ public final class MailboxWatcher: Service, Sendable {
                     } while summary.processed > 0 && !stop.isSet
                     if stop.isSet { break }
                     if capabilities.idle {
-                        _ = try await client.idle(timeout: min(poll, .seconds(29 * 60)))
+                        _ = try await client.idle(timeout: min(poll, .seconds(29 * 60)), unless: { stop.isSet })
                     } else {
                         await stop.sleep(for: poll)
                     }

@@ -2,6 +2,7 @@ public import GRDB
 public import Logging
 public import ServiceLifecycle
 import Dispatch
+import Foundation
 
 /// How the outbox sender works: SMTP server and parallelism, batching, retries.
 public struct OutboxSenderConfiguration: Sendable {
@@ -16,7 +17,7 @@ public struct OutboxSenderConfiguration: Sendable {
     public var pollInterval: Duration
     public var retry: RetryPolicy
     /// This run (``Gateway/runID``), recorded on the rows it claims; at start, rows of other claimers are
-    /// recovered (the process lock guarantees they are gone).
+    /// recovered (the process lock guarantees they are gone). Nil: a new identifier per configuration.
     public var claimer: String
     /// What the sender does when the server refuses its login (`SMTPError.isAuthenticationRefused`): true (the
     /// daemon) logs it once and waits, sending nothing, until the graceful shutdown; false (`run --once`) throws
@@ -24,9 +25,10 @@ public struct OutboxSenderConfiguration: Sendable {
     public var pauseOnRefusedLogin: Bool
 
     public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 8, pollInterval: Duration = .seconds(1),
-                retry: RetryPolicy = RetryPolicy(), claimer: String = "", pauseOnRefusedLogin: Bool = true) {
+                retry: RetryPolicy = RetryPolicy(), claimer: String? = nil,
+                pauseOnRefusedLogin: Bool = true) {
         self.smtp = smtp
-        self.claimer = claimer
+        self.claimer = claimer ?? UUID().uuidString
         self.workers = max(1, workers)
         self.claimBatch = max(1, claimBatch)
         self.pollInterval = pollInterval

@@ -85,11 +85,17 @@ struct RawMessage: Sendable {
 
     /// The whole message: header fields, empty line, body.
     func serialized() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(body.count + fields.count * 80 + 2)
-        for field in fields { out.append(contentsOf: RawMessage.latin1Bytes(field.serialized)) }
+        var out = serializedHeader(reservingExtra: body.count + 2)
         out.append(contentsOf: [13, 10])
         out.append(contentsOf: body)
+        return out
+    }
+
+    /// The header fields only, each with its CRLF (no blank line after them).
+    func serializedHeader(reservingExtra extra: Int = 0) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(extra + fields.count * 80)
+        for field in fields { out.append(contentsOf: RawMessage.latin1Bytes(field.serialized)) }
         return out
     }
 

@@ -119,5 +119,9 @@ public enum MembersSchema {
                 CREATE INDEX holds_requests ON holds(list_id, created_at);
                 """)
         }
+        migrator.registerMigration("moderation-v3-unproven-authors") { db in
+            // Holds made before `notify_author` existed: a spoofing hold's author is unproven and is never told.
+            try db.execute(sql: "UPDATE holds SET notify_author = 0 WHERE rule = 'spoofing'")
+        }
     }
 }

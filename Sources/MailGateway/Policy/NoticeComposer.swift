@@ -171,17 +171,15 @@ public struct NoticeComposer: Sendable {
             headers.append("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
             bytes = Array((headers.joined(separator: "\r\n") + "\r\n\r\nThis is a MIME message.\r\n\r\n--\(boundary)\r\n"
                 + textPart + "\r\n--\(boundary)\r\n").utf8)
-            var attached = Self.crlf(raw)
+            // The original as members would get it (`RawMessage`: the parser's header section, no bare CR, one
+            // From/Sender/Reply-To), so a moderator never sees a field the policy did not judge. Over the cap, only
+            // its header fields, themselves cut at the last line end within the cap.
+            let original = RawMessage(raw)
             let isWhole = raw.count <= maxAttachedBytes
-            if !isWhole {
-                // The header section as the parser reads it (up to the blank line, or the first line that is not
-                // a field), then, when even that is over the cap, cut at the last line end within it.
-                let end = attached.withUnsafeBufferPointer { HeaderSection.scan($0).bodyOffset }
-                attached = Array(attached[..<min(end, attached.count)])
-                if attached.count > maxAttachedBytes {
-                    let cut = attached[..<maxAttachedBytes].lastIndex(of: 10).map { $0 + 1 } ?? maxAttachedBytes
-                    attached = Array(attached[..<cut])
-                }
+            var attached = isWhole ? original.serialized() : original.serializedHeader()
+            if !isWhole, attached.count > maxAttachedBytes {
+                let cut = attached[..<maxAttachedBytes].lastIndex(of: 10).map { $0 + 1 } ?? maxAttachedBytes
+                attached = Array(attached[..<cut])
             }
             let eightBit = attached.contains { $0 >= 0x80 }
             bytes += Array((isWhole ? "Content-Type: message/rfc822\r\n" : "Content-Type: text/rfc822-headers; charset=utf-8\r\n")
@@ -196,19 +194,6 @@ public struct NoticeComposer: Sendable {
         return ComposedNotice(kind: kind, language: language, subject: rendered.subject, body: rendered.body,
                               messageID: messageID, recipient: recipient.address, envelopeSender: "",
                               bytes: bytes)
-    }
-
-    /// The bytes with every line ending as CRLF.
-    private static func crlf(_ raw: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count + raw.count / 32)
-        var previous: UInt8 = 0
-        for b in raw {
-            if b == 10 && previous != 13 { out.append(13) }
-            out.append(b)
-            previous = b
-        }
-        return out
     }
 
     /// The list's owner address: `<local>-owner@<domain>` (RFC 2142 style, as Mailman).

@@ -1,14 +1,15 @@
 /// The posting chain (Mailman's built-in chain): named rules in order, the first hit decides.
 ///
-/// The default order: `loop` → `bounce` → `auto-reply` → `size` → `spoofing` → `sender-identity`. The
-/// first three never produce a notice, so loops, bounces and auto-replies are never answered.
+/// The default order: `loop` → `bounce` → `auto-reply` → `spoofing` → `size` → `sender-identity`. The
+/// first three never produce a notice, so loops, bounces and auto-replies are never answered; `spoofing` comes
+/// before the rules that notify the author, so an unproven From is never sent a notice (no backscatter).
 public struct PolicyChain: Sendable {
     /// The rules, in order.
     public let rules: [any PolicyRule]
 
     /// The default chain.
     public static let standard = PolicyChain(rules: [
-        LoopRule(), BounceRule(), AutoReplyRule(), SizeRule(), SpoofingRule(), SenderIdentityRule(),
+        LoopRule(), BounceRule(), AutoReplyRule(), SpoofingRule(), SizeRule(), SenderIdentityRule(),
     ])
 
     /// A chain of the given rules.

@@ -1,6 +1,7 @@
 public import GRDB
 
-/// The outbox tables (migrations "outbox-v1", "outbox-v2-claims"), registered by the owner of the main database.
+/// The outbox tables (migrations "outbox-v1", "outbox-v2-claims",
+/// "outbox-v3-redact-sent-notices"), registered by the owner of the main database.
 ///
 /// - `outbox_body`: the bytes common to all copies of a post, stored once (keyed by SHA-256).
 /// - `outbox`: one row per recipient copy. `purpose` says what the copy is: `post` (the list's copy of an archived
@@ -55,6 +56,15 @@ public enum OutboxSchema {
             try db.execute(sql: """
                 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
                 ALTER TABLE outbox ADD COLUMN handed_at DOUBLE;
+                """)
+        }
+        migrator.registerMigration("outbox-v3-redact-sent-notices") { db in
+            // Notice bodies sent before this version still hold usable moderation tokens: empty them as
+            // `Outbox.markSent` now does.
+            try db.execute(sql: """
+                UPDATE outbox_body SET bytes = X'', digest = 'redacted:' || id
+                WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = outbox_body.id AND o.purpose LIKE 'notice:%')
+                  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = outbox_body.id AND o.status <> 'sent')
                 """)
         }
     }

@@ -120,4 +120,93 @@ struct NoticeAbuseTests {
         // The request attaches only the header section (over 1 MB), itself capped at 1 MB.
         #expect(sizes.allSatisfy { $0 < 1_100_000 }, "\(sizes)")
     }
+
+    @Test("a forged From on an oversize post: held by the spoofing rule, no notice at hold, expiry or rejection")
+    func forgedOversizePostNeverNotified() throws {
+        let (plain, dir) = try ingest.makeGateway(nonMember: .hold)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = plain.config
+        config.trustedAuthservID = "mx.lists.example.org"
+        config.lists[0].maxPostBytes = 200
+        let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+        let big = String(repeating: "carbone ", count: 100)
+        for i in 0..<2 {
+            let outcome = try ingest.process(gateway, list: "college-research", TestMail.message(
+                id: "forged-big\(i)@x.example", from: "victim@target.example", subject: "Big \(i)", body: big,
+                extraHeaders: ["Authentication-Results: mx.lists.example.org; dmarc=fail header.from=target.example"]))
+            guard case .archived(_, _, let decision) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(decision.action == .hold && decision.rule == "spoofing", "\(decision)")
+        }
+        let holds = try gateway.database.pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM holds ORDER BY id") }
+        #expect(holds.count == 2)
+        _ = try gateway.decideHold(holds[0], action: .reject, reason: "spam", by: "cli:test")
+        #expect(try expire(gateway).count == 1)
+        for kind in ["held-for-moderation", "rejected-by-moderator", "held-expired"] {
+            #expect(try notices(gateway, kind).isEmpty, "\(kind)")
+        }
+        // A proven partner's oversize post is still held by the size rule, with its notice.
+        let proven = try ingest.process(gateway, list: "college-research", TestMail.message(
+            id: "big-partner@inrae.example", subject: "Rapport", body: big,
+            extraHeaders: ["Authentication-Results: mx.lists.example.org; dkim=pass header.d=inrae.example"]))
+        guard case .archived(_, _, let decision) = proven else { Issue.record("\(proven)"); return }
+        #expect(decision.rule == "size", "\(decision)")
+        #expect(try notices(gateway, "held-for-moderation") == ["helene@inrae.example"])
+    }
+
+    @Test("the moderation request attaches the original as members would get it: one From, no bare CR")
+    func moderationRequestAttachmentIsNormalised() throws {
+        let (gateway, dir) = try ingest.makeGateway(nonMember: .hold)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let raw = Array(("From: Stranger <someone@elsewhere.example>\r\n"
+            + "Subject: Question\rReply-To: attacker@evil.example\r\n"
+            + "From: Secretariat <secretariat@4p1000.example>\r\n"
+            + "To: college-research@lists.example.org\r\nMessage-ID: <smuggle@elsewhere.example>\r\n"
+            + "Date: Sat, 05 Dec 2026 07:50:00 +0000\r\n\r\nHello\r\n").utf8)
+        let outcome = try ingest.process(gateway, list: "college-research", raw)
+        guard case .archived(_, _, let decision) = outcome, decision.action == .hold else { Issue.record("\(outcome)"); return }
+        let bytes = try gateway.database.pool.read { db in
+            try Data.fetchOne(db, sql: """
+                SELECT b.bytes FROM outbox o JOIN outbox_body b ON b.id = o.body_id
+                WHERE o.purpose = 'notice:moderation-request'
+                """)
+        }
+        let request = try #require(bytes).map { $0 }
+        let text = String(decoding: request, as: UTF8.self)
+        let attached = try #require(text.range(of: "Content-Type: message/rfc822")).upperBound
+        let part = String(text[attached...])
+        #expect(part.components(separatedBy: "\r\nFrom:").count == 2, "exactly one From field in the attached original")
+        #expect(!part.contains("secretariat@4p1000.example"))
+        // No CR that is not followed by LF: a mail client can't see the smuggled Reply-To as a field.
+        let bareCR = zip(request, request.dropFirst() + [0]).contains { $0 == 13 && $1 != 10 }
+        #expect(!bareCR)
+    }
+
+    @Test("a database from before: spoofing holds stop notifying their author, sent notice bodies are emptied")
+    func upgradeClosesOldHoldsAndBodies() throws {
+        let (gateway, dir) = try ingest.makeGateway(nonMember: .hold)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Rows as the previous version left them: a spoofing hold that would notify its author, a sent notice
+        // whose body still holds a token.
+        _ = try ingest.process(gateway, list: "college-research",
+                               TestMail.message(id: "old@elsewhere.example", from: "s@elsewhere.example", subject: "Old"))
+        try gateway.database.pool.write { db in
+            try db.execute(sql: "UPDATE holds SET rule = 'spoofing', notify_author = 1")
+            try db.execute(sql: "UPDATE outbox SET status = 'sent' WHERE purpose LIKE 'notice:%'")
+            try db.execute(sql: """
+                DELETE FROM grdb_migrations
+                WHERE identifier IN ('moderation-v3-unproven-authors', 'outbox-v3-redact-sent-notices')
+                """)
+        }
+        let bodies = "SELECT length(b.bytes) FROM outbox o JOIN outbox_body b ON b.id = o.body_id WHERE o.purpose LIKE 'notice:%'"
+        #expect(try gateway.database.pool.read { db in try Int.fetchAll(db, sql: bodies) }.allSatisfy { $0 > 0 })
+        let path = gateway.config.database
+        let reopened = try Gateway(config: gateway.config,
+                                   environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+        #expect(reopened.config.database == path)
+        try reopened.database.pool.read { db in
+            #expect(try Int.fetchAll(db, sql: "SELECT notify_author FROM holds") == [0])
+            let lengths = try Int.fetchAll(db, sql: bodies)
+            #expect(!lengths.isEmpty && lengths.allSatisfy { $0 == 0 }, "\(lengths)")
+        }
+    }
 }

@@ -129,6 +129,27 @@ struct DaemonTests {
         #expect(!outcome.output.contains("not-the-password"))
     }
 
+    @Test("the daemon with a refused IMAP login: one critical line per mailbox, no retries, a clean stop")
+    func refusedLoginIsNotRetried() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        let daemon = try harness.spawn(["run", "--log-level", "info"],
+                                       environment: ["MG_TEST_IMAP_PASSWORD": "not-the-password"])
+        func count(_ text: String, in output: String) -> Int { output.components(separatedBy: text).count - 1 }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(60))
+        while count("mailbox login refused", in: daemon.output) < 3, clock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        // Long enough for the old backoff (1 s, 2 s, 4 s...) to have retried each mailbox several times.
+        try await Task.sleep(for: .seconds(8))
+        daemon.signal(SIGTERM)
+        let outcome = await daemon.waitOffPool()
+        #expect(outcome.status == 0, "\(outcome.output)")
+        // The log is read once the daemon has exited (its output file goes with it).
+        #expect(count("mailbox login refused", in: outcome.output) == 3, "\(outcome.output)")
+        #expect(count("mailbox failed; retrying", in: outcome.output) == 0, "\(outcome.output)")
+        #expect(!outcome.output.contains("not-the-password"))
+    }
+
     @Test("the daemon archives a message appended while it runs, within seconds, and stops cleanly on SIGTERM")
     func idleAndGracefulStop() async throws {
         // A 60 s poll interval: only IDLE can explain an archive within seconds.

@@ -103,6 +103,9 @@ class Soak:
                          "helo_name": "gateway.soak"},
             "lists": lists,
         })
+        # Every held post gets an emailed request (the default, 10 per list and hour, would leave most of the
+        # soak's holds unanswered and the moderation path little exercised).
+        example.setdefault("moderation", {})["requests_per_hour"] = 10_000
         # Posts are appended straight into the mailboxes, without the MX's Authentication-Results.
         example.pop("trusted_authserv_id", None)
         json.dump(example, open(self.config, "w", encoding="utf-8"), ensure_ascii=False, indent=2)

@@ -259,8 +259,9 @@ public struct ConfigLoader: Sendable {
         let keyEnv = r.string("key_env", required: false) ?? d.keyEnv
         if !Self.isEnvName(keyEnv) { r.fail("key_env", Self.notAnEnvName("key_env")) }
         let keyFile = r.string("key_file", required: false)
+        let perHour = r.int("requests_per_hour", required: false, range: 1...10_000) ?? d.requestsPerHour
         r.finish(into: &problems)
-        return ModerationSettings(holdDays: days, keyEnv: keyEnv, keyFile: keyFile)
+        return ModerationSettings(holdDays: days, keyEnv: keyEnv, keyFile: keyFile, requestsPerHour: perHour)
     }
 
     private func deliverySettings(_ value: Any?, problems: inout [ConfigProblem]) -> DeliverySettings {

@@ -152,7 +152,7 @@ public struct IngestPipeline: Sendable {
                        messageRowID: messageRowID, reason: decision.reason, values: values, now: now, rateLimited: true)
         }
         // Moderation requests are limited per list and hour; the holds beyond are listed by the CLI only.
-        guard let token, try ModerationQueue.claimRequest(for: hold, now: now, in: db) else { return }
+        guard let token, try ModerationQueue.claimRequest(for: hold, limit: config.moderation.requestsPerHour, now: now, in: db) else { return }
         values.token = token
         for moderator in try MemberDirectory.members(listID: list.id, in: db) where moderator.role.canModerate {
             let address = MailAddress(name: moderator.personName, address: moderator.address)

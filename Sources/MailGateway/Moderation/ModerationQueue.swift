@@ -75,19 +75,20 @@ public struct ModerationQueue: Sendable {
 
     // MARK: Moderation requests
 
-    /// At most this many holds of one list get an emailed moderation request in any hour; later holds of that
-    /// hour are only listed (`mailgateway moderation list`), so a flood of held posts cannot flood the
-    /// moderators' mailboxes.
-    public static let requestsPerListPerHour = 10
+    /// The default of `moderation.requests_per_hour`: at most this many holds of one list get an emailed
+    /// moderation request in any hour; later holds of that hour are only listed (`mailgateway moderation list`),
+    /// so a flood of held posts cannot flood the moderators' mailboxes.
+    public static let defaultRequestsPerListPerHour = 10
 
     /// Claims the right to email moderation requests for `hold`, inside the caller's transaction: true (and
-    /// recorded on the hold) while fewer than `requestsPerListPerHour` holds of its list created in the past
-    /// hour had requests sent; false afterwards.
-    public static func claimRequest(for hold: Hold, now: Date, in db: Database) throws -> Bool {
+    /// recorded on the hold) while fewer than `limit` holds of its list created in the past hour had requests
+    /// sent; false afterwards.
+    public static func claimRequest(for hold: Hold, limit: Int = defaultRequestsPerListPerHour, now: Date,
+                                    in db: Database) throws -> Bool {
         let sent = try Int.fetchOne(db, sql: """
             SELECT count(*) FROM holds WHERE list_id = ? AND created_at > ? AND request_sent = 1
             """, arguments: [hold.listID, now.addingTimeInterval(-3600)]) ?? 0
-        guard sent < requestsPerListPerHour else { return false }
+        guard sent < limit else { return false }
         try db.execute(sql: "UPDATE holds SET request_sent = 1 WHERE id = ?", arguments: [hold.id])
         return true
     }

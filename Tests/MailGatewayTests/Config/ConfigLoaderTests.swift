@@ -40,6 +40,25 @@ struct ConfigLoaderTests {
         #expect(config.templatesDirectory == Corpora.repositoryRoot.appendingPathComponent("templates").path)
     }
 
+    @Test("moderation.requests_per_hour: 10 by default, read when given, refused out of 1...10000")
+    func moderationRequestsPerHour() throws {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.exampleURL)) as? [String: Any])
+        let env = try Self.exampleEnvironment()
+        func decode(_ object: [String: Any]) throws(ConfigError) -> GatewayConfig {
+            try ConfigLoader(environment: env).decode(object, file: "test.json", base: Self.exampleURL.deletingLastPathComponent(),
+                                                      checkSecrets: false)
+        }
+        #expect(try decode(object).moderation.requestsPerHour == 10)
+        var moderation = object["moderation"] as? [String: Any] ?? [:]
+        moderation["requests_per_hour"] = 250
+        object["moderation"] = moderation
+        #expect(try decode(object).moderation.requestsPerHour == 250)
+        moderation["requests_per_hour"] = 0
+        object["moderation"] = moderation
+        let error = try #require(throws: ConfigError.self) { try decode(object) }
+        #expect(error.problems.map(\.path) == ["$.moderation.requests_per_hour"], "\(error.problems)")
+    }
+
     @Test("a password variable that is not set is reported with its path")
     func missingSecret() throws {
         var env = try Self.exampleEnvironment()

@@ -86,7 +86,7 @@ struct NoticeAbuseTests {
     func moderationRequestsLimited() throws {
         let (gateway, dir) = try ingest.makeGateway(nonMember: .hold)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let limit = ModerationQueue.requestsPerListPerHour
+        let limit = ModerationQueue.defaultRequestsPerListPerHour
         for i in 0...limit {
             _ = try ingest.process(gateway, list: "college-research",
                                    TestMail.message(id: "h\(i)@elsewhere.example", from: "s\(i)@elsewhere.example",
@@ -104,6 +104,21 @@ struct NoticeAbuseTests {
                                          logger: ingest.logger)
         }
         #expect(try notices(gateway, "moderation-request").count == limit + 1)
+    }
+
+    @Test("moderation.requests_per_hour set to 2: the third hold of the hour gets no request")
+    func configuredRequestLimit() throws {
+        let (plain, dir) = try ingest.makeGateway(nonMember: .hold)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = plain.config
+        config.moderation.requestsPerHour = 2
+        let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+        for i in 0..<3 {
+            _ = try ingest.process(gateway, list: "college-research",
+                                   TestMail.message(id: "q\(i)@elsewhere.example", from: "q\(i)@elsewhere.example",
+                                                    subject: "Held \(i)"))
+        }
+        #expect(try notices(gateway, "moderation-request").count == 2)
     }
 
     @Test("a 5 MB subject is cut to 200 characters in notices and requests")

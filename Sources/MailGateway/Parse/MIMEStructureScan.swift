@@ -4,8 +4,11 @@ internal import Foundation
 /// (a stack overflow near 30,000 nested `message/rfc822` parts) and rescans the rest of the body for each
 /// nested multipart (quadratic CPU). Checked by ``MIMEStructureScan`` before libetpan sees the message.
 struct MIMELimits: Sendable, Equatable {
-    /// Most libetpan nesting levels (the top message, each multipart, each `message/rfc822` part).
-    var maxDepth = 64
+    /// Most libetpan nesting levels (the top message, each multipart, each `message/rfc822` part), as bounded by
+    /// the pre-scan, which counts sibling parts as if they were nested (a MIME digest of 100 multipart messages
+    /// has a bound near 300). 512 keeps libetpan far from its stack overflow (near 30,000 levels) and its
+    /// quadratic rescans under ~20 ms, while such digests and long forwarded chains still parse.
+    var maxDepth = 512
     /// Most body parts over all multiparts.
     var maxParts = 10_000
     /// Deepest nesting of RFC 5322 comments (`(a (b (c)))`): libetpan's comment parser recurses once per

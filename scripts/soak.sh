@@ -20,4 +20,8 @@ if [[ -z ${MAILGATEWAY_BIN:-} ]]; then
     swift build --product mailgateway >&2
     MAILGATEWAY_BIN=$(swift build --show-bin-path)/mailgateway
 fi
-exec /usr/bin/python3 scripts/soak.py --binary "$MAILGATEWAY_BIN" "${args[@]}"
+# Run a copy: a rebuild during the soak would otherwise replace the binary under it ("Text file busy").
+binary=$(mktemp /tmp/mailgw-soak-bin.XXXXXX)
+trap 'rm -f "$binary"' EXIT
+cp "$MAILGATEWAY_BIN" "$binary"
+/usr/bin/python3 scripts/soak.py --binary "$binary" "${args[@]}"

@@ -18,6 +18,13 @@ struct NoticeAbuseTests {
         }
     }
 
+    /// A gateway over the same database as `plain`, with its configuration changed by `change`.
+    func reconfigured(_ plain: Gateway, _ change: (inout GatewayConfig) -> Void) throws -> Gateway {
+        var config = plain.config
+        change(&config)
+        return try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+    }
+
     func expire(_ gateway: Gateway, daysLater: Double = 15) throws -> [Hold] {
         let actions = ModerationActions(pipeline: gateway.pipeline)
         return try gateway.database.pool.write { db in
@@ -54,9 +61,7 @@ struct NoticeAbuseTests {
     func unprovenSenderNeverNotified() throws {
         let (plain, dir) = try ingest.makeGateway(nonMember: .hold)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var config = plain.config
-        config.trustedAuthservID = "mx.lists.example.org"
-        let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+        let gateway = try reconfigured(plain) { $0.trustedAuthservID = "mx.lists.example.org" }
         // A partner's address forged (no trusted Authentication-Results): held by the spoofing rule, no notice.
         for i in 0..<3 {
             _ = try ingest.process(gateway, list: "college-research",
@@ -110,9 +115,7 @@ struct NoticeAbuseTests {
     func configuredRequestLimit() throws {
         let (plain, dir) = try ingest.makeGateway(nonMember: .hold)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var config = plain.config
-        config.moderation.requestsPerHour = 2
-        let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+        let gateway = try reconfigured(plain) { $0.moderation.requestsPerHour = 2 }
         for i in 0..<3 {
             _ = try ingest.process(gateway, list: "college-research",
                                    TestMail.message(id: "q\(i)@elsewhere.example", from: "q\(i)@elsewhere.example",
@@ -140,10 +143,10 @@ struct NoticeAbuseTests {
     func forgedOversizePostNeverNotified() throws {
         let (plain, dir) = try ingest.makeGateway(nonMember: .hold)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var config = plain.config
-        config.trustedAuthservID = "mx.lists.example.org"
-        config.lists[0].maxPostBytes = 200
-        let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+        let gateway = try reconfigured(plain) { config in
+            config.trustedAuthservID = "mx.lists.example.org"
+            config.lists[0].maxPostBytes = 200
+        }
         let big = String(repeating: "carbone ", count: 100)
         for i in 0..<2 {
             let outcome = try ingest.process(gateway, list: "college-research", TestMail.message(

@@ -20,6 +20,8 @@ build=Fuzz/.build
 swift build -c release --package-path Fuzz --scratch-path "$build" -Xswiftc "-sanitize=$sanitize" >&2
 bin=$build/release/InboundFuzzer
 
+# The fixture's SQLite database lives in TMPDIR: in memory (/dev/shm) it runs ~2.5 times faster than on disk.
+if [[ -z ${TMPDIR:-} && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 work=$(mktemp -d /tmp/mailgw-fuzz.XXXXXX)
 cleanup() { [[ ${FUZZ_KEEP:-0} == 1 ]] && echo "kept $work" >&2 || rm -rf "$work"; }
 trap cleanup EXIT

@@ -69,10 +69,16 @@ struct SecretsAndSignalsTests {
         #expect(Secrets(environment: [:]).problem(env: secret, file: nil)?.contains("hunter2") == false)
     }
 
-    @Test("SIGTERM during archive import commits what was read and exits 0; importing again adds the rest")
+    @Test("beside a running daemon, SIGTERM during archive import commits what was read and exits 0; importing again adds the rest")
     func importStopsCleanlyOnSIGTERM() async throws {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
+        // The daemon writes the same database meanwhile (mailbox passes, maintenance), as in production.
+        let daemon = try harness.spawn(["run", "--log-level", "info"])
+        let started = ContinuousClock.now
+        while !daemon.output.contains("mailbox connected"), ContinuousClock.now - started < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let count = 20_000
         var mbox = ""
         mbox.reserveCapacity(count * 300)
@@ -104,5 +110,9 @@ struct SecretsAndSignalsTests {
         let again = try await harness.run(["archive", "import", "--list", "college-research", "--mbox", path])
         #expect(again.status == 0, "\(again.output)")
         #expect(try archived() == count)
+        daemon.signal(SIGTERM)
+        let stopped = await daemon.waitOffPool()
+        #expect(stopped.status == 0, "\(stopped.output)")
+        #expect(!stopped.output.contains("database is locked"), "\(stopped.output)")
     }
 }

@@ -4,7 +4,7 @@ import Logging
 @testable import MailGateway
 import TestSupport
 
-/// A real SQLite database (WAL pool) in a temporary folder with only the outbox migration.
+/// A real SQLite database (WAL pool) in a temporary folder with the store's migrations.
 struct OutboxFixture {
     let folder: URL
     let pool: DatabasePool
@@ -13,9 +13,7 @@ struct OutboxFixture {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mailgateway-outbox-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         pool = try DatabasePool(path: folder.appendingPathComponent("outbox.sqlite").path)
-        var migrator = DatabaseMigrator()
-        OutboxSchema.registerMigrations(&migrator)
-        try migrator.migrate(pool)
+        try StoreMigrations.migrator.migrate(pool)
     }
 
     func remove() {

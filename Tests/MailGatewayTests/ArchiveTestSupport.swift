@@ -5,13 +5,13 @@ import GRDB
 /// A fresh archive database in its own temporary folder, removed when the value goes away.
 final class TemporaryArchive {
     let folder: URL
-    let database: ArchiveDatabase
+    let database: GatewayStore
 
     init() throws {
         folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("archive-test-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        database = try ArchiveDatabase(path: folder.appendingPathComponent("archive.sqlite").path)
+        database = try GatewayStore(path: folder.appendingPathComponent("archive.sqlite").path)
     }
 
     var pool: DatabasePool { database.pool }

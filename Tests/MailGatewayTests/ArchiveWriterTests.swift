@@ -15,25 +15,26 @@ struct ArchiveWriterTests {
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
             #expect(try Int.fetchOne(db, sql: "PRAGMA synchronous") == 1)  // NORMAL
-            #expect(try archive.database.migrator.appliedIdentifiers(db) == ["archive-v1", "archive-v2-thread-stats-index"])
+            #expect(try StoreMigrations.migrator.appliedIdentifiers(db) == Set(StoreMigrations.migrator.migrations))
             #expect(try db.indexes(on: "messages").contains { $0.name == "messages_thread_stats" })
         }
     }
 
-    @Test func extraMigrationsRunAfterTheArchive() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("archive-extra-\(UUID())")
+    /// The migrations the main of 2026-12-06 had applied, in order: they must stay first, unchanged.
+    static let migrationsOfMain = ["archive-v1", "archive-v2-thread-stats-index", "members-v1", "moderation-v1", "notices-v1", "members-v2-address-key", "moderation-v2-notices", "moderation-v3-unproven-authors", "outbox-v1", "outbox-v2-claims", "outbox-v3-redact-sent-notices", "ingest-v1", "ingest-v2-guards"]
+
+    @Test func everyAreaMigratesInOneOrder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("archive-order-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = try ArchiveDatabase(path: folder.appendingPathComponent("db.sqlite").path, extraMigrations: [
-            { migrator in
-                migrator.registerMigration("members-v1") { db in
-                    try db.execute(sql: "CREATE TABLE members (id INTEGER PRIMARY KEY, list_id TEXT REFERENCES lists(id))")
-                }
-            },
-        ])
+        let database = try GatewayStore(path: folder.appendingPathComponent("db.sqlite").path)
         try database.pool.read { (db: Database) throws in
-            #expect(try database.migrator.appliedIdentifiers(db) == ["archive-v1", "archive-v2-thread-stats-index", "members-v1"])
-            #expect(try db.tableExists("members"))
+            let registered = StoreMigrations.migrator.migrations
+            #expect(Array(registered.prefix(Self.migrationsOfMain.count)) == Self.migrationsOfMain)
+            #expect(try StoreMigrations.migrator.appliedIdentifiers(db) == Set(registered))
+            for table in ["messages", "memberships", "holds", "notice_log", "outbox", "digest_entries", "fetch_failures"] {
+                #expect(try db.tableExists(table), "\(table)")
+            }
         }
     }
 

@@ -44,9 +44,7 @@ enum MembersFixtures {
             .appendingPathComponent("mailgateway-members-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: folder.appendingPathComponent("test.sqlite").path)
-        var migrator = DatabaseMigrator()
-        MembersSchema.registerMigrations(&migrator)
-        try migrator.migrate(queue)
+        try StoreMigrations.migrator.migrate(queue)
         return queue
     }
 

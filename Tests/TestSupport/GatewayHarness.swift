@@ -117,8 +117,8 @@ public final class GatewayHarness: Sendable {
     }
 
     /// Opens the archive (while the daemon may be running: WAL allows it).
-    public func openDatabase() throws -> ArchiveDatabase {
-        try ArchiveDatabase(path: databasePath, extraMigrations: Gateway.migrations)
+    public func openDatabase() throws -> GatewayStore {
+        try GatewayStore(path: databasePath)
     }
 }
 

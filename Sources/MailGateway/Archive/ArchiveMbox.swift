@@ -33,7 +33,7 @@ public enum ArchiveMbox {
     /// - Returns: the final figures (also passed to `progress` after the last batch).
     @discardableResult
     public static func importMbox(
-        url: URL, list: String, into database: ArchiveDatabase, batchSize: Int = 500, logger: Logger,
+        url: URL, list: String, into database: GatewayStore, batchSize: Int = 500, logger: Logger,
         stop: StopSignal? = nil, progress: (ArchiveImportProgress) -> Void = { _ in }
     ) throws -> ArchiveImportProgress {
         let reader = try MboxReader(url: url)
@@ -96,7 +96,7 @@ public enum ArchiveMbox {
     /// received (the reader gives them back byte for byte). Only accepted messages unless `allStatuses`.
     /// - Returns: the number of messages written.
     @discardableResult
-    public static func exportMbox(list: String, to url: URL, from database: ArchiveDatabase, allStatuses: Bool = false,
+    public static func exportMbox(list: String, to url: URL, from database: GatewayStore, allStatuses: Bool = false,
                                   logger: Logger) throws -> Int {
         let writer = try MboxWriter(url: url)
         let count = try database.pool.read { db -> Int in

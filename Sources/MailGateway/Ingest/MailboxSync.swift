@@ -38,7 +38,7 @@ public struct MailboxPassSummary: Sendable, Equatable, Codable {
 /// given up on after ``FetchFailures/maxFailures`` failed fetches, see ``MailboxSyncPlan``).
 public struct MailboxSync: Sendable {
     public let pipeline: IngestPipeline
-    public let database: ArchiveDatabase
+    public let database: GatewayStore
     public let list: ListConfig
     public let limits: MailboxSyncPlan.Limits
     /// This run of the gateway (``Gateway/runID``): a progress marker of another run was left by a process that died.
@@ -46,7 +46,7 @@ public struct MailboxSync: Sendable {
     /// Fault points for the crash tests (``FaultInjection``). Never set in production.
     public let faults: FaultInjection
 
-    public init(pipeline: IngestPipeline, database: ArchiveDatabase, list: ListConfig, limits: MailboxSyncPlan.Limits,
+    public init(pipeline: IngestPipeline, database: GatewayStore, list: ListConfig, limits: MailboxSyncPlan.Limits,
                 runID: String, faults: FaultInjection = .none) {
         self.pipeline = pipeline
         self.database = database

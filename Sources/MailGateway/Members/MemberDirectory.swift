@@ -2,7 +2,7 @@ public import Foundation
 public import GRDB
 public import Logging
 
-/// Partners, people, addresses and list memberships, stored in SQLite (`MembersSchema`).
+/// Partners, people, addresses and list memberships, stored in SQLite (`MembersMigrations`).
 ///
 /// Membership of the automatic groups is **materialized**: each import (and `addPerson`) writes one
 /// `memberships` row, `origin = register`, per group the person belongs to by the register (their college's list,
@@ -14,7 +14,7 @@ public import Logging
 /// Every method runs in one transaction; the `static … in db:` variants run inside the caller's transaction
 /// (the ingest uses `identity(of:in:)`).
 public struct MemberDirectory: Sendable {
-    /// The database (its migrator must include `MembersSchema.registerMigrations`).
+    /// The database (migrated by ``StoreMigrations``).
     public let writer: any DatabaseWriter
     /// The configured lists: they say which list is a college's, the funders', the individuals'.
     public let lists: [ListConfig]

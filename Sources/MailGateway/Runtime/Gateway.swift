@@ -6,15 +6,8 @@ import GRDB
 /// The assembled gateway: the database with every area's migrations, and the ingest pipeline built from the
 /// configuration and the templates. Commands and the daemon start from here.
 public struct Gateway: Sendable {
-    /// Every area's migrations, after the archive's, in the order they were introduced (never reorder).
-    public static let migrations: [ArchiveDatabase.MigrationRegistration] = [
-        MembersSchema.registerMigrations,
-        OutboxSchema.registerMigrations,
-        IngestSchema.registerMigrations,
-    ]
-
     public let config: GatewayConfig
-    public let database: ArchiveDatabase
+    public let database: GatewayStore
     public let pipeline: IngestPipeline
     public let secrets: Secrets
     /// This run of the gateway (process id and a random part): what the outbox's `claimed_by` and the ingest
@@ -34,8 +27,7 @@ public struct Gateway: Sendable {
             throw ArchiveError("the database folder does not exist", path: folder)
         }
         do {
-            database = try ArchiveDatabase(path: config.database, extraMigrations: Self.migrations,
-                                           busyTimeout: busyTimeout)
+            database = try GatewayStore(path: config.database, busyTimeout: busyTimeout)
         } catch let error as DatabaseError {
             throw ArchiveError("cannot open the database: \(error.message ?? "\(error.resultCode)")", path: config.database)
         }

@@ -61,9 +61,7 @@ public enum FanoutBenchmark {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         let pool = try DatabasePool(path: folder.appendingPathComponent("outbox.sqlite").path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        OutboxSchema.registerMigrations(&migrator)
-        try migrator.migrate(pool)
+        try StoreMigrations.migrator.migrate(pool)
 
         let list = ListIdentity(id: "bench", name: "Benchmark", address: "bench@lists.example.org", language: .en,
                                 subjectPrefix: "[Bench]", fromRewrite: .never, webBaseURL: "https://lists.example.org")

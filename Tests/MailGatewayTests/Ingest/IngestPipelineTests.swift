@@ -279,7 +279,7 @@ struct IngestPipelineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("old.sqlite").path
         #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))
-        let database = try ArchiveDatabase(path: path)
+        let database = try GatewayStore(path: path)
         try database.pool.write { db in try db.execute(sql: "CREATE TABLE t (x)") }
         for file in [path, path + "-wal", path + "-shm"] {
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)

@@ -6,9 +6,7 @@ import Testing
 struct IngestProgressTests {
     static func database() throws -> DatabaseQueue {
         let queue = try DatabaseQueue()
-        var migrator = DatabaseMigrator()
-        IngestSchema.registerMigrations(&migrator)
-        try migrator.migrate(queue)
+        try StoreMigrations.migrator.migrate(queue)
         return queue
     }
 
@@ -34,14 +32,6 @@ struct IngestProgressTests {
     @Test("fetch failures count per UID until given up on; given-up UIDs are no longer pending")
     func fetchFailures() throws {
         let db = try Self.database()
-        try db.write { db in
-            try db.execute(sql: "CREATE TABLE lists (id TEXT PRIMARY KEY, created DATETIME)")
-            try db.execute(sql: """
-                CREATE TABLE quarantine (id INTEGER PRIMARY KEY, list_id TEXT NOT NULL, raw BLOB, size INTEGER NOT NULL,
-                    headers_excerpt TEXT NOT NULL DEFAULT '', error TEXT NOT NULL, source TEXT NOT NULL, uidvalidity INTEGER,
-                    uid INTEGER, created DATETIME NOT NULL)
-                """)
-        }
         #expect(try db.write { try FetchFailures.record($0, list: "l", uidValidity: 7, uid: 2, error: "NO") } == 1)
         #expect(try db.write { try FetchFailures.record($0, list: "l", uidValidity: 7, uid: 2, error: "BYE") } == 2)
         #expect(try db.read { try FetchFailures.pending($0, list: "l", uidValidity: 7) } == [2: 2])

@@ -1,4 +1,4 @@
-public import GRDB
+import GRDB
 
 /// Tables of the ingest stage (migrations `ingest-v1`, `ingest-v2-guards`).
 ///
@@ -11,8 +11,8 @@ public import GRDB
 ///
 /// `fetch_failures`: UIDs the server failed to return (FETCH error, or an OK answer without them), with the count
 /// of failed attempts; `unfetchable_at` is set when the gateway gave up on one and moved on (``FetchFailures``).
-public enum IngestSchema {
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+enum IngestMigrations {
+    static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("ingest-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE digest_entries (

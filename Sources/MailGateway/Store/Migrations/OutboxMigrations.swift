@@ -1,4 +1,4 @@
-public import GRDB
+import GRDB
 
 /// The outbox tables (migrations "outbox-v1", "outbox-v2-claims",
 /// "outbox-v3-redact-sent-notices"), registered by the owner of the main database.
@@ -15,9 +15,9 @@ public import GRDB
 ///   A `sending` row records the run that claimed it (`claimed_by`, ``Gateway/runID``) and, once it is handed to
 ///   SMTP, `handed_at`: only a handed row of a process that died may have been delivered (at most one per
 ///   connection); a claimed row never handed was not attempted.
-public enum OutboxSchema {
+enum OutboxMigrations {
     /// Adds the "outbox-v1" migration.
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("outbox-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE outbox_body (

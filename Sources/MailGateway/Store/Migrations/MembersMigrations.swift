@@ -1,9 +1,9 @@
-public import GRDB
+import GRDB
 
 /// The SQLite schema of partners, membership, moderation holds and the notice log.
 ///
-/// The archive owns the main database type; it calls `MembersSchema.registerMigrations(&migrator)` once, which
-/// registers, in this order:
+/// Registered by ``StoreMigrations``, after the archive's migrations; it registers,
+/// in this order:
 /// - `members-v1`: `organisations`, `people`, `addresses`, `memberships`;
 /// - `moderation-v1`: `holds` (the moderation queue);
 /// - `notices-v1`: `notice_log` (one notice per sender, reason and list per day);
@@ -12,9 +12,9 @@ public import GRDB
 ///
 /// `holds.message_id` is the archive's message row id; it carries no foreign key so that these migrations
 /// stand alone (tests open them on their own database), and the archive never deletes a held message.
-public enum MembersSchema {
+enum MembersMigrations {
     /// Registers the `members-v1`, `moderation-v1` and `notices-v1` migrations.
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("members-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE organisations (

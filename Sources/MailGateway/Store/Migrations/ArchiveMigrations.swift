@@ -30,7 +30,7 @@ import GRDB
 ///   queries keep `status = 'accepted'` by joining `messages`.
 /// - `quarantine(id, list_id, raw (NULL when oversize), size, headers_excerpt, error, source, uidvalidity, uid,
 ///   created)`: messages that could not be archived, kept for the operator.
-enum ArchiveSchema {
+enum ArchiveMigrations {
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("archive-v1") { db in
             try db.execute(sql: """

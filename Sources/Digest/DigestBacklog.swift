@@ -23,24 +23,16 @@ public struct DigestThread: Sendable, Codable, Equatable {
 public enum DigestBacklog {
     /// The due posts of `list`, grouped by thread.
     public static func pending(_ db: Database, list: String) throws -> [DigestThread] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT m.id, m.message_id, coalesce(m.from_name, m.from_address, '') AS author, m.date, m.subject,
-                   m.thread_id, t.subject AS thread_subject
-            FROM digest_entries d
-            JOIN messages m ON m.id = d.message_row_id
-            JOIN threads t ON t.id = m.thread_id
-            WHERE d.list_id = ? AND d.sent_at IS NULL AND m.status = 'accepted'
-            ORDER BY m.date, m.id
-            """, arguments: [list])
+        let rows = try DigestEntryRecord.duePosts(db, list: list)
         var order: [Int64] = []
         var threads: [Int64: DigestThread] = [:]
         for row in rows {
-            let threadID: Int64 = row["thread_id"]
-            let post = DigestThread.Post(messageRowID: row["id"], messageID: row["message_id"], author: row["author"],
-                                         date: row["date"], subject: row["subject"])
+            let threadID = row.threadID
+            let post = DigestThread.Post(messageRowID: row.messageRowID, messageID: row.messageID, author: row.author,
+                                         date: row.date, subject: row.subject)
             if threads[threadID] == nil {
                 order.append(threadID)
-                threads[threadID] = DigestThread(threadID: threadID, subject: row["thread_subject"], posts: [])
+                threads[threadID] = DigestThread(threadID: threadID, subject: row.threadSubject, posts: [])
             }
             threads[threadID]?.posts.append(post)
         }
@@ -50,8 +42,7 @@ public enum DigestBacklog {
     /// Marks the given posts as sent in the digest of `list` (inside the digest run's transaction).
     public static func markSent(_ db: Database, list: String, messageRowIDs: [Int64], at date: Date) throws {
         for id in messageRowIDs {
-            try db.execute(sql: "UPDATE digest_entries SET sent_at = ? WHERE list_id = ? AND message_row_id = ?",
-                           arguments: [date, list, id])
+            try DigestEntryRecord.markSent(db, list: list, messageRowID: id, at: date)
         }
     }
 }

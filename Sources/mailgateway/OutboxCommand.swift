@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import MailGateway
 
 /// `mailgateway outbox`: the copies waiting to be sent, sent, or failed.
@@ -64,19 +63,9 @@ struct OutboxCommand: AsyncParsableCommand {
                 let (failed, waiting) = try gateway.database.pool.write { db in
                     let failed = try Outbox.retry(db, ids: ids.isEmpty ? nil : ids, listID: list, now: now)
                     // The library's `retry` takes failed copies only; pending copies waiting for their backoff are
-                    // made due now here (same table and columns as `Outbox.retry`).
-                    var sql = "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?"
-                    var arguments: [any DatabaseValueConvertible] = [now.timeIntervalSince1970, now.timeIntervalSince1970]
-                    if let list {
-                        sql += " AND list_id = ?"
-                        arguments.append(list)
-                    }
-                    if !ids.isEmpty {
-                        sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
-                        arguments += ids.map { $0 as any DatabaseValueConvertible }
-                    }
-                    try db.execute(sql: sql, arguments: StatementArguments(arguments))
-                    return (failed, db.changesCount)
+                    // made due now too.
+                    let waiting = try Outbox.hastenWaiting(db, ids: ids.isEmpty ? nil : ids, listID: list, now: now)
+                    return (failed, waiting)
                 }
                 print("\(failed + waiting) cop\(failed + waiting == 1 ? "y" : "ies") due again now "
                       + "(\(failed) failed, \(waiting) waiting for a retry)")

@@ -48,11 +48,25 @@ struct OutboxFixture {
         return recipients.map { composed.copy(for: $0) }
     }
 
+    /// The archive row of post `n` of `list`, archived on first use: a copy belongs to an archived message
+    /// (`outbox.message_id` is a foreign key to `messages`, `outbox.list_id` to `lists`).
+    func messageRow(post n: Int = 1, list: String = Self.list.id) throws -> Int64 {
+        let raw = Self.raw(n)
+        let parsed = try MessageParser.parse(raw)
+        return try pool.write { db in
+            switch try ArchiveWriter.archive(db, list: list, raw: raw, parsed: parsed, fallbackDate: nil, source: .import) {
+            case .inserted(let row, _): row
+            case .duplicate(let row): row
+            }
+        }
+    }
+
     /// Enqueues post `n` for `recipients` in one transaction (as the ingest transaction would).
     @discardableResult
     func enqueue(post n: Int = 1, to recipients: [String]) throws -> Int {
-        try pool.write { db in
-            try Outbox.enqueue(db, listID: Self.list.id, messageID: Int64(n), copies: Self.copies(post: n, to: recipients))
+        let message = try messageRow(post: n)
+        return try pool.write { db in
+            try Outbox.enqueue(db, listID: Self.list.id, messageID: message, copies: Self.copies(post: n, to: recipients))
         }
     }
 

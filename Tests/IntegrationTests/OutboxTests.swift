@@ -23,7 +23,8 @@ import Testing
         let fixture = try OutboxFixture()
         defer { fixture.remove() }
         let copies = OutboxFixture.copies(to: ["a@x.example", "b@y.example"])
-        _ = try fixture.pool.write { try Outbox.enqueue($0, listID: "l", messageID: 7, copies: copies) }
+        let message = try fixture.messageRow(post: 7, list: "l")
+        _ = try fixture.pool.write { try Outbox.enqueue($0, listID: "l", messageID: message, copies: copies) }
         let jobs = try fixture.pool.write { try Outbox.claim($0, limit: 10) }
         #expect(jobs.map(\.recipient) == ["a@x.example", "b@y.example"])
         #expect(jobs.map(\.message) == copies.map(\.bytes))
@@ -70,7 +71,8 @@ import Testing
         let fixture = try OutboxFixture()
         defer { fixture.remove() }
         let start = Date(timeIntervalSince1970: 1_000_000)
-        _ = try fixture.pool.write { try Outbox.enqueue($0, listID: "l", messageID: 1, copies: OutboxFixture.copies(to: ["a@x.example"]), now: start) }
+        let message = try fixture.messageRow(post: 1, list: "l")
+        _ = try fixture.pool.write { try Outbox.enqueue($0, listID: "l", messageID: message, copies: OutboxFixture.copies(to: ["a@x.example"]), now: start) }
         let policy = RetryPolicy(base: 60, cap: 600, period: 3600)
         let error = SMTPError(kind: .transient, code: 450, reply: "4.3.0 try later", command: "RCPT")
         var now = start

@@ -36,7 +36,7 @@ public struct InboundProbe: Sendable {
         return try gateway.database.pool.writeWithoutTransaction { db in
             var report: Report?
             try db.inTransaction {
-                let before = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
+                let before = try OutboxCopyRecord.fetchCount(db)
                 let outcome = try pipeline.process(db, list: list, raw: raw, fallbackDate: now,
                                                    source: .imap(uidValidity: 1, uid: 1), now: now, logger: logger)
                 var action: ModeratorAction?
@@ -52,7 +52,7 @@ public struct InboundProbe: Sendable {
                         action = chosen
                     }
                 }
-                let after = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
+                let after = try OutboxCopyRecord.fetchCount(db)
                 report = Report(outcome: outcome, moderatorAction: action, queued: after - before)
                 return .rollback
             }

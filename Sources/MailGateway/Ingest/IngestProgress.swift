@@ -19,31 +19,29 @@ public enum IngestProgress {
     public static func begin(_ db: Database, list: String, uidValidity: UInt32, uid: UInt32, run: String,
                              now: Date = Date()) throws -> Int {
         var crashes = 0
-        if let row = try Row.fetchOne(db, sql: "SELECT uidvalidity, uid, run_id, crashes FROM ingest_progress WHERE list_id = ?",
-                                      arguments: [list]) {
-            let sameMessage = (row["uidvalidity"] as Int64) == Int64(uidValidity) && (row["uid"] as Int64) == Int64(uid)
-            if sameMessage {
-                let previous: String = row["run_id"]
-                crashes = (row["crashes"] as Int) + (previous == run ? 0 : 1)
-            }
+        if let row = try IngestProgressRecord.fetchOne(db, key: list),
+           row.uidValidity == Int64(uidValidity), row.uid == Int64(uid) {
+            crashes = row.crashes + (row.runID == run ? 0 : 1)
         }
-        try db.execute(sql: """
-            INSERT INTO ingest_progress (list_id, uidvalidity, uid, run_id, crashes, started_at) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(list_id) DO UPDATE SET uidvalidity = excluded.uidvalidity, uid = excluded.uid,
-                run_id = excluded.run_id, crashes = excluded.crashes, started_at = excluded.started_at
-            """, arguments: [list, Int64(uidValidity), Int64(uid), run, crashes, now.timeIntervalSince1970])
+        try IngestProgressRecord.upsert(db, IngestProgressRecord(
+            listID: list, uidValidity: Int64(uidValidity), uid: Int64(uid), runID: run, crashes: crashes, startedAt: now))
         return crashes
     }
 
     /// Clears the list's marker (in the transaction that commits the message).
     public static func finish(_ db: Database, list: String) throws {
-        try db.execute(sql: "DELETE FROM ingest_progress WHERE list_id = ?", arguments: [list])
+        try IngestProgressRecord.delete(db, list: list)
     }
 
     /// Clears the markers `run` left (a clean exit, or a pass that failed without crashing): only a process that
     /// died leaves one behind.
     public static func clear(_ db: Database, run: String) throws {
-        try db.execute(sql: "DELETE FROM ingest_progress WHERE run_id = ?", arguments: [run])
+        try IngestProgressRecord.delete(db, run: run)
+    }
+
+    /// Clears the marker `run` left for `list` (a pass that failed without crashing).
+    public static func clear(_ db: Database, list: String, run: String) throws {
+        try IngestProgressRecord.delete(db, list: list, run: run)
     }
 
     /// The quarantine text of a poison message.

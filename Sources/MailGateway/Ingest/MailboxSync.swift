@@ -66,7 +66,7 @@ public struct MailboxSync: Sendable {
             // Not a crash: this run's marker must not count as one at the next start.
             let (listID, runID) = (list.id, self.runID)
             try? await database.pool.write { db in
-                try db.execute(sql: "DELETE FROM ingest_progress WHERE list_id = ? AND run_id = ?", arguments: [listID, runID])
+                try IngestProgress.clear(db, list: listID, run: runID)
             }
             throw error
         }
@@ -117,12 +117,7 @@ public struct MailboxSync: Sendable {
                         }
                     } else {
                         try await database.pool.write { db in
-                            for uid in uids {
-                                try db.execute(sql: """
-                                    INSERT INTO fetch_failures (list_id, uidvalidity, uid, failures, last_error) VALUES (?, ?, ?, 0, ?)
-                                    ON CONFLICT DO NOTHING
-                                    """, arguments: [listID, Int64(validity), Int64(uid), "batch FETCH failed"])
-                            }
+                            try FetchFailures.recordBatch(db, list: listID, uidValidity: validity, uids: uids)
                         }
                     }
                     throw error

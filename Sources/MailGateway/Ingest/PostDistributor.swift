@@ -52,9 +52,7 @@ public struct PostDistributor: Sendable {
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
         if members.contains(where: { $0.delivery == .digest }) {
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO digest_entries (list_id, message_row_id, created_at) VALUES (?, ?, ?)
-                """, arguments: [list.id, messageRowID, now])
+            try DigestEntryRecord.insertIgnoringDuplicate(db, listID: list.id, messageRowID: messageRowID, at: now)
         }
         return copies.count
     }

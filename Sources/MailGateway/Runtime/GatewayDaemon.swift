@@ -134,9 +134,7 @@ public struct GatewayDaemon: Sendable {
         let pool = gateway.database.pool
         func dueCount() async throws -> Int {
             try await pool.read { db in
-                try Int.fetchOne(db, sql: """
-                    SELECT count(*) FROM outbox WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?)
-                    """, arguments: [Date().timeIntervalSince1970]) ?? 0
+                try Outbox.dueOrSendingCount(db, now: Date())
             }
         }
         guard try await dueCount() > 0 else { return }

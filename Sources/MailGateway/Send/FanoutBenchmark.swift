@@ -58,7 +58,7 @@ public enum FanoutBenchmark {
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = Configuration()
         if parameters.synchronousNormal {
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            configuration.prepareDatabase { db in try GatewayStore.setSynchronousNormal(db) }
         }
         let pool = try DatabasePool(path: folder.appendingPathComponent("outbox.sqlite").path, configuration: configuration)
         try StoreMigrations.migrator.migrate(pool)
@@ -82,8 +82,14 @@ public enum FanoutBenchmark {
             .compose(raw: raw, subject: "Soil carbon measurement protocol",
                      author: MailAddress(name: "Alice Martin", address: "alice@partner.example"))
         let copies = (0..<parameters.copies).map { composed.copy(for: "member\($0)@partner\($0 % 50).example") }
+        // The copies belong to an archived message (outbox.message_id is a foreign key to messages).
+        let parsed = try MessageParser.parse(raw)
         _ = try await pool.write { db in
-            try Outbox.enqueue(db, listID: list.id, messageID: 1, copies: copies)
+            guard case .inserted(let messageRowID, _) = try ArchiveWriter.archive(
+                db, list: list.id, raw: raw, parsed: parsed, fallbackDate: nil, source: .import) else {
+                throw ArchiveError("the benchmark post is already archived")
+            }
+            return try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, copies: copies)
         }
         let enqueued = ContinuousClock.now
 
@@ -98,7 +104,7 @@ public enum FanoutBenchmark {
         // Cheap completion check (EXISTS stops at the first unfinished row, through the status index), so the
         // measuring loop does not compete with the workers for the two cores.
         while try await pool.read({ db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending'))") ?? false
+            try Outbox.hasUnfinished(db)
         }) {
             try await Task.sleep(for: .milliseconds(20))
         }

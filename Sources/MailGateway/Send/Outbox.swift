@@ -97,15 +97,6 @@ public enum Outbox {
                                copies: [OutgoingCopy],
                                now: Date = Date()) throws -> Int {
         var bodyIDs: [[UInt8]: Int64] = [:]
-        let insertBody = try db.cachedStatement(sql: "INSERT INTO outbox_body (digest, bytes) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING")
-        let selectBody = try db.cachedStatement(sql: "SELECT id FROM outbox_body WHERE digest = ?")
-        let insertRow = try db.cachedStatement(sql: """
-            INSERT INTO outbox (list_id, message_id, purpose, recipient, envelope_from, header_prefix, body_id, status,
-                                attempts, next_attempt_at, retry_from, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-            ON CONFLICT(message_id, recipient, purpose) DO NOTHING
-            """)
-        let time = now.timeIntervalSince1970
         var added = 0
         for copy in copies {
             let bodyID: Int64
@@ -113,16 +104,14 @@ public enum Outbox {
                 bodyID = known
             } else {
                 let digest = SHA256.hash(data: copy.shared).map { String(format: "%02x", $0) }.joined()
-                try insertBody.execute(arguments: [digest, Data(copy.shared)])
-                guard let id = try Int64.fetchOne(selectBody, arguments: [digest]) else {
-                    throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "outbox body not stored")
-                }
-                bodyIDs[copy.shared] = id
-                bodyID = id
+                bodyID = try OutboxBodyRecord.storedID(db, digest: digest, bytes: Data(copy.shared))
+                bodyIDs[copy.shared] = bodyID
             }
-            try insertRow.execute(arguments: [listID, messageID, purpose.rawValue, copy.recipient, copy.envelopeFrom,
-                                              Data(copy.headerPrefix), bodyID, time, time, time])
-            added += db.changesCount
+            if try OutboxCopyRecord.insertPending(db, listID: listID, messageID: messageID, purpose: purpose.rawValue,
+                                                  recipient: copy.recipient, envelopeFrom: copy.envelopeFrom,
+                                                  headerPrefix: Data(copy.headerPrefix), bodyID: bodyID, now: now) {
+                added += 1
+            }
         }
         return added
     }
@@ -131,44 +120,30 @@ public enum Outbox {
     /// attempt, in the caller's transaction (commit it before sending). Mark each one with ``markHanded(_:id:now:)``
     /// before handing it to SMTP.
     public static func claim(_ db: Database, limit: Int, now: Date = Date(), claimer: String = "") throws -> [OutboxJob] {
-        let rows = try Row.fetchAll(db, sql: """
-            UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?, claimed_by = ?, handed_at = NULL
-            WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-                         ORDER BY next_attempt_at, id LIMIT ?)
-            RETURNING id, list_id, recipient, envelope_from, header_prefix, body_id, attempts
-            """, arguments: [now.timeIntervalSince1970, claimer, now.timeIntervalSince1970, limit])
+        let rows = try OutboxCopyRecord.claimDue(db, limit: limit, now: now, claimer: claimer)
         var bodies: [Int64: Data] = [:]
-        let selectBody = try db.cachedStatement(sql: "SELECT bytes FROM outbox_body WHERE id = ?")
         var jobs: [OutboxJob] = []
         jobs.reserveCapacity(rows.count)
         for row in rows {
-            let bodyID: Int64 = row["body_id"]
-            if bodies[bodyID] == nil { bodies[bodyID] = try Data.fetchOne(selectBody, arguments: [bodyID]) ?? Data() }
-            let prefix: Data = row["header_prefix"]
-            var message = [UInt8](prefix)
-            message.append(contentsOf: bodies[bodyID] ?? Data())
-            jobs.append(OutboxJob(id: row["id"], listID: row["list_id"], recipient: row["recipient"],
-                                  envelopeFrom: row["envelope_from"], message: message, attempts: row["attempts"]))
+            if bodies[row.bodyID] == nil { bodies[row.bodyID] = try OutboxBodyRecord.bytes(db, id: row.bodyID) }
+            var message = [UInt8](row.headerPrefix)
+            message.append(contentsOf: bodies[row.bodyID] ?? Data())
+            jobs.append(OutboxJob(id: row.id, listID: row.listID, recipient: row.recipient,
+                                  envelopeFrom: row.envelopeFrom, message: message, attempts: row.attempts))
         }
         return jobs.sorted { $0.id < $1.id }
     }
 
     /// Records that a claimed copy is about to be handed to SMTP: from now on it may have been delivered.
     public static func markHanded(_ db: Database, id: Int64, now: Date = Date()) throws {
-        try db.execute(sql: "UPDATE outbox SET handed_at = ? WHERE id = ? AND status = 'sending'",
-                       arguments: [now.timeIntervalSince1970, id])
+        try OutboxCopyRecord.markHanded(db, id: id, now: now)
     }
 
     /// Records the server's acceptance (250) of a claimed copy. A notice's body is emptied once every copy of it
     /// is sent: a moderation request carries a usable token, and the database keeps only its hash (in `holds`).
     public static func markSent(_ db: Database, id: Int64, now: Date = Date()) throws {
-        try db.execute(sql: "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'",
-                       arguments: [now.timeIntervalSince1970, id])
-        try db.execute(sql: """
-            UPDATE outbox_body SET bytes = X'', digest = 'redacted:' || id
-            WHERE id = (SELECT body_id FROM outbox WHERE id = ? AND purpose LIKE 'notice:%' AND status = 'sent')
-              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = outbox_body.id AND o.status <> 'sent')
-            """, arguments: [id])
+        try OutboxCopyRecord.markSent(db, id: id, now: now)
+        try OutboxBodyRecord.redactIfNoticeSent(db, copyID: id)
     }
 
     /// Records a failed attempt: a permanent error fails the copy at once; a transient one schedules the next
@@ -177,29 +152,19 @@ public enum Outbox {
     @discardableResult
     public static func markFailed(_ db: Database, id: Int64, error: SMTPError, policy: RetryPolicy,
                                   now: Date = Date()) throws -> OutboxStatus {
-        guard let row = try Row.fetchOne(db, sql: "SELECT attempts, retry_from FROM outbox WHERE id = ?",
-                                         arguments: [id]) else { return .failed }
-        let attempts: Int = row["attempts"]
-        let retryFrom: Double = row["retry_from"]
-        let next = now.timeIntervalSince1970 + policy.delay(afterAttempts: attempts)
-        let status: OutboxStatus = (error.kind == .permanent || next > retryFrom + policy.period) ? .failed : .pending
-        try db.execute(sql: """
-            UPDATE outbox SET status = ?, next_attempt_at = ?, last_error_kind = ?, last_error_code = ?,
-                              last_error_command = ?, last_error_text = ?
-            WHERE id = ?
-            """, arguments: [status.rawValue, next, error.kind.rawValue, error.code, error.command,
-                             String(error.reply.prefix(1000)), id])
+        guard let row = try OutboxCopyRecord.fetchOne(db, key: id) else { return .failed }
+        let next = now.addingTimeInterval(policy.delay(afterAttempts: row.attempts))
+        let status: OutboxStatus = (error.kind == .permanent || next > row.retryFrom.addingTimeInterval(policy.period))
+            ? .failed : .pending
+        try OutboxCopyRecord.recordFailure(db, id: id, status: status, nextAttemptAt: next, kind: error.kind.rawValue,
+                                           code: error.code, command: error.command,
+                                           text: String(error.reply.prefix(1000)))
         return status
     }
 
     /// Gives back claimed copies that were not attempted (graceful stop): `pending`, attempt not counted.
     public static func release(_ db: Database, ids: [Int64]) throws {
-        guard !ids.isEmpty else { return }
-        let statement = try db.cachedStatement(sql: """
-            UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), handed_at = NULL, claimed_by = NULL
-            WHERE id = ? AND status = 'sending'
-            """)
-        for id in ids { try statement.execute(arguments: [id]) }
+        for id in ids { try OutboxCopyRecord.release(db, id: id) }
     }
 
     /// At start-up: copies left `sending` by every claimer but `current` (processes that died) are due again (see
@@ -224,17 +189,9 @@ public enum Outbox {
     /// never handed gets its attempt back. Rows claimed by `current` are left alone.
     @discardableResult
     public static func recover(_ db: Database, now: Date = Date(), current: String?) throws -> Recovery {
-        let other = "status = 'sending' AND (?1 IS NULL OR claimed_by IS NULL OR claimed_by != ?1)"
-        try db.execute(sql: """
-            UPDATE outbox SET status = 'pending', next_attempt_at = ?2, claimed_by = NULL, handed_at = NULL
-            WHERE \(other) AND handed_at IS NOT NULL
-            """, arguments: [current, now.timeIntervalSince1970])
-        let maybeSent = db.changesCount
-        try db.execute(sql: """
-            UPDATE outbox SET status = 'pending', next_attempt_at = ?2, claimed_by = NULL, attempts = MAX(attempts - 1, 0)
-            WHERE \(other) AND handed_at IS NULL
-            """, arguments: [current, now.timeIntervalSince1970])
-        return Recovery(maybeSent: maybeSent, notAttempted: db.changesCount)
+        let maybeSent = try OutboxCopyRecord.recoverSending(db, handed: true, now: now, current: current)
+        let notAttempted = try OutboxCopyRecord.recoverSending(db, handed: false, now: now, current: current)
+        return Recovery(maybeSent: maybeSent, notAttempted: notAttempted)
     }
 
     /// `outbox retry`: failed copies (all, of one list, or the given ids) are due again now, with a new
@@ -242,84 +199,64 @@ public enum Outbox {
     /// - Returns: how many copies were rescheduled.
     @discardableResult
     public static func retry(_ db: Database, ids: [Int64]? = nil, listID: String? = nil, now: Date = Date()) throws -> Int {
-        var sql = "UPDATE outbox SET status = 'pending', next_attempt_at = ?, retry_from = ? WHERE status = 'failed'"
-        var arguments: StatementArguments = [now.timeIntervalSince1970, now.timeIntervalSince1970]
-        if let listID {
-            sql += " AND list_id = ?"
-            arguments += [listID]
-        }
-        if let ids {
-            guard !ids.isEmpty else { return 0 }
-            sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
-            arguments += StatementArguments(ids)
-        }
-        try db.execute(sql: sql, arguments: arguments)
-        return db.changesCount
+        if let ids, ids.isEmpty { return 0 }
+        return try OutboxCopyRecord.retryFailed(db, ids: ids, listID: listID, now: now)
+    }
+
+    /// `outbox retry`: pending copies (all, of one list, or the given ids) waiting for their backoff are due now
+    /// (``retry(_:ids:listID:now:)`` takes failed copies only).
+    /// - Returns: how many copies were made due.
+    @discardableResult
+    public static func hastenWaiting(_ db: Database, ids: [Int64]? = nil, listID: String? = nil,
+                                     now: Date = Date()) throws -> Int {
+        if let ids, ids.isEmpty { return 0 }
+        return try OutboxCopyRecord.hastenPending(db, ids: ids, listID: listID, now: now)
     }
 
     /// `outbox list`: rows filtered by status, list and message, oldest first.
     public static func list(_ db: Database, status: OutboxStatus? = nil, listID: String? = nil,
                             messageID: Int64? = nil, limit: Int = 1000) throws -> [OutboxEntry] {
-        var clauses: [String] = []
-        var arguments: StatementArguments = []
-        if let status {
-            clauses.append("status = ?")
-            arguments += [status.rawValue]
-        }
-        if let listID {
-            clauses.append("list_id = ?")
-            arguments += [listID]
-        }
-        if let messageID {
-            clauses.append("message_id = ?")
-            arguments += [messageID]
-        }
-        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        arguments += [limit]
-        return try Row.fetchAll(db, sql: """
-            SELECT id, list_id, message_id, purpose, recipient, envelope_from, status, attempts, next_attempt_at,
-                   last_error_kind, last_error_code, last_error_command, last_error_text, created_at, sent_at
-            FROM outbox \(whereClause) ORDER BY id LIMIT ?
-            """, arguments: arguments).map(entry)
+        try OutboxCopyRecord.list(db, status: status, listID: listID, messageID: messageID, limit: limit)
+            .map(OutboxEntry.init)
     }
 
     /// Copies refused for good (5xx) since `date`: the per-recipient record for bounce processing.
     public static func permanentFailures(_ db: Database, since date: Date = .distantPast) throws -> [OutboxEntry] {
-        try Row.fetchAll(db, sql: """
-            SELECT id, list_id, message_id, purpose, recipient, envelope_from, status, attempts, next_attempt_at,
-                   last_error_kind, last_error_code, last_error_command, last_error_text, created_at, sent_at
-            FROM outbox WHERE status = 'failed' AND last_error_kind = 'permanent' AND created_at >= ? ORDER BY id
-            """, arguments: [date.timeIntervalSince1970]).map(entry)
+        try OutboxCopyRecord.permanentFailures(db, since: date).map(OutboxEntry.init)
     }
 
     /// Number of copies in each status (absent statuses are 0).
     public static func counts(_ db: Database, listID: String? = nil) throws -> [OutboxStatus: Int] {
         var result = Dictionary(uniqueKeysWithValues: OutboxStatus.allCases.map { ($0, 0) })
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT status, COUNT(*) AS n FROM outbox WHERE ?1 IS NULL OR list_id = ?1 GROUP BY status
-            """, arguments: [listID])
-        for row in rows {
-            if let status = OutboxStatus(rawValue: row["status"]) { result[status] = row["n"] }
+        for (value, count) in try OutboxCopyRecord.countsByStatus(db, listID: listID) {
+            if let status = OutboxStatus(rawValue: value) { result[status] = count }
         }
         return result
     }
 
     /// The earliest `next_attempt_at` of a pending copy, if any.
     public static func nextDue(_ db: Database) throws -> Date? {
-        try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
-            .map { Date(timeIntervalSince1970: $0) }
+        try OutboxCopyRecord.nextDue(db)
     }
 
-    private static func entry(_ row: Row) -> OutboxEntry {
-        let kind: String? = row["last_error_kind"]
-        let sent: Double? = row["sent_at"]
-        return OutboxEntry(
-            id: row["id"], listID: row["list_id"], messageID: row["message_id"], purpose: row["purpose"],
-            recipient: row["recipient"],
-            envelopeFrom: row["envelope_from"], status: OutboxStatus(rawValue: row["status"]) ?? .failed,
-            attempts: row["attempts"], nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
-            lastErrorKind: kind.flatMap(SMTPError.Kind.init(rawValue:)), lastErrorCode: row["last_error_code"],
-            lastErrorCommand: row["last_error_command"], lastErrorText: row["last_error_text"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]), sentAt: sent.map(Date.init(timeIntervalSince1970:)))
+    /// Copies being sent, or pending and due at `now` (what a drain waits for).
+    public static func dueOrSendingCount(_ db: Database, now: Date = Date()) throws -> Int {
+        try OutboxCopyRecord.dueOrSendingCount(db, now: now)
+    }
+
+    /// Whether any copy is still pending or being sent.
+    public static func hasUnfinished(_ db: Database) throws -> Bool {
+        try OutboxCopyRecord.hasUnfinished(db)
+    }
+}
+
+extension OutboxEntry {
+    init(_ record: OutboxCopyRecord) {
+        self.init(id: record.id, listID: record.listID, messageID: record.messageID, purpose: record.purpose,
+                  recipient: record.recipient, envelopeFrom: record.envelopeFrom, status: record.status,
+                  attempts: record.attempts, nextAttemptAt: record.nextAttemptAt,
+                  lastErrorKind: record.lastErrorKind.flatMap(SMTPError.Kind.init(rawValue:)),
+                  lastErrorCode: record.lastErrorCode, lastErrorCommand: record.lastErrorCommand,
+                  lastErrorText: record.lastErrorText, createdAt: record.createdAt, sentAt: record.sentAt)
     }
 }

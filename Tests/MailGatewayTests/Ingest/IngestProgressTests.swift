@@ -7,6 +7,8 @@ struct IngestProgressTests {
     static func database() throws -> DatabaseQueue {
         let queue = try DatabaseQueue()
         try StoreMigrations.migrator.migrate(queue)
+        // `list_id` is a foreign key to `lists`.
+        try queue.write { try ArchiveWriter.registerList($0, id: "l") }
         return queue
     }
 

@@ -11,6 +11,9 @@ import GRDB
 ///
 /// `fetch_failures`: UIDs the server failed to return (FETCH error, or an OK answer without them), with the count
 /// of failed attempts; `unfetchable_at` is set when the gateway gave up on one and moved on (``FetchFailures``).
+///
+/// Since `store-v1-keys-and-dates` (``KeysAndDatesMigration``), `started_at` and `unfetchable_at` are GRDB's Date
+/// text (they were DOUBLE seconds) and every `list_id` is a foreign key to `lists` (ON DELETE CASCADE).
 enum IngestMigrations {
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("ingest-v1") { db in

@@ -10,8 +10,9 @@ import GRDB
 /// - `members-v2-address-key`: `addresses.normalized` recomputed as the case-insensitive key;
 /// - `moderation-v2-notices`: `holds.notify_author` and `holds.request_sent`.
 ///
-/// `holds.message_id` is the archive's message row id; it carries no foreign key so that these migrations
-/// stand alone (tests open them on their own database), and the archive never deletes a held message.
+/// `holds.message_id` is the archive's message row id. Since `store-v1-keys-and-dates` (``KeysAndDatesMigration``)
+/// it is a foreign key to `messages` (ON DELETE CASCADE), and `holds.list_id`, `memberships.list_id` and
+/// `notice_log.list_id` are foreign keys to `lists`.
 enum MembersMigrations {
     /// Registers the `members-v1`, `moderation-v1` and `notices-v1` migrations.
     static func register(in migrator: inout DatabaseMigrator) {

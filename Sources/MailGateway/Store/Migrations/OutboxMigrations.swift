@@ -15,6 +15,10 @@ import GRDB
 ///   A `sending` row records the run that claimed it (`claimed_by`, ``Gateway/runID``) and, once it is handed to
 ///   SMTP, `handed_at`: only a handed row of a process that died may have been delivered (at most one per
 ///   connection); a claimed row never handed was not attempted.
+///
+/// Since `store-v1-keys-and-dates` (``KeysAndDatesMigration``) the dates are GRDB's Date text (they were DOUBLE
+/// seconds since 1970), `outbox.message_id` is a foreign key to `messages` (every copy, notices included, is
+/// about an archived message) and `outbox.list_id` to `lists`.
 enum OutboxMigrations {
     /// Adds the "outbox-v1" migration.
     static func register(in migrator: inout DatabaseMigrator) {

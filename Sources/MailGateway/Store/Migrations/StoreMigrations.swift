@@ -11,6 +11,7 @@ public enum StoreMigrations {
         MembersMigrations.register(in: &migrator)
         OutboxMigrations.register(in: &migrator)
         IngestMigrations.register(in: &migrator)
+        KeysAndDatesMigration.register(in: &migrator)
         return migrator
     }
 }

@@ -1,0 +1,182 @@
+public import Foundation
+public import GRDB
+
+/// A row of `outbox`: one recipient copy of a post or notice (see `OutboxMigrations` for the columns' meaning and
+/// `Outbox` for the delivery state machine, which calls these queries inside its transactions). Dates are GRDB's
+/// Date text (migration `store-v1-keys-and-dates`), so they compare and sort as text.
+public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "outbox"
+
+    public var id: Int64
+    public var listID: String
+    public var messageID: Int64
+    /// `post`, or `notice:<kind>`.
+    public var purpose: String
+    public var recipient: String
+    public var envelopeFrom: String
+    /// The per-recipient header fields, sent before the shared body.
+    public var headerPrefix: Data
+    public var bodyID: Int64
+    public var status: OutboxStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    /// Start of the retry period (enqueued, or last retried by an operator).
+    public var retryFrom: Date
+    public var lastErrorKind: String?
+    public var lastErrorCode: Int?
+    public var lastErrorCommand: String?
+    public var lastErrorText: String?
+    public var createdAt: Date
+    public var claimedAt: Date?
+    public var sentAt: Date?
+    public var claimedBy: String?
+    public var handedAt: Date?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case id, purpose, recipient, status, attempts
+        case listID = "list_id", messageID = "message_id", envelopeFrom = "envelope_from"
+        case headerPrefix = "header_prefix", bodyID = "body_id", nextAttemptAt = "next_attempt_at"
+        case retryFrom = "retry_from", lastErrorKind = "last_error_kind", lastErrorCode = "last_error_code"
+        case lastErrorCommand = "last_error_command", lastErrorText = "last_error_text", createdAt = "created_at"
+        case claimedAt = "claimed_at", sentAt = "sent_at", claimedBy = "claimed_by", handedAt = "handed_at"
+    }
+
+    /// Adds a pending copy, unless the message already has one for that recipient and purpose.
+    /// - Returns: whether a row was added.
+    static func insertPending(_ db: Database, listID: String, messageID: Int64, purpose: String, recipient: String,
+                              envelopeFrom: String, headerPrefix: Data, bodyID: Int64, now: Date) throws -> Bool {
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (list_id, message_id, purpose, recipient, envelope_from, header_prefix, body_id, status,
+                                attempts, next_attempt_at, retry_from, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+            ON CONFLICT(message_id, recipient, purpose) DO NOTHING
+            """).execute(arguments: [listID, messageID, purpose, recipient, envelopeFrom, headerPrefix, bodyID,
+                                     now, now, now])
+        return db.changesCount > 0
+    }
+
+    /// Marks up to `limit` due pending copies `sending` for `claimer`, counting the attempt.
+    /// - Returns: the claimed rows, as updated.
+    static func claimDue(_ db: Database, limit: Int, now: Date, claimer: String) throws -> [OutboxCopyRecord] {
+        try OutboxCopyRecord.fetchAll(db, sql: """
+            UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?, claimed_by = ?, handed_at = NULL
+            WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                         ORDER BY next_attempt_at, id LIMIT ?)
+            RETURNING *
+            """, arguments: [now, claimer, now, limit])
+    }
+
+    static func markHanded(_ db: Database, id: Int64, now: Date) throws {
+        try db.execute(sql: "UPDATE outbox SET handed_at = ? WHERE id = ? AND status = 'sending'", arguments: [now, id])
+    }
+
+    static func markSent(_ db: Database, id: Int64, now: Date) throws {
+        try db.execute(sql: "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'",
+                       arguments: [now, id])
+    }
+
+    /// Records a failed attempt's outcome: the new status, the next attempt and the server's answer.
+    static func recordFailure(_ db: Database, id: Int64, status: OutboxStatus, nextAttemptAt: Date, kind: String,
+                              code: Int, command: String, text: String) throws {
+        try db.execute(sql: """
+            UPDATE outbox SET status = ?, next_attempt_at = ?, last_error_kind = ?, last_error_code = ?,
+                              last_error_command = ?, last_error_text = ?
+            WHERE id = ?
+            """, arguments: [status.rawValue, nextAttemptAt, kind, code, command, text, id])
+    }
+
+    /// Gives back a claimed copy that was not attempted: `pending`, attempt not counted.
+    static func release(_ db: Database, id: Int64) throws {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), handed_at = NULL, claimed_by = NULL
+            WHERE id = ? AND status = 'sending'
+            """).execute(arguments: [id])
+    }
+
+    /// Makes due at `now` the copies left `sending` by a claimer other than `current` (nil: every claimer), either
+    /// those handed to SMTP (their attempt stays counted) or those never handed (their attempt given back).
+    /// - Returns: how many copies were made due.
+    static func recoverSending(_ db: Database, handed: Bool, now: Date, current: String?) throws -> Int {
+        let other = "status = 'sending' AND (?1 IS NULL OR claimed_by IS NULL OR claimed_by != ?1)"
+        if handed {
+            try db.execute(sql: """
+                UPDATE outbox SET status = 'pending', next_attempt_at = ?2, claimed_by = NULL, handed_at = NULL
+                WHERE \(other) AND handed_at IS NOT NULL
+                """, arguments: [current, now])
+        } else {
+            try db.execute(sql: """
+                UPDATE outbox SET status = 'pending', next_attempt_at = ?2, claimed_by = NULL, attempts = MAX(attempts - 1, 0)
+                WHERE \(other) AND handed_at IS NULL
+                """, arguments: [current, now])
+        }
+        return db.changesCount
+    }
+
+    /// The copies in `status` (of one list, of the given ids when not nil) as a request.
+    private static func filtered(status: OutboxStatus, listID: String?, ids: [Int64]?) -> QueryInterfaceRequest<Self> {
+        var request = filter(CodingKeys.status == status.rawValue)
+        if let listID { request = request.filter(CodingKeys.listID == listID) }
+        if let ids { request = request.filter(ids.contains(CodingKeys.id)) }
+        return request
+    }
+
+    /// `outbox retry`: failed copies are due at `now`, with a new retry period.
+    /// - Returns: how many copies changed.
+    static func retryFailed(_ db: Database, ids: [Int64]?, listID: String?, now: Date) throws -> Int {
+        try filtered(status: .failed, listID: listID, ids: ids)
+            .updateAll(db, CodingKeys.status.set(to: OutboxStatus.pending.rawValue),
+                       CodingKeys.nextAttemptAt.set(to: now), CodingKeys.retryFrom.set(to: now))
+    }
+
+    /// `outbox retry`: pending copies waiting for their backoff are due at `now`.
+    /// - Returns: how many copies changed.
+    public static func hastenPending(_ db: Database, ids: [Int64]?, listID: String?, now: Date) throws -> Int {
+        try filtered(status: .pending, listID: listID, ids: ids)
+            .filter(CodingKeys.nextAttemptAt > now)
+            .updateAll(db, CodingKeys.nextAttemptAt.set(to: now))
+    }
+
+    /// Copies filtered by status, list and message, oldest first.
+    static func list(_ db: Database, status: OutboxStatus?, listID: String?, messageID: Int64?, limit: Int) throws -> [Self] {
+        var request = all()
+        if let status { request = request.filter(CodingKeys.status == status.rawValue) }
+        if let listID { request = request.filter(CodingKeys.listID == listID) }
+        if let messageID { request = request.filter(CodingKeys.messageID == messageID) }
+        return try request.order(CodingKeys.id).limit(limit).fetchAll(db)
+    }
+
+    /// Copies refused for good (5xx) enqueued since `date`, oldest first.
+    static func permanentFailures(_ db: Database, since date: Date) throws -> [Self] {
+        try filter(CodingKeys.status == OutboxStatus.failed.rawValue && CodingKeys.lastErrorKind == "permanent"
+                   && CodingKeys.createdAt >= date)
+            .order(CodingKeys.id).fetchAll(db)
+    }
+
+    /// Number of copies per status value (of one list when not nil).
+    static func countsByStatus(_ db: Database, listID: String?) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT status, COUNT(*) AS n FROM outbox WHERE ?1 IS NULL OR list_id = ?1 GROUP BY status
+            """, arguments: [listID]) {
+            result[row["status"]] = row["n"]
+        }
+        return result
+    }
+
+    /// The earliest `next_attempt_at` of a pending copy, if any.
+    static func nextDue(_ db: Database) throws -> Date? {
+        try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+    }
+
+    /// Copies being sent, or pending and due at `now`.
+    public static func dueOrSendingCount(_ db: Database, now: Date) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM outbox WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?)
+            """, arguments: [now]) ?? 0
+    }
+
+    /// Whether a copy is still pending or being sent (stops at the first one, through the status index).
+    public static func hasUnfinished(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending'))") ?? false
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The CLI over the database today's main wrote (Tests/Fixtures/main-2026-12-06): after the migration, every
+/// command of `commands.txt` prints exactly what that main printed (`expected/`), run by the fixture's own
+/// `capture.sh` with the built executable.
+@Suite("CLI over the database of main 2026-12-06")
+struct MainFixtureCLITests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/main-2026-12-06")
+
+    @Test("every command prints what main printed (same text, same JSON, same exit status)")
+    func sameOutputs() async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("mg-main-fixture-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try await ChildProcess.run("/bin/bash", [Self.fixture.appendingPathComponent("capture.sh").path,
+                                                           CLIHarness.executable.path, out.path])
+        #expect(run.status == 0, "capture.sh: \(run.output)")
+        let expectedFolder = Self.fixture.appendingPathComponent("expected")
+        let names = try FileManager.default.contentsOfDirectory(atPath: expectedFolder.path).sorted()
+        let commands = try String(contentsOf: Self.fixture.appendingPathComponent("commands.txt"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.isEmpty }
+        #expect(names.count == commands.count)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == names)
+        for (index, name) in names.enumerated() {
+            let expected = try Data(contentsOf: expectedFolder.appendingPathComponent(name))
+            let actual = try? Data(contentsOf: out.appendingPathComponent(name))
+            let command = index < commands.count ? String(commands[index]) : name
+            #expect(actual == expected, "`mailgateway \(command)` (\(name)) printed something else")
+        }
+    }
+}

@@ -45,7 +45,21 @@ enum MembersFixtures {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: folder.appendingPathComponent("test.sqlite").path)
         try StoreMigrations.migrator.migrate(queue)
+        // Every `list_id` is a foreign key to `lists` (as `Gateway` does at start, the fixture's lists are registered).
+        try queue.write { db in for list in lists { try ArchiveWriter.registerList(db, id: list.id, address: list.address) } }
         return queue
+    }
+
+    /// Archive rows with the given ids (a hold's `message_id` is a foreign key to `messages`), in one thread.
+    static func archiveMessages(rows: some Sequence<Int64>, list: String = research.id, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO threads (list_id) VALUES (?)", arguments: [list])
+        let thread = db.lastInsertedRowID
+        for row in rows {
+            try db.execute(sql: """
+                INSERT INTO messages (id, list_id, message_id, date, received_at, size, raw, thread_id, source)
+                VALUES (?, ?, ?, '2025-11-24 00:00:00.000', '2025-11-24 00:00:00.000', 0, X'', ?, 'import')
+                """, arguments: [row, list, "fixture-\(row)@example.org", thread])
+        }
     }
 
     static let register = """

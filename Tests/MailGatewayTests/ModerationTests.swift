@@ -13,6 +13,7 @@ struct ModerationTests {
     static func setUp() throws -> (DatabaseQueue, MemberDirectory, ModerationQueue) {
         let (db, directory) = try MembersFixtures.directory()
         try directory.setMember(listID: "college-research", address: "Marie.Dupont@inrae.fr", role: .moderator)
+        try db.write { try MembersFixtures.archiveMessages(rows: 501...511, in: $0) }
         return (db, directory, ModerationQueue(writer: db, key: key))
     }
 

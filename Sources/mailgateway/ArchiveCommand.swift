@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import MailGateway
 
 /// `mailgateway archive …`: the administrators' view of the archive.
@@ -110,9 +109,7 @@ struct ArchiveCommand: AsyncParsableCommand {
                 if let row = Int64(id) { return try ArchiveQueries.message(db, rowID: row) }
                 let bare = id.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
                 if let list { return try ArchiveQueries.message(db, list: list, messageID: bare) }
-                guard let row = try Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
-                                                   arguments: [bare]) else { return nil }
-                return try ArchiveQueries.message(db, rowID: row)
+                return try ArchiveQueries.message(db, messageID: bare)
             }
             guard let detail else {
                 printError("mailgateway: no message \(id)")

@@ -113,12 +113,12 @@ struct MembersTests {
     }
 
     @Test func addressLookupIgnoresCase() throws {
-        let (_, directory) = try MembersFixtures.directory()
+        let (db, directory) = try MembersFixtures.directory()
         #expect(try directory.person(address: "Marie.Dupont@inrae.FR")?.name == "Marie Dupont")
         #expect(try directory.person(address: "marie.dupont@inrae.fr")?.name == "Marie Dupont")
         #expect(try directory.person(address: "MARIE.DUPONT@INRAE.FR")?.addresses.contains("Marie.Dupont@INRAE.fr") == true,
                 "stored as given")
-        let identity = try #require(try directory.identity(of: "john@CIRAD.fr"))
+        let identity = try #require(try db.read { try PersonRecord.identity(of: "john@CIRAD.fr", in: $0) })
         #expect(identity.organisation?.name == "CIRAD, Montpellier")
         #expect(identity.roles == ["college-research": .member, "funders": .member])
     }

@@ -38,14 +38,40 @@ enum MembersFixtures {
 
     static let lists = [research, states, funders, individuals, knowledge, announce]
 
-    /// A migrated database in a new temporary folder.
+    /// A migrated database in a new temporary folder, with a `lists` row for each of `lists` (written as the
+    /// daemon writes them), so that memberships and holds refer to lists that exist.
     static func database() throws -> DatabaseQueue {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgateway-members-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: folder.appendingPathComponent("test.sqlite").path)
         try StoreMigrations.migrator.migrate(queue)
+        try queue.write { db in
+            for list in lists { try ArchiveWriter.registerList(db, id: list.id, address: list.address) }
+        }
         return queue
+    }
+
+    /// Archives a small held message for `list` (as the ingest does before holding it) and returns its
+    /// `messages` row id, for `holds.message_id` to refer to.
+    static func heldMessage(_ queue: DatabaseQueue, list: String, number: Int) throws -> Int64 {
+        let raw = Array("""
+            Message-ID: <held-\(number)@example.org>\r
+            From: Stranger <stranger@example.org>\r
+            Subject: Held post \(number)\r
+            Date: Tue, 25 Nov 2025 10:00:00 +0000\r
+            \r
+            A post waiting for a moderator.\r
+
+            """.utf8)
+        let parsed = try MessageParser.parse(raw)
+        return try queue.write { db in
+            switch try ArchiveWriter.archive(db, list: list, raw: raw, parsed: parsed, fallbackDate: nil,
+                                             status: .held, source: .import) {
+            case .inserted(let row, _): row
+            case .duplicate(let row): row
+            }
+        }
     }
 
     static let register = """

@@ -29,7 +29,7 @@ public struct ModerationActions: Sendable {
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .rejected,
                                         decisionRule: "moderator-rejected")
             if let author = parsed.from.first, outcome.hold.notifyAuthor {
-                let identity = try MemberDirectory.identity(of: author.address, in: db)
+                let identity = try PersonRecord.identity(of: author.address, in: db)
                 var values = pipeline.noticeValues(parsed, identity: identity, reason: outcome.hold.reason,
                                                    rawSize: raw.count, list: list)
                 values.moderatorReason = outcome.reason
@@ -52,7 +52,7 @@ public struct ModerationActions: Sendable {
             guard let list = pipeline.config.list(id: hold.listID) else { continue }
             let (raw, parsed) = try Self.message(db, rowID: hold.messageRowID)
             guard hold.notifyAuthor, let author = parsed.from.first else { continue }
-            let identity = try MemberDirectory.identity(of: author.address, in: db)
+            let identity = try PersonRecord.identity(of: author.address, in: db)
             var values = pipeline.noticeValues(parsed, identity: identity, reason: hold.reason, rawSize: raw.count, list: list)
             values.expiryDays = pipeline.config.moderation.holdDays
             try pipeline.notify(db, kind: .heldExpired, to: author, identity: identity, list: list, parsed: parsed,

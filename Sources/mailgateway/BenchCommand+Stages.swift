@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailGateway
+import MailGatewayBench
 
 extension BenchCommand {
     /// One post to N recipients through the durable outbox into an SMTP server (bench/fanout.sh starts smtp-sink).

@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MailGateway", "MailGatewayRuntime", "Digest", "TestSupport", "mailgateway"],
+            dependencies: ["MailGateway", "Digest", "TestSupport", "mailgateway"],
             swiftSettings: swiftSettings
         ),
     ]

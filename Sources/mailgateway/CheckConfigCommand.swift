@@ -32,7 +32,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         }
         if !templateProblems.isEmpty {
             throw CommandFailure(message: "templates (\(config.templatesDirectory)): \(templateProblems.count) problems"
-                                     + templateProblems.map { "\n  \($0)" }.joined(), status: 2, prefix: "")
+                                     + templateProblems.map { "\n  " + terminalSafe("\($0)", multiline: true) }.joined(), status: 2, prefix: "")
         }
     }
 }

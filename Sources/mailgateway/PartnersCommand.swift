@@ -32,7 +32,8 @@ struct PartnersCommand: AsyncParsableCommand {
             do {
                 register = try PartnerRegister(csv: bytes)
             } catch {
-                let problems = error.problems.map { "\n  \($0.description)" }.joined()
+                // Each line made safe alone, as when they were printed one by one.
+                let problems = error.problems.map { "\n  " + terminalSafe($0.description, multiline: true) }.joined()
                 throw CommandFailure(message: "\(file): \(error.problems.count) problem(s), nothing imported:" + problems,
                                      status: 2, prefix: "")
             }

@@ -69,7 +69,10 @@ struct RunCommand: AsyncParsableCommand {
             let failed = report.mailboxes.filter { $0.error != nil }.map(\.list)
             problems.append("mailgateway: \(failed.count) mailbox(es) could not be processed: \(failed.joined(separator: ", "))")
         }
-        if !problems.isEmpty { throw CommandFailure(message: problems.joined(separator: "\n"), prefix: "") }
+        if !problems.isEmpty {
+            // Each line made safe alone, as when they were printed one by one.
+            throw CommandFailure(message: problems.map { terminalSafe($0, multiline: true) }.joined(separator: "\n"), prefix: "")
+        }
     }
 
     /// Test-only fault points from `MAILGATEWAY_FAULT` (see `FaultInjection`): the process ends here, in the

@@ -52,14 +52,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "mailgateway",
+        // The composition root: the daemon's services (mailbox watchers, outbox sender, maintenance) assembled
+        // into one ServiceGroup, the process lock, `run --once`.
+        .target(
+            name: "MailGatewayRuntime",
             dependencies: [
                 "MailGateway", "Digest",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Only for the outbox's due count in GatewayDaemon.drainOutbox until it moves into the store.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The benchmarks behind the hidden `mailgateway bench` command (bench/*.sh): not shipped in the library.
+        .target(
+            name: "MailGatewayBench",
+            dependencies: [
+                "MailGateway",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Argument parsing and output only.
+        .executableTarget(
+            name: "mailgateway",
+            dependencies: [
+                "MailGateway", "MailGatewayRuntime", "MailGatewayBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Until the last queries of ArchiveCommand and OutboxCommand move into the store.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

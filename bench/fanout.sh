@@ -7,7 +7,7 @@
 #   bench/fanout.sh [COPIES] [CONNECTIONS]       defaults 10000 4
 #   BENCH_CONFIG=debug|release (default release)
 #
-# The gateway side is `mailgateway bench fanout` (FanoutBenchmark.run, Sources/MailGateway/Send/FanoutBenchmark.swift).
+# The gateway side is `mailgateway bench fanout` (FanoutBenchmark.run, Sources/MailGatewayBench/FanoutBenchmark.swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COPIES=${1:-10000}

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import MailGateway
 
 /// `mailgateway archive …`: the administrators' view of the archive.
@@ -11,7 +10,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         subcommands: [Lists.self, Threads.self, Thread.self, Message.self, Search.self, Export.self, Import.self,
                       Stats.self, Quarantine.self])
 
-    static func requireList(_ id: String, in gateway: Gateway) throws {
+    static func requireList(_ id: String, in gateway: AdminGateway) throws {
         try reportingFailures { _ = try mailgateway.requireList(id, in: gateway.config) }
     }
 
@@ -21,7 +20,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             let lists = try await gateway.database.pool.read { db in try ArchiveQueries.lists(db) }
             if json { return try printJSON(lists) }
             printTable(["LIST", "MESSAGES", "THREADS", "LAST POST"], lists.map {
@@ -33,7 +32,7 @@ struct ArchiveCommand: AsyncParsableCommand {
     struct Threads: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Threads of a list, latest activity first.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The list id.") var list: String
+        @OptionGroup var list: ListOption
         @Option(help: "Only threads active since this date (YYYY-MM-DD or ISO 8601).") var since: String?
         @Option(help: "At most this many threads.") var limit = 50
         @Flag(help: "Print JSON.") var json = false
@@ -44,10 +43,10 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openGateway()
-            try ArchiveCommand.requireList(list, in: gateway)
+            let gateway = try global.openStore()
+            try ArchiveCommand.requireList(list.id, in: gateway)
             let sinceDate = since.flatMap(parseDate)
-            let (list, limit) = (self.list, self.limit)
+            let (list, limit) = (self.list.id, self.limit)
             let threads = try await gateway.database.pool.read { db in
                 try ArchiveQueries.threads(db, list: list, since: sinceDate, limit: limit)
             }
@@ -66,11 +65,10 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             let id = self.id
             guard let detail = try await gateway.database.pool.read({ db in try ArchiveQueries.thread(db, id: id) }) else {
-                printError("mailgateway: no thread \(id)")
-                throw ExitCode(1)
+                throw CommandFailure(message: "no thread \(id)", prefix: "mailgateway: ")
             }
             if json { return try printJSON(detail) }
             print("thread \(detail.thread.id) in \(detail.thread.list): \(terminalSafe(detail.thread.subject))")
@@ -104,19 +102,16 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             let (id, list) = (self.id, self.list)
             let detail = try await gateway.database.pool.read { db -> MessageDetail? in
                 if let row = Int64(id) { return try ArchiveQueries.message(db, rowID: row) }
                 let bare = id.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
                 if let list { return try ArchiveQueries.message(db, list: list, messageID: bare) }
-                guard let row = try Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
-                                                   arguments: [bare]) else { return nil }
-                return try ArchiveQueries.message(db, rowID: row)
+                return try ArchiveQueries.message(db, messageID: bare)
             }
             guard let detail else {
-                printError("mailgateway: no message \(id)")
-                throw ExitCode(1)
+                throw CommandFailure(message: "no message \(id)", prefix: "mailgateway: ")
             }
             if raw {
                 FileHandle.standardOutput.write(detail.raw)
@@ -146,7 +141,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             discussion: "Words must all match; \"quoted phrases\" match as phrases; word* matches a prefix.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The query.") var query: [String]
-        @Option(help: "Only this list.") var list: String?
+        @OptionGroup var list: ListFilter
         @Option(help: "Only messages from this address.") var from: String?
         @Option(help: "Only messages since this date (YYYY-MM-DD or ISO 8601).") var since: String?
         @Option(help: "At most this many results.") var limit = 20
@@ -158,9 +153,9 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openGateway()
-            if let list { try ArchiveCommand.requireList(list, in: gateway) }
-            let filter = ArchiveSearch.Filter(list: list, fromAddress: from, since: since.flatMap(parseDate), limit: limit)
+            let gateway = try global.openStore()
+            if let list = list.id { try ArchiveCommand.requireList(list, in: gateway) }
+            let filter = ArchiveSearch.Filter(list: list.id, fromAddress: from, since: since.flatMap(parseDate), limit: limit)
             let text = query.joined(separator: " ")
             let hits = try await gateway.database.pool.read { db in try ArchiveSearch.search(db, query: text, filter: filter) }
             if json { return try printJSON(hits) }
@@ -183,16 +178,16 @@ struct ArchiveCommand: AsyncParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a list's messages as mboxrd, each byte-exact.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The list id.") var list: String
+        @OptionGroup var list: ListOption
         @Option(help: "The mbox file to write.") var mbox: String
         @Flag(help: "Also messages that were not accepted (held, rejected, discarded, bounces).") var all = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
-            try ArchiveCommand.requireList(list, in: gateway)
-            let count = try ArchiveMbox.exportMbox(list: list, to: URL(fileURLWithPath: mbox), from: gateway.database,
+            let gateway = try global.openStore()
+            try ArchiveCommand.requireList(list.id, in: gateway)
+            let count = try ArchiveMbox.exportMbox(list: list.id, to: URL(fileURLWithPath: mbox), from: gateway.database,
                                                    allStatuses: all, logger: global.makeLogger())
-            print("exported \(count) messages of \(list) to \(mbox)")
+            print("exported \(count) messages of \(list.id) to \(mbox)")
         }
     }
 
@@ -200,7 +195,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Bring a list's history in from an mbox (Mailman, public-inbox); importing twice adds nothing.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The list id.") var list: String
+        @OptionGroup var list: ListOption
         @Option(help: "The mbox file to read (mboxrd or mboxo; .gz accepted).") var mbox: String
 
         func validate() throws {
@@ -209,8 +204,8 @@ struct ArchiveCommand: AsyncParsableCommand {
 
         func run() async throws {
             // Beside a running daemon: wait for its (short) transactions rather than fail with "database is locked".
-            let gateway = try global.openGateway(busyTimeout: 120)
-            try ArchiveCommand.requireList(list, in: gateway)
+            let gateway = try global.openStore(busyTimeout: 120)
+            try ArchiveCommand.requireList(list.id, in: gateway)
             // SIGTERM/SIGINT: commit what was read, report, exit 0 (importing again adds only the rest).
             let stop = StopSignal()
             let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
@@ -222,7 +217,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             }
             defer { signals.forEach { $0.cancel() } }
             let tty = isatty(STDERR_FILENO) != 0
-            let totals = try ArchiveMbox.importMbox(url: URL(fileURLWithPath: mbox), list: list, into: gateway.database,
+            let totals = try ArchiveMbox.importMbox(url: URL(fileURLWithPath: mbox), list: list.id, into: gateway.database,
                                                     logger: global.makeLogger(), stop: stop) { p in
                 if tty {
                     FileHandle.standardError.write(Data(String(format: "\r%d messages, %.1f MB…", p.messages,
@@ -230,7 +225,7 @@ struct ArchiveCommand: AsyncParsableCommand {
                 }
             }
             if tty { FileHandle.standardError.write(Data("\n".utf8)) }
-            print("imported \(totals.messages) messages into \(list): \(totals.inserted) new, \(totals.duplicates) already there, \(totals.quarantined) quarantined")
+            print("imported \(totals.messages) messages into \(list.id): \(totals.inserted) new, \(totals.duplicates) already there, \(totals.quarantined) quarantined")
             if stop.isSet {
                 print("stopped by a signal before the end of \(mbox): import it again to add the rest")
             }
@@ -243,7 +238,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             let stats = try await gateway.database.pool.read { db in try ArchiveQueries.stats(db) }
             if json { return try printJSON(stats) }
             func mb(_ n: Int) -> String { String(format: "%.1f MB", Double(n) / 1_048_576) }
@@ -260,21 +255,20 @@ struct ArchiveCommand: AsyncParsableCommand {
     struct Quarantine: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Messages that could not be archived, with the reason (kept raw).")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Only this list.") var list: String?
+        @OptionGroup var list: ListFilter
         @Option(help: "Print the raw bytes of this quarantined message.") var raw: Int64?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             if let id = raw {
                 guard let data = try await gateway.database.pool.read({ db in try ArchiveQueries.quarantinedRaw(db, id: id) }) else {
-                    printError("mailgateway: quarantine entry \(id) has no stored bytes")
-                    throw ExitCode(1)
+                    throw CommandFailure(message: "quarantine entry \(id) has no stored bytes", prefix: "mailgateway: ")
                 }
                 FileHandle.standardOutput.write(data)
                 return
             }
-            let list = self.list
+            let list = self.list.id
             let entries = try await gateway.database.pool.read { db in try ArchiveQueries.quarantine(db, list: list) }
             if json { return try printJSON(entries) }
             if entries.isEmpty { print("the quarantine is empty"); return }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailGateway
+import MailGatewayBench
 
 /// `mailgateway bench …` (hidden): the pieces of `bench/ingest.sh` that need the library.
 struct BenchCommand: AsyncParsableCommand {
@@ -16,20 +17,19 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "Fetch every body of a list's mailbox (BODY.PEEK[], batched like the gateway) and discard it.",
             discussion: "Read-only: no flag is changed and the database is not opened. Prints messages/s and MB/s.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The list id whose mailbox is fetched.") var list: String
+        @OptionGroup var list: ListOption
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             let config = try global.loadConfig(checkSecrets: false)
             let listConfig: ListConfig
-            do { listConfig = try requireList(list, in: config) } catch {
-                printError("mailgateway: \(error)")
-                throw ExitCode(2)
+            do { listConfig = try requireList(list.id, in: config) } catch let failure as CommandFailure {
+                throw CommandFailure(message: failure.message, status: 2, prefix: "mailgateway: ")
             }
             let server = config.imapServer(for: listConfig)
             guard let password = Secrets().value(env: server.passwordEnv, file: server.passwordFile) else {
-                printError("mailgateway: the mailbox password of \(list) is not set (see check-config)")
-                throw ExitCode(2)
+                throw CommandFailure(message: "the mailbox password of \(list.id) is not set (see check-config)",
+                                     status: 2, prefix: "mailgateway: ")
             }
             let client = IMAPClient(server: server, timeout: .seconds(120), logger: global.makeLogger())
             let result: RawFetchResult
@@ -40,8 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
                 await client.logout()
             } catch {
                 await client.logout()
-                printError("mailgateway: \(error)")
-                throw ExitCode(1)
+                throw CommandFailure(message: "\(error)", prefix: "mailgateway: ")
             }
             if json { return try printJSON(result) }
             print(String(format: "%d messages, %.1f MB in %d batches: list %.2f s + fetch %.2f s = %.2f s, %.0f messages/s, %.1f MB/s",

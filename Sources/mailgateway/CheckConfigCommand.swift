@@ -31,9 +31,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
             printError("warning: $.moderation.key_file: \(warning)")
         }
         if !templateProblems.isEmpty {
-            printError("templates (\(config.templatesDirectory)): \(templateProblems.count) problems")
-            for p in templateProblems { printError("  \(p)") }
-            throw ExitCode(2)
+            throw CommandFailure(message: "templates (\(config.templatesDirectory)): \(templateProblems.count) problems"
+                                     + templateProblems.map { "\n  " + terminalSafe("\($0)", multiline: true) }.joined(), status: 2, prefix: "")
         }
     }
 }

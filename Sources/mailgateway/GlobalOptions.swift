@@ -11,15 +11,38 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    /// Loads and validates the configuration; on failure prints every problem and exits non-zero.
+    /// Loads and validates the configuration; on failure every problem is reported and the command exits with 2.
     func loadConfig(checkSecrets: Bool = true) throws -> GatewayConfig {
         let loader = ConfigLoader()
         let path = loader.resolvePath(config)
         do {
             return try loader.load(path: path, checkSecrets: checkSecrets)
         } catch {
-            printError(error.description)
-            throw ExitCode(2)
+            throw CommandFailure(message: error.description, status: 2, prefix: "")
+        }
+    }
+
+    /// Loads the configuration (IMAP/SMTP passwords are not needed by the administrative commands) and opens
+    /// the whole gateway: the database with every migration, the templates and the keys. For the commands that
+    /// send notices (moderation approve, reject, discard, expire). Problems exit with 2.
+    func openGateway(busyTimeout: TimeInterval = 10) throws -> Gateway {
+        try opening { config in try Gateway(config: config, busyTimeout: busyTimeout) }
+    }
+
+    /// Loads the configuration (without checking secrets) and opens only the database, migrated as needed: no
+    /// templates, no keys. For the commands that read or edit tables. Problems exit with 2.
+    func openStore(busyTimeout: TimeInterval = 10) throws -> AdminGateway {
+        try opening { config in
+            AdminGateway(config: config, database: try GatewayStore.open(config: config, busyTimeout: busyTimeout))
+        }
+    }
+
+    private func opening<T>(_ open: (GatewayConfig) throws -> T) throws -> T {
+        let config = try loadConfig(checkSecrets: false)
+        do {
+            return try open(config)
+        } catch {
+            throw CommandFailure(message: "cannot open the gateway: \(describe(error))", status: 2, prefix: "")
         }
     }
 
@@ -29,6 +52,12 @@ struct GlobalOptions: ParsableArguments {
         logger.logLevel = logLevel
         return logger
     }
+}
+
+/// The gateway as the administrative commands see it: its configuration and its database.
+struct AdminGateway {
+    let config: GatewayConfig
+    let database: GatewayStore
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 
-/// The `mailgateway` executable: argument parsing only; the work is done by the MailGateway and Digest libraries.
+/// The `mailgateway` executable: argument parsing and output only; the work is done by the MailGateway library,
+/// the daemon by MailGatewayRuntime, the benchmarks by MailGatewayBench.
 @main
 struct MailGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,4 +18,22 @@ struct MailGatewayCommand: AsyncParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// Parses and runs a command, and reports what it throws: a `CommandFailure` as its own text and status,
+    /// everything else as argument-parser does (usage errors 64, other errors 1).
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            printError(failure.description)
+            exit(withError: ExitCode(failure.status))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

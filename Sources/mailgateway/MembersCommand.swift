@@ -9,12 +9,6 @@ struct MembersCommand: AsyncParsableCommand {
         abstract: "List, add, remove and change the members of a list.",
         subcommands: [List.self, Add.self, Remove.self, Set.self])
 
-    /// The options naming one list.
-    struct ListOption: ParsableArguments {
-        @Option(name: .customLong("list"), help: "The list id (as in the configuration).")
-        var id: String
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a list's members.")
 
@@ -23,7 +17,7 @@ struct MembersCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 _ = try requireList(list.id, in: gateway.config)
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
@@ -52,7 +46,7 @@ struct MembersCommand: AsyncParsableCommand {
         @Option(help: "fr, en or es (default: the person's language).") var language: Language?
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 _ = try requireList(list.id, in: gateway.config)
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
@@ -75,7 +69,7 @@ struct MembersCommand: AsyncParsableCommand {
         @Argument(help: "The person's address.") var address: String
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 _ = try requireList(list.id, in: gateway.config)
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
@@ -105,7 +99,7 @@ struct MembersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 _ = try requireList(list.id, in: gateway.config)
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)

@@ -39,14 +39,15 @@ struct ModerationCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List pending holds, newest first.")
 
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Only this list's holds.") var list: String?
+        @OptionGroup var list: ListFilter
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
+            let list = self.list.id
             try reportingFailures {
                 if let list { _ = try requireList(list, in: gateway.config) }
-                let holds = try queue(gateway).list(listID: list)
+                let holds = try readingQueue(gateway.database).list(listID: list)
                 let rows = try gateway.database.pool.read { db in
                     try holds.map { hold in
                         let message = try ArchiveQueries.message(db, rowID: hold.messageRowID)
@@ -75,9 +76,9 @@ struct ModerationCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
-                guard let hold = try queue(gateway).show(id) else { throw CommandFailure(message: "no hold has the id \(id)") }
+                guard let hold = try readingQueue(gateway.database).show(id) else { throw CommandFailure(message: "no hold has the id \(id)") }
                 let detail = try gateway.database.pool.read { db in try ArchiveQueries.message(db, rowID: hold.messageRowID) }
                 let text = detail?.text.map { text in
                     text.split(separator: "\n", omittingEmptySubsequences: false).prefix(max(0, lines))
@@ -151,25 +152,29 @@ struct ModerationCommand: AsyncParsableCommand {
             do {
                 expired = try await gateway.expireHolds()
             } catch {
-                printError("error: \(describe(error))")
-                throw ExitCode(1)
+                throw CommandFailure(message: describe(error))
             }
             print("expired \(expired.count) hold(s)" + (expired.isEmpty ? "" : ": " + expired.map { "\($0.id)" }.joined(separator: ", ")))
         }
     }
 }
 
-/// The moderation queue for reading holds (`list`, `show`, the checks before a decision). Reading signs and
-/// verifies nothing, but `ModerationQueue` needs a key: without the configured one (an operator's shell rarely
-/// has the daemon's secret), a random key that lives only in this process is used; it never signs a token.
+/// The moderation queue for deciding: with the configured key, or else the one of `readingQueue`.
 private func queue(_ gateway: Gateway) throws -> ModerationQueue {
-    if let queue = gateway.moderationQueue { return queue }
+    try gateway.moderationQueue ?? readingQueue(gateway.database)
+}
+
+/// The moderation queue for reading holds (`list`, `show`, the checks before a decision). Reading signs and
+/// verifies nothing, but `ModerationQueue` needs a key: a random key that lives only in this process is used
+/// (the commands that only read open no key; an operator's shell rarely has the daemon's secret); it never
+/// signs a token.
+private func readingQueue(_ database: GatewayStore) throws -> ModerationQueue {
     var generator = SystemRandomNumberGenerator()
     let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     guard let key = ModerationKey(bytes: bytes) else {
         throw CommandFailure(message: "cannot read the moderation queue without a key")
     }
-    return ModerationQueue(writer: gateway.database.pool, key: key)
+    return ModerationQueue(writer: database.pool, key: key)
 }
 
 /// Carries out a decision and says what it did: the copies an approval queued are the message's `post` rows,

@@ -14,7 +14,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only copies in this status: pending, sending, sent, failed.") var status: OutboxStatus?
-        @Option(help: "Only this list's copies.") var list: String?
+        @OptionGroup var list: ListFilter
         @Option(help: "At most this many copies.") var limit = 1000
         @Flag(help: "Print JSON.") var json = false
 
@@ -23,7 +23,8 @@ struct OutboxCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
+            let list = self.list.id
             try reportingFailures {
                 if let list { _ = try requireList(list, in: gateway.config) }
                 let (entries, counts) = try gateway.database.pool.read { db in
@@ -52,11 +53,12 @@ struct OutboxCommand: AsyncParsableCommand {
             abstract: "Make failed copies due again now (all, one list's, or the given ids), with a new retry period.")
 
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Only this list's copies.") var list: String?
+        @OptionGroup var list: ListFilter
         @Argument(help: "Copy ids (see `outbox list`); none means every failed copy.") var ids: [Int64] = []
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
+            let list = self.list.id
             try reportingFailures {
                 if let list { _ = try requireList(list, in: gateway.config) }
                 let now = Date()

@@ -2,59 +2,7 @@ public import ArgumentParser
 import Foundation
 public import MailGateway
 
-// Shared helpers of the administrators' commands: opening the gateway, tables, dates, JSON, errors.
-
-/// A failure the operator can act on: printed to standard error as is, then the command exits with `code`.
-struct CommandFailure: Error, CustomStringConvertible {
-    var message: String
-    var code: Int32 = 1
-    var description: String { message }
-}
-
-extension GlobalOptions {
-    /// Loads the configuration (IMAP/SMTP passwords are not needed by the administrative commands) and opens
-    /// the gateway's database with every migration. Problems are printed and exit with 2.
-    func openGateway(busyTimeout: TimeInterval = 10) throws -> Gateway {
-        let config = try loadConfig(checkSecrets: false)
-        do {
-            return try Gateway(config: config, busyTimeout: busyTimeout)
-        } catch {
-            printError("cannot open the gateway: \(describe(error))")
-            throw ExitCode(2)
-        }
-    }
-}
-
-/// Runs a command body: `CommandFailure`s and library errors become one readable line on standard error and a
-/// non-zero exit code; argument-parser's own exits pass through.
-func reportingFailures(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let failure as CommandFailure {
-        printError("error: \(failure.message)")
-        throw ExitCode(failure.code)
-    } catch let exit as ExitCode {
-        throw exit
-    } catch {
-        printError("error: \(describe(error))")
-        throw ExitCode(1)
-    }
-}
-
-/// Words for an error: its `description` when it has one written for people, never a Swift dump.
-func describe(_ error: any Error) -> String {
-    // The library's errors describe themselves for people (context, no addresses or bodies).
-    String(describing: error)
-}
-
-/// Checks a list id against the configuration.
-func requireList(_ id: String, in config: GatewayConfig) throws -> ListConfig {
-    guard let list = config.list(id: id) else {
-        throw CommandFailure(message: "no list has the id \"\(id)\"; configured lists: "
-            + config.lists.map(\.id).joined(separator: ", "))
-    }
-    return list
-}
+// Shared helpers of the commands' output: tables, dates, JSON, text made safe for a terminal.
 
 /// Prints a value as pretty, sorted-keys JSON with ISO 8601 dates. Every control character a terminal could
 /// act on is escaped (`\u001b`): the encoder escapes C0; DEL, C1 and the bidirectional controls (see

@@ -26,16 +26,16 @@ struct PartnersCommand: AsyncParsableCommand {
             do {
                 bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
             } catch {
-                printError("error: cannot read \(file): \((error as NSError).localizedDescription)")
-                throw ExitCode(2)
+                throw CommandFailure(message: "cannot read \(file): \((error as NSError).localizedDescription)", status: 2)
             }
             let register: PartnerRegister
             do {
                 register = try PartnerRegister(csv: bytes)
             } catch {
-                printError("\(file): \(error.problems.count) problem(s), nothing imported:")
-                for problem in error.problems { printError("  \(problem.description)") }
-                throw ExitCode(2)
+                // Each line made safe alone, as when they were printed one by one.
+                let problems = error.problems.map { "\n  " + terminalSafe($0.description, multiline: true) }.joined()
+                throw CommandFailure(message: "\(file): \(error.problems.count) problem(s), nothing imported:" + problems,
+                                     status: 2, prefix: "")
             }
             if dryRun {
                 let organisations = Set(register.entries.compactMap { $0.organisation?.lowercased() })
@@ -44,7 +44,7 @@ struct PartnersCommand: AsyncParsableCommand {
                       + "\(individuals) individual rows (dry run: nothing imported)")
                 return
             }
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 // The summary is printed; the library's log line goes to standard error only when asked for.
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists,
@@ -95,7 +95,7 @@ struct PartnersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
                 let added: Person
@@ -139,7 +139,7 @@ struct PartnersCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
                 let organisations = try directory.organisations().map { o in
@@ -184,7 +184,7 @@ struct PartnersCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
                 if target.contains("@") {
@@ -237,7 +237,7 @@ struct PartnersCommand: AsyncParsableCommand {
         var target: String
 
         func run() async throws {
-            let gateway = try global.openGateway()
+            let gateway = try global.openStore()
             try reportingFailures {
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
                 if target.contains("@") {

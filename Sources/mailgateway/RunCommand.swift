@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Logging
 import MailGateway
+import MailGatewayRuntime
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,32 +24,20 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try global.loadConfig()
-        let logger = global.makeLogger()
-        let lock: ProcessLock
+        let daemon: GatewayDaemon
         do {
-            lock = try ProcessLock(databasePath: config.database)
+            daemon = try GatewayDaemon.open(config: config, logger: global.makeLogger(), faults: Self.faults())
+        } catch let error as ProcessLockError {
+            throw CommandFailure(message: "\(error)", status: error.kind == .held ? Self.lockHeldStatus : 1,
+                                 prefix: "mailgateway: ")
         } catch {
-            printError("mailgateway: \(error)")
-            throw ExitCode(error.kind == .held ? Self.lockHeldStatus : 1)
+            throw CommandFailure(message: "\(error)", prefix: "mailgateway: ")
         }
-        defer { withExtendedLifetime(lock) {} }
-        if let warning = Secrets.looseModeWarning(file: config.moderation.keyFile) {
-            logger.warning("moderation key file too open", metadata: ["problem": "\(warning)"])
-        }
-        let gateway: Gateway
-        do {
-            gateway = try Gateway(config: config)
-        } catch {
-            printError("mailgateway: \(error)")
-            throw ExitCode(1)
-        }
-        let daemon = GatewayDaemon(gateway: gateway, logger: logger, faults: Self.faults())
         guard once else {
             do {
                 try await daemon.run()
             } catch {
-                printError("mailgateway: \(error)")
-                throw ExitCode(1)
+                throw CommandFailure(message: "\(error)", prefix: "mailgateway: ")
             }
             return
         }
@@ -73,14 +61,18 @@ struct RunCommand: AsyncParsableCommand {
             if let e = report.outboxError { outbox += " (\(terminalSafe("\(e)")))" }
             print(outbox)
         }
+        var problems: [String] = []
         if let error = report.outboxError {
-            printError("mailgateway: the outbox could not be sent: \(error)")
+            problems.append("mailgateway: the outbox could not be sent: \(error)")
         }
         if !report.mailboxesOK {
             let failed = report.mailboxes.filter { $0.error != nil }.map(\.list)
-            printError("mailgateway: \(failed.count) mailbox(es) could not be processed: \(failed.joined(separator: ", "))")
+            problems.append("mailgateway: \(failed.count) mailbox(es) could not be processed: \(failed.joined(separator: ", "))")
         }
-        if !report.mailboxesOK || report.outboxError != nil { throw ExitCode(1) }
+        if !problems.isEmpty {
+            // Each line made safe alone, as when they were printed one by one.
+            throw CommandFailure(message: problems.map { terminalSafe($0, multiline: true) }.joined(separator: "\n"), prefix: "")
+        }
     }
 
     /// Test-only fault points from `MAILGATEWAY_FAULT` (see `FaultInjection`): the process ends here, in the

@@ -38,27 +38,39 @@ enum MembersFixtures {
 
     static let lists = [research, states, funders, individuals, knowledge, announce]
 
-    /// A migrated database in a new temporary folder.
+    /// A migrated database in a new temporary folder, with a `lists` row for each of `lists` (written as the
+    /// daemon writes them), so that memberships and holds refer to lists that exist.
     static func database() throws -> DatabaseQueue {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgateway-members-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: folder.appendingPathComponent("test.sqlite").path)
         try StoreMigrations.migrator.migrate(queue)
-        // Every `list_id` is a foreign key to `lists` (as `Gateway` does at start, the fixture's lists are registered).
-        try queue.write { db in for list in lists { try ArchiveWriter.registerList(db, id: list.id, address: list.address) } }
+        try queue.write { db in
+            for list in lists { try ArchiveWriter.registerList(db, id: list.id, address: list.address) }
+        }
         return queue
     }
 
-    /// Archive rows with the given ids (a hold's `message_id` is a foreign key to `messages`), in one thread.
-    static func archiveMessages(rows: some Sequence<Int64>, list: String = research.id, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO threads (list_id) VALUES (?)", arguments: [list])
-        let thread = db.lastInsertedRowID
-        for row in rows {
-            try db.execute(sql: """
-                INSERT INTO messages (id, list_id, message_id, date, received_at, size, raw, thread_id, source)
-                VALUES (?, ?, ?, '2025-11-24 00:00:00.000', '2025-11-24 00:00:00.000', 0, X'', ?, 'import')
-                """, arguments: [row, list, "fixture-\(row)@example.org", thread])
+    /// Archives a small held message for `list` (as the ingest does before holding it) and returns its
+    /// `messages` row id, for `holds.message_id` to refer to.
+    static func heldMessage(_ queue: DatabaseQueue, list: String, number: Int) throws -> Int64 {
+        let raw = Array("""
+            Message-ID: <held-\(number)@example.org>\r
+            From: Stranger <stranger@example.org>\r
+            Subject: Held post \(number)\r
+            Date: Tue, 25 Nov 2025 10:00:00 +0000\r
+            \r
+            A post waiting for a moderator.\r
+
+            """.utf8)
+        let parsed = try MessageParser.parse(raw)
+        return try queue.write { db in
+            switch try ArchiveWriter.archive(db, list: list, raw: raw, parsed: parsed, fallbackDate: nil,
+                                             status: .held, source: .import) {
+            case .inserted(let row, _): row
+            case .duplicate(let row): row
+            }
         }
     }
 

@@ -113,12 +113,12 @@ struct MembersTests {
     }
 
     @Test func addressLookupIgnoresCase() throws {
-        let (_, directory) = try MembersFixtures.directory()
+        let (db, directory) = try MembersFixtures.directory()
         #expect(try directory.person(address: "Marie.Dupont@inrae.FR")?.name == "Marie Dupont")
         #expect(try directory.person(address: "marie.dupont@inrae.fr")?.name == "Marie Dupont")
         #expect(try directory.person(address: "MARIE.DUPONT@INRAE.FR")?.addresses.contains("Marie.Dupont@INRAE.fr") == true,
                 "stored as given")
-        let identity = try #require(try directory.identity(of: "john@CIRAD.fr"))
+        let identity = try #require(try db.read { try PersonRecord.identity(of: "john@CIRAD.fr", in: $0) })
         #expect(identity.organisation?.name == "CIRAD, Montpellier")
         #expect(identity.roles == ["college-research": .member, "funders": .member])
     }
@@ -237,5 +237,35 @@ struct MembersTests {
         #expect(try !directory.members(listID: "college-research").map(\.personName).contains("Lu Wei"))
         #expect(try directory.removePerson(address: "awa@example.sn"))
         #expect(try directory.members(listID: "individuals").isEmpty)
+    }
+
+    // MARK: Migration
+
+    /// `members-v2-address-key` computes each address's key with its own frozen copy of the rule of 2026-12-06
+    /// (ASCII letters lower-cased, other bytes kept) and keeps the older of two rows with one key, whatever the
+    /// address rules of later versions say.
+    @Test func addressKeyMigrationKeepsTheOlderOfTwoCaseVariants() throws {
+        let queue = try DatabaseQueue()
+        try StoreMigrations.migrator.migrate(queue, upTo: "notices-v1")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO people (id, name, language, created_at, updated_at)
+                VALUES (1, 'Élise Martin', 'fr', '2025-01-01 00:00:00.000', '2025-01-01 00:00:00.000');
+                INSERT INTO addresses (id, person_id, address, normalized) VALUES
+                    (1, 1, 'Élise.Martin@Example.ORG', 'Élise.Martin@example.org'),
+                    (2, 1, 'ÉLISE.MARTIN@EXAMPLE.ORG', 'ÉLISE.MARTIN@example.org'),
+                    (3, 1, 'elise@example.org', 'elise@example.org'),
+                    (4, 1, 'élise.martin@example.org', 'élise.martin@example.org');
+                """)
+        }
+        try StoreMigrations.migrator.migrate(queue)
+        let rows = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, address, normalized FROM addresses ORDER BY id").map {
+                "\($0["id"] as Int64) \($0["address"] as String) \($0["normalized"] as String)"
+            }
+        }
+        #expect(rows == ["1 Élise.Martin@Example.ORG Élise.martin@example.org",
+                         "3 elise@example.org elise@example.org",
+                         "4 élise.martin@example.org élise.martin@example.org"])
     }
 }

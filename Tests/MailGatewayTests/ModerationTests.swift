@@ -13,7 +13,6 @@ struct ModerationTests {
     static func setUp() throws -> (DatabaseQueue, MemberDirectory, ModerationQueue) {
         let (db, directory) = try MembersFixtures.directory()
         try directory.setMember(listID: "college-research", address: "Marie.Dupont@inrae.fr", role: .moderator)
-        try db.write { try MembersFixtures.archiveMessages(rows: 501...511, in: $0) }
         return (db, directory, ModerationQueue(writer: db, key: key))
     }
 
@@ -154,7 +153,8 @@ struct ModerationTests {
 
     @Test func holdApproveByEmailReplyOnlyOnce() throws {
         let (db, _, queue) = try Self.setUp()
-        let (hold, token) = try queue.hold(messageRowID: 501, listID: "college-research", reason: .tooLarge,
+        let message = try MembersFixtures.heldMessage(db, list: "college-research", number: 501)
+        let (hold, token) = try queue.hold(messageRowID: message, listID: "college-research", reason: .tooLarge,
                                            rule: "size", now: Self.now, lifetimeDays: 7)
         #expect(hold.status == .pending)
         #expect(try queue.list().map(\.id) == [hold.id])
@@ -166,7 +166,7 @@ struct ModerationTests {
                                       body: "Approuver\n> ...", arrivedForList: "college-research",
                                       now: Self.now.addingTimeInterval(60))
         #expect(outcome.action == .approve)
-        #expect(outcome.messageRowID == 501 && outcome.listID == "college-research")
+        #expect(outcome.messageRowID == message && outcome.listID == "college-research")
         #expect(outcome.hold.decidedBy == "marie.dupont@inrae.fr")
         #expect(try queue.show(hold.id)?.status == .approved)
         #expect(try queue.list().isEmpty)
@@ -178,8 +178,8 @@ struct ModerationTests {
     }
 
     @Test func replyFromANonModeratorIsRefused() throws {
-        let (_, _, queue) = try Self.setUp()
-        let (hold, token) = try queue.hold(messageRowID: 502, listID: "college-research", reason: .nonMember,
+        let (db, _, queue) = try Self.setUp()
+        let (hold, token) = try queue.hold(messageRowID: try MembersFixtures.heldMessage(db, list: "college-research", number: 502), listID: "college-research", reason: .nonMember,
                                            rule: "sender-identity", now: Self.now, lifetimeDays: 7)
         // John is a plain member of college-research; a stranger is nobody.
         for sender in ["john@cirad.fr", "intruder@evil.example"] {
@@ -191,9 +191,9 @@ struct ModerationTests {
     }
 
     @Test func tokenForAnotherListIsRefused() throws {
-        let (_, directory, queue) = try Self.setUp()
+        let (db, directory, queue) = try Self.setUp()
         try directory.setMember(listID: "funders", address: "john@cirad.fr", role: .owner)
-        let (hold, token) = try queue.hold(messageRowID: 503, listID: "college-research", reason: .tooLarge,
+        let (hold, token) = try queue.hold(messageRowID: try MembersFixtures.heldMessage(db, list: "college-research", number: 503), listID: "college-research", reason: .tooLarge,
                                            rule: "size", now: Self.now, lifetimeDays: 7)
         // The reply arrived in another list's mailbox.
         #expect(throws: ModerationError.wrongList(hold.id)) {
@@ -209,10 +209,10 @@ struct ModerationTests {
     }
 
     @Test func expiredTokenIsRefusedAndSweepExpiresHolds() throws {
-        let (_, _, queue) = try Self.setUp()
-        let (old, token) = try queue.hold(messageRowID: 504, listID: "college-research", reason: .tooLarge,
+        let (db, _, queue) = try Self.setUp()
+        let (old, token) = try queue.hold(messageRowID: try MembersFixtures.heldMessage(db, list: "college-research", number: 504), listID: "college-research", reason: .tooLarge,
                                           rule: "size", now: Self.now, lifetimeDays: 3)
-        let (fresh, _) = try queue.hold(messageRowID: 505, listID: "college-research", reason: .tooLarge,
+        let (fresh, _) = try queue.hold(messageRowID: try MembersFixtures.heldMessage(db, list: "college-research", number: 505), listID: "college-research", reason: .tooLarge,
                                         rule: "size", now: Self.now.addingTimeInterval(2 * 86_400), lifetimeDays: 3)
         let later = Self.now.addingTimeInterval(3 * 86_400 + 1)
         #expect(throws: ModerationError.token(.expired)) {
@@ -229,10 +229,11 @@ struct ModerationTests {
     }
 
     @Test func cliRejectAndDiscard() throws {
-        let (_, _, queue) = try Self.setUp()
-        let (a, _) = try queue.hold(messageRowID: 510, listID: "college-research", reason: .nonMember,
+        let (db, _, queue) = try Self.setUp()
+        let message = try MembersFixtures.heldMessage(db, list: "college-research", number: 510)
+        let (a, _) = try queue.hold(messageRowID: message, listID: "college-research", reason: .nonMember,
                                     rule: "sender-identity", now: Self.now, lifetimeDays: 7)
-        let (b, _) = try queue.hold(messageRowID: 511, listID: "funders", reason: .dmarcFail,
+        let (b, _) = try queue.hold(messageRowID: try MembersFixtures.heldMessage(db, list: "funders", number: 511), listID: "funders", reason: .dmarcFail,
                                     rule: "spoofing", now: Self.now, lifetimeDays: 7)
         #expect(try queue.list(listID: "funders").map(\.id) == [b.id])
         let rejected = try queue.reject(a.id, reason: "Hors sujet", by: "cli:moderator", now: Self.now)
@@ -243,7 +244,7 @@ struct ModerationTests {
         #expect(try queue.list(status: nil).count == 2)
         #expect(throws: ModerationError.unknownHold(999)) { try queue.approve(999, by: "cli:x") }
         // Holding the same message again returns the same hold.
-        let (again, _) = try queue.hold(messageRowID: 510, listID: "college-research", reason: .nonMember,
+        let (again, _) = try queue.hold(messageRowID: message, listID: "college-research", reason: .nonMember,
                                         rule: "sender-identity", now: Self.now, lifetimeDays: 7)
         #expect(again.id == a.id && again.status == .rejected)
     }

@@ -100,15 +100,9 @@ public enum ArchiveMbox {
                                   logger: Logger) throws -> Int {
         let writer = try MboxWriter(url: url)
         let count = try database.pool.read { db -> Int in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT raw, from_address, date FROM messages
-                WHERE list_id = ? AND (? OR status = 'accepted') ORDER BY id
-                """, arguments: [list, allStatuses])
             var n = 0
-            while let row = try rows.next() {
-                let raw: Data = row[0]
-                let from: String? = row[1]
-                try writer.write(raw: Array(raw), sender: from ?? "MAILER-DAEMON", date: row[2])
+            try MessageRecord.forEachRaw(db, list: list, allStatuses: allStatuses) { raw, from, date in
+                try writer.write(raw: Array(raw), sender: from ?? "MAILER-DAEMON", date: date)
                 n += 1
             }
             return n

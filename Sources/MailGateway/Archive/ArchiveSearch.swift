@@ -93,31 +93,6 @@ public enum ArchiveSearch {
     /// Searches the archive. An input with no searchable term finds nothing.
     public static func search(_ db: Database, query input: String, filter: Filter = Filter()) throws -> [Hit] {
         guard let match = ftsQuery(input) else { return [] }
-        var sql = """
-            SELECT m.id, m.list_id, m.message_id, m.thread_id, m.subject, m.from_name, m.from_address, m.date,
-                   bm25(message_fts, 10.0, 1.0, 3.0) AS rank,
-                   snippet(message_fts, -1, '\(highlightStart)', '\(highlightEnd)', '…', 16) AS snippet
-            FROM message_fts JOIN messages m ON m.id = message_fts.rowid
-            WHERE message_fts MATCH ? AND m.status = 'accepted'
-            """
-        var arguments: StatementArguments = [match]
-        if let list = filter.list {
-            sql += " AND m.list_id = ?"
-            arguments += [list]
-        }
-        if let from = filter.fromAddress {
-            sql += " AND m.from_address = ? COLLATE NOCASE"
-            arguments += [from]
-        }
-        if let since = filter.since {
-            sql += " AND m.date >= ?"
-            arguments += [since]
-        }
-        sql += " ORDER BY rank, m.date DESC LIMIT ?"
-        arguments += [max(0, filter.limit)]
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            Hit(messageRowID: row[0], list: row[1], messageID: row[2], threadID: row[3], subject: row[4],
-                fromName: row[5], fromAddress: row[6], date: row[7], rank: row[8], snippet: row[9] ?? "")
-        }
+        return try MessageFTS.search(db, match: match, filter: filter, highlight: (highlightStart, highlightEnd))
     }
 }

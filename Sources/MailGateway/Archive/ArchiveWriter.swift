@@ -22,10 +22,7 @@ public struct MailboxState: Sendable, Hashable, Codable {
 public enum ArchiveWriter {
     /// Creates the list row if it is missing, and records its address when given.
     public static func registerList(_ db: Database, id: String, address: String? = nil) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO lists (id, address, created) VALUES (?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET address = coalesce(excluded.address, lists.address)
-            """).execute(arguments: [id, address, Date()])
+        try ListRecord.register(db, id: id, address: address, created: Date())
     }
 
     /// Archives one message: stores the exact bytes and the parsed fields, threads it (when `accepted`: other
@@ -46,12 +43,10 @@ public enum ArchiveWriter {
         status: ArchiveStatus = .accepted, decisionRule: String? = nil, source: ArchiveSource,
         receivedAt: Date = Date()
     ) throws -> ArchiveInsertResult {
-        let existing = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM messages WHERE list_id = ? AND message_id = ?"),
-            arguments: [list, parsed.messageID])
-        if let existing { return .duplicate(existingRowID: existing) }
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO lists (id, created) VALUES (?, ?)")
-            .execute(arguments: [list, receivedAt])
+        if let existing = try MessageRecord.rowID(db, list: list, messageID: parsed.messageID) {
+            return .duplicate(existingRowID: existing)
+        }
+        try ListRecord.ensure(db, id: list, created: receivedAt)
 
         let date = parsed.date ?? fallbackDate ?? receivedAt
         let bracketed = ThreadReferences.bracketed(parsed)
@@ -74,20 +69,15 @@ public enum ArchiveWriter {
         }
         let author = [from?.name, from?.address].compactMap { $0 }.joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO messages (list_id, message_id, synthetic, subject, from_name, from_address, date, received_at,
-                in_reply_to, refs, text, html, text_derived, size, raw, thread_id, parent, threaded_by_subject, status,
-                decision_rule, source, uidvalidity, uid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
         let irt = ids.inReplyTo.joined(separator: " ")
-        let refs = ids.references.joined(separator: " ")
-        try insert.execute(arguments: [
-            list, parsed.messageID, parsed.messageIDIsSynthetic, parsed.subject, from?.name, from?.address, date,
-            receivedAt, irt.isEmpty ? nil : irt, refs, parsed.text, parsed.html, parsed.textIsDerivedFromHTML,
-            raw.count, Data(raw), assignment.threadID, assignment.parent, assignment.bySubject, status.rawValue, decisionRule,
-            source.kind, uidValidity, uid,
-        ])
+        var record = MessageRecord(
+            listID: list, messageID: parsed.messageID, synthetic: parsed.messageIDIsSynthetic, subject: parsed.subject,
+            fromName: from?.name, fromAddress: from?.address, date: date, receivedAt: receivedAt,
+            inReplyTo: irt.isEmpty ? nil : irt, refs: ids.references.joined(separator: " "), text: parsed.text,
+            html: parsed.html, textDerived: parsed.textIsDerivedFromHTML, size: raw.count, raw: Data(raw),
+            threadID: assignment.threadID, parent: assignment.parent, threadedBySubject: assignment.bySubject,
+            status: status, decisionRule: decisionRule, source: source.kind, uidValidity: uidValidity, uid: uid)
+        try record.insertCached(db)
         let row = db.lastInsertedRowID
         if threaded {
             try ThreadingEngine.recordNodes(
@@ -97,33 +87,27 @@ public enum ArchiveWriter {
         if assignment.filledPlaceholder {
             try ThreadingEngine.recomputeParents(db, threadID: assignment.threadID)
         }
-        try db.cachedStatement(sql: "INSERT INTO message_fts (rowid, subject, body, author) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [row, parsed.subject, parsed.text ?? "", author])
+        try MessageFTS.index(db, row: row, subject: parsed.subject, body: parsed.text ?? "", author: author)
         if !parsed.attachments.isEmpty {
             try storeAttachments(db, messageRow: row, attachments: parsed.attachments)
         }
         if assignment.filledPlaceholder || !assignment.merged.isEmpty {
-            try ThreadingEngine.refreshStats(db, threadID: assignment.threadID)
+            try ThreadRecord.refreshStats(db, id: assignment.threadID)
         } else if status == .accepted {
-            try ThreadingEngine.addToStats(db, threadID: assignment.threadID, messageRow: row, date: date,
-                                           fromAddress: from?.address, parent: assignment.parent)
+            try ThreadRecord.addToStats(db, id: assignment.threadID, messageRow: row, date: date,
+                                        fromAddress: from?.address, parent: assignment.parent)
         }
         return .inserted(messageRowID: row, threadID: assignment.threadID)
     }
 
     static func storeAttachments(_ db: Database, messageRow: Int64, attachments: [ParsedAttachment]) throws {
-        let blob = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)")
-        let attachment = try db.cachedStatement(sql: """
-            INSERT INTO attachments (message_id, position, filename, content_type, size, sha256, content_id, inline)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
         for (position, part) in attachments.enumerated() {
             let digest = SHA256.hash(data: part.data).map { String(format: "%02x", $0) }.joined()
-            try blob.execute(arguments: [digest, Data(part.data)])
-            try attachment.execute(arguments: [
-                messageRow, position, part.filename, part.contentType, part.data.count, digest, part.contentID,
-                part.isInline,
-            ])
+            try BlobRecord.insertIfAbsent(db, sha256: digest, data: Data(part.data))
+            try AttachmentRecord(
+                messageRow: messageRow, position: position, filename: part.filename, contentType: part.contentType,
+                size: part.data.count, sha256: digest, contentID: part.contentID, isInline: part.isInline
+            ).insertCached(db)
         }
     }
 
@@ -133,15 +117,12 @@ public enum ArchiveWriter {
     /// structure but is no longer shown or counted.
     public static func setStatus(_ db: Database, messageRowID: Int64, status: ArchiveStatus,
                                  decisionRule: String? = nil) throws {
-        try db.execute(
-            sql: "UPDATE messages SET status = ?, decision_rule = coalesce(?, decision_rule) WHERE id = ?",
-            arguments: [status.rawValue, decisionRule, messageRowID])
+        try MessageRecord.setStatus(db, row: messageRowID, status: status, decisionRule: decisionRule)
         if status == .accepted {
             try ThreadingEngine.threadLate(db, messageRow: messageRowID)
         }
-        if let thread = try Int64.fetchOne(db, sql: "SELECT thread_id FROM messages WHERE id = ?",
-                                           arguments: [messageRowID]) {
-            try ThreadingEngine.refreshStats(db, threadID: thread)
+        if let thread = try MessageRecord.threadID(db, row: messageRowID) {
+            try ThreadRecord.refreshStats(db, id: thread)
         }
     }
 
@@ -154,19 +135,16 @@ public enum ArchiveWriter {
         _ db: Database, list: String, raw: [UInt8], error: String, source: ArchiveSource,
         oversize: Bool = false, originalSize: Int? = nil, at date: Date = Date()
     ) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO lists (id, created) VALUES (?, ?)")
-            .execute(arguments: [list, date])
+        try ListRecord.ensure(db, id: list, created: date)
         let (uidValidity, uid): (Int64?, Int64?) = switch source {
         case .imap(let v, let u): (Int64(v), Int64(u))
         case .import: (nil, nil)
         }
-        try db.execute(sql: """
-            INSERT INTO quarantine (list_id, raw, size, headers_excerpt, error, source, uidvalidity, uid, created)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
-                list, oversize ? nil : Data(raw), originalSize ?? raw.count, headerExcerpt(raw), error,
-                source.kind, uidValidity, uid, date,
-            ])
+        var record = QuarantineRecord(
+            listID: list, raw: oversize ? nil : Data(raw), size: originalSize ?? raw.count,
+            headersExcerpt: headerExcerpt(raw), error: error, source: source.kind, uidValidity: uidValidity, uid: uid,
+            created: date)
+        try record.insert(db)
         return db.lastInsertedRowID
     }
 
@@ -184,21 +162,12 @@ public enum ArchiveWriter {
 
     /// The IMAP position recorded for `list`, or nil before the first fetch.
     public static func mailboxState(_ db: Database, list: String) throws -> MailboxState? {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT uidvalidity, last_uid FROM mailbox_state WHERE list_id = ?", arguments: [list])
-        else { return nil }
-        let validity: Int64 = row[0]
-        let last: Int64 = row[1]
-        return MailboxState(uidValidity: UInt32(truncatingIfNeeded: validity), lastUID: UInt32(truncatingIfNeeded: last))
+        try MailboxStateRecord.find(db, list: list)
     }
 
     /// Records the IMAP position of `list` (in the same transaction as the messages it covers).
     public static func setMailboxState(_ db: Database, list: String, _ state: MailboxState) throws {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO lists (id, created) VALUES (?, ?)")
-            .execute(arguments: [list, Date()])
-        try db.cachedStatement(sql: """
-            INSERT INTO mailbox_state (list_id, uidvalidity, last_uid) VALUES (?, ?, ?)
-            ON CONFLICT (list_id) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid
-            """).execute(arguments: [list, Int64(state.uidValidity), Int64(state.lastUID)])
+        try ListRecord.ensure(db, id: list, created: Date())
+        try MailboxStateRecord.save(db, list: list, state)
     }
 }

@@ -71,7 +71,7 @@ public struct IngestPipeline: Sendable {
             return .quarantined(quarantineID: id, reason: error.description)
         }
 
-        let identity = try parsed.from.first.flatMap { try MemberDirectory.identity(of: $0.address, in: db) }
+        let identity = try parsed.from.first.flatMap { try PersonRecord.identity(of: $0.address, in: db) }
         let context = PostContext(message: parsed, rawSize: raw.count, list: list, sender: identity, lists: config.lists,
                                   ownListIDs: ownListIDs, ownAddresses: ownAddresses,
                                   trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
@@ -154,9 +154,9 @@ public struct IngestPipeline: Sendable {
         // Moderation requests are limited per list and hour; the holds beyond are listed by the CLI only.
         guard let token, try ModerationQueue.claimRequest(for: hold, limit: config.moderation.requestsPerHour, now: now, in: db) else { return }
         values.token = token
-        for moderator in try MemberDirectory.members(listID: list.id, in: db) where moderator.role.canModerate {
+        for moderator in try MembershipRecord.members(listID: list.id, in: db) where moderator.role.canModerate {
             let address = MailAddress(name: moderator.personName, address: moderator.address)
-            let moderatorIdentity = try MemberDirectory.identity(of: moderator.address, in: db)
+            let moderatorIdentity = try PersonRecord.identity(of: moderator.address, in: db)
             var v = values
             v.recipientName = moderator.personName
             try notify(db, kind: .moderationRequest, to: address, identity: moderatorIdentity, list: list, parsed: parsed,

@@ -29,7 +29,7 @@ public struct ModerationActions: Sendable {
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .rejected,
                                         decisionRule: "moderator-rejected")
             if let author = parsed.from.first, outcome.hold.notifyAuthor {
-                let identity = try MemberDirectory.identity(of: author.address, in: db)
+                let identity = try PersonRecord.identity(of: author.address, in: db)
                 var values = pipeline.noticeValues(parsed, identity: identity, reason: outcome.hold.reason,
                                                    rawSize: raw.count, list: list)
                 values.moderatorReason = outcome.reason
@@ -52,7 +52,7 @@ public struct ModerationActions: Sendable {
             guard let list = pipeline.config.list(id: hold.listID) else { continue }
             let (raw, parsed) = try Self.message(db, rowID: hold.messageRowID)
             guard hold.notifyAuthor, let author = parsed.from.first else { continue }
-            let identity = try MemberDirectory.identity(of: author.address, in: db)
+            let identity = try PersonRecord.identity(of: author.address, in: db)
             var values = pipeline.noticeValues(parsed, identity: identity, reason: hold.reason, rawSize: raw.count, list: list)
             values.expiryDays = pipeline.config.moderation.holdDays
             try pipeline.notify(db, kind: .heldExpired, to: author, identity: identity, list: list, parsed: parsed,
@@ -64,7 +64,7 @@ public struct ModerationActions: Sendable {
 
     /// The stored raw bytes of an archived message, parsed again.
     static func message(_ db: Database, rowID: Int64) throws -> ([UInt8], ParsedMessage) {
-        guard let data = try Data.fetchOne(db, sql: "SELECT raw FROM messages WHERE id = ?", arguments: [rowID]) else {
+        guard let data = try MessageRecord.fetchOne(db, key: rowID)?.raw else {
             throw ArchiveError("message \(rowID) is not in the archive")
         }
         let raw = [UInt8](data)

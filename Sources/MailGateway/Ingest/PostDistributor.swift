@@ -39,8 +39,8 @@ public struct PostDistributor: Sendable {
         let identity = ListIdentity(list: list, webBaseURL: webBaseURL)
         let composer = OutgoingComposer(list: identity, footer: footers[list.language]?.render(for: identity), dmarc: dmarc)
         let post = composer.compose(raw: raw, subject: parsed.subject, author: parsed.from.first)
-        let authorID = try parsed.from.first.flatMap { try MemberDirectory.personID(address: $0.address, in: db) }
-        let members = try MemberDirectory.members(listID: list.id, in: db)
+        let authorID = try parsed.from.first.flatMap { try AddressRecord.personID(address: $0.address, in: db) }
+        let members = try MembershipRecord.members(listID: list.id, in: db)
         // A member address that is no longer valid (`AddressSyntax`, e.g. stored before addresses were checked)
         // would only be refused by the server: it gets no copy.
         let copies = members.filter {

@@ -16,7 +16,7 @@ public struct Membership: Sendable, Equatable, Codable {
     public var origin: MembershipOrigin
     public var joinedAt: Date
 
-    /// Creates a value (rows come from `MemberDirectory`).
+    /// Creates a value (rows come from the store, `MembershipRecord.members(listID:delivery:in:)`).
     public init(listID: String, personID: Int64, personName: String, address: String, role: MemberRole,
                 delivery: DeliveryMode, languageOverride: Language?, personLanguage: Language,
                 origin: MembershipOrigin, joinedAt: Date) {

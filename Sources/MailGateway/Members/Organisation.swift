@@ -8,7 +8,7 @@ public struct Organisation: Sendable, Equatable, Codable {
     /// Member of the transversal funders group, whatever its college.
     public var isFunder: Bool
 
-    /// Creates a value (rows come from `MemberDirectory`).
+    /// Creates a value (rows come from the store, `OrganisationRecord`).
     public init(id: Int64, name: String, country: String, college: College, isFunder: Bool) {
         self.id = id
         self.name = name

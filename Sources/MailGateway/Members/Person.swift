@@ -12,7 +12,7 @@ public struct Person: Sendable, Equatable, Codable {
     /// The person's addresses as given, oldest first (the first one receives list mail).
     public var addresses: [String]
 
-    /// Creates a value (rows come from `MemberDirectory`).
+    /// Creates a value (rows come from the store, `PersonRecord`).
     public init(id: Int64, name: String, language: Language, organisationID: Int64?, isSecretariat: Bool,
                 addresses: [String]) {
         self.id = id

@@ -41,7 +41,7 @@ public struct ModerationQueue: Sendable {
                               lifetimeDays: lifetimeDays, notifyAuthor: notifyAuthor, in: db)
         let token = ModerationToken(holdID: hold.id, listID: listID, expiry: hold.expiresAt, key: key)
         if hold.status == .pending {
-            try db.execute(sql: "UPDATE holds SET token_hash = ? WHERE id = ?", arguments: [token.hash, hold.id])
+            try HoldRecord.setTokenHash(token.hash, id: hold.id, in: db)
         }
         hold.expiresAt = token.expiry
         return (hold, token)
@@ -52,13 +52,10 @@ public struct ModerationQueue: Sendable {
     public static func record(messageRowID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date,
                               lifetimeDays: Int, notifyAuthor: Bool = true, in db: Database) throws -> Hold {
         let expires = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Double(lifetimeDays) * 86_400).rounded(.down))
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status, notify_author)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
-            """, arguments: [messageRowID, listID, reason.rawValue, rule, now, expires, notifyAuthor])
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM holds WHERE message_id = ? AND list_id = ?",
-                                          arguments: [messageRowID, listID]),
-              let hold = try fetchHold(id: id, in: db) else {
+        guard let id = try HoldRecord.insertPending(messageID: messageRowID, listID: listID, reason: reason,
+                                                    rule: rule, now: now, expires: expires,
+                                                    notifyAuthor: notifyAuthor, in: db),
+              let hold = try HoldRecord.hold(id: id, in: db) else {
             throw ModerationError.unknownHold(messageRowID)
         }
         return hold
@@ -85,11 +82,9 @@ public struct ModerationQueue: Sendable {
     /// sent; false afterwards.
     public static func claimRequest(for hold: Hold, limit: Int = defaultRequestsPerListPerHour, now: Date,
                                     in db: Database) throws -> Bool {
-        let sent = try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM holds WHERE list_id = ? AND created_at > ? AND request_sent = 1
-            """, arguments: [hold.listID, now.addingTimeInterval(-3600)]) ?? 0
+        let sent = try HoldRecord.requestsSent(listID: hold.listID, since: now.addingTimeInterval(-3600), in: db)
         guard sent < limit else { return false }
-        try db.execute(sql: "UPDATE holds SET request_sent = 1 WHERE id = ?", arguments: [hold.id])
+        try HoldRecord.markRequestSent(id: hold.id, in: db)
         return true
     }
 
@@ -97,19 +92,12 @@ public struct ModerationQueue: Sendable {
 
     /// Holds, newest first; by default only pending ones, optionally of one list.
     public func list(listID: String? = nil, status: Hold.Status? = .pending) throws -> [Hold] {
-        try writer.read { db in
-            var sql = "SELECT * FROM holds WHERE 1"
-            var arguments: StatementArguments = []
-            if let listID { sql += " AND list_id = ?"; arguments += [listID] }
-            if let status { sql += " AND status = ?"; arguments += [status.rawValue] }
-            sql += " ORDER BY created_at DESC, id DESC"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(Self.hold(row:))
-        }
+        try writer.read { db in try HoldRecord.holds(listID: listID, status: status, in: db) }
     }
 
     /// One hold by id.
     public func show(_ id: Int64) throws -> Hold? {
-        try writer.read { db in try Self.fetchHold(id: id, in: db) }
+        try writer.read { db in try HoldRecord.hold(id: id, in: db) }
     }
 
     // MARK: Deciding
@@ -150,7 +138,7 @@ public struct ModerationQueue: Sendable {
             throw ModerationError.command(error)
         }
         let token = command.token
-        guard let hold = try fetchHold(id: token.holdID, in: db) else {
+        guard let hold = try HoldRecord.hold(id: token.holdID, in: db) else {
             throw ModerationError.unknownHold(token.holdID)
         }
         do { try token.verify(listID: hold.listID, key: key, now: now) } catch {
@@ -158,9 +146,9 @@ public struct ModerationQueue: Sendable {
         }
         if let arrivedForList, arrivedForList != hold.listID { throw ModerationError.wrongList(hold.id) }
         guard hold.status == .pending else { throw ModerationError.notPending(hold.id, hold.status) }
-        let storedHash = try String.fetchOne(db, sql: "SELECT token_hash FROM holds WHERE id = ?", arguments: [hold.id])
+        let storedHash = try HoldRecord.tokenHash(id: hold.id, in: db)
         guard storedHash == token.hash else { throw ModerationError.notPending(hold.id, hold.status) }
-        guard let identity = try MemberDirectory.identity(of: sender, in: db),
+        guard let identity = try PersonRecord.identity(of: sender, in: db),
               identity.roles[hold.listID]?.canModerate == true else {
             throw ModerationError.notModerator(hold.id)
         }
@@ -181,7 +169,7 @@ public struct ModerationQueue: Sendable {
 
     static func decide(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String, now: Date,
                        in db: Database) throws -> ModerationOutcome {
-        guard var hold = try fetchHold(id: id, in: db) else { throw ModerationError.unknownHold(id) }
+        guard var hold = try HoldRecord.hold(id: id, in: db) else { throw ModerationError.unknownHold(id) }
         guard hold.status == .pending else { throw ModerationError.notPending(id, hold.status) }
         let status: Hold.Status = switch action {
         case .approve: .approved
@@ -189,11 +177,9 @@ public struct ModerationQueue: Sendable {
         case .discard: .discarded
         }
         // The status guard in SQL makes a concurrent second decision a no-op; clearing the hash spends the token.
-        try db.execute(sql: """
-            UPDATE holds SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ?, token_hash = NULL
-            WHERE id = ? AND status = 'pending'
-            """, arguments: [status.rawValue, moderator, now, reason, id])
-        guard db.changesCount == 1 else { throw ModerationError.notPending(id, hold.status) }
+        guard try HoldRecord.decide(id: id, status: status, by: moderator, at: now, reason: reason, in: db) else {
+            throw ModerationError.notPending(id, hold.status)
+        }
         hold.status = status
         hold.decidedBy = moderator
         hold.decidedAt = now
@@ -214,37 +200,14 @@ public struct ModerationQueue: Sendable {
 
     /// `expire(now:)` inside the caller's transaction.
     public static func expire(now: Date, in db: Database) throws -> [Hold] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT * FROM holds WHERE status = 'pending' AND expires_at <= ? ORDER BY id
-            """, arguments: [now])
         var expired: [Hold] = []
-        for row in rows {
-            guard var hold = hold(row: row) else { continue }
-            try db.execute(sql: """
-                UPDATE holds SET status = 'expired', decided_at = ?, decided_by = 'expiry', token_hash = NULL
-                WHERE id = ? AND status = 'pending'
-                """, arguments: [now, hold.id])
-            guard db.changesCount == 1 else { continue }
+        for var hold in try HoldRecord.pendingExpired(now: now, in: db) {
+            guard try HoldRecord.expire(id: hold.id, now: now, in: db) else { continue }
             hold.status = .expired
             hold.decidedAt = now
             hold.decidedBy = "expiry"
             expired.append(hold)
         }
         return expired
-    }
-
-    // MARK: Rows
-
-    static func fetchHold(id: Int64, in db: Database) throws -> Hold? {
-        try Row.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id]).flatMap(hold(row:))
-    }
-
-    static func hold(row: Row) -> Hold? {
-        guard let status = Hold.Status(rawValue: row["status"]),
-              let reason = ReasonCode(rawValue: row["reason"]) else { return nil }
-        return Hold(id: row["id"], messageRowID: row["message_id"], listID: row["list_id"], reason: reason,
-                    rule: row["rule"], createdAt: row["created_at"], expiresAt: row["expires_at"], status: status,
-                    decidedBy: row["decided_by"], decidedAt: row["decided_at"], decisionReason: row["decision_reason"],
-                    notifyAuthor: row["notify_author"] ?? true)
     }
 }

@@ -14,7 +14,7 @@ extension PostContext {
                             in db: Database) throws -> PostContext {
         var identity: SenderIdentity?
         if let author = message.from.first {
-            identity = try MemberDirectory.identity(of: author.address, in: db)
+            identity = try PersonRecord.identity(of: author.address, in: db)
         }
         var addresses = ownAddresses
         for l in config.lists {

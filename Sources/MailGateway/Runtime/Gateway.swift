@@ -14,7 +14,7 @@ public struct Gateway: Sendable {
     /// progress markers record, so that a row left by a process that is gone can be told from one of this run.
     public let runID: String
 
-    /// Opens the database (creating it and running migrations as needed), loads the templates and the keys.
+    /// Opens the database (`GatewayStore.open(config:busyTimeout:)`), loads the templates and the keys.
     /// - Parameter busyTimeout: how long a write waits for the lock another process holds (the daemon's
     ///   transactions are short; a bulk command may wait longer).
     public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -22,19 +22,7 @@ public struct Gateway: Sendable {
         self.config = config
         self.secrets = Secrets(environment: environment)
         self.runID = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
-        let folder = (config.database as NSString).deletingLastPathComponent
-        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
-            throw ArchiveError("the database folder does not exist", path: folder)
-        }
-        do {
-            database = try GatewayStore(path: config.database, busyTimeout: busyTimeout)
-        } catch let error as DatabaseError {
-            throw ArchiveError("cannot open the database: \(error.message ?? "\(error.resultCode)")", path: config.database)
-        }
-        let lists = config.lists
-        try database.pool.write { db in
-            for list in lists { try ArchiveWriter.registerList(db, id: list.id, address: list.address) }
-        }
+        database = try GatewayStore.open(config: config, busyTimeout: busyTimeout)
         let notices = try NoticeComposer(templatesDirectory: config.templatesDirectory)
         let footers = try PostDistributor.loadFooters(templatesDirectory: config.templatesDirectory)
         let secret = secrets.value(env: config.moderation.keyEnv, file: config.moderation.keyFile)
@@ -88,5 +76,29 @@ public struct Gateway: Sendable {
     public func imapPassword(for list: ListConfig) -> String? {
         let server = config.imapServer(for: list)
         return secrets.value(env: server.passwordEnv, file: server.passwordFile)
+    }
+}
+
+extension GatewayStore {
+    /// Opens the database the configuration names (creating it and running the migrations as needed) and
+    /// registers the configured lists, without loading templates or keys: what `Gateway` starts from, and all
+    /// that the administrative commands that only read or edit tables need.
+    /// - Parameter busyTimeout: how long a write waits for the lock another process holds.
+    public static func open(config: GatewayConfig, busyTimeout: TimeInterval = 10) throws -> GatewayStore {
+        let folder = (config.database as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            throw ArchiveError("the database folder does not exist", path: folder)
+        }
+        let database: GatewayStore
+        do {
+            database = try GatewayStore(path: config.database, busyTimeout: busyTimeout)
+        } catch let error as DatabaseError {
+            throw ArchiveError("cannot open the database: \(error.message ?? "\(error.resultCode)")", path: config.database)
+        }
+        let lists = config.lists
+        try database.pool.write { db in
+            for list in lists { try ArchiveWriter.registerList(db, id: list.id, address: list.address) }
+        }
+        return database
     }
 }

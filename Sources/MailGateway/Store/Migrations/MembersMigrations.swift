@@ -94,13 +94,14 @@ enum MembersMigrations {
                 """)
         }
         migrator.registerMigration("members-v2-address-key") { db in
-            // `addresses.normalized` becomes the case-insensitive key (`AddressSyntax.canonicalKey`). Two rows
-            // whose addresses differ only in case are one mailbox: the older row is kept.
+            // `addresses.normalized` becomes the case-insensitive key (`AddressSyntax.canonicalKey` of
+            // 2026-12-06, frozen below as `addressKeyV2`). Two rows whose addresses differ only in case are one
+            // mailbox: the older row is kept.
             let rows = try Row.fetchAll(db, sql: "SELECT id, address FROM addresses ORDER BY id")
             var seen: Set<String> = []
             for row in rows {
                 let id: Int64 = row["id"]
-                let key = AddressSyntax.canonicalKey(row["address"])
+                let key = addressKeyV2(row["address"])
                 if seen.insert(key).inserted {
                     try db.execute(sql: "UPDATE addresses SET normalized = ? || '\u{1}' WHERE id = ?",
                                    arguments: [key, id])
@@ -124,5 +125,14 @@ enum MembersMigrations {
             // Holds made before `notify_author` existed: a spoofing hold's author is unproven and is never told.
             try db.execute(sql: "UPDATE holds SET notify_author = 0 WHERE rule = 'spoofing'")
         }
+    }
+
+    /// The address key of `members-v2-address-key`: `AddressSyntax.canonicalKey` as it was when the migration
+    /// shipped (the whole address, ASCII letters lower-cased, other bytes kept). A migration is history: this
+    /// copy never follows later changes of the address rules, so the migration always computes the same keys.
+    private static func addressKeyV2(_ address: String) -> String {
+        var out = Array(address.utf8)
+        for i in out.indices where out[i] >= 65 && out[i] <= 90 { out[i] += 32 }
+        return String(decoding: out, as: UTF8.self)
     }
 }

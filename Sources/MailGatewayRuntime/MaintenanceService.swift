@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import MailGateway
 public import ServiceLifecycle
 
 /// Periodic housekeeping while the daemon runs: expires overdue holds (their authors are told) every ten

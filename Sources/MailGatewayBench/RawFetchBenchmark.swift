@@ -1,3 +1,5 @@
+public import MailGateway
+
 /// What a raw fetch of a whole mailbox measured: the physical limit of the ingest's fetch step.
 public struct RawFetchResult: Sendable, Codable, Equatable {
     /// Messages whose bodies were fetched (oversize messages count once, header only).

@@ -1,4 +1,5 @@
 public import Foundation
+import MailGateway
 
 /// Writes the messages of an mbox file into a Maildir's `cur/` folder, one file per message, byte for byte as
 /// ``MboxReader`` returns them (mboxrd un-escaped), so that a benchmark can fill a mailbox without IMAP APPEND.

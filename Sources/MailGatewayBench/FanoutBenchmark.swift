@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import Logging
+import MailGateway
 import ServiceLifecycle
 
 /// The fan-out benchmark (issue 3 §6), as a library entry point for a hidden `mailgateway bench fanout`

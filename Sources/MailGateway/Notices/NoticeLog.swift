@@ -17,20 +17,12 @@ public enum NoticeLog {
         let key = MailAddress(address: sender).normalized
         let reasonKey = outcome.map { "\(reason.rawValue):\($0.rawValue)" } ?? reason.rawValue
         let day = dayString(now)
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO notice_log (sender, reason, list_id, day, sent_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [key, reasonKey, listID, day, now])
-        if db.changesCount == 1 { return true }
-        try db.cachedStatement(sql: """
-            UPDATE notice_log SET suppressed = suppressed + 1 WHERE sender = ? AND reason = ? AND list_id = ? AND day = ?
-            """).execute(arguments: [key, reasonKey, listID, day])
-        return false
+        return try NoticeLogRecord.claim(sender: key, reason: reasonKey, listID: listID, day: day, now: now, in: db)
     }
 
     /// Deletes log rows older than `days` days (housekeeping).
     public static func prune(olderThan days: Int, now: Date, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM notice_log WHERE day < ?",
-                       arguments: [dayString(now.addingTimeInterval(-Double(days) * 86_400))])
+        try NoticeLogRecord.delete(before: dayString(now.addingTimeInterval(-Double(days) * 86_400)), in: db)
     }
 
     /// The UTC calendar day of `date`, `YYYY-MM-DD`, by civil-from-days arithmetic (H. Hinnant's algorithm):

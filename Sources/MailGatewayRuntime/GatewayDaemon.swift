@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import GRDB
+public import MailGateway
 import ServiceLifecycle
 import Synchronization
 
@@ -25,19 +25,37 @@ public struct OnceReport: Sendable, Codable {
     public var mailboxesOK: Bool { mailboxes.allSatisfy { $0.error == nil } }
 }
 
-/// Runs the gateway: as a daemon (a `ServiceGroup` of one `MailboxWatcher` per list, the `OutboxSender` and the
-/// `MaintenanceService`, stopped gracefully by SIGTERM/SIGINT), or once (one pass over every mailbox, then the
-/// due outbox copies are sent, and it returns).
+/// Runs the gateway: as a daemon (a `ServiceGroup` of the services `services()` assembles, stopped gracefully
+/// by SIGTERM/SIGINT), or once (one pass over every mailbox, then the due outbox copies are sent, and it returns).
 public struct GatewayDaemon: Sendable {
     public let gateway: Gateway
     public let logger: Logger
     /// Fault points for the crash tests (the executable sets them from `MAILGATEWAY_FAULT`).
     public let faults: FaultInjection
+    /// The process lock this run holds for its whole life (nil when the caller holds it, or in tests).
+    let lock: ProcessLock?
 
     public init(gateway: Gateway, logger: Logger, faults: FaultInjection = .none) {
+        self.init(gateway: gateway, logger: logger, faults: faults, lock: nil)
+    }
+
+    init(gateway: Gateway, logger: Logger, faults: FaultInjection, lock: ProcessLock?) {
         self.gateway = gateway
         self.logger = logger
         self.faults = faults
+        self.lock = lock
+    }
+
+    /// What `run` and `run --once` start from: takes the exclusive lock of the database (`ProcessLock`, so a
+    /// second run changes nothing), warns when the moderation key file is too open, then opens the gateway
+    /// (database, templates, keys). The lock is held until the returned daemon is gone.
+    /// - Throws: `ProcessLockError` when the lock cannot be taken; the gateway's errors when it cannot open.
+    public static func open(config: GatewayConfig, logger: Logger, faults: FaultInjection = .none) throws -> GatewayDaemon {
+        let lock = try ProcessLock(databasePath: config.database)
+        if let warning = Secrets.looseModeWarning(file: config.moderation.keyFile) {
+            logger.warning("moderation key file too open", metadata: ["problem": "\(warning)"])
+        }
+        return GatewayDaemon(gateway: try Gateway(config: config), logger: logger, faults: faults, lock: lock)
     }
 
     /// The outbox sender configured from `smtp` and `delivery` (see `OutboxSenderConfiguration.pauseOnRefusedLogin`).
@@ -58,11 +76,7 @@ public struct GatewayDaemon: Sendable {
     /// Runs until SIGTERM or SIGINT, then stops gracefully (the current batch of each mailbox is committed and
     /// flagged, the copies being sent are finished and recorded).
     public func run() async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = gateway.config.lists.map {
-            .init(service: MailboxWatcher(gateway: gateway, list: $0, logger: logger, faults: faults))
-        }
-        services.append(.init(service: try outboxSender()))
-        services.append(.init(service: MaintenanceService(gateway: gateway, logger: logger)))
+        let services = try services().map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         logger.info("gateway started", metadata: ["lists": "\(gateway.config.lists.count)"])

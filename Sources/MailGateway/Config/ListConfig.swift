@@ -1,0 +1,70 @@
+/// What happens to a post from someone who is not a partner.
+public enum NonMemberAction: String, Sendable, Codable, CaseIterable {
+    case reject, hold, discard
+}
+
+/// When the From header of outgoing copies is rewritten to the list address (DMARC, RFC 7489).
+public enum FromRewrite: String, Sendable, Codable, CaseIterable {
+    case always, never
+    case whenDMARC = "when_dmarc"
+}
+
+/// Who may post to a list (docs/DESIGN.md). Defaults from the list's kind.
+public enum PostingRight: String, Sendable, Codable, CaseIterable {
+    /// The people entitled to the group: a college's partners' representatives, funders, individuals.
+    case members
+    /// Any partner of the Initiative (the interfaces).
+    case partners
+    /// The list's moderators and the secretariat (announcement addresses).
+    case moderators
+
+    /// The right that goes with a kind of list.
+    public static func `default`(for kind: ListKind) -> PostingRight {
+        switch kind {
+        case .college, .funders, .individuals: .members
+        case .interface: .partners
+        case .announce: .moderators
+        }
+    }
+}
+
+/// One mailing list (one group of the platform).
+public struct ListConfig: Sendable, Codable, Equatable {
+    /// Stable identifier, e.g. `college-research`; used in the database and on the command line.
+    public var id: String
+    public var kind: ListKind
+    /// For `kind == .college` only.
+    public var college: College?
+    public var name: LocalizedName
+    /// The list's posting address.
+    public var address: String
+    /// The list's language for notices and footers when a recipient's is unknown.
+    public var language: Language
+    /// Subject tag added once to outgoing copies, e.g. `[Recherche]`; nil for none.
+    public var subjectPrefix: String?
+    public var mailbox: MailboxConfig
+    /// Who may post.
+    public var posting: PostingRight
+    /// Messages larger than this are held for a moderator (bytes); nil uses the global limit.
+    public var maxPostBytes: Int?
+    public var nonMemberAction: NonMemberAction
+    public var fromRewrite: FromRewrite
+
+    public init(id: String, kind: ListKind, college: College? = nil, name: LocalizedName, address: String,
+                language: Language, subjectPrefix: String? = nil, mailbox: MailboxConfig, posting: PostingRight? = nil,
+                maxPostBytes: Int? = nil,
+                nonMemberAction: NonMemberAction = .reject, fromRewrite: FromRewrite = .whenDMARC) {
+        self.id = id
+        self.kind = kind
+        self.college = college
+        self.name = name
+        self.address = address
+        self.language = language
+        self.subjectPrefix = subjectPrefix
+        self.mailbox = mailbox
+        self.posting = posting ?? .default(for: kind)
+        self.maxPostBytes = maxPostBytes
+        self.nonMemberAction = nonMemberAction
+        self.fromRewrite = fromRewrite
+    }
+}

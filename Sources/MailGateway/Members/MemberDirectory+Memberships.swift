@@ -1,0 +1,55 @@
+public import Foundation
+
+extension MemberDirectory {
+    /// Adds the person who has `address` to a list (opt-in to an interface, or a moderator added by hand).
+    /// An existing membership gets the given role, delivery and language and becomes manual.
+    public func addMember(listID: String, address: String, role: MemberRole = .member,
+                          delivery: DeliveryMode = .immediate, language: Language? = nil,
+                          now: Date = Date()) throws {
+        guard lists.contains(where: { $0.id == listID }) else {
+            throw MemberDirectoryError(.unknownList, context: "members add \(listID)")
+        }
+        if let problem = AddressSyntax.problem(address) {
+            throw MemberDirectoryError(.invalidAddress, context: "members add \(listID) (\(problem))")
+        }
+        try writer.write { db in
+            guard let id = try AddressRecord.personID(address: address, in: db) else {
+                throw MemberDirectoryError(.unknownAddress, context: "members add \(listID)")
+            }
+            try MembershipRecord.upsertManual(listID: listID, personID: id, role: role, delivery: delivery,
+                                              language: language, now: now, in: db)
+        }
+    }
+
+    /// Removes a person from a list. Returns false when they were not a member. (A register membership comes
+    /// back at the next import: set its delivery to `none` instead to stop mail.)
+    @discardableResult
+    public func removeMember(listID: String, address: String) throws -> Bool {
+        try writer.write { db in
+            guard let id = try AddressRecord.personID(address: address, in: db) else {
+                throw MemberDirectoryError(.unknownAddress, context: "members remove \(listID)")
+            }
+            return try MembershipRecord.delete(listID: listID, personID: id, in: db)
+        }
+    }
+
+    /// Changes a membership's role, delivery mode or language override (`.some(nil)` clears the override).
+    public func setMember(listID: String, address: String, role: MemberRole? = nil, delivery: DeliveryMode? = nil,
+                          language: Language?? = nil) throws {
+        try writer.write { db in
+            guard let id = try AddressRecord.personID(address: address, in: db) else {
+                throw MemberDirectoryError(.unknownAddress, context: "members set \(listID)")
+            }
+            guard try MembershipRecord.exists(listID: listID, personID: id, in: db) else {
+                throw MemberDirectoryError(.unknownAddress, context: "members set \(listID): not a member")
+            }
+            try MembershipRecord.update(listID: listID, personID: id, role: role, delivery: delivery,
+                                        language: language, in: db)
+        }
+    }
+
+    /// The members of a list, by name, optionally only those with one delivery mode.
+    public func members(listID: String, delivery: DeliveryMode? = nil) throws -> [Membership] {
+        try writer.read { db in try MembershipRecord.members(listID: listID, delivery: delivery, in: db) }
+    }
+}

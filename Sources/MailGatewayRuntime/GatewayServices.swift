@@ -1,0 +1,16 @@
+import MailGateway
+import ServiceLifecycle
+
+extension GatewayDaemon {
+    /// The daemon's services, assembled here and nowhere else; `run()` starts them in one `ServiceGroup` and
+    /// stops them together (SIGTERM/SIGINT). A new service (the digest sender, the bounce processor) is one
+    /// line here.
+    func services() throws -> [any Service] {
+        var services: [any Service] = []
+        // One watcher per list's mailbox (a failing mailbox never stops the others).
+        services += gateway.config.lists.map { MailboxWatcher(gateway: gateway, list: $0, logger: logger, faults: faults) }
+        services.append(try outboxSender())
+        services.append(MaintenanceService(gateway: gateway, logger: logger))
+        return services
+    }
+}

@@ -32,6 +32,8 @@ import Testing
             for word in value.components(separatedBy: "\r\n ") { #expect(word.utf8.count <= 75) }
         }
         #expect(HeaderEncoding.unstructured("Plain\ttext") == "Plain\ttext")
+        // Text that reads as an encoded-word is encoded, so that readers show it as written.
+        #expect(HeaderEncoding.unstructured("About =?UTF-8?B?w6k=?=") == "=?UTF-8?B?QWJvdXQgPT9VVEYtOD9CP3c2az0/PQ==?=")
         #expect(HeaderEncoding.phrase("Say \"hi\"") == "\"Say \\\"hi\\\"\"")
         #expect(HeaderEncoding.unstructured("a\r\nBcc: x").hasPrefix("=?UTF-8?B?"))
         #expect(HeaderEncoding.mailbox(MailAddress(address: "a@b.example")) == "a@b.example")

@@ -4,8 +4,9 @@ internal import Foundation
 /// RFC 2047 encoded-words.
 ///
 /// Rules:
-/// - text that is printable US-ASCII (spaces and tabs included) is written as is (unstructured text) or as a
-///   quoted-string (a phrase, RFC 5322 §3.2.4);
+/// - text that is printable US-ASCII (spaces and tabs included) is written as is (unstructured text, unless
+///   it holds `=?`, which readers would decode) or as a quoted-string (a phrase, RFC 5322 §3.2.4, inside which
+///   nothing is decoded: RFC 2047 §5(3));
 /// - anything else (non-ASCII, control characters, line breaks: which can therefore never start a new field)
 ///   becomes UTF-8 `B` encoded-words, the whole text encoded, as RFC 2047 §5(1) allows for unstructured text
 ///   and §5(3) for a phrase;
@@ -22,9 +23,10 @@ public enum HeaderEncoding {
         text.unicodeScalars.allSatisfy { ($0.value >= 32 && $0.value < 127) || $0 == "\t" }
     }
 
-    /// Unstructured header text (Subject): as is when plain ASCII, otherwise encoded-words.
+    /// Unstructured header text (Subject): as is when plain ASCII, otherwise encoded-words. Plain text holding
+    /// `=?` is encoded too: a reader would take `=?…?=` in it for an encoded-word and show something else.
     public static func unstructured(_ text: String) -> String {
-        isPlainASCII(text) ? text : encodedWords(text)
+        isPlainASCII(text) && !text.contains("=?") ? text : encodedWords(text)
     }
 
     /// A display name as an RFC 5322 phrase: a quoted-string when plain ASCII, encoded-words otherwise.

@@ -103,7 +103,7 @@ struct ModerationCommand: AsyncParsableCommand {
                 // Mail-supplied text goes through terminalSafe: a name or subject must not drive the terminal.
                 print(terminalSafe("From:       \(m.fromName.map { "\($0) " } ?? "")<\(m.fromAddress ?? "?")>"))
                 for name in ["To", "Cc", "Reply-To"] {
-                    if let value = headerValue(name, in: m.headers) { print("\(name):".padding(toLength: 12, withPad: " ", startingAt: 0) + terminalSafe(value)) }
+                    if let value = HeaderLookup.firstValue(name, in: m.headers) { print("\(name):".padding(toLength: 12, withPad: " ", startingAt: 0) + terminalSafe(value)) }
                 }
                 print("Subject:    \(terminalSafe(m.subject))")
                 print("Date:       \(localTime(m.date))")
@@ -213,22 +213,4 @@ private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAct
             print("discarded hold \(id) on \(outcome.listID)")
         }
     }
-}
-
-/// The first value of a header field in a raw header section (unfolded; encoded words left as they are).
-private func headerValue(_ name: String, in headers: String) -> String? {
-    var current: String?
-    for line in headers.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
-        if let value = current {
-            if line.first == " " || line.first == "\t" {
-                current = value + " " + line.trimmingCharacters(in: .whitespaces)
-                continue
-            }
-            return value
-        }
-        if let colon = line.firstIndex(of: ":"), line[..<colon].caseInsensitiveCompare(name) == .orderedSame {
-            current = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-    }
-    return current
 }

@@ -180,7 +180,7 @@ struct TemplatesTests {
 
     @Test func quotedPrintableRoundTrips() {
         let text = "Ligne accentuée : é à ç — fin   \nFrom the start\n=égal=\n" + String(repeating: "x", count: 200) + "\n"
-        let qp = NoticeEncoding.quotedPrintable(text)
+        let qp = QuotedPrintable.encode(text)
         #expect(qp.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 76 })
         // Decode.
         var bytes: [UInt8] = []

@@ -215,7 +215,8 @@ public struct ConfigLoader: Sendable {
         let address = r.string("address")
         if let address, let problem = AddressSyntax.problem(address) {
             r.fail("address", "not a valid email address: \(problem)")
-        } else if let address, let at = address.lastIndex(of: "@"), address.utf8.count - address[at...].utf8.count > VERP.maxListLocalPart {
+        } else if let address, case let parts = MailAddress.split(address), parts.domain != nil,
+                  parts.localPart.utf8.count > VERP.maxListLocalPart {
             r.fail("address", "the part before @ must be at most \(VERP.maxListLocalPart) characters (room for the bounce address)")
         }
         let language = r.enumValue("language", Language.self)

@@ -36,16 +36,10 @@ public struct ListIdentity: Sendable, Equatable {
     }
 
     /// The part of the address after `@`.
-    public var domain: String {
-        guard let at = address.lastIndex(of: "@") else { return address }
-        return String(address[address.index(after: at)...])
-    }
+    public var domain: String { String(MailAddress.split(address).domain ?? Substring(address)) }
 
     /// The part of the address before `@`.
-    public var localPart: String {
-        guard let at = address.lastIndex(of: "@") else { return address }
-        return String(address[..<at])
-    }
+    public var localPart: String { String(MailAddress.split(address).localPart) }
 
     /// The RFC 2919 list identifier, without angle brackets: `college-research.lists.example.org`.
     public var listID: String { "\(id).\(domain)" }

@@ -108,7 +108,7 @@ public struct OutgoingComposer: Sendable {
         if let prefix = list.subjectPrefix, !prefix.isEmpty,
            subject.range(of: prefix, options: .caseInsensitive) == nil {
             let newSubject = subject.isEmpty ? prefix : "\(prefix) \(subject)"
-            let value = " " + MIMEEncoding.unstructured(newSubject)
+            let value = " " + HeaderEncoding.unstructured(newSubject)
             if let index = message.fields.firstIndex(where: { $0.name.caseInsensitiveCompare("Subject") == .orderedSame }) {
                 message.fields[index] = .init(name: "Subject", rawValue: value)
                 message.fields.removeAll { $0.name.caseInsensitiveCompare("Subject") == .orderedSame && $0.rawValue != value }
@@ -120,14 +120,14 @@ public struct OutgoingComposer: Sendable {
         // DMARC From rewrite.
         let rewrite = shouldRewriteFrom(author: author)
         if rewrite, let author {
-            let display = (author.name?.isEmpty == false ? author.name! : localPart(author.address))
-            let from = " \(MIMEEncoding.phrase("\(display) via \(list.name)")) <\(list.address)>"
+            let display = (author.name?.isEmpty == false ? author.name! : String(author.localPart))
+            let from = " \(HeaderEncoding.phrase("\(display) via \(list.name)")) <\(list.address)>"
             let hadReplyTo = message.field("Reply-To") != nil
             message.fields = message.fields.map {
                 $0.name.caseInsensitiveCompare("From") == .orderedSame ? .init(name: "From", rawValue: from) : $0
             }
             if !hadReplyTo {
-                let reply = author.name.map { " \(MIMEEncoding.phrase($0)) <\(author.address)>" } ?? " <\(author.address)>"
+                let reply = author.name.map { " \(HeaderEncoding.phrase($0)) <\(author.address)>" } ?? " <\(author.address)>"
                 message.fields.append(.init(name: "Reply-To", rawValue: reply))
             }
         }
@@ -137,7 +137,7 @@ public struct OutgoingComposer: Sendable {
         }
 
         var added: [RawMessage.Field] = [
-            .init(name: "List-Id", rawValue: " \(MIMEEncoding.phrase(list.name)) <\(list.listID)>"),
+            .init(name: "List-Id", rawValue: " \(HeaderEncoding.phrase(list.name)) <\(list.listID)>"),
             .init(name: "List-Post", rawValue: " <mailto:\(list.address)>"),
             .init(name: "List-Help", rawValue: " <mailto:\(list.requestAddress)?subject=help>"),
         ]
@@ -154,21 +154,15 @@ public struct OutgoingComposer: Sendable {
         case .never: return false
         case .always: return true
         case .whenDMARC:
-            guard let at = author.address.lastIndex(of: "@") else { return false }
-            let domain = author.address[author.address.index(after: at)...].lowercased()
+            guard let domain = author.domainKey else { return false }
             return dmarc.policy(domain)?.isStrict ?? false
         }
-    }
-
-    private func localPart(_ address: String) -> String {
-        guard let at = address.lastIndex(of: "@") else { return address }
-        return String(address[..<at])
     }
 
     // MARK: Footer
 
     private func addFooter(_ footer: String, to message: inout RawMessage) {
-        var text = footer.replacingOccurrences(of: "\r\n", with: "\n")
+        var text = LineEndings.lf(footer)
         while text.hasPrefix("\n") { text.removeFirst() }
         while text.hasSuffix("\n") { text.removeLast() }
         text += "\n"
@@ -183,11 +177,11 @@ public struct OutgoingComposer: Sendable {
             if charset == "us-ascii" || unicodeCharset {
                 let plainEncodings: Set<String> = ["7bit", "8bit", "binary"]
                 if plainEncodings.contains(encoding), footerIsASCII || (unicodeCharset && encoding != "7bit") {
-                    appendToBody(&message.body, Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8))
+                    appendToBody(&message.body, LineEndings.crlf(Array(text.utf8)))
                     return
                 }
                 if encoding == "quoted-printable", footerIsASCII || unicodeCharset {
-                    appendToBody(&message.body, MIMEEncoding.quotedPrintable(text))
+                    appendToBody(&message.body, Array(QuotedPrintable.encode(text).utf8))
                     return
                 }
             }
@@ -207,7 +201,7 @@ public struct OutgoingComposer: Sendable {
 
     private func footerPart(_ text: String) -> [UInt8] {
         Array("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Disposition: inline\r\n\r\n".utf8)
-            + MIMEEncoding.quotedPrintable(text)
+            + Array(QuotedPrintable.encode(text).utf8)
     }
 
     /// Inserts the footer as a last part of a multipart/mixed body, before its close delimiter.

@@ -46,7 +46,7 @@ struct RawMessage: Sendable {
             return section.bodyOffset
         }
         self.fields = fields
-        self.body = RawMessage.crlf(Array(bytes[min(bodyOffset, bytes.count)...]))
+        self.body = LineEndings.crlf(bytes[min(bodyOffset, bytes.count)...])
     }
 
     /// Fields a copy carries at most once: the first one is the one the policy chain judged.
@@ -55,21 +55,7 @@ struct RawMessage: Sendable {
     /// A field's raw value with its continuation breaks as CRLF and every bare CR removed: each line after the
     /// first starts with the blank that made it a continuation, so no byte of a value can become a field.
     static func fieldValue(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 8)
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let b = bytes[i]
-            if b == 13 {
-                if i + 1 < bytes.endIndex, bytes[i + 1] == 10 { out += [13, 10]; i += 2; continue }
-            } else if b == 10 {
-                out += [13, 10]
-            } else {
-                out.append(b)
-            }
-            i += 1
-        }
-        return latin1String(out)
+        latin1String(LineEndings.crlf(bytes, bareCR: .drop))
     }
 
     /// The first field named `name` (case-insensitive).
@@ -113,28 +99,6 @@ struct RawMessage: Sendable {
         out.reserveCapacity(string.unicodeScalars.count)
         for scalar in string.unicodeScalars {
             if scalar.value < 256 { out.append(UInt8(scalar.value)) } else { out.append(contentsOf: Array(String(scalar).utf8)) }
-        }
-        return out
-    }
-
-    /// Converts bare LF (and bare CR) line endings to CRLF.
-    static func crlf(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + bytes.count / 40)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == 13 {
-                out.append(13)
-                out.append(10)
-                if i + 1 < bytes.count, bytes[i + 1] == 10 { i += 1 }
-            } else if b == 10 {
-                out.append(13)
-                out.append(10)
-            } else {
-                out.append(b)
-            }
-            i += 1
         }
         return out
     }

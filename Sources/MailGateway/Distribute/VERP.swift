@@ -61,7 +61,7 @@ public enum VERP {
     }
 
     private static func split(_ address: String) -> (String, String) {
-        guard let at = address.lastIndex(of: "@") else { return (address, "") }
-        return (String(address[..<at]), String(address[address.index(after: at)...]))
+        let parts = MailAddress.split(address)
+        return (String(parts.localPart), parts.domain.map(String.init) ?? "")
     }
 }

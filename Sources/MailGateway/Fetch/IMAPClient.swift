@@ -35,7 +35,7 @@ public actor IMAPClient {
     public nonisolated let server: ServerConfig
     private let timeoutSeconds: Int
     private let logger: Logger
-    private let executor: IMAPQueueExecutor
+    private let executor: SerialQueueExecutor
     private let wakeup: IdleWakeup
     private var connection: IMAPConnection?
     private var tlsVerifier: TLSVerifier?
@@ -55,7 +55,8 @@ public actor IMAPClient {
         let seconds = timeout.components.seconds + (timeout.components.attoseconds > 0 ? 1 : 0)
         self.timeoutSeconds = Int(max(1, seconds))
         self.logger = logger
-        self.executor = IMAPQueueExecutor(label: "mailgateway.imap.\(server.host):\(server.port)")
+        self.executor = SerialQueueExecutor(queue: DispatchQueue(label: "mailgateway.imap.\(server.host):\(server.port)"),
+                                            guardingBrokenPipe: true)
         self.wakeup = IdleWakeup()
     }
 
@@ -217,60 +218,6 @@ public actor IMAPClient {
             if connection.isBroken { self.connection = nil }
             throw error
         }
-    }
-}
-
-/// A serial executor over a private dispatch queue, so blocking C calls stay off the cooperative pool
-/// (after GRDB's `DispatchQueueExecutor`).
-final class IMAPQueueExecutor: SerialExecutor {
-    private let queue: DispatchQueue
-
-    init(label: String) {
-        queue = DispatchQueue(label: label)
-    }
-
-    func enqueue(_ job: UnownedJob) {
-        queue.async {
-            BrokenPipeGuard.run {
-                job.runSynchronously(on: self.asUnownedSerialExecutor())
-            }
-        }
-    }
-
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
-        UnownedSerialExecutor(ordinary: self)
-    }
-
-    func checkIsolated() {
-        dispatchPrecondition(condition: .onQueue(queue))
-    }
-}
-
-#if os(Linux) || os(Android) || os(Windows)
-// Safe: the only stored property is an immutable reference to a DispatchQueue, which is thread-safe
-// (corelibs-libdispatch does not yet mark it Sendable on these platforms; Apple's Dispatch does).
-extension IMAPQueueExecutor: @unchecked Sendable {}
-#endif
-
-/// Keeps a write to a socket the server closed from killing the process: libetpan writes with plain
-/// `write()`, which raises SIGPIPE, whose default action is to terminate. SIGPIPE is blocked on the current
-/// thread while `body` runs (the write then fails with EPIPE, which libetpan reports as a stream error), a
-/// SIGPIPE left pending by it is consumed, and the thread's mask is restored. No process-wide state changes.
-enum BrokenPipeGuard {
-    static func run(_ body: () -> Void) {
-        var pipeSignal = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-        body()
-        var pending = sigset_t()
-        sigpending(&pending)
-        if sigismember(&pending, SIGPIPE) == 1 {
-            var noWait = timespec(tv_sec: 0, tv_nsec: 0)
-            _ = sigtimedwait(&pipeSignal, nil, &noWait)
-        }
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 }
 

@@ -213,7 +213,7 @@ public struct IngestPipeline: Sendable {
     func noticeValues(_ parsed: ParsedMessage, identity: SenderIdentity?, reason: ReasonCode, rawSize: Int,
                       list: ListConfig) -> NoticeValues {
         var values = NoticeValues(platformName: config.platformName, originalSubject: parsed.subject,
-                                  originalSender: parsed.from.first.map(NoticeEncoding.mailbox) ?? "",
+                                  originalSender: parsed.from.first.map(HeaderEncoding.mailbox) ?? "",
                                   originalDate: parsed.date)
         values.reason = reason
         values.recipientName = identity?.name ?? parsed.from.first?.name

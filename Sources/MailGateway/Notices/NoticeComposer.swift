@@ -147,10 +147,10 @@ public struct NoticeComposer: Sendable {
         let domain = String(HeaderScan.domain(of: list.address))
         let messageID = "notice.\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))@\(domain)"
         var headers: [String] = [
-            "From: \(NoticeEncoding.mailbox(sender))",
-            "To: \(NoticeEncoding.mailbox(recipient))",
-            "Subject: \(NoticeEncoding.encodedWords(rendered.subject))",
-            "Date: \(NoticeEncoding.date(now))",
+            "From: \(HeaderEncoding.mailbox(sender))",
+            "To: \(HeaderEncoding.mailbox(recipient))",
+            "Subject: \(HeaderEncoding.unstructured(rendered.subject))",
+            "Date: \(RFC5322Date.string(from: now))",
             "Message-ID: <\(messageID)>",
         ]
         if let original, !original.messageIDIsSynthetic {
@@ -164,7 +164,7 @@ public struct NoticeComposer: Sendable {
             "MIME-Version: 1.0",
         ]
         let textPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-            + NoticeEncoding.quotedPrintable(rendered.body)
+            + QuotedPrintable.encode(rendered.body)
         var bytes: [UInt8]
         if let raw {
             let boundary = "=_notice_\(UUID().uuidString.lowercased())"
@@ -236,7 +236,7 @@ public struct NoticeComposer: Sendable {
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,
         ]
-        if let date = values.originalDate { c["originalDate"] = NoticeEncoding.date(date) }
+        if let date = values.originalDate { c["originalDate"] = RFC5322Date.string(from: date) }
         if let reason = values.reason {
             c["reason"] = reason.rawValue
             let camel = reason.rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()

@@ -32,7 +32,7 @@ enum MIMEWalker {
         guard rc == Int32(MAILIMF_NO_ERROR), let mime else {
             body.problems.append("MIME structure unparseable (libetpan error \(rc)); body read as text")
             let rest = Bytes(rebasing: buf[min(bodyOffset, buf.count)...])
-            body.texts.append(normalizeNewlines(TextDecoding.decode(rest, label: nil, problems: &body.problems)))
+            body.texts.append(LineEndings.lf(TextDecoding.decode(rest, label: nil, problems: &body.problems)))
             return body
         }
         defer { mailmime_free(mime) }
@@ -119,7 +119,7 @@ enum MIMEWalker {
             } else if params.plain("format")?.lowercased() == "flowed" {
                 body.texts.append(FormatFlowed.join(text, delSp: params.plain("delsp")?.lowercased() == "yes"))
             } else {
-                body.texts.append(normalizeNewlines(text))
+                body.texts.append(LineEndings.lf(text))
             }
             return
         }
@@ -246,26 +246,4 @@ enum MIMEWalker {
     }
 
     private static func lowerString(_ p: UnsafePointer<CChar>) -> String { String(cString: p).lowercased() }
-
-    /// CR LF -> LF (and lone CR kept).
-    static func normalizeNewlines(_ s: String) -> String {
-        var copy = s
-        let normalized: String? = copy.withUTF8 { u -> String? in
-            guard let base = u.baseAddress, memchr(base, 0x0D, u.count) != nil else { return nil }
-            var out = [UInt8]()
-            out.reserveCapacity(u.count)
-            var i = 0
-            while i < u.count {
-                let b = u[i]
-                if b == 0x0D, i + 1 < u.count, u[i + 1] == 0x0A {
-                    i += 1
-                    continue
-                }
-                out.append(b)
-                i += 1
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
-        return normalized ?? s
-    }
 }

@@ -1,22 +1,5 @@
 public import Foundation
 
-/// A mailbox address with its decoded display name (RFC 5322 §3.4, RFC 2047 words decoded).
-public struct MailAddress: Sendable, Hashable, Codable {
-    /// The decoded display name, if any.
-    public var name: String?
-    /// The addr-spec, `local@domain`, as written (no angle brackets).
-    public var address: String
-
-    public init(name: String? = nil, address: String) {
-        self.name = name
-        self.address = address
-    }
-
-    /// The address in the form used for every comparison and lookup key: the whole address without case
-    /// (`AddressSyntax.canonicalKey`). The address itself is stored as given.
-    public var normalized: String { AddressSyntax.canonicalKey(address) }
-}
-
 /// One header field as it appears in the message, unfolded but not decoded.
 public struct MessageHeader: Sendable, Hashable {
     public var name: String

@@ -55,15 +55,11 @@ enum HeaderScan {
 
     /// The domain of an address (after the last `@`), or the whole text when it has none.
     static func domain(of address: some StringProtocol) -> Substring {
-        let s = Substring(address)
-        guard let at = s.lastIndex(of: "@") else { return s }
-        return s[s.index(after: at)...]
+        MailAddress.split(address).domain ?? Substring(address)
     }
 
     /// The local part of an address (before the last `@`).
     static func localPart(of address: some StringProtocol) -> Substring {
-        let s = Substring(address)
-        guard let at = s.lastIndex(of: "@") else { return s }
-        return s[..<at]
+        MailAddress.split(address).localPart
     }
 }

@@ -193,28 +193,3 @@ actor OutboxWorker {
         }
     }
 }
-
-/// A `SerialExecutor` that runs an actor's jobs on a serial `DispatchQueue` (as GRDB's DispatchQueueActor):
-/// work isolated to the actor, blocking calls included, runs on that queue's thread, never on the
-/// cooperative pool.
-final class SerialQueueExecutor: SerialExecutor {
-    private let queue: DispatchQueue
-
-    init(queue: DispatchQueue) {
-        self.queue = queue
-    }
-
-    func enqueue(_ job: UnownedJob) {
-        queue.async {
-            job.runSynchronously(on: self.asUnownedSerialExecutor())
-        }
-    }
-
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
-        UnownedSerialExecutor(ordinary: self)
-    }
-
-    func checkIsolated() {
-        dispatchPrecondition(condition: .onQueue(queue))
-    }
-}

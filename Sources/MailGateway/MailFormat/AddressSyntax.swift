@@ -62,10 +62,11 @@ public enum AddressSyntax {
         }
         guard bytes.allSatisfy({ $0 < 0x80 }) else { throw .nonASCII }
         if bytes.first == UInt8(ascii: "\"") { throw .quotedLocalPart }
-        guard let at = bytes.lastIndex(of: UInt8(ascii: "@")), at > 0, at < bytes.count - 1 else {
+        let parts = MailAddress.split(address)
+        guard let domainPart = parts.domain, !parts.localPart.isEmpty, !domainPart.isEmpty else {
             throw bytes.first == UInt8(ascii: "@") ? .invalidLocalPart : .missingAt
         }
-        let local = bytes[..<at], domain = bytes[(at + 1)...]
+        let local = ArraySlice(parts.localPart.utf8), domain = ArraySlice(domainPart.utf8)
         guard local.count <= 64 else { throw .localPartTooLong(local.count) }
         guard isDotString(local) else { throw .invalidLocalPart }
         guard domain.count <= 255 else { throw .domainTooLong(domain.count) }
@@ -73,13 +74,9 @@ public enum AddressSyntax {
         guard bytes.count <= 254 else { throw .tooLong(bytes.count) }
     }
 
-    /// The key two addresses are compared by: the whole address lower-cased (ASCII letters only, so the key of
-    /// an address that passed `check` is the address itself in lower case; other text is kept as is).
-    public static func canonicalKey(_ address: String) -> String {
-        var out = Array(address.utf8)
-        for i in out.indices where out[i] >= 65 && out[i] <= 90 { out[i] += 32 }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// The key two addresses are compared by: `MailAddress.canonicalKey(_:)`, which owns the case rules (kept
+    /// here for the callers and the members migration that name it).
+    public static func canonicalKey(_ address: String) -> String { MailAddress.canonicalKey(address) }
 
     // MARK: Grammar
 

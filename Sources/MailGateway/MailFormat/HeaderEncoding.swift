@@ -1,0 +1,66 @@
+internal import Foundation
+
+/// The one encoder of header text the gateway writes (list copies and notices): RFC 5322 quoted phrases and
+/// RFC 2047 encoded-words.
+///
+/// Rules:
+/// - text that is printable US-ASCII (spaces and tabs included) is written as is (unstructured text, unless
+///   it holds `=?`, which readers would decode) or as a quoted-string (a phrase, RFC 5322 §3.2.4, inside which
+///   nothing is decoded: RFC 2047 §5(3));
+/// - anything else (non-ASCII, control characters, line breaks: which can therefore never start a new field)
+///   becomes UTF-8 `B` encoded-words, the whole text encoded, as RFC 2047 §5(1) allows for unstructured text
+///   and §5(3) for a phrase;
+/// - each encoded-word holds at most `maxWordBytes` bytes of whole characters: 60 characters with its
+///   delimiters, within the 75 of RFC 2047 §2, so that the line of the first word stays within the 76 that
+///   §2 allows a line holding encoded-words after a field name of up to 14 characters (`Subject: `,
+///   `Reply-To: `, `List-Id: `); the words are separated by CRLF + space (folding).
+public enum HeaderEncoding {
+    /// Bytes of text in one encoded-word (48 base64 characters).
+    static let maxWordBytes = 36
+
+    /// True when every character is printable US-ASCII, a space or a tab.
+    static func isPlainASCII(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { ($0.value >= 32 && $0.value < 127) || $0 == "\t" }
+    }
+
+    /// Unstructured header text (Subject): as is when plain ASCII, otherwise encoded-words. Plain text holding
+    /// `=?` is encoded too: a reader would take `=?…?=` in it for an encoded-word and show something else.
+    public static func unstructured(_ text: String) -> String {
+        isPlainASCII(text) && !text.contains("=?") ? text : encodedWords(text)
+    }
+
+    /// A display name as an RFC 5322 phrase: a quoted-string when plain ASCII, encoded-words otherwise.
+    public static func phrase(_ text: String) -> String {
+        if isPlainASCII(text) {
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"\(escaped)\""
+        }
+        return encodedWords(text)
+    }
+
+    /// A mailbox for a From or To field: the bare address without a name, else the name as a phrase and the
+    /// address in angle brackets, on a folded line of its own when the whole would pass 70 characters.
+    public static func mailbox(_ address: MailAddress) -> String {
+        guard let name = address.name, !name.isEmpty else { return address.address }
+        let phrase = phrase(name)
+        let lastLine = phrase.components(separatedBy: "\r\n").last ?? phrase
+        let separator = lastLine.utf8.count + address.address.utf8.count + 3 > 70 ? "\r\n " : " "
+        return "\(phrase)\(separator)<\(address.address)>"
+    }
+
+    /// `=?UTF-8?B?…?=` words of the whole text, never splitting a character; empty for empty text.
+    static func encodedWords(_ text: String) -> String {
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            if chunk.count + bytes.count > maxWordBytes, !chunk.isEmpty {
+                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+                chunk = []
+            }
+            chunk.append(contentsOf: bytes)
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
+        return words.joined(separator: "\r\n ")
+    }
+}

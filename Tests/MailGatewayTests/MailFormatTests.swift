@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import MailGateway
+
+/// The mail-format core (Sources/MailGateway/MailFormat): address parts and case rules, the one RFC 2047 and
+/// quoted-printable encoder, the one line-ending normaliser, RFC 5322 dates and header lookup.
+@Suite struct MailFormatTests {
+    @Test func addressParts() throws {
+        let a = MailAddress(address: "Marie.Dupont@INRAE.fr")
+        #expect(a.localPart == "Marie.Dupont")
+        #expect(a.domain == "INRAE.fr")
+        #expect(a.domainKey == "inrae.fr")
+        #expect(a.canonicalKey == "marie.dupont@inrae.fr")
+        #expect(a.normalized == AddressSyntax.canonicalKey(a.address))
+        // The last @ separates the parts; without @ the whole text is the local part and there is no domain.
+        let quoted = MailAddress.split("\"a@b\"@example.org")
+        #expect(quoted.localPart == "\"a@b\"" && quoted.domain == "example.org")
+        let bare = MailAddress(address: "undisclosed")
+        #expect(bare.localPart == "undisclosed" && bare.domain == nil && bare.domainKey == nil)
+        #expect(try MailAddress(validating: "Alice@Partner.example", name: "Alice").address == "Alice@Partner.example")
+        #expect(throws: AddressSyntax.Problem.missingAt) { try MailAddress(validating: "alice@") }
+        #expect(throws: AddressSyntax.Problem.invalidLocalPart) { try MailAddress(validating: "@example.org") }
+        #expect(throws: AddressSyntax.Problem.missingAt) { try MailAddress(validating: "alice") }
+    }
+
+    @Test func headerTextStaysWithinLineLimits() {
+        let long = String(repeating: "Réunion du comité scientifique — ", count: 6)
+        for (name, value) in [("Subject", HeaderEncoding.unstructured(long)), ("Reply-To", HeaderEncoding.phrase(long))] {
+            let lines = "\(name): \(value)".components(separatedBy: "\r\n")
+            #expect(lines.count > 1)
+            for line in lines { #expect(line.utf8.count <= 76, "\(line)") }  // RFC 2047 §2
+            for word in value.components(separatedBy: "\r\n ") { #expect(word.utf8.count <= 75) }
+        }
+        #expect(HeaderEncoding.unstructured("Plain\ttext") == "Plain\ttext")
+        // Text that reads as an encoded-word is encoded, so that readers show it as written.
+        #expect(HeaderEncoding.unstructured("About =?UTF-8?B?w6k=?=") == "=?UTF-8?B?QWJvdXQgPT9VVEYtOD9CP3c2az0/PQ==?=")
+        #expect(HeaderEncoding.phrase("Say \"hi\"") == "\"Say \\\"hi\\\"\"")
+        #expect(HeaderEncoding.unstructured("a\r\nBcc: x").hasPrefix("=?UTF-8?B?"))
+        #expect(HeaderEncoding.mailbox(MailAddress(address: "a@b.example")) == "a@b.example")
+    }
+
+    @Test func quotedPrintableProtectsLineStarts() {
+        // RFC 2049 §3 (8): "From " and a lone "." at the start of an encoded line, also after a soft break.
+        let qp = QuotedPrintable.encode("From here\n.\n" + String(repeating: "x", count: 75) + "From there\n")
+        #expect(qp.hasPrefix("=46rom here\r\n=2E\r\n"))
+        #expect(qp.contains("=\r\n=46rom there\r\n"))
+        let dot = QuotedPrintable.encode(String(repeating: "y", count: 75) + ".")
+        #expect(dot == String(repeating: "y", count: 75) + "=\r\n=2E\r\n")
+        // An F that does not begin "From " is left alone; trailing blanks are encoded.
+        #expect(QuotedPrintable.encode("Fromage \n") == "Fromage=20\r\n")
+        for line in QuotedPrintable.encode(String(repeating: "é", count: 100)).components(separatedBy: "\r\n") {
+            #expect(line.utf8.count <= 76)
+        }
+    }
+
+    @Test func lineEndings() {
+        let mixed: [UInt8] = Array("a\nb\r\nc\rd\r\r\ne\r".utf8)
+        #expect(LineEndings.crlf(mixed) == Array("a\r\nb\r\nc\r\nd\r\n\r\ne\r\n".utf8))
+        #expect(LineEndings.crlf(mixed, bareCR: .drop) == Array("a\r\nb\r\ncd\r\ne".utf8))
+        #expect(LineEndings.lf("a\r\nb\rc\n") == "a\nb\rc\n")
+        #expect(LineEndings.crlf("a\nb") == "a\r\nb")
+    }
+
+    @Test func datesAndHeaderLookup() {
+        #expect(RFC5322Date.string(from: Date(timeIntervalSince1970: 1_795_961_589)) == "Sun, 29 Nov 2026 14:13:09 +0000")
+        let headers = "From: a@b.example\r\nSubject: first\r\n part\r\nsubject: second\r\n"
+        #expect(HeaderLookup.firstValue("SUBJECT", in: headers) == "first part")
+        #expect(HeaderLookup.firstValue("To", in: headers) == nil)
+    }
+}

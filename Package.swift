@@ -58,8 +58,6 @@ let package = Package(
             name: "MailGatewayRuntime",
             dependencies: [
                 "MailGateway", "Digest",
-                // Only for the outbox's due count in GatewayDaemon.drainOutbox until it moves into the store.
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -82,8 +80,6 @@ let package = Package(
             dependencies: [
                 "MailGateway", "MailGatewayRuntime", "MailGatewayBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // Until the last queries of ArchiveCommand and OutboxCommand move into the store.
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -138,7 +138,7 @@ enum ArchiveMigrations {
                 CREATE INDEX quarantine_list ON quarantine(list_id, created);
                 """)
         }
-        // `ThreadingEngine.refreshStats` runs after every insert and reads status, date, from_address and parent
+        // `ThreadRecord.refreshStats` (then `ThreadingEngine.refreshStats`) runs after every insert and reads status, date, from_address and parent
         // of each message of the thread. Those columns follow `raw` in the row, so without a covering index
         // every read walks the message's overflow pages: O(thread size) page reads per insert (bench/ingest.sh).
         migrator.registerMigration("archive-v2-thread-stats-index") { db in

@@ -55,7 +55,7 @@ public struct GatewayDaemon: Sendable {
         if let warning = Secrets.looseModeWarning(file: config.moderation.keyFile) {
             logger.warning("moderation key file too open", metadata: ["problem": "\(warning)"])
         }
-        return GatewayDaemon(gateway: try Gateway(config: config), logger: logger, faults: faults, lock: lock)
+        return GatewayDaemon(gateway: try Gateway(config: config, holdingProcessLock: true), logger: logger, faults: faults, lock: lock)
     }
 
     /// The outbox sender configured from `smtp` and `delivery` (see `OutboxSenderConfiguration.pauseOnRefusedLogin`).

@@ -20,7 +20,7 @@ struct MailGatewayCommand: AsyncParsableCommand {
     )
 
     /// Parses and runs a command, and reports what it throws: a `CommandFailure` as its own text and status,
-    /// everything else as argument-parser does (usage errors 64, other errors 1).
+    /// everything else with argument-parser's message and status (usage errors 64, other errors 1), terminal-safe.
     static func main() async {
         do {
             var command = try await asyncParseAsRoot()
@@ -33,7 +33,12 @@ struct MailGatewayCommand: AsyncParsableCommand {
             printError(failure.description)
             exit(withError: ExitCode(failure.status))
         } catch {
-            exit(withError: error)
+            // argument-parser's own report (usage errors 64, others 1), made terminal-safe: it can quote mail.
+            let status = exitCode(for: error)
+            guard status != .success else { exit(withError: error) }  // --help, --version: to standard output
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            exit(withError: ExitCode(status.rawValue))
         }
     }
 }

@@ -48,12 +48,14 @@ public enum HeaderEncoding {
         return "\(phrase)\(separator)<\(address.address)>"
     }
 
-    /// `=?UTF-8?B?…?=` words of the whole text, never splitting a character; empty for empty text.
+    /// `=?UTF-8?B?…?=` words of the whole text, never splitting a character's bytes (RFC 2047 §5: each word
+    /// decodes on its own), so never longer than 75 characters, even for a cluster of many combining marks;
+    /// empty for empty text.
     static func encodedWords(_ text: String) -> String {
         var words: [String] = []
         var chunk: [UInt8] = []
-        for character in text {
-            let bytes = Array(String(character).utf8)
+        for scalar in text.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
             if chunk.count + bytes.count > maxWordBytes, !chunk.isEmpty {
                 words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
                 chunk = []

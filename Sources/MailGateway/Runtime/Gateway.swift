@@ -15,14 +15,16 @@ public struct Gateway: Sendable {
     public let runID: String
 
     /// Opens the database (`GatewayStore.open(config:busyTimeout:)`), loads the templates and the keys.
-    /// - Parameter busyTimeout: how long a write waits for the lock another process holds (the daemon's
-    ///   transactions are short; a bulk command may wait longer).
+    /// - Parameters:
+    ///   - busyTimeout: how long a write waits for the lock another process holds (the daemon's transactions are
+    ///     short; a bulk command may wait longer).
+    ///   - holdingProcessLock: the caller holds the process lock (`run`): migrations may run without taking it.
     public init(config: GatewayConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-                busyTimeout: TimeInterval = 10) throws {
+                busyTimeout: TimeInterval = 10, holdingProcessLock: Bool = false) throws {
         self.config = config
         self.secrets = Secrets(environment: environment)
         self.runID = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
-        database = try GatewayStore.open(config: config, busyTimeout: busyTimeout)
+        database = try GatewayStore.open(config: config, busyTimeout: busyTimeout, holdingProcessLock: holdingProcessLock)
         let notices = try NoticeComposer(templatesDirectory: config.templatesDirectory)
         let footers = try PostDistributor.loadFooters(templatesDirectory: config.templatesDirectory)
         let secret = secrets.value(env: config.moderation.keyEnv, file: config.moderation.keyFile)
@@ -83,15 +85,19 @@ extension GatewayStore {
     /// Opens the database the configuration names (creating it and running the migrations as needed) and
     /// registers the configured lists, without loading templates or keys: what `Gateway` starts from, and all
     /// that the administrative commands that only read or edit tables need.
-    /// - Parameter busyTimeout: how long a write waits for the lock another process holds.
-    public static func open(config: GatewayConfig, busyTimeout: TimeInterval = 10) throws -> GatewayStore {
+    /// - Parameters:
+    ///   - busyTimeout: how long a write waits for the lock another process holds.
+    ///   - holdingProcessLock: the caller holds the process lock (`run`): migrations may run without taking it.
+    public static func open(config: GatewayConfig, busyTimeout: TimeInterval = 10,
+                            holdingProcessLock: Bool = false) throws -> GatewayStore {
         let folder = (config.database as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
             throw ArchiveError("the database folder does not exist", path: folder)
         }
         let database: GatewayStore
         do {
-            database = try GatewayStore(path: config.database, busyTimeout: busyTimeout)
+            database = try GatewayStore(path: config.database, busyTimeout: busyTimeout,
+                                        holdingProcessLock: holdingProcessLock)
         } catch let error as DatabaseError {
             throw ArchiveError("cannot open the database: \(error.message ?? "\(error.resultCode)")", path: config.database)
         }

@@ -13,8 +13,15 @@ public final class GatewayStore: Sendable {
     /// The connection pool: `read` for queries (concurrent), `write` for one transaction per durable step.
     public let pool: DatabasePool
     /// Opens (creating if needed) the database at `path` and runs every migration not yet applied.
-    /// - Parameter busyTimeout: how long a writer waits for a lock held by another process before failing.
-    public init(path: String, busyTimeout: TimeInterval = 10) throws {
+    ///
+    /// An existing database that needs migrating is an upgrade: a daemon of the previous version may still be
+    /// running on it, and it would go on writing under a schema it does not know (dates as numbers in the
+    /// converted tables, for instance). So migrations run only under the process lock (``ProcessLock``, the one
+    /// `run` holds); when another process holds it, opening fails with ``StoreUpgradeError`` and nothing changes.
+    /// - Parameters:
+    ///   - busyTimeout: how long a writer waits for a lock held by another process before failing.
+    ///   - holdingProcessLock: the caller already holds the process lock (`run`, `run --once`).
+    public init(path: String, busyTimeout: TimeInterval = 10, holdingProcessLock: Bool = false) throws {
         self.path = path
         var config = Configuration()
         config.foreignKeysEnabled = true
@@ -24,8 +31,23 @@ public final class GatewayStore: Sendable {
         }
         Self.restrictFileModes(path: path, creating: true)
         pool = try DatabasePool(path: path, configuration: config)
-        try StoreMigrations.migrator.migrate(pool)
+        let migrator = StoreMigrations.migrator
+        if try !pool.read(migrator.hasCompletedMigrations) {
+            let lock = try Self.upgradeLock(path: path, alreadyHeld: holdingProcessLock)
+            try migrator.migrate(pool)
+            withExtendedLifetime(lock) {}
+        }
         Self.restrictFileModes(path: path, creating: false)
+    }
+
+    /// The process lock for a migration, unless the caller holds it or the database is not a file.
+    private static func upgradeLock(path: String, alreadyHeld: Bool) throws -> ProcessLock? {
+        guard !alreadyHeld, !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return nil }
+        do {
+            return try ProcessLock(databasePath: path)
+        } catch {
+            throw StoreUpgradeError(path: path, lock: error)
+        }
     }
 
     /// The database holds members' addresses and mail: it is created 0600, and an existing file, its -wal and

@@ -53,11 +53,12 @@ struct MigrationFromMainTests {
         }
     }
 
-    /// The migrated date is the old DOUBLE seconds, to the millisecond (GRDB's Date text keeps milliseconds).
+    /// The migrated date is the old DOUBLE seconds truncated to the millisecond, as GRDB writes a Date.
     static func same(_ date: Date?, _ seconds: Double?) -> Bool {
         switch (date, seconds) {
         case (nil, nil): true
-        case (let date?, let seconds?): abs(date.timeIntervalSince1970 - seconds) < 0.001
+        case (let date?, let seconds?):
+            (seconds - date.timeIntervalSince1970) > -0.000_001 && (seconds - date.timeIntervalSince1970) < 0.001
         default: false
         }
     }

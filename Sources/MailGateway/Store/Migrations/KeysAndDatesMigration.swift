@@ -7,8 +7,10 @@ import GRDB
 /// that the file does not grow: copy the rows out, drop the table, create it anew, copy them back, recreate the
 /// indexes); GRDB runs a migration with foreign keys off and checks them all before it commits.
 ///
-/// Nothing is dropped: a row whose list has no `lists` row gets one (its address unknown until the
-/// configuration registers it); a row naming a message, thread or body that does not exist cannot be kept with
+/// Seconds are truncated to the millisecond, as GRDB writes a Date. Nothing is dropped: a row whose list has no
+/// `lists` row gets one (its address unknown until the
+/// configuration registers it); a dangling thread root or node pointer is set to NULL (what its new ON DELETE SET
+/// NULL does); a row naming a message, thread or body that does not exist cannot be kept with
 /// its key, and the migration fails naming the table and rows (the database is left as it was).
 enum KeysAndDatesMigration {
     static let identifier = "store-v1-keys-and-dates"
@@ -16,6 +18,7 @@ enum KeysAndDatesMigration {
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration(identifier) { db in
             try addMissingLists(db)
+            try clearDanglingPointers(db)
             try checkReferences(db)
             for table in KeysAndDatesSchema.tables {
                 try rebuild(db, table)
@@ -28,6 +31,15 @@ enum KeysAndDatesMigration {
             try db.execute(sql: """
                 INSERT OR IGNORE INTO lists (id, created)
                 SELECT DISTINCT list_id, strftime('%Y-%m-%d %H:%M:%f', 'now') FROM \(table)
+                """)
+        }
+    }
+
+    static func clearDanglingPointers(_ db: Database) throws {
+        for (table, column) in KeysAndDatesSchema.nullablePointers {
+            try db.execute(sql: """
+                UPDATE \(table) SET \(column) = NULL
+                WHERE \(column) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = \(table).\(column))
                 """)
         }
     }
@@ -71,7 +83,8 @@ enum KeysAndDatesMigration {
         let values = columns.map { column in
             table.dateColumns.contains(column)
                 ? "CASE WHEN typeof(\(column)) IN ('integer', 'real') "
-                    + "THEN strftime('%Y-%m-%d %H:%M:%f', \(column), 'unixepoch') ELSE \(column) END"
+                    + "THEN strftime('%Y-%m-%d %H:%M:%f', CAST(\(column) * 1000 AS INTEGER) / 1000.0, 'unixepoch') "
+                    + "ELSE \(column) END"
                 : column
         }
         try db.execute(sql: """

@@ -163,9 +163,11 @@ enum KeysAndDatesSchema {
                   rowKey: "'list ' || list_id || ', message row ' || message_row_id"),
         Reference(table: "thread_nodes", column: "thread_id", parent: "threads",
                   rowKey: "'list ' || list_id || ', message-id ' || message_id"),
-        Reference(table: "thread_nodes", column: "message_row", parent: "messages",
-                  rowKey: "'list ' || list_id || ', message-id ' || message_id"),
-        Reference(table: "threads", column: "root_message", parent: "messages", rowKey: "'id ' || id"),
+    ]
+
+    /// Pointers whose new key is ON DELETE SET NULL: a dangling one is set to NULL, as the key would have done.
+    static let nullablePointers: [(table: String, column: String)] = [
+        ("thread_nodes", "message_row"), ("threads", "root_message"),
     ]
 
     /// The tables whose `list_id` must name a `lists` row.

@@ -1,21 +1,14 @@
 import GRDB
 
-/// The SQLite schema of partners, membership, moderation holds and the notice log.
+/// Migrations of partners and membership: `organisations`, `people`, `addresses`, `memberships`. Registered by
+/// ``StoreMigrations`` in the order they shipped, between the moderation and notice migrations:
+/// - `members-v1`: the four tables;
+/// - `members-v2-address-key`: `addresses.normalized` recomputed as the case-insensitive key.
 ///
-/// Registered by ``StoreMigrations``, after the archive's migrations; it registers,
-/// in this order:
-/// - `members-v1`: `organisations`, `people`, `addresses`, `memberships`;
-/// - `moderation-v1`: `holds` (the moderation queue);
-/// - `notices-v1`: `notice_log` (one notice per sender, reason and list per day);
-/// - `members-v2-address-key`: `addresses.normalized` recomputed as the case-insensitive key;
-/// - `moderation-v2-notices`: `holds.notify_author` and `holds.request_sent`.
-///
-/// `holds.message_id` is the archive's message row id. Since `store-v1-keys-and-dates` (``KeysAndDatesMigration``)
-/// it is a foreign key to `messages` (ON DELETE CASCADE), and `holds.list_id`, `memberships.list_id` and
-/// `notice_log.list_id` are foreign keys to `lists`.
+/// Since `store-v1-keys-and-dates` (``KeysAndDatesMigration``) `memberships.list_id` is a foreign key to `lists`.
 enum MembersMigrations {
-    /// Registers the `members-v1`, `moderation-v1` and `notices-v1` migrations.
-    static func register(in migrator: inout DatabaseMigrator) {
+    /// `members-v1`.
+    static func v1(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("members-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE organisations (
@@ -59,40 +52,10 @@ enum MembersMigrations {
                 CREATE INDEX memberships_person ON memberships(person_id);
                 """)
         }
-        migrator.registerMigration("moderation-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE holds (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    message_id INTEGER NOT NULL,
-                    list_id TEXT NOT NULL,
-                    reason TEXT NOT NULL,
-                    rule TEXT NOT NULL,
-                    created_at DATETIME NOT NULL,
-                    expires_at DATETIME NOT NULL,
-                    token_hash TEXT,
-                    status TEXT NOT NULL DEFAULT 'pending'
-                        CHECK (status IN ('pending', 'approved', 'rejected', 'discarded', 'expired')),
-                    decided_by TEXT,
-                    decided_at DATETIME,
-                    decision_reason TEXT,
-                    UNIQUE (message_id, list_id)
-                );
-                CREATE INDEX holds_pending ON holds(status, expires_at);
-                """)
-        }
-        migrator.registerMigration("notices-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE notice_log (
-                    sender TEXT NOT NULL,
-                    reason TEXT NOT NULL,
-                    list_id TEXT NOT NULL,
-                    day TEXT NOT NULL,
-                    sent_at DATETIME NOT NULL,
-                    suppressed INTEGER NOT NULL DEFAULT 0,
-                    PRIMARY KEY (sender, reason, list_id, day)
-                ) WITHOUT ROWID;
-                """)
-        }
+    }
+
+    /// `members-v2-address-key`.
+    static func v2AddressKey(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("members-v2-address-key") { db in
             // `addresses.normalized` becomes the case-insensitive key (`AddressSyntax.canonicalKey` of
             // 2026-12-06, frozen below as `addressKeyV2`). Two rows whose addresses differ only in case are one
@@ -111,19 +74,6 @@ enum MembersMigrations {
             }
             // Two steps, so that the UNIQUE index never sees a transient collision.
             try db.execute(sql: "UPDATE addresses SET normalized = substr(normalized, 1, length(normalized) - 1)")
-        }
-        migrator.registerMigration("moderation-v2-notices") { db in
-            // Whether the author may be told of the hold's outcome (false when the policy said "no notice", e.g.
-            // an unproven From), recorded at hold time; whether the moderators were sent a request.
-            try db.execute(sql: """
-                ALTER TABLE holds ADD COLUMN notify_author INTEGER NOT NULL DEFAULT 1;
-                ALTER TABLE holds ADD COLUMN request_sent INTEGER NOT NULL DEFAULT 0;
-                CREATE INDEX holds_requests ON holds(list_id, created_at);
-                """)
-        }
-        migrator.registerMigration("moderation-v3-unproven-authors") { db in
-            // Holds made before `notify_author` existed: a spoofing hold's author is unproven and is never told.
-            try db.execute(sql: "UPDATE holds SET notify_author = 0 WHERE rule = 'spoofing'")
         }
     }
 

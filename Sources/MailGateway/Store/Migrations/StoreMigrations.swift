@@ -8,7 +8,12 @@ public enum StoreMigrations {
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         ArchiveMigrations.register(in: &migrator)
-        MembersMigrations.register(in: &migrator)
+        // The members, moderation and notice migrations shipped interleaved: their order is history.
+        MembersMigrations.v1(in: &migrator)
+        ModerationMigrations.v1(in: &migrator)
+        NoticesMigrations.v1(in: &migrator)
+        MembersMigrations.v2AddressKey(in: &migrator)
+        ModerationMigrations.v2AndV3(in: &migrator)
         OutboxMigrations.register(in: &migrator)
         IngestMigrations.register(in: &migrator)
         KeysAndDatesMigration.register(in: &migrator)

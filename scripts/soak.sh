@@ -24,4 +24,5 @@ fi
 binary=$(mktemp /tmp/mailgw-soak-bin.XXXXXX)
 trap 'rm -f "$binary"' EXIT
 cp "$MAILGATEWAY_BIN" "$binary"
+chmod 700 "$binary"  # mktemp made it 0600
 /usr/bin/python3 scripts/soak.py --binary "$binary" "${args[@]}"

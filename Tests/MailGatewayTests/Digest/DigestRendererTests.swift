@@ -217,6 +217,23 @@ struct DigestRendererTests {
     }
 
     @Test
+    func htmlOfEachMessageStaysNear90KB() throws {
+        let posts = (1...5).map { n in
+            DigestFixtures.item(Int64(n), id: "long-\(n)@x", subject: "Long \(n)", author: DigestFixtures.jose,
+                                minutes: Double(n), text: "marker-\(n)-end\n" + String(repeating: "données ", count: 4_000))
+        }
+        let messages = try Self.render(.mime, .es, threads: [DigestContent.Thread(threadID: 1, subject: "Long", items: posts)])
+        #expect(messages.count == 3)
+        var seen: [Int] = []
+        for message in messages {
+            let html = try #require(try MessageParser.parse(message).html)
+            #expect(html.utf8.count <= 100_000, "\(html.utf8.count)")
+            seen += html.components(separatedBy: "marker-").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+        }
+        #expect(seen == Array(1...5))
+    }
+
+    @Test
     func everyDigestTemplateExistsInEveryLanguage() throws {
         for language in Language.allCases {
             for name in DigestTemplates.Name.allCases {

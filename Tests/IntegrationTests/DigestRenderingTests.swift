@@ -115,4 +115,21 @@ struct DigestRenderingTests {
         #expect(frame.texts.map(\.visible) == [true, false])
         #expect(frame.texts[1].occurrences == 0 && frame.texts[1].reason == "not in the page")
     }
+
+    @Test("scripts/digest-screenshot.sh writes a PNG of the whole page at the width asked for",
+          arguments: [(800, 800), (375, 500)])
+    func screenshot(width: Int, imageWidth: Int) async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("mailgw-shot-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let script = Corpora.repositoryRoot.appendingPathComponent("scripts/digest-screenshot.sh").path
+        let outcome = try await ChildProcess.run("/bin/bash", [script, Self.harness("fits").path, out.path, "\(width)"])
+        #expect(outcome.status == 0, "\(outcome.output)")
+        let png = try Data(contentsOf: out)
+        try #require(png.count > 24 && png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        let size = { (at: Int) in png[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        // A window is at least 500 px wide: narrower pages sit in an iframe on a 500 px backdrop.
+        #expect(size(16) == imageWidth)
+        // The whole page, not a fixed window: taller on the phone, where the lines wrap.
+        #expect(size(20) > 200 && size(20) < 1000, "height \(size(20))")
+    }
 }

@@ -13,4 +13,8 @@ struct RequiredServersTests {
     @Test func postfixAndSMTPSinkAreInstalled() {
         #expect(PostfixRelay.installed, "\(PostfixRelay.absentMessage) but MAILGATEWAY_REQUIRE_INTEGRATION=1")
     }
+
+    @Test func chromiumIsInstalled() {
+        #expect(HeadlessChromium.installed, "\(HeadlessChromium.absentMessage) but MAILGATEWAY_REQUIRE_INTEGRATION=1")
+    }
 }

@@ -45,6 +45,16 @@ struct DigestRenderingTests {
         return report
     }
 
+    @Test("the goldens are there: the HTML digest and summary of each language")
+    func goldensArePresent() {
+        let names = Set(Self.goldens.map(\.lastPathComponent))
+        for format in ["digest", "summary"] {
+            for language in ["fr", "en", "es"] {
+                #expect(names.contains("\(format)-\(language).html"), "Tests/Fixtures/digest/\(format)-\(language).html")
+            }
+        }
+    }
+
     @Test("every golden digest fits 375 and 800 px and shows every subject and author", arguments: goldens)
     func golden(page: URL) async throws {
         let texts = try Self.visibleTexts(of: page)

@@ -16,9 +16,14 @@ public struct ListIdentity: Sendable, Equatable {
     public var fromRewrite: FromRewrite
     /// Base URL of the web archive and preferences pages (List-Archive, https List-Unsubscribe), no trailing slash.
     public var webBaseURL: String?
+    /// False for an announcement list: copies say `List-Post: NO` (RFC 2369 §3.4) instead of a mailto.
+    public var acceptsPosts: Bool
+    /// When set, every copy's `Reply-To:` is this address (an announcement list: the secretariat), replacing the
+    /// author's.
+    public var replyTo: String?
 
     public init(id: String, name: String, address: String, language: Language, subjectPrefix: String?,
-                fromRewrite: FromRewrite, webBaseURL: String?) {
+                fromRewrite: FromRewrite, webBaseURL: String?, acceptsPosts: Bool = true, replyTo: String? = nil) {
         self.id = id
         self.name = name
         self.address = address
@@ -26,13 +31,17 @@ public struct ListIdentity: Sendable, Equatable {
         self.subjectPrefix = subjectPrefix
         self.fromRewrite = fromRewrite
         self.webBaseURL = webBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.acceptsPosts = acceptsPosts
+        self.replyTo = replyTo
     }
 
-    /// The identity of `list` as configured, its name in its own language.
-    public init(list: ListConfig, webBaseURL: String?) {
+    /// The identity of `list` as configured, its name in its own language. An announcement list (kind
+    /// `announce`) takes no replies: `List-Post: NO`, and `Reply-To:` the secretariat (`secretariat`, when given).
+    public init(list: ListConfig, webBaseURL: String?, secretariat: String? = nil) {
+        let announce = list.kind == .announce
         self.init(id: list.id, name: list.name.value(for: list.language), address: list.address,
                   language: list.language, subjectPrefix: list.subjectPrefix, fromRewrite: list.fromRewrite,
-                  webBaseURL: webBaseURL)
+                  webBaseURL: webBaseURL, acceptsPosts: !announce, replyTo: announce ? secretariat : nil)
     }
 
     /// The part of the address after `@`.

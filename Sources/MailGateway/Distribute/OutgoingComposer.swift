@@ -73,6 +73,8 @@ public struct ComposedPost: Sendable, Equatable {
 /// - DMARC: with `whenDMARC`, From is rewritten when the author's domain publishes `p=quarantine` or
 ///   `p=reject` according to the given `DMARCLookup`. A rewritten From is `"Name via List" <list address>`;
 ///   Reply-To is set to the author unless the author already set a Reply-To, which is kept.
+/// - An announcement list (`ListIdentity.acceptsPosts` false) writes `List-Post: NO` (RFC 2369 §3.4), and its
+///   `ListIdentity.replyTo` (the secretariat) replaces any Reply-To.
 public struct OutgoingComposer: Sendable {
     public var list: ListIdentity
     /// The rendered footer, or nil for none.
@@ -126,10 +128,16 @@ public struct OutgoingComposer: Sendable {
             message.fields = message.fields.map {
                 $0.name.caseInsensitiveCompare("From") == .orderedSame ? .init(name: "From", rawValue: from) : $0
             }
-            if !hadReplyTo {
+            if !hadReplyTo && list.replyTo == nil {
                 let reply = author.name.map { " \(HeaderEncoding.phrase($0)) <\(author.address)>" } ?? " <\(author.address)>"
                 message.fields.append(.init(name: "Reply-To", rawValue: reply))
             }
+        }
+
+        // An announcement list: answers go to the secretariat, never to the author or the list.
+        if let replyTo = list.replyTo {
+            message.fields.removeAll { $0.name.caseInsensitiveCompare("Reply-To") == .orderedSame }
+            message.fields.append(.init(name: "Reply-To", rawValue: " <\(replyTo)>"))
         }
 
         if let footer, !footer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -138,7 +146,7 @@ public struct OutgoingComposer: Sendable {
 
         var added: [RawMessage.Field] = [
             .init(name: "List-Id", rawValue: " \(HeaderEncoding.phrase(list.name)) <\(list.listID)>"),
-            .init(name: "List-Post", rawValue: " <mailto:\(list.address)>"),
+            .init(name: "List-Post", rawValue: list.acceptsPosts ? " <mailto:\(list.address)>" : " NO"),
             .init(name: "List-Help", rawValue: " <mailto:\(list.requestAddress)?subject=help>"),
         ]
         if let archive = list.archiveURL { added.append(.init(name: "List-Archive", rawValue: " <\(archive)>")) }

@@ -219,6 +219,7 @@ public struct IngestPipeline: Sendable {
         values.recipientName = identity?.name ?? parsed.from.first?.name
         values.size = rawSize
         values.limit = list.maxPostBytes
+        values.secretariatAddress = config.secretariat.first
         if let identity {
             values.postableLists = PostingRights.postableLists(identity, among: config.lists)
         }

@@ -7,19 +7,29 @@ import Crypto
 /// digest entry for the list when it has `digest` members (the daily digest reads them).
 ///
 /// The author does not get their own post back (Mailman's default "not metoo"); they have it already.
+///
+/// An announcement list (kind `announce`) sends a copy at once to every member whose delivery is not `none`,
+/// digest members included (announcements are never digest items), with `List-Post: NO` and `Reply-To:` the
+/// secretariat (`ListIdentity(list:webBaseURL:secretariat:)`).
+///
+/// One copy per person per message across lists: a recipient who already has a `post` copy of a message with the
+/// same Message-ID accepted on another list (a cross-post, or a second list accepting it hours later) gets none.
 public struct PostDistributor: Sendable {
     public let webBaseURL: String?
     public let footers: [Language: FooterTemplate]
     public let dmarc: DMARCLookup
     /// Key bytes for the one-click unsubscribe tokens (RFC 8058); without one, List-Unsubscribe is mailto only.
     public let unsubscribeKey: [UInt8]?
+    /// The secretariat's address (the configuration's first): `Reply-To:` of announcements.
+    public let secretariat: String?
 
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
-                unsubscribeKey: [UInt8]?) {
+                unsubscribeKey: [UInt8]?, secretariat: String? = nil) {
         self.webBaseURL = webBaseURL
         self.footers = footers
         self.dmarc = dmarc
         self.unsubscribeKey = unsubscribeKey
+        self.secretariat = secretariat
     }
 
     /// Loads the footer of every language from `templates/<lang>/footer.txt.mustache`.
@@ -36,22 +46,26 @@ public struct PostDistributor: Sendable {
     @discardableResult
     public func distribute(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
                            now: Date) throws -> Int {
-        let identity = ListIdentity(list: list, webBaseURL: webBaseURL)
+        let identity = ListIdentity(list: list, webBaseURL: webBaseURL, secretariat: secretariat)
         let composer = OutgoingComposer(list: identity, footer: footers[list.language]?.render(for: identity), dmarc: dmarc)
         let post = composer.compose(raw: raw, subject: parsed.subject, author: parsed.from.first)
         let authorID = try parsed.from.first.flatMap { try AddressRecord.personID(address: $0.address, in: db) }
         let members = try MembershipRecord.members(listID: list.id, in: db)
         // A member address that is no longer valid (`AddressSyntax`, e.g. stored before addresses were checked)
         // would only be refused by the server: it gets no copy.
+        let announce = list.kind == .announce
+        // Recipients who already have this message (same Message-ID) from another list, lower-cased.
+        let alreadySent = try OutboxCopyRecord.postRecipientsOfSameMessage(db, messageRowID: messageRowID)
         let copies = members.filter {
-            $0.delivery == .immediate && $0.personID != authorID && AddressSyntax.isValid($0.address)
+            (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate) && $0.personID != authorID
+                && AddressSyntax.isValid($0.address) && !alreadySent.contains($0.address.lowercased())
         }.map {
             // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).
             post.copy(for: $0.address, unsubscribeToken: unsubscribeToken(list: list.id, address: $0.address),
                       bounceTagKey: unsubscribeKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
-        if members.contains(where: { $0.delivery == .digest }) {
+        if !announce, members.contains(where: { $0.delivery == .digest }) {
             try DigestEntryRecord.insertIgnoringDuplicate(db, listID: list.id, messageRowID: messageRowID, at: now)
         }
         return copies.count

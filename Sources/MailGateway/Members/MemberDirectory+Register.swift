@@ -94,14 +94,16 @@ extension MemberDirectory {
     }
 
     /// The lists a person belongs to by the register: their college's list(s), the funders list(s) for a funder
-    /// partner, the individuals list(s) for an individual.
+    /// partner, the individuals list(s) for an individual, and every announcement list (everyone in the register
+    /// receives announcements; opting out is `delivery = none` on that membership, which an import keeps).
     public static func registerListIDs(organisation: Organisation?, lists: [ListConfig]) -> [String] {
         lists.filter { list in
             switch list.kind {
             case .college: return organisation != nil && list.college == organisation?.college
             case .funders: return organisation?.isFunder == true
             case .individuals: return organisation == nil
-            case .interface, .announce: return false
+            case .announce: return true
+            case .interface: return false
             }
         }.map(\.id)
     }

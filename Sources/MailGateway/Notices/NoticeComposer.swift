@@ -8,7 +8,7 @@ import Mustache
 /// (`reasonTooLarge`, `reasonNonMember`, `reasonNotEntitled`, `reasonDmarcFail`, `reasonNotAuthenticated`,
 /// `reasonNoSender`, `reasonNoRule`), `postableLists` (each with `name` and `address`; `hasPostableLists`),
 /// `token` (the `MOD-…` token), `holdID`, `expiryDays`, `moderatorReason` (`hasModeratorReason`),
-/// `sizeKB`, `limitKB`.
+/// `sizeKB`, `limitKB`, `secretariatAddress` (`hasSecretariatAddress`).
 public struct NoticeValues: Sendable {
     public var platformName: String
     public var originalSubject: String
@@ -26,6 +26,8 @@ public struct NoticeValues: Sendable {
     public var recipientName: String?
     public var size: Int?
     public var limit: Int?
+    /// The secretariat's address (the configuration's first), where to write instead of an announcement list.
+    public var secretariatAddress: String?
 
     /// Creates values; only `platformName` and the original subject are needed by every template.
     public init(platformName: String, originalSubject: String, originalSender: String = "", originalDate: Date? = nil,
@@ -256,6 +258,10 @@ public struct NoticeComposer: Sendable {
         }
         if let size = values.size { c["sizeKB"] = String((size + 1023) / 1024) }
         if let limit = values.limit { c["limitKB"] = String((limit + 1023) / 1024) }
+        if let secretariat = values.secretariatAddress, !secretariat.isEmpty {
+            c["secretariatAddress"] = secretariat
+            c["hasSecretariatAddress"] = true
+        }
         return c
     }
 }

@@ -48,6 +48,9 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case notAPartner = "not-a-partner"
     /// To a known person posting to a list they may not post to; names the lists they may post to.
     case notEntitled = "not-entitled"
+    /// To a known person writing to an announcement list they may not post to: the address only sends
+    /// announcements; write to the secretariat instead.
+    case notAnAnnouncer = "not-an-announcer"
     /// To the author of a held message.
     case heldForModeration = "held-for-moderation"
     /// To the moderators of a list: a message waits for them.

@@ -31,7 +31,8 @@ public struct Gateway: Sendable {
         let key = secret.flatMap(ModerationKey.init(secret:))
         let unsubscribeKey = secret.map { Array(SHA256.hash(data: Data("mailgateway-unsubscribe\n\($0)".utf8))) }
         let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers,
-                                          dmarc: .strictDomains(config.dmarcStrictDomains), unsubscribeKey: unsubscribeKey)
+                                          dmarc: .strictDomains(config.dmarcStrictDomains), unsubscribeKey: unsubscribeKey,
+                                          secretariat: config.secretariat.first)
         pipeline = IngestPipeline(config: config, notices: notices, distributor: distributor, moderationKey: key)
     }
 

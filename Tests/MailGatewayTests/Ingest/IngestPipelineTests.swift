@@ -16,20 +16,13 @@ struct IngestPipelineTests {
 
     /// A gateway over a temporary database, three lists, the repository's templates, a moderation key.
     func makeGateway(nonMember: NonMemberAction = .reject, trustedAuthservID: String? = nil) throws -> (Gateway, URL) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mg-ingest-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         func list(_ id: String, _ kind: ListKind, _ college: College?) -> ListConfig {
-            ListConfig(id: id, kind: kind, college: college, name: LocalizedName(fr: id, en: id, es: id),
-                       address: "\(id)@lists.example.org", language: .fr, subjectPrefix: "[\(id)]",
-                       mailbox: MailboxConfig(user: id, passwordEnv: "X"), nonMemberAction: nonMember)
+            IngestTestGateway.list(id, kind, college, nonMember: nonMember)
         }
-        var config = GatewayConfig(
-            platformName: "Initiative 4 pour 1000", database: dir.appendingPathComponent("a.sqlite").path,
-            imap: ServerConfig(host: "127.0.0.1", port: 1, tls: .none), smtp: ServerConfig(host: "127.0.0.1", port: 1, tls: .none),
-            templatesDirectory: Corpora.repositoryRoot.appendingPathComponent("templates").path,
-            lists: [list("college-research", .college, .research), list("interface-knowledge", .interface, nil)])
-        config.trustedAuthservID = trustedAuthservID
-        let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
+        let (gateway, dir) = try IngestTestGateway.make(
+            prefix: "mg-ingest", lists: [list("college-research", .college, .research), list("interface-knowledge", .interface, nil)],
+            trustedAuthservID: trustedAuthservID)
+        let config = gateway.config
         let csv = """
             organisation,country,college,funder,person,email,language
             INRAE,France,research,no,Hélène Dubois,helene@inrae.example,fr

@@ -1,7 +1,8 @@
 /// The last rule: it always decides. An entitled sender is accepted (`PostingRights`); a known person who may
 /// not post here is rejected with a notice naming the lists they may post to; an unknown sender gets the
 /// list's `nonMemberAction` (reject with a notice, hold with a notice, or discard silently). A secretariat
-/// address from the configuration may post to announcement lists even if it is in no directory.
+/// address from the configuration may post to announcement lists even if it is in no directory. A known person
+/// who is not one of an announcement list's posters gets the short `not-an-announcer` notice instead.
 public struct SenderIdentityRule: PolicyRule {
     public let name = "sender-identity"
     /// Creates the rule.
@@ -17,7 +18,8 @@ public struct SenderIdentityRule: PolicyRule {
             if PostingRights.mayPost(identity, to: context.list, secretariatAddress: isSecretariatAddress) {
                 return RuleHit(.accept, .entitled)
             }
-            return RuleHit(.reject, .notEntitled, notice: .notEntitled)
+            return RuleHit(.reject, .notEntitled,
+                           notice: context.list.kind == .announce ? .notAnAnnouncer : .notEntitled)
         }
         if isSecretariatAddress && context.list.kind == .announce { return RuleHit(.accept, .entitled) }
         switch context.list.nonMemberAction {

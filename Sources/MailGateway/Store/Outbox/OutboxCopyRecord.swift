@@ -55,6 +55,18 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
         return db.changesCount > 0
     }
 
+    /// The recipients (lower-cased) of `post` copies of any other archived message with the same Message-ID as
+    /// archived message `messageRowID` (the same post accepted on another list): they must not get it twice.
+    /// Uses the index `messages_message_id`; a message whose Message-ID was synthesised matches nothing else.
+    static func postRecipientsOfSameMessage(_ db: Database, messageRowID: Int64) throws -> Set<String> {
+        Set(try String.fetchAll(db.cachedStatement(sql: """
+            SELECT DISTINCT lower(o.recipient) FROM messages self
+            JOIN messages other ON other.message_id = self.message_id AND other.id != self.id
+            JOIN outbox o ON o.message_id = other.id AND o.purpose = 'post'
+            WHERE self.id = ? AND self.synthetic = 0
+            """), arguments: [messageRowID]))
+    }
+
     /// Marks up to `limit` due pending copies `sending` for `claimer`, counting the attempt.
     /// - Returns: the claimed rows, as updated.
     static func claimDue(_ db: Database, limit: Int, now: Date, claimer: String) throws -> [OutboxCopyRecord] {

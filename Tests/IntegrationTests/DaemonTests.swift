@@ -160,10 +160,16 @@ struct DaemonTests {
         }
         defer { harness.stop() }
         let daemon = try harness.spawn(["run", "--log-level", "info"])
-        // Wait until every watcher has connected and gone idle (its first pass recorded the mailbox state).
-        let db = try harness.openDatabase()
         let clock = ContinuousClock()
         var deadline = clock.now.advanced(by: .seconds(30))
+        // Let the daemon take the database's lock and migrate it first: opening a database that still needs
+        // migrating takes that lock, and a daemon that finds it held exits.
+        while clock.now < deadline && !daemon.output.contains("gateway started") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // Wait until every watcher has connected and gone idle (its first pass recorded the mailbox state).
+        let db = try harness.openDatabase()
+        deadline = clock.now.advanced(by: .seconds(30))
         while clock.now < deadline {
             let ready = try await db.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM mailbox_state") ?? 0 }
             if ready == 3 { break }

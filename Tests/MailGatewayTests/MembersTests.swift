@@ -106,9 +106,10 @@ struct MembersTests {
         #expect(try directory.members(listID: "funders").map(\.personName) == ["John Smith"])
         #expect(try directory.members(listID: "college-states").map(\.personName) == ["Ana García"])
         #expect(try directory.members(listID: "individuals").map(\.personName) == ["Awa Diop"])
-        // Interfaces are opt-in; announcement lists are not automatic.
+        // Interfaces are opt-in; the announcement list reaches everyone in the register.
         #expect(try directory.members(listID: "interface-knowledge").isEmpty)
-        #expect(try directory.members(listID: "announce").isEmpty)
+        #expect(try directory.members(listID: "announce").map(\.personName)
+                == ["Ana García", "Awa Diop", "John Smith", "Marie Dupont"])
         #expect(try directory.individuals().map(\.name) == ["Awa Diop"])
     }
 
@@ -120,7 +121,7 @@ struct MembersTests {
                 "stored as given")
         let identity = try #require(try db.read { try PersonRecord.identity(of: "john@CIRAD.fr", in: $0) })
         #expect(identity.organisation?.name == "CIRAD, Montpellier")
-        #expect(identity.roles == ["college-research": .member, "funders": .member])
+        #expect(identity.roles == ["college-research": .member, "funders": .member, "announce": .member])
     }
 
     @Test func reimportUpdatesAndNeverDuplicates() throws {
@@ -133,7 +134,7 @@ struct MembersTests {
             }
         }
         let before = try counts()
-        #expect(before == [3, 4, 4, 5])
+        #expect(before == [3, 4, 4, 9], "5 by college, funders and individuals, 4 to announce")
         let again = try directory.importRegister(PartnerRegister(csv: Array(MembersFixtures.register.utf8)))
         #expect(try counts() == before)
         #expect(again.peopleCreated == 0 && again.addressesAdded == 0 && again.membershipsAdded == 0)

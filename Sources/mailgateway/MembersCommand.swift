@@ -42,7 +42,7 @@ struct MembersCommand: AsyncParsableCommand {
         @OptionGroup var list: ListOption
         @Argument(help: "The person's address.") var address: String
         @Option(help: "member, moderator or owner.") var role: MemberRole = .member
-        @Option(help: "immediate, digest or none.") var delivery: DeliveryMode = .immediate
+        @Option(help: "immediate (each), digest, digest-plain, digest-mime, summary, notices or none (nomail).") var delivery: DeliveryMode = .immediate
         @Option(help: "fr, en or es (default: the person's language).") var language: Language?
 
         func run() async throws {
@@ -89,7 +89,7 @@ struct MembersCommand: AsyncParsableCommand {
         @OptionGroup var list: ListOption
         @Argument(help: "The member's address.") var address: String
         @Option(help: "member, moderator or owner.") var role: MemberRole?
-        @Option(help: "immediate, digest or none.") var delivery: DeliveryMode?
+        @Option(help: "immediate (each), digest, digest-plain, digest-mime, summary, notices or none (nomail).") var delivery: DeliveryMode?
         @Option(help: "fr, en or es for this list.") var language: Language?
 
         func validate() throws {

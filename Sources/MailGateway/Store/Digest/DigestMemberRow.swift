@@ -47,6 +47,17 @@ public struct DigestMemberRow: Sendable, Equatable, FetchableRecord {
             """, arguments: [list, list, person, person, person])
     }
 
+    /// How many members of `list` have each delivery mode.
+    public static func deliveryCounts(_ db: Database, list: String) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT delivery, count(*) AS n FROM memberships WHERE list_id = ? GROUP BY delivery
+            """, arguments: [list]) {
+            counts[row["delivery"]] = row["n"]
+        }
+        return counts
+    }
+
     /// Sets a member's digest time (`HH:MM`) and weekday (nil = daily); `.some(nil)` clears, nil keeps.
     public static func setSchedule(_ db: Database, list: String, person: Int64, time: String??, weekday: Int??) throws {
         if let time {

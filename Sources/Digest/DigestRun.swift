@@ -50,6 +50,12 @@ public struct DigestRun: Sendable {
         for list in config.lists {
             let members = try writer.read { db in try DigestMemberRow.members(db, list: list.id) }
             for member in members {
+                // A read first: most wake-ups find nothing due, and need no write transaction.
+                guard let schedule = schedule(for: member, list: list),
+                      try writer.read({ db in
+                          schedule.latestDue(after: try DigestIssueRecord.latest(db, list: list.id, person: member.personID)?
+                              .periodEnd, at: at) != nil
+                      }) else { continue }
                 let copies = try writer.write { db in try issueDue(db, list: list, person: member.personID, at: at, now: now) }
                 switch copies {
                 case nil: break

@@ -110,27 +110,36 @@ public struct DigestRun: Sendable {
                         mode: DigestContent.Format? = nil) throws -> [[UInt8]]? {
         guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first else { return nil }
         let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
-        let start = previous?.periodEnd ?? schedule(for: member, list: list)?.previous(before: at)
-        let items = try DigestItemRow.items(db, list: list.id, after: start, upTo: at)
+        let schedule = schedule(for: member, list: list)
+        // The issue due at `at` if one is and has posts, else what accumulated for the next one.
+        var end = schedule?.latestDue(after: previous?.periodEnd, at: at) ?? at
+        let start = previous?.periodEnd ?? schedule?.previous(before: end)
+        var items = try DigestItemRow.items(db, list: list.id, after: start, upTo: end)
+        if items.isEmpty && end < at {
+            end = at
+            items = try DigestItemRow.items(db, list: list.id, after: start, upTo: at)
+        }
         guard !items.isEmpty else { return nil }
         let format = mode ?? DigestContent.Format(rawValue: member.delivery.rawValue) ?? .mime
         let content = content(list: list, member: member, format: format, number: (previous?.number ?? 0) + 1,
-                              start: previous == nil ? nil : start, end: at, items: items)
+                              start: previous == nil ? nil : start, end: end, items: items)
         let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
-        return try renderer.render(content, messageID: "digest.preview.\(list.id)@\(identity.domain)", date: at)
+        return try renderer.render(content, messageID: "digest.preview.\(list.id)@\(identity.domain)", date: end)
     }
 
-    /// A member leaving the digest (for each or nomail) first gets what they accumulated: an issue of the posts
-    /// since their previous one, ending `now`, in its own transaction. Returns the copies enqueued (0: nothing
-    /// pending, or not a digest member).
+    /// A member leaving the digest (for each or nomail) first gets what they accumulated: the issue due, if one is
+    /// and was not sent yet, then an issue of the posts since, ending `now`, in one transaction. Returns the copies
+    /// enqueued (0: nothing pending, or not a digest member).
     @discardableResult
     public func flush(_ writer: any DatabaseWriter, list: ListConfig, person: Int64, now: Date = Date()) throws -> Int {
         try writer.write { db in
             guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first,
                   member.delivery.isDigest else { return 0 }
+            let due = try issueDue(db, list: list, person: person, at: now, now: now) ?? 0
             let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
             let start = previous?.periodEnd ?? schedule(for: member, list: list)?.previous(before: now)
-            return try issue(db, list: list, member: member, previous: previous, start: start, end: now, now: now)
+            guard previous?.periodEnd != now else { return due }
+            return due + (try issue(db, list: list, member: member, previous: previous, start: start, end: now, now: now))
         }
     }
 

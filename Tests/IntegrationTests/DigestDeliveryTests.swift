@@ -31,6 +31,11 @@ struct DigestDeliveryTests {
         ], to: Self.list)
         try await world.runOnce()
         let at = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400 + 60))
+        // The preview prints the issue and records nothing.
+        let preview = try await world.cli(["digest", "preview", "--list", Self.list, "--member", W.jose.address,
+                                           "--at", at, "--mode", "summary"])
+        #expect(preview.contains("<p1@inrae.example>") && preview.contains("X-Digest-Format: summary"), "\(preview)")
+        #expect(try await world.cli(["digest", "status", "--list", Self.list]).contains("digest 1, digest-plain 1"))
         let first = try await world.cli(["digest", "run", "--at", at, "--log-level", "warning"])
         #expect(first.contains("digest: 2 issue(s), 2 message(s) enqueued"), "\(first)")
         let second = try await world.cli(["digest", "run", "--at", at, "--log-level", "warning"])

@@ -1,5 +1,5 @@
-/// The renderer the CLI and the daemon use: the one construction to point at the real renderer
-/// (`DigestRenderer(templatesDirectory:)`) when it lands. Until then, ``PlainDigestRenderer``.
+/// The renderer the CLI and the daemon use, from the templates folder (every digest template in fr, en and es,
+/// or an error naming the one missing).
 public func makeDigestRenderer(templatesDirectory: String) throws -> any DigestRendering {
-    PlainDigestRenderer()
+    try DigestRenderer(templatesDirectory: templatesDirectory)
 }

@@ -93,7 +93,8 @@ struct DigestCommand: AsyncParsableCommand {
             let gateway = try global.openStore()
             try reportingFailures {
                 if let id = list.id { _ = try requireList(id, in: gateway.config) }
-                let run = DigestRun(config: gateway.config, renderer: PlainDigestRenderer())
+                let run = DigestRun(config: gateway.config,
+                                    renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory))
                 let now = Date()
                 let status = try gateway.database.pool.read { db in try run.status(db, list: list.id, at: now) }
                 if json { return try printJSON(status) }

@@ -1,12 +1,12 @@
-public import Foundation
+import Digest
+import Foundation
 import MailGateway
 
-/// A stand-in renderer until the real one lands: one text/plain message, deterministic, listing each item's
-/// subject, author and Message-ID by thread. Not user-facing text (no template): a placeholder and a test double.
-public struct PlainDigestRenderer: DigestRendering {
-    public init() {}
-
-    public func render(_ content: DigestContent, messageID: String, date: Date) throws -> [[UInt8]] {
+/// A test double of the renderer for the durable stage's tests: one text/plain message, deterministic, listing
+/// each item's subject, author and Message-ID by thread, so a test reads exactly which posts an issue carried.
+/// The real renderer (`DigestRenderer`) has its own golden and parsing tests.
+struct PlainDigestRenderer: DigestRendering {
+    func render(_ content: DigestContent, messageID: String, date: Date) throws -> [[UInt8]] {
         var body = ""
         for thread in content.threads {
             body += "== \(thread.subject)\r\n"

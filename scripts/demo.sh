@@ -92,7 +92,8 @@ done
 "$BIN" members add --list interface-policies secretariat@4p1000-demo.example --role moderator >/dev/null
 "$BIN" members add --list individuals secretariat@4p1000-demo.example --role moderator >/dev/null
 "$BIN" members set --list college-research helene.dubois@inrae-demo.example --role moderator >/dev/null
-"$BIN" members set --list college-research jose.martinez@cirad-demo.example --delivery digest >/dev/null
+"$BIN" members set --list college-research jose.martinez@cirad-demo.example --delivery digest \
+    --time-zone Europe/Madrid --digest-time 07:00 >/dev/null
 "$BIN" members list --list college-research
 
 step "Loading $(python3 demo/make-samples.py "$DEMO/samples" | tail -1 >/dev/null; ls "$DEMO"/samples/*/*.eml | wc -l) sample messages into the list mailboxes (IMAP APPEND)"
@@ -126,6 +127,18 @@ if [[ -n "$HOLD" ]]; then
   "$BIN" moderation approve "$HOLD"
   "$BIN" run --once --log-level warning | tail -1
 fi
+# José reads college-research as a daily digest at 07:00 in Madrid: run the digest as the daemon would at the
+# next 07:00 there (the posts above were accepted since the previous one).
+AT=$(python3 -c '
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+tz = ZoneInfo("Europe/Madrid"); now = datetime.now(tz)
+at = now.replace(hour=7, minute=1, second=0, microsecond=0)
+if at <= now: at += timedelta(days=1)
+print(at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+step "mailgateway digest status --list college-research, then digest run --at $AT"
+"$BIN" digest status --list college-research
+"$BIN" digest run --at "$AT" --log-level warning
 step "mailgateway outbox list --status sent --limit 8"
 "$BIN" outbox list --status sent --limit 8
 step "What arrived in members' mailboxes (read back over IMAP)"
@@ -133,7 +146,7 @@ python3 - "$IMAP_PORT" <<'PY'
 import imaplib, sys, email
 from email.header import decode_header, make_header
 port = int(sys.argv[1])
-for user in ["helene.dubois", "amelie.nguyen", "k.mensah", "mcberube", "pe.laffargue"]:
+for user in ["helene.dubois", "amelie.nguyen", "jose.martinez", "k.mensah", "mcberube", "pe.laffargue"]:
     imap = imaplib.IMAP4("127.0.0.1", port)
     imap.login(user, "demo-password")
     imap.select("INBOX", readonly=True)

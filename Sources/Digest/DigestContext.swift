@@ -68,7 +68,7 @@ enum DigestContext {
             "attachments": attachments, "hasAttachments": !attachments.isEmpty,
             "replyLink": DigestReplyLink.mailto(listAddress: list.address, subject: item.subject,
                                                 messageID: item.messageID, references: item.references),
-            "sentSeparately": item.sentSeparately, "anchor": "m\(number)", "number": String(number),
+            "messageID": item.messageID, "sentSeparately": item.sentSeparately, "anchor": "m\(number)", "number": String(number),
         ]
     }
 

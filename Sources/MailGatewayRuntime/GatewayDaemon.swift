@@ -85,8 +85,8 @@ public struct GatewayDaemon: Sendable {
         logger.info("gateway stopped")
     }
 
-    /// One pass over every mailbox (concurrently; a failing mailbox does not stop the others), hold expiry, then
-    /// the outbox is drained: every due copy is attempted once (retries wait for the daemon).
+    /// One pass over every mailbox (concurrently; a failing mailbox does not stop the others), hold expiry, the
+    /// digests due now, then the outbox is drained: every due copy is attempted once (retries wait for the daemon).
     public func runOnce(drainTimeout: Duration = .seconds(300)) async -> OnceReport {
         let limits = MailboxSyncPlan.Limits(maxMessageBytes: gateway.config.maxMessageBytes)
         let gateway = self.gateway
@@ -124,6 +124,7 @@ public struct GatewayDaemon: Sendable {
         var report = OnceReport(mailboxes: results, outboxPending: 0, outboxSent: 0, outboxFailed: 0)
         do {
             try await gateway.expireHolds()
+            runDueDigests()
             let before = try await gateway.database.pool.read { db in try Outbox.counts(db) }
             try await drainOutbox(timeout: drainTimeout)
             let after = try await gateway.database.pool.read { db in try Outbox.counts(db) }

@@ -11,6 +11,7 @@ extension GatewayDaemon {
         services += gateway.config.lists.map { MailboxWatcher(gateway: gateway, list: $0, logger: logger, faults: faults) }
         services.append(try outboxSender())
         services.append(MaintenanceService(gateway: gateway, logger: logger))
+        services.append(try DigestService(gateway: gateway, logger: logger))
         return services
     }
 }

@@ -15,6 +15,7 @@ struct MailGatewayCommand: AsyncParsableCommand {
             MembersCommand.self,
             ModerationCommand.self,
             OutboxCommand.self,
+            DigestCommand.self,
             BenchCommand.self,
         ]
     )

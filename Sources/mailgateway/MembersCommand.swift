@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Digest
 import MailGateway
 
 /// `mailgateway members`: who is on a list, with which role, delivery mode and language.
@@ -42,7 +43,7 @@ struct MembersCommand: AsyncParsableCommand {
         @OptionGroup var list: ListOption
         @Argument(help: "The person's address.") var address: String
         @Option(help: "member, moderator or owner.") var role: MemberRole = .member
-        @Option(help: "immediate, digest or none.") var delivery: DeliveryMode = .immediate
+        @Option(help: "immediate (each), digest, digest-plain, digest-mime, summary, notices or none (nomail).") var delivery: DeliveryMode = .immediate
         @Option(help: "fr, en or es (default: the person's language).") var language: Language?
 
         func run() async throws {
@@ -89,12 +90,18 @@ struct MembersCommand: AsyncParsableCommand {
         @OptionGroup var list: ListOption
         @Argument(help: "The member's address.") var address: String
         @Option(help: "member, moderator or owner.") var role: MemberRole?
-        @Option(help: "immediate, digest or none.") var delivery: DeliveryMode?
+        @Option(help: "immediate (each), digest, digest-plain, digest-mime, summary, notices or none (nomail).") var delivery: DeliveryMode?
         @Option(help: "fr, en or es for this list.") var language: Language?
+        @Option(help: "The person's time zone, an IANA name (e.g. Africa/Nairobi); \"list\" for the list's.")
+        var timeZone: String?
+        @Option(help: "The digest's local time HH:MM for this list; \"list\" for the list's.") var digestTime: String?
+        @Option(help: "Weekly digest on this day, 1 = Monday ... 7 = Sunday; 0 for daily.") var digestWeekday: Int?
 
         func validate() throws {
-            if role == nil && delivery == nil && language == nil {
-                throw ValidationError("nothing to change: give --role, --delivery or --language")
+            if role == nil && delivery == nil && language == nil && timeZone == nil && digestTime == nil
+                && digestWeekday == nil {
+                throw ValidationError("nothing to change: give --role, --delivery, --language, --time-zone, "
+                    + "--digest-time or --digest-weekday")
             }
         }
 
@@ -108,8 +115,30 @@ struct MembersCommand: AsyncParsableCommand {
                     throw CommandFailure(message: "\(address) is not a member of \(list.id) "
                         + "(add them with `mailgateway members add --list \(list.id) \(address)`)")
                 }
+                // Leaving the digest for each or nomail: what accumulated goes first (the outbox sends it).
+                if let delivery, !delivery.isDigest,
+                   try directory.members(listID: list.id).first(where: { $0.personID == person.id })?.delivery.isDigest == true {
+                    let run = DigestRun(config: gateway.config,
+                                        renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory))
+                    let config = try requireList(list.id, in: gateway.config)
+                    if try run.flush(gateway.database.pool, list: config, person: person.id) > 0 {
+                        print("\(address) on \(list.id): the pending digest was enqueued")
+                    }
+                }
                 try directory.setMember(listID: list.id, address: address, role: role, delivery: delivery,
                                         language: language.map { .some($0) })
+                if timeZone != nil || digestTime != nil || digestWeekday != nil {
+                    if let timeZone {
+                        try directory.setTimeZone(address: address, timeZone: timeZone == "list" ? nil : timeZone)
+                    }
+                    try directory.setDigestSchedule(
+                        listID: list.id, address: address,
+                        time: digestTime.map { $0 == "list" ? String?.none : String?.some($0) },
+                        weekday: digestWeekday.map { $0 == 0 ? Int?.none : Int?.some($0) })
+                    print("\(address) on \(list.id): digest at \(digestTime ?? "(unchanged)")"
+                          + (digestWeekday.map { $0 == 0 ? ", daily" : ", weekly on day \($0)" } ?? "")
+                          + (timeZone.map { ", time zone \($0)" } ?? ""))
+                }
                 guard let member = try directory.members(listID: list.id).first(where: { $0.personID == person.id }) else {
                     throw CommandFailure(message: "\(address) is no longer a member of \(list.id)")
                 }

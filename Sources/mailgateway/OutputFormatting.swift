@@ -143,7 +143,9 @@ func operatorName() -> String {
 extension Language: ExpressibleByArgument {}
 extension College: ExpressibleByArgument {}
 extension MemberRole: ExpressibleByArgument {}
-extension DeliveryMode: ExpressibleByArgument {}
+extension DeliveryMode: ExpressibleByArgument {
+    public init?(argument: String) { self.init(word: argument) }
+}
 extension OutboxStatus: ExpressibleByArgument {}
 
 /// Pads a text with spaces to `width` columns.

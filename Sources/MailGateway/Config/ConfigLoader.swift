@@ -246,11 +246,18 @@ public struct ConfigLoader: Sendable {
                                         passwordFile: passwordFile, folder: folder, processedFolder: processed)
             }
         }
+        var digest: DigestOverride?
+        if r.raw("digest") != nil, var d = JSONObjectReader(r.raw("digest"), path: r.child("digest"), problems: &problems) {
+            digest = digestTimes(&d)
+            d.finish(into: &problems)
+        }
         r.finish(into: &problems)
         guard let id, let kind, let name, let address, let language, let mailbox else { return nil }
-        return ListConfig(id: id, kind: kind, college: college, name: name, address: address, language: language,
-                          subjectPrefix: prefix, mailbox: mailbox, posting: posting, maxPostBytes: maxPost,
-                          nonMemberAction: nonMember ?? .reject, fromRewrite: fromRewrite ?? .whenDMARC)
+        var config = ListConfig(id: id, kind: kind, college: college, name: name, address: address, language: language,
+                                subjectPrefix: prefix, mailbox: mailbox, posting: posting, maxPostBytes: maxPost,
+                                nonMemberAction: nonMember ?? .reject, fromRewrite: fromRewrite ?? .whenDMARC)
+        config.digest = digest
+        return config
     }
 
     private func moderationSettings(_ value: Any?, problems: inout [ConfigProblem]) -> ModerationSettings {
@@ -280,9 +287,23 @@ public struct ConfigLoader: Sendable {
 
     private func digestSettings(_ value: Any?, problems: inout [ConfigProblem]) -> DigestSettings {
         guard var r = JSONObjectReader(value, path: "$.digest", problems: &problems, required: false) else { return .init() }
-        let s = DigestSettings(hourUTC: r.int("hour_utc", required: false, range: 0...23) ?? DigestSettings().hourUTC)
+        // `hour_utc` (deprecated, read by no version) stands for `time` in UTC when `time` is not given.
+        let hourUTC = r.int("hour_utc", required: false, range: 0...23)
+        let times = digestTimes(&r)
         r.finish(into: &problems)
+        var s = hourUTC.map(DigestSettings.init(hourUTC:)) ?? DigestSettings()
+        if let time = times.time { s.time = time }
+        if let zone = times.timeZone { s.timeZone = zone }
         return s
+    }
+
+    /// `time` (`HH:MM`) and `time_zone` (IANA) of a `digest` object, checked.
+    func digestTimes(_ r: inout JSONObjectReader) -> DigestOverride {
+        let time = r.string("time", required: false)
+        if let time, DigestSettings.parseTime(time) == nil { r.fail("time", "\"\(time)\" is not a time HH:MM (00:00-23:59)") }
+        let zone = r.string("time_zone", required: false)
+        if let zone, !DigestSettings.isTimeZone(zone) { r.fail("time_zone", "\"\(zone)\" is not an IANA time zone") }
+        return DigestOverride(time: time, timeZone: zone)
     }
 
     /// True for an address `AddressSyntax` accepts (RFC 5321, ASCII).

@@ -49,6 +49,8 @@ public struct ListConfig: Sendable, Codable, Equatable {
     public var maxPostBytes: Int?
     public var nonMemberAction: NonMemberAction
     public var fromRewrite: FromRewrite
+    /// The list's digest time or time zone, before the configuration's `digest` (`digest` object of the list).
+    public var digest: DigestOverride?
 
     public init(id: String, kind: ListKind, college: College? = nil, name: LocalizedName, address: String,
                 language: Language, subjectPrefix: String? = nil, mailbox: MailboxConfig, posting: PostingRight? = nil,

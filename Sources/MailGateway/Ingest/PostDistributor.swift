@@ -4,7 +4,8 @@ import Crypto
 
 /// Turns an accepted post into deliveries, inside the ingest (or approval) transaction: one outbox row per
 /// `immediate` member (VERP envelope, list headers, subject prefix, footer; see `OutgoingComposer`) and one
-/// digest entry for the list when it has `digest` members (the daily digest reads them).
+/// digest entry for the list when it has members in a digest format (the digest run reads them: `created_at`
+/// is the instant the post was accepted, approval included).
 ///
 /// The author does not get their own post back (Mailman's default "not metoo"); they have it already.
 ///
@@ -65,7 +66,7 @@ public struct PostDistributor: Sendable {
                       bounceTagKey: unsubscribeKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
-        if !announce, members.contains(where: { $0.delivery == .digest }) {
+        if !announce, members.contains(where: { $0.delivery.isDigest }) {
             try DigestEntryRecord.insertIgnoringDuplicate(db, listID: list.id, messageRowID: messageRowID, at: now)
         }
         return copies.count

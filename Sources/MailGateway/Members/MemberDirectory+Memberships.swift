@@ -48,6 +48,42 @@ extension MemberDirectory {
         }
     }
 
+    /// Sets a member's digest time (`HH:MM`, local) and weekday (1 = Monday ... 7 = Sunday); `.some(nil)` clears
+    /// (the list's, then the configuration's, apply; no weekday = daily), nil keeps.
+    public func setDigestSchedule(listID: String, address: String, time: String?? = nil, weekday: Int?? = nil) throws {
+        if case let time?? = time, DigestSettings.parseTime(time) == nil {
+            throw MemberDirectoryError(.invalidValue, context: "digest time \"\(time)\" (HH:MM)")
+        }
+        if case let weekday?? = weekday, !(1...7).contains(weekday) {
+            throw MemberDirectoryError(.invalidValue, context: "digest weekday \(weekday) (1 = Monday ... 7 = Sunday)")
+        }
+        try writer.write { db in
+            guard let id = try AddressRecord.personID(address: address, in: db),
+                  try MembershipRecord.exists(listID: listID, personID: id, in: db) else {
+                throw MemberDirectoryError(.unknownAddress, context: "members set \(listID): not a member")
+            }
+            try DigestMemberRow.setSchedule(db, list: listID, person: id, time: time, weekday: weekday)
+        }
+    }
+
+    /// Sets a person's time zone (an IANA name; nil: the list's, then the configuration's).
+    public func setTimeZone(address: String, timeZone: String?) throws {
+        if let timeZone, !DigestSettings.isTimeZone(timeZone) {
+            throw MemberDirectoryError(.invalidValue, context: "time zone \"\(timeZone)\" (an IANA name)")
+        }
+        try writer.write { db in
+            guard let id = try AddressRecord.personID(address: address, in: db) else {
+                throw MemberDirectoryError(.unknownAddress, context: "time zone")
+            }
+            try DigestMemberRow.setTimeZone(db, person: id, timeZone: timeZone)
+        }
+    }
+
+    /// The person id of an address, nil when unknown.
+    public func personID(address: String) throws -> Int64? {
+        try writer.read { db in try AddressRecord.personID(address: address, in: db) }
+    }
+
     /// The members of a list, by name, optionally only those with one delivery mode.
     public func members(listID: String, delivery: DeliveryMode? = nil) throws -> [Membership] {
         try writer.read { db in try MembershipRecord.members(listID: listID, delivery: delivery, in: db) }

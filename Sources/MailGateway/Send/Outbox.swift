@@ -66,12 +66,15 @@ public enum OutboxPurpose: Sendable, Hashable {
     case post
     /// A notice about an archived message (`NoticeKind` raw value).
     case notice(String)
+    /// Part `part` (1, 2, ...) of digest issue `issue` (a `digest_issues` row).
+    case digest(issue: Int64, part: Int)
 
-    /// The stored form: `post` or `notice:<kind>`.
+    /// The stored form: `post`, `notice:<kind>`, `digest:<issue>` or, from the second part, `digest:<issue>.<part>`.
     public var rawValue: String {
         switch self {
         case .post: "post"
         case .notice(let kind): "notice:\(kind)"
+        case .digest(let issue, let part): part <= 1 ? "digest:\(issue)" : "digest:\(issue).\(part)"
         }
     }
 }

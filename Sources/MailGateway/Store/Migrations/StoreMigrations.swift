@@ -17,6 +17,7 @@ public enum StoreMigrations {
         OutboxMigrations.register(in: &migrator)
         IngestMigrations.register(in: &migrator)
         KeysAndDatesMigration.register(in: &migrator)
+        DigestMigrations.register(in: &migrator)
         OutboxMigrations.crossList(in: &migrator)
         return migrator
     }

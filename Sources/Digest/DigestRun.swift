@@ -1,0 +1,171 @@
+public import Foundation
+public import GRDB
+public import MailGateway
+
+/// The digest's durable stage: for every member who reads a list as a digest and whose issue is due at or before
+/// an instant, in ONE write transaction per member: the list's accepted posts since the member's previous issue,
+/// nothing when there are none (a day without posts sends and records nothing), else the issue's
+/// `digest_issues` row and its copies in the durable outbox (`OutboxSender` delivers them exactly as it does
+/// posts). The row's UNIQUE (list, person, period_end) key makes a second run, or a second process, a no-op; a
+/// crash before the commit leaves nothing, after it the outbox delivers.
+///
+/// Posts are selected by their `digest_entries` row, written in the transaction that accepts the post (ingest or
+/// moderator approval): its `created_at` is when the post became deliverable. `messages.received_at` would miss a
+/// held post approved after the issue that covers its arrival.
+public struct DigestRun: Sendable {
+    public let config: GatewayConfig
+    public let renderer: any DigestRendering
+    /// Keys the VERP tag of the envelope sender, as for posts (nil: untagged).
+    public let bounceTagKey: [UInt8]?
+
+    public init(config: GatewayConfig, renderer: any DigestRendering, bounceTagKey: [UInt8]? = nil) {
+        self.config = config
+        self.renderer = renderer
+        self.bounceTagKey = bounceTagKey
+    }
+
+    /// What one run did.
+    public struct Report: Sendable, Codable, Equatable {
+        /// Issues recorded (and enqueued).
+        public var issues = 0
+        /// Outbox copies enqueued (an issue may be several messages).
+        public var copies = 0
+        /// Members whose issue was due but had no post.
+        public var empty = 0
+        public init() {}
+    }
+
+    /// The schedule of a member of `list`: their own settings, else the list's, else the configuration's.
+    public func schedule(for member: DigestMemberRow, list: ListConfig) -> DigestSchedule? {
+        let zone = member.timeZone ?? list.digest?.timeZone ?? config.digest.timeZone
+        let time = member.digestTime ?? list.digest?.time ?? config.digest.time
+        return DigestSchedule(timeZone: zone, time: time, weekday: member.digestWeekday)
+            ?? DigestSchedule(timeZone: config.digest.timeZone, time: config.digest.time, weekday: member.digestWeekday)
+    }
+
+    /// Sends every issue due at or before `at`.
+    @discardableResult
+    public func run(_ writer: any DatabaseWriter, at: Date, now: Date = Date()) throws -> Report {
+        var report = Report()
+        for list in config.lists {
+            let members = try writer.read { db in try DigestMemberRow.members(db, list: list.id) }
+            for member in members {
+                // A read first: most wake-ups find nothing due, and need no write transaction.
+                guard let schedule = schedule(for: member, list: list),
+                      try writer.read({ db in
+                          schedule.latestDue(after: try DigestIssueRecord.latest(db, list: list.id, person: member.personID)?
+                              .periodEnd, at: at) != nil
+                      }) else { continue }
+                let copies = try writer.write { db in try issueDue(db, list: list, person: member.personID, at: at, now: now) }
+                switch copies {
+                case nil: break
+                case 0?: report.empty += 1
+                case let n?: report.issues += 1; report.copies += n
+                }
+            }
+        }
+        return report
+    }
+
+    /// The member's issue due at `at`, in the caller's transaction. nil when none is due (or the member no longer
+    /// reads the list as a digest), 0 when it is due but has no post, else the copies enqueued.
+    func issueDue(_ db: Database, list: ListConfig, person: Int64, at: Date, now: Date) throws -> Int? {
+        guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first,
+              member.delivery.isDigest, let schedule = schedule(for: member, list: list) else { return nil }
+        let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
+        guard let end = schedule.latestDue(after: previous?.periodEnd, at: at) else { return nil }
+        return try issue(db, list: list, member: member, previous: previous,
+                         start: previous?.periodEnd ?? schedule.previous(before: end), end: end, now: now)
+    }
+
+    /// Records and enqueues the member's issue of the posts accepted in `(start, end]`; 0 when there are none.
+    func issue(_ db: Database, list: ListConfig, member: DigestMemberRow, previous: DigestIssueRecord?,
+               start: Date?, end: Date, now: Date) throws -> Int {
+        let items = try DigestItemRow.items(db, list: list.id, after: start, upTo: end)
+        guard let last = items.last, let format = DigestContent.Format(rawValue: member.delivery.rawValue) else { return 0 }
+        let number = (previous?.number ?? 0) + 1
+        guard let issueID = try DigestIssueRecord.insert(
+            db, list: list.id, person: member.personID, number: number, format: format.rawValue,
+            recipient: member.address, periodStart: start, periodEnd: end, items: items.map(\.messageRowID), now: now)
+        else { return 0 }
+        let content = content(list: list, member: member, format: format, number: number,
+                              start: previous == nil ? nil : start, end: end, items: items)
+        let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
+        let messages = try renderer.render(content, messageID: "digest.\(issueID).\(list.id)@\(identity.domain)", date: end)
+        try DigestIssueRecord.setParts(db, id: issueID, parts: messages.count)
+        let envelope = VERP.envelopeSender(listAddress: list.address, recipient: member.address, tagKey: bounceTagKey)
+        var copies = 0
+        for (index, message) in messages.enumerated() {
+            copies += try Outbox.enqueue(db, listID: list.id, messageID: last.messageRowID,
+                                         purpose: .digest(issue: issueID, part: index + 1),
+                                         copies: [OutgoingCopy(recipient: member.address, envelopeFrom: envelope,
+                                                               headerPrefix: [], shared: message)], now: now)
+        }
+        return copies
+    }
+
+    /// What the member would receive if their issue were sent at `at` (in `mode`, default their own), recording
+    /// nothing; nil when they are not a member with an address, or no post is pending.
+    public func preview(_ db: Database, list: ListConfig, person: Int64, at: Date,
+                        mode: DigestContent.Format? = nil) throws -> [[UInt8]]? {
+        guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first else { return nil }
+        let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
+        let schedule = schedule(for: member, list: list)
+        // The issue due at `at` if one is and has posts, else what accumulated for the next one.
+        var end = schedule?.latestDue(after: previous?.periodEnd, at: at) ?? at
+        let start = previous?.periodEnd ?? schedule?.previous(before: end)
+        var items = try DigestItemRow.items(db, list: list.id, after: start, upTo: end)
+        if items.isEmpty && end < at {
+            end = at
+            items = try DigestItemRow.items(db, list: list.id, after: start, upTo: at)
+        }
+        guard !items.isEmpty else { return nil }
+        let format = mode ?? DigestContent.Format(rawValue: member.delivery.rawValue) ?? .mime
+        let content = content(list: list, member: member, format: format, number: (previous?.number ?? 0) + 1,
+                              start: previous == nil ? nil : start, end: end, items: items)
+        let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
+        return try renderer.render(content, messageID: "digest.preview.\(list.id)@\(identity.domain)", date: end)
+    }
+
+    /// A member leaving the digest (for each or nomail) first gets what they accumulated: the issue due, if one is
+    /// and was not sent yet, then an issue of the posts since, ending `now`, in one transaction. Returns the copies
+    /// enqueued (0: nothing pending, or not a digest member).
+    @discardableResult
+    public func flush(_ writer: any DatabaseWriter, list: ListConfig, person: Int64, now: Date = Date()) throws -> Int {
+        try writer.write { db in
+            guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first,
+                  member.delivery.isDigest else { return 0 }
+            let due = try issueDue(db, list: list, person: person, at: now, now: now) ?? 0
+            let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
+            let start = previous?.periodEnd ?? schedule(for: member, list: list)?.previous(before: now)
+            guard previous?.periodEnd != now else { return due }
+            return due + (try issue(db, list: list, member: member, previous: previous, start: start, end: now, now: now))
+        }
+    }
+
+    /// The issue's content: items grouped by thread, threads by their first post in the period.
+    func content(list: ListConfig, member: DigestMemberRow, format: DigestContent.Format, number: Int,
+                 start: Date?, end: Date, items: [DigestItemRow]) -> DigestContent {
+        var order: [Int64] = []
+        var threads: [Int64: DigestContent.Thread] = [:]
+        for row in items {
+            let item = DigestContent.Item(
+                messageRowID: row.messageRowID, messageID: row.messageID, references: row.references,
+                subject: row.subject, author: MailAddress(name: row.fromName, address: row.fromAddress), date: row.date,
+                text: row.text,
+                attachments: row.attachments.map { .init(filename: $0.filename, contentType: $0.contentType, size: $0.size) },
+                raw: row.raw)
+            if threads[row.threadID] == nil {
+                order.append(row.threadID)
+                threads[row.threadID] = DigestContent.Thread(threadID: row.threadID, subject: row.threadSubject, items: [])
+            }
+            threads[row.threadID]?.items.append(item)
+        }
+        let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
+        let zone = TimeZone(identifier: member.timeZone ?? list.digest?.timeZone ?? config.digest.timeZone) ?? .gmt
+        return DigestContent(list: identity, recipient: MailAddress(name: member.name, address: member.address),
+                             language: member.language, timeZone: zone, format: format, number: number,
+                             periodStart: start, periodEnd: end, threads: order.compactMap { threads[$0] },
+                             unsubscribe: "mailto:\(identity.requestAddress)?subject=unsubscribe")
+    }
+}

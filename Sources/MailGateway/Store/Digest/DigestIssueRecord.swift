@@ -1,0 +1,76 @@
+public import Foundation
+public import GRDB
+
+/// A row of `digest_issues` (migration `digest-v1`): one issue of one member's digest of one list. UNIQUE
+/// (list, person, period_end): an issue is recorded once, in the transaction that enqueues its copies
+/// (`digest:<id>` outbox rows), so a second run or a second process finds it and does nothing.
+public struct DigestIssueRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "digest_issues"
+
+    public var id: Int64
+    public var listID: String
+    public var personID: Int64
+    /// 1, 2, ... in the member's series for this list.
+    public var number: Int
+    /// `DeliveryMode` raw value of the digest format.
+    public var format: String
+    public var recipient: String
+    public var periodStart: Date?
+    public var periodEnd: Date
+    /// The items' message row ids, a JSON array.
+    public var items: String
+    /// How many messages the issue was rendered into (outbox copies).
+    public var parts: Int
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case id, number, format, recipient, items, parts
+        case listID = "list_id", personID = "person_id", periodStart = "period_start", periodEnd = "period_end"
+        case createdAt = "created_at"
+    }
+
+    /// The items' message row ids.
+    public var itemRowIDs: [Int64] {
+        (try? JSONDecoder().decode([Int64].self, from: Data(items.utf8))) ?? []
+    }
+
+    /// The member's latest issue of the list, if any.
+    public static func latest(_ db: Database, list: String, person: Int64) throws -> DigestIssueRecord? {
+        try fetchOne(db, sql: """
+            SELECT * FROM digest_issues WHERE list_id = ? AND person_id = ? ORDER BY period_end DESC LIMIT 1
+            """, arguments: [list, person])
+    }
+
+    /// Every issue of a list (all lists when nil), oldest first.
+    public static func issues(_ db: Database, list: String? = nil) throws -> [DigestIssueRecord] {
+        try fetchAll(db, sql: """
+            SELECT * FROM digest_issues WHERE ? IS NULL OR list_id = ? ORDER BY period_end, id
+            """, arguments: [list, list])
+    }
+
+    /// Records an issue; nil when the member already has one ending at `periodEnd` (another run made it).
+    public static func insert(_ db: Database, list: String, person: Int64, number: Int, format: String,
+                              recipient: String, periodStart: Date?, periodEnd: Date, items: [Int64],
+                              now: Date) throws -> Int64? {
+        try db.execute(sql: """
+            INSERT INTO digest_issues (list_id, person_id, number, format, recipient, period_start, period_end,
+                                       items, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (list_id, person_id, period_end) DO NOTHING
+            """, arguments: [list, person, number, format, recipient, periodStart, periodEnd,
+                             JSONArray.text(items), now])
+        return db.changesCount > 0 ? db.lastInsertedRowID : nil
+    }
+
+    /// Records how many messages the issue was rendered into.
+    public static func setParts(_ db: Database, id: Int64, parts: Int) throws {
+        try db.execute(sql: "UPDATE digest_issues SET parts = ? WHERE id = ?", arguments: [parts, id])
+    }
+
+    /// The outbox copies of an issue, by status.
+    public static func copyStatuses(_ db: Database, id: Int64) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT status FROM outbox WHERE purpose = ? OR purpose LIKE ? ORDER BY id
+            """, arguments: ["digest:\(id)", "digest:\(id).%"])
+    }
+}

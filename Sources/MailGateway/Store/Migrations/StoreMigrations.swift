@@ -17,7 +17,6 @@ public enum StoreMigrations {
         OutboxMigrations.register(in: &migrator)
         IngestMigrations.register(in: &migrator)
         KeysAndDatesMigration.register(in: &migrator)
-        OutboxMigrations.crossList(in: &migrator)
         return migrator
     }
 }

@@ -20,14 +20,6 @@ import GRDB
 /// seconds since 1970), `outbox.message_id` is a foreign key to `messages` (every copy, notices included, is
 /// about an archived message) and `outbox.list_id` to `lists`.
 enum OutboxMigrations {
-    /// "outbox-v4-cross-list": an index on the archived Message-ID, to find the other lists' copies of the same
-    /// post (`OutboxCopyRecord.postRecipientsOfSameMessage`: one copy per person per message across lists).
-    static func crossList(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("outbox-v4-cross-list") { db in
-            try db.execute(sql: "CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id)")
-        }
-    }
-
     /// Adds the "outbox-v1" migration.
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("outbox-v1") { db in

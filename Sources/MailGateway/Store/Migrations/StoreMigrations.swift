@@ -18,7 +18,6 @@ public enum StoreMigrations {
         IngestMigrations.register(in: &migrator)
         KeysAndDatesMigration.register(in: &migrator)
         DigestMigrations.register(in: &migrator)
-        OutboxMigrations.crossList(in: &migrator)
         return migrator
     }
 }

@@ -57,12 +57,15 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
     /// The recipients (lower-cased) of `post` copies of any other archived message with the same Message-ID as
     /// archived message `messageRowID` (the same post accepted on another list): they must not get it twice.
-    /// Uses the index `messages_message_id`; a message whose Message-ID was synthesised matches nothing else.
+    /// One probe of the `UNIQUE(list_id, message_id)` index per list (the CROSS JOINs fix that order), so no
+    /// index of its own; a message whose Message-ID was synthesised matches nothing else.
     static func postRecipientsOfSameMessage(_ db: Database, messageRowID: Int64) throws -> Set<String> {
         Set(try String.fetchAll(db.cachedStatement(sql: """
             SELECT DISTINCT lower(o.recipient) FROM messages self
-            JOIN messages other ON other.message_id = self.message_id AND other.id != self.id
-            JOIN outbox o ON o.message_id = other.id AND o.purpose = 'post'
+            CROSS JOIN lists l
+            CROSS JOIN messages other ON other.list_id = l.id AND other.message_id = self.message_id
+                                         AND other.id != self.id
+            CROSS JOIN outbox o ON o.message_id = other.id AND o.purpose = 'post'
             WHERE self.id = ? AND self.synthetic = 0
             """), arguments: [messageRowID]))
     }

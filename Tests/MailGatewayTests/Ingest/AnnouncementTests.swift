@@ -236,4 +236,22 @@ struct AnnouncementTests {
                                                     "jose@cirad.example", "olivia@soilfund.example"])
         #expect(posts.allSatisfy { $0.list == "announce" }, "the college's members had it from announce")
     }
+
+    @Test("members in notices, summary and every digest format get announcements at once; only nomail does not")
+    func everyModeButNone() throws {
+        let (gateway, directory, dir) = try makeGateway()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try directory.setMember(listID: "announce", address: "ana@individual.example", delivery: .notices)
+        try directory.setMember(listID: "announce", address: "jose@cirad.example", delivery: .summary)
+        try directory.setMember(listID: "announce", address: "helene@inrae.example", delivery: .digestMIME)
+        try directory.setMember(listID: "announce", address: "amelie@ird.example", delivery: .digestPlain)
+        try directory.setMember(listID: "announce", address: "olivia@soilfund.example", delivery: DeliveryMode.none)
+        _ = try process(gateway, list: "announce", TestMail.message(
+            id: "n1@4p1000.example", from: "Secrétariat <\(Self.secretariat)>", to: "announce@lists.example.org",
+            subject: "Appel", extraHeaders: Self.authenticated("4p1000.example")))
+        #expect(try outbox(gateway).filter { $0.purpose == "post" }.map(\.recipient).sorted()
+                == ["amelie@ird.example", "ana@individual.example", "helene@inrae.example", "jose@cirad.example"])
+        let digest = try gateway.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM digest_entries") }
+        #expect(digest == 0)
+    }
 }

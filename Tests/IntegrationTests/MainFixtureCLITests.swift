@@ -24,10 +24,18 @@ struct MainFixtureCLITests {
         #expect(names.count == commands.count)
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == names)
         for (index, name) in names.enumerated() {
-            let expected = try Data(contentsOf: expectedFolder.appendingPathComponent(name))
-            let actual = try? Data(contentsOf: out.appendingPathComponent(name))
+            let expected = Self.comparable(try Data(contentsOf: expectedFolder.appendingPathComponent(name)))
+            let actual = (try? Data(contentsOf: out.appendingPathComponent(name))).map(Self.comparable)
             let command = index < commands.count ? String(commands[index]) : name
             #expect(actual == expected, "`mailgateway \(command)` (\(name)) printed something else")
         }
+    }
+
+    /// The output as compared: byte for byte, but for the size of the database file in `archive stats`, which
+    /// every later migration that adds a table or an index legitimately changes (the rows are what must stay).
+    static func comparable(_ data: Data) -> String {
+        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("database ") && line.hasSuffix(" MB") ? "database <size of the file> MB" : String(line)
+        }.joined(separator: "\n")
     }
 }

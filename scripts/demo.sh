@@ -97,6 +97,26 @@ done
 "$BIN" members list --list college-research
 
 step "Loading $(python3 demo/make-samples.py "$DEMO/samples" | tail -1 >/dev/null; ls "$DEMO"/samples/*/*.eml | wc -l) sample messages into the list mailboxes (IMAP APPEND)"
+# The secretariat's announcement: the announce list reaches every person of the register (its register memberships).
+mkdir -p "$DEMO/samples/announce"
+cat > "$DEMO/samples/announce/01-announcement.eml" <<EOF
+From: =?UTF-8?Q?Secr=C3=A9tariat_4_pour_1000?= <secretariat@4p1000-demo.example>
+To: announce@lists.4p1000.org
+Subject: =?UTF-8?Q?Assembl=C3=A9e_g=C3=A9n=C3=A9rale_2027_/_General_assembly_2027?=
+Date: $(date -R)
+Message-ID: <ag-2027@4p1000-demo.example>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+Bonjour à toutes et à tous,
+
+L'assemblée générale 2027 du Consortium aura lieu le 15 mars à Montpellier.
+
+Dear partners, the 2027 general assembly will take place on 15 March in Montpellier.
+
+Le Secrétariat exécutif
+EOF
 for d in "$DEMO"/samples/*/; do
   l=$(basename "$d")
   python3 scripts/imap-append.py 127.0.0.1 "$IMAP_PORT" "$l" demo-password INBOX "$d"*.eml
@@ -153,7 +173,7 @@ for user in ["helene.dubois", "amelie.nguyen", "jose.martinez", "k.mensah", "mcb
     typ, data = imap.search(None, "ALL")
     ids = data[0].split()
     print(f"  {user}: {len(ids)} message(s)")
-    for i in ids[:3]:
+    for i in ids[-3:]:
         typ, msg = imap.fetch(i, "(BODY.PEEK[HEADER.FIELDS (SUBJECT LIST-ID)])")
         m = email.message_from_bytes(msg[0][1])
         print(f"      {str(make_header(decode_header(m['Subject'] or '')))}  [{m['List-Id'] or 'notice'}]")

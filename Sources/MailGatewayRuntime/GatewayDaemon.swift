@@ -51,7 +51,8 @@ public struct GatewayDaemon: Sendable {
     /// (database, templates, keys). The lock is held until the returned daemon is gone.
     /// - Throws: `ProcessLockError` when the lock cannot be taken; the gateway's errors when it cannot open.
     public static func open(config: GatewayConfig, logger: Logger, faults: FaultInjection = .none) throws -> GatewayDaemon {
-        let lock = try ProcessLock(databasePath: config.database)
+        // A command migrating the database holds the lock for a moment: wait for it, not for another daemon.
+        let lock = try ProcessLock.acquire(databasePath: config.database, waiting: 5)
         if let warning = Secrets.looseModeWarning(file: config.moderation.keyFile) {
             logger.warning("moderation key file too open", metadata: ["problem": "\(warning)"])
         }

@@ -51,6 +51,19 @@ public final class ProcessLock: Sendable {
         self.descriptor = fd
     }
 
+    /// Takes the lock, waiting up to `timeout` for a holder that may be about to let go (a command migrating the
+    /// database at the same moment, a daemon that is stopping); still held then: ``ProcessLockError/Kind/held``.
+    public static func acquire(databasePath: String, waiting timeout: Double) throws(ProcessLockError) -> ProcessLock {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            do {
+                return try ProcessLock(databasePath: databasePath)
+            } catch where error.kind == .held && Date() < deadline {
+                usleep(100_000)
+            }
+        }
+    }
+
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)

@@ -44,7 +44,7 @@ public final class GatewayStore: Sendable {
     private static func upgradeLock(path: String, alreadyHeld: Bool) throws -> ProcessLock? {
         guard !alreadyHeld, !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return nil }
         do {
-            return try ProcessLock(databasePath: path)
+            return try ProcessLock.acquire(databasePath: path, waiting: 5)
         } catch {
             throw StoreUpgradeError(path: path, lock: error)
         }

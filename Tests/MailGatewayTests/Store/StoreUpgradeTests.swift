@@ -51,4 +51,25 @@ struct StoreUpgradeTests {
         #expect(try adminStore.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox") } == 0)
         withExtendedLifetime(lock) {}
     }
+
+    /// Holds a lock until told to let go, from another thread.
+    final class Holder: @unchecked Sendable {
+        var lock: ProcessLock?
+        init(_ lock: ProcessLock) { self.lock = lock }
+    }
+
+    @Test("a lock held for a moment (a command migrating) is waited for; one held longer than the wait is refused")
+    func shortHoldIsWaitedFor() throws {
+        let (folder, path) = try Self.previousVersion()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let holder = Holder(try ProcessLock(databasePath: path))
+        #expect {
+            _ = try ProcessLock.acquire(databasePath: path, waiting: 0.2)
+        } throws: { ($0 as? ProcessLockError)?.kind == .held }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { holder.lock = nil }
+        let started = Date()
+        let store = try GatewayStore(path: path)  // migrates once the holder let go
+        #expect(Date().timeIntervalSince(started) >= 0.2)
+        #expect(try store.pool.read(StoreMigrations.migrator.hasCompletedMigrations))
+    }
 }

@@ -30,17 +30,10 @@ struct DigestTemplates: Sendable {
         for language in Language.allCases {
             for name in Name.allCases {
                 let path = "\(directory)/\(language.rawValue)/\(name.rawValue).mustache"
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw DigestTemplateError(path: path, reason: "missing")
-                }
-                guard let text = String(data: data, encoding: .utf8) else {
-                    throw DigestTemplateError(path: path, reason: "not UTF-8")
-                }
-                do {
-                    templates[language, default: [:]][name] = try MustacheTemplate(string: text)
-                } catch {
-                    throw DigestTemplateError(path: path, reason: "does not parse: \(error)")
-                }
+                let template: MustacheTemplate?
+                do { template = try TemplateFile.load(path) } catch { throw DigestTemplateError(path: path, reason: error.reason) }
+                guard let template else { throw DigestTemplateError(path: path, reason: "missing") }
+                templates[language, default: [:]][name] = template
             }
         }
         self.templates = templates

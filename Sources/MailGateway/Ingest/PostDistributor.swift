@@ -55,11 +55,11 @@ public struct PostDistributor: Sendable {
         // A member address that is no longer valid (`AddressSyntax`, e.g. stored before addresses were checked)
         // would only be refused by the server: it gets no copy.
         let announce = list.kind == .announce
-        // Recipients who already have this message (same Message-ID) from another list, lower-cased.
+        // Recipients who already have this message (same Message-ID) from another list, by canonical key.
         let alreadySent = try OutboxCopyRecord.postRecipientsOfSameMessage(db, messageRowID: messageRowID)
         let copies = members.filter {
             (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate) && $0.personID != authorID
-                && AddressSyntax.isValid($0.address) && !alreadySent.contains($0.address.lowercased())
+                && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
         }.map {
             // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).
             post.copy(for: $0.address, unsubscribeToken: unsubscribeToken(list: list.id, address: $0.address),

@@ -94,18 +94,13 @@ public struct NoticeComposer: Sendable {
         for language in Language.allCases {
             for kind in NoticeKind.allCases {
                 let path = "\(directory)/\(language.rawValue)/\(kind.rawValue).txt.mustache"
-                guard let data = FileManager.default.contents(atPath: path) else {
+                let template: MustacheTemplate?
+                do { template = try TemplateFile.load(path) } catch { throw NoticeTemplateError(path: path, reason: error.reason) }
+                guard let template else {
                     if language == .fr { throw NoticeTemplateError(path: path, reason: "missing") }
                     continue
                 }
-                guard let text = String(data: data, encoding: .utf8) else {
-                    throw NoticeTemplateError(path: path, reason: "not UTF-8")
-                }
-                do {
-                    templates[language, default: [:]][kind] = try MustacheTemplate(string: text)
-                } catch {
-                    throw NoticeTemplateError(path: path, reason: "does not parse: \(error)")
-                }
+                templates[language, default: [:]][kind] = template
             }
         }
         self.templates = templates

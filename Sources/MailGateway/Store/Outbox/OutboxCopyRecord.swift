@@ -61,7 +61,7 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
     /// index of its own; a message whose Message-ID was synthesised matches nothing else.
     static func postRecipientsOfSameMessage(_ db: Database, messageRowID: Int64) throws -> Set<String> {
         Set(try String.fetchAll(db.cachedStatement(sql: """
-            SELECT DISTINCT lower(o.recipient) FROM messages self
+            SELECT DISTINCT lower(o.recipient) FROM messages self  -- lower(): ASCII only, as MailAddress.canonicalKey
             CROSS JOIN lists l
             CROSS JOIN messages other ON other.list_id = l.id AND other.message_id = self.message_id
                                          AND other.id != self.id

@@ -108,20 +108,18 @@ struct MembersCommand: AsyncParsableCommand {
         func run() async throws {
             let gateway = try global.openStore()
             try reportingFailures {
-                _ = try requireList(list.id, in: gateway.config)
+                let listConfig = try requireList(list.id, in: gateway.config)
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
                 let person = try requirePerson(address, directory)
-                guard try directory.members(listID: list.id).contains(where: { $0.personID == person.id }) else {
+                guard let current = try directory.members(listID: list.id).first(where: { $0.personID == person.id }) else {
                     throw CommandFailure(message: "\(address) is not a member of \(list.id) "
                         + "(add them with `mailgateway members add --list \(list.id) \(address)`)")
                 }
                 // Leaving the digest for each or nomail: what accumulated goes first (the outbox sends it).
-                if let delivery, !delivery.isDigest,
-                   try directory.members(listID: list.id).first(where: { $0.personID == person.id })?.delivery.isDigest == true {
+                if let delivery, !delivery.isDigest, current.delivery.isDigest {
                     let run = DigestRun(config: gateway.config,
                                         renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory))
-                    let config = try requireList(list.id, in: gateway.config)
-                    if try run.flush(gateway.database.pool, list: config, person: person.id) > 0 {
+                    if try run.flush(gateway.database.pool, list: listConfig, person: person.id) > 0 {
                         print("\(address) on \(list.id): the pending digest was enqueued")
                     }
                 }

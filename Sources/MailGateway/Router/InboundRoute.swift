@@ -1,0 +1,43 @@
+/// What an inbound message of a list's mailbox is, from the address it was delivered to (CM-1): the router
+/// classifies every message into one of these before anything else, and each kind has its own handler.
+public enum InboundRoute: Sendable, Equatable {
+    /// To the posting address (or no list address found: Bcc, an alias): the posting policy decides.
+    case post
+    /// `list+request@` (or `list-request@`): free-form commands in the subject and first body lines.
+    case request
+    /// `list+join@`, `list+join.<mode>@` (`list-join@`): join, with the delivery mode keyword if given.
+    case join(mode: String?)
+    /// `list+leave@` (`list-leave@`, `list-unsubscribe@`).
+    case leave
+    /// `list+set.<mode>@`: the delivery mode keyword as written (`each`, `digest`, `nomail`, ...).
+    case set(mode: String)
+    /// `list+lang.<code>@`: the language code as written (`fr`, `en`, `es`; anything else is answered).
+    case lang(code: String)
+    /// `list+help@`.
+    case help
+    /// `list+confirm.<token>@` (`list-confirm+<token>@`): a confirmation or a moderator's reply.
+    case confirm(token: String)
+    /// `list+owner@` (`list-owner@`): mail for the list's moderators.
+    case owner
+    /// `list+bounce.<token>@` (`list-bounces@`, `list-bounces+<anything>@`): a delivery status report.
+    case bounce(token: String?)
+    /// `list+<something else>@`: an unknown subaddress (answered with help, never posted).
+    case unknown(detail: String)
+
+    /// A short name for logs and the archive's decision rule (`route:<name>`).
+    public var name: String {
+        switch self {
+        case .post: "post"
+        case .request: "request"
+        case .join: "join"
+        case .leave: "leave"
+        case .set: "set"
+        case .lang: "lang"
+        case .help: "help"
+        case .confirm: "confirm"
+        case .owner: "owner"
+        case .bounce: "bounce"
+        case .unknown: "unknown"
+        }
+    }
+}

@@ -206,7 +206,9 @@ struct DeliveryTests {
         }
 
         func reply(id: String, from: String) -> [UInt8] {
-            TestMail.message(id: id, from: from, subject: Self.encoded("Re: " + request.parsed.subject),
+            // A plain Reply: to the request's From, the list's owner address.
+            TestMail.message(id: id, from: from, to: request.parsed.from.first?.address ?? "",
+                             subject: Self.encoded("Re: " + request.parsed.subject),
                              inReplyTo: request.parsed.messageID, body: "approve\r\n\r\n> quoted request\r\n")
         }
         // José is a member but not a moderator: nothing happens.
@@ -260,7 +262,8 @@ struct DeliveryTests {
         try #require(requests.count == 1)
         #expect(try await world.mailbox("amelie").isEmpty)
         try await world.harness.append([TestMail.message(
-            id: "ok@inrae.example", from: W.modo.address, subject: Self.encoded("Re: " + requests[0].parsed.subject),
+            id: "ok@inrae.example", from: W.modo.address, to: requests[0].parsed.from.first?.address ?? "",
+            subject: Self.encoded("Re: " + requests[0].parsed.subject),
             body: "approuver\r\n")], to: Self.list)
         try await world.runOnce()
         let amelie = try await world.waitForMail("amelie", count: 1)

@@ -9,6 +9,9 @@ public enum IngestOutcome: Sendable, Equatable {
     case quarantined(quarantineID: Int64, reason: String)
     /// A moderator's reply carrying a moderation token: the decision was applied (or refused, with the reason).
     case moderatorReply(holdID: Int64?, applied: Bool, detail: String)
+    /// A message that is not a post (a command, a confirmation, mail for the owners, a bounce: `route` is
+    /// ``InboundRoute/name``), kept in the archive out of the list's public views and handled; `detail` says how.
+    case routed(messageRowID: Int64, route: String, detail: String)
 
     /// A short word for logs and summaries.
     public var label: String {
@@ -17,6 +20,7 @@ public enum IngestOutcome: Sendable, Equatable {
         case .duplicate: "duplicate"
         case .quarantined: "quarantined"
         case .moderatorReply(_, let applied, _): applied ? "moderation-applied" : "moderation-refused"
+        case .routed(_, let route, _): route
         }
     }
 }

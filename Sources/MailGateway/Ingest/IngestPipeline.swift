@@ -36,6 +36,10 @@ public struct IngestPipeline: Sendable {
             addresses.insert(NoticeComposer.ownerAddress(of: list).lowercased())
             addresses.insert(identity.requestAddress.lowercased())
             addresses.insert("\(identity.localPart)-bounces@\(identity.domain)".lowercased())
+            let own = ListAddresses(address: list.address)
+            for address in [own.owner, own.request, own.join, own.leave, own.help, own.sub("bounce")] {
+                addresses.insert(address.lowercased())
+            }
         }
         self.ownListIDs = ids
         self.ownAddresses = addresses
@@ -76,55 +80,28 @@ public struct IngestPipeline: Sendable {
                                   ownListIDs: ownListIDs, ownAddresses: ownAddresses,
                                   trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
                                   defaultMaxPostBytes: nil)
+        // One router before anything else: the address the message was delivered to says what it is.
+        let (route, address) = InboundRouter(list: list).route(parsed)
+        let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route, deliveredTo: address,
+                                     context: context, fallbackDate: fallbackDate, source: source, now: now,
+                                     logger: logger)
+        return try handler(for: route).handle(message, in: db)
+    }
 
-        // A moderator's reply to a moderation request: a command, not a post. Its sender passes the same checks
-        // as a post's (loop, auto-reply, spoofing) before its token is honoured: the From alone proves nothing.
-        if let key = moderationKey, ModerationToken.find(in: parsed.subject, now: now) != nil,
-           let sender = parsed.from.first?.address {
-            if let refusal = Self.moderatorReplyChecks.firstHit(context) {
-                return try refuseModeratorReply(db, list: list, raw: raw, parsed: parsed, refusal: refusal,
-                                                fallbackDate: fallbackDate, source: source, now: now, logger: logger)
-            }
-            return try applyModeratorReply(db, list: list, raw: raw, parsed: parsed, sender: sender, key: key,
-                                           fallbackDate: fallbackDate, source: source, now: now, logger: logger)
+    /// The handler of each kind of inbound message.
+    func handler(for route: InboundRoute) -> any InboundHandler {
+        switch route {
+        case .post: PostHandler(pipeline: self)
+        case .confirm: ConfirmationHandler(pipeline: self)
+        case .owner: OwnerMailHandler(pipeline: self)
+        case .bounce: BounceHandler()
+        case .request, .join, .leave, .set, .lang, .help, .unknown: CommandHandler(pipeline: self)
         }
-
-        let decision = chain.decide(context)
-
-        let inserted = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
-                                                 status: ArchiveStatus(decision.action), decisionRule: decision.rule,
-                                                 source: source, receivedAt: now)
-        let (row, thread): (Int64, Int64)
-        switch inserted {
-        case .duplicate(let existing): return .duplicate(existingRowID: existing)
-        case .inserted(let r, let t): (row, thread) = (r, t)
-        }
-        let metadata: Logger.Metadata = ["list.id": "\(list.id)", "message.row": "\(row)", "rule": "\(decision.rule)",
-                                         "action": "\(decision.action.rawValue)"]
-        switch decision.action {
-        case .accept:
-            let queued = try distributor.distribute(db, list: list, messageRowID: row, raw: raw, parsed: parsed, now: now)
-            logger.info("post accepted", metadata: metadata.merging(["copies": "\(queued)"]) { $1 })
-        case .hold:
-            try hold(db, list: list, messageRowID: row, raw: raw, parsed: parsed, identity: identity, decision: decision,
-                     now: now)
-            logger.info("post held for moderation", metadata: metadata)
-        case .reject:
-            if PolicyChain.noticeAllowed(for: decision), let kind = decision.notice, let author = parsed.from.first {
-                try notify(db, kind: kind, to: author, identity: identity, list: list, parsed: parsed, messageRowID: row,
-                           reason: decision.reason, values: noticeValues(parsed, identity: identity, reason: decision.reason,
-                                                                        rawSize: raw.count, list: list), now: now)
-            }
-            logger.info("post rejected", metadata: metadata)
-        case .discard, .bounce:
-            logger.info("message not posted", metadata: metadata)
-        }
-        return .archived(messageRowID: row, threadID: thread, decision: decision)
     }
 
     // MARK: Moderation
 
-    private func hold(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
+    func hold(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
                       identity: SenderIdentity?, decision: PolicyDecision, now: Date) throws {
         let rawSize = raw.count
         // The author hears of the hold, and later of its outcome, only when the rule says so (not for spoofing:
@@ -162,49 +139,6 @@ public struct IngestPipeline: Sendable {
             try notify(db, kind: .moderationRequest, to: address, identity: moderatorIdentity, list: list, parsed: parsed,
                        messageRowID: messageRowID, reason: decision.reason, values: v, now: now, rateLimited: false,
                        attaching: raw)
-        }
-    }
-
-    /// The sender checks a moderator's reply must pass (the posting chain's own rule objects): a hit refuses it.
-    static let moderatorReplyChecks = PolicyChain(rules: [LoopRule(), AutoReplyRule(), SpoofingRule()])
-
-    /// Keeps a moderator reply that failed a sender check (nothing is lost) and applies nothing.
-    private func refuseModeratorReply(_ db: Database, list: ListConfig, raw: [UInt8], parsed: ParsedMessage,
-                                      refusal: PolicyDecision, fallbackDate: Date?, source: ArchiveSource, now: Date,
-                                      logger: Logger) throws -> IngestOutcome {
-        let stored = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
-                                               status: .discarded, decisionRule: "moderator-reply-\(refusal.rule)",
-                                               source: source, receivedAt: now)
-        if case .duplicate(let existing) = stored { return .duplicate(existingRowID: existing) }
-        logger.notice("moderator reply refused", metadata: ["list.id": "\(list.id)", "rule": "\(refusal.rule)",
-                                                            "reason": "\(refusal.reason.rawValue)"])
-        return .moderatorReply(holdID: nil, applied: false, detail: "\(refusal.rule): \(refusal.reason.rawValue)")
-    }
-
-    private func applyModeratorReply(_ db: Database, list: ListConfig, raw: [UInt8], parsed: ParsedMessage, sender: String,
-                                     key: ModerationKey, fallbackDate: Date?, source: ArchiveSource, now: Date,
-                                     logger: Logger) throws -> IngestOutcome {
-        // Keep the reply itself (nothing is lost), out of the list's public views.
-        let stored = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
-                                               status: .discarded, decisionRule: "moderator-reply", source: source,
-                                               receivedAt: now)
-        if case .duplicate(let existing) = stored { return .duplicate(existingRowID: existing) }
-        do {
-            var applied: ModerationOutcome?
-            try db.inSavepoint {
-                let o = try ModerationQueue.apply(replyFrom: sender, subject: parsed.subject, body: parsed.text ?? "",
-                                                  arrivedForList: list.id, key: key, now: now, in: db)
-                try ModerationActions(pipeline: self).carryOut(db, outcome: o, now: now)
-                applied = o
-                return .commit
-            }
-            guard let outcome = applied else { return .moderatorReply(holdID: nil, applied: false, detail: "not applied") }
-            logger.info("moderator decision applied", metadata: ["list.id": "\(list.id)", "hold.id": "\(outcome.hold.id)",
-                                                                 "action": "\(outcome.action.rawValue)"])
-            return .moderatorReply(holdID: outcome.hold.id, applied: true, detail: outcome.action.rawValue)
-        } catch let error as ModerationError {
-            logger.notice("moderator reply refused", metadata: ["list.id": "\(list.id)", "reason": "\(error.description)"])
-            return .moderatorReply(holdID: nil, applied: false, detail: error.description)
         }
     }
 

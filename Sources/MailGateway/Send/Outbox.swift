@@ -44,8 +44,9 @@ public struct OutboxJob: Sendable, Equatable {
 public struct OutboxEntry: Sendable, Codable, Equatable {
     public var id: Int64
     public var listID: String
-    public var messageID: Int64
-    /// `post`, or `notice:<kind>` for a notice about that message.
+    /// The archived message; nil for a copy no archived message caused (a welcome after `members add`).
+    public var messageID: Int64?
+    /// `post`, `notice:<kind>` for a notice about that message, `digest:<issue>`, or a membership event.
     public var purpose: String
     public var recipient: String
     public var envelopeFrom: String
@@ -68,6 +69,9 @@ public enum OutboxPurpose: Sendable, Hashable {
     case notice(String)
     /// Part `part` (1, 2, ...) of digest issue `issue` (a `digest_issues` row).
     case digest(issue: Int64, part: Int)
+    /// A message about a membership that no archived message caused, e.g. `welcome:<membership id>`: unique by
+    /// (recipient, purpose).
+    case event(String)
 
     /// The stored form: `post`, `notice:<kind>`, `digest:<issue>` or, from the second part, `digest:<issue>.<part>`.
     public var rawValue: String {
@@ -75,6 +79,7 @@ public enum OutboxPurpose: Sendable, Hashable {
         case .post: "post"
         case .notice(let kind): "notice:\(kind)"
         case .digest(let issue, let part): part <= 1 ? "digest:\(issue)" : "digest:\(issue).\(part)"
+        case .event(let name): name
         }
     }
 }
@@ -96,7 +101,7 @@ public enum Outbox {
     /// (the ingest transaction). Copies already present (same message and recipient) are skipped.
     /// - Returns: how many rows were added.
     @discardableResult
-    public static func enqueue(_ db: Database, listID: String, messageID: Int64, purpose: OutboxPurpose = .post,
+    public static func enqueue(_ db: Database, listID: String, messageID: Int64?, purpose: OutboxPurpose = .post,
                                copies: [OutgoingCopy],
                                now: Date = Date()) throws -> Int {
         var bodyIDs: [[UInt8]: Int64] = [:]

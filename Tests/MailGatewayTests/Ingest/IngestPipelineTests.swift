@@ -190,7 +190,7 @@ struct IngestPipelineTests {
         }
         let token = try queuedToken(gateway)
         let forged = try process(gateway, list: "college-research", TestMail.message(
-            id: "forged@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]",
+            id: "forged@ird.example", from: "Amélie Nguyen <amelie@ird.example>", to: "college-research-owner@lists.example.org", subject: "Re: [\(token)]",
             body: "approve\r\n",
             extraHeaders: ["Authentication-Results: mx.lists.example.org; dmarc=fail header.from=ird.example; dkim=none"]))
         guard case .moderatorReply(_, let applied, let detail) = forged else { Issue.record("\(forged)"); return }
@@ -204,14 +204,14 @@ struct IngestPipelineTests {
         #expect(status == "pending held")
         // An auto-reply carrying the token is refused as well, whatever its authentication.
         let auto = try process(gateway, list: "college-research", TestMail.message(
-            id: "ooo@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]",
+            id: "ooo@ird.example", from: "Amélie Nguyen <amelie@ird.example>", to: "college-research-owner@lists.example.org", subject: "Re: [\(token)]",
             body: "approve\r\n",
             extraHeaders: ["Auto-Submitted: auto-replied",
                            "Authentication-Results: mx.lists.example.org; dkim=pass header.d=ird.example"]))
         guard case .moderatorReply(_, false, _) = auto else { Issue.record("\(auto)"); return }
         // The real moderator, aligned pass: applied.
         let real = try process(gateway, list: "college-research", TestMail.message(
-            id: "real@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]",
+            id: "real@ird.example", from: "Amélie Nguyen <amelie@ird.example>", to: "college-research-owner@lists.example.org", subject: "Re: [\(token)]",
             body: "approve\r\n",
             extraHeaders: ["Authentication-Results: mx.lists.example.org; dkim=pass header.d=ird.example"]))
         guard case .moderatorReply(_, true, _) = real else { Issue.record("\(real)"); return }
@@ -255,7 +255,7 @@ struct IngestPipelineTests {
         #expect(try rowsHolding(mac) == [], "sent: no table holds the token")
         // A reply with the token still works: the hold keeps its hash.
         let reply = try process(gateway, list: "college-research", TestMail.message(
-            id: "r2@ird.example", from: "Amélie Nguyen <amelie@ird.example>", subject: "Re: [\(token)]", body: "approve\r\n"))
+            id: "r2@ird.example", from: "Amélie Nguyen <amelie@ird.example>", to: "college-research-owner@lists.example.org", subject: "Re: [\(token)]", body: "approve\r\n"))
         guard case .moderatorReply(_, true, _) = reply else { Issue.record("\(reply)"); return }
         // The database, -wal and -shm files are readable by their owner only.
         let path = gateway.config.database

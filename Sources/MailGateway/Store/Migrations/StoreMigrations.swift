@@ -18,6 +18,7 @@ public enum StoreMigrations {
         IngestMigrations.register(in: &migrator)
         KeysAndDatesMigration.register(in: &migrator)
         DigestMigrations.register(in: &migrator)
+        CommandsMigrations.register(in: &migrator)
         return migrator
     }
 }

@@ -9,8 +9,10 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
     public var id: Int64
     public var listID: String
-    public var messageID: Int64
-    /// `post`, or `notice:<kind>`.
+    /// The archived message the copy is of (a post) or answers (a notice); nil for a copy no archived message
+    /// caused (a welcome after `members add`), unique by (recipient, purpose) instead.
+    public var messageID: Int64?
+    /// `post`, `notice:<kind>`, `digest:<issue>`, or an event such as `welcome:<membership id>`.
     public var purpose: String
     public var recipient: String
     public var envelopeFrom: String
@@ -43,13 +45,13 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
     /// Adds a pending copy, unless the message already has one for that recipient and purpose.
     /// - Returns: whether a row was added.
-    static func insertPending(_ db: Database, listID: String, messageID: Int64, purpose: String, recipient: String,
+    static func insertPending(_ db: Database, listID: String, messageID: Int64?, purpose: String, recipient: String,
                               envelopeFrom: String, headerPrefix: Data, bodyID: Int64, now: Date) throws -> Bool {
         try db.cachedStatement(sql: """
             INSERT INTO outbox (list_id, message_id, purpose, recipient, envelope_from, header_prefix, body_id, status,
                                 attempts, next_attempt_at, retry_from, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-            ON CONFLICT(message_id, recipient, purpose) DO NOTHING
+            ON CONFLICT DO NOTHING
             """).execute(arguments: [listID, messageID, purpose, recipient, envelopeFrom, headerPrefix, bodyID,
                                      now, now, now])
         return db.changesCount > 0

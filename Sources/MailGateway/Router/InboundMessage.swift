@@ -1,0 +1,72 @@
+public import Foundation
+public import GRDB
+public import Logging
+
+/// One inbound message of a list's mailbox, parsed and routed, as every handler receives it (inside the ingest
+/// transaction).
+public struct InboundMessage: Sendable {
+    public var list: ListConfig
+    public var raw: [UInt8]
+    public var parsed: ParsedMessage
+    /// What the router made of it, and the address that decided (nil: none of the list's addresses appeared).
+    public var route: InboundRoute
+    public var deliveredTo: String?
+    /// The sender as the directory knows them, and the posting policy's view of the message.
+    public var context: PostContext
+    public var fallbackDate: Date?
+    public var source: ArchiveSource
+    public var now: Date
+    public var logger: Logger
+
+    /// The sender's identity (the first From address), if the directory knows it.
+    public var sender: SenderIdentity? { context.sender }
+
+    /// The first From address.
+    public var from: MailAddress? { parsed.from.first }
+
+    /// Keeps a message that is not a post in the archive (nothing is lost), out of the list's public views, with
+    /// `rule` as its decision rule. `isNew` is false when the list already holds this Message-ID (a re-fetch
+    /// after a crash): the caller then does nothing again and returns ``IngestOutcome/duplicate(existingRowID:)``.
+    public func keep(_ db: Database, status: ArchiveStatus = .discarded, rule: String) throws -> (row: Int64, isNew: Bool) {
+        let stored = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed, fallbackDate: fallbackDate,
+                                               status: status, decisionRule: rule, source: source, receivedAt: now)
+        switch stored {
+        case .duplicate(let existing): return (existing, false)
+        case .inserted(let row, _): return (row, true)
+        }
+    }
+
+    /// Log metadata naming the list and the route.
+    public var metadata: Logger.Metadata {
+        ["list.id": "\(list.id)", "route": "\(route.name)"]
+    }
+}
+
+/// A handler of one kind of inbound message (``InboundRoute``), called inside the ingest transaction.
+public protocol InboundHandler: Sendable {
+    func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome
+}
+
+/// The sender checks every handler but the posting policy (which has them in its chain) and the bounce handler
+/// (bounces are automatic by nature) runs first: a loop, an auto-reply or a sender that fails authentication
+/// (a trusted `dmarc=fail`, or no aligned pass where the domain requires it) is kept and answered by nothing.
+public enum SenderChecks {
+    public static let chain = PolicyChain(rules: [LoopRule(), AutoReplyRule(), SpoofingRule()])
+
+    /// The refusal, when a check hits.
+    public static func refusal(_ message: InboundMessage) -> PolicyDecision? {
+        chain.firstHit(message.context)
+    }
+
+    /// Runs the checks; when one hits, keeps the message with rule `<route>-refused-<rule>` and returns the outcome
+    /// to give back (nil: the checks passed and the handler goes on).
+    public static func refuse(_ message: InboundMessage, in db: Database) throws -> IngestOutcome? {
+        guard let refusal = refusal(message) else { return nil }
+        let kept = try message.keep(db, rule: "\(message.route.name)-refused-\(refusal.rule)")
+        guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
+        message.logger.notice("inbound message refused", metadata: message.metadata.merging(
+            ["rule": "\(refusal.rule)", "reason": "\(refusal.reason.rawValue)"]) { $1 })
+        return .routed(messageRowID: kept.row, route: message.route.name,
+                       detail: "refused: \(refusal.rule): \(refusal.reason.rawValue)")
+    }
+}

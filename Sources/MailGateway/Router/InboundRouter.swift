@@ -1,0 +1,125 @@
+/// Classifies an inbound message of a list's mailbox by the address it was delivered to (CM-1), before
+/// anything else reads it. Pure: the headers in, an ``InboundRoute`` out.
+///
+/// The address is the first of, in order, `Delivered-To` (its first instance: the one the final MTA prepended),
+/// `X-Original-To`, `Envelope-To`, `To`, `Cc`, that is one of the list's own addresses (``ListAddresses``: the
+/// posting address, a `+` subaddress, or a legacy `-request`/`-owner`/`-bounces`/`-join`/`-leave`/`-confirm+`
+/// spelling), compared without case. A message naming none of them (Bcc, an alias the MTA rewrote) is a post,
+/// which the posting policy judges as any other.
+///
+/// What a forged header can do: the router reads headers a sender can write, so a forged `Delivered-To` may send
+/// a post to a command handler (it is then not distributed) or a command to the posting policy (which judges it
+/// as a post). It can never confirm anything: every change needs a token only the real address received.
+public struct InboundRouter: Sendable {
+    /// The header fields read, in order.
+    public static let addressFields = ["Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc"]
+
+    public let addresses: ListAddresses
+
+    public init(addresses: ListAddresses) {
+        self.addresses = addresses
+    }
+
+    public init(list: ListConfig, delimiter: String = ListAddresses.defaultDelimiter) {
+        self.init(addresses: ListAddresses(address: list.address, delimiter: delimiter))
+    }
+
+    /// The route of a message and the address that decided it (nil when none of the list's addresses appears).
+    public func route(_ message: ParsedMessage) -> (route: InboundRoute, address: String?) {
+        for field in Self.addressFields {
+            let values = message.headerValues(field)
+            // Delivered-To: only the first instance (the last hop's); a later one was written further upstream.
+            let considered = field == "Delivered-To" ? Array(values.prefix(1)) : values
+            for value in considered {
+                for address in Self.addresses(in: value) {
+                    if let route = route(address: address) { return (route, address) }
+                }
+            }
+        }
+        return (.post, nil)
+    }
+
+    /// The route of one address, or nil when it is not one of the list's.
+    public func route(address: String) -> InboundRoute? {
+        let split = MailAddress.split(address)
+        guard let domain = split.domain, HeaderScan.equalsIgnoringCase(domain, addresses.domain) else { return nil }
+        let local = split.localPart.lowercased()
+        let list = addresses.localPart.lowercased()
+        if local == list { return .post }
+        let delimiter = addresses.delimiter.lowercased()
+        if local.hasPrefix(list + delimiter) {
+            return Self.route(detail: String(local.dropFirst(list.count + delimiter.count)))
+        }
+        guard local.hasPrefix(list + "-") else { return nil }
+        let legacy = local.dropFirst(list.count + 1)
+        switch legacy {
+        case "request": return .request
+        case "owner", "admin": return .owner
+        case "join", "subscribe": return .join(mode: nil)
+        case "leave", "unsubscribe": return .leave
+        case "bounces": return .bounce(token: nil)
+        default:
+            if legacy.hasPrefix("bounces+") { return .bounce(token: String(legacy.dropFirst("bounces+".count))) }
+            if legacy.hasPrefix("confirm+") { return .confirm(token: String(legacy.dropFirst("confirm+".count))) }
+            return nil
+        }
+    }
+
+    /// The route of a subaddress detail (`request`, `join.digest`, `confirm.<token>`, ...), lower case.
+    static func route(detail: String) -> InboundRoute {
+        let parts = detail.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let head = String(parts[0])
+        let argument = parts.count > 1 ? String(parts[1]) : nil
+        switch (head, argument) {
+        case ("request", nil): return .request
+        case ("join", let mode), ("subscribe", let mode): return .join(mode: mode)
+        case ("leave", nil), ("unsubscribe", nil): return .leave
+        case ("set", let mode?) where !mode.isEmpty: return .set(mode: mode)
+        case ("lang", let code?) where !code.isEmpty: return .lang(code: code)
+        case ("help", nil): return .help
+        case ("confirm", let token?): return .confirm(token: token)
+        case ("owner", nil): return .owner
+        case ("bounce", let token): return .bounce(token: token)
+        default: return .unknown(detail: detail)
+        }
+    }
+
+    /// The addresses in a header value: `a@b`, `<a@b>`, `Name <a@b>, c@d` (quoted names may hold commas and
+    /// `@`; comments are ignored). Bounded: at most 50 addresses per value.
+    static func addresses(in value: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var angle: String?
+        var quoted = false
+        var comment = 0
+        func flush() {
+            let candidate = (angle ?? current).trimmingCharacters(in: .whitespacesAndNewlines)
+            if candidate.contains("@"), !candidate.contains(" ") { result.append(candidate) }
+            current = ""
+            angle = nil
+        }
+        for ch in value {
+            if result.count >= 50 { break }
+            if quoted {
+                if ch == "\"" { quoted = false }
+                continue
+            }
+            if comment > 0 {
+                if ch == "(" { comment += 1 } else if ch == ")" { comment -= 1 }
+                continue
+            }
+            switch ch {
+            case "\"": quoted = true
+            case "(": comment = 1
+            case "<": angle = ""
+            case ">": if let a = angle { current = a; angle = nil; flush() }
+            case ",", ";": flush()
+            case ":" where angle == nil: current = ""  // a group's display name
+            default:
+                if angle != nil { angle!.append(ch) } else { current.append(ch) }
+            }
+        }
+        flush()
+        return result
+    }
+}

@@ -268,3 +268,11 @@ extension OutboxEntry {
                   lastErrorText: record.lastErrorText, createdAt: record.createdAt, sentAt: record.sentAt)
     }
 }
+
+extension Outbox {
+    /// The bytes stored for the bodies of copies whose purpose starts with `purposePrefix` (`digest:`), each body
+    /// once: what a benchmark reports as the size of what it queued.
+    public static func storedBodyBytes(_ reader: any DatabaseReader, purposePrefix: String) throws -> Int {
+        try reader.read { db in try OutboxBodyRecord.totalBytes(db, purposePrefix: purposePrefix) }
+    }
+}

@@ -197,7 +197,11 @@ EOF
             cat "$dir/dovecot.out" "$dir/dovecot.log" >&2 || true
             die "dovecot exited during start-up (see $dir/dovecot.log)"
         fi
-        if port_answers "$imap_port" && port_answers "$imaps_port" && port_answers "$lmtp_port"; then
+        # Our master writes run/master.pid only once it holds every listener: a port that answers while it does
+        # not may be another instance's (the port was taken between the caller's check and our bind), and ours is
+        # about to exit with "Address already in use".
+        if [[ $(cat "$dir/run/master.pid" 2>/dev/null) == "$pid" ]] \
+            && port_answers "$imap_port" && port_answers "$imaps_port" && port_answers "$lmtp_port"; then
             echo "$pid"
             return 0
         fi

@@ -8,11 +8,7 @@ import TestSupport
 /// CM-11 through the ingest pipeline: a member's "désabonner" to the list reaches no member.
 @Suite("Ingest: a command sent to the list")
 struct AdministriviaIngestTests {
-    let logger: Logger = {
-        var logger = Logger(label: "mailgateway.tests.administrivia")
-        logger.logLevel = .warning
-        return logger
-    }()
+    let logger = IngestTestGateway.quietLogger("mailgateway.tests.administrivia")
 
     func makeGateway() throws -> (Gateway, URL) {
         let (gateway, dir) = try IngestTestGateway.make(

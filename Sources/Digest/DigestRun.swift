@@ -94,7 +94,7 @@ public struct DigestRun: Sendable {
     /// The member's issue due at `at`, in the caller's transaction. nil when none is due (or the member no longer
     /// reads the list as a digest), 0 when it is due but has no post, else the copies enqueued.
     func issueDue(_ db: Database, list: ListConfig, person: Int64, at: Date, now: Date, cache: RunCache? = nil) throws -> Int? {
-        guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first,
+        guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
               member.delivery.isDigest, let schedule = schedule(for: member, list: list) else { return nil }
         let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
         guard let end = schedule.latestDue(after: previous?.periodEnd, at: at) else { return nil }
@@ -151,7 +151,7 @@ public struct DigestRun: Sendable {
     /// nothing; nil when they are not a member with an address, or no post is pending.
     public func preview(_ db: Database, list: ListConfig, person: Int64, at: Date,
                         mode: DigestContent.Format? = nil) throws -> [[UInt8]]? {
-        guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first else { return nil }
+        guard let member = try DigestMemberRow.member(db, list: list.id, person: person) else { return nil }
         let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
         let schedule = schedule(for: member, list: list)
         // The issue due at `at` if one is and has posts, else what accumulated for the next one.
@@ -176,7 +176,7 @@ public struct DigestRun: Sendable {
     @discardableResult
     public func flush(_ writer: any DatabaseWriter, list: ListConfig, person: Int64, now: Date = Date()) throws -> Int {
         try writer.write { db in
-            guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first,
+            guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
                   member.delivery.isDigest else { return 0 }
             let due = try issueDue(db, list: list, person: person, at: now, now: now) ?? 0
             let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)

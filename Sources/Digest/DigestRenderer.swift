@@ -1,5 +1,6 @@
 public import Foundation
 import MailGateway
+import Synchronization
 
 /// Renders a digest issue (``DigestContent``) in its member's format and language, from the
 /// `templates/<lang>/digest-*.mustache` templates. Pure: no store, no clock, no randomness (the same content,
@@ -50,12 +51,42 @@ public struct DigestRenderer: DigestRendering {
     }
 
     public func header(_ content: DigestContent, messageID: String, date: Date, part: Int, partCount: Int) -> [UInt8] {
-        let values = DigestContext.subjectValues(content, part: part, partCount: partCount)
-        let subjectText = templates.render(.subject, language: content.language, values)
-        let subject = subjectText.split(whereSeparator: \.isNewline).first
-            .map { DigestContext.oneLine(String($0)).trimmingCharacters(in: .whitespaces) } ?? ""
-        return Array(Self.header(content, subject: subject, messageID: Self.messageID(messageID, part: part), date: date).utf8)
+        // Thousands of members of a run share their subject (same list, language, zone, date and number: most
+        // joined together) and the Date field: each is rendered once.
+        let subjectKey = "\(content.list.listID)|\(content.language.rawValue)|\(content.timeZone.identifier)|"
+            + "\(content.periodEnd.timeIntervalSince1970)|\(content.number)|\(part)|\(partCount)"
+        let subject = headerCache.mutex.withLock { $0.subjects[subjectKey] } ?? {
+            let values = DigestContext.subjectValues(content, part: part, partCount: partCount)
+            let text = templates.render(.subject, language: content.language, values)
+            let subject = text.split(whereSeparator: \.isNewline).first
+                .map { DigestContext.oneLine(String($0)).trimmingCharacters(in: .whitespaces) } ?? ""
+            headerCache.mutex.withLock { cache in
+                if cache.subjects.count > 10_000 { cache.subjects.removeAll() }
+                cache.subjects[subjectKey] = subject
+            }
+            return subject
+        }()
+        let dateField = headerCache.mutex.withLock { cache in
+            if let last = cache.date, last.0 == date { return last.1 }
+            let text = RFC5322Date.string(from: date)
+            cache.date = (date, text)
+            return text
+        }
+        return Array(Self.header(content, subject: subject, messageID: Self.messageID(messageID, part: part),
+                                 dateField: dateField).utf8)
     }
+
+    /// Rendered subjects and the last Date field, shared by the members of a run.
+    private struct HeaderCache {
+        var subjects: [String: String] = [:]
+        var date: (Date, String)?
+    }
+
+    private final class HeaderCacheBox: Sendable {
+        let mutex = Mutex(HeaderCache())
+    }
+
+    private let headerCache = HeaderCacheBox()
 
     /// What a body depends on, as text: the list, the period, the items, the format, the language, the zone.
     static func bodyKey(_ content: DigestContent) -> String {
@@ -77,13 +108,13 @@ public struct DigestRenderer: DigestRendering {
     }
 
     /// The header fields, each ending with CRLF, without the body's Content-* fields.
-    private static func header(_ content: DigestContent, subject: String, messageID: String, date: Date) -> String {
+    private static func header(_ content: DigestContent, subject: String, messageID: String, dateField: String) -> String {
         let list = content.list
         var fields = [
             "From: \(HeaderEncoding.mailbox(MailAddress(name: list.name, address: list.address)))",
             "To: \(HeaderEncoding.mailbox(content.recipient))",
             "Subject: \(HeaderEncoding.unstructured(subject))",
-            "Date: \(RFC5322Date.string(from: date))",
+            "Date: \(dateField)",
             "Message-ID: <\(messageID)>",
             "MIME-Version: 1.0",
             "List-Id: \(HeaderEncoding.phrase(list.name)) <\(list.listID)>",

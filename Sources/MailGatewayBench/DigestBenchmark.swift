@@ -40,11 +40,15 @@ public enum DigestBenchmark {
         public var setupSeconds: Double
         /// The digest run alone.
         public var runSeconds: Double
+        /// The process's CPU time (user + system) during the run: the figure a loaded machine does not distort.
+        public var runCPUSeconds: Double
         /// Bytes of the outbox bodies the run stored (one per issue part).
         public var storedBytes: Int
         /// Peak resident set of the process (getrusage), bytes.
         public var peakRSSBytes: Int
         public var digestsPerSecond: Double { runSeconds > 0 ? Double(issues) / runSeconds : 0 }
+        /// Issues per second of CPU time.
+        public var digestsPerCPUSecond: Double { runCPUSeconds > 0 ? Double(issues) / runCPUSeconds : 0 }
     }
 
     /// The 11 lists of the platform.
@@ -59,6 +63,14 @@ public enum DigestBenchmark {
             list("interface-knowledge", .interface, nil, "knowledge"), list("interface-policies", .interface, nil, "policies"),
             list("interface-research", .interface, nil, "research"), list("interface-projects", .interface, nil, "projects"),
         ]
+    }
+
+    /// The process's user + system CPU time so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     /// Runs the benchmark.
@@ -149,14 +161,17 @@ public enum DigestBenchmark {
 
         let run = DigestRun(config: config, renderer: try makeDigestRenderer(templatesDirectory: parameters.templatesDirectory))
         let at = day.addingTimeInterval(86_400)
+        let cpuBefore = cpuSeconds()
         let start = Date()
         let report = try run.run(pool, at: at, now: at)
         let runSeconds = Date().timeIntervalSince(start)
+        let runCPUSeconds = cpuSeconds() - cpuBefore
         let storedBytes = try Outbox.storedBodyBytes(pool, purposePrefix: "digest:")
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Report(members: parameters.members, memberships: memberships, lists: lists.count, posts: parameters.posts,
                       issues: report.issues, copies: report.copies, setupSeconds: setupSeconds, runSeconds: runSeconds,
+                      runCPUSeconds: runCPUSeconds,
                       storedBytes: storedBytes, peakRSSBytes: Int(usage.ru_maxrss) * 1024)
     }
 }

@@ -24,9 +24,10 @@ extension BenchCommand {
                                         logger: global.makeLogger())
             }
             if json { return try printJSON(report) }
-            print(String(format: "DIGEST members=%d memberships=%d lists=%d posts=%d issues=%d copies=%d setup=%.1fs run=%.3fs rate=%.0f digests/s stored=%.1fMB peak-rss=%.0fMB",
+            print(String(format: "DIGEST members=%d memberships=%d lists=%d posts=%d issues=%d copies=%d setup=%.1fs run=%.3fs cpu=%.3fs rate=%.0f digests/s (%.0f per CPU second) stored=%.1fMB peak-rss=%.0fMB",
                          report.members, report.memberships, report.lists, report.posts, report.issues, report.copies,
-                         report.setupSeconds, report.runSeconds, report.digestsPerSecond,
+                         report.setupSeconds, report.runSeconds, report.runCPUSeconds, report.digestsPerSecond,
+                         report.digestsPerCPUSecond,
                          Double(report.storedBytes) / 1e6, Double(report.peakRSSBytes) / 1e6))
         }
     }

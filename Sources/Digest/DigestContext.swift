@@ -3,7 +3,8 @@ import MailGateway
 
 /// The values the digest templates see, for one message of an issue.
 ///
-/// Top level: `listName`, `listAddress`, `recipientName`, `number`, `issueDate` (the period's end, the
+/// Top level: `listName`, `listAddress`, the list's subaddresses `leaveAddress`, `eachAddress` (`list+set.each@`),
+/// `nomailAddress`, `helpAddress`, `requestAddress` (`list+request@`), `recipientName`, `number`, `issueDate` (the period's end, the
 /// member's language and time zone), `periodStart` (`hasPeriodStart`), `volume` (the year, RFC 1153),
 /// `part`, `partCount`, `isSplit`, `itemCount`, `threadCount`, `threads`.
 /// Each thread: `subject`, `count`, `authors` (names joined by ", "), `anchor`, `items`.
@@ -33,9 +34,12 @@ enum DigestContext {
             ])
         }
         let calendar = calendar(content)
+        let addresses = content.list.addresses
         var c: [String: Any] = [
             "listName": content.list.name, "listAddress": content.list.address,
-            "requestAddress": content.list.requestAddress,
+            "requestAddress": addresses.request, "leaveAddress": addresses.leave,
+            "eachAddress": addresses.set("each"), "nomailAddress": addresses.set("nomail"),
+            "helpAddress": addresses.help,
             "recipientName": content.recipient.name ?? "", "hasRecipientName": !(content.recipient.name ?? "").isEmpty,
             "number": String(content.number),
             "issueDate": dateFormatter(content, date: .long, time: .none).string(from: content.periodEnd),

@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "MailGatewayBench",
             dependencies: [
-                "MailGateway",
+                "MailGateway", "Digest",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -45,9 +45,22 @@ trap cleanup EXIT
 
 step "Starting Dovecot (IMAP $IMAP_PORT, LMTP $LMTP_PORT) and Postfix (SMTP $SMTP_PORT) on 127.0.0.1 in $DEMO"
 bash scripts/dovecot.sh start "$DEMO/dovecot" >/dev/null
-bash scripts/postfix.sh relay start "$DEMO/postfix" "$SMTP_PORT" "$LMTP_PORT" >/dev/null
 LISTS=$(python3 -c "import json; print(' '.join(l['id'] for l in json.load(open('config.example.json'))['lists']))")
-for l in $LISTS; do bash scripts/dovecot.sh adduser "$DEMO/dovecot" "$l" demo-password; done
+# Postfix as docs/mta.md configures it: the lists' domain accepts only the lists' addresses (list@, list+x@,
+# list-request@, list-owner@, list-bounces[+x]@) and hands them to Dovecot's LMTP; other domains are relayed too.
+LIST_DOMAIN=$(python3 -c "import json; print(json.load(open('config.example.json'))['lists'][0]['address'].split('@')[1])")
+for l in $LISTS; do
+  printf '/^%s(-(request|owner|bounces))?(\\+.*)?@%s$/   %s\n' "$l" "${LIST_DOMAIN//./\\.}" "$l"
+done >"$DEMO/list_addresses"
+LIST_DOMAIN=$LIST_DOMAIN LIST_ADDRESSES="$DEMO/list_addresses" \
+  bash scripts/postfix.sh relay start "$DEMO/postfix" "$SMTP_PORT" "$LMTP_PORT" >/dev/null
+# Each list's mailbox receives all its addresses (docs/mta.md): list+<detail>@ through Dovecot's
+# recipient_delimiter (scripts/dovecot.sh), and the legacy list-request@, list-owner@, list-bounces[+x]@ through
+# aliases; Delivered-To names the address as sent.
+for l in $LISTS; do
+  bash scripts/dovecot.sh adduser "$DEMO/dovecot" "$l" demo-password
+  for suffix in -request -owner -bounces; do bash scripts/dovecot.sh alias "$DEMO/dovecot" "$l$suffix" "$l"; done
+done
 # Every partner gets a mailbox too, so that what the gateway sends them can be read back.
 for local in $(python3 -c "
 import csv

@@ -3,6 +3,8 @@
 #
 #   scripts/dovecot.sh start DIR              writes DIR/dovecot.conf, starts Dovecot, prints its pid
 #   scripts/dovecot.sh adduser DIR USER PASS  adds (or replaces) an account; Dovecot re-reads the file itself
+#   scripts/dovecot.sh alias DIR NAME USER    mail for NAME@any.domain (and NAME+detail@) goes to USER's INBOX,
+#                                             Delivered-To keeping the address as sent (list-request@ -> list)
 #   scripts/dovecot.sh stop DIR               stops the instance (no-op when it is not running)
 #
 # Ports come from the environment: IMAP_PORT (plain + STARTTLS, default 10143), IMAPS_PORT (TLS, default 10993),
@@ -11,11 +13,14 @@
 # CERT_ISSUER=ca makes a private CA (DIR/ca.pem) sign the server certificate instead of a self-signed one.
 # IMAP_CAPABILITY, when set, replaces the capability list announced after login (e.g. "IMAP4rev1 IDLE" to
 # test a client's fallbacks for servers without MOVE or UIDPLUS).
+# Subaddresses: `recipient_delimiter = +`, so LMTP delivers `user+detail@domain` into user's INBOX (not into a
+# `detail` folder) and writes `Delivered-To: user+detail@domain` (the RCPT TO address, detail kept): a list's
+# mailbox receives all its `list+*@` addresses, and the gateway reads which one from Delivered-To. See docs/mta.md.
 # Installing Dovecot is not this script's job (Debian: dovecot-imapd dovecot-lmtpd).
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 start DIR | adduser DIR USER PASSWORD | stop DIR" >&2
+    echo "usage: $0 start DIR | adduser DIR USER PASSWORD | alias DIR NAME USER | stop DIR" >&2
     exit 2
 }
 
@@ -71,8 +76,8 @@ start() {
     chmod 0755 "$dir"
     mkdir -p "$dir/run" "$dir/state" "$dir/mail"
     chown "$mail_user:$mail_group" "$dir/mail"
-    touch "$dir/users"
-    chmod 0644 "$dir/users"
+    touch "$dir/users" "$dir/aliases"
+    chmod 0644 "$dir/users" "$dir/aliases"
 
     if [[ ! -s $dir/cert.pem || ! -s $dir/key.pem ]]; then
         if [[ ${CERT_ISSUER:-self} == ca ]]; then
@@ -121,6 +126,10 @@ first_valid_uid = 1
 mail_uid = $mail_user
 mail_gid = $mail_group
 mail_location = maildir:~/Maildir
+# list+join@, list+confirm.<token>@ ... reach user "list", into its INBOX, Delivered-To keeping the detail.
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = no
+lmtp_hdr_delivery_address = final
 # IDLE also rechecks the folder this often, for file systems where inotify says nothing (sandboxes).
 mailbox_idle_check_interval = 1 secs
 # No statistics: processes would otherwise hold shutdown for 5 s waiting on the stats writer.
@@ -134,6 +143,13 @@ ssl_key = <$dir/key.pem
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%n $dir/users
+}
+# Aliases first: NAME -> USER (user= renames, home is USER's), for list-request@, list-owner@, list-bounces+x@.
+# Only a userdb: an alias has no password and cannot log in.
+userdb {
+  driver = passwd-file
+  args = username_format=%n $dir/aliases
+  default_fields = uid=$mail_user gid=$mail_group
 }
 userdb {
   driver = passwd-file
@@ -181,7 +197,11 @@ EOF
             cat "$dir/dovecot.out" "$dir/dovecot.log" >&2 || true
             die "dovecot exited during start-up (see $dir/dovecot.log)"
         fi
-        if port_answers "$imap_port" && port_answers "$imaps_port" && port_answers "$lmtp_port"; then
+        # Our master writes run/master.pid only once it holds every listener: a port that answers while it does
+        # not may be another instance's (the port was taken between the caller's check and our bind), and ours is
+        # about to exit with "Address already in use".
+        if [[ $(cat "$dir/run/master.pid" 2>/dev/null) == "$pid" ]] \
+            && port_answers "$imap_port" && port_answers "$imaps_port" && port_answers "$lmtp_port"; then
             echo "$pid"
             return 0
         fi
@@ -205,6 +225,22 @@ adduser() {
     mv "$tmp" "$dir/users"
 }
 
+add_alias() {
+    [[ $# -eq 2 ]] || usage
+    local name=$1 user=$2
+    [[ $name =~ ^[A-Za-z0-9._-]+$ && $user =~ ^[A-Za-z0-9._-]+$ ]] \
+        || die "alias and user names are letters, digits, '.', '_' and '-'"
+    mkdir -p "$dir"
+    touch "$dir/aliases"
+    local home tmp="$dir/aliases.tmp"
+    home=$(cd "$dir" && pwd)/mail/$user
+    grep -v "^$name:" "$dir/aliases" >"$tmp" || true
+    # passwd-file: name:password:uid:gid:gecos:home:shell:extra fields
+    echo "$name:::::$home::user=$user" >>"$tmp"
+    chmod 0644 "$tmp"
+    mv "$tmp" "$dir/aliases"
+}
+
 stop() {
     local pid=""
     if [[ -f $dir/dovecot.pid ]]; then
@@ -226,6 +262,7 @@ stop() {
 case $command in
 start) start ;;
 adduser) shift 2; adduser "$@" ;;
+alias) shift 2; add_alias "$@" ;;
 stop) stop ;;
 *) usage ;;
 esac

@@ -8,6 +8,9 @@
 #   postfix.sh relay start DIR PORT LMTP_PORT               a real Postfix from its own config folder DIR,
 #                                                           listening on 127.0.0.1:PORT and relaying every
 #                                                           message to Dovecot's LMTP on 127.0.0.1:LMTP_PORT
+#                                                           (LIST_DOMAIN=d LIST_ADDRESSES=FILE: the lists' domain
+#                                                           is a virtual mailbox domain, FILE its regexp table of
+#                                                           addresses, unknown ones refused at RCPT; docs/mta.md)
 #   postfix.sh relay stop DIR
 #
 # Everything lives under DIR (created if missing); nothing outside it is changed, except that Postfix's
@@ -93,6 +96,7 @@ myhostname = relay.test.invalid
 mydomain = test.invalid
 myorigin = \$myhostname
 mydestination =
+recipient_delimiter = +
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
@@ -111,6 +115,17 @@ maillog_file_prefixes = $dir/log
 smtpd_banner = \$myhostname ESMTP
 biff = no
 CONF
+    if [[ -n ${LIST_DOMAIN:-} ]]; then
+        [[ -f ${LIST_ADDRESSES:-} ]] || die "LIST_ADDRESSES must name the regexp table of the lists' addresses"
+        cp "$LIST_ADDRESSES" "$dir/etc/list_addresses"
+        chmod 0644 "$dir/etc/list_addresses"
+        cat >>"$dir/etc/main.cf" <<CONF
+# The lists' domain, as docs/mta.md configures it: only the lists' addresses accepted, handed to Dovecot's LMTP.
+virtual_mailbox_domains = $LIST_DOMAIN
+virtual_transport = lmtp:inet:127.0.0.1:$lmtp
+virtual_mailbox_maps = regexp:$dir/etc/list_addresses
+CONF
+    fi
     chown -R postfix "$dir/queue" "$dir/data"
     chown root "$dir/queue"
     postfix -c "$dir/etc" check >"$dir/log/check.log" 2>&1 || true

@@ -110,10 +110,30 @@ public struct DigestContent: Sendable, Equatable {
 
 /// Turns one digest issue into the messages the member receives: one, or more when the issue passes the size
 /// limits (at most 25 items or about 90 KB of HTML per message; the rest follows at once in the next part).
+///
+/// A message is a header (``header(_:messageID:date:part:partCount:)``: the fields that name the member — To,
+/// Subject with their issue number, Message-ID, List-Unsubscribe — ending with `MIME-Version`) then a body
+/// (``bodies(_:)``: from the body's `Content-Type` field on). A body depends on the list, the period, the items,
+/// the format, the language and the time zone, never on the recipient, their number or their unsubscribe
+/// address: the digest run renders it once for every member who reads the same issue the same way, and the
+/// outbox stores it once (per-recipient header fields, one shared body).
 public protocol DigestRendering: Sendable {
-    /// Complete RFC 5322 messages (CRLF line ends), headers included, From the list's own address.
+    /// The body of each message of the issue (CRLF line ends), from its `Content-Type` field on.
+    func bodies(_ content: DigestContent) throws -> [[UInt8]]
+    /// The header of message `part` of `partCount` (CRLF line ends, each field ending with CRLF, no blank line:
+    /// the body's own fields follow), From the list's own address.
     /// - Parameters:
     ///   - messageID: the Message-ID of the first part, without brackets (parts add `.2`, `.3`, ...).
     ///   - date: the Date header.
-    func render(_ content: DigestContent, messageID: String, date: Date) throws -> [[UInt8]]
+    func header(_ content: DigestContent, messageID: String, date: Date, part: Int, partCount: Int) -> [UInt8]
+}
+
+extension DigestRendering {
+    /// Complete RFC 5322 messages (CRLF line ends): each part's header then its body.
+    public func render(_ content: DigestContent, messageID: String, date: Date) throws -> [[UInt8]] {
+        let bodies = try bodies(content)
+        return bodies.enumerated().map { index, body in
+            header(content, messageID: messageID, date: date, part: index + 1, partCount: bodies.count) + body
+        }
+    }
 }

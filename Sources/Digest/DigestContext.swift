@@ -1,10 +1,14 @@
 internal import Foundation
+import Synchronization
 import MailGateway
 
 /// The values the digest templates see, for one message of an issue.
 ///
-/// Top level: `listName`, `listAddress`, the list's subaddresses `leaveAddress`, `eachAddress` (`list+set.each@`),
-/// `nomailAddress`, `helpAddress`, `requestAddress` (`list+request@`), `recipientName`, `number`, `issueDate` (the period's end, the
+/// Top level (a body is shared by every member reading the same issue the same way: nothing names the member,
+/// not even their issue number, which only the subject carries): `listName`, `listAddress`, the list's
+/// subaddresses `leaveAddress`, `eachAddress` (`list+set.each@`), `nomailAddress`, `helpAddress`,
+/// `requestAddress` (`list+request@`), `issueOfYear` (the
+/// RFC 1153 issue number: the period end's day of the year), `issueDate` (the period's end, the
 /// member's language and time zone), `periodStart` (`hasPeriodStart`), `volume` (the year, RFC 1153),
 /// `part`, `partCount`, `isSplit`, `itemCount`, `threadCount`, `threads`.
 /// Each thread: `subject`, `count`, `authors` (names joined by ", "), `anchor`, `items`.
@@ -40,8 +44,7 @@ enum DigestContext {
             "requestAddress": addresses.request, "leaveAddress": addresses.leave,
             "eachAddress": addresses.set("each"), "nomailAddress": addresses.set("nomail"),
             "helpAddress": addresses.help,
-            "recipientName": content.recipient.name ?? "", "hasRecipientName": !(content.recipient.name ?? "").isEmpty,
-            "number": String(content.number),
+            "issueOfYear": String(calendar.ordinality(of: .day, in: .year, for: content.periodEnd) ?? 1),
             "issueDate": dateFormatter(content, date: .long, time: .none).string(from: content.periodEnd),
             "periodEnd": formatter.string(from: content.periodEnd),
             "volume": String(calendar.component(.year, from: content.periodEnd)),
@@ -55,6 +58,16 @@ enum DigestContext {
         }
         if let archive = content.list.archiveURL { c["archiveURL"] = archive }
         return c
+    }
+
+    /// The values the subject template sees (the header's): the list, the member's number, the date, the part.
+    static func subjectValues(_ content: DigestContent, part: Int, partCount: Int) -> [String: Any] {
+        [
+            "listName": content.list.name, "number": String(content.number),
+            "issueDate": dateFormatter(content, date: .long, time: .none).string(from: content.periodEnd),
+            "part": String(part), "partCount": String(partCount), "isSplit": partCount > 1,
+            "subjectTag": content.list.subjectPrefix ?? "[\(content.list.name)]",
+        ]
     }
 
     private static func values(_ item: DigestContent.Item, number: Int, list: ListIdentity, formatter: DateFormatter)
@@ -116,7 +129,24 @@ enum DigestContext {
         return calendar
     }
 
+    /// Formatters by language, zone and styles: building one (ICU) costs more than rendering a digest's header,
+    /// and a digest run formats the same few dates for thousands of members. DateFormatter is thread-safe for
+    /// formatting once configured (Foundation's documentation, iOS 7 / macOS 10.9 and swift-corelibs).
+    private static let formatters = Mutex<[String: DateFormatter]>([:])
+
     static func dateFormatter(_ content: DigestContent, date: DateFormatter.Style, time: DateFormatter.Style)
+        -> DateFormatter {
+        let key = "\(content.language.rawValue)|\(content.timeZone.identifier)|\(date.rawValue)|\(time.rawValue)"
+        if let cached = formatters.withLock({ $0[key] }) { return cached }
+        let formatter = makeDateFormatter(content, date: date, time: time)
+        formatters.withLock { cache in
+            if cache.count > 500 { cache.removeAll() }
+            cache[key] = formatter
+        }
+        return formatter
+    }
+
+    private static func makeDateFormatter(_ content: DigestContent, date: DateFormatter.Style, time: DateFormatter.Style)
         -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = locale(content.language)

@@ -27,32 +27,45 @@ public struct DigestRenderer: DigestRendering {
         templates = try DigestTemplates(directory: directory)
     }
 
-    public func render(_ content: DigestContent, messageID: String, date: Date) throws -> [[UInt8]] {
+    public func bodies(_ content: DigestContent) throws -> [[UInt8]] {
         let parts = DigestPartition.parts(content.threads, withBody: content.format != .summary)
+        let key = Self.bodyKey(content)
         return parts.enumerated().map { index, threads in
             let values = DigestContext.values(content, threads: threads, part: index + 1, partCount: parts.count)
-            let id = Self.messageID(messageID, part: index + 1)
-            let subjectText = templates.render(.subject, language: content.language, values)
-            let subject = subjectText.split(whereSeparator: \.isNewline).first
-                .map { DigestContext.oneLine(String($0)).trimmingCharacters(in: .whitespaces) } ?? ""
-            let header = Self.header(content, subject: subject, messageID: id, date: date)
-            let boundary = Self.boundary(messageID: id)
-            var body: [UInt8]
+            let boundary = Self.boundary(key: "\(key)|\(index + 1)")
             switch content.format {
             case .mime:
-                body = alternative(text: .text, html: .html, content.language, values, boundary: boundary)
+                return alternative(text: .text, html: .html, content.language, values, boundary: boundary)
             case .summary:
-                body = alternative(text: .summaryText, html: .summaryHTML, content.language, values, boundary: boundary)
+                return alternative(text: .summaryText, html: .summaryHTML, content.language, values, boundary: boundary)
             case .plain:
                 let text = templates.render(.plain, language: content.language, values)
-                body = Array(("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                return Array(("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
                     + QuotedPrintable.encode(text)).utf8)
             case .rfc2046:
-                body = digest(threads, contents: templates.render(.mimeContents, language: content.language, values),
+                return digest(threads, contents: templates.render(.mimeContents, language: content.language, values),
                               boundary: boundary)
             }
-            return Array(header.utf8) + body
         }
+    }
+
+    public func header(_ content: DigestContent, messageID: String, date: Date, part: Int, partCount: Int) -> [UInt8] {
+        let values = DigestContext.subjectValues(content, part: part, partCount: partCount)
+        let subjectText = templates.render(.subject, language: content.language, values)
+        let subject = subjectText.split(whereSeparator: \.isNewline).first
+            .map { DigestContext.oneLine(String($0)).trimmingCharacters(in: .whitespaces) } ?? ""
+        return Array(Self.header(content, subject: subject, messageID: Self.messageID(messageID, part: part), date: date).utf8)
+    }
+
+    /// What a body depends on, as text: the list, the period, the items, the format, the language, the zone.
+    static func bodyKey(_ content: DigestContent) -> String {
+        var key = "\(content.list.listID)|\(content.format.rawValue)|\(content.language.rawValue)|"
+        key += "\(content.timeZone.identifier)|\(content.periodStart?.timeIntervalSince1970 ?? -1)|"
+        key += "\(content.periodEnd.timeIntervalSince1970)"
+        for thread in content.threads {
+            for item in thread.items { key += "|\(item.messageRowID)\(item.sentSeparately ? "s" : "")" }
+        }
+        return key
     }
 
     /// The Message-ID of part `part` (without brackets): the first as given, then `.2`, `.3`... added to the
@@ -127,10 +140,11 @@ public struct DigestRenderer: DigestRendering {
         return out
     }
 
-    /// A boundary derived from the Message-ID (FNV-1a), so that the output is reproducible.
-    private static func boundary(messageID: String) -> String {
+    /// A boundary derived from what the body depends on (FNV-1a), so that the output is reproducible and members
+    /// reading the same issue the same way get the same bytes.
+    private static func boundary(key: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in messageID.utf8 {
+        for byte in key.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }

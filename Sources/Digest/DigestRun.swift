@@ -3,7 +3,7 @@ public import GRDB
 public import MailGateway
 
 /// The digest's durable stage: for every member who reads a list as a digest and whose issue is due at or before
-/// an instant, in ONE write transaction per member: the list's accepted posts since the member's previous issue,
+/// an instant, in one write transaction per batch of members (``batchSize``), for each: the list's accepted posts since the member's previous issue,
 /// nothing when there are none (a day without posts sends and records nothing), else the issue's
 /// `digest_issues` row and its copies in the durable outbox (`OutboxSender` delivers them exactly as it does
 /// posts). The row's UNIQUE (list, person, period_end) key makes a second run, or a second process, a no-op; a
@@ -43,45 +43,78 @@ public struct DigestRun: Sendable {
             ?? DigestSchedule(timeZone: config.digest.timeZone, time: config.digest.time, weekday: member.digestWeekday)
     }
 
+    /// Members whose issues one write transaction records: a crash loses at most the batch in progress (nothing
+    /// of it was committed: the next run does it again), and a large run does not pay one commit per member.
+    public static let batchSize = 100
+
     /// Sends every issue due at or before `at`.
     @discardableResult
     public func run(_ writer: any DatabaseWriter, at: Date, now: Date = Date()) throws -> Report {
         var report = Report()
+        let cache = RunCache()
         for list in config.lists {
-            let members = try writer.read { db in try DigestMemberRow.members(db, list: list.id) }
-            for member in members {
-                // A read first: most wake-ups find nothing due, and need no write transaction.
-                guard let schedule = schedule(for: member, list: list),
-                      try writer.read({ db in
-                          schedule.latestDue(after: try DigestIssueRecord.latest(db, list: list.id, person: member.personID)?
-                              .periodEnd, at: at) != nil
-                      }) else { continue }
-                let copies = try writer.write { db in try issueDue(db, list: list, person: member.personID, at: at, now: now) }
-                switch copies {
-                case nil: break
-                case 0?: report.empty += 1
-                case let n?: report.issues += 1; report.copies += n
+            // One read for the list: its digest members and the end of each one's latest issue. Most wake-ups find
+            // nothing due and need no write transaction.
+            let (members, latest) = try writer.read { db in
+                (try DigestMemberRow.members(db, list: list.id), try DigestIssueRecord.latestEnds(db, list: list.id))
+            }
+            let due = members.filter { member in
+                guard let schedule = schedule(for: member, list: list) else { return false }
+                return schedule.latestDue(after: latest[member.personID], at: at) != nil
+            }
+            var start = due.startIndex
+            while start < due.endIndex {
+                let batch = due[start..<min(start + Self.batchSize, due.endIndex)]
+                let results = try writer.write { db in
+                    try batch.map { member in
+                        try issueDue(db, list: list, person: member.personID, at: at, now: now, cache: cache)
+                    }
                 }
+                for copies in results {
+                    switch copies {
+                    case nil: break
+                    case 0?: report.empty += 1
+                    case let n?: report.issues += 1; report.copies += n
+                    }
+                }
+                start = batch.endIndex
             }
         }
         return report
     }
 
+    /// What one run computes once and reuses for every member: a list's items over a period (the same rows for
+    /// every member whose period it is), and the rendered bodies (the same bytes for every member who reads the
+    /// same issue in the same format, language and time zone). Local to one run, on one thread.
+    final class RunCache: @unchecked Sendable {
+        var items: [String: [DigestItemRow]] = [:]
+        var bodies: [String: [[UInt8]]] = [:]
+    }
+
     /// The member's issue due at `at`, in the caller's transaction. nil when none is due (or the member no longer
     /// reads the list as a digest), 0 when it is due but has no post, else the copies enqueued.
-    func issueDue(_ db: Database, list: ListConfig, person: Int64, at: Date, now: Date) throws -> Int? {
-        guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first,
+    func issueDue(_ db: Database, list: ListConfig, person: Int64, at: Date, now: Date, cache: RunCache? = nil) throws -> Int? {
+        guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
               member.delivery.isDigest, let schedule = schedule(for: member, list: list) else { return nil }
         let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
         guard let end = schedule.latestDue(after: previous?.periodEnd, at: at) else { return nil }
         return try issue(db, list: list, member: member, previous: previous,
-                         start: previous?.periodEnd ?? schedule.previous(before: end), end: end, now: now)
+                         start: previous?.periodEnd ?? schedule.previous(before: end), end: end, now: now, cache: cache)
     }
 
     /// Records and enqueues the member's issue of the posts accepted in `(start, end]`; 0 when there are none.
+    /// Each message is the member's header (To, Subject with their number, Message-ID) before a body shared by
+    /// every member who reads the issue the same way (the outbox stores it once).
     func issue(_ db: Database, list: ListConfig, member: DigestMemberRow, previous: DigestIssueRecord?,
-               start: Date?, end: Date, now: Date) throws -> Int {
-        let items = try DigestItemRow.items(db, list: list.id, after: start, upTo: end)
+               start: Date?, end: Date, now: Date, cache: RunCache? = nil) throws -> Int {
+        let itemsKey = "\(list.id)|\(start?.timeIntervalSince1970 ?? -1)|\(end.timeIntervalSince1970)"
+        let items: [DigestItemRow]
+        if let cached = cache?.items[itemsKey] {
+            items = cached
+        } else {
+            items = try DigestItemRow.items(db, list: list.id, after: start, upTo: end)
+            cache?.items[itemsKey] = items
+        }
         guard let last = items.last, let format = DigestContent.Format(rawValue: member.delivery.rawValue) else { return 0 }
         let number = (previous?.number ?? 0) + 1
         guard let issueID = try DigestIssueRecord.insert(
@@ -90,16 +123,26 @@ public struct DigestRun: Sendable {
         else { return 0 }
         let content = content(list: list, member: member, format: format, number: number,
                               start: previous == nil ? nil : start, end: end, items: items)
+        let bodiesKey = "\(itemsKey)|\(previous == nil)|\(format.rawValue)|\(content.language.rawValue)|"
+            + content.timeZone.identifier
+        let bodies: [[UInt8]]
+        if let cached = cache?.bodies[bodiesKey] {
+            bodies = cached
+        } else {
+            bodies = try renderer.bodies(content)
+            cache?.bodies[bodiesKey] = bodies
+        }
+        try DigestIssueRecord.setParts(db, id: issueID, parts: bodies.count)
         let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
-        let messages = try renderer.render(content, messageID: "digest.\(issueID).\(list.id)@\(identity.domain)", date: end)
-        try DigestIssueRecord.setParts(db, id: issueID, parts: messages.count)
+        let messageID = "digest.\(issueID).\(list.id)@\(identity.domain)"
         let envelope = VERP.envelopeSender(listAddress: list.address, recipient: member.address, tagKey: bounceTagKey)
         var copies = 0
-        for (index, message) in messages.enumerated() {
+        for (index, body) in bodies.enumerated() {
+            let header = renderer.header(content, messageID: messageID, date: end, part: index + 1, partCount: bodies.count)
             copies += try Outbox.enqueue(db, listID: list.id, messageID: last.messageRowID,
                                          purpose: .digest(issue: issueID, part: index + 1),
                                          copies: [OutgoingCopy(recipient: member.address, envelopeFrom: envelope,
-                                                               headerPrefix: [], shared: message)], now: now)
+                                                               headerPrefix: header, shared: body)], now: now)
         }
         return copies
     }
@@ -108,7 +151,7 @@ public struct DigestRun: Sendable {
     /// nothing; nil when they are not a member with an address, or no post is pending.
     public func preview(_ db: Database, list: ListConfig, person: Int64, at: Date,
                         mode: DigestContent.Format? = nil) throws -> [[UInt8]]? {
-        guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first else { return nil }
+        guard let member = try DigestMemberRow.member(db, list: list.id, person: person) else { return nil }
         let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
         let schedule = schedule(for: member, list: list)
         // The issue due at `at` if one is and has posts, else what accumulated for the next one.
@@ -133,7 +176,7 @@ public struct DigestRun: Sendable {
     @discardableResult
     public func flush(_ writer: any DatabaseWriter, list: ListConfig, person: Int64, now: Date = Date()) throws -> Int {
         try writer.write { db in
-            guard let member = try DigestMemberRow.members(db, list: list.id, person: person).first,
+            guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
                   member.delivery.isDigest else { return 0 }
             let due = try issueDue(db, list: list, person: person, at: now, now: now) ?? 0
             let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)

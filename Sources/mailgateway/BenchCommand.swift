@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks (bench/ingest.sh, bench/fanout.sh): print figures, assert nothing.",
         shouldDisplay: false,
-        subcommands: [Fetch.self, SplitMbox.self, Fanout.self, Parse.self, Policy.self])
+        subcommands: [Fetch.self, SplitMbox.self, Fanout.self, Parse.self, Policy.self, Digest.self])
 
     /// The raw IMAP fetch rate of a list's mailbox: the physical limit of the ingest's fetch step.
     struct Fetch: AsyncParsableCommand {

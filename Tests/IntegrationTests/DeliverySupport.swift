@@ -110,14 +110,7 @@ struct DeliveryWorld {
     /// a real observation rather than a race. Returns the last queue summary.
     @discardableResult
     func settle(seconds: Double = 20) async throws -> String {
-        guard let relay else { return "" }
-        let deadline = Date().addingTimeInterval(seconds)
-        var summary = relay.queueSummary()
-        while !summary.contains("Mail queue is empty") && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            summary = relay.queueSummary()
-        }
-        return summary
+        try await relay?.settle(seconds: seconds) ?? ""
     }
 
     /// The archive's JSON view of a message (`archive message ID --json`).

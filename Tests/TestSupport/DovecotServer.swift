@@ -23,7 +23,8 @@ public final class DovecotServer: Sendable {
     public let imapPort: Int
     /// IMAP over TLS, with the self-signed certificate at `certificatePath`.
     public let imapsPort: Int
-    /// LMTP, for delivering mail as a mail server would (`user@anything` reaches `user`).
+    /// LMTP, for delivering mail as a mail server would (`user@anything` and `user+detail@anything` reach
+    /// `user`'s INBOX, `Delivered-To:` naming the address as sent).
     public let lmtpPort: Int
 
     /// Whether Dovecot is installed on this machine.
@@ -109,6 +110,13 @@ public final class DovecotServer: Sendable {
     /// Adds (or replaces) an account; Dovecot picks it up without a restart.
     public func addUser(_ user: String, password: String) async throws {
         try await script(["adduser", directory.path, user, password])
+    }
+
+    /// Makes `name@any.domain` (and `name+detail@`) land in `user`'s INBOX, with `Delivered-To:` keeping the
+    /// address as sent: how `list-request@`, `list-owner@`, `list-bounces+x@` reach a list's mailbox (docs/mta.md).
+    /// An alias has no password (no IMAP login). Dovecot picks it up without a restart.
+    public func addAlias(_ name: String, to user: String) async throws {
+        try await script(["alias", directory.path, name, user])
     }
 
     /// Stops the instance: Dovecot gets SIGTERM and its folder is removed at once; a background thread makes

@@ -36,18 +36,38 @@ public final class PostfixRelay: Sendable {
     public var logPath: String { directory.appendingPathComponent("log/postfix.log").path }
 
     /// Starts a relay on `port` (a free one when nil) delivering to `127.0.0.1:lmtpPort`.
-    public static func start(port: Int? = nil, lmtpPort: Int) throws -> PostfixRelay {
+    ///
+    /// With `listDomain`, that domain is configured as docs/mta.md says a production Postfix should be: only the
+    /// addresses of `lists` (`list@`, `list+<detail>@`, `list-request@`, `list-owner@`, `list-bounces[+x]@`)
+    /// are accepted, any other address of the domain is refused at RCPT time; every other domain is relayed.
+    public static func start(port: Int? = nil, lmtpPort: Int, listDomain: String? = nil,
+                             lists: [String] = []) throws -> PostfixRelay {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-postfix-\(UUID().uuidString.prefix(8))")
         let port = try port ?? FreePorts.take(1)[0]
         let relay = PostfixRelay(directory: directory, port: port, lmtpPort: lmtpPort)
+        var environment = ProcessInfo.processInfo.environment
+        if let listDomain {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let table = directory.appendingPathComponent("list_addresses")
+            try listAddressTable(domain: listDomain, lists: lists).write(to: table, atomically: true, encoding: .utf8)
+            environment["LIST_DOMAIN"] = listDomain
+            environment["LIST_ADDRESSES"] = table.path
+        }
         let outcome = try ChildProcess.runBlocking("/bin/bash", [PostfixScript.path, "relay", "start", directory.path,
-                                                         String(port), String(lmtpPort)])
+                                                         String(port), String(lmtpPort)], environment: environment)
         guard outcome.status == 0 else {
             relay.stop()
             throw ChildProcessError(command: "postfix.sh relay start", output: outcome.output)
         }
         return relay
+    }
+
+    /// The Postfix regexp table of docs/mta.md: one line per list, every address of the list to its mailbox.
+    public static func listAddressTable(domain: String, lists: [String]) -> String {
+        func escaped(_ text: String) -> String { text.replacingOccurrences(of: ".", with: "\\.") }
+        return lists.map { "/^\(escaped($0))(-(request|owner|bounces))?(\\+.*)?@\(escaped(domain))$/   \($0)\n" }
+            .joined()
     }
 
     private init(directory: URL, port: Int, lmtpPort: Int) {
@@ -72,6 +92,19 @@ public final class PostfixRelay: Sendable {
     public func queueSummary() -> String {
         let outcome = try? ChildProcess.runBlocking("/usr/sbin/postqueue", ["-c", directory.appendingPathComponent("etc").path, "-p"])
         return outcome?.output.split(separator: "\n").last.map(String.init) ?? "(postqueue failed)"
+    }
+
+    /// Waits (up to `seconds`) until Postfix has handed everything on (its queue is empty), so that "nothing
+    /// arrived" is an observation and not a race. Returns the last `queueSummary()`.
+    @discardableResult
+    public func settle(seconds: Double = 20) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var summary = queueSummary()
+        while !summary.contains("Mail queue is empty") && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            summary = queueSummary()
+        }
+        return summary
     }
 
     /// The end of Postfix's log (the last `lines` lines), for a failing test's message.

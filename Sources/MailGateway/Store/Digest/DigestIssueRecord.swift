@@ -41,6 +41,18 @@ public struct DigestIssueRecord: Codable, Sendable, Equatable, FetchableRecord, 
             """, arguments: [list, person])
     }
 
+    /// The end of each member's latest issue of a list, by person id (one query for a whole run).
+    public static func latestEnds(_ db: Database, list: String) throws -> [Int64: Date] {
+        var ends: [Int64: Date] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT person_id, max(period_end) AS period_end FROM digest_issues WHERE list_id = ? GROUP BY person_id
+            """, arguments: [list])
+        while let row = try rows.next() {
+            if let end: Date = row["period_end"] { ends[row["person_id"]] = end }
+        }
+        return ends
+    }
+
     /// Every issue of a list (all lists when nil), oldest first.
     public static func issues(_ db: Database, list: String? = nil) throws -> [DigestIssueRecord] {
         try fetchAll(db, sql: """

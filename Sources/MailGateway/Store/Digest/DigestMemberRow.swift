@@ -47,6 +47,19 @@ public struct DigestMemberRow: Sendable, Equatable, FetchableRecord {
             """, arguments: [list, list, person, person, person])
     }
 
+    /// One member of `list`, whatever their mode (nil when not a member or without an address): one probe of the
+    /// UNIQUE (list_id, person_id) index, for the digest run's per-member check inside its write transaction.
+    public static func member(_ db: Database, list: String, person: Int64) throws -> DigestMemberRow? {
+        try fetchOne(db, sql: """
+            SELECT m.list_id, m.person_id, p.name, p.language AS person_language, m.language, m.delivery,
+                   p.time_zone, m.digest_time, m.digest_weekday,
+                   (SELECT address FROM addresses a WHERE a.person_id = p.id ORDER BY a.id LIMIT 1) AS address
+            FROM memberships m JOIN people p ON p.id = m.person_id
+            WHERE m.list_id = ? AND m.person_id = ?
+              AND EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = p.id)
+            """, arguments: [list, person])
+    }
+
     /// How many members of `list` have each delivery mode.
     public static func deliveryCounts(_ db: Database, list: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]

@@ -11,9 +11,14 @@ public struct OutboxBodyRecord: Codable, Sendable, Equatable, FetchableRecord, P
     public var bytes: Data
 
     /// The id of the body with `digest`, storing `bytes` under it if it is new.
-    static func storedID(_ db: Database, digest: String, bytes: Data) throws -> Int64 {
+    static func storedID(_ db: Database, digest: String, bytes: @autoclosure () -> Data) throws -> Int64 {
+        // Most bodies are already stored (a digest shared by many members): look before binding the bytes.
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM outbox_body WHERE digest = ?"),
+                                       arguments: [digest]) {
+            return id
+        }
         try db.cachedStatement(sql: "INSERT INTO outbox_body (digest, bytes) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING")
-            .execute(arguments: [digest, bytes])
+            .execute(arguments: [digest, bytes()])
         guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM outbox_body WHERE digest = ?"),
                                           arguments: [digest]) else {
             throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "outbox body not stored")

@@ -5,7 +5,9 @@ import MailGateway
 /// The values the digest templates see, for one message of an issue.
 ///
 /// Top level (a body is shared by every member reading the same issue the same way: nothing names the member,
-/// not even their issue number, which only the subject carries): `listName`, `listAddress`, `issueOfYear` (the
+/// not even their issue number, which only the subject carries): `listName`, `listAddress`, the list's
+/// subaddresses `leaveAddress`, `eachAddress` (`list+set.each@`), `nomailAddress`, `helpAddress`,
+/// `requestAddress` (`list+request@`), `issueOfYear` (the
 /// RFC 1153 issue number: the period end's day of the year), `issueDate` (the period's end, the
 /// member's language and time zone), `periodStart` (`hasPeriodStart`), `volume` (the year, RFC 1153),
 /// `part`, `partCount`, `isSplit`, `itemCount`, `threadCount`, `threads`.
@@ -36,9 +38,12 @@ enum DigestContext {
             ])
         }
         let calendar = calendar(content)
+        let addresses = content.list.addresses
         var c: [String: Any] = [
             "listName": content.list.name, "listAddress": content.list.address,
-            "requestAddress": content.list.requestAddress,
+            "requestAddress": addresses.request, "leaveAddress": addresses.leave,
+            "eachAddress": addresses.set("each"), "nomailAddress": addresses.set("nomail"),
+            "helpAddress": addresses.help,
             "issueOfYear": String(calendar.ordinality(of: .day, in: .year, for: content.periodEnd) ?? 1),
             "issueDate": dateFormatter(content, date: .long, time: .none).string(from: content.periodEnd),
             "periodEnd": formatter.string(from: content.periodEnd),

@@ -119,7 +119,9 @@ public struct DigestRenderer: DigestRendering {
             "MIME-Version: 1.0",
             "List-Id: \(HeaderEncoding.phrase(list.name)) <\(list.listID)>",
             "List-Post: <mailto:\(list.address)>",
-            "List-Help: <mailto:\(list.requestAddress)?subject=help>",
+            "List-Help: <mailto:\(list.addresses.help)>",
+            "List-Subscribe: <mailto:\(list.addresses.join)>",
+            "List-Owner: <mailto:\(list.addresses.owner)>",
         ]
         if let archive = list.archiveURL { fields.append("List-Archive: <\(archive)>") }
         if let unsubscribe = content.unsubscribe?.trimmingCharacters(in: .whitespacesAndNewlines), !unsubscribe.isEmpty,

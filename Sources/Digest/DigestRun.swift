@@ -209,6 +209,6 @@ public struct DigestRun: Sendable {
         return DigestContent(list: identity, recipient: MailAddress(name: member.name, address: member.address),
                              language: member.language, timeZone: zone, format: format, number: number,
                              periodStart: start, periodEnd: end, threads: order.compactMap { threads[$0] },
-                             unsubscribe: "mailto:\(identity.requestAddress)?subject=unsubscribe")
+                             unsubscribe: "mailto:\(identity.addresses.leave)")
     }
 }

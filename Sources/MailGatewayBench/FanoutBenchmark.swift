@@ -5,7 +5,7 @@ import MailGateway
 import ServiceLifecycle
 
 /// The fan-out benchmark (issue 3 §6), as a library entry point for a hidden `mailgateway bench fanout`
-/// command: one post composed for a list, enqueued for `copies` recipients (one VERP copy each) in one
+/// command: one post composed for a list (once per reader language: fr, en, es in turn), enqueued for `copies` recipients (one VERP copy each) in one
 /// transaction, then delivered by `OutboxSender` with `connections` workers to an SMTP server
 /// (smtp-sink in bench/fanout.sh). Not a test: it measures and reports.
 public enum FanoutBenchmark {
@@ -22,11 +22,15 @@ public enum FanoutBenchmark {
         /// `PRAGMA synchronous = NORMAL` (WAL: commits survive a process crash, not a power loss) instead of
         /// SQLite's default FULL (an fsync per commit).
         public var synchronousNormal: Bool
+        /// The footers' `templates` folder (`<lang>/footer.txt.mustache`); nil or unreadable: a one-line footer
+        /// per language.
+        public var templatesDirectory: String?
 
         public init(host: String = "127.0.0.1", port: Int, copies: Int = 10_000, connections: Int = 4,
                     claimBatch: Int = 16, workDirectory: URL = FileManager.default.temporaryDirectory,
-                    synchronousNormal: Bool = false) {
+                    synchronousNormal: Bool = false, templatesDirectory: String? = "templates") {
             self.synchronousNormal = synchronousNormal
+            self.templatesDirectory = templatesDirectory
             self.host = host
             self.port = port
             self.copies = copies
@@ -48,6 +52,9 @@ public enum FanoutBenchmark {
         public var sendSeconds: Double
         public var sent: Int
         public var failed: Int
+        /// Bodies composed (one per reader language and delivery mode) and stored in the outbox.
+        public var bodiesComposed: Int
+        public var bodiesStored: Int
         /// Copies per second over `sendSeconds`.
         public var rate: Double { sendSeconds > 0 ? Double(sent) / sendSeconds : 0 }
     }
@@ -65,7 +72,8 @@ public enum FanoutBenchmark {
         try StoreMigrations.migrator.migrate(pool)
 
         let list = ListIdentity(id: "bench", name: "Benchmark", address: "bench@lists.example.org", language: .en,
-                                subjectPrefix: "[Bench]", fromRewrite: .never, webBaseURL: "https://lists.example.org")
+                                subjectPrefix: "[Bench]", fromRewrite: .never, webBaseURL: "https://lists.example.org",
+                                names: LocalizedName(fr: "Banc d'essai", en: "Benchmark", es: "Banco de pruebas"))
         let raw = Array("""
             From: Alice Martin <alice@partner.example>\r
             To: bench@lists.example.org\r
@@ -88,15 +96,22 @@ public enum FanoutBenchmark {
             }
             return messageRowID
         }
+        let footers = try footers(parameters.templatesDirectory)
         let started = ContinuousClock.now
-        let composed = OutgoingComposer(list: list, footer: "Benchmark list footer")
-            .compose(raw: raw, subject: "Soil carbon measurement protocol",
-                     author: MailAddress(name: "Alice Martin", address: "alice@partner.example"))
-        let copies = (0..<parameters.copies).map { composed.copy(for: "member\($0)@partner\($0 % 50).example") }
+        // Members read in French, English and Spanish in turn: each copy's footer is in its reader's language
+        // (`ReaderComposer`: one body per language, not per member).
+        var composer = ReaderComposer(list: list, footers: footers, raw: raw, subject: "Soil carbon measurement protocol",
+                                      author: MailAddress(name: "Alice Martin", address: "alice@partner.example"))
+        let languages: [Language] = [.fr, .en, .es]
+        let copies = (0..<parameters.copies).map {
+            composer.post(for: FooterReader(language: languages[$0 % languages.count]))
+                .copy(for: "member\($0)@partner\($0 % 50).example")
+        }
         _ = try await pool.write { db in
             try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, copies: copies)
         }
         let enqueued = ContinuousClock.now
+        let bodiesStored = try await pool.read { try OutboxBodyRecord.fetchCount($0) }
 
         let smtp = SMTPSettings(server: ServerConfig(host: parameters.host, port: parameters.port, tls: .none),
                                 ehloName: "gateway.bench.example")
@@ -120,7 +135,18 @@ public enum FanoutBenchmark {
         return Report(copies: parameters.copies, connections: parameters.connections,
                       messageBytes: copies.first?.bytes.count ?? 0,
                       enqueueSeconds: seconds(enqueued - started), sendSeconds: seconds(sendEnd - sendStart),
-                      sent: counts[.sent] ?? 0, failed: counts[.failed] ?? 0)
+                      sent: counts[.sent] ?? 0, failed: counts[.failed] ?? 0,
+                      bodiesComposed: composer.composedCount, bodiesStored: bodiesStored)
+    }
+
+    /// The footer of each language from `directory`, else a one-line stand-in.
+    private static func footers(_ directory: String?) throws -> [Language: FooterTemplate] {
+        if let directory, let loaded = try? PostDistributor.loadFooters(templatesDirectory: directory) { return loaded }
+        var footers: [Language: FooterTemplate] = [:]
+        for language in Language.allCases {
+            footers[language] = try FooterTemplate(text: "Benchmark list footer ({{list_name}}, \(language.rawValue))")
+        }
+        return footers
     }
 
     private static func seconds(_ duration: Duration) -> Double {

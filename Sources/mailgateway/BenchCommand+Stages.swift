@@ -14,15 +14,18 @@ extension BenchCommand {
         @Option(help: "Copies a worker claims per transaction.") var claimBatch = 16
         @Flag(help: "PRAGMA synchronous = NORMAL, as the gateway's database runs (default: SQLite's FULL).")
         var synchronousNormal = false
+        @Option(help: "The templates folder whose footers the copies carry (one per reader language).")
+        var templates = "templates"
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
             let report = try await FanoutBenchmark.run(
                 .init(port: port, copies: copies, connections: connections, claimBatch: claimBatch,
-                      synchronousNormal: synchronousNormal), logger: global.makeLogger())
-            print(String(format: "FANOUT sync=%@ copies=%d connections=%d bytes=%d enqueue=%.3fs send=%.3fs rate=%.1f/s sent=%d failed=%d",
+                      synchronousNormal: synchronousNormal, templatesDirectory: templates), logger: global.makeLogger())
+            print(String(format: "FANOUT sync=%@ copies=%d connections=%d bytes=%d enqueue=%.3fs send=%.3fs rate=%.1f/s sent=%d failed=%d bodies_composed=%d bodies_stored=%d",
                          synchronousNormal ? "normal" : "full", report.copies, report.connections, report.messageBytes,
-                         report.enqueueSeconds, report.sendSeconds, report.rate, report.sent, report.failed))
+                         report.enqueueSeconds, report.sendSeconds, report.rate, report.sent, report.failed,
+                         report.bodiesComposed, report.bodiesStored))
             if report.sent != copies { throw ExitCode(1) }
         }
     }

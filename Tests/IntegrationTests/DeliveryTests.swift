@@ -73,12 +73,14 @@ struct DeliveryTests {
         #expect(copy.parsed.subject == "Re: [Recherche] Protocole d'échantillonnage", "prefix kept once on a reply")
         #expect(copy.all("List-Id").map { Self.collapse($0)! } == ["\"Instituts de recherche\" <college-research.lists.example.org>"])
         #expect(copy.all("List-Post") == ["<mailto:college-research@lists.example.org>"])
-        #expect(copy.all("List-Help") == ["<mailto:college-research-request@lists.example.org?subject=help>"])
+        #expect(copy.all("List-Help") == ["<mailto:college-research+help@lists.example.org>"])
+        #expect(copy.all("List-Subscribe") == ["<mailto:college-research+join@lists.example.org>"])
+        #expect(copy.all("List-Owner") == ["<mailto:college-research+owner@lists.example.org>"])
         let unsubscribe = try #require(Self.collapse(copy.header("List-Unsubscribe")))
         let addressPart = Data("amelie@ird.example".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        #expect(unsubscribe.hasPrefix("<mailto:college-research-request@lists.example.org?subject=unsubscribe>, <https://lists.example.org/lists/college-research/unsubscribe?token=\(addressPart)"),
+        #expect(unsubscribe.hasPrefix("<mailto:college-research+leave@lists.example.org>, <https://lists.example.org/lists/college-research/unsubscribe?token=\(addressPart)"),
                 "\(unsubscribe)")
         #expect(copy.all("List-Unsubscribe").count == 1)
         #expect(copy.all("List-Unsubscribe-Post") == ["List-Unsubscribe=One-Click"])
@@ -90,7 +92,7 @@ struct DeliveryTests {
         #expect(Self.collapse(copy.header("From")) == "Hélène Dubois <helene@inrae.example>" || copy.parsed.from.first?.address == "helene@inrae.example")
         let text = try #require(copy.parsed.text)
         #expect(text.contains("Je suis d'accord."))
-        #expect(text.contains("Aide et désinscription : college-research-request@lists.example.org"), "French footer: \(text)")
+        #expect(text.contains("Quitter la liste : écrivez à college-research+leave@lists.example.org"), "French footer: \(text)")
         #expect(text.components(separatedBy: "_______________________________________________").count == 2, "one footer")
 
         // The root got the prefix exactly once, and Marc's copy names Marc in its VERP sender and token.
@@ -113,7 +115,7 @@ struct DeliveryTests {
         try await world.runOnce()
         let got = try await world.waitForMail("amelie", count: 1)
         try #require(got.count == 1)
-        #expect(got[0].all("List-Unsubscribe") == ["<mailto:college-research-request@lists.example.org?subject=unsubscribe>"])
+        #expect(got[0].all("List-Unsubscribe") == ["<mailto:college-research+leave@lists.example.org>"])
         #expect(got[0].all("List-Unsubscribe-Post").isEmpty)
         #expect(got[0].all("List-Archive").isEmpty)
         #expect(got[0].parsed.subject == "[Recherche] Carbone")

@@ -71,7 +71,9 @@ import TestSupport
         #expect(fieldValues("Delivered-To", in: out).isEmpty)
         #expect(fieldValues("List-Id", in: out) == ["\"Recherche\" <college-research.lists.example.org>"])
         #expect(fieldValues("List-Post", in: out) == ["<mailto:recherche@lists.example.org>"])
-        #expect(fieldValues("List-Help", in: out) == ["<mailto:recherche-request@lists.example.org?subject=help>"])
+        #expect(fieldValues("List-Help", in: out) == ["<mailto:recherche+help@lists.example.org>"])
+        #expect(fieldValues("List-Subscribe", in: out) == ["<mailto:recherche+join@lists.example.org>"])
+        #expect(fieldValues("List-Owner", in: out) == ["<mailto:recherche+owner@lists.example.org>"])
         #expect(fieldValues("List-Archive", in: out) == ["<https://lists.example.org/lists/college-research>"])
         #expect(fieldValues("Precedence", in: out) == ["list"])
         #expect(fieldValues("X-Loop", in: out) == ["recherche@lists.example.org"])
@@ -127,12 +129,12 @@ import TestSupport
         let withToken = post.copy(for: "bob+tag@member.example", unsubscribeToken: "t0k/en")
         #expect(withToken.envelopeFrom == "recherche-bounces+bob+tag=member.example@lists.example.org")
         #expect(fieldValues("List-Unsubscribe", in: withToken.bytes) == [
-            "<mailto:recherche-request@lists.example.org?subject=unsubscribe>, <https://lists.example.org/lists/college-research/unsubscribe?token=t0k%2Fen>",
+            "<mailto:recherche+leave@lists.example.org>, <https://lists.example.org/lists/college-research/unsubscribe?token=t0k%2Fen>",
         ])
         #expect(fieldValues("List-Unsubscribe-Post", in: withToken.bytes) == ["List-Unsubscribe=One-Click"])
         let withoutToken = post.copy(for: "bob@member.example")
         #expect(fieldValues("List-Unsubscribe", in: withoutToken.bytes) == [
-            "<mailto:recherche-request@lists.example.org?subject=unsubscribe>",
+            "<mailto:recherche+leave@lists.example.org>",
         ])
         #expect(fieldValues("List-Unsubscribe-Post", in: withoutToken.bytes).isEmpty)
         #expect(withoutToken.shared == withToken.shared)
@@ -298,7 +300,9 @@ import TestSupport
         identity.name = "Sols & Carbone <l'Initiative>"
         let footer = template.render(for: identity)
         #expect(footer.contains("Sols & Carbone <l'Initiative>"))
-        #expect(footer.contains("recherche-request@lists.example.org"))
+        #expect(footer.contains("recherche+leave@lists.example.org"))
+        #expect(footer.contains("recherche+help@lists.example.org"))
+        #expect(!footer.contains("-request@"))
         #expect(footer.contains("https://lists.example.org/lists/college-research"))
         #expect(!footer.contains("&amp;"))
         identity.webBaseURL = nil

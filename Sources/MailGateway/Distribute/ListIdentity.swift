@@ -5,8 +5,10 @@ import Foundation
 public struct ListIdentity: Sendable, Equatable {
     /// Stable identifier (`college-research`); the RFC 2919 list-id is `<id>.<address domain>`.
     public var id: String
-    /// The list's name in its own language (List-Id phrase, rewritten From, footer).
+    /// The list's name in its own language (List-Id phrase, rewritten From).
     public var name: String
+    /// The list's name in each language (a reader's footer), when known; `name` otherwise.
+    public var names: LocalizedName?
     /// The posting address.
     public var address: String
     /// The list's language (footer).
@@ -23,9 +25,11 @@ public struct ListIdentity: Sendable, Equatable {
     public var replyTo: String?
 
     public init(id: String, name: String, address: String, language: Language, subjectPrefix: String?,
-                fromRewrite: FromRewrite, webBaseURL: String?, acceptsPosts: Bool = true, replyTo: String? = nil) {
+                fromRewrite: FromRewrite, webBaseURL: String?, acceptsPosts: Bool = true, replyTo: String? = nil,
+                names: LocalizedName? = nil) {
         self.id = id
         self.name = name
+        self.names = names
         self.address = address
         self.language = language
         self.subjectPrefix = subjectPrefix
@@ -41,8 +45,16 @@ public struct ListIdentity: Sendable, Equatable {
         let announce = list.kind == .announce
         self.init(id: list.id, name: list.name.value(for: list.language), address: list.address,
                   language: list.language, subjectPrefix: list.subjectPrefix, fromRewrite: list.fromRewrite,
-                  webBaseURL: webBaseURL, acceptsPosts: !announce, replyTo: announce ? secretariat : nil)
+                  webBaseURL: webBaseURL, acceptsPosts: !announce, replyTo: announce ? secretariat : nil,
+                  names: list.name)
     }
+
+    /// The list's name in `language` (a reader's footer): `names` in that language, else `name`.
+    public func name(in language: Language) -> String { names?.value(for: language) ?? name }
+
+    /// Every address of the list (CM-1). What list mail advertises (List-* fields, footers, digests) is one of
+    /// these subaddresses.
+    public var addresses: ListAddresses { ListAddresses(address: address) }
 
     /// The part of the address after `@`.
     public var domain: String { String(MailAddress.split(address).domain ?? Substring(address)) }
@@ -53,7 +65,8 @@ public struct ListIdentity: Sendable, Equatable {
     /// The RFC 2919 list identifier, without angle brackets: `college-research.lists.example.org`.
     public var listID: String { "\(id).\(domain)" }
 
-    /// The administrative address (`LIST-request@domain`) for help and unsubscription by mail.
+    /// The older administrative spelling (`LIST-request@domain`), still understood by the router when the MTA
+    /// maps it to the list's mailbox. Never advertised: list mail names `addresses` (`list+leave@`, `list+help@`, ...).
     public var requestAddress: String { "\(localPart)-request@\(domain)" }
 
     /// The web archive of the list, when a base URL is configured.

@@ -33,13 +33,14 @@ public struct ComposedPost: Sendable, Equatable {
     /// The list this post was composed for.
     public var list: ListIdentity
 
-    /// The copy for `recipient`. With a web base URL and a one-click `unsubscribeToken` (made by the caller,
+    /// The copy for `recipient`. List-Unsubscribe is `<mailto:list+leave@domain>` (CM-13). With a web base URL
+    /// and a one-click `unsubscribeToken` (made by the caller,
     /// e.g. an HMAC of list and address), List-Unsubscribe also carries the https URL and
     /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` is added (RFC 8058 §3.1: the URI identifies the
     /// recipient with a hard-to-forge token). Otherwise only the mailto form is given.
     /// `bounceTagKey` keys the VERP tag used when the readable form would exceed 64 octets (`VERP`).
     public func copy(for recipient: String, unsubscribeToken: String? = nil, bounceTagKey: [UInt8]? = nil) -> OutgoingCopy {
-        var unsubscribe = "<mailto:\(list.requestAddress)?subject=unsubscribe>"
+        var unsubscribe = "<mailto:\(list.addresses.leave)>"
         var fields: [String] = []
         if let base = list.webBaseURL, let token = unsubscribeToken {
             let escaped = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token
@@ -73,6 +74,9 @@ public struct ComposedPost: Sendable, Equatable {
 /// - DMARC: with `whenDMARC`, From is rewritten when the author's domain publishes `p=quarantine` or
 ///   `p=reject` according to the given `DMARCLookup`. A rewritten From is `"Name via List" <list address>`;
 ///   Reply-To is set to the author unless the author already set a Reply-To, which is kept.
+/// - RFC 2369 fields name the list's subaddresses (CM-13, `ListAddresses`): List-Help `list+help@`,
+///   List-Subscribe `list+join@`, List-Owner `list+owner@`; List-Unsubscribe `list+leave@` is per copy
+///   (`ComposedPost.copy(for:)`).
 /// - An announcement list (`ListIdentity.acceptsPosts` false) writes `List-Post: NO` (RFC 2369 §3.4), and its
 ///   `ListIdentity.replyTo` (the secretariat) replaces any Reply-To.
 public struct OutgoingComposer: Sendable {
@@ -144,10 +148,13 @@ public struct OutgoingComposer: Sendable {
             addFooter(footer, to: &message)
         }
 
+        let addresses = list.addresses
         var added: [RawMessage.Field] = [
             .init(name: "List-Id", rawValue: " \(HeaderEncoding.phrase(list.name)) <\(list.listID)>"),
             .init(name: "List-Post", rawValue: list.acceptsPosts ? " <mailto:\(list.address)>" : " NO"),
-            .init(name: "List-Help", rawValue: " <mailto:\(list.requestAddress)?subject=help>"),
+            .init(name: "List-Help", rawValue: " <mailto:\(addresses.help)>"),
+            .init(name: "List-Subscribe", rawValue: " <mailto:\(addresses.join)>"),
+            .init(name: "List-Owner", rawValue: " <mailto:\(addresses.owner)>"),
         ]
         if let archive = list.archiveURL { added.append(.init(name: "List-Archive", rawValue: " <\(archive)>")) }
         added.append(.init(name: "Precedence", rawValue: " list"))

@@ -7,6 +7,10 @@ import Crypto
 /// digest entry for the list when it has members in a digest format (the digest run reads them: `created_at`
 /// is the instant the post was accepted, approval included).
 ///
+/// Each copy's footer is in its reader's language and states their delivery mode (`FooterReader`,
+/// `ReaderComposer`): the post is composed once per (language, mode) among its recipients, at most three bodies
+/// on a discussion list (every recipient is `immediate`), and the outbox stores each body once.
+///
 /// The author does not get their own post back (Mailman's default "not metoo"); they have it already.
 ///
 /// An announcement list (kind `announce`) sends a copy at once to every member whose delivery is not `none`,
@@ -48,8 +52,8 @@ public struct PostDistributor: Sendable {
     public func distribute(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
                            now: Date) throws -> Int {
         let identity = ListIdentity(list: list, webBaseURL: webBaseURL, secretariat: secretariat)
-        let composer = OutgoingComposer(list: identity, footer: footers[list.language]?.render(for: identity), dmarc: dmarc)
-        let post = composer.compose(raw: raw, subject: parsed.subject, author: parsed.from.first)
+        var composer = ReaderComposer(list: identity, footers: footers, dmarc: dmarc, raw: raw,
+                                      subject: parsed.subject, author: parsed.from.first)
         let authorID = try parsed.from.first.flatMap { try AddressRecord.personID(address: $0.address, in: db) }
         let members = try MembershipRecord.members(listID: list.id, in: db)
         // A member address that is no longer valid (`AddressSyntax`, e.g. stored before addresses were checked)
@@ -60,9 +64,10 @@ public struct PostDistributor: Sendable {
         let copies = members.filter {
             (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate) && $0.personID != authorID
                 && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
-        }.map {
+        }.map { member in
             // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).
-            post.copy(for: $0.address, unsubscribeToken: unsubscribeToken(list: list.id, address: $0.address),
+            composer.post(for: FooterReader(member: member))
+                .copy(for: member.address, unsubscribeToken: unsubscribeToken(list: list.id, address: member.address),
                       bounceTagKey: unsubscribeKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)

@@ -89,7 +89,7 @@ enum DigestFixtures {
                       language: language, timeZone: timeZone(language), format: format, number: 42,
                       periodStart: Date(timeIntervalSince1970: 1_796_450_400 - 3_600),
                       periodEnd: Date(timeIntervalSince1970: 1_796_536_800), threads: threads,
-                      unsubscribe: "<mailto:college-research-request@lists.example.org?subject=unsubscribe>")
+                      unsubscribe: "<mailto:college-research+leave@lists.example.org>")
     }
 
     static func renderer() throws -> DigestRenderer { try DigestRenderer(templatesDirectory: templates) }

@@ -33,8 +33,8 @@ struct DigestRendererTests {
         #expect(parsed.header("List-Id") == "\"Collège Recherche\" <college-research.lists.example.org>"
             || parsed.header("List-Id")?.hasSuffix("<college-research.lists.example.org>") == true)
         #expect(parsed.header("List-Post") == "<mailto:college-research@lists.example.org>")
-        #expect(parsed.header("List-Help") == "<mailto:college-research-request@lists.example.org?subject=help>")
-        #expect(parsed.header("List-Unsubscribe") == "<mailto:college-research-request@lists.example.org?subject=unsubscribe>")
+        #expect(parsed.header("List-Help") == "<mailto:college-research+help@lists.example.org>")
+        #expect(parsed.header("List-Unsubscribe") == "<mailto:college-research+leave@lists.example.org>")
         #expect(parsed.header("Precedence") == "list")
         #expect(parsed.header("Auto-Submitted") == "auto-generated")
         #expect(parsed.header("X-Auto-Response-Suppress") == "All")

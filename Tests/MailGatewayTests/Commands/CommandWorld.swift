@@ -9,11 +9,7 @@ import TestSupport
 struct CommandWorld {
     let gateway: Gateway
     let dir: URL
-    let logger: Logger = {
-        var logger = Logger(label: "mailgateway.tests.commands")
-        logger.logLevel = .critical
-        return logger
-    }()
+    let logger = IngestTestGateway.quietLogger("mailgateway.tests.commands")
 
     static let csv = """
         organisation,country,college,funder,person,email,language

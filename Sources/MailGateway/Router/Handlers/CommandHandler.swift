@@ -45,25 +45,16 @@ public struct CommandHandler: InboundHandler {
     /// The commands a message asks for: the one its address names, or those of its subject and first lines
     /// (`list+request@`, CM-2); lines and address details that are no command, as results.
     static func commands(of message: InboundMessage) -> ([EmailCommand], [CommandResult]) {
+        if let command = EmailCommand(route: message.route) { return ([command], []) }
         switch message.route {
-        case .join(let mode):
-            guard let mode else { return ([.join(mode: nil, address: nil)], []) }
-            guard let delivery = CommandWords.deliveryMode(mode) else { return ([], [.notUnderstood("join.\(mode)")]) }
-            return ([.join(mode: delivery, address: nil)], [])
-        case .leave: return ([.leave], [])
-        case .set(let mode):
-            guard let delivery = CommandWords.deliveryMode(mode) else { return ([], [.notUnderstood("set.\(mode)"), .help]) }
-            return ([.set(.mode(delivery))], [])
-        case .lang(let code):
-            guard let language = CommandWords.language(code) else { return ([], [.notUnderstood("lang.\(code)"), .help]) }
-            return ([.language(language)], [])
-        case .help: return ([.help], [])
+        case .join(let word?): return ([], [.notUnderstood("join.\(word)"), .help])
+        case .set(let word): return ([], [.notUnderstood("set.\(word)"), .help])
+        case .lang(let code): return ([], [.notUnderstood("lang.\(code)"), .help])
         case .unknown(let detail): return ([], [.notUnderstood(detail), .help])
-        case .request, .post, .confirm, .owner, .bounce:
+        default:
             let reading = CommandParser.parse(message.parsed)
             let lines = reading.notUnderstood.map(CommandResult.notUnderstood)
-            if reading.commands.isEmpty { return ([], lines + [.help]) }
-            return (reading.commands, lines)
+            return reading.commands.isEmpty ? ([], lines + [.help]) : (reading.commands, lines)
         }
     }
 

@@ -8,15 +8,19 @@ extension CommandSession {
     /// Uses a confirmation token (any From may: forwarding is common, the token is the proof) and carries out
     /// what its row says, in this transaction. Unknown, expired and used tokens are answered as such.
     func confirm(_ token: ConfirmationToken) throws -> [CommandResult] {
-        let redeemed = try Confirmations.redeem(db, token: token, by: from.address, now: now)
-        let record: ConfirmationRecord
-        switch redeemed {
-        case .failure(.unknown): return [.tokenUnknown]
-        case .failure(.expired(let r)): return [.tokenExpired(r.action)]
-        case .failure(.used): return [.tokenUsed]
-        case .success(let r): record = r
+        func failure(_ looked: Result<ConfirmationRecord, Confirmations.Failure>) -> [CommandResult]? {
+            switch looked {
+            case .failure(.unknown): [.tokenUnknown]
+            case .failure(.expired(let r)): [.tokenExpired(r.action)]
+            case .failure(.used): [.tokenUsed]
+            // A token of another list (or a moderation token) is not this list's to use: left as it is.
+            case .success(let r): r.listID == list.id && r.action != .moderate ? nil : [.tokenUnknown]
+            }
         }
-        guard record.listID == list.id, record.action != .moderate else { return [.tokenUnknown] }
+        if let answer = failure(try Confirmations.look(db, token: token, now: now)) { return answer }
+        let redeemed = try Confirmations.redeem(db, token: token, by: from.address, now: now)
+        if let answer = failure(redeemed) { return answer }
+        guard case .success(let record) = redeemed else { return [.tokenUnknown] }
         let parameters = record.parameterValues
         if record.action == .undo {
             guard let snapshot = MembershipSnapshot(parameters: parameters), snapshot.listID == list.id else {
@@ -30,10 +34,15 @@ extension CommandSession {
         case .join:
             // The right is checked again: the register may have changed since the request.
             guard JoinRights.mayJoin(person, list: list) else { return [.notEntitled] }
+            let before = try MembershipChanges.snapshot(db, listID: list.id, personID: person.personID)
             let joined = try MembershipChanges.join(db, list: list, personID: person.personID,
                                                     delivery: parameters["mode"].flatMap(DeliveryMode.init(rawValue:)),
                                                     now: now)
-            guard joined.isNew else { return [.alreadyMember] }
+            guard joined.isNew else {
+                // Already in: joining again re-enables delivery (an announcement list) or sets the mode asked.
+                let after = try MembershipChanges.snapshot(db, listID: list.id, personID: person.personID)
+                return after.delivery == before.delivery ? [.alreadyMember] : [.alreadyMember, .modeSet(after.delivery)]
+            }
             try mail.welcome(db, list: list, personID: person.personID, now: now)
             return [.joined]
         case .leave:

@@ -178,3 +178,18 @@ struct MembershipCommandTests {
         #expect(try world.outbox().isEmpty)
     }
 }
+
+extension MembershipCommandTests {
+    @Test("a token sent to another list's confirmation address is refused as unknown and stays usable on its own list")
+    func tokenOfAnotherList() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        try world.process(CommandWorld.command("join", from: "olivia@soilfund.example"))
+        let token = try #require(try world.outbox().first?.token)
+        try world.process(CommandWorld.command("confirm.\(token)", list: "college-research", from: "olivia@soilfund.example"),
+                          list: "college-research")
+        #expect(try world.newCopies(after: 1).first?.text.contains("is not known") == true)
+        try world.process(CommandWorld.command("confirm.\(token)", from: "olivia@soilfund.example"))
+        #expect(try world.membership("olivia@soilfund.example") != nil)
+    }
+}

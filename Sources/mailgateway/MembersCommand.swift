@@ -45,6 +45,7 @@ struct MembersCommand: AsyncParsableCommand {
         @Option(help: "member, moderator or owner.") var role: MemberRole = .member
         @Option(help: "immediate (each), digest, digest-plain, digest-mime, summary, notices or none (nomail).") var delivery: DeliveryMode = .immediate
         @Option(help: "fr, en or es (default: the person's language).") var language: Language?
+        @Flag(help: "Send no welcome (a person new to the list gets one by default).") var noWelcome = false
 
         func run() async throws {
             let gateway = try global.openStore()
@@ -52,18 +53,21 @@ struct MembersCommand: AsyncParsableCommand {
                 _ = try requireList(list.id, in: gateway.config)
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
                 try requirePerson(address, directory)
-                try directory.addMember(listID: list.id, address: address, role: role, delivery: delivery,
-                                        language: language)
+                let welcome = noWelcome ? nil : MembershipMail(
+                    config: gateway.config, notices: try NoticeComposer(templatesDirectory: gateway.config.templatesDirectory))
+                let isNew = try directory.addMember(listID: list.id, address: address, role: role, delivery: delivery,
+                                                    language: language, welcome: welcome)
                 print("\(address) on \(list.id): role \(role.rawValue), delivery \(delivery.rawValue)"
                       + (language.map { ", language \($0.rawValue)" } ?? ""))
+                if isNew && welcome != nil { print("welcome queued for \(address)") }
             }
         }
     }
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a person from a list (a register membership comes back at the next import: "
-                + "use `members set --delivery none` to stop mail).")
+            abstract: "Remove a person from a list; a register import does not add them back until they join "
+                + "again (by email or `members add`).")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var list: ListOption

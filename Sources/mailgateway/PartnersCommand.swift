@@ -21,6 +21,9 @@ struct PartnersCommand: AsyncParsableCommand {
         @Flag(help: "Validate the file and print what it contains; change nothing.")
         var dryRun = false
 
+        @Flag(help: "Send no welcome to the people new to a list (a first migration of existing lists).")
+        var noWelcome = false
+
         func run() async throws {
             let bytes: [UInt8]
             do {
@@ -49,7 +52,9 @@ struct PartnersCommand: AsyncParsableCommand {
                 // The summary is printed; the library's log line goes to standard error only when asked for.
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists,
                                                 logger: global.logLevel <= .debug ? global.makeLogger() : nil)
-                let s = try directory.importRegister(register)
+                let welcome = noWelcome ? nil : MembershipMail(
+                    config: gateway.config, notices: try NoticeComposer(templatesDirectory: gateway.config.templatesDirectory))
+                let s = try directory.importRegister(register, welcome: welcome)
                 print("imported \(register.entries.count) rows from \(file)")
                 printTable(["", "created", "updated"], [
                     ["organisations", "\(s.organisationsCreated)", "\(s.organisationsUpdated)"],
@@ -57,6 +62,7 @@ struct PartnersCommand: AsyncParsableCommand {
                 ])
                 print("addresses added: \(s.addressesAdded); memberships added: \(s.membershipsAdded), "
                       + "removed: \(s.membershipsRemoved)")
+                if !noWelcome { print("welcomes queued: \(s.welcomesQueued)") }
             }
         }
     }

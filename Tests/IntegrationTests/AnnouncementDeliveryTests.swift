@@ -88,7 +88,7 @@ struct AnnouncementDeliveryTests {
     func crossPostOnce() async throws {
         let world = try await Self.world()
         defer { world.stop() }
-        try await world.cli(["members", "add", "--list", "interface-knowledge", W.amelie.address])
+        try await world.cli(["members", "add", "--list", "interface-knowledge", W.amelie.address, "--no-welcome"])
         let post = TestMail.message(
             id: "cross@inrae.example",
             to: "college-research@lists.example.org, interface-knowledge@lists.example.org", subject: "Sols et climat",

@@ -54,15 +54,16 @@ struct DeliveryWorld {
         harness.stop()
     }
 
-    /// Imports `partners` with `partners import` of a generated CSV; gives each a mailbox when `mailboxes`.
-    func importPartners(_ partners: [TestPartner], mailboxes: Bool = true) async throws {
+    /// Imports `partners` with `partners import` of a generated CSV; gives each a mailbox when `mailboxes`. The
+    /// lists' mail is what these tests observe: no welcomes (`--no-welcome`, a first migration) unless `welcome`.
+    func importPartners(_ partners: [TestPartner], mailboxes: Bool = true, welcome: Bool = false) async throws {
         var csv = "organisation,country,college,funder,person,email,language\n"
         for p in partners {
             csv += "\(p.organisation),France,\(p.college),\(p.funder ? "yes" : "no"),\(p.name),\(p.address),\(p.language)\n"
         }
         let path = harness.directory.appendingPathComponent("partners-\(UUID().uuidString.prefix(6)).csv").path
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
-        try await cli(["partners", "import", path])
+        try await cli(["partners", "import", path] + (welcome ? [] : ["--no-welcome"]))
         if mailboxes {
             for p in partners { try await harness.dovecot.addUser(p.mailboxUser, password: Self.memberPassword) }
         }

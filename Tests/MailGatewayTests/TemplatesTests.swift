@@ -34,10 +34,22 @@ struct TemplatesTests {
             case .notEntitled: .notEntitled
             default: .tooLarge
             }
-            let rendered = try composer.render(kind, language: language, list: MembersFixtures.research,
-                                               values: Self.values(reason: reason))
+            var values = Self.values(reason: reason)
+            // The membership notices: the values a command mail gives them. A welcome or a goodbye is about a
+            // membership, not about a message: it quotes no subject.
+            let membershipKinds: [NoticeKind] = [.commandReply, .confirmRequest, .welcome, .goodbye]
+            if membershipKinds.contains(kind) {
+                var membership = MembershipNoticeValues()
+                membership.results = [.joined, .help]
+                membership.token = ConfirmationToken()
+                membership.action = .join
+                values.membership = membership
+            }
+            let rendered = try composer.render(kind, language: language, list: MembersFixtures.research, values: values)
             #expect(!rendered.subject.isEmpty, "\(language) \(kind)")
-            #expect(rendered.body.contains(Self.subject), "\(language) \(kind) quotes the subject")
+            if kind != .welcome && kind != .goodbye {
+                #expect(rendered.body.contains(Self.subject), "\(language) \(kind) quotes the subject")
+            }
             #expect(rendered.body.contains(MembersFixtures.research.name.value(for: language)), "\(language) \(kind)")
             #expect(!rendered.body.contains("{{") && !rendered.body.contains("&amp;"), "\(language) \(kind)")
             #expect(!rendered.body.hasPrefix("\n"), "\(language) \(kind)")

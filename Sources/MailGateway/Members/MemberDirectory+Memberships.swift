@@ -2,34 +2,42 @@ public import Foundation
 
 extension MemberDirectory {
     /// Adds the person who has `address` to a list (opt-in to an interface, or a moderator added by hand).
-    /// An existing membership gets the given role, delivery and language and becomes manual.
+    /// An existing membership gets the given role, delivery and language and becomes manual. Clears an opt-out
+    /// (`opt_outs`). With `welcome`, a person new to the list gets a welcome. Returns whether they were new.
+    @discardableResult
     public func addMember(listID: String, address: String, role: MemberRole = .member,
                           delivery: DeliveryMode = .immediate, language: Language? = nil,
-                          now: Date = Date()) throws {
+                          welcome: MembershipMail? = nil, now: Date = Date()) throws -> Bool {
         guard lists.contains(where: { $0.id == listID }) else {
             throw MemberDirectoryError(.unknownList, context: "members add \(listID)")
         }
         if let problem = AddressSyntax.problem(address) {
             throw MemberDirectoryError(.invalidAddress, context: "members add \(listID) (\(problem))")
         }
-        try writer.write { db in
+        return try writer.write { db in
             guard let id = try AddressRecord.personID(address: address, in: db) else {
                 throw MemberDirectoryError(.unknownAddress, context: "members add \(listID)")
             }
+            let isNew = try !MembershipRecord.exists(listID: listID, personID: id, in: db)
             try MembershipRecord.upsertManual(listID: listID, personID: id, role: role, delivery: delivery,
                                               language: language, now: now, in: db)
+            try OptOutRecord.clear(db, listID: listID, personID: id)
+            if isNew, let welcome, let list = lists.first(where: { $0.id == listID }) {
+                try welcome.welcome(db, list: list, personID: id, now: now)
+            }
+            return isNew
         }
     }
 
-    /// Removes a person from a list. Returns false when they were not a member. (A register membership comes
-    /// back at the next import: set its delivery to `none` instead to stop mail.)
+    /// Removes a person from a list and records the opt-out, so that a register import does not add them back
+    /// (until they join again, or `members add`). Returns false when they were not a member.
     @discardableResult
-    public func removeMember(listID: String, address: String) throws -> Bool {
+    public func removeMember(listID: String, address: String, now: Date = Date()) throws -> Bool {
         try writer.write { db in
             guard let id = try AddressRecord.personID(address: address, in: db) else {
                 throw MemberDirectoryError(.unknownAddress, context: "members remove \(listID)")
             }
-            return try MembershipRecord.delete(listID: listID, personID: id, in: db)
+            return try MembershipChanges.leave(db, listID: listID, personID: id, source: "cli", now: now) != nil
         }
     }
 

@@ -11,14 +11,21 @@ extension MemberDirectory {
         public var addressesAdded = 0
         public var membershipsAdded = 0
         public var membershipsRemoved = 0
+        /// Welcomes queued for people new to a list (none with `--no-welcome`).
+        public var welcomesQueued = 0
     }
 
     /// Imports (or re-imports) a validated register in one transaction: the same address is the same person,
     /// whose name, language and organisation are updated; nothing is duplicated. People absent from the
-    /// register are kept (remove them with `removePerson`).
+    /// register are kept (remove them with `removePerson`). A person who left a list (`opt_outs`) is not added
+    /// back. With `welcome`, each person new to a list gets a welcome (queued in the same transaction); without
+    /// (`--no-welcome`, a first migration), none.
     @discardableResult
-    public func importRegister(_ register: PartnerRegister, now: Date = Date()) throws -> ImportSummary {
-        let summary = try writer.write { db in try Self.importRegister(register, lists: lists, now: now, in: db) }
+    public func importRegister(_ register: PartnerRegister, now: Date = Date(),
+                               welcome: MembershipMail? = nil) throws -> ImportSummary {
+        let summary = try writer.write { db in
+            try Self.importRegister(register, lists: lists, now: now, welcome: welcome, in: db)
+        }
         logger?.info("partner register imported", metadata: [
             "rows": "\(register.entries.count)",
             "organisations.created": "\(summary.organisationsCreated)",
@@ -29,7 +36,7 @@ extension MemberDirectory {
     }
 
     private static func importRegister(_ register: PartnerRegister, lists: [ListConfig], now: Date,
-                                       in db: Database) throws -> ImportSummary {
+                                       welcome: MembershipMail?, in db: Database) throws -> ImportSummary {
         var summary = ImportSummary()
         var organisationIDs: [String: Int64] = [:]
         // Rows of the same organisation and person name are one person with several addresses.
@@ -75,8 +82,13 @@ extension MemberDirectory {
         }
         for id in touched {
             let (added, removed) = try syncRegisterMemberships(personID: id, lists: lists, now: now, in: db)
-            summary.membershipsAdded += added
+            summary.membershipsAdded += added.count
             summary.membershipsRemoved += removed
+            if let welcome {
+                for list in lists where added.contains(list.id) {
+                    if try welcome.welcome(db, list: list, personID: id, now: now) { summary.welcomesQueued += 1 }
+                }
+            }
         }
         return summary
     }
@@ -108,14 +120,19 @@ extension MemberDirectory {
         }.map(\.id)
     }
 
-    /// Brings a person's `origin = register` memberships in step with the register; returns (added, removed).
+    /// Brings a person's `origin = register` memberships in step with the register, leaving out the lists they
+    /// left (`opt_outs`: a removal sticks until they join again); returns (the lists they were added to, how many
+    /// register memberships went).
     static func syncRegisterMemberships(personID: Int64, lists: [ListConfig], now: Date,
-                                        in db: Database) throws -> (Int, Int) {
+                                        in db: Database) throws -> (added: [String], removed: Int) {
         let organisation = try OrganisationRecord.organisation(ofPerson: personID, in: db)
         let wanted = registerListIDs(organisation: organisation, lists: lists)
-        var added = 0
-        for listID in wanted {
-            if try MembershipRecord.insertRegister(listID: listID, personID: personID, now: now, in: db) { added += 1 }
+        let optedOut = try OptOutRecord.listIDs(db, personID: personID)
+        var added: [String] = []
+        for listID in wanted where !optedOut.contains(listID) {
+            if try MembershipRecord.insertRegister(listID: listID, personID: personID, now: now, in: db) {
+                added.append(listID)
+            }
         }
         var removed = 0
         for listID in try MembershipRecord.registerMemberListIDs(ofPerson: personID, in: db)

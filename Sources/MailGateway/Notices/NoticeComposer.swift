@@ -29,6 +29,8 @@ public struct NoticeValues: Sendable {
     public var limit: Int?
     /// The secretariat's address (the configuration's first), where to write instead of an announcement list.
     public var secretariatAddress: String?
+    /// For the membership notices (command replies, confirmations, welcome, goodbye).
+    public var membership: MembershipNoticeValues?
 
     /// Creates values; only `platformName` and the original subject are needed by every template.
     public init(platformName: String, originalSubject: String, originalSender: String = "", originalDate: Date? = nil,
@@ -262,6 +264,7 @@ public struct NoticeComposer: Sendable {
             c["secretariatAddress"] = secretariat
             c["hasSecretariatAddress"] = true
         }
+        if let membership = values.membership { c.merge(membership.context(list: list, language: language)) { $1 } }
         return c
     }
 }

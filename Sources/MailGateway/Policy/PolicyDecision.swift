@@ -67,6 +67,14 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     /// To the author of a post held because it looks like a command: the list's `+leave`, `+help` and
     /// `+request` addresses.
     case looksLikeACommand = "looks-like-a-command"
+    /// The answer to a command mail (CM-8, CM-9): what was done or why not, and the current settings.
+    case commandReply = "command-reply"
+    /// A confirmation request to the address a change is for (CM-3, CM-10): `Reply-To: list+confirm.<token>@`.
+    case confirmRequest = "confirm-request"
+    /// To a person added to a list: what the group is and how to use it.
+    case welcome
+    /// To a person who left a list: how to come back.
+    case goodbye
 }
 
 /// A rule's verdict.

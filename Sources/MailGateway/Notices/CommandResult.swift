@@ -1,0 +1,65 @@
+import Foundation
+
+/// The outcome of one command, as a command reply states it (CM-8: what was done, or why not).
+public enum CommandResult: Sendable, Equatable {
+    /// A confirmation request went to `address` (CM-3, CM-5).
+    case confirmationSent(ConfirmationAction, address: String)
+    /// Joined (after confirmation).
+    case joined
+    /// Already a member: nothing changed (delivery re-enabled or mode set when asked).
+    case alreadyMember
+    /// May not join this list (``JoinRights``).
+    case notEntitled
+    /// Left the list.
+    case left
+    /// Not a member of this list: nothing to leave or change.
+    case notMember
+    /// Delivery mode changed.
+    case modeSet(DeliveryMode)
+    /// Digest time, day or time zone changed.
+    case scheduleSet
+    /// Language changed.
+    case languageSet(Language)
+    /// A change was undone: the membership is back as it was.
+    case undone
+    /// Help: the command addresses and words.
+    case help
+    /// The lists this address belongs to.
+    case lists([String])
+    /// A line (or an address detail, a mode, a language code) that is not a command.
+    case notUnderstood(String)
+    /// The token is not one of ours (mistyped or tampered).
+    case tokenUnknown
+    /// The token expired: start again.
+    case tokenExpired(ConfirmationAction)
+    /// The token was already used (by whom and when are not told).
+    case tokenUsed
+
+    /// The template's view: one boolean naming the case, and its values.
+    func context(list: ListConfig, language: Language) -> [String: Any] {
+        let addresses = ListAddresses(address: list.address)
+        switch self {
+        case .confirmationSent(let action, let address):
+            return ["isConfirmationSent": true, "address": address, "action": action.rawValue,
+                    "action\(action.rawValue.capitalized)": true]
+        case .joined: return ["isJoined": true]
+        case .alreadyMember: return ["isAlreadyMember": true]
+        case .notEntitled: return ["isNotEntitled": true]
+        case .left: return ["isLeft": true]
+        case .notMember: return ["isNotMember": true]
+        case .modeSet(let mode): return ["isModeSet": true, "mode": MembershipNoticeValues.modeWord(mode)]
+        case .scheduleSet: return ["isScheduleSet": true]
+        case .languageSet(let l): return ["isLanguageSet": true, "language": l.rawValue]
+        case .undone: return ["isUndone": true]
+        case .help: return ["isHelp": true]
+        case .lists(let names): return ["isLists": true, "names": names.joined(separator: ", "),
+                                        "hasNames": !names.isEmpty]
+        case .notUnderstood(let line): return ["isNotUnderstood": true, "line": line]
+        case .tokenUnknown: return ["isTokenUnknown": true]
+        case .tokenExpired(let action):
+            let again = action == .join ? addresses.join : action == .leave ? addresses.leave : addresses.request
+            return ["isTokenExpired": true, "againAddress": again]
+        case .tokenUsed: return ["isTokenUsed": true]
+        }
+    }
+}

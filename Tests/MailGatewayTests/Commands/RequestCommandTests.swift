@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import Testing
+@testable import MailGateway
+import TestSupport
+
+/// Free-form command mail to `list+request@` (CM-2) in French, English and Spanish, HTML-only, and quoted replies:
+/// what the handler does with what the grammar reads.
+@Suite("Email commands: list+request@")
+struct RequestCommandTests {
+    @Test("French: \"abonner\" in the body asks Hélène to confirm, in French")
+    func french() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        try world.process(CommandWorld.command("request", from: "helene@inrae.example", body: "abonner\r\n"))
+        let request = try #require(try world.outbox().first)
+        #expect(request.purpose.hasPrefix("confirm:") && request.recipient == "helene@inrae.example")
+        #expect(request.message.subject == "Confirmer : abonnement à interface-knowledge")
+    }
+
+    @Test("Spanish: \"darse de baja\" in the subject asks José to confirm leaving, in Spanish")
+    func spanish() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        try world.process(CommandWorld.command("request", list: "college-research", from: "jose@cirad.example",
+                                               subject: "darse de baja"), list: "college-research")
+        let request = try #require(try world.outbox().first)
+        #expect(request.message.subject == "Confirmar: baja de college-research")
+        let token = try #require(request.token)
+        // The fallback: "confirm <token>" in a +request mail.
+        try world.process(CommandWorld.command("request", list: "college-research", from: "jose@cirad.example",
+                                               body: "confirm \(token)\r\n"), list: "college-research")
+        #expect(try world.membership("jose@cirad.example", list: "college-research") == nil)
+    }
+
+    @Test("English keywords from an unknown sender: the reply is in English (the keywords' language)")
+    func englishKeywords() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        try world.process(CommandWorld.command("request", from: "someone@example.com", subject: "Re: help"))
+        let reply = try #require(try world.outbox().first)
+        #expect(reply.message.subject == "Your request to interface-knowledge")
+        #expect(reply.text.contains("How to use this list by email"))
+        #expect(reply.text.contains("subject \"Re: help\""), "the request is summarised")
+    }
+
+    @Test("HTML-only mail: the commands are read from the text of the HTML")
+    func htmlOnly() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        let raw = Array(("From: someone@example.com\r\nTo: interface-knowledge+request@lists.example.org\r\n"
+            + "Delivered-To: interface-knowledge+request@lists.example.org\r\nSubject: \r\nMessage-ID: <h1@example.com>\r\n"
+            + "Date: Wed, 25 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            + "<html><body><p>ayuda</p></body></html>\r\n").utf8)
+        try world.process(raw)
+        let reply = try #require(try world.outbox().first)
+        #expect(reply.text.contains("Cómo usar esta lista por correo"))
+    }
+
+    @Test("a quoted reply: only the lines above the quote count (digest, not the quoted unsubscribe)")
+    func quotedReply() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        let body = "digest\r\n\r\nLe mer. 25 nov. 2026 à 10:00, Liste <x@y> a écrit :\r\n> unsubscribe\r\n> leave\r\n"
+        try world.process(CommandWorld.command("request", list: "college-research", from: "helene@inrae.example",
+                                               subject: "Re: votre demande", body: body), list: "college-research")
+        let request = try #require(try world.outbox().first)
+        #expect(request.message.subject.hasPrefix("Confirmer : changement de réception"))
+        #expect(request.text.contains("digest"))
+        let token = try #require(request.token)
+        try world.process(CommandWorld.command("confirm.\(token)", list: "college-research", from: "helene@inrae.example"),
+                          list: "college-research")
+        #expect(try world.membership("helene@inrae.example", list: "college-research")?.delivery == .digest)
+    }
+}

@@ -53,8 +53,18 @@ public protocol InboundHandler: Sendable {
 public enum SenderChecks {
     public static let chain = PolicyChain(rules: [LoopRule(), AutoReplyRule(), SpoofingRule()])
 
-    /// The refusal, when a check hits.
+    /// The refusal, when a check hits. For commands, confirmations and mail to the owners, a missing aligned pass
+    /// is not a refusal (only a trusted `dmarc=fail` is): a command changes nothing until the address confirms,
+    /// so an unauthenticated From only sends the confirmation to that address's real owner (CM-3), and owner mail
+    /// is read by people. A moderator's reply, which acts at once, needs the aligned pass.
     public static func refusal(_ message: InboundMessage) -> PolicyDecision? {
+        guard let hit = chain.firstHit(message.context) else { return nil }
+        if hit.reason == .notAuthenticated, message.route.confirmsBeforeActing { return nil }
+        return hit
+    }
+
+    /// The refusal of a message that acts at once (a moderator's reply): any hit, a missing aligned pass included.
+    public static func strictRefusal(_ message: InboundMessage) -> PolicyDecision? {
         chain.firstHit(message.context)
     }
 

@@ -24,6 +24,15 @@ public enum InboundRoute: Sendable, Equatable {
     /// `list+<something else>@`: an unknown subaddress (answered with help, never posted).
     case unknown(detail: String)
 
+    /// True for the routes whose handling changes nothing before a token confirms it, or that people read
+    /// (commands, confirmations, owner mail): an unauthenticated sender may use them (``SenderChecks``).
+    public var confirmsBeforeActing: Bool {
+        switch self {
+        case .post, .bounce: false
+        case .request, .join, .leave, .set, .lang, .help, .confirm, .owner, .unknown: true
+        }
+    }
+
     /// A short name for logs and the archive's decision rule (`route:<name>`).
     public var name: String {
         switch self {

@@ -128,7 +128,7 @@ struct MembershipCommandTests {
         #expect(back.role == .moderator && back.delivery == .digest && back.languageOverride == .fr)
     }
 
-    @Test("an aligned set runs at once and answers with the settings and an undo; without a pass it asks for confirmation")
+    @Test("an aligned set runs at once and answers with the settings and an undo; without a pass it asks for confirmation; a dmarc=fail is ignored")
     func setAndLang() throws {
         let world = try CommandWorld(trustedAuthservID: Self.authserv)
         defer { world.close() }
@@ -141,10 +141,21 @@ struct MembershipCommandTests {
         #expect(reply.text.contains("Your delivery mode is now: digest") && reply.text.contains("delivery: digest"))
         #expect(reply.header("Reply-To")?.hasPrefix("interface-knowledge+confirm.") == true)
         #expect(reply.header("Auto-Submitted") == "auto-replied" && reply.header("In-Reply-To") != nil)
-        // lang.es without a pass: trusted authserv configured but no header: refused by the sender checks.
+        // lang.es without a pass (trusted authserv configured, no aligned result): nothing changes until the
+        // address confirms; the confirmation goes to the From, whose real owner alone can confirm (CM-3).
         try world.process(CommandWorld.command("lang.es", from: "olivia@soilfund.example"))
         #expect(try world.membership("olivia@soilfund.example")?.languageOverride == nil)
-        #expect(try world.outbox().count == 1, "an unauthenticated command with a trusted authserv is not answered")
+        let confirmation = try #require(try world.newCopies(after: 1).first)
+        #expect(confirmation.recipient == "olivia@soilfund.example" && confirmation.purpose.hasPrefix("confirm:"))
+        let token = try #require(confirmation.token)
+        try world.process(CommandWorld.command("confirm.\(token)", from: "olivia@soilfund.example"))
+        #expect(try world.membership("olivia@soilfund.example")?.languageOverride == .es)
+        // A trusted dmarc=fail is a forgery: kept, neither acted on nor answered.
+        let before = try world.outbox().count
+        try world.process(CommandWorld.command("set.nomail", from: "olivia@soilfund.example", headers: [
+            "Authentication-Results: \(Self.authserv); dmarc=fail header.from=soilfund.example"]))
+        #expect(try world.membership("olivia@soilfund.example")?.delivery == .digest)
+        #expect(try world.outbox().count == before, "a dmarc=fail command is not answered")
     }
 
     @Test("at most 3 confirmations per address per day: the 4th request is dropped silently")

@@ -10,7 +10,7 @@ public struct ModeratorReplyHandler: InboundHandler {
 
     public func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome {
         let (list, parsed, now, logger) = (message.list, message.parsed, message.now, message.logger)
-        if let refusal = SenderChecks.refusal(message) {
+        if let refusal = SenderChecks.strictRefusal(message) {
             let kept = try message.keep(db, rule: "moderator-reply-\(refusal.rule)")
             guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
             logger.notice("moderator reply refused", metadata: ["list.id": "\(list.id)", "rule": "\(refusal.rule)",

@@ -21,7 +21,7 @@ struct ListMTAHarnessTests {
         let path = mta.gateway.directory.appendingPathComponent("partners.csv").path
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
         try await mta.cli(["partners", "import", path])
-        try await mta.cli(["members", "add", "--list", "interface-knowledge", "bob@partner.example"])
+        try await mta.cli(["members", "add", "--list", "interface-knowledge", "bob@partner.example", "--no-welcome"])
 
         let id = try await mta.send(from: "Hélène Dubois <helene@inrae.example>",
                                     to: "interface-knowledge@lists.example.org", subject: "Carbone des sols : atelier",

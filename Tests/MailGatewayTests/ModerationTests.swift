@@ -110,8 +110,8 @@ struct ModerationTests {
     // MARK: command words
 
     @Test(arguments: [
-        ("approve", ModeratorAction.approve), ("Approuver", .approve), ("aprobar", .approve), ("OK", .approve),
-        ("accepter.", .approve), ("Aprobado", .approve),
+        ("approve", ModeratorAction.approve), ("Approuver", .approve), ("aprobar", .approve),
+        ("accepter.", .approve), ("Aprobado", .approve), ("Approve", .approve),
         ("reject", .reject), ("rejeter", .reject), ("Refuser", .reject), ("rechazar", .reject), ("Rejeté", .reject),
         ("discard", .discard), ("supprimer", .discard), ("jeter", .discard), ("descartar", .discard),
     ])
@@ -123,7 +123,7 @@ struct ModerationTests {
         #expect(command.token.holdID == 7)
     }
 
-    @Test(arguments: ["Si vous voulez, approuvez", "No idea", "Oui", "Thanks!"])
+    @Test(arguments: ["Si vous voulez, approuvez", "No idea", "Oui", "Thanks!", "OK", "Ok, je regarde demain"])
     func ambiguousFirstLinesAreNotCommands(line: String) {
         #expect(throws: ModeratorCommand.Failure.noCommandWord) {
             try ModeratorCommand.parse(subject: "[MOD-7-1764003600-0123456789abcdef0123456789abcdef]", body: line, now: Self.now)

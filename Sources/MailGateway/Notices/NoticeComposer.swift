@@ -8,7 +8,8 @@ import Mustache
 /// (`reasonTooLarge`, `reasonNonMember`, `reasonNotEntitled`, `reasonDmarcFail`, `reasonNotAuthenticated`,
 /// `reasonNoSender`, `reasonNoRule`), `postableLists` (each with `name` and `address`; `hasPostableLists`),
 /// `token` (the `MOD-…` token), `holdID`, `expiryDays`, `moderatorReason` (`hasModeratorReason`),
-/// `sizeKB`, `limitKB`, `secretariatAddress` (`hasSecretariatAddress`).
+/// `sizeKB`, `limitKB`, `secretariatAddress` (`hasSecretariatAddress`), and the list's command addresses
+/// (``ListAddresses``): `leaveAddress`, `helpAddress`, `requestAddress`.
 public struct NoticeValues: Sendable {
     public var platformName: String
     public var originalSubject: String
@@ -233,6 +234,10 @@ public struct NoticeComposer: Sendable {
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,
         ]
+        let addresses = ListAddresses(address: list.address)
+        c["leaveAddress"] = addresses.leave
+        c["helpAddress"] = addresses.help
+        c["requestAddress"] = addresses.request
         if let date = values.originalDate { c["originalDate"] = RFC5322Date.string(from: date) }
         if let reason = values.reason {
             c["reason"] = reason.rawValue

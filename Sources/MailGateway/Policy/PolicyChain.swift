@@ -1,15 +1,17 @@
 /// The posting chain (Mailman's built-in chain): named rules in order, the first hit decides.
 ///
-/// The default order: `loop` → `bounce` → `auto-reply` → `spoofing` → `size` → `sender-identity`. The
-/// first three never produce a notice, so loops, bounces and auto-replies are never answered; `spoofing` comes
-/// before the rules that notify the author, so an unproven From is never sent a notice (no backscatter).
+/// The default order: `loop` → `bounce` → `auto-reply` → `spoofing` → `size` → `administrivia` →
+/// `sender-identity`. The first three never produce a notice, so loops, bounces and auto-replies are never
+/// answered; `spoofing` comes before the rules that notify the author, so an unproven From is never sent a notice
+/// (no backscatter). `administrivia` comes before `sender-identity` so that a member's "unsubscribe" to the list
+/// is held instead of distributed; it leaves senders the directory does not know to `sender-identity`.
 public struct PolicyChain: Sendable {
     /// The rules, in order.
     public let rules: [any PolicyRule]
 
     /// The default chain.
     public static let standard = PolicyChain(rules: [
-        LoopRule(), BounceRule(), AutoReplyRule(), SpoofingRule(), SizeRule(), SenderIdentityRule(),
+        LoopRule(), BounceRule(), AutoReplyRule(), SpoofingRule(), SizeRule(), AdministriviaRule(), SenderIdentityRule(),
     ])
 
     /// A chain of the given rules.

@@ -40,6 +40,11 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case noRuleMatched = "no-rule"
     /// A moderator approved the held message.
     case moderatorApproved = "moderator-approved"
+    /// A short post that is mostly a command word ("unsubscribe", "désabonner", "aide"): sent to the list by
+    /// mistake (CM-11).
+    case looksLikeACommand = "looks-like-a-command"
+    /// A post whose subject carries a moderation token: a moderator who replied to the list by mistake.
+    case looksLikeAModeratorReply = "looks-like-a-moderator-reply"
 }
 
 /// The notices the gateway sends (templates in `templates/<lang>/<kind>.txt.mustache`).
@@ -59,6 +64,9 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case rejectedByModerator = "rejected-by-moderator"
     /// To the author of a held message nobody decided on in time.
     case heldExpired = "held-expired"
+    /// To the author of a post held because it looks like a command: the list's `+leave`, `+help` and
+    /// `+request` addresses.
+    case looksLikeACommand = "looks-like-a-command"
 }
 
 /// A rule's verdict.

@@ -1,0 +1,127 @@
+import Foundation
+
+/// The keywords of email commands (CM-2) in French, English and Spanish, all always accepted, and how words are
+/// compared: NFKC, then case and diacritics folded, typographic apostrophes made ASCII.
+public enum CommandWords {
+    /// A command's canonical name (CM-2's table).
+    public enum Verb: String, Sendable, CaseIterable {
+        case join, leave, set, lang, help, confirm, lists, end
+    }
+
+    /// One keyword: its words (folded) and the languages it belongs to.
+    struct Keyword {
+        var words: [String]
+        var verb: Verb
+        var languages: Set<Language>
+    }
+
+    /// `text` compared as CM-2 says: NFKC, lower case, no diacritics, `’`/`‘`/`ʼ` as `'`.
+    public static func fold(_ text: String) -> String {
+        let nfkc = text.precomposedStringWithCompatibilityMapping
+        let folded = nfkc.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        guard folded.contains(where: { $0 == "\u{2019}" || $0 == "\u{2018}" || $0 == "\u{02BC}" }) else { return folded }
+        return String(folded.map { $0 == "\u{2019}" || $0 == "\u{2018}" || $0 == "\u{02BC}" ? "'" : $0 })
+    }
+
+    /// The folded words of a line: split at white space; surrounding punctuation (`,.;:!?()"«»¿¡`) removed; empty
+    /// words dropped. `address=x@y` and `HH:MM` keep their inner punctuation.
+    public static func words(_ line: String) -> [String] {
+        let edge: Set<Character> = [",", ".", ";", ":", "!", "?", "(", ")", "\"", "«", "»", "¿", "¡", "*", "[", "]", "-"]
+        return fold(line).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{00A0}" }).compactMap { word in
+            var w = word.drop { edge.contains($0) }
+            while let last = w.last, edge.contains(last) { w = w.dropLast() }
+            return w.isEmpty ? nil : String(w)
+        }
+    }
+
+    /// The keyword that `words` starts with (the longest, so "se desabonner" wins over a shorter match), with
+    /// the number of words it took.
+    static func keyword(at words: ArraySlice<String>) -> (keyword: Keyword, length: Int)? {
+        var best: (Keyword, Int)?
+        for keyword in keywords where keyword.words.count <= words.count && (best?.1 ?? 0) < keyword.words.count {
+            if zip(keyword.words, words).allSatisfy({ $0 == $1 }) { best = (keyword, keyword.words.count) }
+        }
+        return best.map { (keyword: $0.0, length: $0.1) }
+    }
+
+    /// CM-2's table, plus `lang`/`langue`/`idioma`/`language` and the Spanish "darme de baja".
+    static let keywords: [Keyword] = {
+        var list: [Keyword] = []
+        func add(_ verb: Verb, _ language: Language, _ phrases: [String]) {
+            for phrase in phrases {
+                let words = phrase.split(separator: " ").map(String.init)
+                if let i = list.firstIndex(where: { $0.words == words }) {
+                    list[i].languages.insert(language)
+                } else {
+                    list.append(Keyword(words: words, verb: verb, languages: [language]))
+                }
+            }
+        }
+        add(.join, .en, ["join", "subscribe", "sub"])
+        add(.join, .fr, ["abonner", "s'abonner", "inscrire", "s'inscrire", "m'abonner", "m'inscrire"])
+        add(.join, .es, ["suscribir", "suscribirse", "suscribirme", "alta", "darse de alta", "darme de alta"])
+        add(.leave, .en, ["leave", "unsubscribe", "unsub", "signoff"])
+        add(.leave, .fr, ["desabonner", "se desabonner", "me desabonner", "desinscrire", "se desinscrire",
+                          "me desinscrire", "desabonnement", "desinscription"])
+        add(.leave, .es, ["baja", "darse de baja", "darme de baja", "desuscribir", "desuscribirme",
+                          "cancelar suscripcion", "cancelar mi suscripcion"])
+        add(.set, .en, ["set"])
+        add(.set, .fr, ["regler", "mode"])
+        add(.set, .es, ["configurar", "modo"])
+        add(.lang, .en, ["lang", "language"])
+        add(.lang, .fr, ["langue"])
+        add(.lang, .es, ["idioma", "lengua"])
+        add(.help, .en, ["help", "info"])
+        add(.help, .fr, ["aide"])
+        add(.help, .es, ["ayuda"])
+        add(.confirm, .en, ["confirm"])
+        add(.confirm, .fr, ["confirmer"])
+        add(.confirm, .es, ["confirmar"])
+        add(.lists, .en, ["lists", "which"])
+        add(.lists, .fr, ["listes"])
+        add(.lists, .es, ["listas"])
+        add(.end, .en, ["end", "stop", "quit", "thanks"])
+        add(.end, .fr, ["fin", "merci"])
+        add(.end, .es, ["fin", "gracias"])
+        return list
+    }()
+
+    /// The delivery mode a (folded) word names, in any of the three languages: `each`/`immediate`/`normal`/
+    /// `chaque`/`cada`, `digest`, `digest-plain`/`plain`, `digest-mime`/`mime`, `summary`/`resume`/`resumen`,
+    /// `notices`/`annonces`/`avisos`, `nomail`/`none`/`pause`/`aucun`/`ninguno`.
+    public static func deliveryMode(_ word: String) -> DeliveryMode? {
+        switch fold(word) {
+        case "each", "immediate", "normal", "chaque", "cada": .immediate
+        case "digest": .digest
+        case "digest-plain", "plain": .digestPlain
+        case "digest-mime", "mime": .digestMIME
+        case "summary", "resume", "resumen": .summary
+        case "notices", "annonces", "avisos": .notices
+        case "nomail", "none", "pause", "aucun", "ninguno": DeliveryMode.none
+        default: nil
+        }
+    }
+
+    /// The language a (folded) word names: a code (`fr`, `en`, `es`) or the language's name in any of the three.
+    public static func language(_ word: String) -> Language? {
+        switch fold(word) {
+        case "fr", "francais", "french", "frances": .fr
+        case "en", "english", "anglais", "ingles": .en
+        case "es", "espanol", "spanish", "espagnol", "castellano": .es
+        default: nil
+        }
+    }
+
+    /// The ISO 8601 weekday (1 = Monday ... 7 = Sunday) a word names in any of the three languages, full or
+    /// abbreviated (`mon`, `lun`).
+    public static func weekday(_ word: String) -> Int? {
+        let days: [[String]] = [
+            ["monday", "mon", "lundi", "lun", "lunes"], ["tuesday", "tue", "mardi", "mar", "martes"],
+            ["wednesday", "wed", "mercredi", "mer", "miercoles", "mie"], ["thursday", "thu", "jeudi", "jeu", "jueves", "jue"],
+            ["friday", "fri", "vendredi", "ven", "viernes", "vie"], ["saturday", "sat", "samedi", "sam", "sabado", "sab"],
+            ["sunday", "sun", "dimanche", "dim", "domingo", "dom"],
+        ]
+        let w = fold(word)
+        return days.firstIndex { $0.contains(w) }.map { $0 + 1 }
+    }
+}

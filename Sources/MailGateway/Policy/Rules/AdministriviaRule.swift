@@ -1,0 +1,76 @@
+import Foundation
+
+/// CM-11, Mailman's administrivia rule made multilingual: a post to the list that is really a command sent to
+/// the wrong address is held, never distributed.
+///
+/// - A short message (under ``maxTextCharacters`` characters of text) whose subject, or one of its first
+///   ``maxBodyLines`` body lines, is mostly a command keyword (`unsubscribe`, `désabonner`, `darme de baja`,
+///   `subscribe`, `aide`, `help`, `set digest`, `nomail`, in any of the three languages; see
+///   ``looksLikeACommand(_:)``) is held with the `looks-like-a-command` notice, which gives the author the list's
+///   `+leave`, `+help` and `+request` addresses.
+/// - A post whose subject carries a moderation token (a moderator who replied to the list instead of to the
+///   request) is held with no notice, so that the moderator's words never reach the members.
+///
+/// Only the moderator-reply check applies to senders the directory does not know: an unknown sender's
+/// "unsubscribe" is left to `sender-identity`, whose answer (not a partner: how to reach the secretariat) is the
+/// right one for a person who is on no list, and whose mail is not distributed anyway.
+public struct AdministriviaRule: PolicyRule {
+    public let name = "administrivia"
+    /// Messages with this much text or more are posts, whatever their first line says.
+    public static let maxTextCharacters = 500
+    /// Body lines looked at (after the subject).
+    public static let maxBodyLines = 5
+    /// Words besides the keyword that a line may hold and still be "mostly a command" ("unsubscribe me please").
+    static let maxOtherWords = 2
+
+    /// Creates the rule.
+    public init() {}
+
+    public func evaluate(_ context: PostContext) -> RuleHit? {
+        let message = context.message
+        // Any syntactically valid token, expired or not: `distantFuture` only lifts the lifetime bound.
+        if ModerationToken.find(in: message.subject, now: .distantFuture) != nil {
+            return RuleHit(.hold, .looksLikeAModeratorReply)
+        }
+        guard context.sender != nil else { return nil }
+        // Characters, counted without walking past the limit.
+        guard CommandText.body(of: message).prefix(Self.maxTextCharacters).count < Self.maxTextCharacters else {
+            return nil
+        }
+        let lines = CommandText.lines(of: message, bodyLines: Self.maxBodyLines)
+        guard lines.contains(where: Self.looksLikeACommand) else { return nil }
+        return RuleHit(.hold, .looksLikeACommand, notice: .looksLikeACommand)
+    }
+
+    /// Whether a line is mostly a command: once polite and filler words are set aside ("please", "s'il vous
+    /// plaît", "por favor", "I want to", "je veux", "me", "this list"...), it starts with a `join`, `leave` or
+    /// `help` keyword, a `set`/`lang` keyword with its argument, or is a bare `nomail`/`pause` word, and holds at
+    /// most ``maxOtherWords`` other words. "Help needed with the budget" and "Unsubscribe rates of newsletters"
+    /// are not commands.
+    public static func looksLikeACommand(_ line: String) -> Bool {
+        let all = CommandWords.words(line)
+        guard all.count <= 12 else { return false }
+        let words = all.drop { fillers.contains($0) }
+        guard !words.isEmpty else { return false }
+        let meaningful = words.filter { !fillers.contains($0) }
+        if meaningful.count == 1, CommandWords.deliveryMode(meaningful[0]) == DeliveryMode.none { return true }
+        // The keyword is matched on the words as written ("darme de baja" holds a filler).
+        guard let (keyword, length) = CommandWords.keyword(at: words) else { return false }
+        let others = words.dropFirst(length).filter { !fillers.contains($0) }.count
+        switch keyword.verb {
+        case .join, .leave: return others <= maxOtherWords
+        case .help: return others == 0
+        case .set, .lang: return others == 1 || others == 2
+        case .confirm, .lists, .end: return false
+        }
+    }
+
+    /// Words ignored when judging a line (folded).
+    static let fillers: Set<String> = [
+        "please", "pls", "plz", "kindly", "me", "i", "want", "to", "would", "like", "from", "this", "the", "list",
+        "mailing", "thanks", "thank", "you",
+        "svp", "stp", "s'il", "vous", "plait", "te", "je", "veux", "voudrais", "moi", "de", "la", "cette", "liste",
+        "merci", "bonjour",
+        "por", "favor", "quiero", "deseo", "esta", "lista", "gracias", "hola", "yo",
+    ]
+}

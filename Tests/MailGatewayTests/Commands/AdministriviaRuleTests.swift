@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import MailGateway
+
+@Suite("Policy: posts that look like a command (CM-11)")
+struct AdministriviaRuleTests {
+    static func post(subject: String, body: String) -> ParsedMessage {
+        var m = PolicyTests.message(subject: subject)
+        m.text = body
+        return m
+    }
+
+    static func decide(_ m: ParsedMessage, sender: SenderIdentity? = PolicyTests.marie) -> PolicyDecision {
+        PolicyChain.standard.decide(PolicyTests.context(m, sender: sender))
+    }
+
+    @Test(arguments: [
+        ("désabonner", ""), ("Re: désabonner", "\n"), ("", "désabonner"), ("Unsubscribe me please", "Marie\nINRAE"),
+        ("(no subject)", "Unsubscribe me please\nThanks"), ("aide", ""), ("Help", ""), ("darme de baja", "gracias"),
+        ("Subscribe", ""), ("Hola", "Quiero darme de baja de esta lista, por favor.\nAna"),
+        ("Question", "Bonjour,\n\nje veux me désabonner\n\nMarie"), ("nomail", ""), ("set digest", ""),
+        ("DÉSABONNEMENT", "-- \nMarie Dupont, INRAE\nUnité Sols"),
+    ])
+    func heldWithTheRightAddresses(subject: String, body: String) {
+        let d = Self.decide(Self.post(subject: subject, body: body))
+        #expect(d == PolicyDecision(action: .hold, rule: "administrivia", reason: .looksLikeACommand,
+                                    notice: .looksLikeACommand), "\(subject) / \(body)")
+    }
+
+    @Test(arguments: [
+        ("Help needed with the soil carbon budget", "Could someone look at the attached figures?"),
+        ("Réunion de mars", "Bonjour,\n\nVoici l'ordre du jour.\n\nMerci de confirmer votre présence."),
+        ("Budget 2027", "Dear all,\n\nThe draft is attached.\n\nIf you need help, ask Anne."),
+        ("Unsubscribe rates of our newsletters", "A short note on the figures."),
+        ("Mode d'emploi du nouvel outil", "Voir la pièce jointe."),
+        ("Aucun problème", "pour moi c'est bon"),
+    ])
+    func ordinaryPostsAreAccepted(subject: String, body: String) {
+        let d = Self.decide(Self.post(subject: subject, body: body))
+        #expect(d == PolicyDecision(action: .accept, rule: "sender-identity", reason: .entitled), "\(subject)")
+    }
+
+    @Test func helpInTheThirdParagraphOfANormalPostIsNotACommand() {
+        let body = """
+        Dear colleagues,
+
+        Please find attached the minutes of the December meeting, with the actions agreed.
+
+        If anyone can help with the field measurements, please tell me.
+
+        We will discuss the soil carbon measurement protocol at the next meeting, in Montpellier.
+        """
+        #expect(Self.decide(Self.post(subject: "Minutes", body: body)).rule == "sender-identity")
+    }
+
+    @Test func aLongMessageIsAPostWhateverItsSubject() {
+        let body = "unsubscribe\n" + String(repeating: "Some real content about the project. ", count: 20)
+        #expect(Self.decide(Self.post(subject: "unsubscribe", body: body)).rule == "sender-identity")
+    }
+
+    @Test func anUnknownSendersCommandGetsTheNonPartnerAnswer() {
+        let d = Self.decide(Self.post(subject: "unsubscribe", body: ""), sender: nil)
+        #expect(d.rule == "sender-identity" && d.reason == .nonMember)
+    }
+
+    @Test func aKnownSenderWhoMayNotPostGetsTheAddressesRatherThanARefusal() {
+        // Marie may not post to the funders' list, but her "unsubscribe" there is a command, not a post.
+        let m = Self.post(subject: "unsubscribe", body: "")
+        let d = PolicyChain.standard.decide(PolicyTests.context(m, list: MembersFixtures.funders))
+        #expect(d.reason == .looksLikeACommand && d.action == .hold)
+    }
+
+    @Test func aModeratorReplyToTheListIsHeldWithoutNotice() {
+        let m = Self.post(subject: "RE: [MOD-7-1764003600-0123456789abcdef0123456789abcdef] À modérer : Soil",
+                          body: "approuver\n\n" + String(repeating: "long quoted request ", count: 60))
+        for sender in [PolicyTests.marie, nil] {
+            let d = Self.decide(m, sender: sender)
+            #expect(d == PolicyDecision(action: .hold, rule: "administrivia", reason: .looksLikeAModeratorReply))
+            #expect(!PolicyChain.noticeAllowed(for: d))
+        }
+    }
+
+    @Test func theRuleComesAfterSpoofingAndSize() {
+        let names = PolicyChain.standard.rules.map(\.name)
+        #expect(names == ["loop", "bounce", "auto-reply", "spoofing", "size", "administrivia", "sender-identity"])
+        let unproven = PolicyChain.standard.decide(PolicyTests.context(Self.post(subject: "unsubscribe", body: ""),
+                                                                       trusted: PolicyTests.trusted))
+        #expect(unproven.rule == "spoofing")
+    }
+
+    @Test(arguments: Language.allCases)
+    func theNoticeGivesTheAddressesInEveryLanguage(language: Language) throws {
+        let composer = try NoticeComposer(templatesDirectory: TemplatesTests.templates)
+        let values = NoticeValues(platformName: "4 pour 1000", originalSubject: "désabonner",
+                                  reason: .looksLikeACommand, recipientName: "Marie")
+        let notice = try composer.render(.looksLikeACommand, language: language, list: MembersFixtures.research,
+                                         values: values)
+        #expect(notice.subject.contains("désabonner"))
+        for address in ["recherche+leave@lists.example.org", "recherche+help@lists.example.org",
+                        "recherche+request@lists.example.org", "recherche@lists.example.org"] {
+            #expect(notice.body.contains(address), "\(language) \(address)")
+        }
+        #expect(!notice.body.contains("{{"))
+        let request = try composer.render(.moderationRequest, language: language, list: MembersFixtures.research,
+                                          values: values)
+        let reasonLine = try #require(request.body.split(separator: "\n").first {
+            $0.hasPrefix("Moti") || $0.hasPrefix("Reason")
+        })
+        #expect(reasonLine.count > 20, "the moderators are told why: \(reasonLine)")
+    }
+}

@@ -265,4 +265,40 @@ struct ModerationByEmailTests {
         #expect(try holdStatus(gateway, hold) == "approved amelie@ird.example")
         #expect(try notices(gateway, .moderationApproved).count == 1)
     }
+
+    @Test("an HTML-only reply (Outlook's HTML mode, greeting first) approves")
+    func htmlOnlyReply() throws {
+        let (gateway, dir, hold, token) = try held()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let raw = Array("""
+            From: Amélie Nguyen <amelie@ird.example>\r
+            To: college-research <college-research+confirm.\(token)@lists.example.org>\r
+            Subject: RE: Offre de stage\r
+            Message-ID: <html@ird.example>\r
+            Date: Wed, 25 Nov 2026 10:10:00 +0100\r
+            MIME-Version: 1.0\r
+            Content-Type: text/html; charset=utf-8\r
+            \r
+            <html><body><p>Bonjour,</p><p>approuver</p><p>Cordialement</p><hr>\r
+            <p><b>De :</b> college-research &lt;college-research+owner@lists.example.org&gt;<br>\r
+            <b>Envoyé :</b> mercredi 25 novembre 2026 10:05</p><p>- rejeter : le message n'est pas diffusé</p>\r
+            </body></html>\r
+
+            """.utf8)
+        let outcome = try base.process(gateway, list: "college-research", raw)
+        guard case .moderatorReply(_, true, "approve") = outcome else { Issue.record("\(outcome)"); return }
+        #expect(try holdStatus(gateway, hold) == "approved amelie@ird.example")
+    }
+
+    @Test("the CLI's approve --accept-sender: approved, and the author's next post accepted")
+    func cliAcceptSender() throws {
+        let (gateway, dir, hold, _) = try held()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try gateway.decideHold(hold, action: .approve, reason: nil, by: "cli:sophie", acceptSender: true)
+        #expect(try holdStatus(gateway, hold) == "approved cli:sophie")
+        let next = try base.process(gateway, list: "college-research", TestMail.message(
+            id: "next@elsewhere.example", from: "Un Inconnu <someone@elsewhere.example>", subject: "Encore"))
+        guard case .archived(_, _, let decision) = next else { Issue.record("\(next)"); return }
+        #expect(decision.action == .accept)
+    }
 }

@@ -4,9 +4,10 @@ import Foundation
 ///
 /// Each line (``CommandText``) is one command: a keyword of ``CommandWords`` (any of the three languages,
 /// compared without case or accents) then its arguments. A delivery-mode word alone on its line (`digest`,
-/// `nomail`, `pause`) is `set <mode>`. `end`, `stop`, `merci`, `gracias` stop the reading. Words after a
-/// complete `join`/`leave`/`help`/`lists` ("unsubscribe me please") are ignored; `set`, `lang` and `confirm`
-/// need a valid argument, else their line is not understood.
+/// `nomail`, `pause`) is `set <mode>`. `end`, `stop`, `merci`, `gracias` stop the reading. Polite words before
+/// the keyword are skipped ("please unsubscribe me", ``CommandWords/fillers``); words after a complete
+/// `join`/`leave`/`help`/`lists` are ignored; `set`, `lang` and `confirm` need a valid argument, else their line
+/// is not understood.
 public enum CommandParser {
     /// Commands read at most from one mail.
     public static let maxCommands = 10
@@ -28,7 +29,7 @@ public enum CommandParser {
         for line in lines {
             let words = CommandWords.words(line)
             guard !words.isEmpty else { continue }
-            guard let (keyword, length) = CommandWords.keyword(at: words[...]) else {
+            guard let (keyword, arguments) = CommandWords.command(in: words) else {
                 if words.count == 1, let mode = CommandWords.deliveryMode(words[0]) {
                     reading.commands.append(.set(.mode(mode)))
                 } else {
@@ -38,7 +39,7 @@ public enum CommandParser {
                 continue
             }
             if reading.language == nil, keyword.languages.count == 1 { reading.language = keyword.languages.first }
-            let args = Array(words.dropFirst(length))
+            let args = Array(arguments)
             if keyword.verb == .end {
                 reading.endedByKeyword = true
                 break

@@ -44,6 +44,40 @@ public enum CommandWords {
         return best.map { (keyword: $0.0, length: $0.1) }
     }
 
+    /// The keyword a line's words hold, and the words after it. The keyword starts the line, or follows polite
+    /// and filler words ("please unsubscribe me", "je veux me désabonner", "quiero darme de baja"). An `end`
+    /// word counts only when nothing but filler follows it: "Merci" ends the reading, "Merci de me désabonner" is
+    /// a `leave`.
+    static func command(in words: [String]) -> (keyword: Keyword, arguments: ArraySlice<String>)? {
+        if let (keyword, length) = keyword(at: words[...]),
+           keyword.verb != .end || words.dropFirst(length).allSatisfy({ fillers.contains($0) }) {
+            return (keyword, words.dropFirst(length))
+        }
+        let rest = words.drop { fillers.contains($0) }
+        // Only polite words ("Muchas gracias", "Thank you very much"): an end if one of them is an end word.
+        if rest.isEmpty {
+            for i in words.indices {
+                if let (keyword, length) = keyword(at: words[i...]), keyword.verb == .end {
+                    return (keyword, words[(i + length)...])
+                }
+            }
+            return nil
+        }
+        guard rest.count < words.count, let (keyword, length) = keyword(at: rest), keyword.verb != .end else { return nil }
+        return (keyword, rest.dropFirst(length))
+    }
+
+    /// Polite and filler words (folded) that may surround a command: "please", "s'il vous plaît", "por favor",
+    /// "I want to", "je veux", "me", "this list"...
+    public static let fillers: Set<String> = [
+        "please", "pls", "plz", "kindly", "me", "i", "want", "to", "would", "like", "from", "this", "the", "list",
+        "mailing", "thanks", "thank", "you", "much", "can", "could",
+        "svp", "stp", "s'il", "vous", "plait", "te", "je", "veux", "voudrais", "moi", "de", "la", "cette", "liste",
+        "merci", "bonjour", "beaucoup", "pouvez-vous", "pourriez-vous",
+        "por", "favor", "quiero", "deseo", "esta", "lista", "gracias", "hola", "yo", "muchas", "mucho", "puede",
+        "podria",
+    ]
+
     /// CM-2's table, plus `lang`/`langue`/`idioma`/`language` and the Spanish "darme de baja".
     static let keywords: [Keyword] = {
         var list: [Keyword] = []
@@ -77,10 +111,10 @@ public enum CommandWords {
         add(.confirm, .en, ["confirm"])
         add(.confirm, .fr, ["confirmer"])
         add(.confirm, .es, ["confirmar"])
-        add(.lists, .en, ["lists", "which"])
+        add(.lists, .en, ["lists", "which", "status"])
         add(.lists, .fr, ["listes"])
         add(.lists, .es, ["listas"])
-        add(.end, .en, ["end", "stop", "quit", "thanks"])
+        add(.end, .en, ["end", "stop", "quit", "thanks", "thank you"])
         add(.end, .fr, ["fin", "merci"])
         add(.end, .es, ["fin", "gracias"])
         return list

@@ -35,6 +35,8 @@ struct AdministriviaRuleTests {
         ("Unsubscribe rates of our newsletters", "A short note on the figures."),
         ("Mode d'emploi du nouvel outil", "Voir la pièce jointe."),
         ("Aucun problème", "pour moi c'est bon"),
+        ("Can you help me?", "I cannot open the file from the last meeting."),
+        ("Question", "Pouvez-vous m'aider ?"),
     ])
     func ordinaryPostsAreAccepted(subject: String, body: String) {
         let d = Self.decide(Self.post(subject: subject, body: body))

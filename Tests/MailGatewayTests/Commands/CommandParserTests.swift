@@ -64,6 +64,23 @@ struct CommandParserTests {
         #expect(Self.read("join \(word)").commands == [.join(mode: mode, address: nil)])
     }
 
+    @Test(arguments: [
+        ("Please unsubscribe me", EmailCommand.leave), ("Merci de me désabonner", .leave),
+        ("Je voudrais me désabonner de cette liste", .leave), ("Quiero darme de baja, gracias", .leave),
+        ("I would like to join digest", .join(mode: .digest, address: nil)), ("Hola, ayuda por favor", .help),
+    ] as [(String, EmailCommand)])
+    func politeWordsBeforeTheKeyword(line: String, command: EmailCommand) {
+        let r = Self.read(line, "help")
+        #expect(r.commands == [command, .help], "\(line)")
+        #expect(!r.endedByKeyword)
+    }
+
+    @Test(arguments: ["Merci", "Merci beaucoup", "Thank you", "Muchas gracias", "thanks!"])
+    func politeEndings(line: String) {
+        let r = Self.read("leave", line, "help")
+        #expect(r.commands == [.leave] && r.endedByKeyword, "\(line)")
+    }
+
     @Test func aModeWordStartingASentenceIsNotACommand() {
         let r = Self.read("Aucun problème pour moi")
         #expect(r.commands.isEmpty)

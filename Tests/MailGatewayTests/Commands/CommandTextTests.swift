@@ -91,3 +91,20 @@ struct CommandTextTests {
         #expect(r.notUnderstood == ["Hola,", "Saludos"])
     }
 }
+
+@Suite("Email commands: the command an address implies (CM-1)")
+struct EmailCommandRouteTests {
+    @Test(arguments: [
+        (InboundRoute.join(mode: nil), EmailCommand?.some(.join(mode: nil, address: nil))),
+        (.join(mode: "digest"), .join(mode: .digest, address: nil)), (.join(mode: "plain"), .join(mode: .digestPlain, address: nil)),
+        (.join(mode: "weekly"), nil), (.leave, .leave), (.help, .help),
+        (.set(mode: "each"), .set(.mode(.immediate))), (.set(mode: "nomail"), .set(.mode(.none))),
+        (.set(mode: "digest-mime"), .set(.mode(.digestMIME))), (.set(mode: "bogus"), nil),
+        (.lang(code: "es"), .language(.es)), (.lang(code: "de"), nil),
+        (.post, nil), (.request, nil), (.confirm(token: "abc"), nil), (.owner, nil), (.bounce(token: nil), nil),
+        (.unknown(detail: "x"), nil),
+    ] as [(InboundRoute, EmailCommand?)])
+    func routes(route: InboundRoute, command: EmailCommand?) {
+        #expect(EmailCommand(route: route) == command)
+    }
+}

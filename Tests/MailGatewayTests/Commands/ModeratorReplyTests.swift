@@ -106,6 +106,19 @@ struct ModeratorReplyTests {
         #expect(c.alsoAllowSender == allow)
     }
 
+    @Test func htmlOnlyOutlookReplies() {
+        func reply(_ top: String) -> String {
+            HTMLText.render("""
+                <html><body><div>\(top)</div><hr><div id="divRplyFwdMsg"><b>De :</b> Recherche &lt;recherche+owner@lists.example.org&gt;<br>
+                <b>Envoyé :</b> samedi 6 décembre 2026 10:00<br><b>À :</b> Marie<br><b>Objet :</b> [\(Self.token)]</div>
+                <p>- approuver : le message est diffusé ;</p><p>- rejeter : le message n'est pas diffusé</p></body></html>
+                """)
+        }
+        #expect(ModeratorCommand.readDecision(body: reply("<p>Bonjour,</p><p>rejeter : doublon</p>"))
+                == ModeratorDecision(action: .reject, reason: "doublon"))
+        #expect(ModeratorCommand.readDecision(body: reply("<p>Bonjour,</p>")) == nil)
+    }
+
     @Test func bottomPostingBelowTheQuote() {
         let body = "Le 06/12/2026 à 10:00, Recherche a écrit :\n" + Self.quoted(Self.request) + "\n\nBonjour,\napprouver\n"
         #expect(ModeratorCommand.readDecision(body: body)?.action == .approve)

@@ -1,10 +1,18 @@
 import Foundation
+import Logging
 @testable import MailGateway
 import TestSupport
 
 /// A gateway over a temporary database with the repository's templates and a moderation key, for the tests that
 /// drive the ingest pipeline directly (`IngestPipelineTests`, `AnnouncementTests`).
 enum IngestTestGateway {
+    /// A logger that shows warnings and worse only.
+    static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// A list `<id>@lists.example.org` in French, prefix `[<id>]`.
     static func list(_ id: String, _ kind: ListKind, _ college: College?, nonMember: NonMemberAction) -> ListConfig {
         ListConfig(id: id, kind: kind, college: college, name: LocalizedName(fr: id, en: id, es: id),

@@ -44,33 +44,25 @@ public struct AdministriviaRule: PolicyRule {
 
     /// Whether a line is mostly a command: once polite and filler words are set aside ("please", "s'il vous
     /// plaît", "por favor", "I want to", "je veux", "me", "this list"...), it starts with a `join`, `leave` or
-    /// `help` keyword, a `set`/`lang` keyword with its argument, or is a bare `nomail`/`pause` word, and holds at
+    /// `help` keyword (help: first on the line), a `set`/`lang` keyword with its argument, or is a bare `nomail`/`pause` word, and holds at
     /// most ``maxOtherWords`` other words. "Help needed with the budget" and "Unsubscribe rates of newsletters"
     /// are not commands.
     public static func looksLikeACommand(_ line: String) -> Bool {
         let all = CommandWords.words(line)
         guard all.count <= 12 else { return false }
-        let words = all.drop { fillers.contains($0) }
+        let words = all.drop { CommandWords.fillers.contains($0) }
         guard !words.isEmpty else { return false }
-        let meaningful = words.filter { !fillers.contains($0) }
+        let meaningful = words.filter { !CommandWords.fillers.contains($0) }
         if meaningful.count == 1, CommandWords.deliveryMode(meaningful[0]) == DeliveryMode.none { return true }
         // The keyword is matched on the words as written ("darme de baja" holds a filler).
         guard let (keyword, length) = CommandWords.keyword(at: words) else { return false }
-        let others = words.dropFirst(length).filter { !fillers.contains($0) }.count
+        let others = words.dropFirst(length).filter { !CommandWords.fillers.contains($0) }.count
         switch keyword.verb {
         case .join, .leave: return others <= maxOtherWords
-        case .help: return others == 0
+        // "Help", "Aide svp"; not "Can you help me?", a question for the members.
+        case .help: return others == 0 && words.count == all.count
         case .set, .lang: return others == 1 || others == 2
         case .confirm, .lists, .end: return false
         }
     }
-
-    /// Words ignored when judging a line (folded).
-    static let fillers: Set<String> = [
-        "please", "pls", "plz", "kindly", "me", "i", "want", "to", "would", "like", "from", "this", "the", "list",
-        "mailing", "thanks", "thank", "you",
-        "svp", "stp", "s'il", "vous", "plait", "te", "je", "veux", "voudrais", "moi", "de", "la", "cette", "liste",
-        "merci", "bonjour",
-        "por", "favor", "quiero", "deseo", "esta", "lista", "gracias", "hola", "yo",
-    ]
 }

@@ -87,4 +87,26 @@ struct OwnerMailTests {
         #expect(loopDetail.hasPrefix("refused"))
         #expect(try forwards(gateway).count == 1)
     }
+
+    @Test("a reply to a notice (From the owner address) reaches the moderators, never the members")
+    func replyToANotice() throws {
+        let (gateway, dir) = try base.makeGateway()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try base.process(gateway, list: "college-research", TestMail.message(
+            id: "post@elsewhere.example", from: "Un Inconnu <someone@elsewhere.example>", subject: "Offre"))
+        let notice = try #require(try gateway.database.pool.read { db in
+            try Data.fetchOne(db, sql: """
+                SELECT b.bytes FROM outbox o JOIN outbox_body b ON b.id = o.body_id WHERE o.purpose = 'notice:not-a-partner'
+                """)
+        })
+        let parsed = try MessageParser.parse([UInt8](notice))
+        let ownerAddress = try #require(parsed.from.first?.address)
+        #expect(ownerAddress == "college-research+owner@lists.example.org")
+        let outcome = try base.process(gateway, list: "college-research", TestMail.message(
+            id: "answer@elsewhere.example", from: "Un Inconnu <someone@elsewhere.example>", to: ownerAddress,
+            subject: "Re: " + parsed.subject, inReplyTo: parsed.messageID, body: "Mais je suis chercheur !\r\n"))
+        guard case .routed(_, "owner", "forwarded to 1") = outcome else { Issue.record("\(outcome)"); return }
+        #expect(try forwards(gateway).map(\.0) == ["amelie@ird.example"])
+        #expect(try base.outbox(gateway).filter { $0.purpose == "post" }.isEmpty)
+    }
 }

@@ -125,7 +125,8 @@ struct ModerationCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a held message: it is distributed as if accepted.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var decision: Decision
-        func run() async throws { try decide(global, decision.id, .approve, reason: nil) }
+        @Flag(help: "Also accept the author's later posts to this list without moderation.") var acceptSender = false
+        func run() async throws { try decide(global, decision.id, .approve, reason: nil, acceptSender: acceptSender) }
     }
 
     struct Reject: AsyncParsableCommand {
@@ -179,7 +180,8 @@ private func readingQueue(_ database: GatewayStore) throws -> ModerationQueue {
 
 /// Carries out a decision and says what it did: the copies an approval queued are the message's `post` rows,
 /// the notice a rejection queued its `notice:rejected-by-moderator` row.
-private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAction, reason: String?) throws {
+private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAction, reason: String?,
+                    acceptSender: Bool = false) throws {
     let gateway = try global.openGateway()
     try reportingFailures {
         guard let hold = try queue(gateway).show(id) else { throw CommandFailure(message: "no hold has the id \(id)") }
@@ -190,7 +192,8 @@ private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAct
         let now = Date()
         let outcome: ModerationOutcome
         do {
-            outcome = try gateway.decideHold(id, action: action, reason: reason, by: operatorName(), now: now)
+            outcome = try gateway.decideHold(id, action: action, reason: reason, by: operatorName(),
+                                             acceptSender: acceptSender, now: now)
         } catch let error as ModerationError {
             if case .notPending(_, let status) = error {
                 throw CommandFailure(message: "hold \(id) was already \(status.rawValue)")
@@ -205,7 +208,8 @@ private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAct
         }
         switch outcome.action {
         case .approve:
-            print("approved hold \(id) on \(outcome.listID): \(queued) \(queued == 1 ? "copy" : "copies") queued")
+            print("approved hold \(id) on \(outcome.listID): \(queued) \(queued == 1 ? "copy" : "copies") queued"
+                  + (acceptSender ? "; its author's later posts to this list are accepted" : ""))
         case .reject:
             print("rejected hold \(id) on \(outcome.listID)" + (reason.map { " (\($0))" } ?? "")
                   + ": \(queued) notice(s) queued to the author")

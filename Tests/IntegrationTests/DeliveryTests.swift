@@ -181,7 +181,7 @@ struct DeliveryTests {
         #expect(archived["status"] as? String == "rejected")
     }
 
-    @Test("a held post approved by an emailed reply is delivered once; a non-moderator's reply and a second approval do nothing")
+    @Test("a held post approved by a plain Reply (to +confirm.<token>@) is delivered once; the moderator is told; a non-moderator's reply and a second approval do nothing but answer")
     func emailedApproval() async throws {
         let world = try await W.start { json in
             var json = json
@@ -201,47 +201,58 @@ struct DeliveryTests {
         try await world.settle()
         try #require(requests.count == 1)
         let request = requests[0]
-        #expect(request.parsed.subject.contains("Offre de stage"), "\(request.parsed.subject)")
+        #expect(request.parsed.subject.hasPrefix("[Instituts de recherche] Offre de stage — Un Inconnu ("), "\(request.parsed.subject)")
+        #expect(request.parsed.from.first?.address == "college-research+owner@lists.example.org")
+        let replyTo = try #require(request.parsed.replyTo.first?.address)
+        #expect(replyTo.hasPrefix("college-research+confirm.") && replyTo.hasSuffix("@lists.example.org"), "\(replyTo)")
+        #expect(!request.text.contains("mailgateway moderation"), "no CLI line in an email")
         #expect(try await world.archivedMessage("offer@nowhere.example")["status"] as? String == "held")
         for user in ["amelie", "jose", "helene"] {
             #expect(try await world.mailbox(user).isEmpty, "held: \(user) got something")
         }
 
         func reply(id: String, from: String) -> [UInt8] {
-            // A plain Reply: to the request's From, the list's owner address.
-            TestMail.message(id: id, from: from, to: request.parsed.from.first?.address ?? "",
-                             subject: Self.encoded("Re: " + request.parsed.subject),
+            // A plain Reply: to the request's Reply-To.
+            TestMail.message(id: id, from: from, to: replyTo, subject: Self.encoded("Re: " + request.parsed.subject),
                              inReplyTo: request.parsed.messageID, body: "approve\r\n\r\n> quoted request\r\n")
         }
-        // José is a member but not a moderator: nothing happens.
+        // José is a member but not a moderator: nothing happens, and he is told so (in Spanish).
         try await world.harness.append([reply(id: "r0@cirad.example", from: W.jose.address)], to: Self.list)
         try await world.runOnce()
+        let told = try await world.waitForMail("jose", count: 1)
         try await world.settle()
         #expect(try await world.mailbox("amelie").isEmpty, "a non-moderator cannot approve")
         #expect(try await world.archivedMessage("offer@nowhere.example")["status"] as? String == "held")
         let refused = try await world.archivedMessage("r0@cirad.example")
         #expect(refused["status"] as? String == "discarded" && refused["decisionRule"] as? String == "moderator-reply",
                 "kept, out of the public views: \(refused)")
+        #expect(told.count == 1 && told.first?.parsed.subject.contains("no modera") == true, "\(told.map(\.parsed.subject))")
 
-        // Marc approves by mail.
+        // Marc approves by mail, and is told how many members it went to.
         try await world.harness.append([reply(id: "r1@inrae.example", from: "Marc Modo <modo@inrae.example>")], to: Self.list)
         try await world.runOnce()
         let amelie = try await world.waitForMail("amelie", count: 1)
-        let jose = try await world.waitForMail("jose", count: 1)
-        try #require(amelie.count == 1 && jose.count == 1)
+        let jose = try await world.waitForMail("jose", count: 2)
+        try #require(amelie.count == 1 && jose.count == 2)
         #expect(amelie[0].parsed.messageID == "offer@nowhere.example")
         #expect(amelie[0].parsed.subject == "[Recherche] Offre de stage")
         #expect(amelie[0].all("List-Id").count == 1)
+        #expect(jose[1].parsed.messageID == "offer@nowhere.example")
         #expect(try await world.archivedMessage("offer@nowhere.example")["status"] as? String == "accepted")
+        let answers = try await world.waitForMail("modo", count: 3)
+        #expect(answers.count >= 2 && answers[1...].contains { $0.parsed.subject.hasPrefix("Approuvé : Offre de stage") },
+                "\(answers.map(\.parsed.subject))")
 
-        // The same approval again (another copy of the reply): nothing more.
+        // The same approval again (another copy of the reply): nothing more, but the answer "already decided".
         try await world.harness.append([reply(id: "r2@inrae.example", from: "Marc Modo <modo@inrae.example>")], to: Self.list)
         try await world.runOnce()
         try await world.settle()
         #expect(try await world.mailbox("amelie").count == 1)
-        #expect(try await world.mailbox("jose").count == 1)
+        #expect(try await world.mailbox("jose").count == 2)
         #expect(try await world.mailbox("helene").count == 1)
         #expect(try await world.outbox(status: "sent").filter { $0["recipient"] as? String == "amelie@ird.example" }.count == 1)
+        let late = try await world.waitForMail("modo", count: 4)
+        #expect(late.contains { $0.parsed.subject.hasPrefix("Déjà décidé : Offre de stage") }, "\(late.map(\.parsed.subject))")
     }
 
     @Test("a too-large post from a partner is held and an emailed approval delivers it")
@@ -263,10 +274,11 @@ struct DeliveryTests {
         let requests = try await world.waitForMail("modo", count: 1)
         try #require(requests.count == 1)
         #expect(try await world.mailbox("amelie").isEmpty)
+        // A client that replies to the From (the owner address): the token at the end of the subject decides.
         try await world.harness.append([TestMail.message(
             id: "ok@inrae.example", from: W.modo.address, to: requests[0].parsed.from.first?.address ?? "",
             subject: Self.encoded("Re: " + requests[0].parsed.subject),
-            body: "approuver\r\n")], to: Self.list)
+            body: "Bonjour,\r\n\r\napprouver\r\n\r\nCordialement\r\n")], to: Self.list)
         try await world.runOnce()
         let amelie = try await world.waitForMail("amelie", count: 1)
         try #require(amelie.count == 1)

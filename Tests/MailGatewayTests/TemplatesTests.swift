@@ -69,17 +69,37 @@ struct TemplatesTests {
         #expect(!en.body.contains("You may write to these groups"))
     }
 
-    @Test func moderationRequestCarriesTheTokenAndTheReason() throws {
+    @Test("the moderation request: subject list, post subject, author, token last; the date in the moderator's language; no CLI line")
+    func moderationRequestCarriesTheTokenAndTheReason() throws {
         let composer = try NoticeComposer(templatesDirectory: Self.templates)
-        let values = Self.values(reason: .dmarcFail)
-        let token = try #require(values.token).description
-        let fr = try composer.render(.moderationRequest, language: .fr, list: MembersFixtures.research, values: values)
-        #expect(fr.subject.hasPrefix("[\(token)]"))
+        var values = Self.values(reason: .dmarcFail)
+        let token = ConfirmationToken().description
+        values.moderation.replyToken = token
+        values.moderation.originalAuthor = "Marie Dupont"
+        values.moderation.timeZone = try #require(TimeZone(identifier: "Europe/Paris"))
+        let list = MembersFixtures.research
+        let fr = try composer.render(.moderationRequest, language: .fr, list: list, values: values)
+        #expect(fr.subject == "[\(list.name.value(for: .fr))] \(Self.subject) — Marie Dupont (\(token))")
         #expect(fr.body.contains("DMARC"))
-        #expect(fr.body.contains("approuver"))
-        // A moderator's reply to that subject parses back to the same token.
-        let command = try ModeratorCommand.parse(subject: "Re: " + fr.subject, body: "rejeter\n", now: Self.now)
-        #expect(command.token.description == token)
+        #expect(fr.body.contains("- approuver et accepter l'expéditeur :"))
+        #expect(fr.body.contains("Date : lundi 24 novembre 2025") && fr.body.contains("17:00"), "\(fr.body)")
+        #expect(!fr.body.contains("mailgateway") && !fr.body.contains(token), "no CLI line, the token only in the subject")
+        let en = try composer.render(.moderationRequest, language: .en, list: list, values: values)
+        #expect(en.subject.hasSuffix("— Marie Dupont (\(token))"))
+        #expect(en.body.contains("Date: Monday, 24 November 2025"), "\(en.body)")
+        let es = try composer.render(.moderationRequest, language: .es, list: list, values: values)
+        #expect(es.body.contains("Fecha: lunes, 24 de noviembre de 2025"), "\(es.body)")
+        // A reply to the owner address keeps the subject: the token is found back at its end.
+        #expect(ModerationReference.tokenWords("RE: " + fr.subject).first.map(String.init) == token)
+        // The words the request offers are the ones the reply parser reads.
+        for language in Language.allCases {
+            let body = try composer.render(.moderationRequest, language: language, list: list, values: values).body
+            let offered = body.split(separator: "\n").filter { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+            #expect(offered.count == 4, "\(language)")
+            let decisions = offered.compactMap { ModeratorCommand.readDecision(body: $0) }
+            #expect(decisions.map(\.action) == [.approve, .approve, .reject, .discard], "\(language): \(offered)")
+            #expect(decisions.map(\.alsoAllowSender) == [false, true, false, false], "\(language)")
+        }
     }
 
     @Test func rejectedByModeratorIsPlainTextWithTheReason() throws {

@@ -14,7 +14,8 @@ public struct IngestPipeline: Sendable {
     public let chain: PolicyChain
     public let notices: NoticeComposer
     public let distributor: PostDistributor
-    /// The moderation key; without one, held messages get no emailed token (CLI moderation still works).
+    /// The moderation key: verifies the HMAC `MOD-…` tokens of requests sent before requests carried a
+    /// `list+confirm.<token>@` Reply-To, until they expire. New requests need none.
     public let moderationKey: ModerationKey?
     private let ownListIDs: Set<String>
     private let ownAddresses: Set<String>
@@ -76,10 +77,11 @@ public struct IngestPipeline: Sendable {
         }
 
         let identity = try parsed.from.first.flatMap { try PersonRecord.identity(of: $0.address, in: db) }
-        let context = PostContext(message: parsed, rawSize: raw.count, list: list, sender: identity, lists: config.lists,
+        var context = PostContext(message: parsed, rawSize: raw.count, list: list, sender: identity, lists: config.lists,
                                   ownListIDs: ownListIDs, ownAddresses: ownAddresses,
                                   trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
                                   defaultMaxPostBytes: nil)
+        context.isAllowedSender = try PostContext.isAllowedSender(parsed, list: list, in: db)
         // One router before anything else: the address the message was delivered to says what it is.
         let (route, address) = InboundRouter(list: list).route(parsed)
         let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route, deliveredTo: address,
@@ -101,27 +103,20 @@ public struct IngestPipeline: Sendable {
 
     // MARK: Moderation
 
+    /// Holds a post: records the hold, tells the author (when the rule allows), and asks the list's moderators
+    /// (within `moderation.requests_per_hour`). The request is From `list+owner@` with `Reply-To:
+    /// list+confirm.<token>@`, one ``Confirmations`` token per hold (action `moderate`, expiring with the hold)
+    /// shared by the list's moderators: a plain Reply decides. New requests carry no HMAC `MOD-…` token any more
+    /// (see ``OwnerMailHandler`` for the ones already in flight).
     func hold(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
-                      identity: SenderIdentity?, decision: PolicyDecision, now: Date) throws {
-        let rawSize = raw.count
+              identity: SenderIdentity?, decision: PolicyDecision, now: Date) throws {
         // The author hears of the hold, and later of its outcome, only when the rule says so (not for spoofing:
         // the From is unproven); the hold records it for the outcome's notice.
         let notifyAuthor = PolicyChain.noticeAllowed(for: decision)
-        let hold: Hold
-        var token: ModerationToken?
-        if let key = moderationKey {
-            (hold, token) = try ModerationQueue.hold(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
-                                                     rule: decision.rule, now: now,
-                                                     lifetimeDays: config.moderation.holdDays,
-                                                     notifyAuthor: notifyAuthor, key: key, in: db)
-        } else {
-            // No key (refused at start-up by the configuration check; library callers only): the hold is still
-            // recorded (CLI moderation) and the author told, without an emailed token.
-            hold = try ModerationQueue.record(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
+        let hold = try ModerationQueue.record(messageRowID: messageRowID, listID: list.id, reason: decision.reason,
                                               rule: decision.rule, now: now, lifetimeDays: config.moderation.holdDays,
                                               notifyAuthor: notifyAuthor, in: db)
-        }
-        var values = noticeValues(parsed, identity: identity, reason: decision.reason, rawSize: rawSize, list: list)
+        var values = noticeValues(parsed, identity: identity, reason: decision.reason, rawSize: raw.count, list: list)
         values.holdID = hold.id
         values.expiryDays = config.moderation.holdDays
         if let author = parsed.from.first, notifyAuthor {
@@ -129,17 +124,36 @@ public struct IngestPipeline: Sendable {
                        messageRowID: messageRowID, reason: decision.reason, values: values, now: now, rateLimited: true)
         }
         // Moderation requests are limited per list and hour; the holds beyond are listed by the CLI only.
-        guard let token, try ModerationQueue.claimRequest(for: hold, limit: config.moderation.requestsPerHour, now: now, in: db) else { return }
-        values.token = token
-        for moderator in try MembershipRecord.members(listID: list.id, in: db) where moderator.role.canModerate {
-            let address = MailAddress(name: moderator.personName, address: moderator.address)
-            let moderatorIdentity = try PersonRecord.identity(of: moderator.address, in: db)
+        guard hold.status == .pending, hold.expiresAt > now,
+              try ModerationQueue.claimRequest(for: hold, limit: config.moderation.requestsPerHour, now: now, in: db),
+              let issued = try Confirmations.issue(db, listID: list.id, action: .moderate, address: "", holdID: hold.id,
+                                                   now: now, lifetime: hold.expiresAt.timeIntervalSince(now))
+        else { return }
+        let addresses = ListAddresses(address: list.address)
+        values.moderation.replyToken = issued.token.description
+        values.moderation.originalAuthor = parsed.from.first.map { $0.name ?? $0.address }
+        values.moderation.timeZone = noticeTimeZone
+        for moderator in try moderators(of: list, in: db) {
             var v = values
-            v.recipientName = moderator.personName
-            try notify(db, kind: .moderationRequest, to: address, identity: moderatorIdentity, list: list, parsed: parsed,
+            v.recipientName = moderator.name
+            let moderatorIdentity = try PersonRecord.identity(of: moderator.address, in: db)
+            try notify(db, kind: .moderationRequest, to: moderator, identity: moderatorIdentity, list: list, parsed: parsed,
                        messageRowID: messageRowID, reason: decision.reason, values: v, now: now, rateLimited: false,
-                       attaching: raw)
+                       attaching: raw, replyTo: MailAddress(name: list.name.value(for: list.language),
+                                                            address: addresses.confirm(issued.token.description)))
         }
+    }
+
+    /// The moderators and owners of a list, as addresses with their names.
+    func moderators(of list: ListConfig, in db: Database) throws -> [MailAddress] {
+        try MembershipRecord.members(listID: list.id, in: db).filter(\.role.canModerate).map {
+            MailAddress(name: $0.personName, address: $0.address)
+        }
+    }
+
+    /// The time zone notices write dates in: the gateway's digest time zone (UTC by default).
+    var noticeTimeZone: TimeZone {
+        TimeZone(identifier: config.digest.timeZone) ?? TimeZone(identifier: "UTC") ?? .current
     }
 
     // MARK: Notices
@@ -166,7 +180,7 @@ public struct IngestPipeline: Sendable {
     /// (`AddressSyntax`, e.g. a From taken from mail with control or non-ASCII characters) gets none.
     func notify(_ db: Database, kind: NoticeKind, to recipient: MailAddress, identity: SenderIdentity?, list: ListConfig,
                 parsed: ParsedMessage?, messageRowID: Int64, reason: ReasonCode, values: NoticeValues, now: Date,
-                rateLimited: Bool = true, attaching raw: [UInt8]? = nil) throws {
+                rateLimited: Bool = true, attaching raw: [UInt8]? = nil, replyTo: MailAddress? = nil) throws {
         guard AddressSyntax.isValid(recipient.address) else { return }
         if rateLimited {
             let outcome: NoticeKind? = (kind == .rejectedByModerator || kind == .heldExpired) ? kind : nil
@@ -174,8 +188,11 @@ public struct IngestPipeline: Sendable {
                                       now: now, in: db) else { return }
         }
         let language = NoticeComposer.language(for: identity, list: list)
+        // From `list+owner@`, the address the gateway reads (a Reply reaches the moderators, never the list).
+        let from = MailAddress(name: list.name.value(for: language), address: ListAddresses(address: list.address).owner)
         let notice = try notices.compose(kind, to: recipient, language: language, list: list, values: values,
-                                         original: parsed, attachingOriginal: raw, now: now)
+                                         original: parsed, from: from, replyTo: replyTo, attachingOriginal: raw,
+                                         now: now)
         // Notices go out with the null reverse-path (RFC 3834 §3.3, RFC 5321 §4.5.5): nobody answers an
         // automatic message, and a notice that can't be delivered must not bounce back into a list.
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .notice(kind.rawValue),

@@ -13,8 +13,10 @@ public struct ModerationActions: Sendable {
         self.pipeline = pipeline
     }
 
-    /// Applies the consequences of `outcome` (already recorded on the hold).
-    public func carryOut(_ db: Database, outcome: ModerationOutcome, now: Date) throws {
+    /// Applies the consequences of `outcome` (already recorded on the hold). Returns, for an approval, how many
+    /// copies were queued (0 otherwise).
+    @discardableResult
+    public func carryOut(_ db: Database, outcome: ModerationOutcome, now: Date) throws -> Int {
         guard let list = pipeline.config.list(id: outcome.listID) else {
             throw ArchiveError("hold \(outcome.hold.id) names list \(outcome.listID), which is not configured")
         }
@@ -23,8 +25,8 @@ public struct ModerationActions: Sendable {
         case .approve:
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .accepted,
                                         decisionRule: "moderator-approved")
-            try pipeline.distributor.distribute(db, list: list, messageRowID: outcome.messageRowID, raw: raw,
-                                                parsed: parsed, now: now)
+            return try pipeline.distributor.distribute(db, list: list, messageRowID: outcome.messageRowID, raw: raw,
+                                                       parsed: parsed, now: now)
         case .reject:
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .rejected,
                                         decisionRule: "moderator-rejected")
@@ -41,6 +43,19 @@ public struct ModerationActions: Sendable {
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .discarded,
                                         decisionRule: "moderator-discarded")
         }
+        return 0
+    }
+
+    /// "Approve and accept this sender from now on": the held post's author becomes an allowed sender of the
+    /// hold's list (``AllowedSenderRecord``), so the posting policy accepts their later posts there. Returns the
+    /// address accepted (nil when the post has no usable From).
+    @discardableResult
+    public func acceptSender(_ db: Database, of hold: Hold, by moderator: String, now: Date) throws -> String? {
+        let (_, parsed) = try Self.message(db, rowID: hold.messageRowID)
+        guard let author = parsed.from.first, AddressSyntax.isValid(author.address) else { return nil }
+        let address = author.normalized
+        try AllowedSenderRecord.add(db, listID: hold.listID, address: address, addedBy: moderator, now: now)
+        return address
     }
 
     /// Expires overdue holds and tells each author. Returns the expired holds.

@@ -9,7 +9,11 @@ import Mustache
 /// `reasonNoSender`, `reasonNoRule`), `postableLists` (each with `name` and `address`; `hasPostableLists`),
 /// `token` (the `MOD-…` token), `holdID`, `expiryDays`, `moderatorReason` (`hasModeratorReason`),
 /// `sizeKB`, `limitKB`, `secretariatAddress` (`hasSecretariatAddress`), and the list's command addresses
-/// (``ListAddresses``): `leaveAddress`, `helpAddress`, `requestAddress`.
+/// (``ListAddresses``): `leaveAddress`, `helpAddress`, `requestAddress`, `ownerAddress`.
+/// Moderation by email (``ModerationNoticeValues``): `replyToken` (as `token`), `originalAuthor`,
+/// `originalDateLocal` (the original's date in the recipient's language), `copies`, `decidedBy`,
+/// `decidedAtLocal`, `decidedByExpiry`, `decidedByCLI`, `decidedStatus*` (one boolean per hold status),
+/// `acceptedSender` (`hasAcceptedSender`), `replyLine`.
 public struct NoticeValues: Sendable {
     public var platformName: String
     public var originalSubject: String
@@ -31,6 +35,8 @@ public struct NoticeValues: Sendable {
     public var secretariatAddress: String?
     /// For the membership notices (command replies, confirmations, welcome, goodbye).
     public var membership: MembershipNoticeValues?
+    /// Moderation by email: the request's token, the answers' facts.
+    public var moderation = ModerationNoticeValues()
 
     /// Creates values; only `platformName` and the original subject are needed by every template.
     public init(platformName: String, originalSubject: String, originalSender: String = "", originalDate: Date? = nil,
@@ -140,6 +146,7 @@ public struct NoticeComposer: Sendable {
     /// see what they decide on.
     public func compose(_ kind: NoticeKind, to recipient: MailAddress, language: Language, list: ListConfig,
                         values: NoticeValues, original: ParsedMessage?, from: MailAddress? = nil,
+                        replyTo: MailAddress? = nil,
                         attachingOriginal raw: [UInt8]? = nil, maxAttachedBytes: Int = 1_000_000,
                         now: Date = Date()) throws -> ComposedNotice {
         let rendered = try render(kind, language: language, list: list, values: values)
@@ -153,13 +160,14 @@ public struct NoticeComposer: Sendable {
             "Date: \(RFC5322Date.string(from: now))",
             "Message-ID: <\(messageID)>",
         ]
+        if let replyTo { headers.append("Reply-To: \(HeaderEncoding.mailbox(replyTo))") }
         if let original, !original.messageIDIsSynthetic {
             headers.append("In-Reply-To: <\(original.messageID)>")
             let references = (original.references + [original.messageID]).suffix(20).map { "<\($0)>" }
             headers.append("References: " + references.joined(separator: "\r\n "))
         }
         headers += [
-            "Auto-Submitted: \(kind == .moderationRequest ? "auto-generated" : "auto-replied")",
+            "Auto-Submitted: \(kind == .moderationRequest || kind == .ownerMail ? "auto-generated" : "auto-replied")",
             "X-Loop: \(list.address)",
             "MIME-Version: 1.0",
         ]
@@ -220,7 +228,7 @@ public struct NoticeComposer: Sendable {
 
     /// Control characters (a decoded subject may hide CR LF) become spaces, so that a value can't add a line to
     /// the subject or a header.
-    private static func oneLine(_ text: String) -> String {
+    static func oneLine(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map {
             $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0
         }))
@@ -240,6 +248,7 @@ public struct NoticeComposer: Sendable {
         c["leaveAddress"] = addresses.leave
         c["helpAddress"] = addresses.help
         c["requestAddress"] = addresses.request
+        c["ownerAddress"] = addresses.owner
         if let date = values.originalDate { c["originalDate"] = RFC5322Date.string(from: date) }
         if let reason = values.reason {
             c["reason"] = reason.rawValue
@@ -265,6 +274,8 @@ public struct NoticeComposer: Sendable {
             c["hasSecretariatAddress"] = true
         }
         if let membership = values.membership { c.merge(membership.context(list: list, language: language)) { $1 } }
+        // Last: the moderation request's confirmation token replaces an older `MOD-…` token.
+        values.moderation.add(to: &c, language: language, originalDate: values.originalDate)
         return c
     }
 }

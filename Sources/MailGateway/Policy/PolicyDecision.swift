@@ -75,6 +75,20 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case welcome
     /// To a person who left a list: how to come back.
     case goodbye
+    /// To a moderator whose emailed reply approved a post: sent to N members.
+    case moderationApproved = "moderation-approved"
+    /// To a moderator whose emailed reply rejected a post.
+    case moderationRejected = "moderation-rejected"
+    /// To a moderator whose emailed reply discarded a post.
+    case moderationDiscarded = "moderation-discarded"
+    /// To a moderator whose reply came after the post was decided (by whom, when) or expired.
+    case moderationAlreadyDecided = "moderation-already-decided"
+    /// To a moderator whose reply holds no decision word: the words to use.
+    case moderationNotUnderstood = "moderation-not-understood"
+    /// To someone who replied to a moderation request but is not a moderator of that list.
+    case moderationNotAModerator = "moderation-not-a-moderator"
+    /// Mail to `list+owner@`, forwarded to the list's moderators (the original attached, Reply-To its author).
+    case ownerMail = "owner-mail"
 }
 
 /// A rule's verdict.

@@ -21,9 +21,17 @@ extension PostContext {
             addresses.insert(MailAddress(address: l.address).normalized)
             addresses.insert(NoticeComposer.ownerAddress(of: l))
         }
-        return PostContext(message: message, rawSize: rawSize, list: list, sender: identity, lists: config.lists,
-                           ownListIDs: ownListIDs, ownAddresses: addresses,
-                           trustedAuthservID: config.trustedAuthservID,
-                           secretariat: Set(config.secretariat.map { MailAddress(address: $0).normalized }))
+        var context = PostContext(message: message, rawSize: rawSize, list: list, sender: identity, lists: config.lists,
+                                  ownListIDs: ownListIDs, ownAddresses: addresses,
+                                  trustedAuthservID: config.trustedAuthservID,
+                                  secretariat: Set(config.secretariat.map { MailAddress(address: $0).normalized }))
+        context.isAllowedSender = try isAllowedSender(message, list: list, in: db)
+        return context
+    }
+
+    /// Whether the first From address is an allowed sender of `list` (a moderator's "approve and accept").
+    public static func isAllowedSender(_ message: ParsedMessage, list: ListConfig, in db: Database) throws -> Bool {
+        guard let author = message.from.first, !author.address.isEmpty else { return false }
+        return try AllowedSenderRecord.contains(db, listID: list.id, address: author.address)
     }
 }

@@ -20,6 +20,9 @@ public struct PostContext: Sendable {
     public var secretariat: Set<String>
     /// Size limit for lists without `maxPostBytes`; nil for none.
     public var defaultMaxPostBytes: Int?
+    /// Whether a moderator accepted the From address on this list from now on ("approve and accept the sender",
+    /// `allowed_senders`): looked up by whoever builds the context, so the rules stay pure.
+    public var isAllowedSender = false
 
     /// Creates a context. Sets are lower-cased here.
     public init(message: ParsedMessage, rawSize: Int, list: ListConfig, sender: SenderIdentity?,

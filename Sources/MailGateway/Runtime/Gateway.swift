@@ -41,13 +41,15 @@ public struct Gateway: Sendable {
         pipeline.moderationKey.map { ModerationQueue(writer: database.pool, key: $0) }
     }
 
-    /// Decides a hold from the CLI and carries the decision out, in one transaction.
+    /// Decides a hold from the CLI and carries the decision out, in one transaction. With `acceptSender` (an
+    /// approval only), the held post's author becomes an allowed sender of the list from now on.
     public func decideHold(_ id: Int64, action: ModeratorAction, reason: String?, by moderator: String,
-                           now: Date = Date()) throws -> ModerationOutcome {
+                           acceptSender: Bool = false, now: Date = Date()) throws -> ModerationOutcome {
         let actions = ModerationActions(pipeline: pipeline)
         return try database.pool.write { db in
             let outcome = try ModerationQueue.decide(id, action: action, reason: reason, by: moderator, now: now, in: db)
             try actions.carryOut(db, outcome: outcome, now: now)
+            if acceptSender, action == .approve { try actions.acceptSender(db, of: outcome.hold, by: moderator, now: now) }
             return outcome
         }
     }

@@ -83,6 +83,17 @@ struct AdministriviaRuleTests {
         }
     }
 
+    @Test func aReplyToATokenSubjectIsHeldToo() {
+        let token = ConfirmationToken().description
+        let m = Self.post(subject: "Re: [Instituts de recherche] Offre de stage — Un Inconnu (\(token))",
+                          body: "approuver\n\n" + String(repeating: "long quoted request ", count: 60))
+        #expect(Self.decide(m, sender: PolicyTests.marie).reason == .looksLikeAModeratorReply)
+        // Parentheses that hold no token are an ordinary subject.
+        let ordinary = Self.post(subject: "Réunion (salle 2)", body: String(repeating: "texte ", count: 120))
+        #expect(Self.decide(ordinary, sender: PolicyTests.marie).reason != .looksLikeAModeratorReply)
+        #expect(!AdministriviaRule.endsWithRequestToken("Re: (abcdefghijklmnopqrstuvwxy1)"), "1 is not base32")
+    }
+
     @Test func theRuleComesAfterSpoofingAndSize() {
         let names = PolicyChain.standard.rules.map(\.name)
         #expect(names == ["loop", "bounce", "auto-reply", "spoofing", "size", "administrivia", "sender-identity"])

@@ -26,10 +26,20 @@ public struct AdministriviaRule: PolicyRule {
     /// Creates the rule.
     public init() {}
 
+    /// True when a subject ends like a moderation request's: `(<26-character confirmation token>)` (a moderator's
+    /// reply sent to the list instead of the request's Reply-To).
+    static func endsWithRequestToken(_ subject: String) -> Bool {
+        let trimmed = subject.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasSuffix(")"), let open = trimmed.lastIndex(of: "(") else { return false }
+        let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
+        return ConfirmationToken(inner) != nil
+    }
+
     public func evaluate(_ context: PostContext) -> RuleHit? {
         let message = context.message
         // Any syntactically valid token, expired or not: `distantFuture` only lifts the lifetime bound.
-        if ModerationToken.find(in: message.subject, now: .distantFuture) != nil {
+        if ModerationToken.find(in: message.subject, now: .distantFuture) != nil
+            || Self.endsWithRequestToken(message.subject) {
             return RuleHit(.hold, .looksLikeAModeratorReply)
         }
         guard context.sender != nil else { return nil }

@@ -2,7 +2,9 @@
 /// not post here is rejected with a notice naming the lists they may post to; an unknown sender gets the
 /// list's `nonMemberAction` (reject with a notice, hold with a notice, or discard silently). A secretariat
 /// address from the configuration may post to announcement lists even if it is in no directory. A known person
-/// who is not one of an announcement list's posters gets the short `not-an-announcer` notice instead.
+/// who is not one of an announcement list's posters gets the short `not-an-announcer` notice instead. An address a
+/// moderator accepted on this list (`PostContext.isAllowedSender`: "approve and accept the sender") is accepted
+/// like an entitled sender, after the checks that come before this rule (loops, spoofing, size).
 public struct SenderIdentityRule: PolicyRule {
     public let name = "sender-identity"
     /// Creates the rule.
@@ -15,13 +17,15 @@ public struct SenderIdentityRule: PolicyRule {
         let isSecretariatAddress = !context.secretariat.isEmpty
             && context.secretariat.contains(author.normalized.lowercased())
         if let identity = context.sender {
-            if PostingRights.mayPost(identity, to: context.list, secretariatAddress: isSecretariatAddress) {
+            if PostingRights.mayPost(identity, to: context.list, secretariatAddress: isSecretariatAddress)
+                || context.isAllowedSender {
                 return RuleHit(.accept, .entitled)
             }
             return RuleHit(.reject, .notEntitled,
                            notice: context.list.kind == .announce ? .notAnAnnouncer : .notEntitled)
         }
         if isSecretariatAddress && context.list.kind == .announce { return RuleHit(.accept, .entitled) }
+        if context.isAllowedSender { return RuleHit(.accept, .entitled) }
         switch context.list.nonMemberAction {
         case .reject: return RuleHit(.reject, .nonMember, notice: .notAPartner)
         case .hold: return RuleHit(.hold, .nonMember, notice: .heldForModeration)

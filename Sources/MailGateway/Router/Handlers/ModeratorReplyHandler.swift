@@ -2,45 +2,93 @@ import Foundation
 public import GRDB
 import Logging
 
-/// A moderator's reply to a moderation request: the decision is applied, with its consequences, in the ingest
-/// transaction. Its sender passes the same checks as any inbound message (``SenderChecks``) before the token is
-/// honoured: the From alone proves nothing.
+/// A moderator's reply to a moderation request (``ModerationReference``: the `list+confirm.<token>@` it was sent
+/// to, or a token in the subject of mail to `list+owner@`). In the ingest transaction:
+/// 1. the sender checks (``SenderChecks``: loops, auto-replies, spoofing) — a reply that fails them is kept and
+///    answered by nothing (never answer an auto-reply);
+/// 2. the sender must be a moderator or owner of the hold's list — else one answer saying so (at most one a day
+///    per sender and list), nothing decided;
+/// 3. a hold already decided (by another moderator, the CLI, expiry) is answered "already decided by X at T";
+/// 4. the decision word from the first line the moderator wrote (``ModeratorCommand/readDecision(body:)``:
+///    greetings and the quoted request skipped) — none is answered with the words to use;
+/// 5. the decision is applied (and the token spent), with "approve and accept the sender" adding the author as
+///    an allowed sender of the list, and the moderator is told what was done.
+///
+/// Every answer is in the moderator's language, From `list+owner@`, null sender, `Auto-Submitted: auto-replied`.
 public struct ModeratorReplyHandler: InboundHandler {
     let pipeline: IngestPipeline
 
     public func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome {
-        let (list, parsed, now, logger) = (message.list, message.parsed, message.now, message.logger)
         if let refusal = SenderChecks.strictRefusal(message) {
-            let kept = try message.keep(db, rule: "moderator-reply-\(refusal.rule)")
+            let kept = try message.keep(db, rule: "moderator-reply-refused-\(refusal.rule)")
             guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
-            logger.notice("moderator reply refused", metadata: ["list.id": "\(list.id)", "rule": "\(refusal.rule)",
-                                                                "reason": "\(refusal.reason.rawValue)"])
+            message.logger.notice("moderator reply refused", metadata: message.metadata.merging(
+                ["rule": "\(refusal.rule)", "reason": "\(refusal.reason.rawValue)"]) { $1 })
             return .moderatorReply(holdID: nil, applied: false, detail: "\(refusal.rule): \(refusal.reason.rawValue)")
         }
-        guard let key = pipeline.moderationKey, let sender = message.from?.address else {
-            let kept = try message.keep(db, rule: "moderator-reply")
-            guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
-            return .moderatorReply(holdID: nil, applied: false, detail: "no moderation key")
-        }
-        // Keep the reply itself (nothing is lost), out of the list's public views.
         let kept = try message.keep(db, rule: "moderator-reply")
         guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
+        guard let reference = try ModerationReference.find(message, key: pipeline.moderationKey, in: db) else {
+            message.logger.info("moderator reply names no hold of this list", metadata: message.metadata)
+            return .moderatorReply(holdID: nil, applied: false, detail: "no moderation request")
+        }
+        guard let from = message.from, AddressSyntax.isValid(from.address) else {
+            return .moderatorReply(holdID: reference.hold.id, applied: false, detail: "no sender")
+        }
+        let answers = ModeratorAnswers(pipeline: pipeline, message: message, replyRowID: kept.row, to: from)
+        let hold = reference.hold
+        let identity = try PersonRecord.identity(of: from.address, in: db)
+        guard identity?.roles[hold.listID]?.canModerate == true else {
+            try answers.notAModerator(hold, identity: identity, in: db)
+            message.logger.notice("moderator reply from a non-moderator", metadata: message.metadata.merging(
+                ["hold.id": "\(hold.id)"]) { $1 })
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "not a moderator of the list")
+        }
+        if hold.status != .pending || reference.expired || hold.expiresAt <= message.now {
+            try answers.alreadyDecided(hold, identity: identity, in: db)
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "already \(hold.status == .pending ? "expired" : hold.status.rawValue)")
+        }
+        let body = CommandText.body(of: message.parsed)
+        guard let decision = ModeratorCommand.readDecision(body: body) else {
+            try answers.notUnderstood(hold, firstLine: ReplyLines.lines(of: body, limit: 4, skippingLeadingQuote: true)
+                .first { !ModeratorCommand.isGreeting($0) }, identity: identity, in: db)
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "no decision word")
+        }
+        return try apply(decision, to: hold, reference: reference, by: from, identity: identity, answers: answers, in: db)
+    }
+
+    private func apply(_ decision: ModeratorDecision, to hold: Hold, reference: ModerationReference, by from: MailAddress,
+                       identity: SenderIdentity?, answers: ModeratorAnswers, in db: Database) throws -> IngestOutcome {
+        let (now, logger) = (answers.message.now, answers.message.logger)
+        let moderator = from.normalized
+        var result: (ModerationOutcome, Int, String?)?
         do {
-            var applied: ModerationOutcome?
             try db.inSavepoint {
-                let o = try ModerationQueue.apply(replyFrom: sender, subject: parsed.subject, body: parsed.text ?? "",
-                                                  arrivedForList: list.id, key: key, now: now, in: db)
-                try ModerationActions(pipeline: pipeline).carryOut(db, outcome: o, now: now)
-                applied = o
+                let outcome = try ModerationQueue.decide(hold.id, action: decision.action, reason: decision.reason,
+                                                         by: moderator, now: now, in: db)
+                if let token = reference.token { _ = try Confirmations.redeem(db, token: token, by: moderator, now: now) }
+                let actions = ModerationActions(pipeline: pipeline)
+                let copies = try actions.carryOut(db, outcome: outcome, now: now)
+                var accepted: String?
+                if decision.action == .approve, decision.alsoAllowSender {
+                    accepted = try actions.acceptSender(db, of: outcome.hold, by: moderator, now: now)
+                }
+                result = (outcome, copies, accepted)
                 return .commit
             }
-            guard let outcome = applied else { return .moderatorReply(holdID: nil, applied: false, detail: "not applied") }
-            logger.info("moderator decision applied", metadata: ["list.id": "\(list.id)", "hold.id": "\(outcome.hold.id)",
-                                                                 "action": "\(outcome.action.rawValue)"])
-            return .moderatorReply(holdID: outcome.hold.id, applied: true, detail: outcome.action.rawValue)
-        } catch let error as ModerationError {
-            logger.notice("moderator reply refused", metadata: ["list.id": "\(list.id)", "reason": "\(error.description)"])
-            return .moderatorReply(holdID: nil, applied: false, detail: error.description)
+        } catch ModerationError.notPending {
+            // Decided in between (the status guard in SQL): the same answer as a late reply.
+            let current = try HoldRecord.hold(id: hold.id, in: db) ?? hold
+            try answers.alreadyDecided(current, identity: identity, in: db)
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "already \(current.status.rawValue)")
         }
+        guard let (outcome, copies, accepted) = result else {
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "not applied")
+        }
+        try answers.applied(outcome, copies: copies, acceptedSender: accepted, identity: identity, in: db)
+        logger.info("moderator decision applied", metadata: answers.message.metadata.merging(
+            ["hold.id": "\(hold.id)", "action": "\(outcome.action.rawValue)", "copies": "\(copies)",
+             "sender.accepted": "\(accepted != nil)"]) { $1 })
+        return .moderatorReply(holdID: hold.id, applied: true, detail: outcome.action.rawValue)
     }
 }

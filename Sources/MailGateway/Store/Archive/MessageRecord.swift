@@ -101,6 +101,15 @@ extension MessageRecord {
             arguments: [status.rawValue, decisionRule, row])
     }
 
+    /// How many messages of `list` from `address` (without case) received since `since` were recorded with
+    /// `decisionRule` (the owner mail forwarded to a sender in a day).
+    static func count(_ db: Database, list: String, from address: String, decisionRule: String, since: Date) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM messages
+            WHERE list_id = ? AND decision_rule = ? AND received_at >= ? AND lower(from_address) = lower(?)
+            """, arguments: [list, decisionRule, since, address]) ?? 0
+    }
+
     /// The thread of message `row`.
     static func threadID(_ db: Database, row: Int64) throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT thread_id FROM messages WHERE id = ?", arguments: [row])

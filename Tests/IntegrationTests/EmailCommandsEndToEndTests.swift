@@ -33,7 +33,8 @@ struct EmailCommandsEndToEndTests {
     /// Bob's newest message, parsed, after waiting for his mailbox to hold `count`.
     static func bobs(_ mta: ListMTAHarness, count: Int) async throws -> ParsedMessage {
         let mail = try await mta.waitForMail(user: "bob", count: count)
-        try #require(mail.count >= count, "bob has \(mail.count) of \(count): \(mta.relay.logTail())")
+        let subjects = mail.compactMap { try? MessageParser.parse($0).subject }
+        try #require(mail.count >= count, "bob has \(mail.count) of \(count): \(subjects)")
         return try MessageParser.parse(mail[count - 1])
     }
 
@@ -129,5 +130,69 @@ struct EmailCommandsEndToEndTests {
         #expect(answer.text?.contains(Self.secretariat) == true, "\(answer.text ?? "")")
         #expect(answer.replyTo.first?.address.hasPrefix("college-research+confirm.") != true, "nothing to confirm")
         #expect(try await Self.membership(mta, list: "college-research") == nil)
+    }
+
+    @Test("moderation by Reply: the request's Reply-To is read, the moderator is told it went out, a second moderator's late reply is answered 'already decided'")
+    func moderationByReply() async throws {
+        let mta = try await ListMTAHarness.start(members: ["helene", "marc", "stranger"]) { json in
+            var json = json
+            var lists = json["lists"] as! [[String: Any]]
+            lists[0]["non_member_action"] = "hold"
+            json["lists"] = lists
+            return json
+        }
+        defer { mta.stop() }
+        let path = mta.gateway.directory.appendingPathComponent("partners.csv").path
+        try (Self.register + "\nCIRAD,France,research,no,Marc Durand,marc@cirad.example,fr\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        try await mta.cli(["partners", "import", path, "--no-welcome"])
+        for moderator in ["helene@inrae.example", "marc@cirad.example"] {
+            try await mta.cli(["members", "set", "--list", "college-research", moderator, "--role", "moderator"])
+        }
+        // A stranger's post is held; both moderators get the request.
+        let post = try await mta.send(from: "Un Inconnu <stranger@nowhere.example>",
+                                      to: "college-research@lists.example.org", subject: "Offre de stage")
+        try await mta.runOnce()
+        let requests = try await mta.waitForMail(user: "helene", count: 1)
+        try #require(requests.count == 1)
+        let request = try MessageParser.parse(requests[0])
+        #expect(request.subject.contains("Offre de stage") && request.subject.contains("Un Inconnu"), "\(request.subject)")
+        let replyTo = try #require(request.replyTo.first?.address)
+        #expect(replyTo.hasPrefix("college-research+confirm."), "\(replyTo)")
+        #expect(!(request.text ?? "").contains("mailgateway moderation"), "no CLI line in mail to a secretariat")
+        let marcRequest = try MessageParser.parse(try #require(try await mta.waitForMail(user: "marc", count: 1).first))
+
+        // Hélène answers as Thunderbird builds a Reply: greeting first, the word, the quoted request below.
+        try await mta.send(from: "Hélène Dubois <helene@inrae.example>", to: replyTo, subject: "Re: " + request.subject,
+                           body: "Bonjour,\r\n\r\napprouver\r\n\r\nCordialement\r\n\r\nLe 06/12/2026 à 10:00, "
+                               + "Instituts de recherche a écrit :\r\n> " + (request.text ?? "").prefix(300)
+                               .replacingOccurrences(of: "\n", with: "\n> "),
+                           headers: ["In-Reply-To: <\(request.messageID)>"])
+        try await mta.runOnce()
+        // The post reaches the members (Marc: his request, then the post); Hélène is told it went out.
+        let marc = try await mta.waitForMail(user: "marc", count: 2)
+        try #require(marc.count == 2)
+        #expect(try MessageParser.parse(marc[1]).messageID == post)
+        let helene = try await mta.waitForMail(user: "helene", count: 3)
+        let answers = try helene.map { try MessageParser.parse($0) }.filter { $0.messageID != post && $0.messageID != request.messageID }
+        let approved = try #require(answers.first, "\(helene.count) messages")
+        #expect(approved.header("Auto-Submitted") == "auto-replied")
+        #expect(approved.subject.hasPrefix("Approuvé"), "\(approved.subject)")
+        #expect((approved.text ?? "").contains("envoyé à 2 membre(s)"), "Hélène and Marc: \(approved.text ?? "")")
+
+        // Marc replies late to his own copy of the request: already decided, by Hélène.
+        try await mta.send(from: "Marc Durand <marc@cirad.example>", to: try #require(marcRequest.replyTo.first?.address),
+                           subject: "Re: " + marcRequest.subject, body: "approuver\r\n")
+        try await mta.runOnce()
+        let late = try await mta.waitForMail(user: "marc", count: 3)
+        try #require(late.count == 3)
+        let answer = try MessageParser.parse(late[2])
+        #expect(answer.subject.hasPrefix("Déjà décidé"), "\(answer.subject)")
+        #expect((answer.text ?? "").contains("avait déjà été approuvé par"), "\(answer.text ?? "")")
+        #expect((answer.text ?? "").contains("helene@inrae.example") || (answer.text ?? "").contains("Hélène"),
+                "already decided by Hélène: \(answer.text ?? "")")
+        try await mta.settle()
+        let posts = try await mta.fetch(user: "marc").filter { (try? MessageParser.parse($0).messageID) == post }
+        #expect(posts.count == 1, "delivered once")
     }
 }

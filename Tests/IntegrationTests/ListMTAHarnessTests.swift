@@ -20,7 +20,7 @@ struct ListMTAHarnessTests {
             + "Partner Org,France,producers,no,Bob Martin,bob@partner.example,en\n"
         let path = mta.gateway.directory.appendingPathComponent("partners.csv").path
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
-        try await mta.cli(["partners", "import", path])
+        try await mta.cli(["partners", "import", path, "--no-welcome"])
         try await mta.cli(["members", "add", "--list", "interface-knowledge", "bob@partner.example", "--no-welcome"])
 
         let id = try await mta.send(from: "Hélène Dubois <helene@inrae.example>",

@@ -6,14 +6,15 @@ public import GRDB
 /// - single use: ``redeem(_:token:by:now:)`` marks it used in the same transaction as the change it confirms;
 /// - it expires (`defaultLifetime`, 72 h, like Mailman's 3 days) and is kept `retention` after that, so a late
 ///   use is answered "expired" rather than "unknown";
-/// - at most `maxPerAddressPerDay` tokens (other than moderation ones) per target address in 24 h, across all
-///   lists: beyond that a request is dropped (and logged by the caller), which stops subscription bombing.
+/// - at most `maxPendingPerAddressPerDay` confirmation requests still pending (unused, unexpired) per target
+///   address among those issued in the last 24 h, across all lists: beyond that a request is dropped (and logged
+///   by the caller), which stops subscription bombing without stopping a person who confirms what they ask.
 ///
 /// The lookup is by the token's SHA-256 through a UNIQUE index: the stored value is not the secret, so comparing
 /// it leaks nothing a timing attack could use.
 public enum Confirmations {
     public static let defaultLifetime: TimeInterval = 72 * 3600
-    public static let maxPerAddressPerDay = 3
+    public static let maxPendingPerAddressPerDay = 3
     public static let retention: TimeInterval = 30 * 86_400
 
     /// A token just issued: the text to mail (never stored) and its row.
@@ -33,15 +34,16 @@ public enum Confirmations {
         case used(ConfirmationRecord)
     }
 
-    /// Issues a token. Returns nil, issuing nothing, when `address` already had `maxPerAddressPerDay` tokens in the
-    /// last 24 hours (`action == .moderate` is not capped: moderation requests have their own hourly limit).
+    /// Issues a token. Returns nil, issuing nothing, when `address` already has `maxPendingPerAddressPerDay`
+    /// requests pending from the last 24 hours (moderation tokens have their own hourly limit; an undo token goes
+    /// to the address that made the change and is not capped).
     public static func issue(_ db: Database, listID: String, action: ConfirmationAction, address: String,
                              parameters: [String: String] = [:], requestedBy: String? = nil, holdID: Int64? = nil,
                              now: Date, lifetime: TimeInterval = defaultLifetime) throws -> Issued? {
-        if action != .moderate {
-            let recent = try ConfirmationRecord.issuedCount(db, addressKey: MailAddress.canonicalKey(address),
-                                                            since: now.addingTimeInterval(-86_400))
-            guard recent < maxPerAddressPerDay else { return nil }
+        if action != .moderate, action != .undo {
+            let pending = try ConfirmationRecord.pendingCount(db, addressKey: MailAddress.canonicalKey(address),
+                                                              since: now.addingTimeInterval(-86_400), now: now)
+            guard pending < maxPendingPerAddressPerDay else { return nil }
         }
         let token = ConfirmationToken()
         let expiry = now.addingTimeInterval(lifetime)

@@ -55,7 +55,24 @@ struct ConfirmationsTests {
         }
     }
 
-    @Test("at most 3 tokens per target address per 24 h across lists; moderation tokens are not counted")
+    @Test("a person who confirms what they ask is never capped: used tokens are not pending")
+    func usedTokensAreNotPending() throws {
+        let archive = try TemporaryArchive()
+        try archive.pool.write { db in
+            try ArchiveWriter.registerList(db, id: "a")
+            for i in 0..<6 {
+                let issued = try #require(try Confirmations.issue(db, listID: "a", action: .set, address: "bob@example.org",
+                                                                  now: Self.now + Double(i)), "request \(i)")
+                guard case .success = try Confirmations.redeem(db, token: issued.token, by: "bob@example.org",
+                                                               now: Self.now + Double(i)) else {
+                    Issue.record("request \(i) not redeemed"); return
+                }
+            }
+            #expect(try Confirmations.issue(db, listID: "a", action: .undo, address: "bob@example.org", now: Self.now) != nil)
+        }
+    }
+
+    @Test("at most 3 pending tokens per target address per 24 h across lists; moderation tokens are not counted")
     func cap() throws {
         let archive = try TemporaryArchive()
         try archive.pool.write { db in

@@ -67,11 +67,14 @@ public struct ConfirmationRecord: Codable, Sendable, Equatable, FetchableRecord,
         return db.changesCount > 0
     }
 
-    /// How many tokens other than moderation ones were issued for an address since `since` (CM-12).
-    static func issuedCount(_ db: Database, addressKey: String, since: Date) throws -> Int {
+    /// How many confirmation requests issued for an address since `since` are still pending (not used, not
+    /// expired at `now`), moderation and undo tokens apart (CM-12).
+    static func pendingCount(_ db: Database, addressKey: String, since: Date, now: Date) throws -> Int {
         try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM confirmations WHERE address_key = ? AND created_at >= ? AND action != 'moderate'
-            """, arguments: [addressKey, since]) ?? 0
+            SELECT count(*) FROM confirmations
+            WHERE address_key = ? AND created_at >= ? AND action NOT IN ('moderate', 'undo')
+              AND used_at IS NULL AND expires_at > ?
+            """, arguments: [addressKey, since, now]) ?? 0
     }
 
     /// The moderation token row of a hold, if one was issued.

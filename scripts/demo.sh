@@ -94,7 +94,8 @@ echo "(export MAILGATEWAY_CONFIG=$MAILGATEWAY_CONFIG and the variables above to 
 "$BIN" check-config | head -3
 
 step "Importing the partner register (demo/partners.csv) and the interface members"
-"$BIN" partners import demo/partners.csv
+# A first migration: nobody is welcomed for the lists they already had (`members add` below welcomes).
+"$BIN" partners import demo/partners.csv --no-welcome
 for a in c.rousseau@sols-vivants-demo.example g.wanjiru@agroforestry-centre-demo.example j.weber@thuenen-demo.example \
          k.mensah@sri-gh-demo.example priya.raghavan@nbss-demo.example; do
   "$BIN" members add --list interface-knowledge "$a" >/dev/null
@@ -172,6 +173,28 @@ print(at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 step "mailgateway digest status --list college-research, then digest run --at $AT"
 "$BIN" digest status --list college-research
 "$BIN" digest run --at "$AT" --log-level warning
+step "A partner joins an interface and leaves, by email only (through Postfix, into the list's mailbox)"
+# Amélie writes to interface-projects+join@; the gateway asks her to confirm; she answers with a plain Reply.
+P="python3 scripts/demo-partner.py"
+# Waits until Postfix has handed everything to Dovecot (what run --once sent, what Amélie sent), at most 20 s.
+settle() { for _ in $(seq 40); do postqueue -c "$DEMO/postfix/etc" -p 2>/dev/null | grep -q "Mail queue is empty" && return; sleep 0.5; done; }
+once() { settle; "$BIN" run --once --log-level warning >/dev/null; settle; }
+AMELIE="Amélie Nguyen <amelie.nguyen@ird-demo.example>"
+$P send "$SMTP_PORT" "$AMELIE" "interface-projects+join@$LIST_DOMAIN" "join"
+once
+$P latest "$IMAP_PORT" amelie.nguyen
+$P reply "$SMTP_PORT" "$IMAP_PORT" amelie.nguyen "$AMELIE"
+once
+$P latest "$IMAP_PORT" amelie.nguyen
+"$BIN" members list --list interface-projects | grep -E "members|amelie"
+# She leaves the same way: +leave@, a confirmation, a Reply, the goodbye.
+$P send "$SMTP_PORT" "$AMELIE" "interface-projects+leave@$LIST_DOMAIN" "leave"
+once
+$P reply "$SMTP_PORT" "$IMAP_PORT" amelie.nguyen "$AMELIE"
+once
+$P latest "$IMAP_PORT" amelie.nguyen
+"$BIN" members list --list interface-projects | head -1
+
 step "mailgateway outbox list --status sent --limit 8"
 "$BIN" outbox list --status sent --limit 8
 step "What arrived in members' mailboxes (read back over IMAP)"

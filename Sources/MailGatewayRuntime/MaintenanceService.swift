@@ -4,7 +4,8 @@ public import MailGateway
 public import ServiceLifecycle
 
 /// Periodic housekeeping while the daemon runs: expires overdue holds (their authors are told) every ten
-/// minutes, and prunes the notice rate-limit log.
+/// minutes, prunes the notice rate-limit log, and purges confirmation tokens 30 days after their expiry (and the
+/// per-address counts of command replies after two days).
 public final class MaintenanceService: Service, Sendable {
     public let gateway: Gateway
     private let logger: Logger
@@ -23,7 +24,10 @@ public final class MaintenanceService: Service, Sendable {
                 do {
                     let expired = try await gateway.expireHolds()
                     if !expired.isEmpty { logger.info("holds expired", metadata: ["count": "\(expired.count)"]) }
-                    try await gateway.database.pool.write { db in try NoticeLog.prune(olderThan: 30, now: Date(), in: db) }
+                    try await gateway.database.pool.write { db in
+                        try NoticeLog.prune(olderThan: 30, now: Date(), in: db)
+                        try Confirmations.purge(db, now: Date())
+                    }
                 } catch {
                     logger.error("maintenance failed", metadata: ["error": "\(error)"])
                 }

@@ -69,8 +69,8 @@ public struct DigestIssueRecord: Codable, Sendable, Equatable, FetchableRecord, 
                                        items, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (list_id, person_id, period_end) DO NOTHING
-            """, arguments: [list, person, number, format, recipient, periodStart, periodEnd,
-                             JSONArray.text(items), now])
+            """, arguments: [list, person, number, format, recipient, StoreDate.value(periodStart),
+                             StoreDate.value(periodEnd), JSONArray.text(items), StoreDate.value(now)])
         return db.changesCount > 0 ? db.lastInsertedRowID : nil
     }
 

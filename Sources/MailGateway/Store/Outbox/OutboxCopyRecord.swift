@@ -53,7 +53,7 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """).execute(arguments: [listID, messageID, purpose, recipient, envelopeFrom, headerPrefix, bodyID,
-                                     now, now, now])
+                                     StoreDate.value(now), StoreDate.value(now), StoreDate.value(now)])
         return db.changesCount > 0
     }
 

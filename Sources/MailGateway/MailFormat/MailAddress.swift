@@ -54,4 +54,20 @@ public struct MailAddress: Sendable, Hashable, Codable {
         for i in out.indices where out[i] >= 65 && out[i] <= 90 { out[i] += 32 }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The key of the mailbox an address most likely reaches, for per-address limits only (never to compare or
+    /// store addresses): `canonicalKey` without a `+tag` in the local part (`anne+x@` reaches `anne@` at most
+    /// providers, and at Postfix's default delimiter), and without the dots Gmail ignores (`a.nne@gmail.com`).
+    /// So that a cap on the answers to one address (CM-12) is not bypassed by writing it in several ways.
+    public static func mailboxKey(_ address: String) -> String {
+        let key = canonicalKey(address)
+        let (local, domain) = split(key)
+        guard let domain else { return key }
+        var mailbox = local
+        if let plus = mailbox.firstIndex(of: "+"), plus != mailbox.startIndex { mailbox = mailbox[..<plus] }
+        if domain == "gmail.com" || domain == "googlemail.com" {
+            return mailbox.filter { $0 != "." } + "@gmail.com"
+        }
+        return "\(mailbox)@\(domain)"
+    }
 }

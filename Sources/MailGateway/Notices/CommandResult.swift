@@ -54,7 +54,10 @@ public enum CommandResult: Sendable, Equatable {
         case .help: return ["isHelp": true]
         case .lists(let names): return ["isLists": true, "names": names.joined(separator: ", "),
                                         "hasNames": !names.isEmpty]
-        case .notUnderstood(let line): return ["isNotUnderstood": true, "line": line]
+        // Cut short whatever its source (a body line, an address's detail): an answer to a forged From must not
+        // carry the forger's text.
+        case .notUnderstood(let line):
+            return ["isNotUnderstood": true, "line": String(line.prefix(CommandParser.maxQuotedLineLength))]
         case .tokenUnknown: return ["isTokenUnknown": true]
         case .tokenExpired(let action):
             let again = action == .join ? addresses.join : action == .leave ? addresses.leave : addresses.request

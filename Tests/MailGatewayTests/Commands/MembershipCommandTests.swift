@@ -177,6 +177,43 @@ struct MembershipCommandTests {
         #expect(copies.first?.text.contains("interface-knowledge+leave@lists.example.org") == true)
     }
 
+    @Test("the 10-replies cap holds however the From is written: case, +tags, Gmail's dots")
+    func replyCapPerMailbox() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        // A forger aiming answers at one mailbox, spelling its address eleven ways.
+        let spellings = (1...6).map { "victim+\($0)@inrae.example" } + ["VICTIM@inrae.example", "victim@inrae.example"]
+        for from in spellings { try world.process(CommandWorld.command("help", from: from)) }
+        let gmail = (1...6).map { "vic.tim+\($0)@gmail.com" } + ["v.i.c.t.i.m@googlemail.com"]
+        for from in gmail { try world.process(CommandWorld.command("help", from: from)) }
+        let copies = try world.outbox()
+        #expect(copies.count(where: { $0.recipient.hasSuffix("@inrae.example") }) == 8)
+        for from in ["victim+7@inrae.example", "Victim+8@INRAE.example", "victim+9@inrae.example"] {
+            try world.process(CommandWorld.command("help", from: from))
+        }
+        for from in ["victim+7@gmail.com", "v.ictim@gmail.com", "victim@gmail.com", "victim+x@googlemail.com"] {
+            try world.process(CommandWorld.command("help", from: from))
+        }
+        let after = try world.outbox()
+        #expect(after.count(where: { $0.recipient.lowercased().hasSuffix("@inrae.example") }) == 10)
+        #expect(after.count(where: { $0.recipient.hasSuffix("mail.com") }) == 10, "gmail.com and googlemail.com")
+        #expect(MailAddress.mailboxKey("Anne.Marie+lists@Example.org") == "anne.marie@example.org",
+                "dots are kept outside Gmail")
+        #expect(MailAddress.mailboxKey("+x@example.org") == "+x@example.org")
+    }
+
+    @Test("an unknown subaddress is quoted back cut short: a forger cannot make the answer carry their text")
+    func unknownSubaddressQuotedShort() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        let payload = "buy-now-at-example-shop-" + String(repeating: "x", count: 5_000)
+        try world.process(CommandWorld.command(payload, from: "helene@inrae.example"))
+        let reply = try #require(try world.outbox().first)
+        #expect(reply.purpose == "notice:command-reply" && reply.text.contains("buy-now-at-example-shop-"))
+        #expect(!reply.text.contains(String(repeating: "x", count: CommandParser.maxQuotedLineLength)))
+        #expect(reply.raw.count < 8_000)
+    }
+
     @Test("automatic mail is neither acted on nor answered (Auto-Submitted, Precedence, mailer-daemon, noreply, null path)")
     func noBackscatter() throws {
         let world = try CommandWorld()

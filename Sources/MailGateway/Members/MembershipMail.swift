@@ -35,7 +35,9 @@ public struct MembershipMail: Sendable {
     }
 
     /// Queues a goodbye to a person who left `list` (membership row `membershipID`), with an undo when the leave
-    /// ran at once. Returns false when the person has no address or was told already.
+    /// ran at once: an address to write to, never the Reply-To (a "Merci !" replied to a goodbye goes to the
+    /// owners and must not put the person back). Returns false when the person has no address or was told
+    /// already.
     @discardableResult
     public func goodbye(_ db: Database, list: ListConfig, personID: Int64, membershipID: Int64, language: Language?,
                         undo: ConfirmationToken? = nil, original: ParsedMessage? = nil, now: Date) throws -> Bool {
@@ -47,8 +49,7 @@ public struct MembershipMail: Sendable {
         return try send(db, kind: .goodbye, to: MailAddress(name: person.name, address: address),
                         language: language ?? person.language, list: list, membership: membership,
                         recipientName: person.name, original: original, messageID: nil,
-                        purpose: .event("goodbye:\(membershipID)"),
-                        replyTo: undo.map { ListAddresses(address: list.address).confirm($0.description) }, now: now)
+                        purpose: .event("goodbye:\(membershipID)"), now: now)
     }
 
     /// The current settings of a person in a list (mode, language, digest time), for a reply; empty values when

@@ -119,10 +119,12 @@ struct MembershipCommandTests {
         #expect(try world.membership("olivia@soilfund.example") == nil)
         let goodbye = try #require(try world.outbox().first)
         #expect(goodbye.purpose.hasPrefix("goodbye:") && goodbye.recipient == "olivia@soilfund.example")
-        let undo = try #require(goodbye.header("Reply-To"))
-        #expect(undo.hasPrefix("interface-knowledge+confirm."))
+        // A plain Reply ("Merci !") goes to the owners, never to the undo: it must not put her back.
+        #expect(goodbye.header("Reply-To") == nil)
+        let words = try #require(goodbye.text.split(separator: " ").first { $0.hasPrefix("interface-knowledge+confirm.") })
+        let undo = String(words.prefix { $0 != "@" }) + "@lists.example.org"
         let detail = String(undo.split(separator: "@")[0].dropFirst("interface-knowledge+".count))
-        // The undo is used by replying (the Reply-To), from an unauthenticated copy: the token is the proof.
+        // The undo is used by writing to its address, from an unauthenticated copy: the token is the proof.
         try world.process(CommandWorld.command(detail, from: "olivia@soilfund.example", headers: Self.pass("soilfund.example")))
         let back = try #require(try world.membership("olivia@soilfund.example"))
         #expect(back.role == .moderator && back.delivery == .digest && back.languageOverride == .fr)
@@ -139,7 +141,8 @@ struct MembershipCommandTests {
         let reply = try #require(try world.outbox().first)
         #expect(reply.purpose == "notice:command-reply" && reply.recipient == "olivia@soilfund.example")
         #expect(reply.text.contains("Your delivery mode is now: digest") && reply.text.contains("delivery: digest"))
-        #expect(reply.header("Reply-To")?.hasPrefix("interface-knowledge+confirm.") == true)
+        #expect(reply.header("Reply-To") == nil, "a Reply (\"thanks\") must not undo: the undo is an address to write to")
+        #expect(reply.text.contains("interface-knowledge+confirm."))
         #expect(reply.header("Auto-Submitted") == "auto-replied" && reply.header("In-Reply-To") != nil)
         // lang.es without a pass (trusted authserv configured, no aligned result): nothing changes until the
         // address confirms; the confirmation goes to the From, whose real owner alone can confirm (CM-3).

@@ -119,8 +119,10 @@ extension CommandSession {
     }
 
     /// Sends the one reply of this command mail, to its From only, unless the results need none (a confirmation
-    /// request to the From itself, a welcome or goodbye already said it) or the From had its 10 replies today.
-    /// Returns whether a reply was queued.
+    /// request to the From itself, a welcome or goodbye already said it) or the From had its 10 replies today
+    /// (counted by `MailAddress.mailboxKey`). An undo token is an address in the text, never the Reply-To: a
+    /// plain Reply saying thanks goes to the owners and must not undo the change. Returns whether a reply was
+    /// queued.
     func reply(_ results: [CommandResult], keywordLanguage: Language?) throws -> Bool {
         let fromKey = MailAddress.canonicalKey(from.address)
         let saidElsewhere = results.allSatisfy { result in
@@ -141,9 +143,7 @@ extension CommandSession {
         values.undoToken = undoToken
         let sent = try mail.send(db, kind: .commandReply, to: from, language: replyLanguage(keywordLanguage), list: list,
                                  membership: values, recipientName: sender?.name ?? from.name, original: message.parsed,
-                                 messageID: row, purpose: .notice(NoticeKind.commandReply.rawValue),
-                                 replyTo: undoToken.map { ListAddresses(address: list.address).confirm($0.description) },
-                                 now: now)
+                                 messageID: row, purpose: .notice(NoticeKind.commandReply.rawValue), now: now)
         if sent { try CommandReplyRecord.record(db, address: from.address, listID: list.id, kind: "command-reply", now: now) }
         return sent
     }

@@ -25,7 +25,8 @@ public struct FooterTemplate: Sendable {
         render(for: list, reader: FooterReader(language: list.language))
     }
 
-    /// The footer of `list` for `reader`. Variables: `list_name` (in the reader's language), `list_address`,
+    /// The footer of `list` for `reader`. Variables: `list_name` (in the reader's language), `de_list_name`
+    /// ("d'Interface …", ``ListNameGrammar``), `list_address`,
     /// `leave_address`, `each_address`, `digest_address`, `nomail_address`, `help_address`, `owner_address`,
     /// `request_address` (subaddresses), `archive_url` (absent when no base URL is configured), and one true
     /// flag for the reader's delivery: `delivery_each`, `delivery_digest` (any digest format), `delivery_nomail`
@@ -38,6 +39,7 @@ public struct FooterTemplate: Sendable {
         let addresses = list.addresses
         var context: [String: Any] = [
             "list_name": list.name(in: reader.language),
+            "de_list_name": ListNameGrammar.of(list.name(in: reader.language), in: reader.language),
             "list_address": list.address,
             "leave_address": addresses.leave,
             "each_address": addresses.set("each"),

@@ -238,6 +238,7 @@ public struct NoticeComposer: Sendable {
         var c: [String: Any] = [
             "platformName": values.platformName,
             "listName": list.name.value(for: language),
+            "deListName": ListNameGrammar.of(list.name.value(for: language), in: language),
             "listAddress": list.address,
             "originalSubject": values.originalSubject.isEmpty ? "(…)" : oneLine(truncated(values.originalSubject)),
             "originalSender": oneLine(truncated(values.originalSender)),

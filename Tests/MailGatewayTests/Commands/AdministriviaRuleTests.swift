@@ -61,6 +61,28 @@ struct AdministriviaRuleTests {
         #expect(Self.decide(Self.post(subject: "unsubscribe", body: body)).rule == "sender-identity")
     }
 
+    /// A member's Reply to a list post, "désabonner" typed above what the client quotes: only the written part
+    /// counts towards "a short message", not the quoted post or the signature below it.
+    @Test(arguments: [
+        // Gmail: the attribution line, then the quoted post.
+        "Désabonner\n\nLe jeu. 3 déc. 2026 à 09:12, Marie Dupont <marie@inrae.example> a écrit :\n",
+        // Outlook: a rule, then the header block of the original.
+        "unsubscribe\n\n________________________________\nFrom: Marie Dupont <marie@inrae.example>\nSent: Thursday\n",
+        // A long signature under the word.
+        "darme de baja\n-- \n" + String(repeating: "Ana García, Universidad, Departamento de Suelos\n", count: 12),
+    ])
+    func aReplyWithTheWordAboveAQuoteIsHeld(body: String) {
+        let quote = String(repeating: "> Compte rendu de la réunion de novembre sur le carbone des sols.\n", count: 20)
+        let d = Self.decide(Self.post(subject: "Re: [Recherche] Compte rendu", body: body + quote))
+        #expect(d.reason == .looksLikeACommand && d.action == .hold, "\(body)")
+    }
+
+    @Test func aLongWrittenReplyAboveAQuoteIsAPost() {
+        let written = "unsubscribe\n" + String(repeating: "Some real content about the project. ", count: 20) + "\n"
+        let body = written + "\nOn Thu, 3 Dec 2026, Marie wrote:\n> the post\n"
+        #expect(Self.decide(Self.post(subject: "Re: unsubscribe", body: body)).rule == "sender-identity")
+    }
+
     @Test func anUnknownSendersCommandGetsTheNonPartnerAnswer() {
         let d = Self.decide(Self.post(subject: "unsubscribe", body: ""), sender: nil)
         #expect(d.rule == "sender-identity" && d.reason == .nonMember)

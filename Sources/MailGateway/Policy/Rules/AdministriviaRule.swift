@@ -3,8 +3,9 @@ import Foundation
 /// CM-11, Mailman's administrivia rule made multilingual: a post to the list that is really a command sent to
 /// the wrong address is held, never distributed.
 ///
-/// - A short message (under ``maxTextCharacters`` characters of text) whose subject, or one of its first
-///   ``maxBodyLines`` body lines, is mostly a command keyword (`unsubscribe`, `désabonner`, `darme de baja`,
+/// - A short message (under ``maxTextCharacters`` characters written above any quote, attribution or
+///   signature: a Reply to a list post with "désabonner" typed above the quoted post is short) whose subject,
+///   or one of its first ``maxBodyLines`` body lines, is mostly a command keyword (`unsubscribe`, `désabonner`, `darme de baja`,
 ///   `subscribe`, `aide`, `help`, `set digest`, `nomail`, in any of the three languages; see
 ///   ``looksLikeACommand(_:)``) is held with the `looks-like-a-command` notice, which gives the author the list's
 ///   `+leave`, `+help` and `+request` addresses.
@@ -16,8 +17,11 @@ import Foundation
 /// right one for a person who is on no list, and whose mail is not distributed anyway.
 public struct AdministriviaRule: PolicyRule {
     public let name = "administrivia"
-    /// Messages with this much text or more are posts, whatever their first line says.
+    /// Messages with this much written text or more (above any quote or signature) are posts, whatever their
+    /// first line says.
     public static let maxTextCharacters = 500
+    /// Messages with more written non-blank lines than this are posts.
+    static let maxWrittenLines = 20
     /// Body lines looked at (after the subject).
     public static let maxBodyLines = 5
     /// Words besides the keyword that a line may hold and still be "mostly a command" ("unsubscribe me please").
@@ -43,10 +47,11 @@ public struct AdministriviaRule: PolicyRule {
             return RuleHit(.hold, .looksLikeAModeratorReply)
         }
         guard context.sender != nil else { return nil }
-        // Characters, counted without walking past the limit.
-        guard CommandText.body(of: message).prefix(Self.maxTextCharacters).count < Self.maxTextCharacters else {
-            return nil
-        }
+        // What the sender wrote: the lines above the quote, attribution or signature their client added (a Reply
+        // to a list post quotes the whole post below "désabonner"), at most `maxWrittenLines` of them.
+        let written = ReplyLines.lines(of: CommandText.body(of: message), limit: Self.maxWrittenLines + 1)
+        guard written.count <= Self.maxWrittenLines,
+              written.reduce(0, { $0 + $1.count }) < Self.maxTextCharacters else { return nil }
         let lines = CommandText.lines(of: message, bodyLines: Self.maxBodyLines)
         guard lines.contains(where: Self.looksLikeACommand) else { return nil }
         return RuleHit(.hold, .looksLikeACommand, notice: .looksLikeACommand)

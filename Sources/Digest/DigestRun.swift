@@ -127,7 +127,7 @@ public struct DigestRun: Sendable {
         let content = content(list: list, member: member, format: format, number: number,
                               start: previous == nil ? nil : start, end: end, items: items, separately: separately)
         let bodiesKey = "\(itemsKey)|\(previous == nil)|\(format.rawValue)|\(content.language.rawValue)|"
-            + content.timeZone.identifier + "|" + separately.sorted().map(String.init).joined(separator: ",")
+            + content.timeZone.identifier + "|" + separately.sorted().map { String($0) }.joined(separator: ",")
         let bodies: [[UInt8]]
         if let cached = cache?.bodies[bodiesKey] {
             bodies = cached

@@ -47,10 +47,11 @@ public struct DigestRun: Sendable {
     /// of it was committed: the next run does it again), and a large run does not pay one commit per member.
     public static let batchSize = 100
 
-    /// Sends every issue due at or before `at`.
+    /// Sends every issue due at or before `at`, after what members who left a digest mode are owed
+    /// (``drainFlushes(_:at:now:)``).
     @discardableResult
     public func run(_ writer: any DatabaseWriter, at: Date, now: Date = Date()) throws -> Report {
-        var report = Report()
+        var report = try drainFlushes(writer, at: at, now: now)
         let cache = RunCache()
         for list in config.lists {
             // One read for the list: its digest members and the end of each one's latest issue. Most wake-ups find

@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailGatewayTests",
-            dependencies: ["MailGateway", "Digest", "TestSupport"],
+            dependencies: ["MailGateway", "Digest", "MailGatewayRuntime", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -47,10 +47,11 @@ public struct DigestRun: Sendable {
     /// of it was committed: the next run does it again), and a large run does not pay one commit per member.
     public static let batchSize = 100
 
-    /// Sends every issue due at or before `at`.
+    /// Sends every issue due at or before `at`, after what members who left a digest mode are owed
+    /// (``drainFlushes(_:at:now:)``).
     @discardableResult
     public func run(_ writer: any DatabaseWriter, at: Date, now: Date = Date()) throws -> Report {
-        var report = Report()
+        var report = try drainFlushes(writer, at: at, now: now)
         let cache = RunCache()
         for list in config.lists {
             // One read for the list: its digest members and the end of each one's latest issue. Most wake-ups find
@@ -121,10 +122,13 @@ public struct DigestRun: Sendable {
             db, list: list.id, person: member.personID, number: number, format: format.rawValue,
             recipient: member.address, periodStart: start, periodEnd: end, items: items.map(\.messageRowID), now: now)
         else { return 0 }
+        // Posts this member got on their own (an announcement): listed "sent separately", so part of the body's key.
+        let separately = try OutboxCopyRecord.sentSeparately(db, recipient: member.address,
+                                                             messageRowIDs: items.map(\.messageRowID))
         let content = content(list: list, member: member, format: format, number: number,
-                              start: previous == nil ? nil : start, end: end, items: items)
+                              start: previous == nil ? nil : start, end: end, items: items, separately: separately)
         let bodiesKey = "\(itemsKey)|\(previous == nil)|\(format.rawValue)|\(content.language.rawValue)|"
-            + content.timeZone.identifier
+            + content.timeZone.identifier + "|" + separately.sorted().map { String($0) }.joined(separator: ",")
         let bodies: [[UInt8]]
         if let cached = cache?.bodies[bodiesKey] {
             bodies = cached
@@ -164,8 +168,10 @@ public struct DigestRun: Sendable {
         }
         guard !items.isEmpty else { return nil }
         let format = mode ?? DigestContent.Format(rawValue: member.delivery.rawValue) ?? .mime
+        let separately = try OutboxCopyRecord.sentSeparately(db, recipient: member.address,
+                                                             messageRowIDs: items.map(\.messageRowID))
         let content = content(list: list, member: member, format: format, number: (previous?.number ?? 0) + 1,
-                              start: previous == nil ? nil : start, end: end, items: items)
+                              start: previous == nil ? nil : start, end: end, items: items, separately: separately)
         let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
         return try renderer.render(content, messageID: "digest.preview.\(list.id)@\(identity.domain)", date: end)
     }
@@ -186,9 +192,10 @@ public struct DigestRun: Sendable {
         }
     }
 
-    /// The issue's content: items grouped by thread, threads by their first post in the period.
+    /// The issue's content: items grouped by thread, threads by their first post in the period; the posts of
+    /// `separately` (row ids the member got on their own) are listed, not repeated.
     func content(list: ListConfig, member: DigestMemberRow, format: DigestContent.Format, number: Int,
-                 start: Date?, end: Date, items: [DigestItemRow]) -> DigestContent {
+                 start: Date?, end: Date, items: [DigestItemRow], separately: Set<Int64> = []) -> DigestContent {
         var order: [Int64] = []
         var threads: [Int64: DigestContent.Thread] = [:]
         for row in items {
@@ -197,7 +204,7 @@ public struct DigestRun: Sendable {
                 subject: row.subject, author: MailAddress(name: row.fromName, address: row.fromAddress), date: row.date,
                 text: row.text,
                 attachments: row.attachments.map { .init(filename: $0.filename, contentType: $0.contentType, size: $0.size) },
-                raw: row.raw)
+                raw: row.raw, sentSeparately: separately.contains(row.messageRowID))
             if threads[row.threadID] == nil {
                 order.append(row.threadID)
                 threads[row.threadID] = DigestContent.Thread(threadID: row.threadID, subject: row.threadSubject, items: [])

@@ -12,12 +12,16 @@ public final class DigestService: Service, Sendable {
     private let run: DigestRun
     private let logger: Logger
     private let period: Duration
+    /// The instant of each wake-up (the system clock; tests set one a few seconds before a schedule).
+    private let clock: @Sendable () -> Date
 
-    public init(gateway: Gateway, logger: Logger, period: Duration = .seconds(60)) throws {
+    public init(gateway: Gateway, logger: Logger, period: Duration = .seconds(60),
+                clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.gateway = gateway
         self.run = try GatewayDaemon.digestRun(gateway)
         self.logger = logger
         self.period = period
+        self.clock = clock
     }
 
     public func run() async throws {
@@ -25,7 +29,8 @@ public final class DigestService: Service, Sendable {
         await withGracefulShutdownHandler {
             while !stop.isSet && !Task.isCancelled {
                 do {
-                    let done = try run.run(gateway.database.pool, at: Date())
+                    let now = clock()
+                    let done = try run.run(gateway.database.pool, at: now, now: now)
                     if done.issues > 0 {
                         logger.info("digests enqueued", metadata: ["issues": "\(done.issues)", "copies": "\(done.copies)"])
                     }

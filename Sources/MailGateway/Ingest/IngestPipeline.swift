@@ -82,6 +82,7 @@ public struct IngestPipeline: Sendable {
                                   trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
                                   defaultMaxPostBytes: nil)
         context.isAllowedSender = try PostContext.isAllowedSender(parsed, list: list, in: db)
+        context.repliesToDigest = PostContext.repliesToDigest(parsed, lists: config.lists)
         // One router before anything else: the address the message was delivered to says what it is.
         let (route, address) = InboundRouter(list: list).route(parsed)
         let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route, deliveredTo: address,

@@ -14,8 +14,8 @@ import Crypto
 /// The author does not get their own post back (Mailman's default "not metoo"); they have it already.
 ///
 /// An announcement list (kind `announce`) sends a copy at once to every member whose delivery is not `none`,
-/// digest members included (announcements are never digest items), with `List-Post: NO` and `Reply-To:` the
-/// secretariat (`ListIdentity(list:webBaseURL:secretariat:)`).
+/// digest members included (their next digest lists it "sent separately", from its digest entry and their `post`
+/// copy), with `List-Post: NO` and `Reply-To:` the secretariat (`ListIdentity(list:webBaseURL:secretariat:)`).
 ///
 /// One copy per person per message across lists: a recipient who already has a `post` copy of a message with the
 /// same Message-ID accepted on another list (a cross-post, or a second list accepting it hours later) gets none.
@@ -71,7 +71,7 @@ public struct PostDistributor: Sendable {
                       bounceTagKey: unsubscribeKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
-        if !announce, members.contains(where: { $0.delivery.isDigest }) {
+        if members.contains(where: { $0.delivery.isDigest }) {
             try DigestEntryRecord.insertIgnoringDuplicate(db, listID: list.id, messageRowID: messageRowID, at: now)
         }
         return copies.count

@@ -1,7 +1,7 @@
 /// The posting chain (Mailman's built-in chain): named rules in order, the first hit decides.
 ///
-/// The default order: `loop` → `bounce` → `auto-reply` → `spoofing` → `size` → `administrivia` →
-/// `sender-identity`. The first three never produce a notice, so loops, bounces and auto-replies are never
+/// The default order: `loop` → `bounce` → `auto-reply` → `spoofing` → `digest-reply` → `size` →
+/// `administrivia` → `sender-identity`. The first three never produce a notice, so loops, bounces and auto-replies are never
 /// answered; `spoofing` comes before the rules that notify the author, so an unproven From is never sent a notice
 /// (no backscatter). `administrivia` comes before `sender-identity` so that a member's "unsubscribe" to the list
 /// is held instead of distributed; it leaves senders the directory does not know to `sender-identity`.
@@ -11,7 +11,8 @@ public struct PolicyChain: Sendable {
 
     /// The default chain.
     public static let standard = PolicyChain(rules: [
-        LoopRule(), BounceRule(), AutoReplyRule(), SpoofingRule(), SizeRule(), AdministriviaRule(), SenderIdentityRule(),
+        LoopRule(), BounceRule(), AutoReplyRule(), SpoofingRule(), DigestReplyRule(), SizeRule(), AdministriviaRule(),
+        SenderIdentityRule(),
     ])
 
     /// A chain of the given rules.

@@ -45,6 +45,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case looksLikeACommand = "looks-like-a-command"
     /// A post whose subject carries a moderation token: a moderator who replied to the list by mistake.
     case looksLikeAModeratorReply = "looks-like-a-moderator-reply"
+    /// A reply to a digest as a whole (its References name a digest, or its subject is a digest's).
+    case replyToDigest = "reply-to-digest"
 }
 
 /// The notices the gateway sends (templates in `templates/<lang>/<kind>.txt.mustache`).
@@ -89,6 +91,8 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case moderationNotAModerator = "moderation-not-a-moderator"
     /// Mail to `list+owner@`, forwarded to the list's moderators (the original attached, Reply-To its author).
     case ownerMail = "owner-mail"
+    /// To the author of a reply to a digest as a whole: how to answer one message (its Reply link, or the list).
+    case replyToDigest = "reply-to-digest"
 }
 
 /// A rule's verdict.

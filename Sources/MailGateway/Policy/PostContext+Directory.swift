@@ -26,6 +26,7 @@ extension PostContext {
                                   trustedAuthservID: config.trustedAuthservID,
                                   secretariat: Set(config.secretariat.map { MailAddress(address: $0).normalized }))
         context.isAllowedSender = try isAllowedSender(message, list: list, in: db)
+        context.repliesToDigest = repliesToDigest(message, lists: config.lists)
         return context
     }
 

@@ -23,6 +23,9 @@ public struct PostContext: Sendable {
     /// Whether a moderator accepted the From address on this list from now on ("approve and accept the sender",
     /// `allowed_senders`): looked up by whoever builds the context, so the rules stay pure.
     public var isAllowedSender = false
+    /// Whether the message answers one of our digests as a whole (``repliesToDigest(_:lists:)``), computed by
+    /// whoever builds the context.
+    public var repliesToDigest = false
 
     /// Creates a context. Sets are lower-cased here.
     public init(message: ParsedMessage, rawSize: Int, list: ListConfig, sender: SenderIdentity?,

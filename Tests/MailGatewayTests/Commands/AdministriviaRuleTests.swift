@@ -118,7 +118,8 @@ struct AdministriviaRuleTests {
 
     @Test func theRuleComesAfterSpoofingAndSize() {
         let names = PolicyChain.standard.rules.map(\.name)
-        #expect(names == ["loop", "bounce", "auto-reply", "spoofing", "size", "administrivia", "sender-identity"])
+        #expect(names == ["loop", "bounce", "auto-reply", "spoofing", "digest-reply", "size", "administrivia",
+                          "sender-identity"])
         let unproven = PolicyChain.standard.decide(PolicyTests.context(Self.post(subject: "unsubscribe", body: ""),
                                                                        trusted: PolicyTests.trusted))
         #expect(unproven.rule == "spoofing")

@@ -28,6 +28,22 @@ enum DigestMigrations {
         UNIQUE (list_id, person_id)
         """, indexes: ["CREATE INDEX memberships_person ON memberships(person_id)"])
 
+    /// Migration `digest-v2-flushes`: `digest_flushes`, one row per member who left a digest mode and is owed
+    /// what accumulated (``DigestFlushRecord``); the primary key serves every query.
+    static func registerFlushes(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("digest-v2-flushes") { db in
+            try db.execute(sql: """
+                CREATE TABLE digest_flushes (
+                    list_id TEXT NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+                    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+                    format TEXT NOT NULL CHECK (format IN ('digest', 'digest-plain', 'digest-mime', 'summary')),
+                    requested_at DATETIME NOT NULL,
+                    PRIMARY KEY (list_id, person_id)
+                )
+                """)
+        }
+    }
+
     static func register(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("digest-v1") { db in
             try KeysAndDatesMigration.rebuild(db, memberships)

@@ -19,6 +19,7 @@ public enum StoreMigrations {
         KeysAndDatesMigration.register(in: &migrator)
         DigestMigrations.register(in: &migrator)
         CommandsMigrations.register(in: &migrator)
+        DigestMigrations.registerFlushes(in: &migrator)
         return migrator
     }
 }

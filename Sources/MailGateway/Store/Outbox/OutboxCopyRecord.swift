@@ -72,6 +72,19 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
             """), arguments: [messageRowID]))
     }
 
+    /// Which of the archived messages `messageRowIDs` `recipient` was sent on its own (a `post` copy: an
+    /// announcement, which reaches digest members at once, or a post delivered while they read the list message by
+    /// message): their digest lists it "sent separately". One probe of `UNIQUE(message_id, recipient, purpose)` per
+    /// message.
+    public static func sentSeparately(_ db: Database, recipient: String, messageRowIDs: [Int64]) throws -> Set<Int64> {
+        guard !messageRowIDs.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: messageRowIDs.count).joined(separator: ",")
+        let arguments = StatementArguments(messageRowIDs) + [recipient]
+        return Set(try Int64.fetchAll(db, sql: """
+            SELECT message_id FROM outbox WHERE message_id IN (\(marks)) AND recipient = ? AND purpose = 'post'
+            """, arguments: arguments))
+    }
+
     /// Marks up to `limit` due pending copies `sending` for `claimer`, counting the attempt.
     /// - Returns: the claimed rows, as updated.
     static func claimDue(_ db: Database, limit: Int, now: Date, claimer: String) throws -> [OutboxCopyRecord] {

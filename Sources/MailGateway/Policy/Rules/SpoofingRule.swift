@@ -11,7 +11,29 @@ public struct SpoofingRule: PolicyRule {
     public init() {}
 
     public func evaluate(_ context: PostContext) -> RuleHit? {
-        guard let trusted = context.trustedAuthservID, let author = context.author else { return nil }
+        switch Self.authentication(of: context) {
+        case .noTrustedAuthserv, .alignedPass: return nil
+        case .dmarcFail: return RuleHit(.hold, .dmarcFail)
+        case .notAuthenticated: return RuleHit(.hold, .notAuthenticated)
+        }
+    }
+
+    /// What the trusted Authentication-Results say of the From: the check `evaluate` holds on, shared with the
+    /// announcement gate (AN-2, issue 9) that needs to know whether a poster's From is proven.
+    public enum Authentication: Sendable, Equatable {
+        /// No trusted authserv-id is configured, or the post has no From: nothing can be proven.
+        case noTrustedAuthserv
+        /// A trusted DMARC fail.
+        case dmarcFail
+        /// A trusted DMARC pass, or a DKIM / SPF pass aligned with the From domain.
+        case alignedPass
+        /// Neither: no trusted header, or no aligned pass in it.
+        case notAuthenticated
+    }
+
+    /// Reads the trusted Authentication-Results of the post (see the type's comment for which ones count).
+    public static func authentication(of context: PostContext) -> Authentication {
+        guard let trusted = context.trustedAuthservID, let author = context.author else { return .noTrustedAuthserv }
         let fromDomain = HeaderScan.domain(of: author.address)
         var alignedPass = false
         var dmarcFail = false
@@ -46,8 +68,8 @@ public struct SpoofingRule: PolicyRule {
                 }
             }
         }
-        if dmarcFail { return RuleHit(.hold, .dmarcFail) }
-        if alignedPass || dmarcPass { return nil }
-        return RuleHit(.hold, .notAuthenticated)
+        if dmarcFail { return .dmarcFail }
+        if alignedPass || dmarcPass { return .alignedPass }
+        return .notAuthenticated
     }
 }

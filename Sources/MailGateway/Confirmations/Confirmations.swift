@@ -75,9 +75,12 @@ public enum Confirmations {
         return .success(record)
     }
 
-    /// The moderation token row of a hold, if one was issued.
-    public static func moderation(_ db: Database, holdID: Int64) throws -> ConfirmationRecord? {
-        try ConfirmationRecord.moderation(db, holdID: holdID)
+    /// What a token looked up stands for, whether it can still be used or not (nil: unknown).
+    public static func record(_ looked: Result<ConfirmationRecord, Failure>) -> ConfirmationRecord? {
+        switch looked {
+        case .success(let r), .failure(.expired(let r)), .failure(.used(let r)): r
+        case .failure(.unknown): nil
+        }
     }
 
     /// Deletes tokens expired more than `retention` ago, and command-reply counts older than two days; returns how

@@ -84,8 +84,8 @@ public struct IngestPipeline: Sendable {
         context.isAllowedSender = try PostContext.isAllowedSender(parsed, list: list, in: db)
         context.repliesToDigest = PostContext.repliesToDigest(parsed, lists: config.lists)
         // One router before anything else: the address the message was delivered to says what it is.
-        let (route, address) = InboundRouter(list: list).route(parsed)
-        let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route, deliveredTo: address,
+        let route = InboundRouter(list: list).route(parsed).route
+        let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route,
                                      context: context, fallbackDate: fallbackDate, source: source, now: now,
                                      logger: logger)
         return try handler(for: route).handle(message, in: db)

@@ -8,9 +8,8 @@ public struct InboundMessage: Sendable {
     public var list: ListConfig
     public var raw: [UInt8]
     public var parsed: ParsedMessage
-    /// What the router made of it, and the address that decided (nil: none of the list's addresses appeared).
+    /// What the router made of it.
     public var route: InboundRoute
-    public var deliveredTo: String?
     /// The sender as the directory knows them, and the posting policy's view of the message.
     public var context: PostContext
     public var fallbackDate: Date?

@@ -20,10 +20,10 @@ public struct CommandHandler: InboundHandler {
         guard let session = try CommandSession(message, row: kept.row, pipeline: pipeline, in: db) else {
             return .routed(messageRowID: kept.row, route: message.route.name, detail: "not answered: automatic sender")
         }
-        let (commands, understood) = Self.commands(of: message)
-        var results = understood
-        for command in commands { results += try session.execute(command) }
-        let replied = try session.reply(results, keywordLanguage: Self.keywordLanguage(message))
+        let asked = Self.commands(of: message)
+        var results = asked.unread
+        for command in asked.commands { results += try session.execute(command) }
+        let replied = try session.reply(results, keywordLanguage: asked.language)
         message.logger.info("command mail handled", metadata: message.metadata.merging(
             ["message.row": "\(kept.row)", "results": "\(results.count)", "replied": "\(replied)"]) { $1 })
         return .routed(messageRowID: kept.row, route: message.route.name, detail: Self.summary(results))
@@ -37,31 +37,28 @@ public struct CommandHandler: InboundHandler {
         guard let session = try CommandSession(message, row: kept.row, pipeline: pipeline, in: db) else {
             return .routed(messageRowID: kept.row, route: message.route.name, detail: "not answered: automatic sender")
         }
-        let results = try session.confirm(token)
+        let results = try session.confirm(token, looked: looked)
         _ = try session.reply(results, keywordLanguage: nil)
         return .routed(messageRowID: kept.row, route: message.route.name, detail: Self.summary(results))
     }
 
     /// The commands a message asks for: the one its address names, or those of its subject and first lines
-    /// (`list+request@`, CM-2); lines and address details that are no command, as results.
-    static func commands(of message: InboundMessage) -> ([EmailCommand], [CommandResult]) {
-        if let command = EmailCommand(route: message.route) { return ([command], []) }
+    /// (`list+request@`, CM-2, read once); lines and address details that are no command, as results; and the
+    /// language of the command words (CM-9, step 2: only free-form mail has any).
+    static func commands(of message: InboundMessage)
+        -> (commands: [EmailCommand], unread: [CommandResult], language: Language?) {
+        if let command = EmailCommand(route: message.route) { return ([command], [], nil) }
         switch message.route {
-        case .join(let word?): return ([], [.notUnderstood("join.\(word)"), .help])
-        case .set(let word): return ([], [.notUnderstood("set.\(word)"), .help])
-        case .lang(let code): return ([], [.notUnderstood("lang.\(code)"), .help])
-        case .unknown(let detail): return ([], [.notUnderstood(detail), .help])
+        case .join(let word?): return ([], [.notUnderstood("join.\(word)"), .help], nil)
+        case .set(let word): return ([], [.notUnderstood("set.\(word)"), .help], nil)
+        case .lang(let code): return ([], [.notUnderstood("lang.\(code)"), .help], nil)
+        case .unknown(let detail): return ([], [.notUnderstood(detail), .help], nil)
         default:
             let reading = CommandParser.parse(message.parsed)
             let lines = reading.notUnderstood.map(CommandResult.notUnderstood)
-            return reading.commands.isEmpty ? ([], lines + [.help]) : (reading.commands, lines)
+            return (reading.commands, reading.commands.isEmpty ? lines + [.help] : lines,
+                    message.route == .request ? reading.language : nil)
         }
-    }
-
-    /// The language of the command words (CM-9, step 2): only free-form mail has any.
-    static func keywordLanguage(_ message: InboundMessage) -> Language? {
-        guard case .request = message.route else { return nil }
-        return CommandParser.parse(message.parsed).language
     }
 
     /// A short account for the outcome and the logs (`joined`, `confirmation-sent:join`, ...).

@@ -6,8 +6,10 @@ extension CommandSession {
     // MARK: Confirmations
 
     /// Uses a confirmation token (any From may: forwarding is common, the token is the proof) and carries out
-    /// what its row says, in this transaction. Unknown, expired and used tokens are answered as such.
-    func confirm(_ token: ConfirmationToken) throws -> [CommandResult] {
+    /// what its row says, in this transaction. Unknown, expired and used tokens are answered as such. `looked`:
+    /// the token's lookup when the caller made it already (the router's confirmation address).
+    func confirm(_ token: ConfirmationToken,
+                 looked: Result<ConfirmationRecord, Confirmations.Failure>? = nil) throws -> [CommandResult] {
         func failure(_ looked: Result<ConfirmationRecord, Confirmations.Failure>) -> [CommandResult]? {
             switch looked {
             case .failure(.unknown): [.tokenUnknown]
@@ -17,7 +19,7 @@ extension CommandSession {
             case .success(let r): r.listID == list.id && r.action != .moderate ? nil : [.tokenUnknown]
             }
         }
-        if let answer = failure(try Confirmations.look(db, token: token, now: now)) { return answer }
+        if let answer = failure(try looked ?? Confirmations.look(db, token: token, now: now)) { return answer }
         let redeemed = try Confirmations.redeem(db, token: token, by: from.address, now: now)
         if let answer = failure(redeemed) { return answer }
         guard case .success(let record) = redeemed else { return [.tokenUnknown] }

@@ -12,12 +12,7 @@ public struct ConfirmationHandler: InboundHandler {
             return try CommandHandler(pipeline: pipeline).handle(message, in: db)
         }
         let looked = try Confirmations.look(db, token: token, now: message.now)
-        let record: ConfirmationRecord? = switch looked {
-        case .success(let r): r
-        case .failure(.expired(let r)), .failure(.used(let r)): r
-        case .failure(.unknown): nil
-        }
-        if record?.action == .moderate {
+        if Confirmations.record(looked)?.action == .moderate {
             return try ModeratorReplyHandler(pipeline: pipeline).handle(message, in: db)
         }
         if let refused = try SenderChecks.refuse(message, in: db) { return refused }

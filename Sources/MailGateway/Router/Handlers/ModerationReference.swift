@@ -41,17 +41,11 @@ public struct ModerationReference: Sendable {
 
     /// The hold of a `moderate` confirmation token of `list`'s, used or not, expired or not.
     static func reference(_ token: ConfirmationToken, list: ListConfig, now: Date, in db: Database) throws -> ModerationReference? {
-        let record: ConfirmationRecord
-        var expired = false
-        switch try Confirmations.look(db, token: token, now: now) {
-        case .success(let r): record = r
-        case .failure(.used(let r)): record = r
-        case .failure(.expired(let r)): (record, expired) = (r, true)
-        case .failure(.unknown): return nil
-        }
-        guard record.action == .moderate, record.listID == list.id, let id = record.holdID,
+        let looked = try Confirmations.look(db, token: token, now: now)
+        guard let record = Confirmations.record(looked), record.action == .moderate, record.listID == list.id, let id = record.holdID,
               let hold = try HoldRecord.hold(id: id, in: db), hold.listID == list.id else { return nil }
-        return ModerationReference(hold: hold, token: token, expired: expired)
+        if case .failure(.expired) = looked { return ModerationReference(hold: hold, token: token, expired: true) }
+        return ModerationReference(hold: hold, token: token, expired: false)
     }
 
     /// A `MOD-…` token in the subject that verifies for one of this list's holds.

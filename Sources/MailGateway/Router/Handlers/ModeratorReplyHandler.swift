@@ -19,6 +19,12 @@ public struct ModeratorReplyHandler: InboundHandler {
     let pipeline: IngestPipeline
 
     public func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome {
+        try handle(message, reference: nil, in: db)
+    }
+
+    /// Handles a reply whose ``ModerationReference`` the caller already found (mail to the owner address), or
+    /// finds it (nil).
+    func handle(_ message: InboundMessage, reference found: ModerationReference?, in db: Database) throws -> IngestOutcome {
         if let refusal = SenderChecks.strictRefusal(message) {
             let kept = try message.keep(db, rule: "moderator-reply-refused-\(refusal.rule)")
             guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
@@ -28,7 +34,7 @@ public struct ModeratorReplyHandler: InboundHandler {
         }
         let kept = try message.keep(db, rule: "moderator-reply")
         guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
-        guard let reference = try ModerationReference.find(message, key: pipeline.moderationKey, in: db) else {
+        guard let reference = try found ?? ModerationReference.find(message, key: pipeline.moderationKey, in: db) else {
             message.logger.info("moderator reply names no hold of this list", metadata: message.metadata)
             return .moderatorReply(holdID: nil, applied: false, detail: "no moderation request")
         }

@@ -25,8 +25,8 @@ public struct OwnerMailHandler: InboundHandler {
     static let limitedRule = "route:owner-limited"
 
     public func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome {
-        if try ModerationReference.find(message, key: pipeline.moderationKey, in: db) != nil {
-            return try ModeratorReplyHandler(pipeline: pipeline).handle(message, in: db)
+        if let reference = try ModerationReference.find(message, key: pipeline.moderationKey, in: db) {
+            return try ModeratorReplyHandler(pipeline: pipeline).handle(message, reference: reference, in: db)
         }
         if let refused = try SenderChecks.refuse(message, in: db) { return refused }
         guard let from = message.from, AddressSyntax.isValid(from.address) else {

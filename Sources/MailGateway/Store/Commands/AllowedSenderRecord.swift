@@ -17,12 +17,4 @@ public enum AllowedSenderRecord {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM allowed_senders WHERE list_id = ? AND address_key = ?",
                           arguments: [listID, MailAddress.canonicalKey(address)]) ?? false
     }
-
-    /// Removes an address; returns whether it was there.
-    @discardableResult
-    static func remove(_ db: Database, listID: String, address: String) throws -> Bool {
-        try db.execute(sql: "DELETE FROM allowed_senders WHERE list_id = ? AND address_key = ?",
-                       arguments: [listID, MailAddress.canonicalKey(address)])
-        return db.changesCount > 0
-    }
 }

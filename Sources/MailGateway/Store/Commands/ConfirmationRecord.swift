@@ -77,12 +77,6 @@ public struct ConfirmationRecord: Codable, Sendable, Equatable, FetchableRecord,
             """, arguments: [addressKey, since, now]) ?? 0
     }
 
-    /// The moderation token row of a hold, if one was issued.
-    static func moderation(_ db: Database, holdID: Int64) throws -> ConfirmationRecord? {
-        try fetchOne(db, sql: "SELECT * FROM confirmations WHERE hold_id = ? AND action = 'moderate' ORDER BY id LIMIT 1",
-                     arguments: [holdID])
-    }
-
     /// Deletes rows that expired before `cutoff` (kept a while after expiry, so a late use is answered "expired"
     /// rather than "unknown").
     static func deleteExpired(_ db: Database, before cutoff: Date) throws -> Int {

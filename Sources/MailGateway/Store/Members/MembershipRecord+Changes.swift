@@ -27,10 +27,3 @@ extension MembershipRecord {
         return record.id
     }
 }
-
-extension OptOutRecord {
-    /// Whether a person opted out of a list.
-    static func contains(_ db: Database, listID: String, personID: Int64) throws -> Bool {
-        try listIDs(db, personID: personID).contains(listID)
-    }
-}

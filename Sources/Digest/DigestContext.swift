@@ -38,12 +38,9 @@ enum DigestContext {
             ])
         }
         let calendar = calendar(content)
-        let addresses = content.list.addresses
-        var c: [String: Any] = [
+        var c: [String: Any] = content.list.addresses.templateValues
+        c.merge([
             "listName": content.list.name, "listAddress": content.list.address,
-            "requestAddress": addresses.request, "leaveAddress": addresses.leave,
-            "eachAddress": addresses.set("each"), "nomailAddress": addresses.set("nomail"),
-            "helpAddress": addresses.help,
             "issueOfYear": String(calendar.ordinality(of: .day, in: .year, for: content.periodEnd) ?? 1),
             "issueDate": dateFormatter(content, date: .long, time: .none).string(from: content.periodEnd),
             "periodEnd": formatter.string(from: content.periodEnd),
@@ -51,7 +48,7 @@ enum DigestContext {
             "part": String(part), "partCount": String(partCount), "isSplit": partCount > 1,
             "itemCount": String(itemNumber), "threadCount": String(threads.count), "threads": threadValues,
             "subjectTag": content.list.subjectPrefix ?? "[\(content.list.name)]",
-        ]
+        ]) { $1 }
         if let start = content.periodStart {
             c["periodStart"] = formatter.string(from: start)
             c["hasPeriodStart"] = true

@@ -65,9 +65,6 @@ public struct ListIdentity: Sendable, Equatable {
     /// The RFC 2919 list identifier, without angle brackets: `college-research.lists.example.org`.
     public var listID: String { "\(id).\(domain)" }
 
-    /// The older administrative spelling (`LIST-request@domain`), still understood by the router when the MTA
-    /// maps it to the list's mailbox. Never advertised: list mail names `addresses` (`list+leave@`, `list+help@`, ...).
-    public var requestAddress: String { "\(localPart)-request@\(domain)" }
 
     /// The web archive of the list, when a base URL is configured.
     public var archiveURL: String? { webBaseURL.map { "\($0)/lists/\(id)" } }

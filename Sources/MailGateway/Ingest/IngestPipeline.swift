@@ -33,13 +33,10 @@ public struct IngestPipeline: Sendable {
         for list in config.lists {
             let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
             ids.insert(identity.listID.lowercased())
-            addresses.insert(MailAddress(address: list.address).normalized.lowercased())
-            addresses.insert(NoticeComposer.ownerAddress(of: list).lowercased())
-            addresses.insert(identity.requestAddress.lowercased())
-            addresses.insert("\(identity.localPart)-bounces@\(identity.domain)".lowercased())
             let own = ListAddresses(address: list.address)
-            for address in [own.owner, own.request, own.join, own.leave, own.help, own.sub("bounce")] {
-                addresses.insert(address.lowercased())
+            for address in [own.post, own.owner, own.request, own.join, own.leave, own.help, own.sub("bounce"),
+                            own.legacy("owner"), own.legacy("request"), own.legacy("bounces")] {
+                addresses.insert(MailAddress.canonicalKey(address))
             }
         }
         self.ownListIDs = ids
@@ -81,8 +78,7 @@ public struct IngestPipeline: Sendable {
                                   ownListIDs: ownListIDs, ownAddresses: ownAddresses,
                                   trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
                                   defaultMaxPostBytes: nil)
-        context.isAllowedSender = try PostContext.isAllowedSender(parsed, list: list, in: db)
-        context.repliesToDigest = PostContext.repliesToDigest(parsed, lists: config.lists)
+        try context.addDirectoryFacts(in: db)
         // One router before anything else: the address the message was delivered to says what it is.
         let route = InboundRouter(list: list).route(parsed).route
         let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route,

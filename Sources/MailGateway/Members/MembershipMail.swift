@@ -62,7 +62,7 @@ public struct MembershipMail: Sendable {
         values.delivery = row.delivery
         let person = try PersonRecord.person(id: personID, in: db)
         values.language = row.language ?? person?.language
-        let own = try DigestMemberRow.members(db, list: list.id, person: personID).first?.digestTime
+        let own = try DigestMemberRow.member(db, list: list.id, person: personID)?.digestTime
         values.digestTime = own ?? list.digest?.time ?? config.digest.time
         return values
     }
@@ -80,11 +80,10 @@ public struct MembershipMail: Sendable {
         values.membership = membership
         let owner = MailAddress(name: list.name.value(for: language), address: ListAddresses(address: list.address).owner)
         let notice = try notices.compose(kind, to: recipient, language: language, list: list, values: values,
-                                         original: original, from: owner, now: now)
-        var bytes = notice.bytes
-        if let replyTo { bytes = Array("Reply-To: \(replyTo)\r\n".utf8) + bytes }
+                                         original: original, from: owner,
+                                         replyTo: replyTo.map { MailAddress(address: $0) }, now: now)
         return try Outbox.enqueue(db, listID: list.id, messageID: messageID, purpose: purpose,
                                   copies: [OutgoingCopy(recipient: recipient.address, envelopeFrom: notice.envelopeSender,
-                                                        headerPrefix: [], shared: bytes)], now: now) > 0
+                                                        headerPrefix: [], shared: notice.bytes)], now: now) > 0
     }
 }

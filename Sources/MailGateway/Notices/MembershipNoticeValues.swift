@@ -39,10 +39,8 @@ public struct MembershipNoticeValues: Sendable {
 
     func context(list: ListConfig, language: Language) -> [String: Any] {
         let a = ListAddresses(address: list.address)
+        // The list's addresses are in every notice's context already (NoticeComposer).
         var c: [String: Any] = [
-            "postAddress": a.post, "joinAddress": a.join, "leaveAddress": a.leave, "helpAddress": a.help,
-            "requestAddress": a.request, "digestAddress": a.set("digest"), "nomailAddress": a.set("nomail"),
-            "eachAddress": a.set("each"), "ownerAddress": a.owner,
             "kind\(list.kind.rawValue.capitalized)": true,
             "results": results.map { $0.context(list: list, language: language) },
             "hasResults": !results.isEmpty,

@@ -206,9 +206,7 @@ public struct NoticeComposer: Sendable {
 
     /// The list's owner address: `<local>-owner@<domain>` (RFC 2142 style, as Mailman).
     public static func ownerAddress(of list: ListConfig) -> String {
-        let local = HeaderScan.localPart(of: list.address)
-        let domain = HeaderScan.domain(of: list.address)
-        return "\(local)-owner@\(domain)"
+        ListAddresses(address: list.address).legacy("owner")
     }
 
     /// Mail-supplied text repeated in a notice (subject, sender) is cut to this many characters, so that a huge
@@ -245,11 +243,7 @@ public struct NoticeComposer: Sendable {
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,
         ]
-        let addresses = ListAddresses(address: list.address)
-        c["leaveAddress"] = addresses.leave
-        c["helpAddress"] = addresses.help
-        c["requestAddress"] = addresses.request
-        c["ownerAddress"] = addresses.owner
+        c.merge(ListAddresses(address: list.address).templateValues) { $1 }
         if let date = values.originalDate { c["originalDate"] = RFC5322Date.string(from: date) }
         if let reason = values.reason {
             c["reason"] = reason.rawValue

@@ -25,9 +25,16 @@ extension PostContext {
                                   ownListIDs: ownListIDs, ownAddresses: addresses,
                                   trustedAuthservID: config.trustedAuthservID,
                                   secretariat: Set(config.secretariat.map { MailAddress(address: $0).normalized }))
-        context.isAllowedSender = try isAllowedSender(message, list: list, in: db)
-        context.repliesToDigest = repliesToDigest(message, lists: config.lists)
+        try context.addDirectoryFacts(in: db)
         return context
+    }
+
+    /// Fills in what the rules need besides the sender's identity, from the store and the lists (every builder
+    /// of a context calls this, so the rules always see the same facts): whether the From is an allowed sender
+    /// of the list, and whether the message replies to a whole digest.
+    public mutating func addDirectoryFacts(in db: Database) throws {
+        isAllowedSender = try Self.isAllowedSender(message, list: list, in: db)
+        repliesToDigest = Self.repliesToDigest(message, lists: lists)
     }
 
     /// Whether the first From address is an allowed sender of `list` (a moderator's "approve and accept").

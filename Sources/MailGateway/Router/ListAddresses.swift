@@ -50,6 +50,17 @@ public struct ListAddresses: Sendable, Equatable {
     public func lang(_ language: Language) -> String { sub("lang.\(language.rawValue)") }
     /// `list+confirm.<token>@`: a reply to a confirmation or to a moderation request.
     public func confirm(_ token: String) -> String { sub("confirm.\(token)") }
+    /// The older spelling `list-<suffix>@` (`-request`, `-owner`, `-bounces`): understood, never advertised.
+    public func legacy(_ suffix: String) -> String { "\(localPart)-\(suffix)@\(domain)" }
     /// `list+bounce.<token>@`.
     public func bounce(_ token: String) -> String { sub("bounce.\(token)") }
+
+    /// The addresses a template may name (notices, command replies, digests): `postAddress`, `joinAddress`,
+    /// `leaveAddress`, `helpAddress`, `requestAddress`, `ownerAddress`, `digestAddress`, `eachAddress`,
+    /// `nomailAddress` (`list+set.<mode>@`).
+    public var templateValues: [String: String] {
+        ["postAddress": post, "joinAddress": join, "leaveAddress": leave, "helpAddress": help,
+         "requestAddress": request, "ownerAddress": owner, "digestAddress": set("digest"), "eachAddress": set("each"),
+         "nomailAddress": set("nomail")]
+    }
 }

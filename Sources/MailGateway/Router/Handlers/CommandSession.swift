@@ -40,7 +40,7 @@ final class CommandSession {
         self.mail = MembershipMail(config: pipeline.config, notices: pipeline.notices)
         self.from = from
         self.sender = message.sender
-        self.trustedPass = message.context.trustedAuthservID != nil && SpoofingRule().evaluate(message.context) == nil
+        self.trustedPass = SpoofingRule.authentication(of: message.context) == .alignedPass
     }
 
     // MARK: Commands
@@ -57,16 +57,14 @@ final class CommandSession {
             return try requestConfirmation(.join, address: target, parameters: parameters, change: mode.map(MembershipNoticeValues.modeWord),
                                            language: person?.language)
         case .leave:
-            guard let personID = sender?.personID,
-                  try MembershipRecord.exists(listID: list.id, personID: personID, in: db) else { return [.notMember] }
+            guard let personID = try memberID() else { return [.notMember] }
             guard trustedPass else {
                 return try requestConfirmation(.leave, address: from.address, parameters: [:], change: nil,
                                                language: sender?.language)
             }
             return try leave(personID: personID, undoable: true)
         case .set(let setting):
-            guard let personID = sender?.personID,
-                  try MembershipRecord.exists(listID: list.id, personID: personID, in: db) else { return [.notMember] }
+            guard let personID = try memberID() else { return [.notMember] }
             let parameters = Self.parameters(of: setting)
             guard trustedPass else {
                 return try requestConfirmation(.set, address: from.address, parameters: parameters,
@@ -74,8 +72,7 @@ final class CommandSession {
             }
             return try applyAtOnce(personID: personID) { try apply(.set, parameters: parameters, personID: personID) }
         case .language(let language):
-            guard let personID = sender?.personID,
-                  try MembershipRecord.exists(listID: list.id, personID: personID, in: db) else { return [.notMember] }
+            guard let personID = try memberID() else { return [.notMember] }
             let parameters = ["language": language.rawValue]
             guard trustedPass else {
                 return try requestConfirmation(.lang, address: from.address, parameters: parameters,
@@ -94,6 +91,13 @@ final class CommandSession {
             guard let token = ConfirmationToken(text) else { return [.tokenUnknown] }
             return try confirm(token)
         }
+    }
+
+    /// The sender's person id when they are a member of the list (leave, set and lang need it).
+    func memberID() throws -> Int64? {
+        guard let personID = sender?.personID,
+              try MembershipRecord.exists(listID: list.id, personID: personID, in: db) else { return nil }
+        return personID
     }
 
     /// The stored parameters of a setting (`setting`, `value`).

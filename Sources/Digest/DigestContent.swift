@@ -108,6 +108,21 @@ public struct DigestContent: Sendable, Equatable {
     }
 }
 
+extension DigestContent {
+    /// What a rendered body depends on, as text: the list, the period, the items (and which were sent
+    /// separately), the format, the language, the zone — never the recipient, their number or their unsubscribe
+    /// address. Equal keys, equal bodies: the digest run renders a body once per key, and the renderer derives
+    /// its MIME boundaries from it.
+    public var bodyKey: String {
+        var key = "\(list.listID)|\(format.rawValue)|\(language.rawValue)|\(timeZone.identifier)|"
+        key += "\(periodStart?.timeIntervalSince1970 ?? -1)|\(periodEnd.timeIntervalSince1970)"
+        for thread in threads {
+            for item in thread.items { key += "|\(item.messageRowID)\(item.sentSeparately ? "s" : "")" }
+        }
+        return key
+    }
+}
+
 /// Turns one digest issue into the messages the member receives: one, or more when the issue passes the size
 /// limits (at most 25 items or about 90 KB of HTML per message; the rest follows at once in the next part).
 ///

@@ -30,7 +30,7 @@ public struct DigestRenderer: DigestRendering {
 
     public func bodies(_ content: DigestContent) throws -> [[UInt8]] {
         let parts = DigestPartition.parts(content.threads, withBody: content.format != .summary)
-        let key = Self.bodyKey(content)
+        let key = content.bodyKey
         return parts.enumerated().map { index, threads in
             let values = DigestContext.values(content, threads: threads, part: index + 1, partCount: parts.count)
             let boundary = Self.boundary(key: "\(key)|\(index + 1)")
@@ -87,17 +87,6 @@ public struct DigestRenderer: DigestRendering {
     }
 
     private let headerCache = HeaderCacheBox()
-
-    /// What a body depends on, as text: the list, the period, the items, the format, the language, the zone.
-    static func bodyKey(_ content: DigestContent) -> String {
-        var key = "\(content.list.listID)|\(content.format.rawValue)|\(content.language.rawValue)|"
-        key += "\(content.timeZone.identifier)|\(content.periodStart?.timeIntervalSince1970 ?? -1)|"
-        key += "\(content.periodEnd.timeIntervalSince1970)"
-        for thread in content.threads {
-            for item in thread.items { key += "|\(item.messageRowID)\(item.sentSeparately ? "s" : "")" }
-        }
-        return key
-    }
 
     /// The Message-ID of part `part` (without brackets): the first as given, then `.2`, `.3`... added to the
     /// local part (`abc@host` → `abc.2@host`).

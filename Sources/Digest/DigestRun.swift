@@ -127,14 +127,13 @@ public struct DigestRun: Sendable {
                                                              messageRowIDs: items.map(\.messageRowID))
         let content = content(list: list, member: member, format: format, number: number,
                               start: previous == nil ? nil : start, end: end, items: items, separately: separately)
-        let bodiesKey = "\(itemsKey)|\(previous == nil)|\(format.rawValue)|\(content.language.rawValue)|"
-            + content.timeZone.identifier + "|" + separately.sorted().map { String($0) }.joined(separator: ",")
+        let bodyKey = content.bodyKey
         let bodies: [[UInt8]]
-        if let cached = cache?.bodies[bodiesKey] {
+        if let cached = cache?.bodies[bodyKey] {
             bodies = cached
         } else {
             bodies = try renderer.bodies(content)
-            cache?.bodies[bodiesKey] = bodies
+            cache?.bodies[bodyKey] = bodies
         }
         try DigestIssueRecord.setParts(db, id: issueID, parts: bodies.count)
         let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)

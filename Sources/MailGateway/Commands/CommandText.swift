@@ -21,27 +21,11 @@ public enum CommandText {
         return ""
     }
 
-    /// A subject without its leading `Re:`, `RE :`, `Réf. :`, `RV:`, `AW:`, `TR:`, `Fwd:`, `Fw:`, `WG:`
-    /// prefixes (repeated, any case, `Re[2]:` too), trimmed and cut to ``ReplyLines/maxLineLength``.
+    /// A subject without its leading reply and forward markers (`Re:`, `RE :`, `Réf. :`, `RV:`, `AW:`, `TR:`,
+    /// `Fwd:`, `Fw:`, `WG:`, `Re[2]:`, repeated, any case: `SubjectNormalizer`'s, and a lone `R:`), trimmed and
+    /// cut to ``ReplyLines/maxLineLength``.
     public static func subjectLine(_ subject: String) -> String {
-        var s = Substring(ReplyLines.trim(Substring(subject.prefix(ReplyLines.maxLineLength))))
-        while let rest = droppingPrefix(s) { s = rest.drop { $0 == " " || $0 == "\t" || $0 == "\u{00A0}" } }
-        return String(s)
-    }
-
-    private static let prefixes = ["re", "ref", "ref.", "rv", "aw", "tr", "fwd", "fw", "wg", "sv", "vs", "antw", "r"]
-
-    /// `s` after one prefix word and its colon, or nil.
-    private static func droppingPrefix(_ s: Substring) -> Substring? {
-        guard let colon = s.prefix(12).firstIndex(where: { $0 == ":" || $0 == "\u{FF1A}" }) else { return nil }
-        var word = s[..<colon]
-        while let last = word.last, last == " " || last == "\u{00A0}" { word = word.dropLast() }
-        // `Re[2]` / `Re(2)`: a counter some clients add.
-        if let open = word.firstIndex(where: { $0 == "[" || $0 == "(" }), word.last == "]" || word.last == ")",
-           word[word.index(after: open)..<word.index(before: word.endIndex)].allSatisfy(\.isNumber) {
-            word = word[..<open]
-        }
-        guard prefixes.contains(CommandWords.fold(String(word))) else { return nil }
-        return s[s.index(after: colon)...]
+        let cut = Substring(ReplyLines.trim(Substring(subject.prefix(ReplyLines.maxLineLength))))
+        return String(SubjectNormalizer.withoutMarkers(cut, extraMarkers: ["r"]))
     }
 }

@@ -52,24 +52,38 @@ public enum SubjectNormalizer {
         return Result(base: out, isReply: isReply)
     }
 
+    /// `subject` without its leading reply and forward markers (repeated, white space between them dropped), its
+    /// case and any `[list]` tag kept: what an email command reads (`CommandText`). `extraMarkers` are also
+    /// markers there (a lone `R:`), and a full-width colon (`：`) ends a marker too.
+    public static func withoutMarkers(_ subject: Substring, extraMarkers: Set<String> = []) -> Substring {
+        var s = subject
+        while true {
+            s = s.drop(while: { $0.isWhitespace })
+            guard let (_, rest) = leadingMarker(s, extraMarkers: extraMarkers, colons: [":", "\u{FF1A}"]) else { return s }
+            s = rest
+        }
+    }
+
     /// A marker word at the start of `s` ("re", "fwd"...), followed by optional spaces, an optional `[n]` or
     /// `(n)` counter, optional spaces and `:` (or `.` then `:` for "Réf.:" / "Réf." alone); returns the marker
     /// in lower case and the text after it.
-    private static func leadingMarker(_ s: Substring) -> (String, Substring)? {
+    private static func leadingMarker(_ s: Substring, extraMarkers: Set<String> = [],
+                                      colons: Set<Character> = [":"]) -> (String, Substring)? {
         var i = s.startIndex
         var word = ""
         while i < s.endIndex, s[i].isLetter, word.count < 5 {
             word.append(contentsOf: s[i].lowercased())
             i = s.index(after: i)
         }
-        guard !word.isEmpty, replyMarkers.contains(word) || forwardMarkers.contains(word) else { return nil }
+        guard !word.isEmpty, replyMarkers.contains(word) || forwardMarkers.contains(word) || extraMarkers.contains(word)
+        else { return nil }
         var j = i
         if j < s.endIndex, s[j] == "." {
             j = s.index(after: j)
             // "Réf." may stand without a colon.
             var k = j
             while k < s.endIndex, s[k] == " " { k = s.index(after: k) }
-            if k < s.endIndex, s[k] == ":" { return (word, s[s.index(after: k)...]) }
+            if k < s.endIndex, colons.contains(s[k]) { return (word, s[s.index(after: k)...]) }
             return (word, s[j...])
         }
         while j < s.endIndex, s[j] == " " { j = s.index(after: j) }
@@ -81,7 +95,7 @@ public enum SubjectNormalizer {
             j = s.index(after: k)
             while j < s.endIndex, s[j] == " " { j = s.index(after: j) }
         }
-        guard j < s.endIndex, s[j] == ":" else { return nil }
+        guard j < s.endIndex, colons.contains(s[j]) else { return nil }
         return (word, s[s.index(after: j)...])
     }
 }

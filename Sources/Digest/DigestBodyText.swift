@@ -1,4 +1,5 @@
 internal import Foundation
+import MailGateway
 
 /// A post's text as the default digest shows it: quoted blocks (`>` lines and the "On … wrote:" line that
 /// introduces them, in English, French or Spanish) and the signature (`-- ` and what follows) trimmed; and the
@@ -73,17 +74,8 @@ enum DigestBodyText {
         return i < lines.count && isQuoted(lines[i])
     }
 
-    private static let starts = ["On ", "Le ", "El "]
-    private static let ends = ["wrote:", "a écrit :", "a écrit:", "a écrit\u{00A0}:", "escribió:"]
-
-    private static func startsAttribution(_ line: String) -> Bool {
-        starts.contains { line.hasPrefix($0) }
-    }
-
-    private static func isAttributionEnd(_ line: String) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        return ends.contains { trimmed.hasSuffix($0) }
-    }
-
+    // The attribution lines are the command reader's (`ReplyLines`): one list of what mail clients write.
+    private static func startsAttribution(_ line: String) -> Bool { ReplyLines.startsAttribution(line) }
+    private static func isAttributionEnd(_ line: String) -> Bool { ReplyLines.endsAttribution(line) }
     private static func isAttribution(_ line: String) -> Bool { isAttributionEnd(line) }
 }

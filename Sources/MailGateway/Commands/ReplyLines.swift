@@ -80,6 +80,19 @@ public enum ReplyLines {
         return String(t)
     }
 
+    /// True for a line that ends an attribution ("… wrote:", "… a écrit :", "… escribió:", "… schrieb:"): the
+    /// line a mail client writes above a quote (the digest's trimming reads it too).
+    public static func endsAttribution(_ line: String) -> Bool {
+        endsAsAttribution(CommandWords.fold(line))
+    }
+
+    /// True for a line that starts a two-line attribution ("On Mon, 1 Dec 2026, Marie Dupont", "Le …", "El …",
+    /// "Am …"), whose second line ``endsAttribution(_:)``.
+    public static func startsAttribution(_ line: String) -> Bool {
+        let folded = CommandWords.fold(line)
+        return attributionStarts.contains { folded.hasPrefix($0) }
+    }
+
     private static func endsAsAttribution(_ folded: String) -> Bool {
         var s = Substring(folded)
         while let last = s.last, last == " " || last == "\u{00A0}" { s = s.dropLast() }

@@ -90,6 +90,8 @@ public struct DigestRun: Sendable {
     final class RunCache: @unchecked Sendable {
         var items: [String: [DigestItemRow]] = [:]
         var bodies: [String: [[UInt8]]] = [:]
+        /// By items key: which of the items each recipient already got on their own (`post` copies).
+        var postRecipients: [String: [String: Set<Int64>]] = [:]
     }
 
     /// The member's issue due at `at`, in the caller's transaction. nil when none is due (or the member no longer
@@ -123,8 +125,16 @@ public struct DigestRun: Sendable {
             recipient: member.address, periodStart: start, periodEnd: end, items: items.map(\.messageRowID), now: now)
         else { return 0 }
         // Posts this member got on their own (an announcement): listed "sent separately", so part of the body's key.
-        let separately = try OutboxCopyRecord.sentSeparately(db, recipient: member.address,
+        let separately: Set<Int64>
+        if let cache {
+            if cache.postRecipients[itemsKey] == nil {
+                cache.postRecipients[itemsKey] = try OutboxCopyRecord.postRecipients(db, messageRowIDs: items.map(\.messageRowID))
+            }
+            separately = cache.postRecipients[itemsKey]?[member.address] ?? []
+        } else {
+            separately = try OutboxCopyRecord.sentSeparately(db, recipient: member.address,
                                                              messageRowIDs: items.map(\.messageRowID))
+        }
         let content = content(list: list, member: member, format: format, number: number,
                               start: previous == nil ? nil : start, end: end, items: items, separately: separately)
         let bodyKey = content.bodyKey

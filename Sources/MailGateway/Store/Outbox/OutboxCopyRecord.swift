@@ -85,6 +85,21 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
             """, arguments: arguments))
     }
 
+    /// For each recipient of a `post` copy of any of `messageRowIDs`, which of them they got: ``sentSeparately``
+    /// for every member at once (the digest run asks it once per list and period instead of once per member).
+    public static func postRecipients(_ db: Database, messageRowIDs: [Int64]) throws -> [String: Set<Int64>] {
+        guard !messageRowIDs.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: messageRowIDs.count).joined(separator: ",")
+        var byRecipient: [String: Set<Int64>] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT message_id, recipient FROM outbox WHERE message_id IN (\(marks)) AND purpose = 'post'
+            """, arguments: StatementArguments(messageRowIDs))
+        while let row = try rows.next() {
+            byRecipient[row["recipient"], default: []].insert(row["message_id"])
+        }
+        return byRecipient
+    }
+
     /// Marks up to `limit` due pending copies `sending` for `claimer`, counting the attempt.
     /// - Returns: the claimed rows, as updated.
     static func claimDue(_ db: Database, limit: Int, now: Date, claimer: String) throws -> [OutboxCopyRecord] {

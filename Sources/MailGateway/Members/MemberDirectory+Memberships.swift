@@ -51,8 +51,8 @@ extension MemberDirectory {
             guard try MembershipRecord.exists(listID: listID, personID: id, in: db) else {
                 throw MemberDirectoryError(.unknownAddress, context: "members set \(listID): not a member")
             }
-            try MembershipRecord.update(listID: listID, personID: id, role: role, delivery: delivery,
-                                        language: language, in: db)
+            try MembershipChanges.update(db, listID: listID, personID: id, role: role, delivery: delivery,
+                                         language: language)
         }
     }
 

@@ -31,8 +31,8 @@ public enum MembershipChanges {
         try OptOutRecord.clear(db, listID: list.id, personID: personID)
         if let existing = try MembershipRecord.find(listID: list.id, personID: personID, in: db), let id = existing.id {
             let mode = delivery ?? (existing.delivery == .none ? .immediate : nil)
-            try MembershipRecord.update(listID: list.id, personID: personID, role: nil, delivery: mode,
-                                        language: language.map { .some($0) }, in: db)
+            try update(db, listID: list.id, personID: personID, role: nil, delivery: mode,
+                       language: language.map { .some($0) })
             return Joined(membershipID: id, isNew: false)
         }
         let origin: MembershipOrigin = list.kind == .interface ? .manual : .register
@@ -60,9 +60,22 @@ public enum MembershipChanges {
     public static func set(_ db: Database, listID: String, personID: Int64, delivery: DeliveryMode?,
                            language: Language??) throws -> Bool {
         guard try MembershipRecord.exists(listID: listID, personID: personID, in: db) else { return false }
-        try MembershipRecord.update(listID: listID, personID: personID, role: nil, delivery: delivery,
-                                    language: language, in: db)
+        try update(db, listID: listID, personID: personID, role: nil, delivery: delivery, language: language)
         return true
+    }
+
+    /// Changes a membership's role, delivery or language (nil keeps a field; `.some(nil)` clears the language):
+    /// every path that changes a membership (email, `members set`) goes through here. A member who leaves a digest
+    /// mode for another is owed what accumulated: the change records a `digest_flushes` request in the same
+    /// transaction, which the digest run drains (``DigestFlushRecord``).
+    public static func update(_ db: Database, listID: String, personID: Int64, role: MemberRole?,
+                              delivery: DeliveryMode?, language: Language??, now: Date = Date()) throws {
+        if let delivery, !delivery.isDigest,
+           let current = try MembershipRecord.find(listID: listID, personID: personID, in: db)?.delivery, current.isDigest {
+            try DigestFlushRecord.record(db, listID: listID, personID: personID, format: current.rawValue, at: now)
+        }
+        try MembershipRecord.update(listID: listID, personID: personID, role: role, delivery: delivery,
+                                    language: language, in: db)
     }
 
     /// Puts a membership back as a snapshot says (an undo): restores the row, or removes it when the person was

@@ -101,15 +101,9 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     }
 
     /// Changes a membership's role, delivery mode or language override (`.some(nil)` clears the override);
-    /// nil leaves a field as it is. A member who leaves a digest mode for another mode is owed what accumulated:
-    /// the change records a `digest_flushes` request, which the digest run drains (``DigestFlushRecord``).
+    /// nil leaves a field as it is.
     static func update(listID: String, personID: Int64, role: MemberRole?, delivery: DeliveryMode?,
-                       language: Language??, now: Date = Date(), in db: Database) throws {
-        if let delivery, !delivery.isDigest, let current = try String.fetchOne(db, sql: """
-            SELECT delivery FROM memberships WHERE list_id = ? AND person_id = ?
-            """, arguments: [listID, personID]).flatMap(DeliveryMode.init(rawValue:)), current.isDigest {
-            try DigestFlushRecord.record(db, listID: listID, personID: personID, format: current.rawValue, at: now)
-        }
+                       language: Language??, in db: Database) throws {
         var assignments: [ColumnAssignment] = []
         if let role { assignments.append(Column("role").set(to: role.rawValue)) }
         if let delivery { assignments.append(Column("delivery").set(to: delivery.rawValue)) }

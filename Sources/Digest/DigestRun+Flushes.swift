@@ -1,6 +1,6 @@
-public import Foundation
-public import GRDB
-public import MailGateway
+import Foundation
+import GRDB
+import MailGateway
 
 extension DigestRun {
     /// Sends what accumulated for every member who left a digest mode at or before `at` (the `digest_flushes`

@@ -1,6 +1,6 @@
 public import Foundation
 public import GRDB
-public import MailGateway
+import MailGateway
 
 /// One list's digest state, for `mailgateway digest status`.
 public struct DigestStatus: Sendable, Codable, Equatable {

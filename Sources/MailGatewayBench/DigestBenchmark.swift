@@ -126,7 +126,7 @@ public enum DigestBenchmark {
             if person.list.kind == .interface || person.list.kind == .funders {
                 // Their register list (a college) gets nothing: only the measured list is read as a digest.
                 for other in lists where other.kind == .college && other.id != person.list.id {
-                    try? directory.setMember(listID: other.id, address: person.address, delivery: .none)
+                    try? directory.setMember(listID: other.id, address: person.address, delivery: DeliveryMode.none)
                 }
             }
         }

@@ -250,15 +250,26 @@ struct PolicyTests {
         var member = Self.marie
         member.roles["announce"] = .member
         #expect(Self.decide(Self.context(Self.message(), list: list, sender: member)).reason == .notEntitled)
+        // Posters are entitled; without a trusted aligned pass they confirm first (AN-2), with one they go out.
+        func proven(_ from: String, _ domain: String) -> ParsedMessage {
+            Self.message(from: from, headers: [("Authentication-Results", "mx.test; dmarc=pass header.from=\(domain)")])
+        }
         var moderator = Self.marie
         moderator.roles["announce"] = .moderator
-        #expect(Self.decide(Self.context(Self.message(), list: list, sender: moderator)).action == .accept)
+        #expect(Self.decide(Self.context(Self.message(), list: list, sender: moderator)).reason == .awaitingPosterConfirmation)
+        #expect(Self.decide(Self.context(proven("Marie.Dupont@INRAE.fr", "inrae.fr"), list: list, sender: moderator,
+                                         trusted: "mx.test")).action == .accept)
         var secretariat = Self.awa
         secretariat.isSecretariat = true
-        #expect(Self.decide(Self.context(Self.message(), list: list, sender: secretariat)).action == .accept)
+        #expect(Self.decide(Self.context(Self.message(), list: list, sender: secretariat)).reason == .awaitingPosterConfirmation)
         // A secretariat address from the configuration, unknown to the directory.
         let s = Self.message(from: "secretariat@4p1000.example")
-        #expect(Self.decide(Self.context(s, list: list, sender: nil, secretariat: ["secretariat@4p1000.example"])).action == .accept)
+        let configured: Set<String> = ["secretariat@4p1000.example"]
+        #expect(Self.decide(Self.context(s, list: list, sender: nil, secretariat: configured)) ==
+                PolicyDecision(action: .hold, rule: "announce-poster", reason: .awaitingPosterConfirmation,
+                               notice: .posterPreview))
+        #expect(Self.decide(Self.context(proven("secretariat@4p1000.example", "4p1000.example"), list: list, sender: nil,
+                                         trusted: "mx.test", secretariat: configured)).action == .accept)
         #expect(Self.decide(Self.context(s, list: list, sender: nil)).action == .reject)
     }
 

@@ -77,6 +77,18 @@ public struct PostDistributor: Sendable {
         return copies.count
     }
 
+    /// The copy `address` would receive of this post, composed by the same code as ``distribute(_:list:messageRowID:raw:parsed:now:)``
+    /// for a reader in `reader`'s language and mode: the preview an announcement's poster confirms (AN-2).
+    public func preview(list: ListConfig, raw: [UInt8], parsed: ParsedMessage, for address: String,
+                        reader: FooterReader) -> [UInt8] {
+        let identity = ListIdentity(list: list, webBaseURL: webBaseURL, secretariat: secretariat)
+        var composer = ReaderComposer(list: identity, footers: footers, dmarc: dmarc, raw: raw,
+                                      subject: parsed.subject, author: parsed.from.first)
+        return composer.post(for: reader)
+            .copy(for: address, unsubscribeToken: unsubscribeToken(list: list.id, address: address),
+                  bounceTagKey: unsubscribeKey).bytes
+    }
+
     /// An unforgeable token naming (list, address) for the https one-click unsubscribe link.
     func unsubscribeToken(list: String, address: String) -> String? {
         guard let keyBytes = unsubscribeKey, webBaseURL != nil else { return nil }

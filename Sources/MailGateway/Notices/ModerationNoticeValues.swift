@@ -4,7 +4,7 @@ public import Foundation
 /// fields. Dates are written in the recipient's language and the gateway's time zone (`digest.time_zone`).
 ///
 /// Template variables: `token` (the request's ``ConfirmationToken``), `originalAuthor` (the post author's name,
-/// else address), `originalDateLocal`, `copies` (an approval's copies), `decidedBy`, `decidedAtLocal`,
+/// else address), `confirmAddress` (a poster preview's), `originalDateLocal`, `copies` (an approval's copies), `decidedBy`, `decidedAtLocal`,
 /// `decidedByExpiry` / `decidedByCLI` (who decided, when it was not a moderator's address),
 /// `decidedStatusApproved` / `…Rejected` / `…Discarded` / `…Expired`, `acceptedSender` (`hasAcceptedSender`:
 /// the address accepted from now on), `replyLine` (`hasReplyLine`: the line of the reply that was not
@@ -30,12 +30,15 @@ public struct ModerationNoticeValues: Sendable {
     public var authorTold: Bool?
     /// For owner mail sent to the secretariat because the list has no moderator.
     public var toSecretariat = false
+    /// For a poster's preview: the `list+confirm.<token>@` address that sends the announcement.
+    public var confirmAddress: String?
 
     public init() {}
 
     /// Adds the variables to a template context.
     func add(to c: inout [String: Any], language: Language, originalDate: Date?) {
         if let token = replyToken { c["token"] = token }
+        if let confirmAddress { c["confirmAddress"] = confirmAddress }
         if let author = originalAuthor, !author.isEmpty {
             c["originalAuthor"] = NoticeComposer.oneLine(NoticeComposer.truncated(author))
         }

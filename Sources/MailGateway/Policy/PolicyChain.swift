@@ -1,9 +1,10 @@
 /// The posting chain (Mailman's built-in chain): named rules in order, the first hit decides.
 ///
-/// The default order: `loop` → `bounce` → `auto-reply` → `spoofing` → `digest-reply` → `size` →
+/// The default order: `loop` → `bounce` → `auto-reply` → `announce-poster` → `spoofing` → `digest-reply` → `size` →
 /// `administrivia` → `sender-identity`. The first three never produce a notice, so loops, bounces and auto-replies are never
 /// answered; `spoofing` comes before the rules that notify the author, so an unproven From is never sent a notice
-/// (no backscatter). `administrivia` comes before `sender-identity` so that a member's "unsubscribe" to the list
+/// (no backscatter). `announce-poster` is the one exception, by design: it mails a preview to an announcement
+/// list's poster, an address the configuration or the directory names (AN-2), whoever wrote the post. `administrivia` comes before `sender-identity` so that a member's "unsubscribe" to the list
 /// is held instead of distributed; it leaves senders the directory does not know to `sender-identity`.
 public struct PolicyChain: Sendable {
     /// The rules, in order.
@@ -11,7 +12,7 @@ public struct PolicyChain: Sendable {
 
     /// The default chain.
     public static let standard = PolicyChain(rules: [
-        LoopRule(), BounceRule(), AutoReplyRule(), SpoofingRule(), DigestReplyRule(), SizeRule(), AdministriviaRule(),
+        LoopRule(), BounceRule(), AutoReplyRule(), AnnouncePosterRule(), SpoofingRule(), DigestReplyRule(), SizeRule(), AdministriviaRule(),
         SenderIdentityRule(),
     ])
 

@@ -47,6 +47,9 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case looksLikeAModeratorReply = "looks-like-a-moderator-reply"
     /// A reply to a digest as a whole (its References name a digest, or its subject is a digest's).
     case replyToDigest = "reply-to-digest"
+    /// A post to an announcement list by one of its posters whose From is not proven by a trusted aligned pass:
+    /// held until the poster confirms the preview mailed to them (AN-2).
+    case awaitingPosterConfirmation = "awaiting-poster-confirmation"
 }
 
 /// The notices the gateway sends (templates in `templates/<lang>/<kind>.txt.mustache`).
@@ -93,6 +96,9 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case ownerMail = "owner-mail"
     /// To the author of a reply to a digest as a whole: how to answer one message (its Reply link, or the list).
     case replyToDigest = "reply-to-digest"
+    /// To an announcement list's poster whose post waits for their confirmation: exactly what members will
+    /// receive, attached, and `Reply-To: list+confirm.<token>@` (AN-2).
+    case posterPreview = "poster-preview"
 }
 
 /// A rule's verdict.

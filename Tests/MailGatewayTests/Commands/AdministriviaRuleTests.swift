@@ -118,7 +118,7 @@ struct AdministriviaRuleTests {
 
     @Test func theRuleComesAfterSpoofingAndSize() {
         let names = PolicyChain.standard.rules.map(\.name)
-        #expect(names == ["loop", "bounce", "auto-reply", "spoofing", "digest-reply", "size", "administrivia",
+        #expect(names == ["loop", "bounce", "auto-reply", "announce-poster", "spoofing", "digest-reply", "size", "administrivia",
                           "sender-identity"])
         let unproven = PolicyChain.standard.decide(PolicyTests.context(Self.post(subject: "unsubscribe", body: ""),
                                                                        trusted: PolicyTests.trusted))

@@ -14,22 +14,29 @@ public struct SenderIdentityRule: PolicyRule {
         guard let author = context.author, !author.address.isEmpty else {
             return RuleHit(.hold, .noSender)
         }
-        let isSecretariatAddress = !context.secretariat.isEmpty
-            && context.secretariat.contains(author.normalized.lowercased())
-        if let identity = context.sender {
-            if PostingRights.mayPost(identity, to: context.list, secretariatAddress: isSecretariatAddress)
-                || context.isAllowedSender {
-                return RuleHit(.accept, .entitled)
-            }
+        if Self.isEntitled(context) { return RuleHit(.accept, .entitled) }
+        if context.sender != nil {
             return RuleHit(.reject, .notEntitled,
                            notice: context.list.kind == .announce ? .notAnAnnouncer : .notEntitled)
         }
-        if isSecretariatAddress && context.list.kind == .announce { return RuleHit(.accept, .entitled) }
-        if context.isAllowedSender { return RuleHit(.accept, .entitled) }
         switch context.list.nonMemberAction {
         case .reject: return RuleHit(.reject, .nonMember, notice: .notAPartner)
         case .hold: return RuleHit(.hold, .nonMember, notice: .heldForModeration)
         case .discard: return RuleHit(.discard, .nonMember)
         }
+    }
+
+    /// Whether the From may post to the list (the accepting half of ``evaluate(_:)``): a directory person whose
+    /// roles allow it, the secretariat on an announcement list, or a sender a moderator accepted on the list.
+    /// Shared with ``AnnouncePosterRule``, which asks the same question of an announcement list's posters.
+    public static func isEntitled(_ context: PostContext) -> Bool {
+        guard let author = context.author, !author.address.isEmpty else { return false }
+        if context.isAllowedSender { return true }
+        let isSecretariatAddress = !context.secretariat.isEmpty
+            && context.secretariat.contains(author.normalized.lowercased())
+        if let identity = context.sender {
+            return PostingRights.mayPost(identity, to: context.list, secretariatAddress: isSecretariatAddress)
+        }
+        return isSecretariatAddress && context.list.kind == .announce
     }
 }

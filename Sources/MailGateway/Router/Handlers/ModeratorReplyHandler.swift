@@ -14,6 +14,8 @@ import Logging
 /// 5. the decision is applied (and the token spent), with "approve and accept the sender" adding the author as
 ///    an allowed sender of the list, and the moderator is told what was done.
 ///
+/// A reply about an announcement waiting for its poster (``AnnouncePosterRule``) goes to ``PosterConfirmation``.
+///
 /// Every answer is in the moderator's language, From `list+owner@`, null sender, `Auto-Submitted: auto-replied`.
 public struct ModeratorReplyHandler: InboundHandler {
     let pipeline: IngestPipeline
@@ -25,6 +27,10 @@ public struct ModeratorReplyHandler: InboundHandler {
     /// Handles a reply whose ``ModerationReference`` the caller already found (mail to the owner address), or
     /// finds it (nil).
     func handle(_ message: InboundMessage, reference found: ModerationReference?, in db: Database) throws -> IngestOutcome {
+        let reference = try found ?? ModerationReference.find(message, key: pipeline.moderationKey, in: db)
+        if let reference, reference.hold.reason == .awaitingPosterConfirmation {
+            return try PosterConfirmation(pipeline: pipeline).handle(message, reference: reference, in: db)
+        }
         if let refusal = SenderChecks.strictRefusal(message) {
             let kept = try message.keep(db, rule: "moderator-reply-refused-\(refusal.rule)")
             guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
@@ -34,7 +40,7 @@ public struct ModeratorReplyHandler: InboundHandler {
         }
         let kept = try message.keep(db, rule: "moderator-reply")
         guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
-        guard let reference = try found ?? ModerationReference.find(message, key: pipeline.moderationKey, in: db) else {
+        guard let reference else {
             message.logger.info("moderator reply names no hold of this list", metadata: message.metadata)
             return .moderatorReply(holdID: nil, applied: false, detail: "no moderation request")
         }

@@ -3,8 +3,9 @@
 message of their mailbox the way a mail client's Reply does (to its Reply-To), or prints that message's subject.
 
 usage: demo-partner.py send SMTP_PORT FROM TO SUBJECT
-       demo-partner.py reply SMTP_PORT IMAP_PORT USER FROM      (password: demo-password)
-       demo-partner.py latest IMAP_PORT USER
+       demo-partner.py reply SMTP_PORT IMAP_PORT USER FROM [SUBJECT_WORD]   (password: demo-password)
+       demo-partner.py latest IMAP_PORT USER [SUBJECT_WORD]
+SUBJECT_WORD: the newest message whose subject contains it, instead of the newest message.
 """
 import email
 import imaplib
@@ -26,14 +27,19 @@ def send(port: int, sender: str, to: str, subject: str, body: str, in_reply_to: 
         smtp.send_message(msg, from_addr=parseaddr(sender)[1], to_addrs=[to])
 
 
-def latest(port: int, user: str) -> email.message.Message:
+def latest(port: int, user: str, word: str | None = None) -> email.message.Message:
     imap = imaplib.IMAP4("127.0.0.1", port)
     imap.login(user, "demo-password")
     imap.select("INBOX", readonly=True)
     ids = imap.search(None, "ALL")[1][0].split()
-    data = imap.fetch(ids[-1], "(BODY.PEEK[])")[1][0][1]
+    for i in reversed(ids):
+        msg = email.message_from_bytes(imap.fetch(i, "(BODY.PEEK[])")[1][0][1])
+        if word is None or word in subject(msg):
+            break
+    else:
+        raise SystemExit(f"{user} has no message whose subject contains {word!r}")
     imap.logout()
-    return email.message_from_bytes(data)
+    return msg
 
 
 def subject(msg: email.message.Message) -> str:
@@ -47,14 +53,14 @@ def main() -> int:
         send(int(port), sender, to, subj, "")
         print(f"  {sender} -> {to}: {subj}")
     elif command == "reply":
-        smtp_port, imap_port, user, sender = args
-        msg = latest(int(imap_port), user)
+        smtp_port, imap_port, user, sender = args[:4]
+        msg = latest(int(imap_port), user, args[4] if len(args) > 4 else None)
         target = parseaddr(msg["Reply-To"] or msg["From"])[1]
         send(int(smtp_port), sender, target, "Re: " + subject(msg), "Oui, je confirme.\n", msg["Message-ID"])
         print(f"  {sender} replies to \"{subject(msg)}\" -> {target}")
     elif command == "latest":
-        port, user = args
-        print(f"  {user}'s newest message: {subject(latest(int(port), user))}")
+        port, user = args[:2]
+        print(f"  {user}'s newest message: {subject(latest(int(port), user, args[2] if len(args) > 2 else None))}")
     else:
         print(__doc__.strip(), file=sys.stderr)
         return 2

@@ -155,7 +155,8 @@ step "mailgateway archive quarantine"
 "$BIN" archive quarantine
 step "mailgateway moderation list   (individuals holds non-partners' posts for its moderator)"
 "$BIN" moderation list
-HOLD=$("$BIN" moderation list --json | python3 -c 'import json,sys; h=json.load(sys.stdin); print(min(x["hold"]["id"] for x in h) if h else "")')
+# The individuals list's hold (the announcement's waits for its poster, below).
+HOLD=$("$BIN" moderation list --json | python3 -c 'import json,sys; h=[x for x in json.load(sys.stdin) if x["hold"]["listID"] == "individuals"]; print(min(x["hold"]["id"] for x in h) if h else "")')
 if [[ -n "$HOLD" ]]; then
   step "mailgateway moderation approve $HOLD, then run --once sends it"
   "$BIN" moderation approve "$HOLD"
@@ -194,6 +195,16 @@ $P reply "$SMTP_PORT" "$IMAP_PORT" amelie.nguyen "$AMELIE"
 once
 $P latest "$IMAP_PORT" amelie.nguyen
 "$BIN" members list --list interface-projects | head -1
+
+step "The secretariat confirms its announcement by email (no trusted Authentication-Results here: a poster confirms a preview first)"
+# The announcement above was held (awaiting-poster-confirmation) and the secretariat was mailed a preview of exactly
+# what members get; a plain Reply sends it to every person of the register.
+SECRETARIAT="Secrétariat 4 pour 1000 <secretariat@4p1000-demo.example>"
+settle
+$P latest "$IMAP_PORT" secretariat "annonce"
+$P reply "$SMTP_PORT" "$IMAP_PORT" secretariat "$SECRETARIAT" "annonce"
+once
+$P latest "$IMAP_PORT" secretariat "Approuv"
 
 step "mailgateway outbox list --status sent --limit 8"
 "$BIN" outbox list --status sent --limit 8

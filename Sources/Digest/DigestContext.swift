@@ -15,7 +15,7 @@ import MailGateway
 /// Each item: `subject`, `author` (name, else address), `authorAddress`, `from` (the RFC 5322 mailbox, for
 /// RFC 1153), `date` (localized), `rfcDate`, `text` (trimmed), `fullText` (as archived), `bodyHTML`
 /// (escaped paragraphs, triple-mustache it), `attachments` (`name`, `type`, `sizeKB`), `hasAttachments`,
-/// `replyLink`, `sentSeparately`, `anchor`.
+/// `replyLink`, `getLink` (DG-12), `sentSeparately`, `anchor`.
 enum DigestContext {
     static func values(_ content: DigestContent, threads: [DigestContent.Thread], part: Int, partCount: Int)
         -> [String: Any] {
@@ -82,6 +82,7 @@ enum DigestContext {
             "attachments": attachments, "hasAttachments": !attachments.isEmpty,
             "replyLink": DigestReplyLink.mailto(listAddress: list.address, subject: item.subject,
                                                 messageID: item.messageID, references: item.references),
+            "getLink": DigestReplyLink.get(listAddress: list.address, messageRowID: item.messageRowID),
             "messageID": item.messageID, "sentSeparately": item.sentSeparately, "anchor": "m\(number)", "number": String(number),
         ]
     }

@@ -1,6 +1,7 @@
 internal import Foundation
+import MailGateway
 
-/// The "Reply" link of a digest item: an RFC 6068 `mailto:` to the list, with the reply's Subject, In-Reply-To
+/// The "Reply" and "get" links of a digest item: an RFC 6068 `mailto:` to the list, with the reply's Subject, In-Reply-To
 /// and References, so that a reply from the digest lands in the post's thread.
 enum DigestReplyLink {
     /// At most this many References ids are carried (the most recent), the post's own id last.
@@ -13,6 +14,12 @@ enum DigestReplyLink {
             + "?subject=\(encode(reply, keeping: unreserved))"
             + "&In-Reply-To=\(encode("<\(messageID)>", keeping: unreserved))"
             + "&References=\(encode(refs.joined(separator: " "), keeping: unreserved))"
+    }
+
+    /// The "get" link of an item (DG-12): `mailto:list+get.<row>@domain?subject=get`. The gateway answers it with
+    /// the archived post itself (its own Message-ID and References), for clients that ignore In-Reply-To.
+    static func get(listAddress: String, messageRowID: Int64) -> String {
+        "mailto:\(encode(ListAddresses(address: listAddress).get(messageRowID), keeping: addressCharacters))?subject=get"
     }
 
     /// RFC 3986 unreserved characters: everything else in a header value is percent-encoded (RFC 6068 §2,

@@ -17,7 +17,7 @@ extension EmailCommand {
         case .lang(let code):
             guard let language = CommandWords.language(code) else { return nil }
             self = .language(language)
-        case .post, .request, .confirm, .owner, .bounce, .unknown:
+        case .post, .request, .confirm, .owner, .bounce, .get, .unknown:
             return nil
         }
     }

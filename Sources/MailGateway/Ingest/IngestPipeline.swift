@@ -94,6 +94,7 @@ public struct IngestPipeline: Sendable {
         case .confirm: ConfirmationHandler(pipeline: self)
         case .owner: OwnerMailHandler(pipeline: self)
         case .bounce: BounceHandler()
+        case .get: GetHandler(pipeline: self)
         case .request, .join, .leave, .set, .lang, .help, .unknown: CommandHandler(pipeline: self)
         }
     }

@@ -81,12 +81,20 @@ public struct PostDistributor: Sendable {
     /// for a reader in `reader`'s language and mode: the preview an announcement's poster confirms (AN-2).
     public func preview(list: ListConfig, raw: [UInt8], parsed: ParsedMessage, for address: String,
                         reader: FooterReader) -> [UInt8] {
+        copy(list: list, raw: raw, parsed: parsed, for: address, reader: reader).bytes
+    }
+
+    /// The one copy of this post for `address` (its VERP envelope, list headers, footer for `reader`): a
+    /// poster's preview, or a member's "get" of an archived post (DG-12), which keeps the original Message-ID,
+    /// Subject, In-Reply-To and References so that a Reply threads.
+    public func copy(list: ListConfig, raw: [UInt8], parsed: ParsedMessage, for address: String,
+                     reader: FooterReader) -> OutgoingCopy {
         let identity = ListIdentity(list: list, webBaseURL: webBaseURL, secretariat: secretariat)
         var composer = ReaderComposer(list: identity, footers: footers, dmarc: dmarc, raw: raw,
                                       subject: parsed.subject, author: parsed.from.first)
         return composer.post(for: reader)
             .copy(for: address, unsubscribeToken: unsubscribeToken(list: list.id, address: address),
-                  bounceTagKey: unsubscribeKey).bytes
+                  bounceTagKey: unsubscribeKey)
     }
 
     /// An unforgeable token naming (list, address) for the https one-click unsubscribe link.

@@ -21,6 +21,8 @@ public enum InboundRoute: Sendable, Equatable {
     case owner
     /// `list+bounce.<token>@` (`list-bounces@`, `list-bounces+<anything>@`): a delivery status report.
     case bounce(token: String?)
+    /// `list+get.<n>@`: a member asks for archived post `n` of the list (DG-12, a digest's "get" link).
+    case get(key: String)
     /// `list+<something else>@`: an unknown subaddress (answered with help, never posted).
     case unknown(detail: String)
 
@@ -29,7 +31,7 @@ public enum InboundRoute: Sendable, Equatable {
     public var confirmsBeforeActing: Bool {
         switch self {
         case .post, .bounce: false
-        case .request, .join, .leave, .set, .lang, .help, .confirm, .owner, .unknown: true
+        case .request, .join, .leave, .set, .lang, .help, .confirm, .owner, .get, .unknown: true
         }
     }
 
@@ -46,6 +48,7 @@ public enum InboundRoute: Sendable, Equatable {
         case .confirm: "confirm"
         case .owner: "owner"
         case .bounce: "bounce"
+        case .get: "get"
         case .unknown: "unknown"
         }
     }

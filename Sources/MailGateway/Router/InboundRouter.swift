@@ -80,6 +80,7 @@ public struct InboundRouter: Sendable {
         case ("confirm", let token?): return .confirm(token: token)
         case ("owner", nil): return .owner
         case ("bounce", let token): return .bounce(token: token)
+        case ("get", let key?) where !key.isEmpty: return .get(key: key)
         default: return .unknown(detail: detail)
         }
     }

@@ -13,6 +13,7 @@
 /// | `list+help@` | help |
 /// | `list+confirm.<token>@` | confirmations, moderators' replies |
 /// | `list+owner@` | the list's moderators (and the From of every notice) |
+/// | `list+get.<n>@` | a member asks for archived post `n` (DG-12) |
 /// | `list+bounce.<token>@` | bounces (the envelope sender of list copies, issue 11) |
 public struct ListAddresses: Sendable, Equatable {
     /// The local part of the posting address (`college-research`).
@@ -54,6 +55,8 @@ public struct ListAddresses: Sendable, Equatable {
     public func legacy(_ suffix: String) -> String { "\(localPart)-\(suffix)@\(domain)" }
     /// `list+bounce.<token>@`.
     public func bounce(_ token: String) -> String { sub("bounce.\(token)") }
+    /// `list+get.<n>@`: asks for the list's archived post `n` (a digest's "get" link, DG-12).
+    public func get(_ messageRowID: Int64) -> String { sub("get.\(messageRowID)") }
 
     /// The addresses a template may name (notices, command replies, digests): `postAddress`, `joinAddress`,
     /// `leaveAddress`, `helpAddress`, `requestAddress`, `ownerAddress`, `digestAddress`, `eachAddress`,

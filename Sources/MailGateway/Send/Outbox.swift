@@ -72,14 +72,19 @@ public enum OutboxPurpose: Sendable, Hashable {
     /// A message about a membership that no archived message caused, e.g. `welcome:<membership id>`: unique by
     /// (recipient, purpose).
     case event(String)
+    /// A member's "get" of an archived post (the outbox row's message), answering request `request` (the
+    /// archive row of the `list+get.<n>@` mail): each request its own copy (DG-12).
+    case get(request: Int64)
 
-    /// The stored form: `post`, `notice:<kind>`, `digest:<issue>` or, from the second part, `digest:<issue>.<part>`.
+    /// The stored form: `post`, `notice:<kind>`, `digest:<issue>` or, from the second part, `digest:<issue>.<part>`,
+    /// `get:<request>`.
     public var rawValue: String {
         switch self {
         case .post: "post"
         case .notice(let kind): "notice:\(kind)"
         case .digest(let issue, let part): part <= 1 ? "digest:\(issue)" : "digest:\(issue).\(part)"
         case .event(let name): name
+        case .get(let request): "get:\(request)"
         }
     }
 }

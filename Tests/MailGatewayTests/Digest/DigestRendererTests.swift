@@ -118,10 +118,14 @@ struct DigestRendererTests {
     @Test
     func replyLinkDecodesToTheThreadHeaders() throws {
         let html = try #require(try MessageParser.parse(Self.render(.mime, .en)[0]).html)
-        let links = html.components(separatedBy: "href=\"mailto:").dropFirst()
+        let all = html.components(separatedBy: "href=\"mailto:").dropFirst()
             .map { String($0.prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&") }
         let posts = DigestFixtures.threads.flatMap(\.items).filter { !$0.sentSeparately }
-        try #require(links.count == posts.count)
+        // Each item has its Reply link and its "get" link (DG-12), in that order.
+        let links = all.filter { !$0.contains("+get.") }
+        let gets = all.filter { $0.contains("+get.") }
+        try #require(links.count == posts.count && gets.count == posts.count)
+        #expect(gets == posts.map { "college-research+get.\($0.messageRowID)@lists.example.org?subject=get" })
         for (link, post) in zip(links, posts) {
             let query = try #require(link.split(separator: "?", maxSplits: 1).last)
             #expect(link.hasPrefix("college-research@lists.example.org?"))

@@ -110,6 +110,12 @@ extension MessageRecord {
             """, arguments: [list, decisionRule, since, address]) ?? 0
     }
 
+    /// Whether message `row` is an accepted post of `list` (what a member may ask for by `list+get.<row>@`).
+    static func isAcceptedPost(_ db: Database, row: Int64, list: String) throws -> Bool {
+        try filter(Column("id") == row && Column("list_id") == list && Column("status") == ArchiveStatus.accepted.rawValue)
+            .fetchCount(db) == 1
+    }
+
     /// The thread of message `row`.
     static func threadID(_ db: Database, row: Int64) throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT thread_id FROM messages WHERE id = ?", arguments: [row])

@@ -107,10 +107,10 @@ public struct IngestPipeline: Sendable {
     /// shared by the list's moderators: a plain Reply decides. New requests carry no HMAC `MOD-…` token any more
     /// (see ``OwnerMailHandler`` for the ones already in flight).
     func hold(_ db: Database, list: ListConfig, messageRowID: Int64, raw: [UInt8], parsed: ParsedMessage,
-              identity: SenderIdentity?, decision: PolicyDecision, now: Date) throws {
+              identity: SenderIdentity?, decision: PolicyDecision, now: Date, logger: Logger) throws {
         if decision.reason == .awaitingPosterConfirmation {
             return try askPoster(db, list: list, messageRowID: messageRowID, raw: raw, parsed: parsed,
-                                 identity: identity, decision: decision, now: now)
+                                 identity: identity, decision: decision, now: now, logger: logger)
         }
         // The author hears of the hold, and later of its outcome, only when the rule says so (not for spoofing:
         // the From is unproven); the hold records it for the outcome's notice.

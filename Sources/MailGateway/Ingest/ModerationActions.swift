@@ -16,7 +16,8 @@ public struct ModerationActions: Sendable {
     /// Applies the consequences of `outcome` (already recorded on the hold). Returns, for an approval, how many
     /// copies were queued (0 otherwise).
     @discardableResult
-    public func carryOut(_ db: Database, outcome: ModerationOutcome, now: Date) throws -> Int {
+    /// `decidedBy` names who decided in the archive's decision rule (`moderator-approved`, `poster-approved`, ...).
+    public func carryOut(_ db: Database, outcome: ModerationOutcome, now: Date, decidedBy: String = "moderator") throws -> Int {
         guard let list = pipeline.config.list(id: outcome.listID) else {
             throw ArchiveError("hold \(outcome.hold.id) names list \(outcome.listID), which is not configured")
         }
@@ -24,12 +25,12 @@ public struct ModerationActions: Sendable {
         switch outcome.action {
         case .approve:
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .accepted,
-                                        decisionRule: "moderator-approved")
+                                        decisionRule: "\(decidedBy)-approved")
             return try pipeline.distributor.distribute(db, list: list, messageRowID: outcome.messageRowID, raw: raw,
                                                        parsed: parsed, now: now)
         case .reject:
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .rejected,
-                                        decisionRule: "moderator-rejected")
+                                        decisionRule: "\(decidedBy)-rejected")
             if let author = parsed.from.first, outcome.hold.notifyAuthor {
                 let identity = try PersonRecord.identity(of: author.address, in: db)
                 var values = pipeline.noticeValues(parsed, identity: identity, reason: outcome.hold.reason,
@@ -41,7 +42,7 @@ public struct ModerationActions: Sendable {
             }
         case .discard:
             try ArchiveWriter.setStatus(db, messageRowID: outcome.messageRowID, status: .discarded,
-                                        decisionRule: "moderator-discarded")
+                                        decisionRule: "\(decidedBy)-discarded")
         }
         return 0
     }

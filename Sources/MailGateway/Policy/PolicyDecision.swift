@@ -99,6 +99,10 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     /// To an announcement list's poster whose post waits for their confirmation: exactly what members will
     /// receive, attached, and `Reply-To: list+confirm.<token>@` (AN-2).
     case posterPreview = "poster-preview"
+    /// To the poster whose confirmation sent their announcement: to how many members.
+    case posterSent = "poster-sent"
+    /// To the poster whose answer cancelled their announcement.
+    case posterCancelled = "poster-cancelled"
 }
 
 /// A rule's verdict.

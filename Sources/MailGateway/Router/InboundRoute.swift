@@ -27,11 +27,12 @@ public enum InboundRoute: Sendable, Equatable {
     case unknown(detail: String)
 
     /// True for the routes whose handling changes nothing before a token confirms it, or that people read
-    /// (commands, confirmations, owner mail): an unauthenticated sender may use them (``SenderChecks``).
+    /// (commands, confirmations, owner mail): an unauthenticated sender may use them (``SenderChecks``). A get
+    /// sends mail at once, so it needs the aligned pass where a trusted authserv-id is configured.
     public var confirmsBeforeActing: Bool {
         switch self {
-        case .post, .bounce: false
-        case .request, .join, .leave, .set, .lang, .help, .confirm, .owner, .get, .unknown: true
+        case .post, .bounce, .get: false
+        case .request, .join, .leave, .set, .lang, .help, .confirm, .owner, .unknown: true
         }
     }
 

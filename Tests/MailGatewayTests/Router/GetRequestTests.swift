@@ -79,6 +79,18 @@ struct GetRequestTests {
         #expect(try base.outbox(gateway).allSatisfy { !$0.purpose.hasPrefix("get:") && $0.recipient != "olivia@soilfund.example" })
     }
 
+    @Test("where an authserv-id is trusted, a get without an aligned pass is refused (it sends mail at once)")
+    func unauthenticatedRefused() throws {
+        let (gateway, dir, accepted, _) = try world()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outcome = try base.process(gateway, list: "college-research", TestMail.message(
+            id: "u1@cirad.example", from: "José Martínez <jose@cirad.example>",
+            to: "college-research+get.\(accepted)@lists.example.org", subject: "get", body: ""))
+        guard case .routed(_, _, let detail) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(detail.hasPrefix("refused: spoofing"))
+        #expect(try getCopies(gateway).isEmpty)
+    }
+
     @Test("at most 50 answered requests per member and day")
     func rateLimited() throws {
         let (gateway, dir, accepted, _) = try world()

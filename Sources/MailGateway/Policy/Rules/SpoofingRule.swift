@@ -32,7 +32,10 @@ public struct SpoofingRule: PolicyRule {
     }
 
     /// Reads the trusted Authentication-Results of the post (see the type's comment for which ones count).
-    public static func authentication(of context: PostContext) -> Authentication {
+    /// With `strictDMARC` (the announcement gate, AN-2 (a)), only a trusted `dmarc=pass` whose `header.from` is the
+    /// From's domain counts as proof: DKIM and SPF alignment, judged here with a built-in list of public suffixes
+    /// rather than the full Public Suffix List the border MTA's DMARC module uses, do not.
+    public static func authentication(of context: PostContext, strictDMARC: Bool = false) -> Authentication {
         guard let trusted = context.trustedAuthservID, let author = context.author else { return .noTrustedAuthserv }
         let fromDomain = HeaderScan.domain(of: author.address)
         var alignedPass = false
@@ -51,9 +54,13 @@ public struct SpoofingRule: PolicyRule {
                 switch result.method {
                 case "dmarc":
                     if result.result == "fail" { dmarcFail = true }
-                    if result.result == "pass",
-                       result.properties["header.from"].map({ DomainAlignment.aligned($0, fromDomain) }) ?? true {
-                        dmarcPass = true
+                    if result.result == "pass" {
+                        let headerFrom = result.properties["header.from"]
+                        if strictDMARC {
+                            if let headerFrom, headerFrom.lowercased() == fromDomain.lowercased() { dmarcPass = true }
+                        } else if headerFrom.map({ DomainAlignment.aligned($0, fromDomain) }) ?? true {
+                            dmarcPass = true
+                        }
                     }
                 case "dkim":
                     guard result.result == "pass" else { continue }
@@ -69,7 +76,7 @@ public struct SpoofingRule: PolicyRule {
             }
         }
         if dmarcFail { return .dmarcFail }
-        if alignedPass || dmarcPass { return .alignedPass }
+        if dmarcPass || (alignedPass && !strictDMARC) { return .alignedPass }
         return .notAuthenticated
     }
 }

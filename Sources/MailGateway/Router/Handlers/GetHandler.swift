@@ -6,16 +6,16 @@ import GRDB
 /// a member reading every message would have had (``PostDistributor/copy(list:raw:parsed:for:reader:)``: its
 /// original Message-ID, Subject, In-Reply-To and References, the list's headers and the member's footer), so that
 /// a plain Reply threads, to the From address only, and only when:
-/// - the request passes the sender checks (loops, auto-replies, a trusted DMARC fail; a missing aligned pass
-///   does not refuse it: a forged From only sends a member a post they may read, to their own mailbox);
+/// - the request passes the sender checks (loops, auto-replies, and where a trusted authserv-id is configured
+///   an aligned pass: a get sends mail at once);
 /// - the From is a member of the list (any role or delivery mode);
 /// - `n` is an accepted post of this list (never a held, rejected or other list's message);
-/// - the member asked fewer than ``maxPerDay`` times in the last 24 hours.
+/// - the address asked at most ``maxPerDay`` times in the last 24 hours, all lists together.
 /// Anything else is kept (rule `get-request`) and answered by nothing, as the specification asks; the log says
 /// why.
 struct GetHandler: InboundHandler {
     let pipeline: IngestPipeline
-    /// Requests answered per member and list in 24 hours.
+    /// Requests answered per address in 24 hours, all lists together.
     static let maxPerDay = 50
 
     func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome {
@@ -36,7 +36,7 @@ struct GetHandler: InboundHandler {
               let membership = try MembershipRecord.find(listID: list.id, personID: identity.personID, in: db)
         else { return "refused: not a member" }
         guard try MessageRecord.isAcceptedPost(db, row: row, list: list.id) else { return "refused: no such post" }
-        let asked = try MessageRecord.count(db, list: list.id, from: from.address, decisionRule: "get-request",
+        let asked = try MessageRecord.count(db, from: from.address, decisionRule: "get-request",
                                             since: message.now.addingTimeInterval(-86_400))
         guard asked <= Self.maxPerDay else { return "refused: over \(Self.maxPerDay) a day" }
         let (raw, parsed) = try ModerationActions.message(db, rowID: row)

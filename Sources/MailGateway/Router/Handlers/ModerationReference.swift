@@ -27,9 +27,12 @@ public struct ModerationReference: Sendable {
             guard let token = ConfirmationToken(text) else { return nil }
             return try reference(token, list: message.list, now: message.now, in: db)
         case .owner:
+            // An announcement's preview is confirmed only at its `+confirm.` address (AN-2): a token found in the
+            // subject of owner mail (a helpdesk's or quarantine's automatic answer) is no confirmation.
             for word in tokenWords(message.parsed.subject).prefix(maxSubjectCandidates) {
                 if let token = ConfirmationToken(word),
-                   let found = try reference(token, list: message.list, now: message.now, in: db) {
+                   let found = try reference(token, list: message.list, now: message.now, in: db),
+                   found.hold.reason != .awaitingPosterConfirmation {
                     return found
                 }
             }

@@ -58,7 +58,7 @@ struct ModeratorAnswers {
         try send(.moderationNotAModerator, about: hold, identity: identity, in: db) { _ in }
     }
 
-    private func send(_ kind: NoticeKind, about hold: Hold, identity: SenderIdentity?, in db: Database,
+    func send(_ kind: NoticeKind, about hold: Hold, identity: SenderIdentity?, in db: Database,
                       _ fill: (inout NoticeValues) -> Void) throws {
         guard let list = pipeline.config.list(id: hold.listID) else { return }
         let (raw, held) = try ModerationActions.message(db, rowID: hold.messageRowID)

@@ -30,7 +30,7 @@ public struct PostHandler: InboundHandler {
             message.logger.info("post accepted", metadata: metadata.merging(["copies": "\(queued)"]) { $1 })
         case .hold:
             try pipeline.hold(db, list: list, messageRowID: row, raw: raw, parsed: parsed, identity: identity,
-                              decision: decision, now: now)
+                              decision: decision, now: now, logger: message.logger)
             message.logger.info("post held for moderation", metadata: metadata)
         case .reject:
             if PolicyChain.noticeAllowed(for: decision), let kind = decision.notice, let author = parsed.from.first {

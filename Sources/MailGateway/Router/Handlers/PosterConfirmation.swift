@@ -2,65 +2,87 @@ import Foundation
 import GRDB
 
 /// An announcement list poster's answer to the preview of their post (AN-2, ``IngestPipeline/askPoster``): mail to
-/// the preview's `list+confirm.<token>@` (a Reply, or a new message to that address). The token is the proof:
-/// it was mailed only to the poster's own address, so any From may use it (forwarding is common), and a missing
-/// aligned pass does not refuse it (``SenderChecks/refusal(_:)``); loops, auto-replies and a trusted DMARC fail
-/// do, and are answered by nothing — an out-of-office reply never sends an announcement.
+/// the preview's `list+confirm.<token>@` (a Reply, or a new message to that address; a token in the subject of
+/// owner mail does not count, ``ModerationReference``). The token is the proof: it was mailed only to the poster's
+/// own address, so the answer's From need not be proven (forwarding is common), but automatic mail never
+/// confirms — loops, auto-replies, a trusted DMARC fail (``SenderChecks``), and a null reverse path,
+/// `X-Auto-Response-Suppress`, a mailer-daemon, postmaster or no-reply sender (``CommandReplyGuard``: what a
+/// quarantine or helpdesk robot sends) are kept and change nothing.
 ///
-/// The first line the poster wrote decides: a reject or discard word of the moderation vocabulary, or
-/// ``cancelWords``, drops the post (discarded, nothing sent); anything else, an empty reply included, sends it to
-/// the members exactly as previewed. Either way the token is spent in the same transaction and the poster is told
-/// what was done; a late answer (already sent, dropped or expired) is told so and changes nothing.
+/// A cancel word (``cancelWords``, or a reject/discard word of the moderation vocabulary) at the start of the
+/// subject or of the first line the poster wrote drops the post; anything else, an empty reply included, sends it
+/// to the members exactly as previewed. The hold is decided by `poster:<address>` (archive rule
+/// `poster-approved` / `poster-discarded`), the token spent in the same transaction, and the poster — the
+/// token's own address, never the answer's From — is told what was done; a late answer is told so at most once
+/// a day.
 struct PosterConfirmation {
     let pipeline: IngestPipeline
 
-    /// First words that cancel, folded (``CommandWords/fold(_:)``), in French, English and Spanish.
-    static let cancelWords: Set<String> = ["cancel", "annuler", "annule", "cancelar", "stop", "non", "no"]
+    /// Words that cancel, folded (``CommandWords/fold(_:)``), in French, English and Spanish. Bare yes/no words
+    /// are left out on purpose ("No changes, send it" must not cancel).
+    static let cancelWords: Set<String> = ["cancel", "annuler", "annule", "annulez", "cancelar", "cancele", "cancela"]
 
     func handle(_ message: InboundMessage, reference: ModerationReference, in db: Database) throws -> IngestOutcome {
         if let refused = try SenderChecks.refuse(message, in: db) { return refused }
         let kept = try message.keep(db, rule: "poster-confirmation")
         guard kept.isNew else { return .duplicate(existingRowID: kept.row) }
         let hold = reference.hold
-        guard let from = message.from, AddressSyntax.isValid(from.address) else {
-            return .moderatorReply(holdID: hold.id, applied: false, detail: "no sender")
+        if let automatic = CommandReplyGuard.refusal(message.parsed) {
+            message.logger.notice("automatic answer to an announcement preview ignored", metadata: message.metadata.merging(
+                ["hold.id": "\(hold.id)", "reason": "\(automatic)"]) { $1 })
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "refused: \(automatic)")
         }
-        let identity = try PersonRecord.identity(of: from.address, in: db)
-        let answers = ModeratorAnswers(pipeline: pipeline, message: message, replyRowID: kept.row, to: from)
+        guard let token = reference.token, let record = Confirmations.record(try Confirmations.look(db, token: token, now: message.now)),
+              AddressSyntax.isValid(record.address) else {
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "no poster address")
+        }
+        let poster = MailAddress(address: record.address)
+        let identity = try PersonRecord.identity(of: poster.address, in: db)
+        let answers = ModeratorAnswers(pipeline: pipeline, message: message, replyRowID: kept.row, to: poster)
+        let by = "poster:\(poster.normalized)"
         if hold.status != .pending || reference.expired || hold.expiresAt <= message.now {
-            try answers.alreadyDecided(hold, identity: identity, in: db)
+            try alreadyDecided(hold, answers: answers, identity: identity, in: db)
             return .moderatorReply(holdID: hold.id, applied: false, detail: "already \(hold.status == .pending ? "expired" : hold.status.rawValue)")
         }
-        let action: ModeratorAction = Self.cancels(CommandText.body(of: message.parsed)) ? .discard : .approve
-        let by = from.normalized
+        let action: ModeratorAction = Self.cancels(subject: message.parsed.subject, body: CommandText.body(of: message.parsed))
+            ? .discard : .approve
         var applied: (ModerationOutcome, Int)?
         do {
             try db.inSavepoint {
                 let outcome = try ModerationQueue.decide(hold.id, action: action, reason: nil, by: by, now: message.now, in: db)
-                if let token = reference.token { _ = try Confirmations.redeem(db, token: token, by: by, now: message.now) }
-                applied = (outcome, try ModerationActions(pipeline: pipeline).carryOut(db, outcome: outcome, now: message.now))
+                _ = try Confirmations.redeem(db, token: token, by: by, now: message.now)
+                applied = (outcome, try ModerationActions(pipeline: pipeline)
+                    .carryOut(db, outcome: outcome, now: message.now, decidedBy: "poster"))
                 return .commit
             }
         } catch ModerationError.notPending {
-            let current = try HoldRecord.hold(id: hold.id, in: db) ?? hold
-            try answers.alreadyDecided(current, identity: identity, in: db)
-            return .moderatorReply(holdID: hold.id, applied: false, detail: "already \(current.status.rawValue)")
+            try alreadyDecided(try HoldRecord.hold(id: hold.id, in: db) ?? hold, answers: answers, identity: identity, in: db)
+            return .moderatorReply(holdID: hold.id, applied: false, detail: "already decided")
         }
         guard let (outcome, copies) = applied else {
             return .moderatorReply(holdID: hold.id, applied: false, detail: "not applied")
         }
-        try answers.applied(outcome, copies: copies, acceptedSender: nil, identity: identity, in: db)
-        message.logger.info("announcement confirmed by its poster", metadata: message.metadata.merging(
+        try answers.send(outcome.action == .approve ? .posterSent : .posterCancelled, about: hold, identity: identity,
+                         in: db) { values in values.moderation.copies = copies }
+        message.logger.info("announcement answered by its poster", metadata: message.metadata.merging(
             ["hold.id": "\(hold.id)", "action": "\(outcome.action.rawValue)", "copies": "\(copies)"]) { $1 })
         return .moderatorReply(holdID: hold.id, applied: true, detail: "poster \(outcome.action.rawValue)")
     }
 
-    /// Whether the first line the poster wrote cancels the post.
-    static func cancels(_ body: String) -> Bool {
+    /// "Already sent / cancelled / expired", at most once a day per poster and list.
+    private func alreadyDecided(_ hold: Hold, answers: ModeratorAnswers, identity: SenderIdentity?, in db: Database) throws {
+        guard try NoticeLog.claim(sender: answers.to.address, reason: hold.reason, outcome: .moderationAlreadyDecided,
+                                  listID: hold.listID, now: answers.message.now, in: db) else { return }
+        try answers.alreadyDecided(hold, identity: identity, in: db)
+    }
+
+    /// Whether the subject (reply markers removed) or the first line the poster wrote starts with a cancel word.
+    static func cancels(subject: String, body: String) -> Bool {
         if let decision = ModeratorCommand.readDecision(body: body), decision.action != .approve { return true }
-        let first = ReplyLines.lines(of: body, limit: 8, skippingLeadingQuote: true)
+        let firstLine = ReplyLines.lines(of: body, limit: 8, skippingLeadingQuote: true)
             .first { !ModeratorCommand.isGreeting($0) }
-        guard let word = first.flatMap({ CommandWords.words($0).first }) else { return false }
-        return cancelWords.contains(word)
+        return [CommandText.subjectLine(subject), firstLine ?? ""].contains { line in
+            CommandWords.words(line).first.map(cancelWords.contains) ?? false
+        }
     }
 }

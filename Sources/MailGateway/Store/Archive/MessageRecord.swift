@@ -116,6 +116,14 @@ extension MessageRecord {
             .fetchCount(db) == 1
     }
 
+    /// How many messages from `address` (without case), on any list, received since `since` were recorded with
+    /// `decisionRule` (a member's get requests in a day, DG-12).
+    static func count(_ db: Database, from address: String, decisionRule: String, since: Date) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM messages WHERE decision_rule = ? AND received_at >= ? AND lower(from_address) = lower(?)
+            """, arguments: [decisionRule, since, address]) ?? 0
+    }
+
     /// The thread of message `row`.
     static func threadID(_ db: Database, row: Int64) throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT thread_id FROM messages WHERE id = ?", arguments: [row])

@@ -77,6 +77,15 @@ public struct ConfirmationRecord: Codable, Sendable, Equatable, FetchableRecord,
             """, arguments: [addressKey, since, now]) ?? 0
     }
 
+    /// Announcement previews (`moderate` tokens bound to a poster's address, AN-2) issued to `addressKey` since
+    /// `since` and still pending.
+    static func pendingPreviews(_ db: Database, addressKey: String, since: Date, now: Date) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM confirmations
+            WHERE address_key = ? AND created_at >= ? AND action = 'moderate' AND used_at IS NULL AND expires_at > ?
+            """, arguments: [addressKey, since, now]) ?? 0
+    }
+
     /// Deletes rows that expired before `cutoff` (kept a while after expiry, so a late use is answered "expired"
     /// rather than "unknown").
     static func deleteExpired(_ db: Database, before cutoff: Date) throws -> Int {

@@ -204,7 +204,7 @@ settle
 $P latest "$IMAP_PORT" secretariat "annonce"
 $P reply "$SMTP_PORT" "$IMAP_PORT" secretariat "$SECRETARIAT" "annonce"
 once
-$P latest "$IMAP_PORT" secretariat "Approuv"
+$P latest "$IMAP_PORT" secretariat "Annonce envoy"
 
 step "mailgateway outbox list --status sent --limit 8"
 "$BIN" outbox list --status sent --limit 8

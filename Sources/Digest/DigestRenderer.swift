@@ -55,16 +55,25 @@ public struct DigestRenderer: DigestRendering {
         // joined together) and the Date field: each is rendered once.
         let subjectKey = "\(content.list.listID)|\(content.language.rawValue)|\(content.timeZone.identifier)|"
             + "\(content.periodEnd.timeIntervalSince1970)|\(content.number)|\(part)|\(partCount)"
-        let subject = headerCache.mutex.withLock { $0.subjects[subjectKey] } ?? {
+        // The encoded Subject field, and the list's own fields (the same for every member of the list).
+        let subjectField = headerCache.mutex.withLock { $0.subjects[subjectKey] } ?? {
             let values = DigestContext.subjectValues(content, part: part, partCount: partCount)
             let text = templates.render(.subject, language: content.language, values)
             let subject = text.split(whereSeparator: \.isNewline).first
                 .map { DigestContext.oneLine(String($0)).trimmingCharacters(in: .whitespaces) } ?? ""
+            let field = "Subject: \(HeaderEncoding.unstructured(subject))"
             headerCache.mutex.withLock { cache in
                 if cache.subjects.count > 10_000 { cache.subjects.removeAll() }
-                cache.subjects[subjectKey] = subject
+                cache.subjects[subjectKey] = field
             }
-            return subject
+            return field
+        }()
+        // The list's name may be the member's language's: part of the key.
+        let listKey = "\(content.list.listID)|\(content.list.name)|\(content.list.archiveURL ?? "")"
+        let listFields = headerCache.mutex.withLock { $0.listFields[listKey] } ?? {
+            let fields = Self.listFields(content.list)
+            headerCache.mutex.withLock { $0.listFields[listKey] = fields }
+            return fields
         }()
         let dateField = headerCache.mutex.withLock { cache in
             if let last = cache.date, last.0 == date { return last.1 }
@@ -72,13 +81,14 @@ public struct DigestRenderer: DigestRendering {
             cache.date = (date, text)
             return text
         }
-        return Array(Self.header(content, subject: subject, messageID: Self.messageID(messageID, part: part),
-                                 dateField: dateField).utf8)
+        return Array(Self.header(content, subjectField: subjectField, listFields: listFields,
+                                 messageID: Self.messageID(messageID, part: part), dateField: dateField).utf8)
     }
 
-    /// Rendered subjects and the last Date field, shared by the members of a run.
+    /// Rendered Subject fields, each list's own fields and the last Date field, shared by the members of a run.
     private struct HeaderCache {
         var subjects: [String: String] = [:]
+        var listFields: [String: (from: String, list: String)] = [:]
         var date: (Date, String)?
     }
 
@@ -97,14 +107,9 @@ public struct DigestRenderer: DigestRendering {
     }
 
     /// The header fields, each ending with CRLF, without the body's Content-* fields.
-    private static func header(_ content: DigestContent, subject: String, messageID: String, dateField: String) -> String {
-        let list = content.list
+    /// The fields that depend on the list only: From, and `MIME-Version` to `List-Archive` (CRLF-terminated).
+    private static func listFields(_ list: ListIdentity) -> (from: String, list: String) {
         var fields = [
-            "From: \(HeaderEncoding.mailbox(MailAddress(name: list.name, address: list.address)))",
-            "To: \(HeaderEncoding.mailbox(content.recipient))",
-            "Subject: \(HeaderEncoding.unstructured(subject))",
-            "Date: \(dateField)",
-            "Message-ID: <\(messageID)>",
             "MIME-Version: 1.0",
             "List-Id: \(HeaderEncoding.phrase(list.name)) <\(list.listID)>",
             "List-Post: <mailto:\(list.address)>",
@@ -113,6 +118,20 @@ public struct DigestRenderer: DigestRendering {
             "List-Owner: <mailto:\(list.addresses.owner)>",
         ]
         if let archive = list.archiveURL { fields.append("List-Archive: <\(archive)>") }
+        return ("From: \(HeaderEncoding.mailbox(MailAddress(name: list.name, address: list.address)))",
+                fields.joined(separator: "\r\n"))
+    }
+
+    private static func header(_ content: DigestContent, subjectField: String, listFields: (from: String, list: String),
+                               messageID: String, dateField: String) -> String {
+        var fields = [
+            listFields.from,
+            "To: \(HeaderEncoding.mailbox(content.recipient))",
+            subjectField,
+            "Date: \(dateField)",
+            "Message-ID: <\(messageID)>",
+            listFields.list,
+        ]
         if let unsubscribe = content.unsubscribe?.trimmingCharacters(in: .whitespacesAndNewlines), !unsubscribe.isEmpty,
            !unsubscribe.contains(where: \.isNewline) {
             fields.append("List-Unsubscribe: " + (unsubscribe.hasPrefix("<") ? unsubscribe : "<\(unsubscribe)>"))

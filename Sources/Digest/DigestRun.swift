@@ -61,7 +61,7 @@ public struct DigestRun: Sendable {
             }
             let due = members.filter { member in
                 guard let schedule = schedule(for: member, list: list) else { return false }
-                return schedule.latestDue(after: latest[member.personID], at: at) != nil
+                return cache.latestDue(schedule, after: latest[member.personID], at: at) != nil
             }
             var start = due.startIndex
             while start < due.endIndex {
@@ -89,9 +89,22 @@ public struct DigestRun: Sendable {
     /// same issue in the same format, language and time zone). Local to one run, on one thread.
     final class RunCache: @unchecked Sendable {
         var items: [String: [DigestItemRow]] = [:]
-        var bodies: [String: [[UInt8]]] = [:]
+        /// The rendered messages of an issue body key, each with its outbox digest (hashed once per run).
+        var bodies: [String: [(bytes: [UInt8], digest: String)]] = [:]
         /// By items key: which of the items each recipient already got on their own (`post` copies).
         var postRecipients: [String: [String: Set<Int64>]] = [:]
+        /// `DigestSchedule.latestDue` by schedule and bounds: members share a handful of zones and times, and
+        /// most of a list's members their previous issue's end (Calendar arithmetic cost more than the SQL).
+        var due: [String: Date?] = [:]
+
+        func latestDue(_ schedule: DigestSchedule, after: Date?, at: Date) -> Date? {
+            let key = "\(schedule.timeZone.identifier)|\(schedule.hour)|\(schedule.minute)|\(schedule.weekday ?? 0)|"
+                + "\(after?.timeIntervalSince1970 ?? -1)|\(at.timeIntervalSince1970)"
+            if let known = due[key] { return known }
+            let value = schedule.latestDue(after: after, at: at)
+            due[key] = value
+            return value
+        }
     }
 
     /// The member's issue due at `at`, in the caller's transaction. nil when none is due (or the member no longer
@@ -100,7 +113,9 @@ public struct DigestRun: Sendable {
         guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
               member.delivery.isDigest, let schedule = schedule(for: member, list: list) else { return nil }
         let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
-        guard let end = schedule.latestDue(after: previous?.periodEnd, at: at) else { return nil }
+        let due = cache.map { $0.latestDue(schedule, after: previous?.periodEnd, at: at) }
+            ?? schedule.latestDue(after: previous?.periodEnd, at: at)
+        guard let end = due else { return nil }
         return try issue(db, list: list, member: member, previous: previous,
                          start: previous?.periodEnd ?? schedule.previous(before: end), end: end, now: now, cache: cache)
     }
@@ -120,10 +135,6 @@ public struct DigestRun: Sendable {
         }
         guard let last = items.last, let format = DigestContent.Format(rawValue: member.delivery.rawValue) else { return 0 }
         let number = (previous?.number ?? 0) + 1
-        guard let issueID = try DigestIssueRecord.insert(
-            db, list: list.id, person: member.personID, number: number, format: format.rawValue,
-            recipient: member.address, periodStart: start, periodEnd: end, items: items.map(\.messageRowID), now: now)
-        else { return 0 }
         // Posts this member got on their own (an announcement): listed "sent separately", so part of the body's key.
         let separately: Set<Int64>
         if let cache {
@@ -138,14 +149,21 @@ public struct DigestRun: Sendable {
         let content = content(list: list, member: member, format: format, number: number,
                               start: previous == nil ? nil : start, end: end, items: items, separately: separately)
         let bodyKey = content.bodyKey
-        let bodies: [[UInt8]]
+        let bodies: [(bytes: [UInt8], digest: String?)]
         if let cached = cache?.bodies[bodyKey] {
             bodies = cached
+        } else if let cache {
+            let rendered = try renderer.bodies(content).map { (bytes: $0, digest: Outbox.digest(of: $0)) }
+            cache.bodies[bodyKey] = rendered
+            bodies = rendered
         } else {
-            bodies = try renderer.bodies(content)
-            cache?.bodies[bodyKey] = bodies
+            bodies = try renderer.bodies(content).map { (bytes: $0, digest: nil) }
         }
-        try DigestIssueRecord.setParts(db, id: issueID, parts: bodies.count)
+        guard let issueID = try DigestIssueRecord.insert(
+            db, list: list.id, person: member.personID, number: number, format: format.rawValue,
+            recipient: member.address, periodStart: start, periodEnd: end, items: items.map(\.messageRowID),
+            parts: bodies.count, now: now)
+        else { return 0 }
         let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
         let messageID = "digest.\(issueID).\(list.id)@\(identity.domain)"
         let envelope = VERP.envelopeSender(listAddress: list.address, recipient: member.address, tagKey: bounceTagKey)
@@ -155,7 +173,8 @@ public struct DigestRun: Sendable {
             copies += try Outbox.enqueue(db, listID: list.id, messageID: last.messageRowID,
                                          purpose: .digest(issue: issueID, part: index + 1),
                                          copies: [OutgoingCopy(recipient: member.address, envelopeFrom: envelope,
-                                                               headerPrefix: header, shared: body)], now: now)
+                                                               headerPrefix: header, shared: body.bytes,
+                                                               sharedDigest: body.digest)], now: now)
         }
         return copies
     }

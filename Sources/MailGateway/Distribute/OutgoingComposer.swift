@@ -12,12 +12,17 @@ public struct OutgoingCopy: Sendable, Equatable {
     public var headerPrefix: [UInt8]
     /// Header fields and body common to all copies of the post.
     public var shared: [UInt8]
+    /// `Outbox.digest(of: shared)` when the caller already knows it (a digest body shared by thousands of
+    /// members): the outbox then does not hash the bytes again.
+    public var sharedDigest: String?
 
-    public init(recipient: String, envelopeFrom: String, headerPrefix: [UInt8], shared: [UInt8]) {
+    public init(recipient: String, envelopeFrom: String, headerPrefix: [UInt8], shared: [UInt8],
+                sharedDigest: String? = nil) {
         self.recipient = recipient
         self.envelopeFrom = envelopeFrom
         self.headerPrefix = headerPrefix
         self.shared = shared
+        self.sharedDigest = sharedDigest
     }
 
     /// The message exactly as sent.

@@ -120,7 +120,7 @@ public enum Outbox {
             if let known = previous, known.storage == storage, known.count == copy.shared.count, storage != nil {
                 bodyID = known.id
             } else {
-                let digest = SHA256.hash(data: copy.shared).map { String(format: "%02x", $0) }.joined()
+                let digest = copy.sharedDigest ?? Self.digest(of: copy.shared)
                 bodyID = try OutboxBodyRecord.storedID(db, digest: digest, bytes: Data(copy.shared))
                 previous = (storage, copy.shared.count, bodyID)
             }
@@ -131,6 +131,15 @@ public enum Outbox {
             }
         }
         return added
+    }
+
+    /// The key the outbox stores a body under: its SHA-256, lower-case hex.
+    public static func digest(of body: [UInt8]) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: body) { out += [hex[Int(byte >> 4)], hex[Int(byte & 15)]] }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Claims up to `limit` due copies for `claimer` (a ``Gateway/runID``): marks them `sending` and counts the

@@ -63,20 +63,15 @@ public struct DigestIssueRecord: Codable, Sendable, Equatable, FetchableRecord, 
     /// Records an issue; nil when the member already has one ending at `periodEnd` (another run made it).
     public static func insert(_ db: Database, list: String, person: Int64, number: Int, format: String,
                               recipient: String, periodStart: Date?, periodEnd: Date, items: [Int64],
-                              now: Date) throws -> Int64? {
-        try db.execute(sql: """
+                              parts: Int? = nil, now: Date) throws -> Int64? {
+        try db.cachedStatement(sql: """
             INSERT INTO digest_issues (list_id, person_id, number, format, recipient, period_start, period_end,
-                                       items, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       items, parts, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (list_id, person_id, period_end) DO NOTHING
-            """, arguments: [list, person, number, format, recipient, StoreDate.value(periodStart),
-                             StoreDate.value(periodEnd), JSONArray.text(items), StoreDate.value(now)])
+            """).execute(arguments: [list, person, number, format, recipient, StoreDate.value(periodStart),
+                                     StoreDate.value(periodEnd), JSONArray.text(items), parts ?? 0, StoreDate.value(now)])
         return db.changesCount > 0 ? db.lastInsertedRowID : nil
-    }
-
-    /// Records how many messages the issue was rendered into.
-    public static func setParts(_ db: Database, id: Int64, parts: Int) throws {
-        try db.execute(sql: "UPDATE digest_issues SET parts = ? WHERE id = ?", arguments: [parts, id])
     }
 
     /// The outbox copies of an issue, by status.

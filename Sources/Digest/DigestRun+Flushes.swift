@@ -34,7 +34,7 @@ extension DigestRun {
               !member.delivery.isDigest, let mode = DeliveryMode(rawValue: request.format), mode.isDigest
         else { return nil }
         member.delivery = mode
-        let previous = try DigestIssueRecord.latest(db, list: list.id, person: member.personID)
+        let previous = try DigestIssueRecord.latestMark(db, list: list.id, person: member.personID)
         if let end = previous?.periodEnd, end >= request.requestedAt { return nil }
         let start = previous?.periodEnd ?? schedule(for: member, list: list)?.previous(before: request.requestedAt)
         return try issue(db, list: list, member: member, previous: previous, start: start, end: request.requestedAt,

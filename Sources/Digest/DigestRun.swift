@@ -112,7 +112,7 @@ public struct DigestRun: Sendable {
     func issueDue(_ db: Database, list: ListConfig, person: Int64, at: Date, now: Date, cache: RunCache? = nil) throws -> Int? {
         guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
               member.delivery.isDigest, let schedule = schedule(for: member, list: list) else { return nil }
-        let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
+        let previous = try DigestIssueRecord.latestMark(db, list: list.id, person: person)
         let due = cache.map { $0.latestDue(schedule, after: previous?.periodEnd, at: at) }
             ?? schedule.latestDue(after: previous?.periodEnd, at: at)
         guard let end = due else { return nil }
@@ -123,7 +123,7 @@ public struct DigestRun: Sendable {
     /// Records and enqueues the member's issue of the posts accepted in `(start, end]`; 0 when there are none.
     /// Each message is the member's header (To, Subject with their number, Message-ID) before a body shared by
     /// every member who reads the issue the same way (the outbox stores it once).
-    func issue(_ db: Database, list: ListConfig, member: DigestMemberRow, previous: DigestIssueRecord?,
+    func issue(_ db: Database, list: ListConfig, member: DigestMemberRow, previous: DigestIssueMark?,
                start: Date?, end: Date, now: Date, cache: RunCache? = nil) throws -> Int {
         let itemsKey = "\(list.id)|\(start?.timeIntervalSince1970 ?? -1)|\(end.timeIntervalSince1970)"
         let items: [DigestItemRow]
@@ -184,7 +184,7 @@ public struct DigestRun: Sendable {
     public func preview(_ db: Database, list: ListConfig, person: Int64, at: Date,
                         mode: DigestContent.Format? = nil) throws -> [[UInt8]]? {
         guard let member = try DigestMemberRow.member(db, list: list.id, person: person) else { return nil }
-        let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
+        let previous = try DigestIssueRecord.latestMark(db, list: list.id, person: person)
         let schedule = schedule(for: member, list: list)
         // The issue due at `at` if one is and has posts, else what accumulated for the next one.
         var end = schedule?.latestDue(after: previous?.periodEnd, at: at) ?? at
@@ -213,7 +213,7 @@ public struct DigestRun: Sendable {
             guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
                   member.delivery.isDigest else { return 0 }
             let due = try issueDue(db, list: list, person: person, at: now, now: now) ?? 0
-            let previous = try DigestIssueRecord.latest(db, list: list.id, person: person)
+            let previous = try DigestIssueRecord.latestMark(db, list: list.id, person: person)
             let start = previous?.periodEnd ?? schedule(for: member, list: list)?.previous(before: now)
             guard previous?.periodEnd != now else { return due }
             return due + (try issue(db, list: list, member: member, previous: previous, start: start, end: now, now: now))

@@ -41,6 +41,16 @@ public struct DigestIssueRecord: Codable, Sendable, Equatable, FetchableRecord, 
             """, arguments: [list, person])
     }
 
+    /// The number and end of a member's latest issue of a list: what the next issue continues (two columns read
+    /// by position, not the whole record: the digest run asks once per member).
+    public static func latestMark(_ db: Database, list: String, person: Int64) throws -> DigestIssueMark? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT number, period_end FROM digest_issues WHERE list_id = ? AND person_id = ?
+            ORDER BY period_end DESC LIMIT 1
+            """), arguments: [list, person]) else { return nil }
+        return DigestIssueMark(number: row[0], periodEnd: row[1])
+    }
+
     /// The end of each member's latest issue of a list, by person id (one query for a whole run).
     public static func latestEnds(_ db: Database, list: String) throws -> [Int64: Date] {
         var ends: [Int64: Date] = [:]
@@ -79,5 +89,16 @@ public struct DigestIssueRecord: Codable, Sendable, Equatable, FetchableRecord, 
         try String.fetchAll(db, sql: """
             SELECT status FROM outbox WHERE purpose = ? OR purpose LIKE ? ORDER BY id
             """, arguments: ["digest:\(id)", "digest:\(id).%"])
+    }
+}
+
+/// The number and end of a member's latest issue of a list (``DigestIssueRecord/latestMark(_:list:person:)``).
+public struct DigestIssueMark: Sendable, Equatable {
+    public var number: Int
+    public var periodEnd: Date
+
+    public init(number: Int, periodEnd: Date) {
+        self.number = number
+        self.periodEnd = periodEnd
     }
 }

@@ -19,25 +19,33 @@ public struct DigestMemberRow: Sendable, Equatable, FetchableRecord {
     /// 1 = Monday ... 7 = Sunday; nil = daily.
     public var digestWeekday: Int?
 
+    /// Reads the columns by position (the digest run reads one member per issue; a lookup by name lower-cases
+    /// it): list_id, person_id, name, person_language, language, delivery, time_zone, digest_time,
+    /// digest_weekday, address — the order of ``selection``.
     public init(row: Row) throws {
-        listID = row["list_id"]
-        personID = row["person_id"]
-        name = row["name"]
-        address = row["address"] ?? ""
-        delivery = DeliveryMode(rawValue: row["delivery"]) ?? .none
-        language = Language(rawValue: (row["language"] as String?) ?? row["person_language"]) ?? .en
-        timeZone = row["time_zone"]
-        digestTime = row["digest_time"]
-        digestWeekday = row["digest_weekday"]
+        listID = row[0]
+        personID = row[1]
+        name = row[2]
+        language = Language(rawValue: (row[4] as String?) ?? row[3]) ?? .en
+        delivery = DeliveryMode(rawValue: row[5]) ?? .none
+        timeZone = row[6]
+        digestTime = row[7]
+        digestWeekday = row[8]
+        address = row[9] ?? ""
     }
+
+    /// The columns ``init(row:)`` reads, in its order.
+    static let selection = """
+        m.list_id, m.person_id, p.name, p.language AS person_language, m.language, m.delivery,
+        p.time_zone, m.digest_time, m.digest_weekday,
+        (SELECT address FROM addresses a WHERE a.person_id = p.id ORDER BY a.id LIMIT 1) AS address
+        """
 
     /// The digest members of `list` (every list when nil) with an address, by person id; with `person`, only them
     /// (whatever their mode, for a member leaving the digest).
     public static func members(_ db: Database, list: String? = nil, person: Int64? = nil) throws -> [DigestMemberRow] {
         try fetchAll(db, sql: """
-            SELECT m.list_id, m.person_id, p.name, p.language AS person_language, m.language, m.delivery,
-                   p.time_zone, m.digest_time, m.digest_weekday,
-                   (SELECT address FROM addresses a WHERE a.person_id = p.id ORDER BY a.id LIMIT 1) AS address
+            SELECT \(selection)
             FROM memberships m JOIN people p ON p.id = m.person_id
             WHERE (? IS NULL OR m.list_id = ?)
               AND (? IS NOT NULL OR m.delivery IN ('digest', 'digest-plain', 'digest-mime', 'summary'))
@@ -50,14 +58,12 @@ public struct DigestMemberRow: Sendable, Equatable, FetchableRecord {
     /// One member of `list`, whatever their mode (nil when not a member or without an address): one probe of the
     /// UNIQUE (list_id, person_id) index, for the digest run's per-member check inside its write transaction.
     public static func member(_ db: Database, list: String, person: Int64) throws -> DigestMemberRow? {
-        try fetchOne(db, sql: """
-            SELECT m.list_id, m.person_id, p.name, p.language AS person_language, m.language, m.delivery,
-                   p.time_zone, m.digest_time, m.digest_weekday,
-                   (SELECT address FROM addresses a WHERE a.person_id = p.id ORDER BY a.id LIMIT 1) AS address
+        try fetchOne(db.cachedStatement(sql: """
+            SELECT \(selection)
             FROM memberships m JOIN people p ON p.id = m.person_id
             WHERE m.list_id = ? AND m.person_id = ?
               AND EXISTS (SELECT 1 FROM addresses a WHERE a.person_id = p.id)
-            """, arguments: [list, person])
+            """), arguments: [list, person])
     }
 
     /// How many members of `list` have each delivery mode.

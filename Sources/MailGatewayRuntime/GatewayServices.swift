@@ -1,4 +1,5 @@
 import MailGateway
+import MailGatewayHTTP
 import ServiceLifecycle
 
 extension GatewayDaemon {
@@ -12,6 +13,10 @@ extension GatewayDaemon {
         services.append(try outboxSender())
         services.append(MaintenanceService(gateway: gateway, logger: logger))
         services.append(try DigestService(gateway: gateway, logger: logger))
+        // The HTTP side (one-click unsubscribe, /healthz, /metrics), only when configured.
+        if let http = gateway.config.http {
+            services.append(try GatewayHTTPServer.application(gateway: gateway, settings: http, logger: logger))
+        }
         return services
     }
 }

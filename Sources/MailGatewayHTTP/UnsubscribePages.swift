@@ -47,9 +47,12 @@ public struct UnsubscribePages: Sendable {
     public func render(_ state: State, language: Language, list: ListConfig?, listID: String, address: String?,
                        action: String?) -> String {
         let addresses = list.map { ListIdentity(list: $0, webBaseURL: nil).addresses }
+        let name = list.map { $0.name.value(for: language) } ?? listID
         var values: [String: Any] = [
             state.rawValue: true,
-            "listName": list.map { $0.name.value(for: language) } ?? listID,
+            "listName": name,
+            // "de la liste" as French and Spanish write it ("d'Interface…", "du Groupe…"): ListNameGrammar.
+            "deListName": ListNameGrammar.of(name, in: language),
         ]
         if let address { values["address"] = address }
         if let action { values["action"] = action }

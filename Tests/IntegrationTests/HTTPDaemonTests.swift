@@ -14,7 +14,7 @@ struct HTTPDaemonTests {
     static func curl(_ url: String, _ arguments: [String] = []) async throws -> (status: Int, body: String) {
         let body = FileManager.default.temporaryDirectory.appendingPathComponent("mailgw-curl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: body) }
-        let outcome = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "10", "-o", body.path,
+        let outcome = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "60", "-o", body.path,
                                                                    "-w", "%{http_code}"] + arguments + [url])
         let status = Int(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         return (status, (try? String(contentsOf: body, encoding: .utf8)) ?? "")

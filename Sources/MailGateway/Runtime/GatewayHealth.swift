@@ -45,10 +45,7 @@ extension Gateway {
             GatewayHealth.Mailbox(list: list.id, lastPass: passes[list.id].map { formatter.string(from: $0) })
         }
         do {
-            let (counts, due) = try await database.pool.read { db in
-                (try Outbox.counts(db), try Outbox.dueOrSendingCount(db, now: now))
-            }
-            GatewayMetrics.outboxCopies(counts)
+            let (counts, due) = try await outboxBacklog(now: now)
             let backlog = GatewayHealth.Backlog(pending: counts[.pending] ?? 0, sending: counts[.sending] ?? 0,
                                                 failed: counts[.failed] ?? 0,
                                                 due: max(0, due - (counts[.sending] ?? 0)))
@@ -57,6 +54,16 @@ extension Gateway {
             return GatewayHealth(status: "degraded", database: "unreachable", databaseError: Self.describe(error),
                                  mailboxes: mailboxes, outbox: nil)
         }
+    }
+
+    /// The outbox's copies by status, and how many are due or being sent at `now`.
+    public func outboxBacklog(now: Date = Date()) async throws -> (counts: [OutboxStatus: Int], dueOrSending: Int) {
+        try await database.pool.read { db in (try Outbox.counts(db), try Outbox.dueOrSendingCount(db, now: now)) }
+    }
+
+    /// Sets the outbox gauges (`mailgateway_outbox_copies{status}`) to the counts now: what a scrape reads.
+    public func recordOutboxGauges() async throws {
+        GatewayMetrics.outboxCopies(try await outboxBacklog().counts)
     }
 
     /// The SQLite result of a failed read, without the path or the statement's arguments.

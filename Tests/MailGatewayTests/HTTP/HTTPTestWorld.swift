@@ -39,7 +39,7 @@ final class HTTPTestWorld: Sendable {
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }
         var port: Int?
-        for _ in 0..<500 {
+        for _ in 0..<6000 {  // up to 60 s on a loaded machine
             port = bound.withLock { $0 }
             if port != nil { break }
             try await Task.sleep(for: .milliseconds(10))
@@ -105,7 +105,7 @@ final class HTTPTestWorld: Sendable {
         let body = dir.appendingPathComponent("body-\(UUID().uuidString.prefix(8))")
         let headers = dir.appendingPathComponent("headers-\(UUID().uuidString.prefix(8))")
         let outcome = try await ChildProcess.run("/usr/bin/curl", [
-            "-sS", "--max-time", "20", "-o", body.path, "-D", headers.path, "-w", "%{http_code}",
+            "-sS", "--max-time", "90", "-o", body.path, "-D", headers.path, "-w", "%{http_code}",
         ] + arguments + ["http://127.0.0.1:\(port)\(path)"])
         guard outcome.status == 0, let status = Int(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw HTTPTestError(message: "curl \(path) failed: \(outcome.output)")

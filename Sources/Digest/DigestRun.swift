@@ -80,7 +80,10 @@ public struct DigestRun: Sendable {
                     switch copies {
                     case nil: break
                     case 0?: report.empty += 1
-                    case let n?: report.issues += 1; report.copies += n; GatewayMetrics.digestSent(list: list.id)
+                    case let n?:
+                        report.issues += 1
+                        report.copies += n
+                        GatewayMetrics.digestSent(list: list.id)
                     }
                 }
                 start = batch.endIndex

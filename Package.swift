@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped by one owner each (see NOTES: no pkgConfig for libetpan).
@@ -39,6 +43,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -52,12 +57,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The small HTTP side (issue 11): one-click unsubscribe (RFC 8058), /healthz, /metrics; a Service the
+        // runtime adds to its ServiceGroup when `http` is configured.
+        .target(
+            name: "MailGatewayHTTP",
+            dependencies: [
+                "MailGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The composition root: the daemon's services (mailbox watchers, outbox sender, maintenance) assembled
         // into one ServiceGroup, the process lock, `run --once`.
         .target(
             name: "MailGatewayRuntime",
             dependencies: [
-                "MailGateway", "Digest",
+                "MailGateway", "Digest", "MailGatewayHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -92,12 +113,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MailGatewayTests",
-            dependencies: ["MailGateway", "Digest", "MailGatewayRuntime", "TestSupport"],
+            dependencies: ["MailGateway", "Digest", "MailGatewayRuntime", "MailGatewayHTTP", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MailGateway", "Digest", "TestSupport", "mailgateway"],
+            dependencies: ["MailGateway", "Digest", "MailGatewayHTTP", "MailGatewayRuntime", "TestSupport", "mailgateway"],
             swiftSettings: swiftSettings
         ),
     ]

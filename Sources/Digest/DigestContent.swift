@@ -92,9 +92,13 @@ public struct DigestContent: Sendable, Equatable {
     public var threads: [Thread]
     /// The member's unsubscribe URL or mailto for List-Unsubscribe (as on the list's posts), nil for none.
     public var unsubscribe: String?
+    /// The member's one-click https link (`OneClickLinks.url(list:address:)`), only when the gateway's HTTP
+    /// listener serves it: then List-Unsubscribe carries it too and `List-Unsubscribe-Post` is added (RFC 8058).
+    public var oneClickURL: String?
 
     public init(list: ListIdentity, recipient: MailAddress, language: Language, timeZone: TimeZone, format: Format,
-                number: Int, periodStart: Date?, periodEnd: Date, threads: [Thread], unsubscribe: String?) {
+                number: Int, periodStart: Date?, periodEnd: Date, threads: [Thread], unsubscribe: String?,
+                oneClickURL: String? = nil) {
         self.list = list
         self.recipient = recipient
         self.language = language
@@ -105,6 +109,7 @@ public struct DigestContent: Sendable, Equatable {
         self.periodEnd = periodEnd
         self.threads = threads
         self.unsubscribe = unsubscribe
+        self.oneClickURL = oneClickURL
     }
 }
 

@@ -134,7 +134,14 @@ public struct DigestRenderer: DigestRendering {
         ]
         if let unsubscribe = content.unsubscribe?.trimmingCharacters(in: .whitespacesAndNewlines), !unsubscribe.isEmpty,
            !unsubscribe.contains(where: \.isNewline) {
-            fields.append("List-Unsubscribe: " + (unsubscribe.hasPrefix("<") ? unsubscribe : "<\(unsubscribe)>"))
+            var value = unsubscribe.hasPrefix("<") ? unsubscribe : "<\(unsubscribe)>"
+            if let url = content.oneClickURL, url.hasPrefix("https://"), !url.contains(where: { $0.isNewline || $0 == ">" }) {
+                value += ",\r\n <\(url)>"
+                fields.append("List-Unsubscribe: " + value)
+                fields.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+            } else {
+                fields.append("List-Unsubscribe: " + value)
+            }
         }
         fields += ["Precedence: list", "Auto-Submitted: auto-generated", "X-Auto-Response-Suppress: All"]
         return fields.joined(separator: "\r\n") + "\r\n"

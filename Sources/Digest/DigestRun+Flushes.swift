@@ -21,6 +21,7 @@ extension DigestRun {
             if copies > 0 {
                 report.issues += 1
                 report.copies += copies
+                GatewayMetrics.digestSent(list: request.listID)
             }
         }
         return report

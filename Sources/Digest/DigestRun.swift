@@ -17,11 +17,16 @@ public struct DigestRun: Sendable {
     public let renderer: any DigestRendering
     /// Keys the VERP tag of the envelope sender, as for posts (nil: untagged).
     public let bounceTagKey: [UInt8]?
+    /// The one-click unsubscribe links, when the HTTP listener serves them (`Gateway.oneClickLinks`); nil:
+    /// List-Unsubscribe is mailto only.
+    public let oneClick: OneClickLinks?
 
-    public init(config: GatewayConfig, renderer: any DigestRendering, bounceTagKey: [UInt8]? = nil) {
+    public init(config: GatewayConfig, renderer: any DigestRendering, bounceTagKey: [UInt8]? = nil,
+                oneClick: OneClickLinks? = nil) {
         self.config = config
         self.renderer = renderer
         self.bounceTagKey = bounceTagKey
+        self.oneClick = oneClick
     }
 
     /// What one run did.
@@ -75,7 +80,10 @@ public struct DigestRun: Sendable {
                     switch copies {
                     case nil: break
                     case 0?: report.empty += 1
-                    case let n?: report.issues += 1; report.copies += n
+                    case let n?:
+                        report.issues += 1
+                        report.copies += n
+                        GatewayMetrics.digestSent(list: list.id)
                     }
                 }
                 start = batch.endIndex
@@ -244,6 +252,7 @@ public struct DigestRun: Sendable {
         return DigestContent(list: identity, recipient: MailAddress(name: member.name, address: member.address),
                              language: member.language, timeZone: zone, format: format, number: number,
                              periodStart: start, periodEnd: end, threads: order.compactMap { threads[$0] },
-                             unsubscribe: "mailto:\(identity.addresses.leave)")
+                             unsubscribe: "mailto:\(identity.addresses.leave)",
+                             oneClickURL: oneClick?.url(list: list.id, address: member.address))
     }
 }

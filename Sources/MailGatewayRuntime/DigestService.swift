@@ -47,11 +47,12 @@ public final class DigestService: Service, Sendable {
 
 extension GatewayDaemon {
     /// The digest run of this gateway: the renderer of ``makeDigestRenderer(templatesDirectory:)``, the posts'
-    /// VERP key.
+    /// VERP key and one-click links.
     static func digestRun(_ gateway: Gateway) throws -> DigestRun {
         DigestRun(config: gateway.config,
                   renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory),
-                  bounceTagKey: gateway.pipeline.distributor.unsubscribeKey)
+                  bounceTagKey: gateway.pipeline.distributor.unsubscribeKey,
+                  oneClick: gateway.pipeline.distributor.oneClick)
     }
 
     /// `digest run`: enqueues every issue due at `at`, then sends what is due in the outbox (as `run --once`).

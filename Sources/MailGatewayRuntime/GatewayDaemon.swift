@@ -110,6 +110,7 @@ public struct GatewayDaemon: Sendable {
                             throw error
                         }
                         await client.logout()
+                        gateway.mailboxPasses.record(list: list.id)
                         return .init(list: list.id, summary: summary, error: nil)
                     } catch {
                         listLogger.error("mailbox failed", metadata: ["error": "\(error)"])

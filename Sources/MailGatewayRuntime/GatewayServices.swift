@@ -1,4 +1,5 @@
 import MailGateway
+import MailGatewayHTTP
 import ServiceLifecycle
 
 extension GatewayDaemon {
@@ -12,6 +13,14 @@ extension GatewayDaemon {
         services.append(try outboxSender())
         services.append(MaintenanceService(gateway: gateway, logger: logger))
         services.append(try DigestService(gateway: gateway, logger: logger))
+        // The HTTP side (one-click unsubscribe, /healthz, /metrics), only when configured.
+        if let http = gateway.config.http {
+            if !["127.0.0.1", "::1", "localhost"].contains(http.host) {
+                logger.warning("http listener not on loopback: put it behind the reverse proxy (docs/deployment.md)",
+                               metadata: ["http.listen": "\(http.host):\(http.port)"])
+            }
+            services.append(try GatewayHTTPServer.application(gateway: gateway, settings: http, logger: logger))
+        }
         return services
     }
 }

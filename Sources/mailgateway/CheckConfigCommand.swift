@@ -23,6 +23,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
         } else {
             print("configuration OK: \(config.lists.count) lists, database \(config.database)")
             print("  imap \(config.imap.host):\(config.imap.port) (\(config.imap.tls.rawValue)), smtp \(config.smtp.host):\(config.smtp.port) (\(config.smtp.tls.rawValue))")
+            if let http = config.http {
+                let links = http.publicBaseURL.map { "one-click unsubscribe links under \($0)" }
+                    ?? "no public_base_url: copies carry no one-click link"
+                print("  http \(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port), \(links)")
+            }
             for l in report.lists {
                 print("  \(l.id.padding(toLength: 22, withPad: " ", startingAt: 0)) \(l.address) <- \(l.mailbox.user)@\(l.mailbox.host):\(l.mailbox.port)/\(l.mailbox.folder)")
             }

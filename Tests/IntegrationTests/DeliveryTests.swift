@@ -34,6 +34,8 @@ struct DeliveryTests {
         let world = try await W.start { json in
             var json = json
             json["web_base_url"] = "https://lists.example.org"
+            // The one-click link is advertised only with the HTTP listener's public URL (docs/http.md).
+            json["http"] = ["listen": "127.0.0.1:0", "public_base_url": "https://lists.example.org"]
             return json
         }
         defer { world.stop() }
@@ -106,9 +108,14 @@ struct DeliveryTests {
         #expect(try await world.outbox(status: "sent").count == 6)
     }
 
-    @Test("without web_base_url, List-Unsubscribe is mailto only and there is no List-Unsubscribe-Post")
+    @Test("without the HTTP listener, List-Unsubscribe is mailto only and there is no List-Unsubscribe-Post")
     func mailtoUnsubscribeOnly() async throws {
-        let world = try await W.start()
+        // A web base URL (the archive) and the secret are there: still no one-click link without the listener.
+        let world = try await W.start { json in
+            var json = json
+            json["web_base_url"] = "https://lists.example.org"
+            return json
+        }
         defer { world.stop() }
         try await world.importPartners([W.helene, W.amelie])
         try await world.harness.append([TestMail.message(id: "m1@inrae.example", subject: "Carbone")], to: Self.list)
@@ -117,7 +124,7 @@ struct DeliveryTests {
         try #require(got.count == 1)
         #expect(got[0].all("List-Unsubscribe") == ["<mailto:college-research+leave@lists.example.org>"])
         #expect(got[0].all("List-Unsubscribe-Post").isEmpty)
-        #expect(got[0].all("List-Archive").isEmpty)
+        #expect(got[0].all("List-Archive") == ["<https://lists.example.org/lists/college-research>"])
         #expect(got[0].parsed.subject == "[Recherche] Carbone")
     }
 

@@ -42,8 +42,32 @@ struct DigestKillTests {
         let at = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400 + 60))
 
         let run = try world.harness.spawn(["digest", "run", "--at", at, "--log-level", "warning"])
-        let reached = try await DeliveryFaultTests.wait(seconds: 120) { try Self.issueCount(world) >= 200 }
-        run.signal(SIGKILL)
+        // The run records 100 members per transaction, fast: poll closely for its first commit, then hold the
+        // database's write lock so that its next batch waits, and kill it there, mid-run, whatever the machine's
+        // speed (before the lock, it had often recorded all 2,000 and was sending them when the signal came).
+        let reached = try await store.pool.writeWithoutTransaction { db -> Bool in
+            let deadline = Date().addingTimeInterval(120)
+            var reached = false
+            while !reached, Date() < deadline {
+                reached = try Int.fetchOne(db, sql: "SELECT count(*) FROM digest_issues") ?? 0 >= 1
+                if !reached { usleep(300) }
+            }
+            // Our own tight retry, no busy handler: SQLite's sleeps between retries would let the run take the lock
+            // batch after batch until it had recorded everything.
+            try db.execute(sql: "PRAGMA busy_timeout = 0")
+            while true {
+                do {
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    break
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    usleep(100)
+                }
+            }
+            run.signal(SIGKILL)
+            usleep(300_000)
+            try db.execute(sql: "ROLLBACK")
+            return reached
+        }
         let killed = await run.waitOffPool()
         let atKill = try Self.issueCount(world)
         #expect(reached && killed.status == 128 + SIGKILL, "\(killed.output)")

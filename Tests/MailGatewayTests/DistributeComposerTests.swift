@@ -126,10 +126,13 @@ import TestSupport
 
     @Test func perRecipientCopyHasVERPAndUnsubscribe() {
         let post = composer().compose(raw: Array(plain.utf8), subject: "Soil carbon data", author: nil)
-        let withToken = post.copy(for: "bob+tag@member.example", unsubscribeToken: "t0k/en")
+        let links = OneClickLinks(baseURL: "https://lists.example.org/gateway/", key: UnsubscribeKey(secret: "s3cret"))
+        let url = links.url(list: "college-research", address: "bob+tag@member.example")
+        let withToken = post.copy(for: "bob+tag@member.example", oneClickURL: url)
         #expect(withToken.envelopeFrom == "recherche-bounces+bob+tag=member.example@lists.example.org")
+        let token = UnsubscribeKey(secret: "s3cret").token(list: "college-research", address: "bob+tag@member.example")
         #expect(fieldValues("List-Unsubscribe", in: withToken.bytes) == [
-            "<mailto:recherche+leave@lists.example.org>, <https://lists.example.org/lists/college-research/unsubscribe?token=t0k%2Fen>",
+            "<mailto:recherche+leave@lists.example.org>, <https://lists.example.org/gateway/lists/college-research/unsubscribe?token=\(token)>",
         ])
         #expect(fieldValues("List-Unsubscribe-Post", in: withToken.bytes) == ["List-Unsubscribe=One-Click"])
         let withoutToken = post.copy(for: "bob@member.example")

@@ -49,6 +49,7 @@ public struct EffectiveConfig: Sendable, Codable {
     public var moderation: ModerationSettings
     public var delivery: DeliverySettings
     public var digest: DigestSettings
+    public var http: HTTPSettings?
     public var lists: [List]
 
     public init(_ c: GatewayConfig) {
@@ -69,6 +70,7 @@ public struct EffectiveConfig: Sendable, Codable {
         moderation = c.moderation
         delivery = c.delivery
         digest = c.digest
+        http = c.http
         lists = c.lists.map { l in
             let s = c.imapServer(for: l)
             return List(id: l.id, kind: l.kind, college: l.college, address: l.address, name: l.name, language: l.language,

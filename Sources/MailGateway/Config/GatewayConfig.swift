@@ -26,13 +26,16 @@ public struct GatewayConfig: Sendable, Equatable {
     public var moderation: ModerationSettings
     public var delivery: DeliverySettings
     public var digest: DigestSettings
+    /// The HTTP listener (one-click unsubscribe, health, metrics); nil: none.
+    public var http: HTTPSettings?
     public var lists: [ListConfig]
 
     public init(platformName: String, database: String, pollIntervalSeconds: Int = 60,
                 maxMessageBytes: Int = 50 * 1024 * 1024, imap: ServerConfig, smtp: ServerConfig,
                 webBaseURL: String? = nil, trustedAuthservID: String? = nil, secretariat: [String] = [],
                 dmarcStrictDomains: [String] = GatewayConfig.defaultDMARCStrictDomains, templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
-                delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), lists: [ListConfig]) {
+                delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), http: HTTPSettings? = nil,
+                lists: [ListConfig]) {
         self.platformName = platformName
         self.database = database
         self.pollIntervalSeconds = pollIntervalSeconds
@@ -47,6 +50,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.moderation = moderation
         self.delivery = delivery
         self.digest = digest
+        self.http = http
         self.lists = lists
     }
 

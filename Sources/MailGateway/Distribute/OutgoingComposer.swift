@@ -38,18 +38,17 @@ public struct ComposedPost: Sendable, Equatable {
     /// The list this post was composed for.
     public var list: ListIdentity
 
-    /// The copy for `recipient`. List-Unsubscribe is `<mailto:list+leave@domain>` (CM-13). With a web base URL
-    /// and a one-click `unsubscribeToken` (made by the caller,
-    /// e.g. an HMAC of list and address), List-Unsubscribe also carries the https URL and
-    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` is added (RFC 8058 §3.1: the URI identifies the
-    /// recipient with a hard-to-forge token). Otherwise only the mailto form is given.
+    /// The copy for `recipient`. List-Unsubscribe is `<mailto:list+leave@domain>` (CM-13). With a one-click
+    /// `oneClickURL` (`OneClickLinks.url(list:address:)`: given only when the gateway's HTTP listener serves it),
+    /// List-Unsubscribe also carries that https URL and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` is
+    /// added (RFC 8058 §3.1: the URI identifies the recipient with a hard-to-forge token). Otherwise only the
+    /// mailto form is given: copies advertise only what works.
     /// `bounceTagKey` keys the VERP tag used when the readable form would exceed 64 octets (`VERP`).
-    public func copy(for recipient: String, unsubscribeToken: String? = nil, bounceTagKey: [UInt8]? = nil) -> OutgoingCopy {
+    public func copy(for recipient: String, oneClickURL: String? = nil, bounceTagKey: [UInt8]? = nil) -> OutgoingCopy {
         var unsubscribe = "<mailto:\(list.addresses.leave)>"
         var fields: [String] = []
-        if let base = list.webBaseURL, let token = unsubscribeToken {
-            let escaped = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token
-            unsubscribe += ",\r\n <\(base)/lists/\(list.id)/unsubscribe?token=\(escaped)>"
+        if let oneClickURL {
+            unsubscribe += ",\r\n <\(oneClickURL)>"
             fields.append("List-Unsubscribe: \(unsubscribe)\r\n")
             fields.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
         } else {

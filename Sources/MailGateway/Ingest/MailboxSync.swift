@@ -158,6 +158,7 @@ public struct MailboxSync: Sendable {
                                                    logger: logger)
                     summary.processed += 1
                     summary.outcomes[outcome.label, default: 0] += 1
+                    GatewayMetrics.ingested(list: listID, outcome: outcome)
                     done.append(message.uid)
                 }
                 if faults.exitAfterCommit && firstBatch {

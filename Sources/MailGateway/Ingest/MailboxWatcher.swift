@@ -61,6 +61,7 @@ public final class MailboxWatcher: Service, Sendable {
                                                                    "outcomes": "\(summary.outcomes)"])
                         }
                     } while summary.processed > 0 && !stop.isSet
+                    if !summary.interrupted { gateway.mailboxPasses.record(list: list.id) }
                     if stop.isSet { break }
                     if capabilities.idle {
                         _ = try await client.idle(timeout: min(poll, .seconds(29 * 60)), unless: { stop.isSet })

@@ -1,6 +1,5 @@
 public import Foundation
 public import GRDB
-import Crypto
 
 /// Turns an accepted post into deliveries, inside the ingest (or approval) transaction: one outbox row per
 /// `immediate` member (VERP envelope, list headers, subject prefix, footer; see `OutgoingComposer`) and one
@@ -23,17 +22,21 @@ public struct PostDistributor: Sendable {
     public let webBaseURL: String?
     public let footers: [Language: FooterTemplate]
     public let dmarc: DMARCLookup
-    /// Key bytes for the one-click unsubscribe tokens (RFC 8058); without one, List-Unsubscribe is mailto only.
+    /// Key bytes of the opaque VERP tags (the unsubscribe key's bytes, `UnsubscribeKey`); nil: untagged.
     public let unsubscribeKey: [UInt8]?
+    /// The one-click unsubscribe links (RFC 8058), only when the HTTP listener serves them; without them,
+    /// List-Unsubscribe is mailto only.
+    public let oneClick: OneClickLinks?
     /// The secretariat's address (the configuration's first): `Reply-To:` of announcements.
     public let secretariat: String?
 
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
-                unsubscribeKey: [UInt8]?, secretariat: String? = nil) {
+                unsubscribeKey: [UInt8]?, oneClick: OneClickLinks? = nil, secretariat: String? = nil) {
         self.webBaseURL = webBaseURL
         self.footers = footers
         self.dmarc = dmarc
         self.unsubscribeKey = unsubscribeKey
+        self.oneClick = oneClick
         self.secretariat = secretariat
     }
 
@@ -67,7 +70,7 @@ public struct PostDistributor: Sendable {
         }.map { member in
             // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).
             composer.post(for: FooterReader(member: member))
-                .copy(for: member.address, unsubscribeToken: unsubscribeToken(list: list.id, address: member.address),
+                .copy(for: member.address, oneClickURL: oneClick?.url(list: list.id, address: member.address),
                       bounceTagKey: unsubscribeKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
@@ -93,20 +96,7 @@ public struct PostDistributor: Sendable {
         var composer = ReaderComposer(list: identity, footers: footers, dmarc: dmarc, raw: raw,
                                       subject: parsed.subject, author: parsed.from.first)
         return composer.post(for: reader)
-            .copy(for: address, unsubscribeToken: unsubscribeToken(list: list.id, address: address),
+            .copy(for: address, oneClickURL: oneClick?.url(list: list.id, address: address),
                   bounceTagKey: unsubscribeKey)
-    }
-
-    /// An unforgeable token naming (list, address) for the https one-click unsubscribe link.
-    func unsubscribeToken(list: String, address: String) -> String? {
-        guard let keyBytes = unsubscribeKey, webBaseURL != nil else { return nil }
-        let key = SymmetricKey(data: keyBytes)
-        let normalized = MailAddress(address: address).normalized
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("unsubscribe\n\(list)\n\(normalized)".utf8), using: key)
-        let hex = mac.prefix(16).map { String(format: "%02x", $0) }.joined()
-        let addressPart = Data(normalized.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return "\(addressPart).\(hex)"
     }
 }

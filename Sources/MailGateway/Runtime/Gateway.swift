@@ -1,6 +1,5 @@
 public import Foundation
 public import Logging
-import Crypto
 import GRDB
 
 /// The assembled gateway: the database with every area's migrations, and the ingest pipeline built from the
@@ -13,6 +12,10 @@ public struct Gateway: Sendable {
     /// This run of the gateway (process id and a random part): what the outbox's `claimed_by` and the ingest
     /// progress markers record, so that a row left by a process that is gone can be told from one of this run.
     public let runID: String
+    /// The one-click unsubscribe key (from the moderation secret); nil when the secret is not set.
+    public let unsubscribeKey: UnsubscribeKey?
+    /// Last successful pass over each list's mailbox in this process (`/healthz`).
+    public let mailboxPasses = MailboxPassLog()
 
     /// Opens the database (`GatewayStore.open(config:busyTimeout:)`), loads the templates and the keys.
     /// - Parameters:
@@ -29,11 +32,20 @@ public struct Gateway: Sendable {
         let footers = try PostDistributor.loadFooters(templatesDirectory: config.templatesDirectory)
         let secret = secrets.value(env: config.moderation.keyEnv, file: config.moderation.keyFile)
         let key = secret.flatMap(ModerationKey.init(secret:))
-        let unsubscribeKey = secret.map { Array(SHA256.hash(data: Data("mailgateway-unsubscribe\n\($0)".utf8))) }
+        unsubscribeKey = secret.map(UnsubscribeKey.init(secret:))
         let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers,
-                                          dmarc: .strictDomains(config.dmarcStrictDomains), unsubscribeKey: unsubscribeKey,
+                                          dmarc: .strictDomains(config.dmarcStrictDomains),
+                                          unsubscribeKey: unsubscribeKey?.bytes,
+                                          oneClick: Self.oneClickLinks(config: config, key: unsubscribeKey),
                                           secretariat: config.secretariat.first)
         pipeline = IngestPipeline(config: config, notices: notices, distributor: distributor, moderationKey: key)
+    }
+
+    /// The one-click links copies advertise: only with the HTTP listener configured with its public base URL, and
+    /// the gateway's secret (CM-13: advertise only what works).
+    public static func oneClickLinks(config: GatewayConfig, key: UnsubscribeKey?) -> OneClickLinks? {
+        guard let base = config.http?.publicBaseURL, let key else { return nil }
+        return OneClickLinks(baseURL: base, key: key)
     }
 
     /// The moderation queue, when a key is configured (needed to sign and verify tokens).

@@ -177,6 +177,7 @@ actor OutboxWorker {
                 try Outbox.markSent(db, id: job.id)
                 if let next { try Outbox.markHanded(db, id: next) }
             }
+            GatewayMetrics.outboxSent(list: job.listID)
             logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])
         case .failure(let error):
             let policy = configuration.retry
@@ -185,6 +186,7 @@ actor OutboxWorker {
                 if let next { try Outbox.markHanded(db, id: next) }
                 return status
             }
+            GatewayMetrics.outboxFailed(list: job.listID, final: status == .failed)
             logger.info("outbox copy not delivered", metadata: [
                 "outbox.id": "\(job.id)", "list.id": "\(job.listID)", "smtp.code": "\(error.code)",
                 "smtp.command": "\(error.command)", "smtp.kind": "\(error.kind.rawValue)",

@@ -84,6 +84,7 @@ public final class SMTPConnection {
     ///   envelope address with CR, LF, NUL or another control character (or an angle bracket) is refused before
     ///   anything is sent (`SMTPError.unsafeEnvelope`): libcurl would write it into the command line as is.
     public func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError) {
+        let started = ContinuousClock.now; defer { GatewayMetrics.smtpSend(started: started) }
         guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
         for recipient in recipients where !SMTPError.isSafeEnvelopeAddress(recipient) {
             throw .unsafeEnvelope(command: "RCPT")

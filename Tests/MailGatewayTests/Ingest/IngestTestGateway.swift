@@ -22,7 +22,7 @@ enum IngestTestGateway {
 
     /// The gateway and its temporary directory (remove it when done).
     static func make(prefix: String, lists: [ListConfig], trustedAuthservID: String? = nil,
-                     secretariat: [String] = []) throws -> (Gateway, URL) {
+                     secretariat: [String] = [], configure: (inout GatewayConfig) -> Void = { _ in }) throws -> (Gateway, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var config = GatewayConfig(
@@ -31,6 +31,7 @@ enum IngestTestGateway {
             templatesDirectory: Corpora.repositoryRoot.appendingPathComponent("templates").path, lists: lists)
         config.trustedAuthservID = trustedAuthservID
         config.secretariat = secretariat
+        configure(&config)
         let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
         return (gateway, dir)
     }

@@ -81,6 +81,7 @@ public struct ConfigLoader: Sendable {
         let moderation = moderationSettings(root.raw("moderation"), problems: &problems)
         let delivery = deliverySettings(root.raw("delivery"), problems: &problems)
         let digest = digestSettings(root.raw("digest"), problems: &problems)
+        let dmarc = dmarcSettings(root.raw("dmarc"), problems: &problems)
 
         var lists: [ListConfig] = []
         if let rawLists = root.raw("lists") {
@@ -134,7 +135,8 @@ public struct ConfigLoader: Sendable {
         let config = GatewayConfig(
             platformName: platformName, database: database, pollIntervalSeconds: poll, maxMessageBytes: maxBytes,
             imap: imap ?? ServerConfig(host: "", port: 0, tls: .tls), smtp: smtp ?? ServerConfig(host: "", port: 0, tls: .tls),
-            webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, dmarcStrictDomains: strict, templatesDirectory: templates,
+            webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, dmarcStrictDomains: strict, dmarc: dmarc,
+            templatesDirectory: templates,
             moderation: moderation, delivery: delivery, digest: digest, lists: lists)
 
         if checkSecrets && imap != nil && smtp != nil {
@@ -281,6 +283,20 @@ public struct ConfigLoader: Sendable {
             backoffSeconds: r.int("backoff_seconds", required: false, range: 1...86_400) ?? d.backoffSeconds,
             maxBackoffSeconds: r.int("max_backoff_seconds", required: false, range: 1...604_800) ?? d.maxBackoffSeconds,
             heloName: r.string("helo_name", required: false) ?? d.heloName)
+        r.finish(into: &problems)
+        return s
+    }
+
+    private func dmarcSettings(_ value: Any?, problems: inout [ConfigProblem]) -> DMARCSettings {
+        guard var r = JSONObjectReader(value, path: "$.dmarc", problems: &problems, required: false) else { return .init() }
+        let d = DMARCSettings()
+        let nameserver = r.string("nameserver", required: false)
+        if let nameserver, !DMARCSettings.isNameserver(nameserver) {
+            r.fail("nameserver", "\"\(nameserver)\" is not an IPv4 address with an optional :port")
+        }
+        let s = DMARCSettings(dns: r.bool("dns", required: false) ?? d.dns,
+                              timeoutSeconds: r.int("timeout_seconds", required: false, range: 1...30) ?? d.timeoutSeconds,
+                              nameserver: nameserver)
         r.finish(into: &problems)
         return s
     }

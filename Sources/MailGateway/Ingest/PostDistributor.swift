@@ -23,16 +23,24 @@ public struct PostDistributor: Sendable {
     public let webBaseURL: String?
     public let footers: [Language: FooterTemplate]
     public let dmarc: DMARCLookup
+    /// The DNS side of `dmarc`, when policies are looked up in DNS: `prepareDMARC(for:list:)` fills its cache
+    /// before the transaction that composes the copies.
+    public let dmarcResolver: DMARCResolver?
     /// Key bytes for the one-click unsubscribe tokens (RFC 8058); without one, List-Unsubscribe is mailto only.
     public let unsubscribeKey: [UInt8]?
     /// The secretariat's address (the configuration's first): `Reply-To:` of announcements.
     public let secretariat: String?
 
+    /// - Parameters:
+    ///   - dmarc: answers "what policy does this domain publish?" with no I/O (`DMARCLookup.strictDomains`).
+    ///   - dmarcResolver: when given, its cache answers first (`DMARCResolver.lookup`) and `dmarc` is its
+    ///     fallback.
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
-                unsubscribeKey: [UInt8]?, secretariat: String? = nil) {
+                dmarcResolver: DMARCResolver? = nil, unsubscribeKey: [UInt8]?, secretariat: String? = nil) {
         self.webBaseURL = webBaseURL
         self.footers = footers
-        self.dmarc = dmarc
+        self.dmarc = dmarcResolver?.lookup ?? dmarc
+        self.dmarcResolver = dmarcResolver
         self.unsubscribeKey = unsubscribeKey
         self.secretariat = secretariat
     }
@@ -45,6 +53,16 @@ public struct PostDistributor: Sendable {
                                                    language: language)
         }
         return footers
+    }
+
+    /// Looks up (or finds cached) the DMARC policy of the author of `parsed` when `list` rewrites From by DMARC
+    /// policy: called before the transaction that may compose the copies (DNS may take the resolver's timeout).
+    /// Returns the resolution, nil when nothing was looked up.
+    @discardableResult
+    public func prepareDMARC(for parsed: ParsedMessage, list: ListConfig) async -> DMARCResolution? {
+        guard list.fromRewrite == .whenDMARC, let resolver = dmarcResolver,
+              let domain = parsed.from.first?.domainKey else { return nil }
+        return await resolver.resolve(domain)
     }
 
     /// Queues the copies of archived message `messageRowID`; returns how many were queued.

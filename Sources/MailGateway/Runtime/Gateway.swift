@@ -30,8 +30,13 @@ public struct Gateway: Sendable {
         let secret = secrets.value(env: config.moderation.keyEnv, file: config.moderation.keyFile)
         let key = secret.flatMap(ModerationKey.init(secret:))
         let unsubscribeKey = secret.map { Array(SHA256.hash(data: Data("mailgateway-unsubscribe\n\($0)".utf8))) }
-        let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers,
-                                          dmarc: .strictDomains(config.dmarcStrictDomains), unsubscribeKey: unsubscribeKey,
+        let strict = DMARCLookup.strictDomains(config.dmarcStrictDomains)
+        let resolver = try config.dmarc.dns
+            ? DMARCResolver(resolver: DNSResolver(nameserver: config.dmarc.nameserver,
+                                                  timeout: config.dmarc.timeoutSeconds), fallback: strict)
+            : nil
+        let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers, dmarc: strict,
+                                          dmarcResolver: resolver, unsubscribeKey: unsubscribeKey,
                                           secretariat: config.secretariat.first)
         pipeline = IngestPipeline(config: config, notices: notices, distributor: distributor, moderationKey: key)
     }

@@ -113,10 +113,7 @@ extension CommandSession {
     func replyLanguage(_ keywordLanguage: Language?) -> Language {
         if let language = sender?.language { return language }
         if let keywordLanguage { return keywordLanguage }
-        if let header = message.parsed.header("Content-Language"),
-           let language = Language(rawValue: String(header.lowercased().trimmingCharacters(in: .whitespaces).prefix(2))) {
-            return language
-        }
+        if let language = Language(contentLanguage: message.parsed.header("Content-Language")) { return language }
         return list.language
     }
 

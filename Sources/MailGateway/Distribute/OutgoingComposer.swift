@@ -126,13 +126,13 @@ public struct OutgoingComposer: Sendable {
         let rewrite = shouldRewriteFrom(author: author)
         if rewrite, let author {
             let display = (author.name?.isEmpty == false ? author.name! : String(author.localPart))
-            let from = " \(HeaderEncoding.phrase("\(display) via \(list.name)")) <\(list.address)>"
+            let from = " " + HeaderEncoding.phraseAndAngle("\(display) via \(list.name)", list.address)
             let hadReplyTo = message.field("Reply-To") != nil
             message.fields = message.fields.map {
                 $0.name.caseInsensitiveCompare("From") == .orderedSame ? .init(name: "From", rawValue: from) : $0
             }
             if !hadReplyTo && list.replyTo == nil {
-                let reply = author.name.map { " \(HeaderEncoding.phrase($0)) <\(author.address)>" } ?? " <\(author.address)>"
+                let reply = author.name.map { " " + HeaderEncoding.phraseAndAngle($0, author.address) } ?? " <\(author.address)>"
                 message.fields.append(.init(name: "Reply-To", rawValue: reply))
             }
         }
@@ -149,7 +149,7 @@ public struct OutgoingComposer: Sendable {
 
         let addresses = list.addresses
         var added: [RawMessage.Field] = [
-            .init(name: "List-Id", rawValue: " \(HeaderEncoding.phrase(list.name)) <\(list.listID)>"),
+            .init(name: "List-Id", rawValue: " " + HeaderEncoding.phraseAndAngle(list.name, list.listID)),
             .init(name: "List-Post", rawValue: list.acceptsPosts ? " <mailto:\(list.address)>" : " NO"),
             .init(name: "List-Help", rawValue: " <mailto:\(addresses.help)>"),
             .init(name: "List-Subscribe", rawValue: " <mailto:\(addresses.join)>"),

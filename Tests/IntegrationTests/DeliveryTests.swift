@@ -92,7 +92,7 @@ struct DeliveryTests {
         #expect(Self.collapse(copy.header("From")) == "Hélène Dubois <helene@inrae.example>" || copy.parsed.from.first?.address == "helene@inrae.example")
         let text = try #require(copy.parsed.text)
         #expect(text.contains("Je suis d'accord."))
-        #expect(text.contains("Quitter la liste : écrivez à college-research+leave@lists.example.org"), "French footer: \(text)")
+        #expect(text.contains("Quitter la liste\u{00A0}: écrivez à college-research+leave@lists.example.org"), "French footer: \(text)")
         #expect(text.components(separatedBy: "_______________________________________________").count == 2, "one footer")
 
         // The root got the prefix exactly once, and Marc's copy names Marc in its VERP sender and token.
@@ -121,7 +121,7 @@ struct DeliveryTests {
         #expect(got[0].parsed.subject == "[Recherche] Carbone")
     }
 
-    @Test("a non-partner gets the notice in the list's language and nobody else gets anything")
+    @Test("a non-partner whose mail names no language gets one notice in French (the list's language) first, then English and Spanish; nobody else gets anything")
     func nonPartnerNotice() async throws {
         let world = try await W.start()
         defer { world.stop() }
@@ -138,8 +138,10 @@ struct DeliveryTests {
         #expect(notice.parsed.subject.contains("Proposition de collaboration"), "\(notice.parsed.subject)")
         #expect(notice.all("In-Reply-To") == ["<spam@nowhere.example>"])
         let text = try #require(notice.parsed.text)
-        #expect(text.contains("Votre message « Proposition de collaboration »"), "\(text)")
+        #expect(text.contains("Votre message «\u{00A0}Proposition de collaboration\u{00A0}»"), "\(text)")
         #expect(text.contains("réservée aux partenaires"), "French, the list's language: \(text)")
+        #expect(text.contains("reserved for partners") && text.contains("reservada a los socios"), "then English and Spanish: \(text)")
+        #expect(text.range(of: "réservée aux partenaires")!.lowerBound < text.range(of: "reserved for partners")!.lowerBound)
         #expect(notice.all("Return-Path") == ["<>"], "null reverse-path")
         for partner in W.register {
             #expect(try await world.mailbox(partner.mailboxUser).isEmpty, "\(partner.address) got something")
@@ -169,7 +171,7 @@ struct DeliveryTests {
         try #require(notices.count == 1)
         let text = try #require(notices[0].parsed.text)
         #expect(notices[0].all("Auto-Submitted") == ["auto-replied"])
-        #expect(text.contains("« Couverts végétaux »"), "\(text)")
+        #expect(text.contains("«\u{00A0}Couverts végétaux\u{00A0}»"), "\(text)")
         #expect(text.contains("Vous pouvez écrire aux groupes suivants"), "\(text)")
         #expect(text.contains("interface-knowledge@lists.example.org"), "the interface is open to every partner: \(text)")
         #expect(!text.contains("funders@lists.example.org"), "not a funder: \(text)")
@@ -240,7 +242,7 @@ struct DeliveryTests {
         #expect(jose[1].parsed.messageID == "offer@nowhere.example")
         #expect(try await world.archivedMessage("offer@nowhere.example")["status"] as? String == "accepted")
         let answers = try await world.waitForMail("modo", count: 3)
-        #expect(answers.count >= 2 && answers[1...].contains { $0.parsed.subject.hasPrefix("Approuvé : Offre de stage") },
+        #expect(answers.count >= 2 && answers[1...].contains { $0.parsed.subject.hasPrefix("Approuvé\u{00A0}: Offre de stage") },
                 "\(answers.map(\.parsed.subject))")
 
         // The same approval again (another copy of the reply): nothing more, but the answer "already decided".
@@ -252,7 +254,7 @@ struct DeliveryTests {
         #expect(try await world.mailbox("helene").count == 1)
         #expect(try await world.outbox(status: "sent").filter { $0["recipient"] as? String == "amelie@ird.example" }.count == 1)
         let late = try await world.waitForMail("modo", count: 4)
-        #expect(late.contains { $0.parsed.subject.hasPrefix("Déjà décidé : Offre de stage") }, "\(late.map(\.parsed.subject))")
+        #expect(late.contains { $0.parsed.subject.hasPrefix("Déjà décidé\u{00A0}: Offre de stage") }, "\(late.map(\.parsed.subject))")
     }
 
     @Test("a too-large post from a partner is held and an emailed approval delivers it")

@@ -83,11 +83,11 @@ struct ReaderFooterTests {
     /// What each language's footer says (and no other language's footer says).
     static let phrases: [Language: [String]] = [
         .fr: ["Vous recevez ce message en tant que membre de Collège Recherche (college-research@lists.example.org).",
-              "Votre réception : chaque message dès qu'il est publié.",
-              "Quitter la liste : écrivez à college-research+leave@lists.example.org",
-              "Recevoir plutôt le digest : college-research+set.digest@lists.example.org",
-              "Suspendre la réception : college-research+set.nomail@lists.example.org",
-              "Aide : college-research+help@lists.example.org"],
+              "Votre réception\u{00A0}: chaque message dès qu'il est publié.",
+              "Quitter la liste\u{00A0}: écrivez à college-research+leave@lists.example.org",
+              "Recevoir plutôt le digest\u{00A0}: college-research+set.digest@lists.example.org",
+              "Suspendre la réception\u{00A0}: college-research+set.nomail@lists.example.org",
+              "Aide\u{00A0}: college-research+help@lists.example.org"],
         .en: ["You receive this message as a member of Research college (college-research@lists.example.org).",
               "Your delivery: each message as it is posted.",
               "Leave the list: write to college-research+leave@lists.example.org",

@@ -70,7 +70,7 @@ struct DeliveryTests {
         #expect(copy.all("Message-ID") == ["<reply@inrae.example>"])
         #expect(copy.all("In-Reply-To") == ["<root@cirad.example>"])
         #expect(copy.all("References") == ["<root@cirad.example>"])
-        #expect(copy.parsed.subject == "Re: [Recherche] Protocole d'échantillonnage", "prefix kept once on a reply")
+        #expect(copy.parsed.subject == "[Recherche] Re: Protocole d'échantillonnage", "prefix once, at the start, on a reply")
         #expect(copy.all("List-Id").map { Self.collapse($0)! } == ["\"Instituts de recherche\" <college-research.lists.example.org>"])
         #expect(copy.all("List-Post") == ["<mailto:college-research@lists.example.org>"])
         #expect(copy.all("List-Help") == ["<mailto:college-research+help@lists.example.org>"])

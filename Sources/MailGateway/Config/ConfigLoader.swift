@@ -227,6 +227,7 @@ public struct ConfigLoader: Sendable {
         let maxPost = r.int("max_post_bytes", required: false, range: 1024...(2 << 30))
         let nonMember = r.enumValue("non_member_action", NonMemberAction.self, required: false, default: .reject)
         let fromRewrite = r.enumValue("from_rewrite", FromRewrite.self, required: false, default: .whenDMARC)
+        let replyTo = r.enumValue("reply_to", ReplyTo.self, required: false, default: .author)
         var mailbox: MailboxConfig?
         if var m = JSONObjectReader(r.raw("mailbox"), path: r.child("mailbox"), problems: &problems) {
             let host = m.string("host", required: false)
@@ -259,6 +260,7 @@ public struct ConfigLoader: Sendable {
                                 subjectPrefix: prefix, mailbox: mailbox, posting: posting, maxPostBytes: maxPost,
                                 nonMemberAction: nonMember ?? .reject, fromRewrite: fromRewrite ?? .whenDMARC)
         config.digest = digest
+        config.replyTo = replyTo ?? .author
         return config
     }
 

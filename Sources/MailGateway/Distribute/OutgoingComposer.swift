@@ -137,6 +137,20 @@ public struct OutgoingComposer: Sendable {
             }
         }
 
+        // `reply_to: list`: Reply answers everyone. An author whose From was rewritten stays reachable in Cc.
+        if list.repliesToList {
+            message.fields.removeAll { $0.name.caseInsensitiveCompare("Reply-To") == .orderedSame }
+            message.fields.append(.init(name: "Reply-To", rawValue: " <\(list.address)>"))
+            if rewrite, let author, !(message.field("Cc")?.unfolded.lowercased().contains(author.address.lowercased()) ?? false) {
+                let mailbox = " " + HeaderEncoding.mailbox(author)
+                if let index = message.fields.firstIndex(where: { $0.name.caseInsensitiveCompare("Cc") == .orderedSame }) {
+                    message.fields[index] = .init(name: "Cc", rawValue: message.fields[index].rawValue + ",\r\n" + mailbox)
+                } else {
+                    message.fields.append(.init(name: "Cc", rawValue: mailbox))
+                }
+            }
+        }
+
         // An announcement list: answers go to the secretariat, never to the author or the list.
         if let replyTo = list.replyTo {
             message.fields.removeAll { $0.name.caseInsensitiveCompare("Reply-To") == .orderedSame }

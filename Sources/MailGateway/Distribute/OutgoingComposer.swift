@@ -71,8 +71,11 @@ public struct ComposedPost: Sendable, Equatable {
 ///   in a new multipart/mixed (`OutgoingComposer+Footer.swift`).
 /// - DMARC: with `whenDMARC`, From is rewritten when the author's domain publishes `p=quarantine` or
 ///   `p=reject` according to the given `DMARCLookup` (`DMARCResolver`: DNS, cached); `p=none` and no record
-///   leave From alone (receivers are asked to deliver failing mail as usual). A rewritten From is `"Name via List" <list address>`;
-///   Reply-To is set to the author unless the author already set a Reply-To, which is kept.
+///   leave From alone (receivers are asked to deliver failing mail as usual). A rewritten From is
+///   `"Name via List" <list address>`; Reply-To is set to the author unless the author already set a Reply-To,
+///   which is kept.
+/// - `reply_to: list` (`ListIdentity.repliesToList`): Reply-To is the list address (a rewritten author is added
+///   to Cc).
 /// - RFC 2369 fields name the list's subaddresses (CM-13, `ListAddresses`): List-Help `list+help@`,
 ///   List-Subscribe `list+join@`, List-Owner `list+owner@`; List-Unsubscribe `list+leave@` is per copy
 ///   (`ComposedPost.copy(for:)`).

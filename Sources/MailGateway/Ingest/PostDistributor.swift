@@ -11,7 +11,9 @@ import Crypto
 /// `ReaderComposer`): the post is composed once per (language, mode) among its recipients, at most three bodies
 /// on a discussion list (every recipient is `immediate`), and the outbox stores each body once.
 ///
-/// The author does not get their own post back (Mailman's default "not metoo"); they have it already.
+/// The author gets their own post back, as every member (Mailman 3's default `receive_own_postings`: the copy
+/// says the post went out), unless their membership says `own_posts` no (`members set --own-posts no`, or the
+/// email command `set ownposts off`).
 ///
 /// An announcement list (kind `announce`) sends a copy at once to every member whose delivery is not `none`,
 /// digest members included (their next digest lists it "sent separately", from its digest entry and their `post`
@@ -80,7 +82,8 @@ public struct PostDistributor: Sendable {
         // Recipients who already have this message (same Message-ID) from another list, by canonical key.
         let alreadySent = try OutboxCopyRecord.postRecipientsOfSameMessage(db, messageRowID: messageRowID)
         let copies = members.filter {
-            (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate) && $0.personID != authorID
+            (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate)
+                && ($0.personID != authorID || $0.ownPosts)
                 && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
         }.map { member in
             // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).

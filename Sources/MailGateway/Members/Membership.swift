@@ -15,11 +15,13 @@ public struct Membership: Sendable, Equatable, Codable {
     public var personLanguage: Language
     public var origin: MembershipOrigin
     public var joinedAt: Date
+    /// Whether the member receives their own posts (default true, Mailman 3's `receive_own_postings`).
+    public var ownPosts: Bool
 
     /// Creates a value (rows come from the store, `MembershipRecord.members(listID:delivery:in:)`).
     public init(listID: String, personID: Int64, personName: String, address: String, role: MemberRole,
                 delivery: DeliveryMode, languageOverride: Language?, personLanguage: Language,
-                origin: MembershipOrigin, joinedAt: Date) {
+                origin: MembershipOrigin, joinedAt: Date, ownPosts: Bool = true) {
         self.listID = listID
         self.personID = personID
         self.personName = personName
@@ -30,6 +32,7 @@ public struct Membership: Sendable, Equatable, Codable {
         self.personLanguage = personLanguage
         self.origin = origin
         self.joinedAt = joinedAt
+        self.ownPosts = ownPosts
     }
 
     /// The language this member reads this list in.

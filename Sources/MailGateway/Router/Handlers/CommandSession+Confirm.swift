@@ -91,6 +91,10 @@ extension CommandSession {
         case "tz":
             try DigestMemberRow.setTimeZone(db, person: personID, timeZone: value)
             return [.scheduleSet]
+        case "ownposts":
+            _ = try MembershipChanges.set(db, listID: list.id, personID: personID, delivery: nil, language: nil,
+                                          ownPosts: value == "on")
+            return [.ownPostsSet(value == "on")]
         default:
             return [.tokenUnknown]
         }

@@ -59,6 +59,22 @@ public struct Gateway: Sendable {
         }
     }
 
+    /// Looks up the DMARC policy of a held post's author before its approval (`decideHold` composes the copies in
+    /// a transaction, which does no I/O): a post approved by a process that never saw it, such as the CLI, follows
+    /// the author domain's published policy, not only the fixed list. Returns the resolution, nil when nothing was
+    /// looked up (no hold, no DNS, or the list does not rewrite by DMARC).
+    @discardableResult
+    public func prepareDMARC(forHold id: Int64) async -> DMARCResolution? {
+        let lists = config.lists
+        let held: (ListConfig, ParsedMessage)? = try? await database.pool.read { db in
+            guard let hold = try HoldRecord.hold(id: id, in: db),
+                  let list = lists.first(where: { $0.id == hold.listID }) else { return nil }
+            return (list, try ModerationActions.message(db, rowID: hold.messageRowID).1)
+        }
+        guard let (list, parsed) = held else { return nil }
+        return await pipeline.distributor.prepareDMARC(for: parsed, list: list)
+    }
+
     /// Expires overdue holds and queues the notices to their authors (CLI, maintenance service, `run --once`).
     @discardableResult
     public func expireHolds(now: Date = Date()) async throws -> [Hold] {

@@ -32,11 +32,13 @@ let package = Package(
         // C libraries from Debian, wrapped by one owner each (see NOTES: no pkgConfig for libetpan).
         .systemLibrary(name: "CEtPan", path: "Sources/CEtPan"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // glibc's stub resolver (libresolv, libc6-dev): DMARC policies by DNS.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
 
         .target(
             name: "MailGateway",
             dependencies: [
-                "CEtPan", "CCurl",
+                "CEtPan", "CCurl", "CResolv",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -100,12 +100,17 @@ struct MembersCommand: AsyncParsableCommand {
         var timeZone: String?
         @Option(help: "The digest's local time HH:MM for this list; \"list\" for the list's.") var digestTime: String?
         @Option(help: "Weekly digest on this day, 1 = Monday ... 7 = Sunday; 0 for daily.") var digestWeekday: Int?
+        @Option(help: "yes or no: whether the member receives a copy of their own posts (yes by default).")
+        var ownPosts: String?
 
         func validate() throws {
             if role == nil && delivery == nil && language == nil && timeZone == nil && digestTime == nil
-                && digestWeekday == nil {
+                && digestWeekday == nil && ownPosts == nil {
                 throw ValidationError("nothing to change: give --role, --delivery, --language, --time-zone, "
-                    + "--digest-time or --digest-weekday")
+                    + "--digest-time, --digest-weekday or --own-posts")
+            }
+            if let ownPosts, CommandWords.onOff(ownPosts) == nil {
+                throw ValidationError("--own-posts takes yes or no, not \"\(ownPosts)\"")
             }
         }
 
@@ -128,7 +133,7 @@ struct MembersCommand: AsyncParsableCommand {
                     }
                 }
                 try directory.setMember(listID: list.id, address: address, role: role, delivery: delivery,
-                                        language: language.map { .some($0) })
+                                        language: language.map { .some($0) }, ownPosts: ownPosts.flatMap(CommandWords.onOff))
                 if timeZone != nil || digestTime != nil || digestWeekday != nil {
                     if let timeZone {
                         try directory.setTimeZone(address: address, timeZone: timeZone == "list" ? nil : timeZone)
@@ -145,7 +150,7 @@ struct MembersCommand: AsyncParsableCommand {
                     throw CommandFailure(message: "\(address) is no longer a member of \(list.id)")
                 }
                 print("\(address) on \(list.id): role \(member.role.rawValue), delivery \(member.delivery.rawValue), "
-                      + "language \(member.language.rawValue)")
+                      + "language \(member.language.rawValue), own posts \(member.ownPosts ? "yes" : "no")")
             }
         }
     }

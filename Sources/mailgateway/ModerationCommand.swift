@@ -126,7 +126,9 @@ struct ModerationCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var decision: Decision
         @Flag(help: "Also accept the author's later posts to this list without moderation.") var acceptSender = false
-        func run() async throws { try decide(global, decision.id, .approve, reason: nil, acceptSender: acceptSender) }
+        func run() async throws {
+            try await decide(global, decision.id, .approve, reason: nil, acceptSender: acceptSender)
+        }
     }
 
     struct Reject: AsyncParsableCommand {
@@ -134,14 +136,14 @@ struct ModerationCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var decision: Decision
         @Option(help: "The reason sent to the author.") var reason: String?
-        func run() async throws { try decide(global, decision.id, .reject, reason: reason) }
+        func run() async throws { try await decide(global, decision.id, .reject, reason: reason) }
     }
 
     struct Discard: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Discard a held message silently.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var decision: Decision
-        func run() async throws { try decide(global, decision.id, .discard, reason: nil) }
+        func run() async throws { try await decide(global, decision.id, .discard, reason: nil) }
     }
 
     struct Expire: AsyncParsableCommand {
@@ -181,8 +183,10 @@ private func readingQueue(_ database: GatewayStore) throws -> ModerationQueue {
 /// Carries out a decision and says what it did: the copies an approval queued are the message's `post` rows,
 /// the notice a rejection queued its `notice:rejected-by-moderator` row.
 private func decide(_ global: GlobalOptions, _ id: Int64, _ action: ModeratorAction, reason: String?,
-                    acceptSender: Bool = false) throws {
+                    acceptSender: Bool = false) async throws {
     let gateway = try global.openGateway()
+    // An approval composes the copies: the author's DMARC policy is looked up first (DNS, outside the transaction).
+    if action == .approve { await gateway.prepareDMARC(forHold: id) }
     try reportingFailures {
         guard let hold = try queue(gateway).show(id) else { throw CommandFailure(message: "no hold has the id \(id)") }
         guard hold.status == .pending else {

@@ -50,7 +50,7 @@ struct CrashLoopTests {
         let world = try await W.start(smtpPort: sink.port)
         defer { world.stop() }
         let members = DeliveryFaultTests.members(4)
-        try await world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.importAuthorAndMembers(members)
         let poison = TestMail.message(id: "poison@inrae.example", subject: "Le message qui tue")
         try await world.harness.append([TestMail.message(id: "before@inrae.example", subject: "Avant"), poison,
                                         TestMail.message(id: "after@inrae.example", subject: "Après")], to: Self.list)
@@ -112,7 +112,7 @@ struct CrashLoopTests {
         }
         defer { world.stop() }
         let members = DeliveryFaultTests.members(7)
-        try await world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.importAuthorAndMembers(members)
         try await world.harness.append([TestMail.message(id: "lock@inrae.example", subject: "Verrou")], to: Self.list)
 
         let daemon = try world.harness.spawn(["run", "--log-level", "warning"])

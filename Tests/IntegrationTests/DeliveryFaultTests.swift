@@ -52,7 +52,7 @@ struct DeliveryFaultTests {
         let world = try await Self.world(sink: sink)
         defer { world.stop() }
         let members = Self.members(20)
-        try await world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.importAuthorAndMembers(members)
         try await world.harness.append([TestMail.message(id: "soft@inrae.example", subject: "Réunion")], to: Self.list)
 
         let first = try await world.harness.run(["run", "--once", "--log-level", "warning"])
@@ -90,7 +90,7 @@ struct DeliveryFaultTests {
         let world = try await Self.world(sink: sink)
         defer { world.stop() }
         let members = Self.members(5)
-        try await world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.importAuthorAndMembers(members)
         try await world.harness.append([TestMail.message(id: "hard@inrae.example", subject: "Réunion")], to: Self.list)
         let first = try await world.harness.run(["run", "--once", "--log-level", "warning"])
         let failed = try await world.outbox(status: "failed")
@@ -136,7 +136,7 @@ struct DeliveryFaultTests {
         let sink = try SMTPSink.start(options: sinkOptions)
         let world = try await Self.world(sink: sink, connections: connections)
         let members = Self.members(memberCount)
-        try await world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.importAuthorAndMembers(members)
         try await world.harness.append([TestMail.message(id: "fanout@inrae.example", subject: "Assemblée générale")],
                                        to: Self.list)
         return (sink, world, members)

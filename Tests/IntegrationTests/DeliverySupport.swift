@@ -69,6 +69,14 @@ struct DeliveryWorld {
         }
     }
 
+    /// Imports Hélène, the author of the fault and crash tests' posts, and `members`, without mailboxes; Hélène
+    /// opts out of her own posts (`members set --own-posts no`, on by default since issue 11) so that "every
+    /// member, nobody else" stays the members those tests count.
+    func importAuthorAndMembers(_ members: [TestPartner], list: String = "college-research") async throws {
+        try await importPartners([Self.helene] + members, mailboxes: false)
+        try await cli(["members", "set", "--list", list, Self.helene.address, "--own-posts", "no"])
+    }
+
     /// Runs a CLI command; throws with its output when it exits non-zero.
     @discardableResult
     func cli(_ arguments: [String]) async throws -> String {

@@ -27,7 +27,7 @@ struct DigestKillTests {
         let world = try await DeliveryFaultTests.world(sink: sink, connections: 8)
         defer { world.stop() }
         let members = DeliveryFaultTests.members(2000)
-        try await world.importPartners([W.helene] + members, mailboxes: false)
+        try await world.importAuthorAndMembers(members)
         let store = try world.harness.openDatabase()
         try await store.pool.write { db in
             try db.execute(sql: """

@@ -151,3 +151,71 @@ import TestSupport
         #expect(try sink.dumps().isEmpty)
     }
 }
+
+/// RFC 6152 through libcurl: `BODY=8BITMIME` on MAIL when the body has 8-bit bytes and the server announced
+/// 8BITMIME (and DSN, whose ENVID carries libcurl's closing `>`: `SMTPConnection.declares8BitMIME`).
+@Suite(.serialized) struct SMTPEightBitMIMETests {
+    let seven = Array("From: a@b.example\r\nSubject: seven\r\n\r\nplain ascii\r\n".utf8)
+    let eight = Array("From: a@b.example\r\nSubject: eight\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nRéunion à Montpellier\r\n".utf8)
+
+    func settings(_ sink: SMTPSink) -> SMTPSettings {
+        SMTPSettings(server: ServerConfig(host: "127.0.0.1", port: sink.port, tls: .none), ehloName: "gateway.test.example",
+                     connectTimeout: 10, replyTimeout: 20, transactionTimeout: 60)
+    }
+
+    func send(_ messages: [[UInt8]], options: [String]) throws -> [String: String] {
+        let sink = try SMTPSink.start(options: options)
+        defer { sink.remove() }
+        let connection = try SMTPConnection(settings: settings(sink))
+        for (index, message) in messages.enumerated() {
+            try connection.send(envelopeFrom: "list-bounces+m\(index)=x.example@l.example", recipients: ["m\(index)@x.example"],
+                                message: message)
+        }
+        return Dictionary(uniqueKeysWithValues: try sink.dumps().map { ($0.recipients.first ?? "", $0.mailArgs) })
+    }
+
+    @Test func eightBitBodiesAreDeclaredWhenTheServerOffersIt() throws {
+        let args = try send([seven, eight, seven, eight], options: [])
+        // The first transaction learns the server's extensions; a 7-bit body never declares anything.
+        #expect(args["m0@x.example"]?.contains("BODY=") == false)
+        #expect(args["m1@x.example"]?.contains("BODY=8BITMIME") == true, "\(args)")
+        #expect(args["m2@x.example"]?.contains("BODY=") == false)
+        #expect(args["m3@x.example"]?.contains("BODY=8BITMIME") == true)
+        // On the wire (libcurl 7.88): the address, BODY, and an ENVID whose xtext value holds libcurl's `>`.
+        let wire = args["m1@x.example"] ?? ""
+        #expect(wire == "<list-bounces+m1=x.example@l.example> BODY=8BITMIME ENVID=mailgateway>"
+            || wire == "<list-bounces+m1=x.example@l.example> BODY=8BITMIME ENVID=mailgateway", "\(wire)")
+    }
+
+    @Test func nothingIsDeclaredToAServerWithout8BITMIME() throws {
+        let args = try send([seven, eight, eight], options: ["-8"])
+        #expect(args.count == 3)
+        #expect(args.values.allSatisfy { !$0.contains("BODY=") }, "\(args)")
+    }
+
+    /// Postfix's smtpd (3.7) accepts the declaration as libcurl writes it: both 8-bit copies are taken on one
+    /// connection, the second one declared.
+    @Test func aRealPostfixAcceptsTheDeclaration() throws {
+        let relay = try PostfixRelay.start(lmtpPort: try FreePorts.take(1)[0])
+        defer { relay.stop() }
+        let settings = SMTPSettings(server: ServerConfig(host: "127.0.0.1", port: relay.port, tls: .none),
+                                    ehloName: "gateway.test.example", connectTimeout: 10, replyTimeout: 20,
+                                    transactionTimeout: 60)
+        let connection = try SMTPConnection(settings: settings)
+        try connection.send(envelopeFrom: "list-bounces@l.example", recipients: ["m0@x.example"], message: eight)
+        #expect(connection.serverExtensions.isSuperset(of: ["8BITMIME", "DSN"]))
+        try connection.send(envelopeFrom: "list-bounces@l.example", recipients: ["m1@x.example"], message: eight)
+        try connection.send(envelopeFrom: "", recipients: ["m2@x.example"], message: eight)
+        #expect(connection.connectionsOpened == 1)
+    }
+
+    @Test func theDeclarationIsPureLogic() {
+        let both: Set<String> = ["8BITMIME", "DSN"]
+        #expect(SMTPConnection.declares8BitMIME(message: eight, serverExtensions: both))
+        #expect(!SMTPConnection.declares8BitMIME(message: seven, serverExtensions: both))
+        #expect(!SMTPConnection.declares8BitMIME(message: eight, serverExtensions: ["8BITMIME"]))
+        #expect(!SMTPConnection.declares8BitMIME(message: eight, serverExtensions: []))
+        #expect(SMTPConnection.mailFrom("a@b", declaring8BitMIME: false) == "<a@b>")
+        #expect(SMTPConnection.mailFrom("", declaring8BitMIME: true) == "<> BODY=8BITMIME ENVID=mailgateway")
+    }
+}

@@ -70,6 +70,8 @@ public final class SMTPSink: Sendable {
 public struct SinkDump: Sendable {
     /// The MAIL FROM address (without angle brackets or parameters).
     public var envelopeFrom: String
+    /// The MAIL command's arguments as received (`FROM:<a@b> BODY=8BITMIME …`).
+    public var mailArgs: String
     /// The RCPT TO addresses, in order.
     public var recipients: [String]
     /// The message as received (smtp-sink's own headers removed), lines joined with "\n".
@@ -79,13 +81,15 @@ public struct SinkDump: Sendable {
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.components(separatedBy: "\n")
         var from = ""
+        var mailArgs = ""
         var recipients: [String] = []
         // smtp-sink's records come first and end with its three-line Received header.
         var index = 0
         while index < lines.count {
             let line = lines[index]
             if line.hasPrefix("X-Mail-Args: ") {
-                from = SinkDump.address(String(line.dropFirst("X-Mail-Args: ".count)))
+                mailArgs = String(line.dropFirst("X-Mail-Args: ".count))
+                from = SinkDump.address(mailArgs)
             } else if line.hasPrefix("X-Rcpt-Args: ") {
                 recipients.append(SinkDump.address(String(line.dropFirst("X-Rcpt-Args: ".count))))
             } else if line.hasPrefix("Received: ") {
@@ -96,6 +100,7 @@ public struct SinkDump: Sendable {
         }
         lines = Array(lines[min(index, lines.count)...])
         self.envelopeFrom = from
+        self.mailArgs = mailArgs
         self.recipients = recipients
         self.message = lines.joined(separator: "\n")
     }

@@ -121,6 +121,8 @@ public enum CommandParser {
             return timeZone(value).map { .set(.timeZone($0)) }
         case "mode", "modo", "delivery":
             return CommandWords.deliveryMode(value).map { .set(.mode($0)) }
+        case "ownposts", "metoo", "copie", "copia":
+            return CommandWords.onOff(value).map { .set(.ownPosts($0)) }
         default:
             return nil
         }

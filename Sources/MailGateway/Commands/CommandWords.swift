@@ -158,4 +158,13 @@ public enum CommandWords {
         let w = fold(word)
         return days.firstIndex { $0.contains(w) }.map { $0 + 1 }
     }
+
+    /// On or off, in any of the three languages (`on`/`yes`/`oui`/`si`, `off`/`no`/`non`).
+    public static func onOff(_ word: String) -> Bool? {
+        switch fold(word) {
+        case "on", "yes", "oui", "si", "true": true
+        case "off", "no", "non", "false": false
+        default: nil
+        }
+    }
 }

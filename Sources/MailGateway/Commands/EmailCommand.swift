@@ -28,6 +28,9 @@ public enum MemberSetting: Sendable, Equatable {
     case digestDay(Int)
     /// An IANA time zone name Foundation knows (`Europe/Paris`).
     case timeZone(String)
+    /// Whether the member receives their own posts (`set ownposts on|off`, `set copie oui|non`,
+    /// `set copia si|no`).
+    case ownPosts(Bool)
 }
 
 /// What ``CommandParser`` read from a command mail.

@@ -82,6 +82,7 @@ public struct ConfigLoader: Sendable {
         let delivery = deliverySettings(root.raw("delivery"), problems: &problems)
         let digest = digestSettings(root.raw("digest"), problems: &problems)
         let http = httpSettings(root.raw("http"), problems: &problems)
+        let dmarc = dmarcSettings(root.raw("dmarc"), problems: &problems)
 
         var lists: [ListConfig] = []
         if let rawLists = root.raw("lists") {
@@ -135,7 +136,8 @@ public struct ConfigLoader: Sendable {
         let config = GatewayConfig(
             platformName: platformName, database: database, pollIntervalSeconds: poll, maxMessageBytes: maxBytes,
             imap: imap ?? ServerConfig(host: "", port: 0, tls: .tls), smtp: smtp ?? ServerConfig(host: "", port: 0, tls: .tls),
-            webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, dmarcStrictDomains: strict, templatesDirectory: templates,
+            webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, dmarcStrictDomains: strict, dmarc: dmarc,
+            templatesDirectory: templates,
             moderation: moderation, delivery: delivery, digest: digest, http: http, lists: lists)
 
         if checkSecrets && imap != nil && smtp != nil {
@@ -226,6 +228,7 @@ public struct ConfigLoader: Sendable {
         let maxPost = r.int("max_post_bytes", required: false, range: 1024...(2 << 30))
         let nonMember = r.enumValue("non_member_action", NonMemberAction.self, required: false, default: .reject)
         let fromRewrite = r.enumValue("from_rewrite", FromRewrite.self, required: false, default: .whenDMARC)
+        let replyTo = r.enumValue("reply_to", ReplyTo.self, required: false, default: .author)
         var mailbox: MailboxConfig?
         if var m = JSONObjectReader(r.raw("mailbox"), path: r.child("mailbox"), problems: &problems) {
             let host = m.string("host", required: false)
@@ -258,6 +261,7 @@ public struct ConfigLoader: Sendable {
                                 subjectPrefix: prefix, mailbox: mailbox, posting: posting, maxPostBytes: maxPost,
                                 nonMemberAction: nonMember ?? .reject, fromRewrite: fromRewrite ?? .whenDMARC)
         config.digest = digest
+        config.replyTo = replyTo ?? .author
         return config
     }
 
@@ -282,6 +286,20 @@ public struct ConfigLoader: Sendable {
             backoffSeconds: r.int("backoff_seconds", required: false, range: 1...86_400) ?? d.backoffSeconds,
             maxBackoffSeconds: r.int("max_backoff_seconds", required: false, range: 1...604_800) ?? d.maxBackoffSeconds,
             heloName: r.string("helo_name", required: false) ?? d.heloName)
+        r.finish(into: &problems)
+        return s
+    }
+
+    private func dmarcSettings(_ value: Any?, problems: inout [ConfigProblem]) -> DMARCSettings {
+        guard var r = JSONObjectReader(value, path: "$.dmarc", problems: &problems, required: false) else { return .init() }
+        let d = DMARCSettings()
+        let nameserver = r.string("nameserver", required: false)
+        if let nameserver, !DMARCSettings.isNameserver(nameserver) {
+            r.fail("nameserver", "\"\(nameserver)\" is not an IPv4 address with an optional :port")
+        }
+        let s = DMARCSettings(dns: r.bool("dns", required: false) ?? d.dns,
+                              timeoutSeconds: r.int("timeout_seconds", required: false, range: 1...30) ?? d.timeoutSeconds,
+                              nameserver: nameserver)
         r.finish(into: &problems)
         return s
     }

@@ -44,6 +44,7 @@ public struct EffectiveConfig: Sendable, Codable {
     public var webBaseURL: String?
     public var trustedAuthservID: String?
     public var dmarcStrictDomains: [String]
+    public var dmarc: DMARCSettings
     public var imap: Server
     public var smtp: Server
     public var moderation: ModerationSettings
@@ -65,6 +66,7 @@ public struct EffectiveConfig: Sendable, Codable {
         webBaseURL = c.webBaseURL
         trustedAuthservID = c.trustedAuthservID
         dmarcStrictDomains = c.dmarcStrictDomains
+        dmarc = c.dmarc
         imap = server(c.imap)
         smtp = server(c.smtp)
         moderation = c.moderation

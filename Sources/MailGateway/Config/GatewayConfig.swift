@@ -18,9 +18,12 @@ public struct GatewayConfig: Sendable, Equatable {
     public var trustedAuthservID: String?
     /// Addresses of the secretariat (may post to announcement lists).
     public var secretariat: [String]
-    /// Domains known to publish a DMARC policy of quarantine or reject (no DNS lookups are made): with
-    /// `from_rewrite: when_dmarc`, posts from these domains (and their subdomains) get a rewritten From.
+    /// Domains taken as publishing a DMARC policy of quarantine or reject when the DNS lookup fails (or when
+    /// `dmarc.dns` is false): with `from_rewrite: dmarc`, posts from these domains (and their subdomains) get a
+    /// rewritten From.
     public var dmarcStrictDomains: [String]
+    /// DMARC policies by DNS (`DMARCResolver`).
+    public var dmarc: DMARCSettings
     /// Folder holding templates (`fr/`, `en/`, `es/`).
     public var templatesDirectory: String
     public var moderation: ModerationSettings
@@ -33,7 +36,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public init(platformName: String, database: String, pollIntervalSeconds: Int = 60,
                 maxMessageBytes: Int = 50 * 1024 * 1024, imap: ServerConfig, smtp: ServerConfig,
                 webBaseURL: String? = nil, trustedAuthservID: String? = nil, secretariat: [String] = [],
-                dmarcStrictDomains: [String] = GatewayConfig.defaultDMARCStrictDomains, templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
+                dmarcStrictDomains: [String] = GatewayConfig.defaultDMARCStrictDomains, dmarc: DMARCSettings = .init(),
+                templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
                 delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), http: HTTPSettings? = nil,
                 lists: [ListConfig]) {
         self.platformName = platformName
@@ -46,6 +50,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.trustedAuthservID = trustedAuthservID
         self.secretariat = secretariat
         self.dmarcStrictDomains = dmarcStrictDomains
+        self.dmarc = dmarc
         self.templatesDirectory = templatesDirectory
         self.moderation = moderation
         self.delivery = delivery

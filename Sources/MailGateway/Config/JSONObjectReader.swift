@@ -82,6 +82,18 @@ struct JSONObjectReader {
         return i
     }
 
+    mutating func bool(_ key: String, required: Bool = true) -> Bool? {
+        guard let v = raw(key) else {
+            if required { fail(key, "missing (true or false is required)") }
+            return nil
+        }
+        guard let n = v as? NSNumber, Self.isBoolean(n) else {
+            fail(key, "must be true or false, found \(Self.kind(of: v))")
+            return nil
+        }
+        return n.boolValue
+    }
+
     mutating func enumValue<E: RawRepresentable & CaseIterable>(
         _ key: String, _ type: E.Type, required: Bool = true, default fallback: E? = nil
     ) -> E? where E.RawValue == String {

@@ -1,3 +1,4 @@
+import Foundation
 /// Localized names: French is required, English and Spanish strongly expected.
 public struct LocalizedName: Sendable, Codable, Equatable {
     public var fr: String
@@ -23,4 +24,12 @@ public struct LocalizedName: Sendable, Codable, Equatable {
 public enum Language: String, Sendable, Codable, CaseIterable, Comparable {
     case fr, en, es
     public static func < (a: Language, b: Language) -> Bool { a.rawValue < b.rawValue }
+
+    /// The language a mail's `Content-Language` field (RFC 3282) names first (`fr-CA, en` → fr), when it is one
+    /// of ours.
+    public init?(contentLanguage header: String?) {
+        guard let header else { return nil }
+        let first = header.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        self.init(rawValue: String(first.prefix { $0.isLetter }))
+    }
 }

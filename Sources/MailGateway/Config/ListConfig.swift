@@ -9,6 +9,14 @@ public enum FromRewrite: String, Sendable, Codable, CaseIterable {
     case whenDMARC = "when_dmarc"
 }
 
+/// Where a member's plain Reply to a list copy goes (`reply_to`).
+public enum ReplyTo: String, Sendable, Codable, CaseIterable {
+    /// `Reply-To:` the list address: Reply answers everyone.
+    case list
+    /// No `Reply-To:` added (the author's own is kept): Reply answers the author, "Reply all" everyone.
+    case author
+}
+
 /// Who may post to a list (docs/DESIGN.md). Defaults from the list's kind.
 public enum PostingRight: String, Sendable, Codable, CaseIterable {
     /// The people entitled to the group: a college's partners' representatives, funders, individuals.
@@ -49,6 +57,8 @@ public struct ListConfig: Sendable, Codable, Equatable {
     public var maxPostBytes: Int?
     public var nonMemberAction: NonMemberAction
     public var fromRewrite: FromRewrite
+    /// Where Reply goes (`reply_to`, default `author`). An announcement list always answers to the secretariat.
+    public var replyTo: ReplyTo = .author
     /// The list's digest time or time zone, before the configuration's `digest` (`digest` object of the list).
     public var digest: DigestOverride?
 

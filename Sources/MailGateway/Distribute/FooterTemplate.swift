@@ -28,7 +28,8 @@ public struct FooterTemplate: Sendable {
     /// The footer of `list` for `reader`. Variables: `list_name` (in the reader's language), `de_list_name`
     /// ("d'Interface …", ``ListNameGrammar``), `list_address`,
     /// `leave_address`, `each_address`, `digest_address`, `nomail_address`, `help_address`, `owner_address`,
-    /// `request_address` (subaddresses), `archive_url` (absent when no base URL is configured), and one true
+    /// `request_address` (subaddresses), `archive_url` (absent when no base URL is configured),
+    /// `reply_goes_to_list` or `reply_all_needed` (how to answer everyone; neither on an announcement list), and one true
     /// flag for the reader's delivery: `delivery_each`, `delivery_digest` (any digest format), `delivery_nomail`
     /// or `delivery_notices`.
     public func render(for list: ListIdentity, reader: FooterReader) -> String {
@@ -56,6 +57,8 @@ public struct FooterTemplate: Sendable {
         case .digest, .digestPlain, .digestMIME, .summary: context["delivery_digest"] = true
         }
         if let archive = list.archiveURL { context["archive_url"] = archive }
+        // How to answer everyone: a plain Reply when the list sets Reply-To to itself, else "Reply all".
+        if list.acceptsPosts { context[list.repliesToList ? "reply_goes_to_list" : "reply_all_needed"] = true }
         return context
     }
 }

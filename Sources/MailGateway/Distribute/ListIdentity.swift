@@ -23,6 +23,8 @@ public struct ListIdentity: Sendable, Equatable {
     /// When set, every copy's `Reply-To:` is this address (an announcement list: the secretariat), replacing the
     /// author's.
     public var replyTo: String?
+    /// `reply_to: list`: copies carry `Reply-To:` the list address, and the footer says Reply answers everyone.
+    public var repliesToList: Bool = false
 
     public init(id: String, name: String, address: String, language: Language, subjectPrefix: String?,
                 fromRewrite: FromRewrite, webBaseURL: String?, acceptsPosts: Bool = true, replyTo: String? = nil,
@@ -47,6 +49,7 @@ public struct ListIdentity: Sendable, Equatable {
                   language: list.language, subjectPrefix: list.subjectPrefix, fromRewrite: list.fromRewrite,
                   webBaseURL: webBaseURL, acceptsPosts: !announce, replyTo: announce ? secretariat : nil,
                   names: list.name)
+        self.repliesToList = !announce && list.replyTo == .list
     }
 
     /// The list's name in `language` (a reader's footer): `names` in that language, else `name`.

@@ -70,14 +70,16 @@ public struct ComposedPost: Sendable, Equatable {
 ///   relay may sign the copy with the list's domain. `Return-Path`, `Delivered-To` and `X-Original-To`
 ///   (trace of the list mailbox's own delivery; Postfix refuses a message whose Delivered-To names the
 ///   recipient as a loop) and any earlier `List-*` / `Precedence` fields are removed.
-/// - The footer is appended in place to a single text/plain part when it can be written in that part's
-///   charset and transfer encoding (us-ascii/utf-8, 7bit/8bit/quoted-printable); every other single part,
-///   multipart/alternative, multipart/signed (whose inside is never touched) and other multiparts are
-///   wrapped in a new multipart/mixed with the footer as a last text/plain part (what Mailman does);
-///   multipart/mixed gets the footer as a new last part.
+/// - The footer goes into a single text/plain part in place, re-encoded as UTF-8 quoted-printable when its
+///   bytes cannot carry it as they are; only HTML, multipart/alternative and multipart/signed posts are wrapped
+///   in a new multipart/mixed (`OutgoingComposer+Footer.swift`).
 /// - DMARC: with `whenDMARC`, From is rewritten when the author's domain publishes `p=quarantine` or
-///   `p=reject` according to the given `DMARCLookup`. A rewritten From is `"Name via List" <list address>`;
-///   Reply-To is set to the author unless the author already set a Reply-To, which is kept.
+///   `p=reject` according to the given `DMARCLookup` (`DMARCResolver`: DNS, cached); `p=none` and no record
+///   leave From alone (receivers are asked to deliver failing mail as usual). A rewritten From is
+///   `"Name via List" <list address>`; Reply-To is set to the author unless the author already set a Reply-To,
+///   which is kept.
+/// - `reply_to: list` (`ListIdentity.repliesToList`): Reply-To is the list address (a rewritten author is added
+///   to Cc).
 /// - RFC 2369 fields name the list's subaddresses (CM-13, `ListAddresses`): List-Help `list+help@`,
 ///   List-Subscribe `list+join@`, List-Owner `list+owner@`; List-Unsubscribe `list+leave@` is per copy
 ///   (`ComposedPost.copy(for:)`).
@@ -114,16 +116,16 @@ public struct OutgoingComposer: Sendable {
                 && $0.unfolded.caseInsensitiveCompare(list.address) == .orderedSame
         }
 
-        // Subject prefix, once.
-        if let prefix = list.subjectPrefix, !prefix.isEmpty,
-           subject.range(of: prefix, options: .caseInsensitive) == nil {
-            let newSubject = subject.isEmpty ? prefix : "\(prefix) \(subject)"
+        // Subject: the prefix once at the start, stacked reply markers collapsed to one `Re:` (`ListSubject`).
+        let newSubject = ListSubject.make(subject, prefix: list.subjectPrefix)
+        if newSubject != subject {
             let value = " " + HeaderEncoding.unstructured(newSubject)
+            let field = RawMessage.Field(name: "Subject", rawValue: value)
             if let index = message.fields.firstIndex(where: { $0.name.caseInsensitiveCompare("Subject") == .orderedSame }) {
-                message.fields[index] = .init(name: "Subject", rawValue: value)
+                message.fields[index] = field
                 message.fields.removeAll { $0.name.caseInsensitiveCompare("Subject") == .orderedSame && $0.rawValue != value }
             } else {
-                message.fields.append(.init(name: "Subject", rawValue: value))
+                message.fields.append(field)
             }
         }
 
@@ -131,14 +133,28 @@ public struct OutgoingComposer: Sendable {
         let rewrite = shouldRewriteFrom(author: author)
         if rewrite, let author {
             let display = (author.name?.isEmpty == false ? author.name! : String(author.localPart))
-            let from = " \(HeaderEncoding.phrase("\(display) via \(list.name)")) <\(list.address)>"
+            let from = " " + HeaderEncoding.phraseAndAngle("\(display) via \(list.name)", list.address)
             let hadReplyTo = message.field("Reply-To") != nil
             message.fields = message.fields.map {
                 $0.name.caseInsensitiveCompare("From") == .orderedSame ? .init(name: "From", rawValue: from) : $0
             }
             if !hadReplyTo && list.replyTo == nil {
-                let reply = author.name.map { " \(HeaderEncoding.phrase($0)) <\(author.address)>" } ?? " <\(author.address)>"
+                let reply = author.name.map { " " + HeaderEncoding.phraseAndAngle($0, author.address) } ?? " <\(author.address)>"
                 message.fields.append(.init(name: "Reply-To", rawValue: reply))
+            }
+        }
+
+        // `reply_to: list`: Reply answers everyone. An author whose From was rewritten stays reachable in Cc.
+        if list.repliesToList {
+            message.fields.removeAll { $0.name.caseInsensitiveCompare("Reply-To") == .orderedSame }
+            message.fields.append(.init(name: "Reply-To", rawValue: " <\(list.address)>"))
+            if rewrite, let author, !(message.field("Cc")?.unfolded.lowercased().contains(author.address.lowercased()) ?? false) {
+                let mailbox = " " + HeaderEncoding.mailbox(author)
+                if let index = message.fields.firstIndex(where: { $0.name.caseInsensitiveCompare("Cc") == .orderedSame }) {
+                    message.fields[index] = .init(name: "Cc", rawValue: message.fields[index].rawValue + ",\r\n" + mailbox)
+                } else {
+                    message.fields.append(.init(name: "Cc", rawValue: mailbox))
+                }
             }
         }
 
@@ -154,7 +170,7 @@ public struct OutgoingComposer: Sendable {
 
         let addresses = list.addresses
         var added: [RawMessage.Field] = [
-            .init(name: "List-Id", rawValue: " \(HeaderEncoding.phrase(list.name)) <\(list.listID)>"),
+            .init(name: "List-Id", rawValue: " " + HeaderEncoding.phraseAndAngle(list.name, list.listID)),
             .init(name: "List-Post", rawValue: list.acceptsPosts ? " <mailto:\(list.address)>" : " NO"),
             .init(name: "List-Help", rawValue: " <mailto:\(addresses.help)>"),
             .init(name: "List-Subscribe", rawValue: " <mailto:\(addresses.join)>"),
@@ -175,104 +191,6 @@ public struct OutgoingComposer: Sendable {
         case .whenDMARC:
             guard let domain = author.domainKey else { return false }
             return dmarc.policy(domain)?.isStrict ?? false
-        }
-    }
-
-    // MARK: Footer
-
-    private func addFooter(_ footer: String, to message: inout RawMessage) {
-        var text = LineEndings.lf(footer)
-        while text.hasPrefix("\n") { text.removeFirst() }
-        while text.hasSuffix("\n") { text.removeLast() }
-        text += "\n"
-        let contentType = ContentType(headerValue: message.field("Content-Type")?.unfolded)
-        let encoding = (message.field("Content-Transfer-Encoding")?.unfolded.lowercased()) ?? "7bit"
-        let disposition = message.field("Content-Disposition")?.unfolded.lowercased() ?? ""
-        let footerIsASCII = text.unicodeScalars.allSatisfy { $0.isASCII }
-
-        if contentType.mimeType == "text/plain", !disposition.hasPrefix("attachment") {
-            let charset = (contentType.parameters["charset"] ?? "us-ascii").lowercased()
-            let unicodeCharset = charset == "utf-8" || charset == "utf8"
-            if charset == "us-ascii" || unicodeCharset {
-                let plainEncodings: Set<String> = ["7bit", "8bit", "binary"]
-                if plainEncodings.contains(encoding), footerIsASCII || (unicodeCharset && encoding != "7bit") {
-                    appendToBody(&message.body, LineEndings.crlf(Array(text.utf8)))
-                    return
-                }
-                if encoding == "quoted-printable", footerIsASCII || unicodeCharset {
-                    appendToBody(&message.body, Array(QuotedPrintable.encode(text).utf8))
-                    return
-                }
-            }
-        }
-        if contentType.mimeType == "multipart/mixed", let boundary = contentType.parameters["boundary"],
-           insertPart(text, boundary: boundary, into: &message.body) {
-            return
-        }
-        wrap(&message, footer: text)
-    }
-
-    private func appendToBody(_ body: inout [UInt8], _ footer: [UInt8]) {
-        if !body.isEmpty && !(body.suffix(2) == [13, 10]) { body.append(contentsOf: [13, 10]) }
-        body.append(contentsOf: [13, 10])
-        body.append(contentsOf: footer)
-    }
-
-    private func footerPart(_ text: String) -> [UInt8] {
-        Array("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Disposition: inline\r\n\r\n".utf8)
-            + Array(QuotedPrintable.encode(text).utf8)
-    }
-
-    /// Inserts the footer as a last part of a multipart/mixed body, before its close delimiter.
-    private func insertPart(_ text: String, boundary: String, into body: inout [UInt8]) -> Bool {
-        let close = Array("\r\n--\(boundary)--".utf8)
-        let searchIn = [13, 10] + body
-        guard let position = lastRange(of: close, in: searchIn) else { return false }
-        let insertAt = max(0, position - 2)
-        let part = Array("\r\n--\(boundary)\r\n".utf8) + footerPart(text)
-        body.insert(contentsOf: part, at: insertAt)
-        return true
-    }
-
-    private func lastRange(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard needle.count <= haystack.count else { return nil }
-        var i = haystack.count - needle.count
-        while i >= 0 {
-            if haystack[i] == needle[0], Array(haystack[i..<(i + needle.count)]) == needle { return i }
-            i -= 1
-        }
-        return nil
-    }
-
-    /// Wraps the whole original content as the first part of a new multipart/mixed.
-    private func wrap(_ message: inout RawMessage, footer text: String) {
-        let contentFields = message.fields.filter { $0.name.lowercased().hasPrefix("content-") }
-        message.fields.removeAll { $0.name.lowercased().hasPrefix("content-") }
-        let boundary = makeBoundary(for: message.body)
-        var body: [UInt8] = Array("--\(boundary)\r\n".utf8)
-        for field in contentFields { body.append(contentsOf: RawMessage.latin1Bytes(field.serialized)) }
-        body.append(contentsOf: [13, 10])
-        body.append(contentsOf: message.body)
-        if !(message.body.suffix(2) == [13, 10]) { body.append(contentsOf: [13, 10]) }
-        body.append(contentsOf: Array("--\(boundary)\r\n".utf8))
-        body.append(contentsOf: footerPart(text))
-        body.append(contentsOf: Array("\r\n--\(boundary)--\r\n".utf8))
-        message.body = body
-        if message.field("MIME-Version") == nil { message.fields.append(.init(name: "MIME-Version", rawValue: " 1.0")) }
-        message.fields.append(.init(name: "Content-Type", rawValue: " multipart/mixed; boundary=\"\(boundary)\""))
-    }
-
-    /// A boundary derived from the content (so composing is deterministic) that does not occur in it.
-    private func makeBoundary(for body: [UInt8]) -> String {
-        var salt = 0
-        while true {
-            var hasher = SHA256()
-            hasher.update(data: body)
-            hasher.update(data: Array(String(salt).utf8))
-            let hex = hasher.finalize().prefix(12).map { String(format: "%02x", $0) }.joined()
-            let boundary = "=_mailgateway_\(hex)"
-            if lastRange(of: Array(boundary.utf8), in: body) == nil { return boundary }
-            salt += 1
         }
     }
 }

@@ -189,11 +189,18 @@ public struct IngestPipeline: Sendable {
             guard try NoticeLog.claim(sender: recipient.address, reason: reason, outcome: outcome, listID: list.id,
                                       now: now, in: db) else { return }
         }
-        let language = NoticeComposer.language(for: identity, list: list)
-        // From `list+owner@`, the address the gateway reads (a Reply reaches the moderators, never the list).
+        // A known person gets their language; an unknown sender the one their mail's Content-Language names,
+        // else the notice in the three languages (the list's first).
+        let named = identity == nil ? Language(contentLanguage: parsed?.header("Content-Language")) : nil
+        let language = named ?? NoticeComposer.language(for: identity, list: list)
+        let alsoIn = identity == nil && named == nil ? Language.allCases.filter { $0 != language } : []
+        // From `list+owner@`, the address the gateway reads (a Reply reaches the moderators, never the list);
+        // Reply-To the secretariat, a person, unless the notice names its own (a moderation request's confirm
+        // address).
         let from = MailAddress(name: list.name.value(for: language), address: ListAddresses(address: list.address).owner)
-        let notice = try notices.compose(kind, to: recipient, language: language, list: list, values: values,
-                                         original: parsed, from: from, replyTo: replyTo, attachingOriginal: raw,
+        let answerTo = replyTo ?? config.secretariat.first.map { MailAddress(address: $0) }
+        let notice = try notices.compose(kind, to: recipient, language: language, alsoIn: alsoIn, list: list, values: values,
+                                         original: parsed, from: from, replyTo: answerTo, attachingOriginal: raw,
                                          now: now)
         // Notices go out with the null reverse-path (RFC 3834 §3.3, RFC 5321 §4.5.5): nobody answers an
         // automatic message, and a notice that can't be delivered must not bounce back into a list.

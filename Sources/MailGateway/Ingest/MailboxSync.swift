@@ -254,6 +254,10 @@ public struct MailboxSync: Sendable {
         }
         faults.processing(message.bytes)
         let parsed = IngestPipeline.parse(message.bytes)
+        if case .success(let post) = parsed, let dmarc = await pipeline.distributor.prepareDMARC(for: post, list: list),
+           dmarc.source == .fallbackList {
+            logger.info("DMARC lookup failed: the strict-domain list decides", metadata: ["list.id": "\(list.id)"])
+        }
         return try await database.pool.write { db in
             var outcome: IngestOutcome
             do {

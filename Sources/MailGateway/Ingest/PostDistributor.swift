@@ -10,7 +10,9 @@ public import GRDB
 /// `ReaderComposer`): the post is composed once per (language, mode) among its recipients, at most three bodies
 /// on a discussion list (every recipient is `immediate`), and the outbox stores each body once.
 ///
-/// The author does not get their own post back (Mailman's default "not metoo"); they have it already.
+/// The author gets their own post back, as every member (Mailman 3's default `receive_own_postings`: the copy
+/// says the post went out), unless their membership says `own_posts` no (`members set --own-posts no`, or the
+/// email command `set ownposts off`).
 ///
 /// An announcement list (kind `announce`) sends a copy at once to every member whose delivery is not `none`,
 /// digest members included (their next digest lists it "sent separately", from its digest entry and their `post`
@@ -22,6 +24,9 @@ public struct PostDistributor: Sendable {
     public let webBaseURL: String?
     public let footers: [Language: FooterTemplate]
     public let dmarc: DMARCLookup
+    /// The DNS side of `dmarc`, when policies are looked up in DNS: `prepareDMARC(for:list:)` fills its cache
+    /// before the transaction that composes the copies.
+    public let dmarcResolver: DMARCResolver?
     /// Key bytes of the opaque VERP tags (the unsubscribe key's bytes, `UnsubscribeKey`); nil: untagged.
     public let unsubscribeKey: [UInt8]?
     /// The one-click unsubscribe links (RFC 8058), only when the HTTP listener serves them; without them,
@@ -30,11 +35,17 @@ public struct PostDistributor: Sendable {
     /// The secretariat's address (the configuration's first): `Reply-To:` of announcements.
     public let secretariat: String?
 
+    /// - Parameters:
+    ///   - dmarc: answers "what policy does this domain publish?" with no I/O (`DMARCLookup.strictDomains`).
+    ///   - dmarcResolver: when given, its cache answers first (`DMARCResolver.lookup`) and `dmarc` is its
+    ///     fallback.
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
-                unsubscribeKey: [UInt8]?, oneClick: OneClickLinks? = nil, secretariat: String? = nil) {
+                dmarcResolver: DMARCResolver? = nil, unsubscribeKey: [UInt8]?, oneClick: OneClickLinks? = nil,
+                secretariat: String? = nil) {
         self.webBaseURL = webBaseURL
         self.footers = footers
-        self.dmarc = dmarc
+        self.dmarc = dmarcResolver?.lookup ?? dmarc
+        self.dmarcResolver = dmarcResolver
         self.unsubscribeKey = unsubscribeKey
         self.oneClick = oneClick
         self.secretariat = secretariat
@@ -48,6 +59,16 @@ public struct PostDistributor: Sendable {
                                                    language: language)
         }
         return footers
+    }
+
+    /// Looks up (or finds cached) the DMARC policy of the author of `parsed` when `list` rewrites From by DMARC
+    /// policy: called before the transaction that may compose the copies (DNS may take the resolver's timeout).
+    /// Returns the resolution, nil when nothing was looked up.
+    @discardableResult
+    public func prepareDMARC(for parsed: ParsedMessage, list: ListConfig) async -> DMARCResolution? {
+        guard list.fromRewrite == .whenDMARC, let resolver = dmarcResolver,
+              let domain = parsed.from.first?.domainKey else { return nil }
+        return await resolver.resolve(domain)
     }
 
     /// Queues the copies of archived message `messageRowID`; returns how many were queued.
@@ -65,7 +86,8 @@ public struct PostDistributor: Sendable {
         // Recipients who already have this message (same Message-ID) from another list, by canonical key.
         let alreadySent = try OutboxCopyRecord.postRecipientsOfSameMessage(db, messageRowID: messageRowID)
         let copies = members.filter {
-            (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate) && $0.personID != authorID
+            (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate)
+                && ($0.personID != authorID || $0.ownPosts)
                 && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
         }.map { member in
             // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).

@@ -42,10 +42,17 @@ public enum HeaderEncoding {
     /// address in angle brackets, on a folded line of its own when the whole would pass 70 characters.
     public static func mailbox(_ address: MailAddress) -> String {
         guard let name = address.name, !name.isEmpty else { return address.address }
+        return phraseAndAngle(name, address.address)
+    }
+
+    /// `name` as a phrase followed by `<inside>` (a mailbox, or a List-Id), the angle part on a folded line of
+    /// its own when the phrase's last line and it would pass 70 characters (so that a line holding an
+    /// encoded-word stays within the 76 of RFC 2047 §2, field name included).
+    public static func phraseAndAngle(_ name: String, _ inside: String) -> String {
         let phrase = phrase(name)
         let lastLine = phrase.components(separatedBy: "\r\n").last ?? phrase
-        let separator = lastLine.utf8.count + address.address.utf8.count + 3 > 70 ? "\r\n " : " "
-        return "\(phrase)\(separator)<\(address.address)>"
+        let separator = lastLine.utf8.count + inside.utf8.count + 3 > 70 ? "\r\n " : " "
+        return "\(phrase)\(separator)<\(inside)>"
     }
 
     /// `=?UTF-8?B?…?=` words of the whole text, never splitting a character's bytes (RFC 2047 §5: each word

@@ -15,11 +15,18 @@ public struct Membership: Sendable, Equatable, Codable {
     public var personLanguage: Language
     public var origin: MembershipOrigin
     public var joinedAt: Date
+    /// Whether the member receives their own posts (default true, Mailman 3's `receive_own_postings`). Not in the
+    /// JSON form (`members list --json` prints what it always printed; `members set` shows it).
+    public var ownPosts: Bool = true
+
+    enum CodingKeys: String, CodingKey {
+        case listID, personID, personName, address, role, delivery, languageOverride, personLanguage, origin, joinedAt
+    }
 
     /// Creates a value (rows come from the store, `MembershipRecord.members(listID:delivery:in:)`).
     public init(listID: String, personID: Int64, personName: String, address: String, role: MemberRole,
                 delivery: DeliveryMode, languageOverride: Language?, personLanguage: Language,
-                origin: MembershipOrigin, joinedAt: Date) {
+                origin: MembershipOrigin, joinedAt: Date, ownPosts: Bool = true) {
         self.listID = listID
         self.personID = personID
         self.personName = personName
@@ -30,6 +37,7 @@ public struct Membership: Sendable, Equatable, Codable {
         self.personLanguage = personLanguage
         self.origin = origin
         self.joinedAt = joinedAt
+        self.ownPosts = ownPosts
     }
 
     /// The language this member reads this list in.

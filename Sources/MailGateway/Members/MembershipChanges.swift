@@ -58,9 +58,10 @@ public enum MembershipChanges {
     /// Changes a member's delivery mode and/or language override (nil keeps; `.some(nil)` clears the override).
     /// Returns false when the person is not in the list.
     public static func set(_ db: Database, listID: String, personID: Int64, delivery: DeliveryMode?,
-                           language: Language??) throws -> Bool {
+                           language: Language??, ownPosts: Bool? = nil) throws -> Bool {
         guard try MembershipRecord.exists(listID: listID, personID: personID, in: db) else { return false }
-        try update(db, listID: listID, personID: personID, role: nil, delivery: delivery, language: language)
+        try update(db, listID: listID, personID: personID, role: nil, delivery: delivery, language: language,
+                   ownPosts: ownPosts)
         return true
     }
 
@@ -69,13 +70,14 @@ public enum MembershipChanges {
     /// mode for another is owed what accumulated: the change records a `digest_flushes` request in the same
     /// transaction, which the digest run drains (``DigestFlushRecord``).
     public static func update(_ db: Database, listID: String, personID: Int64, role: MemberRole?,
-                              delivery: DeliveryMode?, language: Language??, now: Date = Date()) throws {
+                              delivery: DeliveryMode?, language: Language??, ownPosts: Bool? = nil,
+                              now: Date = Date()) throws {
         if let delivery, !delivery.isDigest,
            let current = try MembershipRecord.find(listID: listID, personID: personID, in: db)?.delivery, current.isDigest {
             try DigestFlushRecord.record(db, listID: listID, personID: personID, format: current.rawValue, at: now)
         }
         try MembershipRecord.update(listID: listID, personID: personID, role: role, delivery: delivery,
-                                    language: language, in: db)
+                                    language: language, ownPosts: ownPosts, in: db)
     }
 
     /// Puts a membership back as a snapshot says (an undo): restores the row, or removes it when the person was

@@ -18,6 +18,8 @@ public enum CommandResult: Sendable, Equatable {
     case modeSet(DeliveryMode)
     /// Digest time, day or time zone changed.
     case scheduleSet
+    /// Whether the member receives their own posts changed.
+    case ownPostsSet(Bool)
     /// Language changed.
     case languageSet(Language)
     /// A change was undone: the membership is back as it was.
@@ -49,6 +51,7 @@ public enum CommandResult: Sendable, Equatable {
         case .notMember: return ["isNotMember": true]
         case .modeSet(let mode): return ["isModeSet": true, "mode": MembershipNoticeValues.modeWord(mode)]
         case .scheduleSet: return ["isScheduleSet": true]
+        case .ownPostsSet(let on): return [on ? "isOwnPostsOn" : "isOwnPostsOff": true]
         case .languageSet(let l): return ["isLanguageSet": true, "language": l.rawValue]
         case .undone: return ["isUndone": true]
         case .help: return ["isHelp": true]

@@ -139,17 +139,25 @@ public struct NoticeComposer: Sendable {
     /// Renders and builds the full message: From the list's owner address (`ownerAddress(of:)`) unless given,
     /// To the recipient, In-Reply-To and References pointing at the original, `Auto-Submitted: auto-replied`
     /// (`auto-generated` for moderation requests, which answer nobody), `X-Loop` with the list address,
+    /// `Precedence: bulk` and `X-Auto-Response-Suppress: All` (no auto-replies to a notice),
     /// UTF-8 quoted-printable body, encoded-word subject when non-ASCII.
     ///
     /// `attachingOriginal` (for moderation requests) adds the original raw message as a `message/rfc822` part,
     /// or only its header as `text/rfc822-headers` when it is larger than `maxAttachedBytes`, so moderators
     /// see what they decide on.
-    public func compose(_ kind: NoticeKind, to recipient: MailAddress, language: Language, list: ListConfig,
+    ///
+    /// `alsoIn`: further languages whose text follows the first one's, below a separator line (a notice to an
+    /// unknown sender whose mail names no language we write: one short trilingual notice).
+    public func compose(_ kind: NoticeKind, to recipient: MailAddress, language: Language, alsoIn: [Language] = [],
+                        list: ListConfig,
                         values: NoticeValues, original: ParsedMessage?, from: MailAddress? = nil,
                         replyTo: MailAddress? = nil,
                         attachingOriginal raw: [UInt8]? = nil, maxAttachedBytes: Int = 1_000_000,
                         now: Date = Date()) throws -> ComposedNotice {
-        let rendered = try render(kind, language: language, list: list, values: values)
+        var rendered = try render(kind, language: language, list: list, values: values)
+        for other in alsoIn where other != language {
+            rendered.body += "\n——————\n\n" + (try render(kind, language: other, list: list, values: values)).body
+        }
         let sender = from ?? MailAddress(name: list.name.value(for: language), address: Self.ownerAddress(of: list))
         let domain = String(HeaderScan.domain(of: list.address))
         let messageID = "notice.\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))@\(domain)"
@@ -169,6 +177,10 @@ public struct NoticeComposer: Sendable {
         headers += [
             "Auto-Submitted: \(kind == .moderationRequest || kind == .ownerMail ? "auto-generated" : "auto-replied")",
             "X-Loop: \(list.address)",
+            // Mailman's UserNotification: filters and vacation responders leave automatic mail alone
+            // (`Precedence: bulk`; Exchange and Outlook read `X-Auto-Response-Suppress`, MS-OXCMAIL §2.1.3.2.20).
+            "Precedence: bulk",
+            "X-Auto-Response-Suppress: All",
             "MIME-Version: 1.0",
         ]
         let textPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -242,6 +254,8 @@ public struct NoticeComposer: Sendable {
             "originalSender": oneLine(truncated(values.originalSender)),
             "recipientName": values.recipientName ?? "",
             "hasRecipientName": !(values.recipientName ?? "").isEmpty,
+            // The list's kind (`kindCollege`, `kindFunders`…): what a reason says the group is reserved to.
+            "kind\(list.kind.rawValue.capitalized)": true,
         ]
         c.merge(ListAddresses(address: list.address).templateValues) { $1 }
         if let date = values.originalDate { c["originalDate"] = RFC5322Date.string(from: date) }

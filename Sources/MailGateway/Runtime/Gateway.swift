@@ -33,9 +33,13 @@ public struct Gateway: Sendable {
         let secret = secrets.value(env: config.moderation.keyEnv, file: config.moderation.keyFile)
         let key = secret.flatMap(ModerationKey.init(secret:))
         unsubscribeKey = secret.map(UnsubscribeKey.init(secret:))
-        let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers,
-                                          dmarc: .strictDomains(config.dmarcStrictDomains),
-                                          unsubscribeKey: unsubscribeKey?.bytes,
+        let strict = DMARCLookup.strictDomains(config.dmarcStrictDomains)
+        let resolver = try config.dmarc.dns
+            ? DMARCResolver(resolver: DNSResolver(nameserver: config.dmarc.nameserver,
+                                                  timeout: config.dmarc.timeoutSeconds), fallback: strict)
+            : nil
+        let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers, dmarc: strict,
+                                          dmarcResolver: resolver, unsubscribeKey: unsubscribeKey?.bytes,
                                           oneClick: Self.oneClickLinks(config: config, key: unsubscribeKey),
                                           secretariat: config.secretariat.first)
         pipeline = IngestPipeline(config: config, notices: notices, distributor: distributor, moderationKey: key)
@@ -64,6 +68,22 @@ public struct Gateway: Sendable {
             if acceptSender, action == .approve { try actions.acceptSender(db, of: outcome.hold, by: moderator, now: now) }
             return outcome
         }
+    }
+
+    /// Looks up the DMARC policy of a held post's author before its approval (`decideHold` composes the copies in
+    /// a transaction, which does no I/O): a post approved by a process that never saw it, such as the CLI, follows
+    /// the author domain's published policy, not only the fixed list. Returns the resolution, nil when nothing was
+    /// looked up (no hold, no DNS, or the list does not rewrite by DMARC).
+    @discardableResult
+    public func prepareDMARC(forHold id: Int64) async -> DMARCResolution? {
+        let lists = config.lists
+        let held: (ListConfig, ParsedMessage)? = try? await database.pool.read { db in
+            guard let hold = try HoldRecord.hold(id: id, in: db),
+                  let list = lists.first(where: { $0.id == hold.listID }) else { return nil }
+            return (list, try ModerationActions.message(db, rowID: hold.messageRowID).1)
+        }
+        guard let (list, parsed) = held else { return nil }
+        return await pipeline.distributor.prepareDMARC(for: parsed, list: list)
     }
 
     /// Expires overdue holds and queues the notices to their authors (CLI, maintenance service, `run --once`).

@@ -20,6 +20,10 @@ public final class SMTPConnection {
     /// 1 after any number of successful sends to a server that keeps the session open.
     public private(set) var connectionsOpened = 0
 
+    /// The extensions the server announced in its last EHLO reply (`8BITMIME`, `DSN`, `SIZE`…), upper-cased;
+    /// empty until a first transaction has connected.
+    public private(set) var serverExtensions: Set<String> = []
+
     /// Creates the easy handle and sets the options that do not change between sends. Nothing is connected
     /// until the first `send`.
     public init(settings: SMTPSettings) throws(SMTPError) {
@@ -103,7 +107,8 @@ public final class SMTPConnection {
         defer { context.release() }
         try check(ccurl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque()), "READDATA")
         try check(ccurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, context.toOpaque()), "DEBUGDATA")
-        try set(CURLOPT_MAIL_FROM, "<\(envelopeFrom)>")
+        try set(CURLOPT_MAIL_FROM, Self.mailFrom(envelopeFrom, declaring8BitMIME: Self.declares8BitMIME(
+            message: message, serverExtensions: serverExtensions)))
         try check(ccurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, list), "MAIL_RCPT")
         try check(ccurl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.count)), "INFILESIZE")
 
@@ -115,8 +120,26 @@ public final class SMTPConnection {
         var opened = 0
         _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &opened)
         connectionsOpened += opened
+        if let announced = state.extensions { serverExtensions = announced }
         if result == CURLE_OK { return }
         throw classify(result)
+    }
+
+    /// RFC 6152: `BODY=8BITMIME` is declared when the message has a byte over 127 and the server announced
+    /// 8BITMIME. libcurl (7.88, Debian 12) has no option for MAIL parameters: it wraps CURLOPT_MAIL_FROM as
+    /// `<local@rest>`, so text after the address ends up before a closing `>` it adds. The declaration therefore
+    /// ends with an RFC 3461 `ENVID`, whose xtext value may hold that `>` (wire: `MAIL FROM:<a@b>
+    /// BODY=8BITMIME ENVID=mailgateway>`), which needs the server's DSN extension as well; without DSN nothing
+    /// is declared (what was sent before). libcurl 8.x, which passes parameters after `<address>` through, sends
+    /// `ENVID=mailgateway`. The extensions are those of the previous EHLO on this handle (the first message sent
+    /// by a new handle declares nothing).
+    static func declares8BitMIME(message: [UInt8], serverExtensions: Set<String>) -> Bool {
+        serverExtensions.contains("8BITMIME") && serverExtensions.contains("DSN") && message.contains { $0 >= 0x80 }
+    }
+
+    /// The CURLOPT_MAIL_FROM value (see `declares8BitMIME`).
+    static func mailFrom(_ envelopeFrom: String, declaring8BitMIME: Bool) -> String {
+        declaring8BitMIME ? "<\(envelopeFrom)> BODY=8BITMIME ENVID=mailgateway" : "<\(envelopeFrom)>"
     }
 
     private func classify(_ result: CURLcode) -> SMTPError {
@@ -178,6 +201,8 @@ final class TransferState {
     /// The first reply of this transaction with a code of 400 or more, and the command it answered: kept
     /// apart because libcurl sends QUIT (and gets 221) after a failure.
     var failure: (code: Int, command: String, reply: String)?
+    /// The extension keywords of this transfer's EHLO reply; nil when the transfer reused a connection.
+    var extensions: Set<String>?
 
     func reset(upload: [UInt8]) {
         self.upload = upload
@@ -185,6 +210,7 @@ final class TransferState {
         reply = ""
         command = ""
         failure = nil
+        extensions = nil
     }
 
     /// One reply line from the server: `250-text`, `550 5.1.1 text`.
@@ -193,6 +219,9 @@ final class TransferState {
         let isLast = line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] != "-"
         let text = line.count > 4 ? String(line.dropFirst(4)) : ""
         if reply.utf8.count < 1024 { reply = reply.isEmpty ? text : reply + " " + text }
+        if command == "EHLO", code == 250, let keyword = text.split(separator: " ").first {
+            extensions = (extensions ?? []).union([keyword.uppercased()])
+        }
         guard isLast else { return }
         if code >= 400, failure == nil { failure = (code, command.isEmpty ? "CONNECT" : command, reply) }
         if code == 354 {
@@ -229,6 +258,7 @@ private func smtpDebugCallback(_ handle: UnsafeMutableRawPointer?, _ type: curl_
         let verb = text.prefix { $0 != " " && !$0.isNewline && $0 != ":" }.uppercased()
         state.command = verb
         state.reply = ""
+        if verb == "EHLO" { state.extensions = [] }
     case CURLINFO_HEADER_IN:
         let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 4096)), as: UTF8.self)
         for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {

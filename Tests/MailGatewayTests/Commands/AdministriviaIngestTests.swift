@@ -68,6 +68,8 @@ struct AdministriviaIngestTests {
         #expect(try outbox(gateway).filter { $0.purpose == "post" }.isEmpty)
         _ = try process(gateway, TestMail.message(id: "u3@inrae.example", subject: "Protocole",
                                                   body: "Bonjour,\r\n\r\nLe protocole est joint.\r\n\r\nSi vous avez besoin d'aide, écrivez-moi.\r\n"))
-        #expect(try outbox(gateway).filter { $0.purpose == "post" }.map(\.recipient) == ["amelie@ird.example"])
+        // Authors receive their own posts by default (issue 11): Hélène, the author, too.
+        #expect(try outbox(gateway).filter { $0.purpose == "post" }.map(\.recipient).sorted()
+            == ["amelie@ird.example", "helene@inrae.example"])
     }
 }

@@ -38,7 +38,7 @@ struct ListNameGrammarTests {
         // Unauthenticated: the leave asks the address for a confirmation, in Hélène's French.
         try world.process(CommandWorld.command("leave", from: "helene@inrae.example"))
         let request = try #require(try world.newCopies(after: before).first)
-        #expect(request.message.subject == "Confirmer : désabonnement d'interface-knowledge")
+        #expect(request.message.subject == "Confirmer\u{00A0}: désabonnement d'interface-knowledge")
         #expect(request.text.contains("de désabonner cette adresse d'interface-knowledge"))
     }
 }

@@ -30,7 +30,7 @@ struct MembershipCommandTests {
         #expect(request.header("From")?.contains("interface-knowledge+owner@lists.example.org") == true)
         #expect(request.header("Auto-Submitted") == "auto-replied")
         #expect(!request.message.subject.contains(token), "the token is never in the subject")
-        #expect(request.message.subject.hasPrefix("Confirmer : abonnement"), "Hélène reads French")
+        #expect(request.message.subject.hasPrefix("Confirmer\u{00A0}: abonnement"), "Hélène reads French")
         #expect(request.text.hasPrefix("Reply to this message to confirm.\nRépondez à ce message pour confirmer.\n"
                                        + "Responda a este mensaje para confirmar."))
         // Confirmed from another address (a forward): the token is the proof.

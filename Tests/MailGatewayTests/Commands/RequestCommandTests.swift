@@ -15,7 +15,7 @@ struct RequestCommandTests {
         try world.process(CommandWorld.command("request", from: "helene@inrae.example", body: "abonner\r\n"))
         let request = try #require(try world.outbox().first)
         #expect(request.purpose.hasPrefix("confirm:") && request.recipient == "helene@inrae.example")
-        #expect(request.message.subject == "Confirmer : abonnement à interface-knowledge")
+        #expect(request.message.subject == "Confirmer\u{00A0}: abonnement à interface-knowledge")
     }
 
     @Test("Spanish: \"darse de baja\" in the subject asks José to confirm leaving, in Spanish")
@@ -65,7 +65,7 @@ struct RequestCommandTests {
         try world.process(CommandWorld.command("request", list: "college-research", from: "helene@inrae.example",
                                                subject: "Re: votre demande", body: body), list: "college-research")
         let request = try #require(try world.outbox().first)
-        #expect(request.message.subject.hasPrefix("Confirmer : changement de réception"))
+        #expect(request.message.subject.hasPrefix("Confirmer\u{00A0}: changement de réception"))
         #expect(request.text.contains("digest"))
         let token = try #require(request.token)
         try world.process(CommandWorld.command("confirm.\(token)", list: "college-research", from: "helene@inrae.example"),

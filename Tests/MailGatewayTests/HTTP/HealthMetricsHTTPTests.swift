@@ -9,8 +9,8 @@ import TestSupport
 /// `/healthz` and `/metrics` through the real listener and curl. Serialized: the outbox gauges are process-wide
 /// and only these tests scrape them.
 @Suite(.serialized) struct HealthMetricsHTTPTests {
-    /// Anne and Carla (immediate) and Bob (digest) in list a, and one accepted post from Anne: one copy queued, for
-    /// Carla (the author gets none; Bob reads the digest).
+    /// Anne and Carla (immediate) and Bob (digest) in list a, and one accepted post from Anne: two copies queued,
+    /// for Carla and for Anne (authors get their own posts by default; Bob reads the digest).
     func seed(_ world: HTTPTestWorld) throws {
         try world.member("anne@partner.example", language: .fr, lists: [world.a])
         try world.member("bob@partner.example", language: .en, lists: [world.a], delivery: .digest)
@@ -38,8 +38,8 @@ import TestSupport
         #expect(json["status"] as? String == "ok")
         #expect(json["database"] as? String == "ok")
         let outbox = try #require(json["outbox"] as? [String: Any])
-        #expect(outbox["pending"] as? Int == 1, "Carla's copy: \(first.body)")
-        #expect(outbox["due"] as? Int == 1)
+        #expect(outbox["pending"] as? Int == 2, "Carla's and Anne's copies: \(first.body)")
+        #expect(outbox["due"] as? Int == 2)
         #expect(outbox["failed"] as? Int == 0)
         let mailboxes = try #require(json["mailboxes"] as? [[String: Any]])
         #expect(mailboxes.compactMap { $0["list"] as? String } == [world.a.id, world.b.id])
@@ -85,8 +85,8 @@ import TestSupport
         #expect(text.types["mailgateway_one_click_unsubscribes_total"] == "counter")
         #expect(text.value("mailgateway_digests_sent_total", list) == 1)
         #expect(text.value("mailgateway_bounces_total", [("class", "policy-\(world.a.id)")]) == 1)
-        // The outbox gauges are read at the scrape: Carla's post copy and Bob's digest copy wait.
-        #expect(text.value("mailgateway_outbox_copies", [("status", "pending")]) == 2)
+        // The outbox gauges are read at the scrape: Carla's and Anne's post copies and Bob's digest copy wait.
+        #expect(text.value("mailgateway_outbox_copies", [("status", "pending")]) == 3)
         #expect(text.value("mailgateway_outbox_copies", [("status", "sent")]) == 0)
         #expect(text.types["mailgateway_outbox_copies"] == "gauge")
         try await world.stop()

@@ -47,13 +47,16 @@ struct NoticeAbuseTests {
     func partnerInAnotherCase() throws {
         let (gateway, dir) = try ingest.makeGateway(nonMember: .reject)
         defer { try? FileManager.default.removeItem(at: dir) }
+        // Authors receive their own posts by default (issue 11); Hélène opted out, so the author exclusion shows.
+        try MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
+            .setMember(listID: "college-research", address: "helene@inrae.example", ownPosts: false)
         let outcome = try ingest.process(gateway, list: "college-research",
                                          TestMail.message(id: "case@inrae.example", from: "Hélène <H.Dubois@INRAE.example>",
                                                           subject: "Protocole"))
         guard case .archived(_, _, let decision) = outcome else { Issue.record("\(outcome)"); return }
         #expect(decision.action == .accept, "\(decision)")
         let recipients = try ingest.outbox(gateway).filter { $0.purpose == "post" }.map(\.recipient)
-        #expect(recipients == ["amelie@ird.example"], "Hélène gets no copy of her own post")
+        #expect(recipients == ["amelie@ird.example"], "Hélène (own posts off) gets no copy of her own post")
         #expect(try notices(gateway, "not-a-partner").isEmpty)
     }
 

@@ -190,7 +190,8 @@ struct AnnouncementTests {
             subject: "Webinaire", extraHeaders: Self.authenticated("ird.example")))
         guard case .archived(_, _, let decision) = outcome else { Issue.record("\(outcome)"); return }
         #expect(decision.action == .accept)
-        #expect(try outbox(gateway).filter { $0.purpose == "post" }.count == 4, "every member but the author")
+        #expect(try outbox(gateway).filter { $0.purpose == "post" }.count == 5,
+                "every member, the author too (own posts are on by default)")
     }
 
     @Test("a post sent to two lists gives a common member one copy, also when the second list accepts it hours later")
@@ -205,7 +206,8 @@ struct AnnouncementTests {
             extraHeaders: Self.authenticated("ird.example"))
         let start = Date()
         _ = try process(gateway, list: "college-research", raw, now: start)
-        #expect(try outbox(gateway).map(\.recipient).sorted() == ["helene@inrae.example", "jose@cirad.example"])
+        #expect(try outbox(gateway).map(\.recipient).sorted()
+            == ["amelie@ird.example", "helene@inrae.example", "jose@cirad.example"], "the author Amélie too")
         // Hélène's copy has been sent by the time the interface's mailbox brings the same message, 3 hours later.
         try gateway.database.pool.write { db in
             try db.execute(sql: "UPDATE outbox SET status = 'sent', sent_at = ? WHERE recipient = 'helene@inrae.example'",
@@ -234,7 +236,8 @@ struct AnnouncementTests {
         _ = try process(gateway, list: "announce", raw)
         _ = try process(gateway, list: "college-research", raw)
         let posts = try outbox(gateway).filter { $0.purpose == "post" }
-        #expect(posts.map(\.recipient).sorted() == ["ana@individual.example", "helene@inrae.example",
+        // Amélie, the author, gets her own copy too (own posts on by default), once.
+        #expect(posts.map(\.recipient).sorted() == ["amelie@ird.example", "ana@individual.example", "helene@inrae.example",
                                                     "jose@cirad.example", "olivia@soilfund.example"])
         #expect(posts.allSatisfy { $0.list == "announce" }, "the college's members had it from announce")
     }

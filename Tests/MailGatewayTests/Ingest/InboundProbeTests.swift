@@ -28,7 +28,8 @@ struct InboundProbeTests {
                                     to: "college-research@lists.example.org", subject: "Protocole")
         let accepted = try probe.run(post, list: list, approve: true, now: Date(), logger: base.logger)
         guard case .archived(_, _, let decision) = accepted.outcome else { Issue.record("\(accepted)"); return }
-        #expect(decision.action == .accept && accepted.moderatorAction == nil && accepted.queued == 1)
+        // Amélie's copy and Hélène's own (authors receive their own posts by default).
+        #expect(decision.action == .accept && accepted.moderatorAction == nil && accepted.queued == 2)
 
         let stranger = TestMail.message(id: "s1@example.net", from: "Someone <someone@example.net>",
                                         to: "college-research@lists.example.org", subject: "Hello")

@@ -55,10 +55,13 @@ struct IngestPipelineTests {
         }
     }
 
-    @Test("an accepted post: one VERP copy per immediate member, none to the author (any of their addresses), a digest entry")
+    @Test("an accepted post: one VERP copy per immediate member, none to an author who opted out of their own posts (any of their addresses), a digest entry")
     func accepted() throws {
         let (gateway, dir) = try makeGateway()
         defer { try? FileManager.default.removeItem(at: dir) }
+        // Authors receive their own posts by default (issue 11, `ownPostsByDefault` below); Hélène opted out.
+        try MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
+            .setMember(listID: "college-research", address: "helene@inrae.example", ownPosts: false)
         // Hélène writes from her second address: still herself, still no copy for her.
         let outcome = try process(gateway, list: "college-research",
                                   TestMail.message(id: "p1@inrae.example", from: "Hélène <h.dubois@inrae.example>",
@@ -75,6 +78,16 @@ struct IngestPipelineTests {
         #expect(try process(gateway, list: "college-research", TestMail.message(
             id: "p1@inrae.example", from: "Hélène <h.dubois@inrae.example>", subject: "Protocole")) == .duplicate(existingRowID: 1))
         #expect(try outbox(gateway).count == 1)
+    }
+
+    @Test("by default the author gets their own post, at the address their mail goes to, whichever address they wrote from")
+    func ownPostsByDefault() throws {
+        let (gateway, dir) = try makeGateway()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try process(gateway, list: "college-research",
+                        TestMail.message(id: "own@inrae.example", from: "Hélène <h.dubois@inrae.example>",
+                                         to: "college-research@lists.example.org", subject: "Protocole"))
+        #expect(try outbox(gateway).map(\.recipient).sorted() == ["amelie@ird.example", "helene@inrae.example"])
     }
 
     @Test("a partner of another college is rejected with one notice naming the lists they may post to, from the null sender")

@@ -104,7 +104,7 @@ struct ModerationByEmailTests {
         try #require(answers.count == 1, "\(name)")
         let (recipient, answer) = answers[0]
         #expect(recipient == "amelie@ird.example")
-        #expect(answer.subject == "Approuvé : Offre de stage (college-research)")
+        #expect(answer.subject == "Approuvé\u{00A0}: Offre de stage (college-research)")
         #expect(answer.text?.contains("approuvé et envoyé à 2 membre(s) de la liste college-research") == true, "\(answer.text ?? "")")
         #expect(answer.from.first?.address == "college-research+owner@lists.example.org")
         #expect(answer.header("Auto-Submitted") == "auto-replied")
@@ -129,7 +129,7 @@ struct ModerationByEmailTests {
         #expect(try posts(gateway).isEmpty)
         let answers = try notices(gateway, .moderationNotUnderstood)
         try #require(answers.count == 1)
-        #expect(answers[0].1.text?.contains("la première ligne était « Ok, je regarde demain »") == true, "\(answers[0].1.text ?? "")")
+        #expect(answers[0].1.text?.contains("la première ligne était «\u{00A0}Ok, je regarde demain\u{00A0}»") == true, "\(answers[0].1.text ?? "")")
         #expect(answers[0].1.text?.contains("- approuver et accepter l'expéditeur") == true)
         // The token still works.
         let rejected = try base.process(gateway, list: "college-research",
@@ -138,7 +138,7 @@ struct ModerationByEmailTests {
         #expect(try holdStatus(gateway, hold) == "rejected amelie@ird.example")
         let told = try notices(gateway, .rejectedByModerator)
         #expect(told.map(\.0) == ["someone@elsewhere.example"])
-        #expect(try notices(gateway, .moderationRejected).first?.1.text?.contains("avec votre raison : hors sujet") == true)
+        #expect(try notices(gateway, .moderationRejected).first?.1.text?.contains("avec votre raison\u{00A0}: hors sujet") == true)
     }
 
     @Test("a second moderator's late reply is answered \"already decided by X at T\", in their language; nothing more is sent")

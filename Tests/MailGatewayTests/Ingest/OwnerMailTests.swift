@@ -41,7 +41,7 @@ struct OwnerMailTests {
         #expect(recipient == "amelie@ird.example")
         #expect(forward.from.first?.address == "college-research+owner@lists.example.org")
         #expect(forward.replyTo.map(\.address) == ["someone@elsewhere.example"])
-        #expect(forward.subject == "[college-research] Écrit aux responsables de la liste par Un Inconnu : Comment adhérer ?")
+        #expect(forward.subject == "[college-research] Écrit aux responsables de la liste par Un Inconnu\u{00A0}: Comment adhérer ?")
         #expect(forward.header("Auto-Submitted") == "auto-generated")
         #expect(text.contains("Content-Type: message/rfc822"))
         #expect(text.contains("comment notre institut peut-il rejoindre la liste ?"), "the original, attached")

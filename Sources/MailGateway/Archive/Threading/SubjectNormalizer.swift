@@ -64,6 +64,19 @@ public enum SubjectNormalizer {
         }
     }
 
+    /// `subject` without its leading reply markers (`Re:`, `RE :`, `AW:`, `SV:`, `VS:`, `Antw:`, `Réf. :`,
+    /// `Re[2]:`…, repeated, with the white space around them), and whether there was one: what a list copy's
+    /// subject collapses to a single `Re:` (`ListSubject`). Forward markers stop the stripping.
+    public static func withoutReplyMarkers(_ subject: Substring) -> (rest: Substring, wasReply: Bool) {
+        var s = subject.drop(while: { $0.isWhitespace })
+        var wasReply = false
+        while let (marker, rest) = leadingMarker(s), replyMarkers.contains(marker), marker != "rv" {
+            wasReply = true
+            s = rest.drop(while: { $0.isWhitespace })
+        }
+        return (s, wasReply)
+    }
+
     /// A marker word at the start of `s` ("re", "fwd"...), followed by optional spaces, an optional `[n]` or
     /// `(n)` counter, optional spaces and `:` (or `.` then `:` for "Réf.:" / "Réf." alone); returns the marker
     /// in lower case and the text after it.

@@ -73,6 +73,7 @@ public struct CommandHandler: InboundHandler {
             case .notMember: "not-member"
             case .modeSet(let mode): "mode:\(mode.rawValue)"
             case .scheduleSet: "schedule"
+            case .ownPostsSet(let on): "own-posts:\(on ? "on" : "off")"
             case .languageSet(let l): "lang:\(l.rawValue)"
             case .undone: "undone"
             case .help: "help"

@@ -91,6 +91,10 @@ extension CommandSession {
         case "tz":
             try DigestMemberRow.setTimeZone(db, person: personID, timeZone: value)
             return [.scheduleSet]
+        case "ownposts":
+            _ = try MembershipChanges.set(db, listID: list.id, personID: personID, delivery: nil, language: nil,
+                                          ownPosts: value == "on")
+            return [.ownPostsSet(value == "on")]
         default:
             return [.tokenUnknown]
         }
@@ -113,10 +117,7 @@ extension CommandSession {
     func replyLanguage(_ keywordLanguage: Language?) -> Language {
         if let language = sender?.language { return language }
         if let keywordLanguage { return keywordLanguage }
-        if let header = message.parsed.header("Content-Language"),
-           let language = Language(rawValue: String(header.lowercased().trimmingCharacters(in: .whitespaces).prefix(2))) {
-            return language
-        }
+        if let language = Language(contentLanguage: message.parsed.header("Content-Language")) { return language }
         return list.language
     }
 

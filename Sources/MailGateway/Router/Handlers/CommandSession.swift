@@ -107,6 +107,7 @@ final class CommandSession {
         case .digestTime(let hour, let minute): ["setting": "time", "value": String(format: "%02d:%02d", hour, minute)]
         case .digestDay(let day): ["setting": "day", "value": String(day)]
         case .timeZone(let zone): ["setting": "tz", "value": zone]
+        case .ownPosts(let on): ["setting": "ownposts", "value": on ? "on" : "off"]
         }
     }
 

@@ -32,7 +32,7 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     static func members(listID: String, delivery: DeliveryMode? = nil, in db: Database) throws -> [Membership] {
         var sql = """
             SELECT m.list_id, m.person_id, p.name, p.language AS person_language, m.role, m.delivery,
-                   m.language, m.origin, m.joined_at,
+                   m.language, m.origin, m.joined_at, m.own_posts,
                    (SELECT address FROM addresses a WHERE a.person_id = p.id ORDER BY a.id LIMIT 1) AS address
             FROM memberships m JOIN people p ON p.id = m.person_id
             WHERE m.list_id = ?
@@ -52,7 +52,8 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
             return Membership(listID: row["list_id"], personID: row["person_id"], personName: row["name"],
                               address: address, role: role, delivery: delivery,
                               languageOverride: (row["language"] as String?).flatMap(Language.init(rawValue:)),
-                              personLanguage: personLanguage, origin: origin, joinedAt: row["joined_at"])
+                              personLanguage: personLanguage, origin: origin, joinedAt: row["joined_at"],
+                              ownPosts: row["own_posts"] ?? true)
         }
     }
 
@@ -103,11 +104,12 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     /// Changes a membership's role, delivery mode or language override (`.some(nil)` clears the override);
     /// nil leaves a field as it is.
     static func update(listID: String, personID: Int64, role: MemberRole?, delivery: DeliveryMode?,
-                       language: Language??, in db: Database) throws {
+                       language: Language??, ownPosts: Bool? = nil, in db: Database) throws {
         var assignments: [ColumnAssignment] = []
         if let role { assignments.append(Column("role").set(to: role.rawValue)) }
         if let delivery { assignments.append(Column("delivery").set(to: delivery.rawValue)) }
         if let language { assignments.append(Column("language").set(to: language?.rawValue)) }
+        if let ownPosts { assignments.append(Column("own_posts").set(to: ownPosts)) }
         guard !assignments.isEmpty else { return }
         try filter(Column("list_id") == listID && Column("person_id") == personID).updateAll(db, assignments)
     }

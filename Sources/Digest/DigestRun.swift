@@ -15,7 +15,7 @@ public import MailGateway
 public struct DigestRun: Sendable {
     public let config: GatewayConfig
     public let renderer: any DigestRendering
-    /// Keys the VERP tag of the envelope sender, as for posts (nil: untagged).
+    /// Keys the per-copy VERP token of the envelope sender (``BounceToken``), as for posts (nil: unkeyed).
     public let bounceTagKey: [UInt8]?
 
     public init(config: GatewayConfig, renderer: any DigestRendering, bounceTagKey: [UInt8]? = nil) {
@@ -148,13 +148,13 @@ public struct DigestRun: Sendable {
         try DigestIssueRecord.setParts(db, id: issueID, parts: bodies.count)
         let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
         let messageID = "digest.\(issueID).\(list.id)@\(identity.domain)"
-        let envelope = VERP.envelopeSender(listAddress: list.address, recipient: member.address, tagKey: bounceTagKey)
+        let envelope = BounceEnvelope(listAddress: list.address, key: bounceTagKey)
         var copies = 0
         for (index, body) in bodies.enumerated() {
             let header = renderer.header(content, messageID: messageID, date: end, part: index + 1, partCount: bodies.count)
             copies += try Outbox.enqueue(db, listID: list.id, messageID: last.messageRowID,
                                          purpose: .digest(issue: issueID, part: index + 1),
-                                         copies: [OutgoingCopy(recipient: member.address, envelopeFrom: envelope,
+                                         copies: [OutgoingCopy(recipient: member.address, bounceEnvelope: envelope,
                                                                headerPrefix: header, shared: body)], now: now)
         }
         return copies

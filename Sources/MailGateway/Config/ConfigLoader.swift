@@ -81,6 +81,7 @@ public struct ConfigLoader: Sendable {
         let moderation = moderationSettings(root.raw("moderation"), problems: &problems)
         let delivery = deliverySettings(root.raw("delivery"), problems: &problems)
         let digest = digestSettings(root.raw("digest"), problems: &problems)
+        let bounces = bounceSettings(root.raw("bounces"), problems: &problems)
 
         var lists: [ListConfig] = []
         if let rawLists = root.raw("lists") {
@@ -135,7 +136,7 @@ public struct ConfigLoader: Sendable {
             platformName: platformName, database: database, pollIntervalSeconds: poll, maxMessageBytes: maxBytes,
             imap: imap ?? ServerConfig(host: "", port: 0, tls: .tls), smtp: smtp ?? ServerConfig(host: "", port: 0, tls: .tls),
             webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, dmarcStrictDomains: strict, templatesDirectory: templates,
-            moderation: moderation, delivery: delivery, digest: digest, lists: lists)
+            moderation: moderation, delivery: delivery, digest: digest, lists: lists, bounces: bounces)
 
         if checkSecrets && imap != nil && smtp != nil {
             let secrets = Secrets(environment: environment)

@@ -27,12 +27,16 @@ public struct GatewayConfig: Sendable, Equatable {
     public var delivery: DeliverySettings
     public var digest: DigestSettings
     public var lists: [ListConfig]
+    /// Bounce scoring thresholds (`bounces`; docs/configuration.md, docs/bounces.md).
+    public var bounces: BounceSettings
 
     public init(platformName: String, database: String, pollIntervalSeconds: Int = 60,
                 maxMessageBytes: Int = 50 * 1024 * 1024, imap: ServerConfig, smtp: ServerConfig,
                 webBaseURL: String? = nil, trustedAuthservID: String? = nil, secretariat: [String] = [],
                 dmarcStrictDomains: [String] = GatewayConfig.defaultDMARCStrictDomains, templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
-                delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), lists: [ListConfig]) {
+                delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), lists: [ListConfig],
+                bounces: BounceSettings = .init()) {
+        self.bounces = bounces
         self.platformName = platformName
         self.database = database
         self.pollIntervalSeconds = pollIntervalSeconds

@@ -27,9 +27,12 @@ public struct PostDistributor: Sendable {
     public let unsubscribeKey: [UInt8]?
     /// The secretariat's address (the configuration's first): `Reply-To:` of announcements.
     public let secretariat: String?
+    /// Key bytes for the copies' VERP tokens (``BounceToken``).
+    public let bounceKey: [UInt8]?
 
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
-                unsubscribeKey: [UInt8]?, secretariat: String? = nil) {
+                unsubscribeKey: [UInt8]?, secretariat: String? = nil, bounceKey: [UInt8]? = nil) {
+        self.bounceKey = bounceKey
         self.webBaseURL = webBaseURL
         self.footers = footers
         self.dmarc = dmarc
@@ -56,6 +59,8 @@ public struct PostDistributor: Sendable {
                                       subject: parsed.subject, author: parsed.from.first)
         let authorID = try parsed.from.first.flatMap { try AddressRecord.personID(address: $0.address, in: db) }
         let members = try MembershipRecord.members(listID: list.id, in: db)
+        // Addresses disabled by bounces (BN-6) get nothing until they are enabled again.
+        let disabled = try BounceAddressRecord.disabledKeys(db)
         // A member address that is no longer valid (`AddressSyntax`, e.g. stored before addresses were checked)
         // would only be refused by the server: it gets no copy.
         let announce = list.kind == .announce
@@ -64,11 +69,11 @@ public struct PostDistributor: Sendable {
         let copies = members.filter {
             (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate) && $0.personID != authorID
                 && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
+                && !disabled.contains(MailAddress.canonicalKey($0.address))
         }.map { member in
-            // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).
             composer.post(for: FooterReader(member: member))
                 .copy(for: member.address, unsubscribeToken: unsubscribeToken(list: list.id, address: member.address),
-                      bounceTagKey: unsubscribeKey)
+                      bounceKey: bounceKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
         if members.contains(where: { $0.delivery.isDigest }) {

@@ -47,6 +47,17 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case looksLikeAModeratorReply = "looks-like-a-moderator-reply"
     /// A reply to a digest as a whole (its References name a digest, or its subject is a digest's).
     case replyToDigest = "reply-to-digest"
+    /// To a member whose score reached the threshold: a test message, VERP'd like a copy (BN-6).
+    case bounceProbe = "bounce-probe"
+    /// To a member whose delivery is suspended: how to receive the messages again (reply, or the re-enable address).
+    case bounceWarning = "bounce-warning"
+    /// To the moderators: a member's delivery is suspended after bounces.
+    case bounceDisabled = "bounce-disabled"
+    /// To the moderators: a member was removed after unanswered warnings.
+    case bounceRemoved = "bounce-removed"
+    /// To the moderators, at most once a day per receiving domain: policy refusals (DMARC, SPF, DKIM, block
+    /// lists) and the suggested fix (BN-7).
+    case bouncePolicyAlert = "bounce-policy-alert"
 }
 
 /// The notices the gateway sends (templates in `templates/<lang>/<kind>.txt.mustache`).
@@ -93,6 +104,17 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case ownerMail = "owner-mail"
     /// To the author of a reply to a digest as a whole: how to answer one message (its Reply link, or the list).
     case replyToDigest = "reply-to-digest"
+    /// To a member whose score reached the threshold: a test message, VERP'd like a copy (BN-6).
+    case bounceProbe = "bounce-probe"
+    /// To a member whose delivery is suspended: how to receive the messages again (reply, or the re-enable address).
+    case bounceWarning = "bounce-warning"
+    /// To the moderators: a member's delivery is suspended after bounces.
+    case bounceDisabled = "bounce-disabled"
+    /// To the moderators: a member was removed after unanswered warnings.
+    case bounceRemoved = "bounce-removed"
+    /// To the moderators, at most once a day per receiving domain: policy refusals (DMARC, SPF, DKIM, block
+    /// lists) and the suggested fix (BN-7).
+    case bouncePolicyAlert = "bounce-policy-alert"
 }
 
 /// A rule's verdict.

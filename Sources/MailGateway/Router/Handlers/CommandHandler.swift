@@ -75,6 +75,7 @@ public struct CommandHandler: InboundHandler {
             case .scheduleSet: "schedule"
             case .languageSet(let l): "lang:\(l.rawValue)"
             case .undone: "undone"
+            case .deliveryResumed: "delivery-resumed"
             case .help: "help"
             case .lists: "lists"
             case .notUnderstood: "not-understood"

@@ -91,6 +91,12 @@ extension CommandSession {
         case "tz":
             try DigestMemberRow.setTimeZone(db, person: personID, timeZone: value)
             return [.scheduleSet]
+        case "bounce":
+            // A reply to a bounce warning (BN-6): the address works, delivery resumes on every list.
+            guard let address = try parameters["address"] ?? AddressRecord.addresses(ofPerson: personID, in: db).first
+            else { return [.notMember] }
+            try BounceLedger.reenable(db, address: address, now: now)
+            return [.deliveryResumed]
         default:
             return [.tokenUnknown]
         }

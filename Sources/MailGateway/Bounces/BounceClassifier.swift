@@ -25,12 +25,14 @@ public enum BounceClassifier {
         if let status, status.subject == 7 {
             if userUnknown { return .hard }
             if status.detail == 0, matches(lowered, contentWords) { return .content }
+            if matches(lowered, mailboxFullWords) { return .soft }
             return .policy
         }
         if matches(lowered, policyWords) { return .policy }
         if let status, status.klass == 5, (status.subject == 3 && status.detail == 4) || status.subject == 6 {
             return .content
         }
+        if matches(lowered, mailboxFullWords) { return .soft }
         if matches(lowered, contentWords) { return .content }
         let transient = status?.klass == 4 || (status == nil && (code.map { $0 / 100 == 4 } ?? false))
         if userUnknown, !transient { return .hard }
@@ -38,7 +40,7 @@ public enum BounceClassifier {
         if let status, status.klass == 5, (status.subject == 2 && status.detail == 2) || status.subject == 4 {
             return .soft
         }
-        if matches(lowered, softWords) { return .soft }
+        if matches(lowered, softWords) || matches(lowered, mailboxFullWords) { return .soft }
         return .unknown
     }
 
@@ -63,7 +65,8 @@ public enum BounceClassifier {
         "address unknown", "no longer available", "no longer active", "not our customer", "user doesn't have",
         "user does not have", "is not a valid user", "invalid address", "bad destination mailbox",
         "recipient address rejected: user unknown", "utilisateur inconnu", "n'existe pas", "adresse inconnue",
-        "usuario desconocido", "no existe", "unbekannt", "existiert nicht",
+        "usuario desconocido", "no existe", "unbekannt", "existiert nicht", "no mailbox found", "no mail box",
+        "not an active address", "bad_recipient", "bad recipient", "invalid username",
     ]
 
     /// Texts naming an authentication, reputation or content-filter refusal: the list's problem (BN-4, §4.2).
@@ -75,15 +78,19 @@ public enum BounceClassifier {
 
     /// Texts about the message itself.
     static let contentWords = [
-        "message too large", "message size exceeds", "message is too big", "message too big", "size limit",
+        "message too large", "message size exceeds", "message is too big", "message too big", "message size limit",
+        "max message size",
         "exceeds the maximum size", "illegal attachment", "attachment not allowed", "prohibited attachment",
         "virus", "malware",
     ]
 
-    /// Texts of a temporary or mailbox-full refusal.
-    static let softWords = [
+    /// Texts of a full mailbox (checked before the size texts: "mailbox size limit exceeded" is a full mailbox).
+    static let mailboxFullWords = [
         "mailbox full", "mailbox is full", "over quota", "quota exceeded", "exceeded storage", "exceeds quota",
-        "insufficient storage", "try again later", "temporarily", "temporary", "timed out", "deferred",
-        "boîte pleine", "boite pleine", "buzón lleno", "postfach voll",
+        "insufficient storage", "mailbox size limit", "disk space", "boîte pleine", "boite pleine", "buzón lleno",
+        "postfach voll",
     ]
+
+    /// Texts of a temporary refusal.
+    static let softWords = ["try again later", "temporarily", "temporary", "timed out", "deferred"]
 }

@@ -26,8 +26,9 @@ enum DeliveryStatusFields {
     static func recipients(in text: String) -> [DeliveryStatusRecipient] {
         var groups: [[(String, String)]] = [[]]
         var lastName: String?
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        // "\r\n" is one Character in Swift: split on the LF scalar.
+        let unix = text.replacingOccurrences(of: "\r\n", with: "\n")
+        for line in unix.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
                 if !(groups.last?.isEmpty ?? true) { groups.append([]) }
                 lastName = nil

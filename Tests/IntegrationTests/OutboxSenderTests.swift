@@ -57,7 +57,11 @@ import TestSupport
         for dump in try sink.dumps() {
             let recipient = try #require(dump.recipients.first)
             #expect(dump.recipients.count == 1)
-            #expect(dump.envelopeFrom == VERP.envelopeSender(listAddress: OutboxFixture.list.address, recipient: recipient))
+            // Per-copy VERP (BN-1): the token names the copy sent to this recipient.
+            let local = try #require(dump.envelopeFrom.split(separator: "@").first)
+            let token = try #require(BounceToken(local.dropFirst("recherche+bounce.".count), key: nil))
+            #expect(local.hasPrefix("recherche+bounce."))
+            #expect(try fixture.entries().first { $0.id == token.copyID }?.recipient == recipient)
             #expect(dump.header("Message-ID") == "<post1@partner.example>")
             #expect(dump.header("Subject") == "[Recherche] Post 1")
             #expect(dump.header("List-Id") == "\"Recherche\" <college-research.lists.example.org>")

@@ -2,7 +2,7 @@ public import Foundation
 public import GRDB
 
 /// A row of `bounce_events` (migration `bounces-v1`, BN-9): one failed delivery the gateway learnt of.
-public struct BounceEventRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct BounceEventRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "bounce_events"
 
     public var id: Int64?

@@ -56,10 +56,13 @@ public struct DigestRun: Sendable {
         for list in config.lists {
             // One read for the list: its digest members and the end of each one's latest issue. Most wake-ups find
             // nothing due and need no write transaction.
-            let (members, latest) = try writer.read { db in
-                (try DigestMemberRow.members(db, list: list.id), try DigestIssueRecord.latestEnds(db, list: list.id))
+            let (members, latest, disabled) = try writer.read { db in
+                (try DigestMemberRow.members(db, list: list.id), try DigestIssueRecord.latestEnds(db, list: list.id),
+                 try BounceAddressRecord.disabledKeys(db))
             }
+            // An address disabled by bounces (BN-6) gets no issue until it is enabled again.
             let due = members.filter { member in
+                guard !disabled.contains(MailAddress.canonicalKey(member.address)) else { return false }
                 guard let schedule = schedule(for: member, list: list) else { return false }
                 return schedule.latestDue(after: latest[member.personID], at: at) != nil
             }

@@ -111,6 +111,10 @@ import TestSupport
         let bounces = try fixture.bounces()
         #expect(Set(bounces.map(\.recipient)) == Set(recipients))
         #expect(bounces.allSatisfy { $0.attempts == 1 && $0.lastErrorCode == 500 && $0.lastErrorCommand == "RCPT" })
+        // Each refusal is a bounce event of its recipient (BN-2), recorded by the sender in the same transaction.
+        let events = try await fixture.pool.read { db in try BounceEventRecord.fetchAll(db) }
+        #expect(Set(events.map(\.address)) == Set(recipients))
+        #expect(events.allSatisfy { $0.source == "smtp" && $0.code == 500 && $0.copyID != nil })
     }
 
     @Test func gracefulStopMidFanOutThenResumeDeliversEachCopyOnce() async throws {

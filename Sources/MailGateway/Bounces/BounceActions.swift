@@ -43,7 +43,9 @@ public struct BounceActions: Sendable {
     public func run(_ db: Database, now: Date) throws -> Report {
         var report = Report()
         for var record in try BounceAddressRecord.needingAttention(db) {
+            // Successes count only once `probeWait` old: an address whose last bounce is younger has none yet.
             if record.state.phase == .active, record.state.score > 0, let last = record.state.lastEventAt,
+               now.timeIntervalSince(last) > settings.probeWait,
                try BounceAddressRecord.successfulDeliveries(db, address: record.state.address, after: last,
                                                             until: now.addingTimeInterval(-settings.probeWait))
                 >= settings.successesToReset {

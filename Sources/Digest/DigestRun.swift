@@ -15,7 +15,7 @@ public import MailGateway
 public struct DigestRun: Sendable {
     public let config: GatewayConfig
     public let renderer: any DigestRendering
-    /// Keys the VERP tag of the envelope sender, as for posts (nil: untagged).
+    /// Keys the per-copy VERP token of the envelope sender (``BounceToken``), as for posts (nil: unkeyed).
     public let bounceTagKey: [UInt8]?
     /// The one-click unsubscribe links, when the HTTP listener serves them (`Gateway.oneClickLinks`); nil:
     /// List-Unsubscribe is mailto only.
@@ -61,10 +61,13 @@ public struct DigestRun: Sendable {
         for list in config.lists {
             // One read for the list: its digest members and the end of each one's latest issue. Most wake-ups find
             // nothing due and need no write transaction.
-            let (members, latest) = try writer.read { db in
-                (try DigestMemberRow.members(db, list: list.id), try DigestIssueRecord.latestEnds(db, list: list.id))
+            let (members, latest, disabled) = try writer.read { db in
+                (try DigestMemberRow.members(db, list: list.id), try DigestIssueRecord.latestEnds(db, list: list.id),
+                 try BounceAddressRecord.disabledKeys(db))
             }
+            // An address disabled by bounces (BN-6) gets no issue until it is enabled again.
             let due = members.filter { member in
+                guard !disabled.contains(MailAddress.canonicalKey(member.address)) else { return false }
                 guard let schedule = schedule(for: member, list: list) else { return false }
                 return cache.latestDue(schedule, after: latest[member.personID], at: at) != nil
             }
@@ -174,13 +177,13 @@ public struct DigestRun: Sendable {
         else { return 0 }
         let identity = ListIdentity(list: list, webBaseURL: config.webBaseURL)
         let messageID = "digest.\(issueID).\(list.id)@\(identity.domain)"
-        let envelope = VERP.envelopeSender(listAddress: list.address, recipient: member.address, tagKey: bounceTagKey)
+        let envelope = BounceEnvelope(listAddress: list.address, key: bounceTagKey)
         var copies = 0
         for (index, body) in bodies.enumerated() {
             let header = renderer.header(content, messageID: messageID, date: end, part: index + 1, partCount: bodies.count)
             copies += try Outbox.enqueue(db, listID: list.id, messageID: last.messageRowID,
                                          purpose: .digest(issue: issueID, part: index + 1),
-                                         copies: [OutgoingCopy(recipient: member.address, envelopeFrom: envelope,
+                                         copies: [OutgoingCopy(recipient: member.address, bounceEnvelope: envelope,
                                                                headerPrefix: header, shared: body.bytes,
                                                                sharedDigest: body.digest)], now: now)
         }

@@ -51,7 +51,7 @@ extension GatewayDaemon {
     static func digestRun(_ gateway: Gateway) throws -> DigestRun {
         DigestRun(config: gateway.config,
                   renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory),
-                  bounceTagKey: gateway.pipeline.distributor.unsubscribeKey,
+                  bounceTagKey: gateway.pipeline.distributor.bounceKey,
                   oneClick: gateway.pipeline.distributor.oneClick)
     }
 

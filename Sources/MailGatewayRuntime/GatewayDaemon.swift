@@ -126,6 +126,7 @@ public struct GatewayDaemon: Sendable {
         var report = OnceReport(mailboxes: results, outboxPending: 0, outboxSent: 0, outboxFailed: 0)
         do {
             try await gateway.expireHolds()
+            try await gateway.runBounceActions()
             runDueDigests()
             let before = try await gateway.database.pool.read { db in try Outbox.counts(db) }
             try await drainOutbox(timeout: drainTimeout)

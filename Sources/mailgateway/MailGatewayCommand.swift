@@ -15,6 +15,7 @@ struct MailGatewayCommand: AsyncParsableCommand {
             MembersCommand.self,
             ModerationCommand.self,
             OutboxCommand.self,
+            BouncesCommand.self,
             DigestCommand.self,
             BenchCommand.self,
         ]

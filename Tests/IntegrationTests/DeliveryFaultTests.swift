@@ -71,11 +71,16 @@ struct DeliveryFaultTests {
         #expect(Set(counts.keys) == Set(members.map(\.address)), "every member, nobody else")
         #expect(counts.values.allSatisfy { $0 == 1 }, "none twice: \(counts.filter { $0.value != 1 })")
         #expect(try await world.outbox(status: "sent").count == 20)
-        let verp = try sink.dumps().allSatisfy { dump in
-            dump.recipients.count == 1 && dump.envelopeFrom == VERP.envelopeSender(
-                listAddress: "college-research@lists.example.org", recipient: dump.recipients[0])
+        // Per-copy VERP (BN-1): each copy its own `list+bounce.<token>@`, never the recipient's address.
+        let dumps = try sink.dumps()
+        let verp = dumps.allSatisfy { dump in
+            dump.recipients.count == 1 && dump.envelopeFrom.hasPrefix("college-research+bounce.")
+                && dump.envelopeFrom.hasSuffix("@lists.example.org")
+                && !dump.envelopeFrom.contains(String(dump.recipients[0].split(separator: "@")[0]))
         }
         #expect(verp, "one VERP transaction per recipient")
+        #expect(Set(dumps.map(\.envelopeFrom)).count == Set(dumps.map { $0.recipients[0] }).count,
+                "one envelope per copy")
 
         // Nothing more goes out on a third pass.
         _ = try await world.runOnce()

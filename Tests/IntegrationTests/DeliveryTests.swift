@@ -93,8 +93,8 @@ struct DeliveryTests {
         #expect(copy.all("List-Archive") == ["<https://lists.example.org/lists/college-research>"])
         #expect(copy.all("Precedence") == ["list"])
         #expect(copy.all("X-Loop") == [Self.listAddress])
-        #expect(copy.all("Return-Path") == ["<college-research-bounces+amelie=ird.example@lists.example.org>"],
-                "VERP envelope sender, as Dovecot recorded it")
+        #expect(copy.all("Return-Path").count == 1 && copy.all("Return-Path")[0].hasPrefix("<college-research+bounce."),
+                "per-copy VERP envelope sender, as Dovecot recorded it")
         #expect(Self.collapse(copy.header("From")) == "Hélène Dubois <helene@inrae.example>" || copy.parsed.from.first?.address == "helene@inrae.example")
         let text = try #require(copy.parsed.text)
         #expect(text.contains("Je suis d'accord."))
@@ -104,7 +104,8 @@ struct DeliveryTests {
         // The root got the prefix exactly once, and Marc's copy names Marc in its VERP sender and token.
         let rootCopy = try #require(modo.first { $0.parsed.messageID == "root@cirad.example" })
         #expect(rootCopy.parsed.subject == "[Recherche] Protocole d'échantillonnage")
-        #expect(rootCopy.all("Return-Path") == ["<college-research-bounces+modo=inrae.example@lists.example.org>"])
+        #expect(rootCopy.all("Return-Path").first?.hasPrefix("<college-research+bounce.") == true)
+        #expect(rootCopy.all("Return-Path") != copy.all("Return-Path"), "one envelope per copy")
         #expect(rootCopy.all("In-Reply-To").isEmpty)
 
         #expect(try await world.archivedMessage("reply@inrae.example")["status"] as? String == "accepted")

@@ -57,7 +57,11 @@ import TestSupport
         for dump in try sink.dumps() {
             let recipient = try #require(dump.recipients.first)
             #expect(dump.recipients.count == 1)
-            #expect(dump.envelopeFrom == VERP.envelopeSender(listAddress: OutboxFixture.list.address, recipient: recipient))
+            // Per-copy VERP (BN-1): the token names the copy sent to this recipient.
+            let local = try #require(dump.envelopeFrom.split(separator: "@").first)
+            let token = try #require(BounceToken(local.dropFirst("recherche+bounce.".count), key: nil))
+            #expect(local.hasPrefix("recherche+bounce."))
+            #expect(try fixture.entries().first { $0.id == token.copyID }?.recipient == recipient)
             #expect(dump.header("Message-ID") == "<post1@partner.example>")
             #expect(dump.header("Subject") == "[Recherche] Post 1")
             #expect(dump.header("List-Id") == "\"Recherche\" <college-research.lists.example.org>")
@@ -107,6 +111,10 @@ import TestSupport
         let bounces = try fixture.bounces()
         #expect(Set(bounces.map(\.recipient)) == Set(recipients))
         #expect(bounces.allSatisfy { $0.attempts == 1 && $0.lastErrorCode == 500 && $0.lastErrorCommand == "RCPT" })
+        // Each refusal is a bounce event of its recipient (BN-2), recorded by the sender in the same transaction.
+        let events = try await fixture.pool.read { db in try BounceEventRecord.fetchAll(db) }
+        #expect(Set(events.map(\.address)) == Set(recipients))
+        #expect(events.allSatisfy { $0.source == "smtp" && $0.code == 500 && $0.copyID != nil })
     }
 
     @Test func gracefulStopMidFanOutThenResumeDeliversEachCopyOnce() async throws {

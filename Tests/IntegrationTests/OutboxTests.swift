@@ -28,7 +28,8 @@ import Testing
         let jobs = try fixture.pool.write { try Outbox.claim($0, limit: 10) }
         #expect(jobs.map(\.recipient) == ["a@x.example", "b@y.example"])
         #expect(jobs.map(\.message) == copies.map(\.bytes))
-        #expect(jobs.map(\.envelopeFrom) == copies.map(\.envelopeFrom))
+        // Per-copy VERP (BN-1): the envelope the outbox wrote once each row existed, naming that row.
+        #expect(jobs.map(\.envelopeFrom) == jobs.map { copies[0].bounceEnvelope!.address(copyID: $0.id) })
         #expect(jobs.allSatisfy { $0.attempts == 1 })
         #expect(try fixture.counts()[.sending] == 2)
         // Nothing more is due while they are claimed.

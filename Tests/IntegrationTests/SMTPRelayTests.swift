@@ -19,9 +19,13 @@ import TestSupport
         let connection = try SMTPConnection(settings: SMTPSettings(
             server: ServerConfig(host: "127.0.0.1", port: relay.port, tls: .none), ehloName: "gateway.test.example"))
         let recipients = ["one@member.example", "two@member.example"]
+        // Per-copy VERP (BN-1): the envelope the outbox gives copy n, `recherche+bounce.<token>@`.
+        func envelope(_ recipient: String) -> String {
+            post.copy(for: recipient).bounceEnvelope!.address(copyID: Int64(recipients.firstIndex(of: recipient)! + 1))
+        }
         for recipient in recipients {
             let copy = post.copy(for: recipient)
-            try connection.send(envelopeFrom: copy.envelopeFrom, recipients: [recipient], message: copy.bytes)
+            try connection.send(envelopeFrom: envelope(recipient), recipients: [recipient], message: copy.bytes)
         }
         let deadline = Date().addingTimeInterval(60)
         var dumps: [SinkDump] = []
@@ -34,7 +38,8 @@ import TestSupport
         #expect(Set(dumps.flatMap(\.recipients)) == Set(recipients))
         for dump in dumps {
             let recipient = try #require(dump.recipients.first)
-            #expect(dump.envelopeFrom == VERP.envelopeSender(listAddress: list.address, recipient: recipient))
+            #expect(dump.envelopeFrom == envelope(recipient))
+            #expect(dump.envelopeFrom.hasPrefix("recherche+bounce.") && !dump.envelopeFrom.contains("member.example"))
             #expect(dump.header("Message-ID") == "<relay1@partner.example>")
             #expect(dump.header("Subject") == "[Recherche] hello")
         }

@@ -45,9 +45,22 @@ struct TemplatesTests {
                 membership.action = .join
                 values.membership = membership
             }
+            // The bounce notices are about an address (or a receiving domain), not about a message.
+            let bounceKinds: [NoticeKind] = [.bounceProbe, .bounceWarning, .bounceDisabled, .bounceRemoved,
+                                             .bouncePolicyAlert]
+            if bounceKinds.contains(kind) {
+                var bounce = BounceNoticeValues()
+                bounce.memberAddress = "marie@partner.example"
+                bounce.receivingDomain = "gmail.com"
+                bounce.reenableAddress = "college-research+confirm.abc@lists.example.org"
+                values.bounce = bounce
+            }
             let rendered = try composer.render(kind, language: language, list: MembersFixtures.research, values: values)
             #expect(!rendered.subject.isEmpty, "\(language) \(kind)")
-            if kind != .welcome && kind != .goodbye {
+            if bounceKinds.contains(kind) {
+                #expect(rendered.body.contains(kind == .bouncePolicyAlert ? "gmail.com" : "marie@partner.example"),
+                        "\(language) \(kind) names the address or domain")
+            } else if kind != .welcome && kind != .goodbye {
                 #expect(rendered.body.contains(Self.subject), "\(language) \(kind) quotes the subject")
             }
             #expect(rendered.body.contains(MembersFixtures.research.name.value(for: language)), "\(language) \(kind)")

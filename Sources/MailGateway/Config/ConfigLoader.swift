@@ -83,6 +83,7 @@ public struct ConfigLoader: Sendable {
         let digest = digestSettings(root.raw("digest"), problems: &problems)
         let http = httpSettings(root.raw("http"), problems: &problems)
         let dmarc = dmarcSettings(root.raw("dmarc"), problems: &problems)
+        let bounces = bounceSettings(root.raw("bounces"), problems: &problems)
 
         var lists: [ListConfig] = []
         if let rawLists = root.raw("lists") {
@@ -138,7 +139,7 @@ public struct ConfigLoader: Sendable {
             imap: imap ?? ServerConfig(host: "", port: 0, tls: .tls), smtp: smtp ?? ServerConfig(host: "", port: 0, tls: .tls),
             webBaseURL: webBase, trustedAuthservID: authserv, secretariat: secretariat, dmarcStrictDomains: strict, dmarc: dmarc,
             templatesDirectory: templates,
-            moderation: moderation, delivery: delivery, digest: digest, http: http, lists: lists)
+            moderation: moderation, delivery: delivery, digest: digest, http: http, lists: lists, bounces: bounces)
 
         if checkSecrets && imap != nil && smtp != nil {
             let secrets = Secrets(environment: environment)

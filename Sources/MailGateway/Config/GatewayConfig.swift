@@ -32,6 +32,8 @@ public struct GatewayConfig: Sendable, Equatable {
     /// The HTTP listener (one-click unsubscribe, health, metrics); nil: none.
     public var http: HTTPSettings?
     public var lists: [ListConfig]
+    /// Bounce scoring thresholds (`bounces`; docs/configuration.md, docs/bounces.md).
+    public var bounces: BounceSettings
 
     public init(platformName: String, database: String, pollIntervalSeconds: Int = 60,
                 maxMessageBytes: Int = 50 * 1024 * 1024, imap: ServerConfig, smtp: ServerConfig,
@@ -39,7 +41,8 @@ public struct GatewayConfig: Sendable, Equatable {
                 dmarcStrictDomains: [String] = GatewayConfig.defaultDMARCStrictDomains, dmarc: DMARCSettings = .init(),
                 templatesDirectory: String = "templates", moderation: ModerationSettings = .init(),
                 delivery: DeliverySettings = .init(), digest: DigestSettings = .init(), http: HTTPSettings? = nil,
-                lists: [ListConfig]) {
+                lists: [ListConfig], bounces: BounceSettings = .init()) {
+        self.bounces = bounces
         self.platformName = platformName
         self.database = database
         self.pollIntervalSeconds = pollIntervalSeconds

@@ -6,8 +6,11 @@ import Crypto
 /// one-click token); `shared` is the same for every copy of the post, so the outbox stores it once.
 public struct OutgoingCopy: Sendable, Equatable {
     public var recipient: String
-    /// VERP envelope sender (`LIST-bounces+user=domain@listdomain`).
+    /// The envelope sender; with `bounceEnvelope`, a placeholder that the outbox replaces by the copy's own
+    /// `list+bounce.<token>@` (BN-1) once its row exists. Empty: the null reverse-path (notices).
     public var envelopeFrom: String
+    /// Per-copy VERP (``BounceEnvelope``), or nil to send `envelopeFrom` as it is.
+    public var bounceEnvelope: BounceEnvelope?
     /// Per-recipient header fields, CRLF-terminated, written before the shared ones.
     public var headerPrefix: [UInt8]
     /// Header fields and body common to all copies of the post.
@@ -20,9 +23,18 @@ public struct OutgoingCopy: Sendable, Equatable {
                 sharedDigest: String? = nil) {
         self.recipient = recipient
         self.envelopeFrom = envelopeFrom
+        self.bounceEnvelope = nil
         self.headerPrefix = headerPrefix
         self.shared = shared
         self.sharedDigest = sharedDigest
+    }
+
+    /// A copy whose envelope sender is its own `list+bounce.<token>@` (BN-1).
+    public init(recipient: String, bounceEnvelope: BounceEnvelope, headerPrefix: [UInt8], shared: [UInt8],
+                sharedDigest: String? = nil) {
+        self.init(recipient: recipient, envelopeFrom: bounceEnvelope.placeholder, headerPrefix: headerPrefix,
+                  shared: shared, sharedDigest: sharedDigest)
+        self.bounceEnvelope = bounceEnvelope
     }
 
     /// The message exactly as sent.
@@ -43,8 +55,8 @@ public struct ComposedPost: Sendable, Equatable {
     /// List-Unsubscribe also carries that https URL and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` is
     /// added (RFC 8058 §3.1: the URI identifies the recipient with a hard-to-forge token). Otherwise only the
     /// mailto form is given: copies advertise only what works.
-    /// `bounceTagKey` keys the VERP tag used when the readable form would exceed 64 octets (`VERP`).
-    public func copy(for recipient: String, oneClickURL: String? = nil, bounceTagKey: [UInt8]? = nil) -> OutgoingCopy {
+    /// `bounceKey` keys the copy's VERP token (``BounceToken``).
+    public func copy(for recipient: String, oneClickURL: String? = nil, bounceKey: [UInt8]? = nil) -> OutgoingCopy {
         var unsubscribe = "<mailto:\(list.addresses.leave)>"
         var fields: [String] = []
         if let oneClickURL {
@@ -55,8 +67,7 @@ public struct ComposedPost: Sendable, Equatable {
             fields.append("List-Unsubscribe: \(unsubscribe)\r\n")
         }
         return OutgoingCopy(recipient: recipient,
-                            envelopeFrom: VERP.envelopeSender(listAddress: list.address, recipient: recipient,
-                                                              tagKey: bounceTagKey),
+                            bounceEnvelope: BounceEnvelope(listAddress: list.address, key: bounceKey),
                             headerPrefix: Array(fields.joined().utf8), shared: shared)
     }
 }

@@ -93,7 +93,7 @@ public struct IngestPipeline: Sendable {
         case .post: PostHandler(pipeline: self)
         case .confirm: ConfirmationHandler(pipeline: self)
         case .owner: OwnerMailHandler(pipeline: self)
-        case .bounce: BounceHandler()
+        case .bounce: BounceHandler(bounceKey: distributor.bounceKey)
         case .get: GetHandler(pipeline: self)
         case .request, .join, .leave, .set, .lang, .help, .unknown: CommandHandler(pipeline: self)
         }

@@ -34,6 +34,8 @@ public struct PostDistributor: Sendable {
     public let oneClick: OneClickLinks?
     /// The secretariat's address (the configuration's first): `Reply-To:` of announcements.
     public let secretariat: String?
+    /// Key bytes for the copies' VERP tokens (``BounceToken``).
+    public let bounceKey: [UInt8]?
 
     /// - Parameters:
     ///   - dmarc: answers "what policy does this domain publish?" with no I/O (`DMARCLookup.strictDomains`).
@@ -41,7 +43,8 @@ public struct PostDistributor: Sendable {
     ///     fallback.
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
                 dmarcResolver: DMARCResolver? = nil, unsubscribeKey: [UInt8]?, oneClick: OneClickLinks? = nil,
-                secretariat: String? = nil) {
+                secretariat: String? = nil, bounceKey: [UInt8]? = nil) {
+        self.bounceKey = bounceKey
         self.webBaseURL = webBaseURL
         self.footers = footers
         self.dmarc = dmarcResolver?.lookup ?? dmarc
@@ -80,6 +83,8 @@ public struct PostDistributor: Sendable {
                                       subject: parsed.subject, author: parsed.from.first)
         let authorID = try parsed.from.first.flatMap { try AddressRecord.personID(address: $0.address, in: db) }
         let members = try MembershipRecord.members(listID: list.id, in: db)
+        // Addresses disabled by bounces (BN-6) get nothing until they are enabled again.
+        let disabled = try BounceAddressRecord.disabledKeys(db)
         // A member address that is no longer valid (`AddressSyntax`, e.g. stored before addresses were checked)
         // would only be refused by the server: it gets no copy.
         let announce = list.kind == .announce
@@ -89,11 +94,11 @@ public struct PostDistributor: Sendable {
             (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate)
                 && ($0.personID != authorID || $0.ownPosts)
                 && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
+                && !disabled.contains(MailAddress.canonicalKey($0.address))
         }.map { member in
-            // The unsubscribe key also keys the VERP tag (another HMAC message, `VERP.tag`).
             composer.post(for: FooterReader(member: member))
                 .copy(for: member.address, oneClickURL: oneClick?.url(list: list.id, address: member.address),
-                      bounceTagKey: unsubscribeKey)
+                      bounceKey: bounceKey)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
         if members.contains(where: { $0.delivery.isDigest }) {
@@ -119,6 +124,6 @@ public struct PostDistributor: Sendable {
                                       subject: parsed.subject, author: parsed.from.first)
         return composer.post(for: reader)
             .copy(for: address, oneClickURL: oneClick?.url(list: list.id, address: address),
-                  bounceTagKey: unsubscribeKey)
+                  bounceKey: bounceKey)
     }
 }

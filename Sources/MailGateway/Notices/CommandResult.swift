@@ -36,6 +36,8 @@ public enum CommandResult: Sendable, Equatable {
     case tokenExpired(ConfirmationAction)
     /// The token was already used (by whom and when are not told).
     case tokenUsed
+    /// Delivery suspended after bounces is resumed (a reply to a bounce warning, BN-6).
+    case deliveryResumed
 
     /// The template's view: one boolean naming the case, and its values.
     func context(list: ListConfig, language: Language) -> [String: Any] {
@@ -66,6 +68,7 @@ public enum CommandResult: Sendable, Equatable {
             let again = action == .join ? addresses.join : action == .leave ? addresses.leave : addresses.request
             return ["isTokenExpired": true, "againAddress": again]
         case .tokenUsed: return ["isTokenUsed": true]
+        case .deliveryResumed: return ["isDeliveryResumed": true]
         }
     }
 }

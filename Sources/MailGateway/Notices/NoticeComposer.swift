@@ -37,6 +37,8 @@ public struct NoticeValues: Sendable {
     public var membership: MembershipNoticeValues?
     /// Moderation by email: the request's token, the answers' facts.
     public var moderation = ModerationNoticeValues()
+    /// The bounce notices (probe, warning, disabled, removed, policy alert).
+    public var bounce: BounceNoticeValues?
 
     /// Creates values; only `platformName` and the original subject are needed by every template.
     public init(platformName: String, originalSubject: String, originalSender: String = "", originalDate: Date? = nil,
@@ -283,6 +285,7 @@ public struct NoticeComposer: Sendable {
             c["hasSecretariatAddress"] = true
         }
         if let membership = values.membership { c.merge(membership.context(list: list, language: language)) { $1 } }
+        if let bounce = values.bounce { c.merge(bounce.context) { $1 } }
         // Last: the moderation request's confirmation token replaces an older `MOD-…` token.
         values.moderation.add(to: &c, language: language, originalDate: values.originalDate)
         return c

@@ -103,6 +103,17 @@ public enum NoticeKind: String, Sendable, Codable, CaseIterable {
     case posterSent = "poster-sent"
     /// To the poster whose answer cancelled their announcement.
     case posterCancelled = "poster-cancelled"
+    /// To a member whose score reached the threshold: a test message, VERP'd like a copy (BN-6).
+    case bounceProbe = "bounce-probe"
+    /// To a member whose delivery is suspended: how to receive the messages again (reply, or the re-enable address).
+    case bounceWarning = "bounce-warning"
+    /// To the moderators: a member's delivery is suspended after bounces.
+    case bounceDisabled = "bounce-disabled"
+    /// To the moderators: a member was removed after unanswered warnings.
+    case bounceRemoved = "bounce-removed"
+    /// To the moderators, at most once a day per receiving domain: policy refusals (DMARC, SPF, DKIM, block
+    /// lists) and the suggested fix (BN-7).
+    case bouncePolicyAlert = "bounce-policy-alert"
 }
 
 /// A rule's verdict.

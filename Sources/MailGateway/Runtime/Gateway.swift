@@ -41,7 +41,8 @@ public struct Gateway: Sendable {
         let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers, dmarc: strict,
                                           dmarcResolver: resolver, unsubscribeKey: unsubscribeKey?.bytes,
                                           oneClick: Self.oneClickLinks(config: config, key: unsubscribeKey),
-                                          secretariat: config.secretariat.first)
+                                          secretariat: config.secretariat.first,
+                                          bounceKey: secret.map(BounceToken.key(secret:)))
         pipeline = IngestPipeline(config: config, notices: notices, distributor: distributor, moderationKey: key)
     }
 
@@ -91,6 +92,18 @@ public struct Gateway: Sendable {
     public func expireHolds(now: Date = Date()) async throws -> [Hold] {
         let actions = ModerationActions(pipeline: pipeline)
         return try await database.pool.write { db in try actions.expireHolds(db, now: now) }
+    }
+
+    /// The bounce actions of this gateway (probes, warnings, removals, policy alerts; ``BounceActions``).
+    public var bounceActions: BounceActions {
+        BounceActions(config: config, notices: pipeline.notices, bounceKey: pipeline.distributor.bounceKey)
+    }
+
+    /// One pass of the bounce actions, in one transaction (the maintenance service, `run --once`).
+    @discardableResult
+    public func runBounceActions(now: Date = Date()) async throws -> BounceActions.Report {
+        let actions = bounceActions
+        return try await database.pool.write { db in try actions.run(db, now: now) }
     }
 
     /// A client logged in to a list's mailbox (password from the environment or a file), for the watcher and

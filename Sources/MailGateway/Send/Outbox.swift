@@ -128,6 +128,11 @@ public enum Outbox {
                                                   recipient: copy.recipient, envelopeFrom: copy.envelopeFrom,
                                                   headerPrefix: Data(copy.headerPrefix), bodyID: bodyID, now: now) {
                 added += 1
+                // Per-copy VERP (BN-1): the token names this row, known only now.
+                if let verp = copy.bounceEnvelope {
+                    let id = db.lastInsertedRowID
+                    try OutboxCopyRecord.setEnvelopeFrom(db, id: id, envelopeFrom: verp.address(copyID: id))
+                }
             }
         }
         return added

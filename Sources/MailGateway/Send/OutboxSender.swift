@@ -183,6 +183,11 @@ actor OutboxWorker {
             let policy = configuration.retry
             let status = try database.write { db in
                 let status = try Outbox.markFailed(db, id: job.id, error: error, policy: policy)
+                // A copy refused for good (or out of retries) is a bounce of its recipient (BN-2).
+                if status == .failed {
+                    try BounceLedger.recordRefusal(db, copyID: job.id, listID: job.listID, recipient: job.recipient,
+                                                   error: error, now: Date())
+                }
                 if let next { try Outbox.markHanded(db, id: next) }
                 return status
             }

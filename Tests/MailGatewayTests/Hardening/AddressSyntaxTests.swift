@@ -51,32 +51,20 @@ struct AddressSyntaxTests {
         #expect(MailAddress(address: "VICTIM@target.example").normalized == MailAddress(address: "victim@Target.Example").normalized)
     }
 
-    @Test("VERP: the readable form when it fits in 64 octets, an opaque keyed tag otherwise")
+    @Test("per-copy VERP: an opaque keyed token, within 64 octets for the longest list local part and a large copy id")
     func verpLength() {
-        let list = "college-research@lists.4p1000.org"
-        #expect(VERP.envelopeSender(listAddress: list, recipient: "ana@embrapa.br")
-                == "college-research-bounces+ana=embrapa.br@lists.4p1000.org")
-        // The review's case: a 64-octet local part and a long domain gave a 330-octet local part.
-        let recipient = String(repeating: "x", count: 64) + "@" + String(repeating: "d", count: 60) + "."
-            + String(repeating: "e", count: 60) + "." + String(repeating: "f", count: 60) + ".org"
-        #expect(AddressSyntax.isValid(recipient))
         let key: [UInt8] = Array(repeating: 7, count: 32)
-        let sender = VERP.envelopeSender(listAddress: list, recipient: recipient, tagKey: key)
-        let local = sender[..<sender.lastIndex(of: "@")!]
-        #expect(local.utf8.count <= 64, "\(local.utf8.count) octets")
+        let list = "college-research@lists.4p1000.org"
+        let sender = BounceEnvelope(listAddress: list, key: key).address(copyID: 42)
+        #expect(sender.hasPrefix("college-research+bounce.") && sender.hasSuffix("@lists.4p1000.org"))
         #expect(AddressSyntax.isValid(sender))
-        #expect(sender == "college-research-bounces+\(VERP.tag(listAddress: list, recipient: recipient, key: key))@lists.4p1000.org")
-        #expect(!sender.contains("xxxx"), "the tag is opaque")
-        // Keyed: another key, another tag; the same recipient in another case, the same tag.
-        #expect(VERP.tag(listAddress: list, recipient: recipient, key: Array(repeating: 8, count: 32))
-                != VERP.tag(listAddress: list, recipient: recipient, key: key))
-        #expect(VERP.tag(listAddress: list, recipient: recipient.uppercased(), key: key)
-                == VERP.tag(listAddress: list, recipient: recipient, key: key))
-        #expect(VERP.recipient(fromBounceAddress: sender, listAddress: list) == nil)
-        // The longest list local part the configuration accepts still fits.
+        // Keyed: another key, another token; never the recipient's address.
+        #expect(BounceToken(copyID: 42, key: key) != BounceToken(copyID: 42, key: Array(repeating: 8, count: 32)))
+        // The longest list local part the configuration accepts still fits, up to copy id 2^35 - 1.
         let longList = String(repeating: "l", count: VERP.maxListLocalPart) + "@lists.example.org"
-        let s = VERP.envelopeSender(listAddress: longList, recipient: recipient, tagKey: key)
+        let s = BounceEnvelope(listAddress: longList, key: key).address(copyID: (1 << 35) - 1)
         #expect(s[..<s.lastIndex(of: "@")!].utf8.count == 64)
+        #expect(AddressSyntax.isValid(s))
     }
 
     @Test("the SMTP guard refuses CR, LF, NUL and brackets in an envelope address")

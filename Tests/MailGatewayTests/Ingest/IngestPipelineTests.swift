@@ -70,7 +70,8 @@ struct IngestPipelineTests {
         #expect(decision.action == .accept && decision.rule == "sender-identity")
         #expect(try outbox(gateway) == [
             Row(recipient: "amelie@ird.example", purpose: "post",
-                envelope: "college-research-bounces+amelie=ird.example@lists.example.org"),
+                envelope: BounceEnvelope(listAddress: "college-research@lists.example.org",
+                                         key: gateway.pipeline.distributor.bounceKey).address(copyID: 1)),
         ])
         let digest = try gateway.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM digest_entries") }
         #expect(digest == 1, "José reads the list as a digest")

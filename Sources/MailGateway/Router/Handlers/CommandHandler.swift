@@ -76,6 +76,7 @@ public struct CommandHandler: InboundHandler {
             case .ownPostsSet(let on): "own-posts:\(on ? "on" : "off")"
             case .languageSet(let l): "lang:\(l.rawValue)"
             case .undone: "undone"
+            case .deliveryResumed: "delivery-resumed"
             case .help: "help"
             case .lists: "lists"
             case .notUnderstood: "not-understood"

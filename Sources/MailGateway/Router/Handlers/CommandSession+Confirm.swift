@@ -95,6 +95,12 @@ extension CommandSession {
             _ = try MembershipChanges.set(db, listID: list.id, personID: personID, delivery: nil, language: nil,
                                           ownPosts: value == "on")
             return [.ownPostsSet(value == "on")]
+        case "bounce":
+            // A reply to a bounce warning (BN-6): the address works, delivery resumes on every list.
+            guard let address = try parameters["address"] ?? AddressRecord.addresses(ofPerson: personID, in: db).first
+            else { return [.notMember] }
+            try BounceLedger.reenable(db, address: address, now: now)
+            return [.deliveryResumed]
         default:
             return [.tokenUnknown]
         }

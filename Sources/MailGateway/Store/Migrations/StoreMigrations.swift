@@ -21,6 +21,7 @@ public enum StoreMigrations {
         CommandsMigrations.register(in: &migrator)
         DigestMigrations.registerFlushes(in: &migrator)
         CopiesMigrations.register(in: &migrator)
+        BouncesMigrations.register(in: &migrator)
         return migrator
     }
 }

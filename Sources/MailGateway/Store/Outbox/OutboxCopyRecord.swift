@@ -57,6 +57,26 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
         return db.changesCount > 0
     }
 
+    /// Sets a copy's envelope sender (its per-copy VERP address, once its id is known).
+    static func setEnvelopeFrom(_ db: Database, id: Int64, envelopeFrom: String) throws {
+        try db.cachedStatement(sql: "UPDATE outbox SET envelope_from = ? WHERE id = ?")
+            .execute(arguments: [envelopeFrom, id])
+    }
+
+    /// The id of the copy of `purpose` to `recipient` that no archived message caused (a probe).
+    static func id(_ db: Database, recipient: String, purpose: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM outbox WHERE recipient = ? AND purpose = ? AND message_id IS NULL",
+                           arguments: [recipient, purpose])
+    }
+
+    /// The newest copy sent with envelope sender `envelopeFrom` since `since` (a bounce to the former
+    /// `list-bounces+user=domain@` form, still understood on input).
+    static func latest(_ db: Database, envelopeFrom: String, since: Date) throws -> OutboxCopyRecord? {
+        try OutboxCopyRecord.fetchOne(db, sql: """
+            SELECT * FROM outbox WHERE lower(envelope_from) = lower(?) AND created_at >= ? ORDER BY id DESC LIMIT 1
+            """, arguments: [envelopeFrom, since])
+    }
+
     /// The recipients (lower-cased) of `post` copies of any other archived message with the same Message-ID as
     /// archived message `messageRowID` (the same post accepted on another list): they must not get it twice.
     /// One probe of the `UNIQUE(list_id, message_id)` index per list (the CROSS JOINs fix that order), so no

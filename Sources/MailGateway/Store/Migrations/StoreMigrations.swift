@@ -20,6 +20,7 @@ public enum StoreMigrations {
         DigestMigrations.register(in: &migrator)
         CommandsMigrations.register(in: &migrator)
         DigestMigrations.registerFlushes(in: &migrator)
+        ArchiveMigrations.registerSearchIndex(in: &migrator)
         return migrator
     }
 }

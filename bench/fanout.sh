@@ -1,43 +1,141 @@
 #!/usr/bin/env bash
-# Fan-out benchmark (issue 3 §6): one post to N recipients (one composed VERP copy each) through the durable
-# outbox and OutboxSender into Postfix's smtp-sink, and in the same run Postfix's smtp-source sending the same
-# number of messages of the same size over the same number of connections (-d: connections kept open, as the
-# gateway does). Prints both rates and their ratio (target: gateway >= 0.8 x smtp-source).
+# Fan-out benchmark (issue 12 goal 2): one post to a COPIES-member list through the REAL daemon (`mailgateway run
+# --once`), into Postfix's smtp-sink, and in the same run Postfix's smtp-source sending the same number of messages
+# of the same size over the same number of connections into the same sink. Prints the rates and their ratio
+# (target: gateway >= 0.8 x smtp-source). Asserts nothing.
 #
-#   bench/fanout.sh [COPIES] [CONNECTIONS]       defaults 10000 4
-#   BENCH_CONFIG=debug|release (default release)
+#   bench/fanout.sh [COPIES] [CONNECTIONS...]       defaults: 10000, "1 4"
+#   BENCH_BIN=path         the gateway binary (default: release build of this checkout, BENCH_SCRATCH scratch path)
+#   BENCH_BIN_BEFORE=path  a second binary (e.g. main's) measured in the same run, same sink, same post
 #
-# The gateway side is `mailgateway bench fanout` (FanoutBenchmark.run, Sources/MailGatewayBench/FanoutBenchmark.swift).
+# For each binary: a fresh database gets the register (COPIES research partners, one list `college-research`)
+# with `partners import`; the post (from a partner) is written straight into the list's Maildir; a first `run
+# --once` with SMTP pointing at a closed port ingests it and enqueues the COPIES copies (one VERP transaction
+# each), every attempt failing at connect. That database is copied for each CONNECTIONS value, `outbox retry`
+# makes the copies due, and two timed `run --once` follow (SMTP = the sink, `delivery.connections` = C): the first
+# sends every copy (t_send), the second has nothing to do (t_idle: start, IMAP pass, drain check). Figures:
+#   gateway copies/s = copies / (t_send - t_idle)   the daemon's sending alone, through its own outbox
+#   whole run copies/s = copies / t_send             the whole process
+# smtp-source: `smtp-source -d -s C -m COPIES -l BYTES -N` (BYTES: the average size of the copies as stored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 COPIES=${1:-10000}
-CONNS=${2:-4}
-CONFIG=${BENCH_CONFIG:-release}
-PORT=${BENCH_PORT:-$((20000 + RANDOM % 20000))}
-WORK=$(mktemp -d /tmp/mailgateway-bench.XXXXXX)
-trap 'scripts/postfix.sh sink stop "$WORK" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+shift || true
+CONNS=("$@")
+[[ ${#CONNS[@]} -gt 0 ]] || CONNS=(1 4)
+bench_binaries
+command -v smtp-source >/dev/null || die "smtp-source missing (scripts/install-deps.sh)"
 
-echo "building ($CONFIG)..." >&2
-swift build -c "$CONFIG" --product mailgateway >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
-BIN="$(swift build -c "$CONFIG" --show-bin-path)/mailgateway"
+WORK=$(mktemp -d /tmp/mailgateway-fanout.XXXXXX)
+chmod 0755 "$WORK"
+read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT DEAD_PORT < <(free_ports 5)
+export IMAP_PORT IMAPS_PORT LMTP_PORT
+cleanup() {
+  bash scripts/postfix.sh sink stop "$WORK/sink" >/dev/null 2>&1 || true
+  bash scripts/dovecot.sh stop "$WORK/dovecot" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+bash scripts/dovecot.sh start "$WORK/dovecot" >/dev/null
+SINK_DUMP=0 bash scripts/postfix.sh sink start "$WORK/sink" "$SMTP_PORT" >/dev/null
+MAILUSER=$(stat -c %U "$WORK/dovecot/mail")
+export BENCH_IMAP_PASSWORD="bench-$RANDOM$RANDOM"
+# `run` refuses to start without a moderation key: a throwaway one for this run.
+export MAILGATEWAY_MODERATION_KEY=$(head -c 48 /dev/urandom | base64 -w0)
 
-SINK_DUMP=0 scripts/postfix.sh sink start "$WORK" "$PORT"
+# The register: the author and COPIES research partners (one list, one college).
+python3 - "$WORK/register.csv" "$COPIES" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write("organisation,country,college,funder,person,email,language\n")
+    f.write("INRAE,France,research,no,Hélène Dubois,helene@inrae.example,fr\n")
+    langs = ["fr", "en", "es"]
+    for i in range(1, n + 1):
+        f.write(f"Labo {i % 97},France,research,no,Membre {i},m{i:05d}@labo{i % 97}.example,{langs[i % 3]}\n")
+PY
 
-# Gateway: compose + enqueue + deliver.
-sync_flag=()
-[[ "${MAILGATEWAY_BENCH_SYNC:-}" == normal ]] && sync_flag=(--synchronous-normal)
-out=$("$BIN" bench fanout --port "$PORT" --copies "$COPIES" --connections "$CONNS" ${sync_flag[@]+"${sync_flag[@]}"} \
-      --log-level warning 2>&1) || { echo "$out" >&2; exit 1; }
-line=$(grep '^FANOUT' <<<"$out") || { echo "$out" >&2; exit 1; }
-echo "gateway:     $line"
-bytes=$(sed -E 's/.* bytes=([0-9]+).*/\1/' <<<"$line")
-gw_rate=$(sed -E 's/.* rate=([0-9.]+).*/\1/' <<<"$line")
+# config.json for a database, an SMTP port and a number of connections.
+config() {  # DIR SMTP_PORT CONNECTIONS MAILBOX_USER
+  python3 - "$1" "$2" "$3" "$4" "$ROOT" "$IMAP_PORT" <<'PY'
+import json, sys
+d, smtp, conns, user, root, imap = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+json.dump({
+    "platform_name": "Initiative 4 pour 1000", "database": f"{d}/archive.sqlite",
+    "templates_directory": f"{root}/templates",
+    "imap": {"host": "127.0.0.1", "port": imap, "tls": "none"},
+    "smtp": {"host": "127.0.0.1", "port": smtp, "tls": "none"},
+    "delivery": {"connections": conns, "helo_name": "bench.test"},
+    "lists": [{"id": "college-research", "kind": "college", "college": "research",
+               "name": {"fr": "Recherche", "en": "Research", "es": "Investigación"},
+               "address": "college-research@lists.bench.test", "language": "fr", "subject_prefix": "[Recherche]",
+               "mailbox": {"user": user, "password_env": "BENCH_IMAP_PASSWORD", "folder": "INBOX"}}],
+}, open(f"{d}/config.json", "w"), indent=2)
+PY
+}
+seconds() { python3 -c 'import re,sys
+w=re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", open(sys.argv[1]).read()).group(1)
+print(sum(float(p) * 60 ** i for i, p in enumerate(reversed(w.split(":")))))' "$1"; }
 
-# smtp-source: same count, same size, same connections, one recipient per message.
-start=$(date +%s.%N)
-smtp-source -d -s "$CONNS" -m "$COPIES" -l "$bytes" -N -f bench-bounces@lists.example.org \
-    -t member@partner.example -M gateway.bench.example "127.0.0.1:$PORT"
-end=$(date +%s.%N)
-src_rate=$(awk -v n="$COPIES" -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", n / (b - a) }')
-echo "smtp-source: messages=$COPIES connections=$CONNS bytes=$bytes time=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f", b-a}')s rate=$src_rate/s"
-awk -v g="$gw_rate" -v s="$src_rate" 'BEGIN { printf "ratio gateway/smtp-source = %.2f (target >= 0.80)\n", g / s }'
+RESULTS="$WORK/results.txt"
+: >"$RESULTS"
+for b in "${BINS[@]}"; do
+  label=${b%%:*} bin=${b#*:}
+  user="fan-$label"
+  bash scripts/dovecot.sh adduser "$WORK/dovecot" "$user" "$BENCH_IMAP_PASSWORD"
+  box="$WORK/dovecot/mail/$user/Maildir"
+  mkdir -p "$box"/{cur,new,tmp}
+  printf 'From: Hélène Dubois <helene@inrae.example>\r\nTo: college-research@lists.bench.test\r\nSubject: Soil carbon field trial, results of the second season\r\nMessage-ID: <fanout-%s@inrae.example>\r\nDate: Wed, 25 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n' "$label" \
+    >"$box/cur/1600000001.M1.bench:2,"
+  python3 -c 'import sys; sys.stdout.write(("Bonjour à tous, voici les résultats de la deuxième saison de l’essai au champ sur le carbone des sols.\r\n") * 12)' \
+    >>"$box/cur/1600000001.M1.bench:2,"
+  chown -R "$MAILUSER:$(id -gn "$MAILUSER")" "$WORK/dovecot/mail/$user"
+
+  base="$WORK/$label-base"
+  mkdir -p "$base"
+  config "$base" "$DEAD_PORT" 4 "$user"
+  "$bin" partners import --no-welcome --config "$base/config.json" "$WORK/register.csv" --log-level error >/dev/null
+  t0=$(date +%s.%N)
+  "$bin" run --once --json --config "$base/config.json" --log-level critical >"$base/ingest.json" || true
+  t1=$(date +%s.%N)
+  read -r enqueued bytes < <(python3 - "$base/archive.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n, size = db.execute("SELECT count(*), avg(length(o.header_prefix) + length(b.bytes)) FROM outbox o "
+                     "JOIN outbox_body b ON b.id = o.body_id WHERE o.purpose = 'post'").fetchone()
+print(n, int(size or 0))
+PY
+)
+  echo "$label: $enqueued copies of $bytes bytes enqueued (ingest run with SMTP closed: $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s)"
+  [[ $enqueued -ge $COPIES ]] || die "$label: expected $COPIES copies, got $enqueued (see $base/ingest.json)"
+
+  for c in "${CONNS[@]}"; do
+    run="$WORK/$label-$c"
+    mkdir -p "$run"
+    cp "$base/archive.sqlite" "$run/archive.sqlite"
+    for ext in -wal -shm; do [[ -f "$base/archive.sqlite$ext" ]] && cp "$base/archive.sqlite$ext" "$run/archive.sqlite$ext"; done
+    config "$run" "$SMTP_PORT" "$c" "$user"
+    "$bin" outbox retry --config "$run/config.json" --log-level error >/dev/null
+    /usr/bin/time -v -o "$run/send.time" "$bin" run --once --json --config "$run/config.json" --log-level error >"$run/send.json"
+    /usr/bin/time -v -o "$run/idle.time" "$bin" run --once --json --config "$run/config.json" --log-level error >"$run/idle.json"
+    sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outboxSent"])' "$run/send.json")
+    ts=$(seconds "$run/send.time") ti=$(seconds "$run/idle.time")
+
+    start=$(date +%s.%N)
+    smtp-source -d -s "$c" -m "$enqueued" -l "$bytes" -N -f bench-bounces@lists.bench.test \
+      -t member@partner.example -M gateway.bench.example "127.0.0.1:$SMTP_PORT"
+    end=$(date +%s.%N)
+    python3 - "$label" "$c" "$sent" "$ts" "$ti" "$start" "$end" "$enqueued" "$bytes" <<'PY' | tee -a "$RESULTS"
+import sys
+label, c, sent, ts, ti, a, b, n, size = sys.argv[1:]
+c, sent, ts, ti, n = int(c), int(sent), float(ts), float(ti), int(n)
+src = n / (float(b) - float(a))
+send = max(ts - ti, 1e-3)
+print(f"{label:>7} {c:>5} {sent:>7} {size:>6} {ts:>7.2f} {ti:>6.2f} {sent / send:>10.0f} {sent / ts:>9.0f} {src:>10.0f} {sent / send / src:>6.2f}")
+PY
+  done
+done
+echo
+echo " binary conns    sent  bytes  t_send t_idle  gw copy/s  whole/s  source/s  ratio   (ratio = gw / smtp-source, target >= 0.80)"
+cat "$RESULTS"

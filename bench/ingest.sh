@@ -22,11 +22,9 @@
 # scratch path for the release build, default .build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
+source bench/lib.sh
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-die() { echo "bench: $*" >&2; exit 1; }
 
 CORPORA=${MAILGATEWAY_CORPORA:-}
 if [[ -z $CORPORA ]]; then
@@ -54,11 +52,7 @@ WORK=$(mktemp -d /tmp/mailgateway-bench.XXXXXX)
 chmod 0755 "$WORK"   # Dovecot's unprivileged processes traverse it
 RES="$WORK/results"
 mkdir -p "$RES"
-read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT < <(python3 -c '
-import socket
-socks=[socket.socket() for _ in range(4)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')
+read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT < <(free_ports 4)
 export IMAP_PORT IMAPS_PORT LMTP_PORT
 cleanup() {
   bash scripts/postfix.sh sink stop "$WORK/sink" >/dev/null 2>&1 || true
@@ -221,20 +215,7 @@ print("  %d messages %s in %.2f s wall (%.1f s user, %.1f s sys): %.0f messages/
 PY
 
   say "$c: c. notmuch new (copy of the same files)"
-  cat >"$WORK/notmuch-$c/config" <<EOF
-[database]
-path=$WORK/notmuch-$c/mail
-[user]
-name=Bench
-primary_email=bench@bench.test
-[new]
-tags=unread;inbox;
-ignore=
-[search]
-exclude_tags=
-[maildir]
-synchronize_flags=true
-EOF
+  notmuch_config "$WORK/notmuch-$c/config" "$WORK/notmuch-$c/mail"
   NOTMUCH_CONFIG="$WORK/notmuch-$c/config" /usr/bin/time -v -o "$RES/notmuch-$c.time" notmuch new --quiet
   timev_json "$RES/notmuch-$c.time" >"$RES/notmuch-$c.timev.json"
   NOTMUCH_CONFIG="$WORK/notmuch-$c/config" notmuch count '*' >"$RES/notmuch-$c.count"

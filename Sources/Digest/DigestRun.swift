@@ -42,6 +42,11 @@ public struct DigestRun: Sendable {
 
     /// The schedule of a member of `list`: their own settings, else the list's, else the configuration's.
     public func schedule(for member: DigestMemberRow, list: ListConfig) -> DigestSchedule? {
+        Self.schedule(for: member, list: list, config: config)
+    }
+
+    /// ``schedule(for:list:)`` without a run (no renderer needed): `digest status`.
+    public static func schedule(for member: DigestMemberRow, list: ListConfig, config: GatewayConfig) -> DigestSchedule? {
         let zone = member.timeZone ?? list.digest?.timeZone ?? config.digest.timeZone
         let time = member.digestTime ?? list.digest?.time ?? config.digest.time
         return DigestSchedule(timeZone: zone, time: time, weekday: member.digestWeekday)

@@ -1,6 +1,6 @@
 public import Foundation
 public import GRDB
-import MailGateway
+public import MailGateway
 
 /// One list's digest state, for `mailgateway digest status`.
 public struct DigestStatus: Sendable, Codable, Equatable {
@@ -20,6 +20,12 @@ public struct DigestStatus: Sendable, Codable, Equatable {
 extension DigestRun {
     /// The state of each configured list (or only `list`) at `at`.
     public func status(_ db: Database, list only: String? = nil, at: Date) throws -> [DigestStatus] {
+        try Self.status(db, config: config, list: only, at: at)
+    }
+
+    /// ``status(_:list:at:)`` without a run: reads the tables only, no renderer or templates (`digest status`).
+    public static func status(_ db: Database, config: GatewayConfig, list only: String? = nil,
+                              at: Date) throws -> [DigestStatus] {
         try config.lists.filter { only == nil || $0.id == only }.map { list in
             let counts = try DigestMemberRow.deliveryCounts(db, list: list.id)
             let members = try DigestMemberRow.members(db, list: list.id)
@@ -28,7 +34,7 @@ extension DigestRun {
             var next: Date?
             for member in members {
                 let latest = try DigestIssueRecord.latest(db, list: list.id, person: member.personID)
-                let schedule = schedule(for: member, list: list)
+                let schedule = schedule(for: member, list: list, config: config)
                 let start = latest?.periodEnd ?? schedule?.previous(before: at)
                 if let current = oldest {
                     if let c = current, let s = start, s < c { oldest = .some(s) } else if start == nil { oldest = .some(nil) }

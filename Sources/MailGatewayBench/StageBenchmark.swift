@@ -14,6 +14,19 @@ public enum StageBenchmark {
         public var unparsed: Int
     }
 
+    /// What `parse` measured, as `bench parse` prints it.
+    public static func line(_ r: ParseReport) -> String {
+        String(format: "PARSE messages=%d bytes=%d best=%.3fs rate=%.0f/s (%.1f MB/s) unparsed=%d",
+               r.messages, r.bytes, r.best, Double(r.messages) / r.best, Double(r.bytes) / r.best / 1e6, r.unparsed)
+    }
+
+    /// What `policy` measured, as `bench policy` prints it.
+    public static func line(_ r: PolicyReport) -> String {
+        String(format: "POLICY spoofing=%@ messages=%d best=%.4fs per-message=%.2fµs", r.spoofing ? "on" : "off",
+               r.messages, r.best, r.best / Double(max(1, r.messages)) * 1e6)
+            + " actions=" + r.actions.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+    }
+
     /// What `policy` measured, with or without the spoofing rule.
     public struct PolicyReport: Sendable {
         /// True when the Authentication-Results headers are read (a trusted authserv-id is configured).
@@ -42,7 +55,8 @@ public enum StageBenchmark {
 
     /// The posting chain's cost per message (issue 3 §6), on parsed real mail: once without, once with the
     /// spoofing rule reading Authentication-Results.
-    public static func policy(mbox: URL, passes: Int) throws -> [PolicyReport] {
+    /// - Parameter spoofing: only the run with (true) or without (false) the spoofing rule; nil: both.
+    public static func policy(mbox: URL, passes: Int, spoofing: Bool? = nil) throws -> [PolicyReport] {
         // An archive's messages carry the fields their list added on distribution; a list mailbox receives
         // posts before that: drop them, or the `auto-reply` rule discards nearly everything as another list's.
         let listFields: Set<String> = ["list-id", "list-post", "list-help", "list-archive", "list-unsubscribe",
@@ -60,7 +74,8 @@ public enum StageBenchmark {
                                      roles: ["college-research": .member])
         // Half the senders are entitled partners, half unknown; with and without a trusted authserv-id (the
         // spoofing rule parses every Authentication-Results header; here none is trusted, so posts are held).
-        return [nil, "mx.lists.example.org"].map { (authserv: String?) in
+        let variants: [String?] = [nil, "mx.lists.example.org"].filter { spoofing == nil || ($0 != nil) == spoofing }
+        return variants.map { (authserv: String?) in
             let contexts = parsed.enumerated().map { i, p in
                 PostContext(message: p.0, rawSize: p.1, list: list, sender: i % 2 == 0 ? partner : nil, lists: [list],
                             ownListIDs: ["college-research.lists.example.org"],

@@ -10,8 +10,8 @@ struct ArchiveCommand: AsyncParsableCommand {
         subcommands: [Lists.self, Threads.self, Thread.self, Message.self, Search.self, Export.self, Import.self,
                       Stats.self, Quarantine.self])
 
-    static func requireList(_ id: String, in gateway: AdminGateway) throws {
-        try reportingFailures { _ = try mailgateway.requireList(id, in: gateway.config) }
+    static func requireList(_ id: String, in config: GatewayConfig) throws {
+        try reportingFailures { _ = try mailgateway.requireList(id, in: config) }
     }
 
     struct Lists: AsyncParsableCommand {
@@ -20,8 +20,8 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
-            let lists = try await gateway.database.pool.read { db in try ArchiveQueries.lists(db) }
+            let gateway = try global.openReader()
+            let lists = try await gateway.database.queue.read { db in try ArchiveQueries.lists(db) }
             if json { return try printJSON(lists) }
             printTable(["LIST", "MESSAGES", "THREADS", "LAST POST"], lists.map {
                 [$0.id, String($0.messageCount), String($0.threadCount), localTime($0.lastPost)]
@@ -43,11 +43,11 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openStore()
-            try ArchiveCommand.requireList(list.id, in: gateway)
+            let gateway = try global.openReader()
+            try ArchiveCommand.requireList(list.id, in: gateway.config)
             let sinceDate = since.flatMap(parseDate)
             let (list, limit) = (self.list.id, self.limit)
-            let threads = try await gateway.database.pool.read { db in
+            let threads = try await gateway.database.queue.read { db in
                 try ArchiveQueries.threads(db, list: list, since: sinceDate, limit: limit)
             }
             if json { return try printJSON(threads) }
@@ -65,9 +65,9 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             let id = self.id
-            guard let detail = try await gateway.database.pool.read({ db in try ArchiveQueries.thread(db, id: id) }) else {
+            guard let detail = try await gateway.database.queue.read({ db in try ArchiveQueries.thread(db, id: id) }) else {
                 throw CommandFailure(message: "no thread \(id)", prefix: "mailgateway: ")
             }
             if json { return try printJSON(detail) }
@@ -102,9 +102,9 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             let (id, list) = (self.id, self.list)
-            let detail = try await gateway.database.pool.read { db -> MessageDetail? in
+            let detail = try await gateway.database.queue.read { db -> MessageDetail? in
                 if let row = Int64(id) { return try ArchiveQueries.message(db, rowID: row) }
                 let bare = id.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
                 if let list { return try ArchiveQueries.message(db, list: list, messageID: bare) }
@@ -153,11 +153,11 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openStore()
-            if let list = list.id { try ArchiveCommand.requireList(list, in: gateway) }
+            let gateway = try global.openReader()
+            if let list = list.id { try ArchiveCommand.requireList(list, in: gateway.config) }
             let filter = ArchiveSearch.Filter(list: list.id, fromAddress: from, since: since.flatMap(parseDate), limit: limit)
             let text = query.joined(separator: " ")
-            let hits = try await gateway.database.pool.read { db in try ArchiveSearch.search(db, query: text, filter: filter) }
+            let hits = try await gateway.database.queue.read { db in try ArchiveSearch.search(db, query: text, filter: filter) }
             if json { return try printJSON(hits) }
             if hits.isEmpty { print("no message matches"); return }
             let tty = isatty(STDOUT_FILENO) != 0
@@ -183,9 +183,9 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Also messages that were not accepted (held, rejected, discarded, bounces).") var all = false
 
         func run() async throws {
-            let gateway = try global.openStore()
-            try ArchiveCommand.requireList(list.id, in: gateway)
-            let count = try ArchiveMbox.exportMbox(list: list.id, to: URL(fileURLWithPath: mbox), from: gateway.database,
+            let gateway = try global.openReader()
+            try ArchiveCommand.requireList(list.id, in: gateway.config)
+            let count = try ArchiveMbox.exportMbox(list: list.id, to: URL(fileURLWithPath: mbox), reading: gateway.database.queue,
                                                    allStatuses: all, logger: global.makeLogger())
             print("exported \(count) messages of \(list.id) to \(mbox)")
         }
@@ -205,7 +205,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         func run() async throws {
             // Beside a running daemon: wait for its (short) transactions rather than fail with "database is locked".
             let gateway = try global.openStore(busyTimeout: 120)
-            try ArchiveCommand.requireList(list.id, in: gateway)
+            try ArchiveCommand.requireList(list.id, in: gateway.config)
             // SIGTERM/SIGINT: commit what was read, report, exit 0 (importing again adds only the rest).
             let stop = StopSignal()
             let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
@@ -238,8 +238,8 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
-            let stats = try await gateway.database.pool.read { db in try ArchiveQueries.stats(db) }
+            let gateway = try global.openReader()
+            let stats = try await gateway.database.queue.read { db in try ArchiveQueries.stats(db) }
             if json { return try printJSON(stats) }
             func mb(_ n: Int) -> String { String(format: "%.1f MB", Double(n) / 1_048_576) }
             print("lists        \(stats.lists)")
@@ -260,16 +260,16 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             if let id = raw {
-                guard let data = try await gateway.database.pool.read({ db in try ArchiveQueries.quarantinedRaw(db, id: id) }) else {
+                guard let data = try await gateway.database.queue.read({ db in try ArchiveQueries.quarantinedRaw(db, id: id) }) else {
                     throw CommandFailure(message: "quarantine entry \(id) has no stored bytes", prefix: "mailgateway: ")
                 }
                 FileHandle.standardOutput.write(data)
                 return
             }
             let list = self.list.id
-            let entries = try await gateway.database.pool.read { db in try ArchiveQueries.quarantine(db, list: list) }
+            let entries = try await gateway.database.queue.read { db in try ArchiveQueries.quarantine(db, list: list) }
             if json { return try printJSON(entries) }
             if entries.isEmpty { print("the quarantine is empty"); return }
             printTable(["ID", "LIST", "WHEN", "SIZE", "REASON"], entries.map {

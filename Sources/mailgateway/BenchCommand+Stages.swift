@@ -37,9 +37,7 @@ extension BenchCommand {
         @Option(help: "Passes over the messages.") var passes = 3
 
         func run() throws {
-            let r = try StageBenchmark.parse(mbox: URL(fileURLWithPath: mbox), passes: passes)
-            print(String(format: "PARSE messages=%d bytes=%d best=%.3fs rate=%.0f/s (%.1f MB/s) unparsed=%d",
-                         r.messages, r.bytes, r.best, Double(r.messages) / r.best, Double(r.bytes) / r.best / 1e6, r.unparsed))
+            print(StageBenchmark.line(try StageBenchmark.parse(mbox: URL(fileURLWithPath: mbox), passes: passes)))
         }
     }
 
@@ -49,12 +47,16 @@ extension BenchCommand {
             abstract: "Run the posting chain over every message of an mbox; print the cost per message.")
         @Argument(help: "The mbox file (.gz allowed).") var mbox: String
         @Option(help: "Passes over the messages.") var passes = 5
+        @Option(help: "Only the run with (on) or without (off) the spoofing rule (default: both).") var spoofing: String?
+
+        func validate() throws {
+            if let spoofing, !["on", "off"].contains(spoofing) { throw ValidationError("--spoofing: on or off") }
+        }
 
         func run() throws {
-            for r in try StageBenchmark.policy(mbox: URL(fileURLWithPath: mbox), passes: passes) {
-                print(String(format: "POLICY spoofing=%@ messages=%d best=%.4fs per-message=%.2fµs", r.spoofing ? "on" : "off",
-                             r.messages, r.best, r.best / Double(max(1, r.messages)) * 1e6)
-                      + " actions=" + r.actions.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))
+            for r in try StageBenchmark.policy(mbox: URL(fileURLWithPath: mbox), passes: passes,
+                                               spoofing: spoofing.map { $0 == "on" }) {
+                print(StageBenchmark.line(r))
             }
         }
     }

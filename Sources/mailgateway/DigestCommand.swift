@@ -90,13 +90,13 @@ struct DigestCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             try reportingFailures {
                 if let id = list.id { _ = try requireList(id, in: gateway.config) }
-                let run = DigestRun(config: gateway.config,
-                                    renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory))
-                let now = Date()
-                let status = try gateway.database.pool.read { db in try run.status(db, list: list.id, at: now) }
+                let (config, only, now) = (gateway.config, list.id, Date())
+                let status = try gateway.database.queue.read { db in
+                    try DigestRun.status(db, config: config, list: only, at: now)
+                }
                 if json { return try printJSON(status) }
                 printTable(["LIST", "MEMBERS", "PENDING", "ISSUES", "LAST", "NEXT"], status.map {
                     [$0.list, $0.members.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),

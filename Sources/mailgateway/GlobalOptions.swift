@@ -37,6 +37,15 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// Loads the configuration (without checking secrets) and opens the database read-only: no migrations (a
+    /// database older than this binary is refused with words), no list rows registered, no templates, no keys.
+    /// For the commands that only read. Problems exit with 2.
+    func openReader(busyTimeout: TimeInterval = 10) throws -> ReadingGateway {
+        try opening { config in
+            ReadingGateway(config: config, database: try ReadOnlyStore.open(config: config, busyTimeout: busyTimeout))
+        }
+    }
+
     private func opening<T>(_ open: (GatewayConfig) throws -> T) throws -> T {
         let config = try loadConfig(checkSecrets: false)
         do {
@@ -58,6 +67,12 @@ struct GlobalOptions: ParsableArguments {
 struct AdminGateway {
     let config: GatewayConfig
     let database: GatewayStore
+}
+
+/// The gateway as the commands that only read see it: its configuration and its database, read-only.
+struct ReadingGateway {
+    let config: GatewayConfig
+    let database: ReadOnlyStore
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

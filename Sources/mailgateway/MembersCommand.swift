@@ -18,10 +18,10 @@ struct MembersCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             try reportingFailures {
                 _ = try requireList(list.id, in: gateway.config)
-                let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
+                let directory = MemberDirectory(writer: gateway.database.queue, lists: gateway.config.lists)
                 let members = try directory.members(listID: list.id)
                 if json { return try printJSON(members) }
                 print("\(list.id): \(members.count) members")

@@ -43,12 +43,12 @@ struct ModerationCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             let list = self.list.id
             try reportingFailures {
                 if let list { _ = try requireList(list, in: gateway.config) }
                 let holds = try readingQueue(gateway.database).list(listID: list)
-                let rows = try gateway.database.pool.read { db in
+                let rows = try gateway.database.queue.read { db in
                     try holds.map { hold in
                         let message = try ArchiveQueries.message(db, rowID: hold.messageRowID)
                         return HoldRow(hold: hold, sender: message?.fromAddress, subject: message?.subject)
@@ -76,10 +76,10 @@ struct ModerationCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             try reportingFailures {
                 guard let hold = try readingQueue(gateway.database).show(id) else { throw CommandFailure(message: "no hold has the id \(id)") }
-                let detail = try gateway.database.pool.read { db in try ArchiveQueries.message(db, rowID: hold.messageRowID) }
+                let detail = try gateway.database.queue.read { db in try ArchiveQueries.message(db, rowID: hold.messageRowID) }
                 let text = detail?.text.map { text in
                     text.split(separator: "\n", omittingEmptySubsequences: false).prefix(max(0, lines))
                         .joined(separator: "\n")
@@ -162,22 +162,26 @@ struct ModerationCommand: AsyncParsableCommand {
     }
 }
 
-/// The moderation queue for deciding: with the configured key, or else the one of `readingQueue`.
+/// The moderation queue for deciding: with the configured key, or else a reading key (see `readingQueue`).
 private func queue(_ gateway: Gateway) throws -> ModerationQueue {
-    try gateway.moderationQueue ?? readingQueue(gateway.database)
+    try gateway.moderationQueue ?? ModerationQueue(writer: gateway.database.pool, key: readingKey())
 }
 
-/// The moderation queue for reading holds (`list`, `show`, the checks before a decision). Reading signs and
-/// verifies nothing, but `ModerationQueue` needs a key: a random key that lives only in this process is used
-/// (the commands that only read open no key; an operator's shell rarely has the daemon's secret); it never
-/// signs a token.
-private func readingQueue(_ database: GatewayStore) throws -> ModerationQueue {
+/// The moderation queue for reading holds (`list`, `show`) on the read-only database.
+private func readingQueue(_ database: ReadOnlyStore) throws -> ModerationQueue {
+    ModerationQueue(writer: database.queue, key: try readingKey())
+}
+
+/// Reading signs and verifies nothing, but `ModerationQueue` needs a key: a random key that lives only in this
+/// process is used (the commands that only read open no key; an operator's shell rarely has the daemon's
+/// secret); it never signs a token.
+private func readingKey() throws -> ModerationKey {
     var generator = SystemRandomNumberGenerator()
     let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     guard let key = ModerationKey(bytes: bytes) else {
         throw CommandFailure(message: "cannot read the moderation queue without a key")
     }
-    return ModerationQueue(writer: database.pool, key: key)
+    return key
 }
 
 /// Carries out a decision and says what it did: the copies an approval queued are the message's `post` rows,

@@ -23,11 +23,11 @@ struct OutboxCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             let list = self.list.id
             try reportingFailures {
                 if let list { _ = try requireList(list, in: gateway.config) }
-                let (entries, counts) = try gateway.database.pool.read { db in
+                let (entries, counts) = try gateway.database.queue.read { db in
                     (try Outbox.list(db, status: status, listID: list, limit: limit), try Outbox.counts(db, listID: list))
                 }
                 if json { return try printJSON(entries) }

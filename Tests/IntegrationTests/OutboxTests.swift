@@ -68,6 +68,55 @@ import Testing
         #expect(claimers.allSatisfy { $0 == nil })
     }
 
+    @Test("a killed worker's journal: copies it journaled sent are marked sent, the one handed and unanswered is sent again, the others were never attempted; the journal is deleted")
+    func journalOfAKilledWorkerIsApplied() async throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(5))
+        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 5, claimer: "run-a") }
+        #expect(jobs.count == 5)
+        // The worker's sequence before its `sent` marks were committed: two copies accepted, a third handed, then
+        // the process dies (the journal object is dropped without `remove`, as a killed process leaves its file).
+        var journal: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        try journal?.handed(jobs[0].id)
+        try journal?.sent(jobs[0].id)
+        try journal?.handed(jobs[1].id)
+        try journal?.sent(jobs[1].id)
+        try journal?.handed(jobs[2].id)
+        let path = try #require(journal?.path)
+        journal = nil
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(try fixture.counts()[.sending] == 5, "nothing was committed")
+
+        let recovered = try await OutboxSender.recover(fixture.pool, current: "run-b")
+        #expect(recovered == Outbox.Recovery(maybeSent: 1, notAttempted: 2))
+        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        #expect(byID[jobs[0].id]?.status == .sent && byID[jobs[0].id]?.sentAt != nil)
+        #expect(byID[jobs[1].id]?.status == .sent)
+        #expect(byID[jobs[2].id]?.status == .pending && byID[jobs[2].id]?.attempts == 1, "maybe delivered: attempt kept")
+        #expect(byID[jobs[3].id]?.status == .pending && byID[jobs[3].id]?.attempts == 0)
+        #expect(byID[jobs[4].id]?.status == .pending && byID[jobs[4].id]?.attempts == 0)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try await OutboxSender.recover(fixture.pool, current: "run-c") == Outbox.Recovery(maybeSent: 0, notAttempted: 0))
+    }
+
+    @Test("a journal cleared after its commit leaves nothing to apply")
+    func clearedJournalAppliesNothing() async throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(2))
+        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 2, claimer: "run-a") }
+        let journal = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 3)
+        try journal.handed(jobs[0].id)
+        try journal.sent(jobs[0].id)
+        try await fixture.pool.write { try Outbox.markSent($0, ids: [jobs[0].id]) }
+        try journal.clear()
+        let left = OutboxJournal.leftBehind(databasePath: fixture.pool.path)
+        #expect(left.map(\.claimer) == ["run-a"] && left.allSatisfy { $0.handed.isEmpty && $0.sent.isEmpty })
+        #expect(try await OutboxSender.recover(fixture.pool, current: "run-b") == Outbox.Recovery(maybeSent: 0, notAttempted: 1))
+        #expect(try fixture.entries().first { $0.id == jobs[0].id }?.status == .sent)
+    }
+
     @Test func transientFailuresBackOffThenExpire() throws {
         let fixture = try OutboxFixture()
         defer { fixture.remove() }

@@ -1,5 +1,5 @@
 public import Foundation
-import GRDB
+public import GRDB
 public import Logging
 
 /// Progress of an mbox import, reported after each committed batch.
@@ -98,8 +98,15 @@ public enum ArchiveMbox {
     @discardableResult
     public static func exportMbox(list: String, to url: URL, from database: GatewayStore, allStatuses: Bool = false,
                                   logger: Logger) throws -> Int {
+        try exportMbox(list: list, to: url, reading: database.pool, allStatuses: allStatuses, logger: logger)
+    }
+
+    /// ``exportMbox(list:to:from:allStatuses:logger:)`` from any reader (the read-only store of the CLI).
+    @discardableResult
+    public static func exportMbox(list: String, to url: URL, reading reader: any DatabaseReader,
+                                  allStatuses: Bool = false, logger: Logger) throws -> Int {
         let writer = try MboxWriter(url: url)
-        let count = try database.pool.read { db -> Int in
+        let count = try reader.read { db -> Int in
             var n = 0
             try MessageRecord.forEachRaw(db, list: list, allStatuses: allStatuses) { raw, from, date in
                 try writer.write(raw: Array(raw), sender: from ?? "MAILER-DAEMON", date: date)

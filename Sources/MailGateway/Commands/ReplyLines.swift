@@ -21,12 +21,16 @@ public enum ReplyLines {
         guard limit > 0 else { return [] }
         var all: [String] = []
         // Only the first lines can matter: read a bounded number of them (a boundary needs one line of lookahead).
+        // Line by line: `split` would cut the whole text first (a long post cost ~1.3 M instructions per message in
+        // the posting chain's AdministriviaRule, bench/cost.sh).
         let wanted = limit + 1 + (skippingLeadingQuote ? maxLeadingQuoteLines : 0)
-        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+        var rest = Substring(text)
+        while !rest.isEmpty, all.count <= wanted {
+            let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) ?? rest.endIndex
+            let raw = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             let line = trim(raw.prefix(maxLineLength))
-            if line.isEmpty { continue }
-            all.append(line)
-            if all.count > wanted { break }
+            if !line.isEmpty { all.append(line) }
         }
         var start = 0
         if skippingLeadingQuote {

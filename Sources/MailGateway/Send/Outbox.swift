@@ -93,12 +93,13 @@ public enum OutboxPurpose: Sendable, Hashable {
 /// The durable outbox: functions over a GRDB `Database` that the caller runs inside its own transactions.
 ///
 /// Delivery guarantee: a copy is marked `sending` (its claimer recorded) in a committed transaction before it
-/// is sent, then `handed` (its attempt counted) in a committed transaction just before it is handed to SMTP (the
-/// transaction that records the previous copy's result), and `sent` after the server's 250. If the process dies
-/// between the 250 and that commit, the row is still `sending` and handed; at the next start `recover` puts it
-/// back to `pending` and it is sent again. That window (at most one copy per worker) is the one place a copy can
-/// be delivered twice: SMTP has no way to ask the server "did you already accept this?", and the alternative,
-/// marking before sending, would lose the copy instead. Rows claimed but never handed are given back as never
+/// is sent, then `handed` just before it is handed to SMTP, and `sent` after the server's 250. The sender's
+/// workers write those two marks first as lines of their journal (``OutboxJournal``, one `write(2)` each) and
+/// commit the `sent` marks in batches; at the next start ``applyJournal(_:handed:sent:now:)`` turns what a dead
+/// worker journaled into rows. If the process dies between the 250 and its mark, the row is still `sending` and
+/// handed; at the next start `recover` puts it back to `pending` and it is sent again. That window (at most one
+/// copy per worker) is the one place a copy can be delivered twice: SMTP has no way to ask the server "did you
+/// already accept this?", and the alternative, marking before sending, would lose the copy instead. Rows claimed but never handed are given back as never
 /// attempted. Only rows of a claimer that is gone are recovered (`run` holds the process lock, so every other
 /// claimer is gone). A graceful stop (SIGTERM) waits for the reply and commits it, so it never duplicates.
 public enum Outbox {
@@ -165,6 +166,13 @@ public enum Outbox {
         return jobs.sorted { $0.id < $1.id }
     }
 
+    /// A claim's size when `workers` share the due copies: an equal share of them (so that a small fan-out is spread
+    /// over every connection instead of going to the first worker that asks), between 1 and `batch`.
+    public static func claimLimit(_ db: Database, batch: Int, workers: Int, now: Date = Date()) throws -> Int {
+        let due = try OutboxCopyRecord.dueCount(db, now: now, atMost: batch * workers)
+        return min(batch, max(1, (due + workers - 1) / workers))
+    }
+
     /// Records that a claimed copy is about to be handed to SMTP: from now on it may have been delivered.
     public static func markHanded(_ db: Database, id: Int64, now: Date = Date()) throws {
         try OutboxCopyRecord.markHanded(db, id: id, now: now)
@@ -175,6 +183,20 @@ public enum Outbox {
     public static func markSent(_ db: Database, id: Int64, now: Date = Date()) throws {
         try OutboxCopyRecord.markSent(db, id: id, now: now)
         try OutboxBodyRecord.redactIfNoticeSent(db, copyID: id)
+    }
+
+    /// ``markSent(_:id:now:)`` for several copies (a worker's batch of acceptances), with one `now`.
+    public static func markSent(_ db: Database, ids: [Int64], now: Date = Date()) throws {
+        for id in ids { try markSent(db, id: id, now: now) }
+    }
+
+    /// At start-up, before ``recover(_:now:current:)``: what a stopped worker's journal (``OutboxJournal``)
+    /// recorded since its last commit. Copies the server accepted are marked sent; copies handed to SMTP are
+    /// marked handed (``recover(_:now:current:)`` then sends the one left unanswered again). Rows no longer
+    /// `sending` (their result was committed after the line was written) are left as they are.
+    public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], now: Date = Date()) throws {
+        for id in handed { try markHanded(db, id: id, now: now) }
+        try markSent(db, ids: sent, now: now)
     }
 
     /// Records a failed attempt: a permanent error fails the copy at once; a transient one schedules the next

@@ -10,9 +10,17 @@ public struct OutboxSenderConfiguration: Sendable {
     public var smtp: SMTPSettings
     /// Parallel SMTP connections (one worker thread each). Default 4.
     public var workers: Int
-    /// Copies one worker claims per transaction. Claimed copies not yet attempted at a graceful stop are
-    /// given back; after a crash they are recovered as never handed to SMTP (so never duplicated).
+    /// Copies one worker claims per transaction at most (default 64; less when the due copies shared between the
+    /// workers are fewer). Claimed copies not yet attempted at a graceful stop are given back; after a crash they
+    /// are recovered as never handed to SMTP (so never duplicated).
     public var claimBatch: Int
+    /// A worker commits the `sent` marks of the copies the server accepted once this many are waiting (default
+    /// 64), or ``commitInterval`` after the oldest of them, and always before it claims, gives back or records a
+    /// failure. Until then each mark is a line of the worker's ``OutboxJournal``, so a crash re-sends no more
+    /// than with a commit per copy: the copy in flight.
+    public var commitEvery: Int
+    /// See ``commitEvery`` (default 250 ms): how stale `outbox list` may be while a fan-out runs.
+    public var commitInterval: Duration
     /// How long an idle worker waits before looking for due copies again.
     public var pollInterval: Duration
     public var retry: RetryPolicy
@@ -24,22 +32,26 @@ public struct OutboxSenderConfiguration: Sendable {
     /// the error from `run()`. Either way the copies stay pending, their attempts not counted.
     public var pauseOnRefusedLogin: Bool
 
-    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 8, pollInterval: Duration = .seconds(1),
+    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 64, commitEvery: Int = 64,
+                commitInterval: Duration = .milliseconds(250), pollInterval: Duration = .seconds(1),
                 retry: RetryPolicy = RetryPolicy(), claimer: String? = nil,
                 pauseOnRefusedLogin: Bool = true) {
         self.smtp = smtp
         self.claimer = claimer ?? UUID().uuidString
         self.workers = max(1, workers)
         self.claimBatch = max(1, claimBatch)
+        self.commitEvery = max(1, commitEvery)
+        self.commitInterval = commitInterval
         self.pollInterval = pollInterval
         self.retry = retry
         self.pauseOnRefusedLogin = pauseOnRefusedLogin
     }
 }
 
-/// The service that empties the outbox: `workers` SMTP connections, each owned by a worker actor that runs
-/// on its own serial dispatch queue, so libcurl's blocking calls and the SQLite writes that record each
-/// result never run on Swift's cooperative pool.
+/// The service that empties the outbox: `workers` SMTP connections, each owned by a worker actor
+/// (``OutboxWorker``) that runs on its own serial dispatch queue, so libcurl's blocking calls and the SQLite
+/// writes that record the results never run on Swift's cooperative pool, and a connection's copies stay on one
+/// thread.
 ///
 /// On start, copies left `sending` by a process that is gone are made due again (`Outbox.recover`). On graceful
 /// shutdown (SIGTERM through the `ServiceGroup`) or cancellation, each worker finishes the copy it is sending,
@@ -58,10 +70,25 @@ public final class OutboxSender: Service {
         self.logger = logger
     }
 
+    /// What a sender does before its workers start: applies the journals that stopped workers left beside the
+    /// database (``OutboxJournal``: what their copies became since their last commit) and deletes them, then
+    /// makes due again the rows left `sending` by other claimers (``Outbox/recover(_:now:current:)``). The caller
+    /// holds the process lock and runs no worker on this database.
+    public static func recover(_ database: any DatabaseWriter, current claimer: String) async throws -> Outbox.Recovery {
+        let journals = OutboxJournal.leftBehind(databasePath: database.path)
+        let recovered = try await database.write { db in
+            for journal in journals {
+                try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent)
+            }
+            return try Outbox.recover(db, current: claimer)
+        }
+        for journal in journals { unlink(journal.path) }
+        return recovered
+    }
+
     /// Runs until graceful shutdown or cancellation. Throws database errors (the service group then stops).
     public func run() async throws {
-        let claimer = configuration.claimer
-        let recovered = try await database.write { try Outbox.recover($0, current: claimer) }
+        let recovered = try await Self.recover(database, current: configuration.claimer)
         if recovered.total > 0 {
             logger.info("outbox copies interrupted by a previous stop are due again", metadata: [
                 "outbox.recovered": "\(recovered.total)", "outbox.maybe_sent": "\(recovered.maybeSent)"])
@@ -76,7 +103,7 @@ public final class OutboxSender: Service {
                         group.addTask {
                             var workerLogger = logger
                             workerLogger[metadataKey: "outbox.worker"] = "\(index)"
-                            let worker = OutboxWorker(index: index, database: database, configuration: configuration,
+                            let worker = try OutboxWorker(index: index, database: database, configuration: configuration,
                                                       logger: workerLogger)
                             try await worker.run()
                         }
@@ -91,112 +118,6 @@ public final class OutboxSender: Service {
                             metadata: ["error": "\(error)", "smtp.server": "\(configuration.smtp.server.host):\(configuration.smtp.server.port)"])
             guard configuration.pauseOnRefusedLogin else { throw error }
             try? await gracefulShutdown()
-        }
-    }
-}
-
-/// One SMTP connection and the loop that feeds it, isolated to a serial dispatch queue (see
-/// `SerialQueueExecutor`): claim a batch, send each copy, record each result in its own transaction.
-actor OutboxWorker {
-    private let executor: SerialQueueExecutor
-    private let database: any DatabaseWriter
-    private let configuration: OutboxSenderConfiguration
-    private let logger: Logger
-    private var connection: SMTPConnection?
-
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    init(index: Int, database: any DatabaseWriter, configuration: OutboxSenderConfiguration, logger: Logger) {
-        self.executor = SerialQueueExecutor(queue: DispatchQueue(label: "mailgateway.outbox.worker.\(index)"))
-        self.database = database
-        self.configuration = configuration
-        self.logger = logger
-    }
-
-    func run() async throws {
-        while !Task.isCancelled {
-            let jobs = try claim()
-            if jobs.isEmpty {
-                try? await Task.sleep(for: configuration.pollInterval)
-                continue
-            }
-            for (position, job) in jobs.enumerated() {
-                do {
-                    try deliver(job, handingNext: position + 1 < jobs.count ? jobs[position + 1].id : nil)
-                } catch let error as SMTPError {
-                    // Authentication refused: this copy and the rest of the batch go back untouched.
-                    try release(jobs[position...].map(\.id))
-                    throw error
-                }
-                if Task.isCancelled {
-                    try release(jobs[(position + 1)...].map(\.id))
-                    return
-                }
-            }
-        }
-    }
-
-    // Synchronous on purpose: GRDB's blocking write runs on this actor's queue, not on the cooperative pool.
-    /// Claims a batch and marks its first copy handed, in one transaction.
-    private func claim() throws -> [OutboxJob] {
-        let batch = configuration.claimBatch
-        let claimer = configuration.claimer
-        return try database.write { db in
-            let jobs = try Outbox.claim(db, limit: batch, claimer: claimer)
-            if let first = jobs.first { try Outbox.markHanded(db, id: first.id) }
-            return jobs
-        }
-    }
-
-    private func release(_ ids: [Int64]) throws {
-        try database.write { try Outbox.release($0, ids: ids) }
-    }
-
-    /// Sends one claimed copy (blocking, on this actor's queue) and commits the outcome, marking the next copy of
-    /// the batch handed in the same transaction: at any time at most one copy per worker is handed and unrecorded.
-    private func deliver(_ job: OutboxJob, handingNext next: Int64?) throws {
-        let result: Result<Void, SMTPError>
-        do throws(SMTPError) {
-            let connection: SMTPConnection
-            if let existing = self.connection {
-                connection = existing
-            } else {
-                connection = try SMTPConnection(settings: configuration.smtp)
-                self.connection = connection
-            }
-            try connection.send(envelopeFrom: job.envelopeFrom, recipients: [job.recipient], message: job.message)
-            result = .success(())
-        } catch {
-            result = .failure(error)
-        }
-        switch result {
-        case .failure(let error) where error.isAuthenticationRefused:
-            throw error
-        case .success:
-            try database.write { db in
-                try Outbox.markSent(db, id: job.id)
-                if let next { try Outbox.markHanded(db, id: next) }
-            }
-            GatewayMetrics.outboxSent(list: job.listID)
-            logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])
-        case .failure(let error):
-            let policy = configuration.retry
-            let status = try database.write { db in
-                let status = try Outbox.markFailed(db, id: job.id, error: error, policy: policy)
-                // A copy refused for good (or out of retries) is a bounce of its recipient (BN-2).
-                if status == .failed {
-                    try BounceLedger.recordRefusal(db, copyID: job.id, listID: job.listID, recipient: job.recipient,
-                                                   error: error, now: Date())
-                }
-                if let next { try Outbox.markHanded(db, id: next) }
-                return status
-            }
-            GatewayMetrics.outboxFailed(list: job.listID, final: status == .failed)
-            logger.info("outbox copy not delivered", metadata: [
-                "outbox.id": "\(job.id)", "list.id": "\(job.listID)", "smtp.code": "\(error.code)",
-                "smtp.command": "\(error.command)", "smtp.kind": "\(error.kind.rawValue)",
-                "outbox.status": "\(status.rawValue)", "outbox.attempts": "\(job.attempts)",
-            ])
         }
     }
 }

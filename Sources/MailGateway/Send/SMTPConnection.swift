@@ -191,12 +191,14 @@ public final class SMTPConnection {
 
 /// What the C callbacks of one transfer read and write. Only touched by the thread running
 /// `curl_easy_perform` (libcurl calls the callbacks on it), through an `Unmanaged` pointer balanced in `send`.
+/// Every command and reply line of every copy goes through here: lines are read as bytes, and only the text
+/// of a refusal (a code of 400 or more) becomes a `String`.
 final class TransferState {
     var upload: [UInt8] = []
     var offset = 0
     /// The verb of the last command sent (`.` once DATA's 354 has been received).
     var command = ""
-    /// Lines of the server's reply to the last command, without the code, joined by spaces.
+    /// Lines of the server's refusal (code 400 or more) to the last command, without the code, joined by spaces.
     var reply = ""
     /// The first reply of this transaction with a code of 400 or more, and the command it answered: kept
     /// apart because libcurl sends QUIT (and gets 221) after a failure.
@@ -213,14 +215,39 @@ final class TransferState {
         extensions = nil
     }
 
-    /// One reply line from the server: `250-text`, `550 5.1.1 text`.
-    func received(line: String) {
-        let code = Int(line.prefix(3)) ?? 0
-        let isLast = line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] != "-"
-        let text = line.count > 4 ? String(line.dropFirst(4)) : ""
-        if reply.utf8.count < 1024 { reply = reply.isEmpty ? text : reply + " " + text }
-        if command == "EHLO", code == 250, let keyword = text.split(separator: " ").first {
-            extensions = (extensions ?? []).union([keyword.uppercased()])
+    /// A command line sent (`MAIL FROM:<a@b>`): its verb, upper-cased, becomes ``command``.
+    func sent(line: UnsafeRawBufferPointer) {
+        var verb: [UInt8] = []
+        for byte in line.prefix(16) {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: ":") || byte == 13 || byte == 10 { break }
+            verb.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
+        }
+        command = String(decoding: verb, as: UTF8.self)
+        reply = ""
+        if command == "EHLO" { extensions = [] }
+    }
+
+    /// One reply line from the server, without its line end: `250-text`, `550 5.1.1 text`.
+    func received(line: UnsafeRawBufferPointer) {
+        var code = 0
+        for byte in line.prefix(3) {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { code = 0; break }
+            code = code * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        let isLast = line.count < 4 || line[3] != UInt8(ascii: "-")
+        if code >= 400 || code == 0, reply.utf8.count < 1024 {
+            let text = line.count > 4
+                ? String(decoding: line[4...], as: UTF8.self).trimmingCharacters(in: .whitespaces) : ""
+            reply = reply.isEmpty ? text : reply + " " + text
+        }
+        // The server's extensions (8BITMIME, DSN...): the first word of each line of the EHLO answer.
+        if command == "EHLO", code == 250, line.count > 4 {
+            var keyword: [UInt8] = []
+            for byte in line[4...] {
+                if byte == UInt8(ascii: " ") || byte == 13 || byte == 10 { break }
+                keyword.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
+            }
+            if !keyword.isEmpty { extensions = (extensions ?? []).union([String(decoding: keyword, as: UTF8.self)]) }
         }
         guard isLast else { return }
         if code >= 400, failure == nil { failure = (code, command.isEmpty ? "CONNECT" : command, reply) }
@@ -246,23 +273,22 @@ private func smtpReadCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: In
     return length
 }
 
-/// CURLOPT_DEBUGFUNCTION: records the verb of each command sent and the text of the reply to it.
+/// CURLOPT_DEBUGFUNCTION: records the verb of each command sent and the text of a refusal.
 private func smtpDebugCallback(_ handle: UnsafeMutableRawPointer?, _ type: curl_infotype,
                                _ data: UnsafeMutablePointer<CChar>?, _ size: Int,
                                _ userdata: UnsafeMutableRawPointer?) -> Int32 {
     guard let data, let userdata, size > 0 else { return 0 }
     let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
     switch type {
     case CURLINFO_HEADER_OUT:
-        let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 64)), as: UTF8.self)
-        let verb = text.prefix { $0 != " " && !$0.isNewline && $0 != ":" }.uppercased()
-        state.command = verb
-        state.reply = ""
-        if verb == "EHLO" { state.extensions = [] }
+        state.sent(line: bytes)
     case CURLINFO_HEADER_IN:
-        let text = String(decoding: UnsafeRawBufferPointer(start: data, count: min(size, 4096)), as: UTF8.self)
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            state.received(line: line.trimmingCharacters(in: .whitespaces))
+        var start = 0
+        for index in 0...bytes.count {
+            guard index == bytes.count || bytes[index] == 10 || bytes[index] == 13 else { continue }
+            if index > start { state.received(line: UnsafeRawBufferPointer(rebasing: bytes[start..<index])) }
+            start = index + 1
         }
     default:
         break

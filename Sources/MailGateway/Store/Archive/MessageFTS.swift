@@ -15,11 +15,11 @@ enum MessageFTS {
     /// latest first, with a snippet of the best matching column between `highlight` markers.
     static func search(_ db: Database, match: String, filter: ArchiveSearch.Filter,
                        highlight: (start: String, end: String)) throws -> [ArchiveSearch.Hit] {
+        // 1. The ranked page: BM25 from the index and the filters from the covering index `messages_search`, so
+        //    that no message row (whose status and date follow `raw`) and no text is read for the other hits.
         var sql = """
-            SELECT m.id, m.list_id, m.message_id, m.thread_id, m.subject, m.from_name, m.from_address, m.date,
-                   bm25(message_fts, 10.0, 1.0, 3.0) AS rank,
-                   snippet(message_fts, -1, '\(highlight.start)', '\(highlight.end)', '…', 16) AS snippet
-            FROM message_fts JOIN messages m ON m.id = message_fts.rowid
+            SELECT m.id, bm25(message_fts, 10.0, 1.0, 3.0) AS rank
+            FROM message_fts JOIN messages m INDEXED BY messages_search ON m.id = message_fts.rowid
             WHERE message_fts MATCH ? AND m.status = 'accepted'
             """
         var arguments: StatementArguments = [match]
@@ -37,9 +37,31 @@ enum MessageFTS {
         }
         sql += " ORDER BY rank, m.date DESC LIMIT ?"
         arguments += [max(0, filter.limit)]
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            ArchiveSearch.Hit(messageRowID: row[0], list: row[1], messageID: row[2], threadID: row[3], subject: row[4],
-                              fromName: row[5], fromAddress: row[6], date: row[7], rank: row[8], snippet: row[9] ?? "")
+        let page = try Row.fetchAll(db, sql: sql, arguments: arguments).map { (id: $0[0] as Int64, rank: $0[1] as Double) }
+        guard !page.isEmpty else { return [] }
+
+        // 2. The page's details and snippets (a snippet reads and tokenizes the message's text: only these).
+        let marks = Array(repeating: "?", count: page.count).joined(separator: ",")
+        let ids = StatementArguments(page.map(\.id))
+        var snippets: [Int64: String] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT rowid, snippet(message_fts, -1, '\(highlight.start)', '\(highlight.end)', '…', 16)
+            FROM message_fts WHERE message_fts MATCH ? AND rowid IN (\(marks))
+            """, arguments: [match] + ids) {
+            snippets[row[0]] = row[1]
+        }
+        var details: [Int64: Row] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, list_id, message_id, thread_id, subject, from_name, from_address, date
+            FROM messages WHERE id IN (\(marks))
+            """, arguments: ids) {
+            details[row[0]] = row
+        }
+        return page.compactMap { hit in
+            guard let row = details[hit.id] else { return nil }
+            return ArchiveSearch.Hit(messageRowID: hit.id, list: row[1], messageID: row[2], threadID: row[3],
+                                     subject: row[4], fromName: row[5], fromAddress: row[6], date: row[7],
+                                     rank: hit.rank, snippet: snippets[hit.id] ?? "")
         }
     }
 }

@@ -147,4 +147,15 @@ enum ArchiveMigrations {
                 """)
         }
     }
+
+    /// `archive search` (issue 12): the ranking query reads, for every message the full-text query matches, its
+    /// status, list, date and sender; those follow `raw` in the row, so each hit walked the message's overflow
+    /// pages. This covering index, keyed by the row id, answers the join without reading the rows.
+    static func registerSearchIndex(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("perf-v1-search-index") { db in
+            try db.execute(sql: """
+                CREATE INDEX messages_search ON messages(id, status, date, list_id, from_address)
+                """)
+        }
+    }
 }

@@ -22,6 +22,7 @@ public enum StoreMigrations {
         DigestMigrations.registerFlushes(in: &migrator)
         CopiesMigrations.register(in: &migrator)
         BouncesMigrations.register(in: &migrator)
+        ArchiveMigrations.registerSearchIndex(in: &migrator)
         return migrator
     }
 }

@@ -33,10 +33,10 @@ public struct OutboxBodyRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
     /// Empties the body of copy `copyID` when that copy is a sent notice and every copy of the body is sent.
     static func redactIfNoticeSent(_ db: Database, copyID: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE outbox_body SET bytes = X'', digest = 'redacted:' || id
             WHERE id = (SELECT body_id FROM outbox WHERE id = ? AND purpose LIKE 'notice:%' AND status = 'sent')
               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = outbox_body.id AND o.status <> 'sent')
-            """, arguments: [copyID])
+            """).execute(arguments: [copyID])
     }
 }

@@ -131,13 +131,21 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
             """, arguments: [now, claimer, now, limit])
     }
 
+    /// Pending copies due at `now`, counted up to `atMost` (a bounded walk of the `outbox_due` index).
+    static func dueCount(_ db: Database, now: Date, atMost: Int) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT count(*) FROM (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ?)
+            """), arguments: [StoreDate.value(now), atMost]) ?? 0
+    }
+
     static func markHanded(_ db: Database, id: Int64, now: Date) throws {
-        try db.execute(sql: "UPDATE outbox SET handed_at = ? WHERE id = ? AND status = 'sending'", arguments: [now, id])
+        try db.cachedStatement(sql: "UPDATE outbox SET handed_at = ? WHERE id = ? AND status = 'sending'")
+            .execute(arguments: [StoreDate.value(now), id])
     }
 
     static func markSent(_ db: Database, id: Int64, now: Date) throws {
-        try db.execute(sql: "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'",
-                       arguments: [now, id])
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'")
+            .execute(arguments: [StoreDate.value(now), id])
     }
 
     /// Records a failed attempt's outcome: the new status, the next attempt and the server's answer.

@@ -1,0 +1,109 @@
+import Foundation
+
+/// One outbox worker's record, in a small append-only file beside the database, of what happened to its copies
+/// since its last commit: `H <id>` just before a copy is handed to SMTP, `S <id>` just after the server's 250.
+/// It lets the worker commit the `sent` marks of many copies in one transaction (``OutboxSender``) without widening
+/// the resend window after a crash: the file is written with one `write(2)` per line, which a killed process
+/// cannot undo, so at the next start ``OutboxJournal/leftBehind(databasePath:)`` tells the copies the server
+/// accepted (marked sent) from the one handed and unanswered (sent again), exactly as committed marks would.
+/// Like the database's commits under `synchronous = NORMAL`, the lines survive a process crash, not a power loss.
+///
+/// The sole owner of its file descriptor. Not `Sendable`: each worker owns its journal on its own queue.
+final class OutboxJournal {
+    /// The file.
+    let path: String
+    private let descriptor: Int32
+    /// Bytes of the first line (`C <claimer>`), kept when the journal is cleared.
+    private let headerLength: Int
+
+    /// The journal files of a database are `<database>-outbox-journal-<n>` in the database's folder.
+    static func prefix(databasePath: String) -> String { databasePath + "-outbox-journal-" }
+
+    /// Creates (truncating) the journal of worker `worker` of `claimer`.
+    init(databasePath: String, claimer: String, worker: Int) throws {
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        path = Self.prefix(databasePath: databasePath) + "\(getpid())-\(worker)-\(unique)"
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw OutboxJournalError(path: path, call: "open", code: errno) }
+        let header = Array("C \(claimer)\n".utf8)
+        headerLength = header.count
+        do {
+            try append(header)
+        } catch {
+            close(descriptor)
+            unlink(path)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Copy `id` is about to be handed to SMTP: from now on it may have been delivered.
+    func handed(_ id: Int64) throws { try append(Array("H \(id)\n".utf8)) }
+
+    /// The server accepted copy `id` (250).
+    func sent(_ id: Int64) throws { try append(Array("S \(id)\n".utf8)) }
+
+    /// Forgets every line but the header: call after the transaction recording them committed.
+    func clear() throws {
+        guard ftruncate(descriptor, off_t(headerLength)) == 0 else {
+            throw OutboxJournalError(path: path, call: "ftruncate", code: errno)
+        }
+    }
+
+    /// Deletes the file: call at a clean stop, once everything it recorded is committed.
+    func remove() { unlink(path) }
+
+    private func append(_ bytes: [UInt8]) throws {
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            throw OutboxJournalError(path: path, call: "write", code: written < 0 ? errno : EIO)
+        }
+    }
+
+    /// What a journal left by a stopped or killed worker records.
+    struct Contents: Sendable, Equatable {
+        var path: String
+        var claimer: String
+        /// Copies handed to SMTP (whether answered or not), in order.
+        var handed: [Int64]
+        /// Copies the server accepted.
+        var sent: [Int64]
+    }
+
+    /// Every journal file of the database (the caller holds the process lock and has no worker running: they
+    /// were all left by stopped processes or senders). Unreadable lines (none are expected: each is one write)
+    /// are skipped.
+    static func leftBehind(databasePath: String) -> [Contents] {
+        guard !databasePath.isEmpty, databasePath != ":memory:", !databasePath.hasPrefix("file:") else { return [] }
+        let prefix = Self.prefix(databasePath: databasePath)
+        let folder = (prefix as NSString).deletingLastPathComponent
+        let start = (prefix as NSString).lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else {
+            return []
+        }
+        return names.filter { $0.hasPrefix(start) }.sorted().compactMap { name in
+            let path = (folder as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            var contents = Contents(path: path, claimer: "", handed: [], sent: [])
+            for line in data.split(separator: UInt8(ascii: "\n")) where line.count > 2 {
+                let value = String(decoding: line.dropFirst(2), as: UTF8.self)
+                switch line.first {
+                case UInt8(ascii: "C"): contents.claimer = value
+                case UInt8(ascii: "H"): if let id = Int64(value) { contents.handed.append(id) }
+                case UInt8(ascii: "S"): if let id = Int64(value) { contents.sent.append(id) }
+                default: break
+                }
+            }
+            return contents
+        }
+    }
+}
+
+/// A journal file could not be written: the worker stops (its copies are recovered at the next start).
+struct OutboxJournalError: Error, CustomStringConvertible {
+    var path: String
+    var call: String
+    var code: Int32
+    var description: String { "outbox journal \(path): \(call) failed: \(String(cString: strerror(code)))" }
+}

@@ -70,7 +70,8 @@ public struct GatewayDaemon: Sendable {
         return OutboxSender(database: gateway.database.pool,
                             configuration: OutboxSenderConfiguration(smtp: settings, workers: config.delivery.connections,
                                                                      retry: retry, claimer: gateway.runID,
-                                                                     pauseOnRefusedLogin: pauseOnRefusedLogin),
+                                                                     pauseOnRefusedLogin: pauseOnRefusedLogin,
+                                                                     pace: SendPace(perMinute: config.delivery.maxMessagesPerMinute)),
                             logger: logger)
     }
 

@@ -286,7 +286,8 @@ public struct ConfigLoader: Sendable {
             retryHours: r.int("retry_hours", required: false, range: 1...720) ?? d.retryHours,
             backoffSeconds: r.int("backoff_seconds", required: false, range: 1...86_400) ?? d.backoffSeconds,
             maxBackoffSeconds: r.int("max_backoff_seconds", required: false, range: 1...604_800) ?? d.maxBackoffSeconds,
-            heloName: r.string("helo_name", required: false) ?? d.heloName)
+            heloName: r.string("helo_name", required: false) ?? d.heloName,
+            maxMessagesPerMinute: r.int("max_messages_per_minute", required: false, range: 1...1_000_000))
         r.finish(into: &problems)
         return s
     }

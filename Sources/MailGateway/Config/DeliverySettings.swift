@@ -9,9 +9,12 @@ public struct DeliverySettings: Sendable, Codable, Equatable {
     public var maxBackoffSeconds: Int
     /// The name announced in EHLO.
     public var heloName: String
+    /// At most so many copies a minute, all lists and workers together (AN-8); nil: no limit.
+    public var maxMessagesPerMinute: Int?
 
     public init(connections: Int = 4, retryHours: Int = 120, backoffSeconds: Int = 60, maxBackoffSeconds: Int = 3600,
-                heloName: String = "mailgateway.localdomain") {
+                heloName: String = "mailgateway.localdomain", maxMessagesPerMinute: Int? = nil) {
+        self.maxMessagesPerMinute = maxMessagesPerMinute
         self.connections = connections
         self.retryHours = retryHours
         self.backoffSeconds = backoffSeconds

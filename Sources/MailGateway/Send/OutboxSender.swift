@@ -31,11 +31,15 @@ public struct OutboxSenderConfiguration: Sendable {
     /// daemon) logs it once and waits, sending nothing, until the graceful shutdown; false (`run --once`) throws
     /// the error from `run()`. Either way the copies stay pending, their attempts not counted.
     public var pauseOnRefusedLogin: Bool
+    /// At most so many copies a minute across the workers (AN-8, `delivery.max_messages_per_minute`); nil: as
+    /// fast as the server takes them.
+    public var pace: SendPace?
 
     public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 64, commitEvery: Int = 64,
                 commitInterval: Duration = .milliseconds(250), pollInterval: Duration = .seconds(1),
                 retry: RetryPolicy = RetryPolicy(), claimer: String? = nil,
-                pauseOnRefusedLogin: Bool = true) {
+                pauseOnRefusedLogin: Bool = true, pace: SendPace? = nil) {
+        self.pace = pace
         self.smtp = smtp
         self.claimer = claimer ?? UUID().uuidString
         self.workers = max(1, workers)

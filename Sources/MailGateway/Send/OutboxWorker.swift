@@ -56,6 +56,10 @@ actor OutboxWorker {
                 continue
             }
             for (position, job) in jobs.enumerated() {
+                if let pace = configuration.pace {
+                    let wait = pace.reserve(at: .now)
+                    if wait > .zero { try? await Task.sleep(for: wait) }
+                }
                 do {
                     try deliver(job)
                 } catch let error as SMTPError {

@@ -223,7 +223,7 @@ for user in ["helene.dubois", "amelie.nguyen", "jose.martinez", "k.mensah", "mcb
     for i in ids[-3:]:
         typ, msg = imap.fetch(i, "(BODY.PEEK[HEADER.FIELDS (SUBJECT LIST-ID)])")
         m = email.message_from_bytes(msg[0][1])
-        print(f"      {str(make_header(decode_header(m['Subject'] or '')))}  [{m['List-Id'] or 'notice'}]")
+        print(f"      {str(make_header(decode_header(m['Subject'] or '')))}  [{' '.join((m['List-Id'] or 'notice').split())}]")
     imap.logout()
 PY
 if [[ $KEEP -eq 1 ]]; then

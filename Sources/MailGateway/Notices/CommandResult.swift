@@ -38,6 +38,8 @@ public enum CommandResult: Sendable, Equatable {
     case tokenUsed
     /// Delivery suspended after bounces is resumed (a reply to a bounce warning, BN-6).
     case deliveryResumed
+    /// The reply to a confirmation request said no: nothing changed, and the code is spent.
+    case confirmationDeclined
 
     /// The template's view: one boolean naming the case, and its values.
     func context(list: ListConfig, language: Language) -> [String: Any] {
@@ -69,6 +71,7 @@ public enum CommandResult: Sendable, Equatable {
             return ["isTokenExpired": true, "againAddress": again]
         case .tokenUsed: return ["isTokenUsed": true]
         case .deliveryResumed: return ["isDeliveryResumed": true]
+        case .confirmationDeclined: return ["isConfirmationDeclined": true]
         }
     }
 }

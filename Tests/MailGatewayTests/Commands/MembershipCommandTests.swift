@@ -91,6 +91,27 @@ struct MembershipCommandTests {
         #expect(try world.membership("jose@cirad.example") == nil)
     }
 
+    @Test("a reply that says no to the confirmation request changes nothing and spends the code; 'Non merci' too")
+    func declinedConfirmation() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        try world.directory.addMember(listID: "interface-knowledge", address: "jose@cirad.example")
+        try world.process(CommandWorld.command("leave", from: "José <jose@cirad.example>"))
+        let token = try #require(try world.outbox().first?.token)
+        try world.process(CommandWorld.command("confirm.\(token)", from: "José <jose@cirad.example>", subject: "Re: Confirmar",
+                                               body: "Hola,\r\nNo, me equivoqué.\r\n\r\n> Responda a este mensaje para confirmar.\r\n"))
+        #expect(try world.membership("jose@cirad.example") != nil, "still a member")
+        let answer = try #require(try world.newCopies(after: 1).first)
+        #expect(answer.purpose == "notice:command-reply")
+        #expect(answer.text.contains("Ha respondido que no"))
+        // The code is spent: a later plain reply cannot confirm any more.
+        try world.process(CommandWorld.command("confirm.\(token)", from: "José <jose@cirad.example>"))
+        #expect(try world.membership("jose@cirad.example") != nil)
+        #expect(MembershipCommandSupport.declines("Non merci\r\n"))
+        #expect(!MembershipCommandSupport.declines("Oui, je confirme.\r\n"))
+        #expect(!MembershipCommandSupport.declines("\r\n> no\r\n"), "a quoted no is not the person's")
+    }
+
     @Test("an expired token is answered \"expired\" with the address to start again")
     func expired() throws {
         let world = try CommandWorld()
@@ -243,4 +264,9 @@ extension MembershipCommandTests {
         try world.process(CommandWorld.command("confirm.\(token)", from: "olivia@soilfund.example"))
         #expect(try world.membership("olivia@soilfund.example") != nil)
     }
+}
+
+/// The decline reading, as the confirmation uses it.
+enum MembershipCommandSupport {
+    static func declines(_ body: String) -> Bool { CommandSession.declines(body) }
 }

@@ -77,6 +77,7 @@ public struct CommandHandler: InboundHandler {
             case .languageSet(let l): "lang:\(l.rawValue)"
             case .undone: "undone"
             case .deliveryResumed: "delivery-resumed"
+            case .confirmationDeclined: "declined"
             case .help: "help"
             case .lists: "lists"
             case .notUnderstood: "not-understood"

@@ -20,6 +20,11 @@ extension CommandSession {
             }
         }
         if let answer = failure(try looked ?? Confirmations.look(db, token: token, now: now)) { return answer }
+        if Self.declines(CommandText.body(of: message.parsed)) {
+            // "No" to the question: nothing changes, and the code is spent so that a later mail cannot confirm.
+            _ = try Confirmations.redeem(db, token: token, by: from.address, now: now)
+            return [.confirmationDeclined]
+        }
         let redeemed = try Confirmations.redeem(db, token: token, by: from.address, now: now)
         if let answer = failure(redeemed) { return answer }
         guard case .success(let record) = redeemed else { return [.tokenUnknown] }
@@ -54,6 +59,19 @@ extension CommandSession {
         case .undo, .moderate:
             return [.tokenUnknown]
         }
+    }
+
+    /// Words that, first on the first line the person wrote (quotes, attributions and greetings skipped), answer
+    /// the confirmation request "no" (folded; fr, en, es).
+    static let declineWords: Set<String> = ["no", "non", "nope", "cancel", "annuler", "annule", "cancelar", "stop",
+                                            "refuse", "refuser", "rechazar", "jamais", "never", "nunca"]
+
+    /// Whether a reply to a confirmation request says no.
+    static func declines(_ body: String) -> Bool {
+        let first = ReplyLines.lines(of: body, limit: 8, skippingLeadingQuote: true)
+            .first { !ModeratorCommand.isGreeting($0) }
+        guard let word = first.flatMap({ CommandWords.words($0).first }) else { return false }
+        return declineWords.contains(word)
     }
 
     /// Leaves the list (recording the opt-out) and queues the goodbye, with an undo token when the leave ran at

@@ -23,7 +23,9 @@ public enum BounceClassifier {
             return .hard
         }
         if let status, status.subject == 7 {
-            if userUnknown { return .hard }
+            // "mailbox unavailable (blocked, listed in Spamhaus)": the block list is the list's problem, not the
+            // member's; only a user-unknown text without policy words is the address's.
+            if userUnknown, !matches(lowered, policyWords) { return .hard }
             if status.detail == 0, matches(lowered, contentWords) { return .content }
             if matches(lowered, mailboxFullWords) { return .soft }
             return .policy

@@ -5,22 +5,34 @@ import Foundation
 /// found in the raw text when the structure is broken), a bounce in words from the MTAs that send no DSN (qmail,
 /// Exchange, Gmail, Yahoo, Exim, Postfix), an automatic reply, or none of them.
 public enum BounceMessageReader {
+    /// At most this many bytes of a report are read, and this many recipients kept: a report is about the one
+    /// copy its address names, and one crafted message must not cost gigabytes or minutes in the ingest
+    /// transaction.
+    static let maxReportBytes = 256 * 1024
+    static let maxRecipients = 100
+    /// A diagnostic is classified from its first characters only.
+    static let maxDiagnostic = 2000
+
     /// Reads `parsed` (whose bytes are `raw`).
     public static func read(_ parsed: ParsedMessage, raw: [UInt8]) -> BounceReport {
         let reports = parsed.attachments.filter {
             let type = $0.contentType.lowercased()
             return type == "message/delivery-status" || type == "message/global-delivery-status"
         }
-        var fields = reports.flatMap { DeliveryStatusFields.recipients(in: String(decoding: $0.data, as: UTF8.self)) }
-        if fields.isEmpty, parsed.contentType.lowercased() == "multipart/report" || containsReport(raw) {
-            fields = DeliveryStatusFields.recipients(in: String(decoding: raw, as: UTF8.self))
+        var fields: [DeliveryStatusRecipient] = []
+        for report in reports where fields.count < maxRecipients {
+            fields += DeliveryStatusFields.recipients(in: String(decoding: report.data.prefix(maxReportBytes), as: UTF8.self))
         }
+        if fields.isEmpty, parsed.contentType.lowercased() == "multipart/report" || containsReport(raw) {
+            fields = DeliveryStatusFields.recipients(in: String(decoding: raw.prefix(maxReportBytes), as: UTF8.self))
+        }
+        fields = Array(fields.prefix(maxRecipients))
         if !fields.isEmpty {
-            let text = parsed.text ?? ""
+            let text = String((parsed.text ?? "").prefix(maxDiagnostic))
             return BounceReport(kind: .dsn, recipients: fields.map { field in
                 let failed = field.action.hasPrefix("fail")
                 // A DSN without Diagnostic-Code: the human-readable part is the text to classify.
-                let diagnostic = field.diagnostic.isEmpty && failed ? String(text.prefix(2000)) : field.diagnostic
+                let diagnostic = field.diagnostic.isEmpty && failed ? text : String(field.diagnostic.prefix(maxDiagnostic))
                 return BounceReport.Recipient(
                     address: field.address, action: field.action, status: field.status, diagnostic: diagnostic,
                     bounceClass: failed ? BounceClassifier.classify(status: field.status, text: diagnostic) : nil)

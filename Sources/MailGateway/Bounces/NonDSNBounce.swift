@@ -41,7 +41,8 @@ enum NonDSNBounce {
         var result: [BounceReport.Recipient] = []
         for (index, entry) in found.enumerated() {
             let key = entry.address.lowercased()
-            let end = found[(index + 1)...].first { $0.address.lowercased() != key }?.range.lowerBound ?? text.endIndex
+            let next = found[(index + 1)...].first { $0.address.lowercased() != key }?.range.lowerBound ?? text.endIndex
+            let end = max(next, entry.range.upperBound)
             let window = String(text[entry.range.upperBound..<end].prefix(1500))
             guard seen.insert(key).inserted else {
                 // The same address again (Exchange names it twice): its second window may hold the code.
@@ -88,13 +89,16 @@ enum NonDSNBounce {
     static func addresses(in text: String) -> [(String, Range<String.Index>)] {
         var result: [(String, Range<String.Index>)] = []
         var index = text.startIndex
+        // The end of the previous address: a local part never reaches back into it (`a@b.com@c.org` gives
+        // `a@b.com` and no overlapping `b.com@c.org`), so the ranges found are ordered and disjoint.
+        var lowerLimit = text.startIndex
         func isLocal(_ c: Character) -> Bool {
             c.isASCII && (c.isLetter || c.isNumber || "._%+-=!#$&'*/?^`{|}~".contains(c))
         }
         func isDomain(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-") }
         while let at = text[index...].firstIndex(of: "@"), result.count < 200 {
             var start = at
-            while start > text.startIndex, isLocal(text[text.index(before: start)]) { start = text.index(before: start) }
+            while start > lowerLimit, isLocal(text[text.index(before: start)]) { start = text.index(before: start) }
             var end = text.index(after: at)
             while end < text.endIndex, isDomain(text[end]) { end = text.index(after: end) }
             var domain = text[text.index(after: at)..<end]
@@ -103,8 +107,9 @@ enum NonDSNBounce {
             while local.first == "." || local.first == "'" { local = local.dropFirst(); start = local.startIndex }
             if !local.isEmpty, domain.contains("."), domain.split(separator: ".").last.map({ $0.count >= 2 }) == true {
                 result.append(("\(local)@\(domain)", start..<end))
+                lowerLimit = end
             }
-            index = text.index(after: at)
+            index = max(text.index(after: at), lowerLimit)
         }
         return result
     }

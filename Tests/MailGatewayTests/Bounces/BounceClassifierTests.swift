@@ -24,6 +24,8 @@ import TestSupport
         ("550 5.7.1 Our system has detected that this message is likely unsolicited mail", .policy),
         ("550 5.7.23 SPF validation failed", .policy),
         ("550 5.7.1 <x@example.org>: Recipient address rejected: User unknown", .hard),
+        // A user-unknown wording with a block list named: the list's reputation, not the member's address.
+        ("550 5.7.1 Requested action not taken: mailbox unavailable (blocked, listed in Spamhaus)", .policy),
         ("552 5.3.4 Message size exceeds fixed maximum message size", .content),
         ("550 5.6.0 Lone CR or LF in headers", .content),
         ("552 5.2.2 <anne@example.org>: Mailbox full", .soft),
@@ -76,6 +78,48 @@ import TestSupport
             if let address = failure.address, let c = failure.bounceClass { failures[address.lowercased()] = c }
         }
         #expect(failures == expected, "\(name): \(report.failures)")
+    }
+
+    @Test("a bounce in words whose addresses run into each other (a@b.com@c.org) is read without a crash")
+    func overlappingAddresses() throws {
+        let found = NonDSNBounce.addresses(in: "x a@b.com@c.org and anne@example.org")
+        #expect(found.map(\.0) == ["a@b.com", "anne@example.org"])
+        for (a, b) in zip(found, found.dropFirst()) { #expect(a.1.upperBound <= b.1.lowerBound) }
+        let parsed = try MessageParser.parse(Array("""
+            From: MAILER-DAEMON@mx.example.org\r
+            To: list+bounce@lists.example.org\r
+            Subject: Undelivered Mail Returned to Sender\r
+            \r
+            x a@b.com@c.org\r
+            """.utf8))
+        _ = NonDSNBounce.recipients(in: parsed)
+    }
+
+    @Test("a delivery report naming thousands of recipients is read up to its caps")
+    func hugeReportIsCapped() throws {
+        let block = "Final-Recipient: rfc822;a@b.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        let body = "Reporting-MTA: dns; mx.example.org\r\n\r\n" + String(repeating: block, count: 20_000)
+        let raw = Array("""
+            From: MAILER-DAEMON@mx.example.org\r
+            To: list+bounce@lists.example.org\r
+            Subject: Undelivered Mail Returned to Sender\r
+            MIME-Version: 1.0\r
+            Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r
+            \r
+            --b\r
+            Content-Type: text/plain\r
+            \r
+            \(String(repeating: "The mail system could not deliver. ", count: 200))\r
+            --b\r
+            Content-Type: message/delivery-status\r
+            \r
+            \(body)\r
+            --b--\r
+            """.utf8)
+        let report = BounceMessageReader.read(try MessageParser.parse(raw), raw: raw)
+        #expect(report.kind == .dsn)
+        #expect(report.recipients.count == BounceMessageReader.maxRecipients)
+        #expect(report.recipients.allSatisfy { $0.diagnostic.count <= BounceMessageReader.maxDiagnostic })
     }
 
     @Test("a delayed recipient of a DSN is no failure")

@@ -23,20 +23,29 @@ public struct BounceHandler: InboundHandler {
         func done(_ detail: String) -> IngestOutcome {
             .routed(messageRowID: kept.row, route: message.route.name, detail: detail)
         }
+        // The token first: a message that names no copy of ours is not read at all (what it holds is the sender's).
+        guard let copy = try copy(of: message, in: db) else {
+            message.logger.notice("bounce for an unknown, expired or forged token: ignored", metadata: metadata)
+            return done("ignored: unknown token")
+        }
+        metadata["outbox.id"] = "\(copy.id)"
         let report = BounceMessageReader.read(message.parsed, raw: message.raw)
         metadata["bounce.kind"] = "\(report.kind.rawValue)"
         guard report.kind == .dsn || report.kind == .nonDSN else {
             message.logger.info("mail to the bounce address is not a bounce: ignored", metadata: metadata)
             return done("ignored: \(report.kind.rawValue)")
         }
-        guard let copy = try copy(of: message, in: db) else {
-            message.logger.notice("bounce for an unknown, expired or forged token: ignored", metadata: metadata)
-            return done("ignored: unknown token")
-        }
-        metadata["outbox.id"] = "\(copy.id)"
         guard let failure = report.worst, let bounceClass = failure.bounceClass else {
             message.logger.info("delivery report without a failure: ignored", metadata: metadata)
             return done("ignored: no failure")
+        }
+        // The former readable form is no secret (it is the member's address): a report to it counts only when it
+        // names that same recipient, as a genuine DSN does.
+        if case .bounce(let detail?) = message.route, BounceToken(detail, key: bounceKey) == nil,
+           failure.address.map(MailAddress.canonicalKey) != MailAddress.canonicalKey(copy.recipient) {
+            message.logger.notice("report to the former bounce address names another recipient: ignored",
+                                  metadata: metadata)
+            return done("ignored: recipient mismatch")
         }
         let event = try BounceLedger.record(db, BounceObservation(
             address: copy.recipient, listID: copy.listID, copyID: copy.id, bounceClass: bounceClass,

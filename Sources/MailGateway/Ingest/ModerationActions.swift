@@ -47,6 +47,28 @@ public struct ModerationActions: Sendable {
         return 0
     }
 
+    /// A decision taken by email, in one savepoint: the hold decided by `by`, the confirmation `token` spent, the
+    /// decision carried out (``carryOut(_:outcome:now:decidedBy:)``) and `also` run on the outcome. Nil, with
+    /// nothing changed, when the hold was decided in between (the status guard in SQL): the caller answers as to
+    /// a late reply. Shared by the moderators' replies and the announcement poster's confirmation.
+    func decideByEmail<T>(_ db: Database, hold id: Int64, action: ModeratorAction, reason: String?, by: String,
+                          token: ConfirmationToken?, now: Date, decidedBy: String = "moderator",
+                          also: (ModerationOutcome) throws -> T) throws -> (outcome: ModerationOutcome, copies: Int, also: T)? {
+        var result: (outcome: ModerationOutcome, copies: Int, also: T)?
+        do {
+            try db.inSavepoint {
+                let outcome = try ModerationQueue.decide(id, action: action, reason: reason, by: by, now: now, in: db)
+                if let token { _ = try Confirmations.redeem(db, token: token, by: by, now: now) }
+                let copies = try carryOut(db, outcome: outcome, now: now, decidedBy: decidedBy)
+                result = (outcome, copies, try also(outcome))
+                return .commit
+            }
+        } catch ModerationError.notPending {
+            return nil
+        }
+        return result
+    }
+
     /// "Approve and accept this sender from now on": the held post's author becomes an allowed sender of the
     /// hold's list (``AllowedSenderRecord``), so the posting policy accepts their later posts there. Returns the
     /// address accepted (nil when the post has no usable From).

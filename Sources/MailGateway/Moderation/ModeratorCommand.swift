@@ -104,6 +104,17 @@ public struct ModeratorCommand: Sendable, Equatable {
                                  alsoAllowSender: allow)
     }
 
+    /// The first line a person wrote in a reply (``ReplyLines``: quotes, attributions and signatures skipped)
+    /// that is not a greeting: where a decision, a cancel or a "no" is read.
+    static func firstWrittenLine(of body: String, limit: Int = 8) -> String? {
+        ReplyLines.lines(of: body, limit: limit, skippingLeadingQuote: true).first { !isGreeting($0) }
+    }
+
+    /// The first word of ``firstWrittenLine(of:limit:)``, folded (``CommandWords``).
+    static func firstWrittenWord(of body: String) -> String? {
+        firstWrittenLine(of: body).flatMap { CommandWords.words($0).first }
+    }
+
     /// A greeting line: at most five words and ending with `,`, or a greeting word followed by at most three
     /// words ("Bonjour Marie", "Buenos días a todos").
     static func isGreeting(_ line: String) -> Bool {

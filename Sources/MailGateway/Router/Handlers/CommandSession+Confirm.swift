@@ -68,10 +68,7 @@ extension CommandSession {
 
     /// Whether a reply to a confirmation request says no.
     static func declines(_ body: String) -> Bool {
-        let first = ReplyLines.lines(of: body, limit: 8, skippingLeadingQuote: true)
-            .first { !ModeratorCommand.isGreeting($0) }
-        guard let word = first.flatMap({ CommandWords.words($0).first }) else { return false }
-        return declineWords.contains(word)
+        ModeratorCommand.firstWrittenWord(of: body).map(declineWords.contains) ?? false
     }
 
     /// Leaves the list (recording the opt-out) and queues the goodbye, with an undo token when the leave ran at

@@ -32,7 +32,7 @@ struct GetHandler: InboundHandler {
         let list = message.list
         guard case .get(let key) = message.route, let row = Int64(key), row > 0 else { return "refused: not a message number" }
         guard let from = message.from, AddressSyntax.isValid(from.address),
-              let identity = try message.sender ?? PersonRecord.identity(of: from.address, in: db),
+              let identity = message.sender,
               let membership = try MembershipRecord.find(listID: list.id, personID: identity.personID, in: db)
         else { return "refused: not a member" }
         guard try MessageRecord.isAcceptedPost(db, row: row, list: list.id) else { return "refused: no such post" }

@@ -16,6 +16,9 @@ public struct ModerationReference: Sendable {
     public var token: ConfirmationToken?
     /// Whether the token (confirmation or `MOD-…`) is past its expiry.
     public var expired: Bool
+    /// The address the confirmation token was issued to ("" for a moderation request's, the poster's for an
+    /// announcement preview); nil for a `MOD-…` token.
+    public var boundAddress: String? = nil
 
     /// At most this many token-shaped words of a subject are looked up.
     static let maxSubjectCandidates = 4
@@ -47,8 +50,9 @@ public struct ModerationReference: Sendable {
         let looked = try Confirmations.look(db, token: token, now: now)
         guard let record = Confirmations.record(looked), record.action == .moderate, record.listID == list.id, let id = record.holdID,
               let hold = try HoldRecord.hold(id: id, in: db), hold.listID == list.id else { return nil }
-        if case .failure(.expired) = looked { return ModerationReference(hold: hold, token: token, expired: true) }
-        return ModerationReference(hold: hold, token: token, expired: false)
+        var expired = false
+        if case .failure(.expired) = looked { expired = true }
+        return ModerationReference(hold: hold, token: token, expired: expired, boundAddress: record.address)
     }
 
     /// A `MOD-…` token in the subject that verifies for one of this list's holds.

@@ -62,8 +62,8 @@ public struct ModeratorReplyHandler: InboundHandler {
         }
         let body = CommandText.body(of: message.parsed)
         guard let decision = ModeratorCommand.readDecision(body: body) else {
-            try answers.notUnderstood(hold, firstLine: ReplyLines.lines(of: body, limit: 4, skippingLeadingQuote: true)
-                .first { !ModeratorCommand.isGreeting($0) }, identity: identity, in: db)
+            try answers.notUnderstood(hold, firstLine: ModeratorCommand.firstWrittenLine(of: body, limit: 4),
+                                      identity: identity, in: db)
             return .moderatorReply(holdID: hold.id, applied: false, detail: "no decision word")
         }
         return try apply(decision, to: hold, reference: reference, by: from, identity: identity, answers: answers, in: db)
@@ -73,29 +73,18 @@ public struct ModeratorReplyHandler: InboundHandler {
                        identity: SenderIdentity?, answers: ModeratorAnswers, in db: Database) throws -> IngestOutcome {
         let (now, logger) = (answers.message.now, answers.message.logger)
         let moderator = from.normalized
-        var result: (ModerationOutcome, Int, String?)?
-        do {
-            try db.inSavepoint {
-                let outcome = try ModerationQueue.decide(hold.id, action: decision.action, reason: decision.reason,
-                                                         by: moderator, now: now, in: db)
-                if let token = reference.token { _ = try Confirmations.redeem(db, token: token, by: moderator, now: now) }
-                let actions = ModerationActions(pipeline: pipeline)
-                let copies = try actions.carryOut(db, outcome: outcome, now: now)
-                var accepted: String?
-                if decision.action == .approve, decision.alsoAllowSender {
-                    accepted = try actions.acceptSender(db, of: outcome.hold, by: moderator, now: now)
-                }
-                result = (outcome, copies, accepted)
-                return .commit
-            }
-        } catch ModerationError.notPending {
-            // Decided in between (the status guard in SQL): the same answer as a late reply.
+        let actions = ModerationActions(pipeline: pipeline)
+        guard let (outcome, copies, accepted) = try actions.decideByEmail(
+            db, hold: hold.id, action: decision.action, reason: decision.reason, by: moderator, token: reference.token,
+            now: now, also: { outcome -> String? in
+                guard decision.action == .approve, decision.alsoAllowSender else { return nil }
+                return try actions.acceptSender(db, of: outcome.hold, by: moderator, now: now)
+            })
+        else {
+            // Decided in between: the same answer as a late reply.
             let current = try HoldRecord.hold(id: hold.id, in: db) ?? hold
             try answers.alreadyDecided(current, identity: identity, in: db)
             return .moderatorReply(holdID: hold.id, applied: false, detail: "already \(current.status.rawValue)")
-        }
-        guard let (outcome, copies, accepted) = result else {
-            return .moderatorReply(holdID: hold.id, applied: false, detail: "not applied")
         }
         try answers.applied(outcome, copies: copies, acceptedSender: accepted, identity: identity, in: db)
         logger.info("moderator decision applied", metadata: answers.message.metadata.merging(

@@ -32,11 +32,10 @@ struct PosterConfirmation {
                 ["hold.id": "\(hold.id)", "reason": "\(automatic)"]) { $1 })
             return .moderatorReply(holdID: hold.id, applied: false, detail: "refused: \(automatic)")
         }
-        guard let token = reference.token, let record = Confirmations.record(try Confirmations.look(db, token: token, now: message.now)),
-              AddressSyntax.isValid(record.address) else {
+        guard let token = reference.token, let address = reference.boundAddress, AddressSyntax.isValid(address) else {
             return .moderatorReply(holdID: hold.id, applied: false, detail: "no poster address")
         }
-        let poster = MailAddress(address: record.address)
+        let poster = MailAddress(address: address)
         let identity = try PersonRecord.identity(of: poster.address, in: db)
         let answers = ModeratorAnswers(pipeline: pipeline, message: message, replyRowID: kept.row, to: poster)
         let by = "poster:\(poster.normalized)"
@@ -46,21 +45,12 @@ struct PosterConfirmation {
         }
         let action: ModeratorAction = Self.cancels(subject: message.parsed.subject, body: CommandText.body(of: message.parsed))
             ? .discard : .approve
-        var applied: (ModerationOutcome, Int)?
-        do {
-            try db.inSavepoint {
-                let outcome = try ModerationQueue.decide(hold.id, action: action, reason: nil, by: by, now: message.now, in: db)
-                _ = try Confirmations.redeem(db, token: token, by: by, now: message.now)
-                applied = (outcome, try ModerationActions(pipeline: pipeline)
-                    .carryOut(db, outcome: outcome, now: message.now, decidedBy: "poster"))
-                return .commit
-            }
-        } catch ModerationError.notPending {
+        guard let (outcome, copies, _) = try ModerationActions(pipeline: pipeline).decideByEmail(
+            db, hold: hold.id, action: action, reason: nil, by: by, token: token, now: message.now, decidedBy: "poster",
+            also: { _ in })
+        else {
             try alreadyDecided(try HoldRecord.hold(id: hold.id, in: db) ?? hold, answers: answers, identity: identity, in: db)
             return .moderatorReply(holdID: hold.id, applied: false, detail: "already decided")
-        }
-        guard let (outcome, copies) = applied else {
-            return .moderatorReply(holdID: hold.id, applied: false, detail: "not applied")
         }
         try answers.send(outcome.action == .approve ? .posterSent : .posterCancelled, about: hold, identity: identity,
                          in: db) { values in values.moderation.copies = copies }
@@ -79,10 +69,7 @@ struct PosterConfirmation {
     /// Whether the subject (reply markers removed) or the first line the poster wrote starts with a cancel word.
     static func cancels(subject: String, body: String) -> Bool {
         if let decision = ModeratorCommand.readDecision(body: body), decision.action != .approve { return true }
-        let firstLine = ReplyLines.lines(of: body, limit: 8, skippingLeadingQuote: true)
-            .first { !ModeratorCommand.isGreeting($0) }
-        return [CommandText.subjectLine(subject), firstLine ?? ""].contains { line in
-            CommandWords.words(line).first.map(cancelWords.contains) ?? false
-        }
+        let words = [CommandWords.words(CommandText.subjectLine(subject)).first, ModeratorCommand.firstWrittenWord(of: body)]
+        return words.contains { $0.map(cancelWords.contains) ?? false }
     }
 }

@@ -101,27 +101,23 @@ extension MessageRecord {
             arguments: [status.rawValue, decisionRule, row])
     }
 
-    /// How many messages of `list` from `address` (without case) received since `since` were recorded with
-    /// `decisionRule` (the owner mail forwarded to a sender in a day).
-    static func count(_ db: Database, list: String, from address: String, decisionRule: String, since: Date) throws -> Int {
-        try Int.fetchOne(db, sql: """
+    /// How many messages of `list` (all lists when nil) from `address` (without case) received since `since` were
+    /// recorded with `decisionRule`: the owner mail forwarded to a sender in a day, a member's get requests.
+    static func count(_ db: Database, list: String? = nil, from address: String, decisionRule: String,
+                      since: Date) throws -> Int {
+        var arguments: StatementArguments = [decisionRule, since, address]
+        if let list { arguments += [list] }
+        return try Int.fetchOne(db, sql: """
             SELECT count(*) FROM messages
-            WHERE list_id = ? AND decision_rule = ? AND received_at >= ? AND lower(from_address) = lower(?)
-            """, arguments: [list, decisionRule, since, address]) ?? 0
+            WHERE decision_rule = ? AND received_at >= ? AND lower(from_address) = lower(?)
+            \(list == nil ? "" : "AND list_id = ?")
+            """, arguments: arguments) ?? 0
     }
 
     /// Whether message `row` is an accepted post of `list` (what a member may ask for by `list+get.<row>@`).
     static func isAcceptedPost(_ db: Database, row: Int64, list: String) throws -> Bool {
         try filter(Column("id") == row && Column("list_id") == list && Column("status") == ArchiveStatus.accepted.rawValue)
             .fetchCount(db) == 1
-    }
-
-    /// How many messages from `address` (without case), on any list, received since `since` were recorded with
-    /// `decisionRule` (a member's get requests in a day, DG-12).
-    static func count(_ db: Database, from address: String, decisionRule: String, since: Date) throws -> Int {
-        try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM messages WHERE decision_rule = ? AND received_at >= ? AND lower(from_address) = lower(?)
-            """, arguments: [decisionRule, since, address]) ?? 0
     }
 
     /// The thread of message `row`.

@@ -36,6 +36,27 @@ struct IMAPIdleTests {
         #expect(seen == [1])
     }
 
+    @Test("a message the server announced after a listing that did not show it ends the next IDLE at once, once")
+    func existsAnnouncedAfterTheListingIsNotLeftForTheNextWake() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let watcher = try await IMAPTest.connectedClient(dovecot)
+        _ = try await watcher.select("INBOX")
+        // The race seen in CI, made deterministic: the listing finds nothing, the message lands, and the server's
+        // EXISTS reaches the watcher with a later answer (here a NOOP's; in the race, the end of the listing's
+        // own answer). Dovecot does not announce it again during IDLE, so a wait would last until its timeout.
+        #expect(try await watcher.messages(after: 0).isEmpty)
+        let sender = try await IMAPTest.connectedClient(dovecot)
+        try await sender.append(IMAPTest.message(1), to: "INBOX")
+        #expect(try await watcher.noop() == 1)
+        let started = ContinuousClock.now
+        #expect(try await watcher.idle(timeout: .seconds(60)) == .serverActivity)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        // Once only: without a new listing the next wait is a real one.
+        #expect(try await watcher.idle(timeout: .milliseconds(300)) == .timedOut)
+        #expect(try await watcher.messages(after: 0).map(\.uid) == [1])
+    }
+
     @Test func idleTimesOutWhenNothingHappens() async throws {
         let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }
@@ -121,7 +142,15 @@ struct IMAPIdleTests {
         try await Task.sleep(for: .milliseconds(300))
         dovecot.stop()
         let result = await idling.result
-        let error = try #require(throws: IMAPError.self) { try result.get() }
+        // Dovecot says `* BYE` before it closes. Usually the IDLE meets the closed socket and throws; when the BYE
+        // and DONE's answer both came before the close (seen in CI), the IDLE reports activity and the very next
+        // command meets the closed connection. Either way the session ends in a transient error.
+        let error: IMAPError
+        if case .success(.serverActivity) = result {
+            error = try await #require(throws: IMAPError.self) { _ = try await watcher.select("INBOX") }
+        } else {
+            error = try #require(throws: IMAPError.self) { try result.get() }
+        }
         #expect(error.isTransient)
         #expect(await !watcher.isConnected)
         // Reconnecting to a stopped server fails fast with a connect error.

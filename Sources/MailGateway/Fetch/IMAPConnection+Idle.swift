@@ -8,8 +8,16 @@ import Glibc
 extension IMAPConnection {
     /// IDLE (RFC 2177): sends IDLE, waits until the server sends something, `timeout` passes, or `wakeFD`
     /// becomes readable, then sends DONE and reads the server's answer (which updates EXISTS).
+    ///
+    /// When EXISTS changed since the last listing was sent, the server reported a message that listing may not
+    /// have seen: it returns `.serverActivity` at once, without waiting, so the caller lists again.
     func idle(timeout: Duration, wakeFD: Int32) throws(IMAPError) -> IMAPIdleOutcome {
         let existsBefore = imap.pointee.imap_selection_info?.pointee.sel_exists
+        if let listed = existsWhenListed, let existsBefore, existsBefore != listed {
+            // Once only: an `idle` that follows without a new listing waits.
+            existsWhenListed = existsBefore
+            return .serverActivity
+        }
         var started = ContinuousClock.now
         var code = mailimap_idle(imap)
         guard code == MAILIMAP_NO_ERROR else { throw failure(code, command: "IDLE", mailbox: selectedFolder, started: started) }

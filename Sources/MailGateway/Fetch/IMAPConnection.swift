@@ -23,6 +23,10 @@ final class IMAPConnection {
     let logger: Logger
     var user: String?
     var selectedFolder: String?
+    /// EXISTS of the selected folder as it stood when the last `messages(after:)` was sent. A server may report
+    /// a new message at the end of that listing's answer without listing it (Dovecot does when the message lands
+    /// while the FETCH runs): `idle` compares against this so that such a message is not left for the next wake.
+    var existsWhenListed: UInt32?
     /// Set once the stream broke: libetpan's session can't be trusted after that.
     var broken = false
 
@@ -167,6 +171,7 @@ final class IMAPConnection {
             throw failure(code, command: "SELECT", mailbox: folder, started: started)
         }
         selectedFolder = folder
+        existsWhenListed = nil
         guard let info = imap.pointee.imap_selection_info else {
             throw IMAPError(kind: .protocol, server: serverName, user: user, mailbox: folder, command: "SELECT",
                             reason: "the server's reply carried no mailbox status")

@@ -220,22 +220,6 @@ public struct DigestRun: Sendable {
         return try renderer.render(content, messageID: "digest.preview.\(list.id)@\(identity.domain)", date: end)
     }
 
-    /// A member leaving the digest (for each or nomail) first gets what they accumulated: the issue due, if one is
-    /// and was not sent yet, then an issue of the posts since, ending `now`, in one transaction. Returns the copies
-    /// enqueued (0: nothing pending, or not a digest member).
-    @discardableResult
-    public func flush(_ writer: any DatabaseWriter, list: ListConfig, person: Int64, now: Date = Date()) throws -> Int {
-        try writer.write { db in
-            guard let member = try DigestMemberRow.member(db, list: list.id, person: person),
-                  member.delivery.isDigest else { return 0 }
-            let due = try issueDue(db, list: list, person: person, at: now, now: now) ?? 0
-            let previous = try DigestIssueRecord.latestMark(db, list: list.id, person: person)
-            let start = previous?.periodEnd ?? schedule(for: member, list: list)?.previous(before: now)
-            guard previous?.periodEnd != now else { return due }
-            return due + (try issue(db, list: list, member: member, previous: previous, start: start, end: now, now: now))
-        }
-    }
-
     /// The issue's content: items grouped by thread, threads by their first post in the period; the posts of
     /// `separately` (row ids the member got on their own) are listed, not repeated.
     func content(list: ListConfig, member: DigestMemberRow, format: DigestContent.Format, number: Int,

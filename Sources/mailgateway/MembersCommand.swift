@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Digest
 import MailGateway
 
 /// `mailgateway members`: who is on a list, with which role, delivery mode and language.
@@ -117,23 +116,21 @@ struct MembersCommand: AsyncParsableCommand {
         func run() async throws {
             let gateway = try global.openStore()
             try reportingFailures {
-                let listConfig = try requireList(list.id, in: gateway.config)
+                _ = try requireList(list.id, in: gateway.config)
                 let directory = MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
                 let person = try requirePerson(address, directory)
                 guard let current = try directory.members(listID: list.id).first(where: { $0.personID == person.id }) else {
                     throw CommandFailure(message: "\(address) is not a member of \(list.id) "
                         + "(add them with `mailgateway members add --list \(list.id) \(address)`)")
                 }
-                // Leaving the digest for each or nomail: what accumulated goes first (the outbox sends it).
-                if let delivery, !delivery.isDigest, current.delivery.isDigest {
-                    let run = DigestRun(config: gateway.config,
-                                        renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory))
-                    if try run.flush(gateway.database.pool, list: listConfig, person: person.id) > 0 {
-                        print("\(address) on \(list.id): the pending digest was enqueued")
-                    }
-                }
                 try directory.setMember(listID: list.id, address: address, role: role, delivery: delivery,
                                         language: language.map { .some($0) }, ownPosts: ownPosts.flatMap(CommandWords.onOff))
+                // Leaving the digest: the change recorded what accumulated as owed; the gateway's digest pass sends
+                // it, with the member's bounce tag and one-click link (this command holds no keys).
+                if let delivery, !delivery.isDigest, current.delivery.isDigest {
+                    print("\(address) on \(list.id): the pending digest goes out with the gateway's next digest pass "
+                        + "(within a minute while `mailgateway run` runs, or now with `mailgateway digest run`)")
+                }
                 if timeZone != nil || digestTime != nil || digestWeekday != nil {
                     if let timeZone {
                         try directory.setTimeZone(address: address, timeZone: timeZone == "list" ? nil : timeZone)

@@ -44,7 +44,7 @@ extension MemberDirectory {
     /// Changes a membership's role, delivery mode, language override (`.some(nil)` clears the override) or
     /// whether the member receives their own posts.
     public func setMember(listID: String, address: String, role: MemberRole? = nil, delivery: DeliveryMode? = nil,
-                          language: Language?? = nil, ownPosts: Bool? = nil) throws {
+                          language: Language?? = nil, ownPosts: Bool? = nil, now: Date = Date()) throws {
         try writer.write { db in
             guard let id = try AddressRecord.personID(address: address, in: db) else {
                 throw MemberDirectoryError(.unknownAddress, context: "members set \(listID)")
@@ -53,7 +53,7 @@ extension MemberDirectory {
                 throw MemberDirectoryError(.unknownAddress, context: "members set \(listID): not a member")
             }
             try MembershipChanges.update(db, listID: listID, personID: id, role: role, delivery: delivery,
-                                         language: language, ownPosts: ownPosts)
+                                         language: language, ownPosts: ownPosts, now: now)
         }
     }
 

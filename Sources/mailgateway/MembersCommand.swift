@@ -25,8 +25,8 @@ struct MembersCommand: AsyncParsableCommand {
                 if json { return try printJSON(members) }
                 print("\(list.id): \(members.count) members")
                 guard !members.isEmpty else { return }
-                printTable(["NAME", "ADDRESS", "ROLE", "DELIVERY", "LANGUAGE", "ORIGIN", "JOINED"], members.map {
-                    [$0.personName, $0.address, $0.role.rawValue, $0.delivery.rawValue,
+                printTable(["NAME", "ADDRESS", "ROLE", "DELIVERY", "OWN POSTS", "LANGUAGE", "ORIGIN", "JOINED"], members.map {
+                    [$0.personName, $0.address, $0.role.rawValue, $0.delivery.rawValue, $0.ownPosts ? "yes" : "no",
                      $0.language.rawValue + ($0.languageOverride == nil ? "" : " (list)"), $0.origin.rawValue,
                      localTime($0.joinedAt)]
                 })

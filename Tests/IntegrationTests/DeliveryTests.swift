@@ -44,6 +44,10 @@ struct DeliveryTests {
         // Authors get their own posts by default (Mailman 3's default); Hélène opts out.
         let set = try await world.cli(["members", "set", "--list", Self.list, W.helene.address, "--own-posts", "no"])
         #expect(set.contains("own posts no"), "\(set)")
+        let listed = try await world.cli(["members", "list", "--list", Self.list, "--json"])
+        let members = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
+        #expect(members.first { ($0["address"] as? String) == W.helene.address }?["ownPosts"] as? Bool == false)
+        #expect(members.first { ($0["address"] as? String) == W.juergen.address }?["ownPosts"] as? Bool == true)
 
         let root = TestMail.message(id: "root@cirad.example", from: "José Martínez <jose@cirad.example>",
                                     subject: "Protocole d'échantillonnage")

@@ -15,12 +15,28 @@ public struct Membership: Sendable, Equatable, Codable {
     public var personLanguage: Language
     public var origin: MembershipOrigin
     public var joinedAt: Date
-    /// Whether the member receives their own posts (default true, Mailman 3's `receive_own_postings`). Not in the
-    /// JSON form (`members list --json` prints what it always printed; `members set` shows it).
+    /// Whether the member receives their own posts (default true, Mailman 3's `receive_own_postings`). Absent
+    /// from JSON written before it existed: read as true.
     public var ownPosts: Bool = true
 
     enum CodingKeys: String, CodingKey {
-        case listID, personID, personName, address, role, delivery, languageOverride, personLanguage, origin, joinedAt
+        case listID, personID, personName, address, role, delivery, languageOverride, personLanguage, origin, joinedAt,
+             ownPosts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(listID: try container.decode(String.self, forKey: .listID),
+                  personID: try container.decode(Int64.self, forKey: .personID),
+                  personName: try container.decode(String.self, forKey: .personName),
+                  address: try container.decode(String.self, forKey: .address),
+                  role: try container.decode(MemberRole.self, forKey: .role),
+                  delivery: try container.decode(DeliveryMode.self, forKey: .delivery),
+                  languageOverride: try container.decodeIfPresent(Language.self, forKey: .languageOverride),
+                  personLanguage: try container.decode(Language.self, forKey: .personLanguage),
+                  origin: try container.decode(MembershipOrigin.self, forKey: .origin),
+                  joinedAt: try container.decode(Date.self, forKey: .joinedAt),
+                  ownPosts: try container.decodeIfPresent(Bool.self, forKey: .ownPosts) ?? true)
     }
 
     /// Creates a value (rows come from the store, `MembershipRecord.members(listID:delivery:in:)`).

@@ -32,4 +32,30 @@ public enum Language: String, Sendable, Codable, CaseIterable, Comparable {
         let first = header.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         self.init(rawValue: String(first.prefix { $0.isLetter }))
     }
+
+    /// The language an `Accept-Language` field (RFC 3282 §3, as some mail clients send it) prefers among ours:
+    /// the highest `q` (1 when absent), the first written on a tie; `q=0` refuses. `de, es;q=0.8, fr;q=0.5` → es.
+    public init?(acceptLanguage header: String?) {
+        guard let header else { return nil }
+        var best: (language: Language, q: Double)?
+        for entry in header.split(separator: ",").prefix(32) {
+            let parts = entry.split(separator: ";")
+            let tag = parts.first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard let language = Language(rawValue: String(tag.prefix { $0.isLetter })) else { continue }
+            var q = 1.0
+            for parameter in parts.dropFirst() {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if pair.count == 2, pair[0].lowercased() == "q" { q = Double(pair[1]) ?? 0 }
+            }
+            if q > 0, q > (best?.q ?? 0) { best = (language, q) }
+        }
+        guard let best else { return nil }
+        self = best.language
+    }
+
+    /// The language a mail asks for by its header (CM-9, steps 3 and 4): its `Content-Language`, else its
+    /// `Accept-Language`. `field` reads a header field's value by name.
+    public static func requested(by field: (String) -> String?) -> Language? {
+        Language(contentLanguage: field("Content-Language")) ?? Language(acceptLanguage: field("Accept-Language"))
+    }
 }

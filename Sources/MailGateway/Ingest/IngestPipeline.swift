@@ -189,9 +189,9 @@ public struct IngestPipeline: Sendable {
             guard try NoticeLog.claim(sender: recipient.address, reason: reason, outcome: outcome, listID: list.id,
                                       now: now, in: db) else { return }
         }
-        // A known person gets their language; an unknown sender the one their mail's Content-Language names,
-        // else the notice in the three languages (the list's first).
-        let named = identity == nil ? Language(contentLanguage: parsed?.header("Content-Language")) : nil
+        // A known person gets their language; an unknown sender the one their mail's Content-Language (or
+        // Accept-Language) names, else the notice in the three languages (the list's first).
+        let named = identity == nil ? parsed.flatMap { parsed in Language.requested(by: { parsed.header($0) }) } : nil
         let language = named ?? NoticeComposer.language(for: identity, list: list)
         let alsoIn = identity == nil && named == nil ? Language.allCases.filter { $0 != language } : []
         // From `list+owner@`, the address the gateway reads (a Reply reaches the moderators, never the list);

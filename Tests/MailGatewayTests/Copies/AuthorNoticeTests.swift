@@ -67,4 +67,25 @@ import TestSupport
     func contentLanguage(header: String, expected: Language?) {
         #expect(Language(contentLanguage: header) == expected)
     }
+
+    @Test func anUnknownSendersAcceptLanguageChoosesTheNoticeWhenNoContentLanguage() throws {
+        let sent = try notices(after: "From: Ana <ana@nowhere.example>\r\nTo: college-research@lists.example.org\r\nSubject: Hola\r\nMessage-ID: <u3@nowhere.example>\r\nAccept-Language: de-DE, es;q=0.9, en;q=0.5\r\n\r\nHola\r\n")
+        let body = try decodedBody(try #require(sent.first))
+        #expect(body.contains("no se ha distribuido"))
+        #expect(!body.contains("was not distributed"))
+        #expect(!body.contains("n'a pas été diffusé"))
+    }
+
+    @Test(arguments: [("de-DE, es;q=0.9, en;q=0.5", Language.es), ("en;q=0.4, fr-FR;q=0.8", .fr), ("fr, en", .fr),
+                      ("es;q=0, en;q=0.1", .en), ("fr;q=0", nil), ("de, it", nil), ("", nil), ("en;q=bad, es", .es)])
+    func acceptLanguage(header: String, expected: Language?) {
+        #expect(Language(acceptLanguage: header) == expected)
+    }
+
+    @Test func contentLanguageComesBeforeAcceptLanguage() {
+        let fields = ["Content-Language": "en", "Accept-Language": "fr"]
+        #expect(Language.requested(by: { fields[$0] }) == .en)
+        #expect(Language.requested(by: { $0 == "Accept-Language" ? "es-MX" : nil }) == .es)
+        #expect(Language.requested(by: { _ in nil }) == nil)
+    }
 }

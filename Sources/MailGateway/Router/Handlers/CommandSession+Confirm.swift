@@ -134,11 +134,11 @@ extension CommandSession {
     // MARK: The reply
 
     /// The language to answer in (CM-9): the sender's stored language, else the command words', else the mail's
-    /// `Content-Language`, else the list's.
+    /// `Content-Language`, else its `Accept-Language`, else the list's.
     func replyLanguage(_ keywordLanguage: Language?) -> Language {
         if let language = sender?.language { return language }
         if let keywordLanguage { return keywordLanguage }
-        if let language = Language(contentLanguage: message.parsed.header("Content-Language")) { return language }
+        if let language = Language.requested(by: { message.parsed.header($0) }) { return language }
         return list.language
     }
 

@@ -83,6 +83,7 @@ public enum CommandParser {
         case .leave: return .leave
         case .help: return .help
         case .lists: return .lists
+        case .who: return .who
         case .lang:
             return args.first.flatMap(CommandWords.language).map { .language($0) }
         case .confirm:

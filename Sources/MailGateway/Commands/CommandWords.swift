@@ -5,7 +5,7 @@ import Foundation
 public enum CommandWords {
     /// A command's canonical name (CM-2's table).
     public enum Verb: String, Sendable, CaseIterable {
-        case join, leave, set, lang, help, confirm, lists, end
+        case join, leave, set, lang, help, confirm, lists, who, end
     }
 
     /// One keyword: its words (folded) and the languages it belongs to.
@@ -114,6 +114,9 @@ public enum CommandWords {
         add(.lists, .en, ["lists", "which", "status"])
         add(.lists, .fr, ["listes"])
         add(.lists, .es, ["listas"])
+        add(.who, .en, ["who", "members", "roster"])
+        add(.who, .fr, ["qui", "membres"])
+        add(.who, .es, ["quien", "miembros"])
         add(.end, .en, ["end", "stop", "quit", "thanks", "thank you"])
         add(.end, .fr, ["fin", "merci"])
         add(.end, .es, ["fin", "gracias"])

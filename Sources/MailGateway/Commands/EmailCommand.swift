@@ -15,6 +15,9 @@ public enum EmailCommand: Sendable, Equatable {
     case help
     /// `lists` / `which` / `listes` / `listas`.
     case lists
+    /// `who` / `qui` / `quién` / `members`: the list's roster, for those the list's `roster_visibility` allows
+    /// (CM-7).
+    case who
     /// `confirm <token>` / `confirmer` / `confirmar`.
     case confirm(token: String)
 }

@@ -17,6 +17,15 @@ public enum ReplyTo: String, Sendable, Codable, CaseIterable {
     case author
 }
 
+/// Who may read a list's roster with the `who` email command (CM-7; Mailman 3's `member_roster_visibility`). The
+/// answer always goes to the From only.
+public enum RosterVisibility: String, Sendable, Codable, CaseIterable {
+    /// The list's moderators and owners (the default, as in Mailman 3).
+    case moderators
+    /// Every member of the list.
+    case members
+}
+
 /// Who may post to a list (docs/DESIGN.md). Defaults from the list's kind.
 public enum PostingRight: String, Sendable, Codable, CaseIterable {
     /// The people entitled to the group: a college's partners' representatives, funders, individuals.
@@ -59,6 +68,8 @@ public struct ListConfig: Sendable, Codable, Equatable {
     public var fromRewrite: FromRewrite
     /// Where Reply goes (`reply_to`, default `author`). An announcement list always answers to the secretariat.
     public var replyTo: ReplyTo = .author
+    /// Who may read the roster by email (`roster_visibility`, default `moderators`).
+    public var rosterVisibility: RosterVisibility = .moderators
     /// The list's digest time or time zone, before the configuration's `digest` (`digest` object of the list).
     public var digest: DigestOverride?
 

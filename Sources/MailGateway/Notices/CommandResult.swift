@@ -28,6 +28,10 @@ public enum CommandResult: Sendable, Equatable {
     case help
     /// The lists this address belongs to.
     case lists([String])
+    /// The list's roster (`who`): at most ``CommandResult/rosterLimit`` of `total` members.
+    case roster([RosterEntry], total: Int)
+    /// `who` from someone the list's `roster_visibility` does not allow.
+    case rosterRefused(RosterVisibility)
     /// A line (or an address detail, a mode, a language code) that is not a command.
     case notUnderstood(String)
     /// The token is not one of ours (mistyped or tampered).
@@ -40,6 +44,16 @@ public enum CommandResult: Sendable, Equatable {
     case deliveryResumed
     /// The reply to a confirmation request said no: nothing changed, and the code is spent.
     case confirmationDeclined
+
+    /// One line of a roster: "Name <address>" and the member's role (the template names it in the reader's
+    /// language).
+    public struct RosterEntry: Sendable, Equatable {
+        public var mailbox: String
+        public var role: MemberRole
+    }
+
+    /// The most roster lines one answer lists (the rest is counted; `members list` has them all).
+    public static let rosterLimit = 500
 
     /// The template's view: one boolean naming the case, and its values.
     func context(list: ListConfig, language: Language) -> [String: Any] {
@@ -61,6 +75,14 @@ public enum CommandResult: Sendable, Equatable {
         case .help: return ["isHelp": true]
         case .lists(let names): return ["isLists": true, "names": names.joined(separator: ", "),
                                         "hasNames": !names.isEmpty]
+        case .roster(let entries, let total):
+            let lines: [[String: Any]] = entries.map {
+                ["mailbox": $0.mailbox, "isModerator": $0.role == .moderator, "isOwner": $0.role == .owner]
+            }
+            return ["isRoster": true, "roster": lines, "rosterCount": total,
+                    "hasRosterMore": total > entries.count, "rosterMore": total - entries.count]
+        case .rosterRefused(let visibility):
+            return ["isRosterRefused": true, "rosterFor\(visibility.rawValue.capitalized)": true]
         // Cut short whatever its source (a body line, an address's detail): an answer to a forged From must not
         // carry the forger's text.
         case .notUnderstood(let line):

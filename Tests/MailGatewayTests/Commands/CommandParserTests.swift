@@ -30,6 +30,8 @@ struct CommandParserTests {
         ("confirm abcdefghijklmnopqrstuvwxyz", .confirm(token: "abcdefghijklmnopqrstuvwxyz"), .en),
         ("Confirmer abc234", .confirm(token: "abc234"), .fr), ("confirmar abc234", .confirm(token: "abc234"), .es),
         ("lists", .lists, .en), ("which", .lists, .en), ("listes", .lists, .fr), ("listas", .lists, .es),
+        ("who", .who, .en), ("members", .who, .en), ("qui", .who, .fr), ("Membres", .who, .fr), ("¿Quién?", .who, .es),
+        ("miembros", .who, .es),
         ("lang fr", .language(.fr), .en), ("language es", .language(.es), .en), ("langue en", .language(.en), .fr),
         ("Idioma ES", .language(.es), .es), ("set lang fr", .language(.fr), .en), ("langue français", .language(.fr), .fr),
     ] as [(String, EmailCommand, Language?)])

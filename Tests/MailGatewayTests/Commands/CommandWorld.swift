@@ -18,9 +18,11 @@ struct CommandWorld {
         Soil Fund,United Kingdom,private,yes,Olivia Bennett,olivia@soilfund.example,en
         """
 
-    init(trustedAuthservID: String? = nil, welcomeOnImport: Bool = false) throws {
+    init(trustedAuthservID: String? = nil, welcomeOnImport: Bool = false, roster: RosterVisibility = .moderators) throws {
         func list(_ id: String, _ kind: ListKind, _ college: College?) -> ListConfig {
-            IngestTestGateway.list(id, kind, college, nonMember: .reject)
+            var list = IngestTestGateway.list(id, kind, college, nonMember: .reject)
+            list.rosterVisibility = roster
+            return list
         }
         (gateway, dir) = try IngestTestGateway.make(
             prefix: "mg-commands", lists: [list("college-research", .college, .research),

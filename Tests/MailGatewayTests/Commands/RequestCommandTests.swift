@@ -73,3 +73,54 @@ struct RequestCommandTests {
         #expect(try world.membership("helene@inrae.example", list: "college-research")?.delivery == .digest)
     }
 }
+
+/// CM-7's `who`: the roster goes to whom the list's `roster_visibility` allows, and only ever to the From.
+@Suite("Email commands: who")
+struct WhoCommandTests {
+    static func who(_ world: CommandWorld, from: String, word: String = "who") throws -> CommandWorld.Copy {
+        let before = try world.outbox().count
+        try world.process(CommandWorld.command("request", list: "college-research", from: from, body: "\(word)\r\n"),
+                          list: "college-research")
+        let reply = try #require(try world.newCopies(after: before).first)
+        #expect(reply.recipient == from, "the answer goes to the From only")
+        return reply
+    }
+
+    @Test("moderators only by default: a member is told so, a moderator gets the roster with roles, in their language")
+    func moderatorsOnly() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        let refused = try Self.who(world, from: "helene@inrae.example", word: "qui")
+        #expect(refused.text.contains("n'est communiquée qu'à ses modérateurs"))
+        #expect(!refused.text.contains("jose@cirad.example"))
+        let stranger = try Self.who(world, from: "someone@example.com")
+        #expect(stranger.text.contains("shown to its moderators only"))
+        #expect(!stranger.text.contains("jose@cirad.example"))
+
+        try world.directory.setMember(listID: "college-research", address: "helene@inrae.example", role: .moderator)
+        let roster = try Self.who(world, from: "helene@inrae.example")
+        #expect(roster.text.contains("Les membres de"))
+        #expect(roster.text.contains("José Martínez <jose@cirad.example>\n") || roster.text.contains("José Martínez <jose@cirad.example>\r\n"),
+                "\(roster.text)")
+        #expect(roster.text.contains("Hélène Dubois <helene@inrae.example> (modérateur)"))
+        #expect(!roster.text.contains("n'est communiquée"))
+    }
+
+    @Test("roster_visibility members: any member gets it; a non-member does not")
+    func members() throws {
+        let world = try CommandWorld(roster: .members)
+        defer { world.close() }
+        let roster = try Self.who(world, from: "jose@cirad.example", word: "quién")
+        #expect(roster.text.contains("Los miembros de"))
+        #expect(roster.text.contains("Hélène Dubois <helene@inrae.example>"))
+        let outsider = try Self.who(world, from: "olivia@soilfund.example")
+        #expect(outsider.text.contains("shown to its members only"))
+        #expect(!outsider.text.contains("helene@inrae.example"))
+    }
+
+    @Test("a post that starts with \"Qui\" or \"Who\" is a question for the members, not a misaddressed command")
+    func notAdministrivia() {
+        #expect(!AdministriviaRule.looksLikeACommand("Qui vient à la réunion de Montpellier ?"))
+        #expect(!AdministriviaRule.looksLikeACommand("who"))
+    }
+}

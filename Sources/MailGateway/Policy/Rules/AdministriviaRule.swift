@@ -77,7 +77,7 @@ public struct AdministriviaRule: PolicyRule {
         // "Help", "Aide svp"; not "Can you help me?", a question for the members.
         case .help: return others == 0 && words.count == all.count
         case .set, .lang: return others == 1 || others == 2
-        case .confirm, .lists, .end: return false
+        case .confirm, .lists, .who, .end: return false
         }
     }
 }

@@ -80,6 +80,8 @@ public struct CommandHandler: InboundHandler {
             case .confirmationDeclined: "declined"
             case .help: "help"
             case .lists: "lists"
+            case .roster: "who"
+            case .rosterRefused: "who-refused"
             case .notUnderstood: "not-understood"
             case .tokenUnknown: "token-unknown"
             case .tokenExpired: "token-expired"

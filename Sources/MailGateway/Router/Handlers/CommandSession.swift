@@ -87,10 +87,28 @@ final class CommandSession {
                 try MembershipRecord.exists(listID: $0.id, personID: personID, in: db)
             }.map(\.address)
             return [.lists(names)]
+        case .who:
+            return [try roster()]
         case .confirm(let text):
             guard let token = ConfirmationToken(text) else { return [.tokenUnknown] }
             return try confirm(token)
         }
+    }
+
+    /// The roster for `who` (CM-7), when the list's `roster_visibility` allows the sender: its moderators and
+    /// owners, or every member. The answer goes to the From only, so a forged From shows the roster to a person
+    /// who may see it anyway.
+    func roster() throws -> CommandResult {
+        let members = try MembershipRecord.members(listID: list.id, in: db)
+        guard let personID = sender?.personID, let own = members.first(where: { $0.personID == personID }),
+              list.rosterVisibility == .members || own.role.canModerate else {
+            return .rosterRefused(list.rosterVisibility)
+        }
+        let entries = members.prefix(CommandResult.rosterLimit).map { member in
+            CommandResult.RosterEntry(mailbox: member.personName.isEmpty ? member.address
+                                          : "\(member.personName) <\(member.address)>", role: member.role)
+        }
+        return .roster(Array(entries), total: members.count)
     }
 
     /// The sender's person id when they are a member of the list (leave, set and lang need it).

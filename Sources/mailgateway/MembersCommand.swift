@@ -128,7 +128,7 @@ struct MembersCommand: AsyncParsableCommand {
                 // Leaving the digest: the change recorded what accumulated as owed; the gateway's digest pass sends
                 // it, with the member's bounce tag and one-click link (this command holds no keys).
                 if let delivery, !delivery.isDigest, current.delivery.isDigest {
-                    print("\(address) on \(list.id): the pending digest goes out with the gateway's next digest pass "
+                    print("\(address) on \(list.id): any pending digest goes out with the gateway's next digest pass "
                         + "(within a minute while `mailgateway run` runs, or now with `mailgateway digest run`)")
                 }
                 if timeZone != nil || digestTime != nil || digestWeekday != nil {

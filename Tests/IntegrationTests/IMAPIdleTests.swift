@@ -58,6 +58,23 @@ struct IMAPIdleTests {
         #expect(try await watcher.messages(after: 0).map(\.uid) == [1])
     }
 
+    @Test("a later listing (a repair pass's) does not hide a message announced after the first one")
+    func aSecondListingDoesNotHideTheAnnouncedMessage() async throws {
+        let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
+        defer { dovecot.stop() }
+        let watcher = try await IMAPTest.connectedClient(dovecot)
+        _ = try await watcher.select("INBOX")
+        #expect(try await watcher.messages(after: 0).isEmpty)
+        let sender = try await IMAPTest.connectedClient(dovecot)
+        try await sender.append(IMAPTest.message(1), to: "INBOX")
+        #expect(try await watcher.noop() == 1)
+        // A second listing that does not show the message (as MailboxSync's repair lists committed UIDs only).
+        #expect(try await watcher.messages(after: 1).isEmpty)
+        let started = ContinuousClock.now
+        #expect(try await watcher.idle(timeout: .seconds(120)) == .serverActivity)
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
     @Test func idleTimesOutWhenNothingHappens() async throws {
         let dovecot = try await DovecotServer.start(users: [IMAPTest.user: IMAPTest.password])
         defer { dovecot.stop() }

@@ -83,7 +83,8 @@ public enum CommandParser {
         case .leave: return .leave
         case .help: return .help
         case .lists: return .lists
-        case .who: return .who
+        // Alone on its line: "Qui peut m'aider ?" in a subject is a question, not a roster request.
+        case .who: return args.isEmpty ? .who : nil
         case .lang:
             return args.first.flatMap(CommandWords.language).map { .language($0) }
         case .confirm:

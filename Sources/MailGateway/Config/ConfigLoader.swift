@@ -231,6 +231,11 @@ public struct ConfigLoader: Sendable {
         let fromRewrite = r.enumValue("from_rewrite", FromRewrite.self, required: false, default: .whenDMARC)
         let replyTo = r.enumValue("reply_to", ReplyTo.self, required: false, default: .author)
         let roster = r.enumValue("roster_visibility", RosterVisibility.self, required: false, default: .moderators)
+        if roster == .members, kind == .announce {
+            // Everyone in the register is a member of the announcement list: `members` would show every partner's
+            // address to every partner.
+            r.fail("roster_visibility", "an announcement list's roster is for its moderators only (everyone in the register is a member)")
+        }
         var mailbox: MailboxConfig?
         if var m = JSONObjectReader(r.raw("mailbox"), path: r.child("mailbox"), problems: &problems) {
             let host = m.string("host", required: false)

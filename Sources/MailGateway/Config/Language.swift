@@ -34,18 +34,25 @@ public enum Language: String, Sendable, Codable, CaseIterable, Comparable {
     }
 
     /// The language an `Accept-Language` field (RFC 3282 §3, as some mail clients send it) prefers among ours:
-    /// the highest `q` (1 when absent), the first written on a tie; `q=0` refuses. `de, es;q=0.8, fr;q=0.5` → es.
+    /// the highest `q` (1 when absent or not a number from 0 to 1), the first written on a tie; `q=0` refuses;
+    /// comments in parentheses are ignored. `de, es;q=0.8, fr;q=0.5` → es.
     public init?(acceptLanguage header: String?) {
         guard let header else { return nil }
         var best: (language: Language, q: Double)?
-        for entry in header.split(separator: ",").prefix(32) {
+        let uncommented = String(header.prefix(1_000))
+            .replacingOccurrences(of: #"\([^)]*\)"#, with: "", options: .regularExpression)
+        for entry in uncommented.split(separator: ",").prefix(32) {
             let parts = entry.split(separator: ";")
             let tag = parts.first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard let language = Language(rawValue: String(tag.prefix { $0.isLetter })) else { continue }
             var q = 1.0
             for parameter in parts.dropFirst() {
                 let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if pair.count == 2, pair[0].lowercased() == "q" { q = Double(pair[1]) ?? 0 }
+                if pair.count == 2, pair[0].lowercased() == "q", pair[1].count <= 5,
+                   pair[1].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+                   let value = Double(pair[1]), (0...1).contains(value) {
+                    q = value
+                }
             }
             if q > 0, q > (best?.q ?? 0) { best = (language, q) }
         }

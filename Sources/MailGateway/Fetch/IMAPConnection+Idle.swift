@@ -9,15 +9,15 @@ extension IMAPConnection {
     /// IDLE (RFC 2177): sends IDLE, waits until the server sends something, `timeout` passes, or `wakeFD`
     /// becomes readable, then sends DONE and reads the server's answer (which updates EXISTS).
     ///
-    /// When EXISTS changed since the last listing was sent, the server reported a message that listing may not
-    /// have seen: it returns `.serverActivity` at once, without waiting, so the caller lists again.
+    /// When EXISTS changed since the first listing after the previous wait was sent, the server reported a message
+    /// the listings may not have seen: it returns `.serverActivity` at once, without waiting, so the caller lists
+    /// again. (A new message and another client's expunge in the same interval leave the count unchanged: that
+    /// message waits for the next wake.)
     func idle(timeout: Duration, wakeFD: Int32) throws(IMAPError) -> IMAPIdleOutcome {
         let existsBefore = imap.pointee.imap_selection_info?.pointee.sel_exists
-        if let listed = existsWhenListed, let existsBefore, existsBefore != listed {
-            // Once only: an `idle` that follows without a new listing waits.
-            existsWhenListed = existsBefore
-            return .serverActivity
-        }
+        let listed = existsWhenListed
+        existsWhenListed = nil // once only: an `idle` that follows without a new listing waits
+        if let listed, let existsBefore, existsBefore != listed { return .serverActivity }
         var started = ContinuousClock.now
         var code = mailimap_idle(imap)
         guard code == MAILIMAP_NO_ERROR else { throw failure(code, command: "IDLE", mailbox: selectedFolder, started: started) }

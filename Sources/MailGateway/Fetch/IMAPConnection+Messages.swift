@@ -11,7 +11,7 @@ extension IMAPConnection {
         defer { mailimap_set_free(set) }
         let attributes = [mailimap_fetch_att_new_uid(), mailimap_fetch_att_new_rfc822_size(),
                           mailimap_fetch_att_new_internaldate()]
-        existsWhenListed = imap.pointee.imap_selection_info?.pointee.sel_exists
+        if existsWhenListed == nil { existsWhenListed = imap.pointee.imap_selection_info?.pointee.sel_exists }
         let found = try uidFetch(set: set, attributes: attributes, command: "UID FETCH")
         return found.compactMap { item -> IMAPMessageInfo? in
             guard let itemUID = item.uid, itemUID > uid else { return nil }

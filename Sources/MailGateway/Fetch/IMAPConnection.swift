@@ -23,9 +23,12 @@ final class IMAPConnection {
     let logger: Logger
     var user: String?
     var selectedFolder: String?
-    /// EXISTS of the selected folder as it stood when the last `messages(after:)` was sent. A server may report
-    /// a new message at the end of that listing's answer without listing it (Dovecot does when the message lands
-    /// while the FETCH runs): `idle` compares against this so that such a message is not left for the next wake.
+    /// EXISTS of the selected folder as it stood when the first `messages(after:)` since the last `idle` (or
+    /// SELECT) was sent. A server may report a new message at the end of a listing's answer without listing it
+    /// (Dovecot does when the message lands while the FETCH runs): `idle` compares against this so that such a
+    /// message is not left for the next wake. The first listing, not the last: a later one (a repair pass's
+    /// `messages(after: 0)`) must not hide what arrived after the first. A change that is only expunges costs one
+    /// more listing, no more.
     var existsWhenListed: UInt32?
     /// Set once the stream broke: libetpan's session can't be trusted after that.
     var broken = false

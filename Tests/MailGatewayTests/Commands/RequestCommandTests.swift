@@ -77,13 +77,15 @@ struct RequestCommandTests {
 /// CM-7's `who`: the roster goes to whom the list's `roster_visibility` allows, and only ever to the From.
 @Suite("Email commands: who")
 struct WhoCommandTests {
-    static func who(_ world: CommandWorld, from: String, word: String = "who") throws -> CommandWorld.Copy {
+    /// Sends `body` from `from` (with a Reply-To elsewhere) and returns the one reply, which must go to the From.
+    static func who(_ world: CommandWorld, from: String, word: String = "who", body: String? = nil,
+                    list: String = "college-research") throws -> CommandWorld.Copy {
         let before = try world.outbox().count
-        try world.process(CommandWorld.command("request", list: "college-research", from: from, body: "\(word)\r\n"),
-                          list: "college-research")
-        let reply = try #require(try world.newCopies(after: before).first)
-        #expect(reply.recipient == from, "the answer goes to the From only")
-        return reply
+        try world.process(CommandWorld.command("request", list: list, from: from, body: body ?? "\(word)\r\n",
+                                               headers: ["Reply-To: harvester@elsewhere.example"]), list: list)
+        let replies = try world.newCopies(after: before)
+        #expect(replies.map(\.recipient) == [from], "one answer, to the From only")
+        return try #require(replies.first)
     }
 
     @Test("moderators only by default: a member is told so, a moderator gets the roster with roles, in their language")
@@ -91,10 +93,10 @@ struct WhoCommandTests {
         let world = try CommandWorld()
         defer { world.close() }
         let refused = try Self.who(world, from: "helene@inrae.example", word: "qui")
-        #expect(refused.text.contains("n'est communiquée qu'à ses modérateurs"))
+        #expect(refused.text.contains("n'est communiquée qu'à ses modérateurs et responsables"))
         #expect(!refused.text.contains("jose@cirad.example"))
         let stranger = try Self.who(world, from: "someone@example.com")
-        #expect(stranger.text.contains("shown to its moderators only"))
+        #expect(stranger.text.contains("shown to its moderators and owners only"))
         #expect(!stranger.text.contains("jose@cirad.example"))
 
         try world.directory.setMember(listID: "college-research", address: "helene@inrae.example", role: .moderator)
@@ -104,6 +106,40 @@ struct WhoCommandTests {
                 "\(roster.text)")
         #expect(roster.text.contains("Hélène Dubois <helene@inrae.example> (modérateur)"))
         #expect(!roster.text.contains("n'est communiquée"))
+
+        // An owner may read it too; the role is named in the reader's language.
+        try world.directory.setMember(listID: "college-research", address: "jose@cirad.example", role: .owner)
+        let owner = try Self.who(world, from: "jose@cirad.example", word: "miembros")
+        #expect(owner.text.contains("José Martínez <jose@cirad.example> (responsable)"))
+        #expect(owner.text.contains("Hélène Dubois <helene@inrae.example> (moderador)"))
+    }
+
+    @Test("who counts alone on its line and once per mail; a question that starts with it is not one")
+    func aloneAndOnce() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        try world.directory.setMember(listID: "college-research", address: "helene@inrae.example", role: .moderator)
+        let twice = try Self.who(world, from: "helene@inrae.example", body: "qui\r\nqui\r\nwho\r\n")
+        #expect(twice.text.components(separatedBy: "José Martínez <jose@cirad.example>").count == 2, "\(twice.text)")
+        let question = try Self.who(world, from: "helene@inrae.example", body: "Qui peut m'aider ?\r\n")
+        #expect(!question.text.contains("jose@cirad.example"))
+        #expect(question.text.contains("Qui peut m'aider"), "quoted as not understood")
+    }
+
+    @Test("a roster of more than 500 lists the first 500 and counts the rest")
+    func longRoster() throws {
+        let world = try CommandWorld()
+        defer { world.close() }
+        let rows = (1...505).map { "Lab \($0),France,research,no,Person \($0),p\($0)@lab\($0).example,fr" }
+        let csv = CommandWorld.csv + "\n" + rows.joined(separator: "\n")
+        _ = try world.directory.importRegister(try PartnerRegister(csv: Array(csv.utf8)))
+        try world.directory.setMember(listID: "college-research", address: "helene@inrae.example", role: .moderator)
+        let members = try world.directory.members(listID: "college-research").count
+        #expect(members > 505)
+        let reply = try Self.who(world, from: "helene@inrae.example", word: "who")
+        let lines = reply.text.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains("@") }
+        #expect(lines.count == CommandResult.rosterLimit)
+        #expect(reply.text.contains("et \(members - CommandResult.rosterLimit) autres, non listés ici"))
     }
 
     @Test("roster_visibility members: any member gets it; a non-member does not")

@@ -71,6 +71,24 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test("roster_visibility: moderators by default, members where asked, never members for the announcement list")
+    func rosterVisibility() throws {
+        func json(_ kind: String, _ visibility: String?) -> String {
+            let extra = visibility.map { ", \"roster_visibility\": \"\($0)\"" } ?? ""
+            return """
+            {"database": "db.sqlite", "imap": {"host": "imap.example.org", "port": 993, "tls": "tls", "password_env": "PW"},
+             "smtp": {"host": "smtp.example.org", "port": 25, "tls": "starttls"},
+             "lists": [{"id": "a", "kind": "\(kind)", "name": {"fr": "A", "en": "A"}, "address": "a@lists.example.org",
+                        "language": "fr", "mailbox": {"user": "a"}\(extra)}]}
+            """
+        }
+        #expect(try load(json("interface", nil)).lists[0].rosterVisibility == .moderators)
+        #expect(try load(json("interface", "members")).lists[0].rosterVisibility == .members)
+        let error = try #require(throws: ConfigError.self) { try load(json("announce", "members")) }
+        #expect(error.problems.map(\.path) == ["$.lists[0].roster_visibility"], "\(error.problems)")
+        #expect(try load(json("announce", "moderators")).lists[0].rosterVisibility == .moderators)
+    }
+
     @Test("every problem is reported at once, each with its JSON path")
     func everyProblem() {
         let json = """

@@ -77,7 +77,10 @@ import TestSupport
     }
 
     @Test(arguments: [("de-DE, es;q=0.9, en;q=0.5", Language.es), ("en;q=0.4, fr-FR;q=0.8", .fr), ("fr, en", .fr),
-                      ("es;q=0, en;q=0.1", .en), ("fr;q=0", nil), ("de, it", nil), ("", nil), ("en;q=bad, es", .es)])
+                      ("es;q=0, en;q=0.1", .en), ("fr;q=0", nil), ("de, it", nil), ("", nil),
+                      // A q that is not a number from 0 to 1 counts as absent; comments are ignored.
+                      ("en;q=bad, es", .en), ("es;q=0.9, en;q=1e3", .en), ("fr;q=0.5 (French), en;q=0.4", .fr),
+                      ("de (q=1), es;q=0.2", .es)])
     func acceptLanguage(header: String, expected: Language?) {
         #expect(Language(acceptLanguage: header) == expected)
     }

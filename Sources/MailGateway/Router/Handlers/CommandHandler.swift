@@ -22,7 +22,15 @@ public struct CommandHandler: InboundHandler {
         }
         let asked = Self.commands(of: message)
         var results = asked.unread
-        for command in asked.commands { results += try session.execute(command) }
+        // A query asked twice is answered once (ten `who` lines must not make a reply of ten rosters).
+        var seen: [EmailCommand] = []
+        for command in asked.commands {
+            if command == .who || command == .lists || command == .help {
+                if seen.contains(command) { continue }
+                seen.append(command)
+            }
+            results += try session.execute(command)
+        }
         let replied = try session.reply(results, keywordLanguage: asked.language)
         message.logger.info("command mail handled", metadata: message.metadata.merging(
             ["message.row": "\(kept.row)", "results": "\(results.count)", "replied": "\(replied)"]) { $1 })

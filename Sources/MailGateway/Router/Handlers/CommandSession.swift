@@ -99,11 +99,12 @@ final class CommandSession {
     /// owners, or every member. The answer goes to the From only, so a forged From shows the roster to a person
     /// who may see it anyway.
     func roster() throws -> CommandResult {
-        let members = try MembershipRecord.members(listID: list.id, in: db)
-        guard let personID = sender?.personID, let own = members.first(where: { $0.personID == personID }),
+        guard let personID = sender?.personID,
+              let own = try MembershipRecord.find(listID: list.id, personID: personID, in: db),
               list.rosterVisibility == .members || own.role.canModerate else {
             return .rosterRefused(list.rosterVisibility)
         }
+        let members = try MembershipRecord.members(listID: list.id, in: db)
         let entries = members.prefix(CommandResult.rosterLimit).map { member in
             CommandResult.RosterEntry(mailbox: member.personName.isEmpty ? member.address
                                           : "\(member.personName) <\(member.address)>", role: member.role)

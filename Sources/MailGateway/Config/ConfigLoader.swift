@@ -230,6 +230,7 @@ public struct ConfigLoader: Sendable {
         let nonMember = r.enumValue("non_member_action", NonMemberAction.self, required: false, default: .reject)
         let fromRewrite = r.enumValue("from_rewrite", FromRewrite.self, required: false, default: .whenDMARC)
         let replyTo = r.enumValue("reply_to", ReplyTo.self, required: false, default: .author)
+        let personalize = r.bool("personalize", required: false) ?? true
         var mailbox: MailboxConfig?
         if var m = JSONObjectReader(r.raw("mailbox"), path: r.child("mailbox"), problems: &problems) {
             let host = m.string("host", required: false)
@@ -263,6 +264,7 @@ public struct ConfigLoader: Sendable {
                                 nonMemberAction: nonMember ?? .reject, fromRewrite: fromRewrite ?? .whenDMARC)
         config.digest = digest
         config.replyTo = replyTo ?? .author
+        config.personalize = personalize
         return config
     }
 

@@ -7,6 +7,7 @@
 #   bench/fanout.sh [COPIES] [CONNECTIONS...]       defaults: 10000, "1 4"
 #   BENCH_BIN=path         the gateway binary (default: release build of this checkout, BENCH_SCRATCH scratch path)
 #   BENCH_BIN_BEFORE=path  a second binary (e.g. main's) measured in the same run, same sink, same post
+#   BENCH_WRAP="cmd args"  runs the timed sending run under that command (e.g. "perf record -g -o /tmp/f.data --")
 #
 # For each binary: a fresh database gets the register (COPIES research partners, one list `college-research`)
 # with `partners import`; the post (from a partner) is written straight into the list's Maildir; a first `run
@@ -17,6 +18,11 @@
 #   gateway copies/s = copies / (t_send - t_idle)   the daemon's sending alone, through its own outbox
 #   whole run copies/s = copies / t_send             the whole process
 # smtp-source: `smtp-source -d -s C -m COPIES -l BYTES -N` (BYTES: the average size of the copies as stored).
+#
+# BENCH_PERSONALIZE=0: the list has `personalize: false` (issue 12, batched RCPTs): its copies are byte-identical
+# per footer language (the members read fr, en and es in turn), and the gateway sends them in transactions of up
+# to 100 RCPTs; smtp-source then sends COPIES/100 messages of 100 recipients each (`-r 100`), the same number of
+# recipients over the same sessions. Rates are recipients (copies) per second on both sides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -27,22 +33,7 @@ CONNS=("$@")
 bench_binaries
 command -v smtp-source >/dev/null || die "smtp-source missing (scripts/install-deps.sh)"
 
-WORK=$(mktemp -d /tmp/mailgateway-fanout.XXXXXX)
-chmod 0755 "$WORK"
-read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT DEAD_PORT < <(free_ports 5)
-export IMAP_PORT IMAPS_PORT LMTP_PORT
-cleanup() {
-  bash scripts/postfix.sh sink stop "$WORK/sink" >/dev/null 2>&1 || true
-  bash scripts/dovecot.sh stop "$WORK/dovecot" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-bash scripts/dovecot.sh start "$WORK/dovecot" >/dev/null
-SINK_DUMP=0 bash scripts/postfix.sh sink start "$WORK/sink" "$SMTP_PORT" >/dev/null
-MAILUSER=$(stat -c %U "$WORK/dovecot/mail")
-export BENCH_IMAP_PASSWORD="bench-$RANDOM$RANDOM"
-# `run` refuses to start without a moderation key: a throwaway one for this run.
-export MAILGATEWAY_MODERATION_KEY=$(head -c 48 /dev/urandom | base64 -w0)
+bench_servers fanout
 
 # The register: the author and COPIES research partners (one list, one college).
 python3 - "$WORK/register.csv" "$COPIES" <<'PY'
@@ -56,27 +47,6 @@ with open(path, "w") as f:
         f.write(f"Labo {i % 97},France,research,no,Membre {i},m{i:05d}@labo{i % 97}.example,{langs[i % 3]}\n")
 PY
 
-# config.json for a database, an SMTP port and a number of connections.
-config() {  # DIR SMTP_PORT CONNECTIONS MAILBOX_USER
-  python3 - "$1" "$2" "$3" "$4" "$ROOT" "$IMAP_PORT" <<'PY'
-import json, sys
-d, smtp, conns, user, root, imap = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
-json.dump({
-    "platform_name": "Initiative 4 pour 1000", "database": f"{d}/archive.sqlite",
-    "templates_directory": f"{root}/templates",
-    "imap": {"host": "127.0.0.1", "port": imap, "tls": "none"},
-    "smtp": {"host": "127.0.0.1", "port": smtp, "tls": "none"},
-    "delivery": {"connections": conns, "helo_name": "bench.test"},
-    "lists": [{"id": "college-research", "kind": "college", "college": "research",
-               "name": {"fr": "Recherche", "en": "Research", "es": "Investigación"},
-               "address": "college-research@lists.bench.test", "language": "fr", "subject_prefix": "[Recherche]",
-               "mailbox": {"user": user, "password_env": "BENCH_IMAP_PASSWORD", "folder": "INBOX"}}],
-}, open(f"{d}/config.json", "w"), indent=2)
-PY
-}
-seconds() { python3 -c 'import re,sys
-w=re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", open(sys.argv[1]).read()).group(1)
-print(sum(float(p) * 60 ** i for i, p in enumerate(reversed(w.split(":")))))' "$1"; }
 
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
@@ -94,7 +64,7 @@ for b in "${BINS[@]}"; do
 
   base="$WORK/$label-base"
   mkdir -p "$base"
-  config "$base" "$DEAD_PORT" 4 "$user"
+  bench_config "$base" "$DEAD_PORT" 4 "$user" "${BENCH_PERSONALIZE:-1}"
   "$bin" partners import --no-welcome --config "$base/config.json" "$WORK/register.csv" --log-level error >/dev/null
   t0=$(date +%s.%N)
   "$bin" run --once --json --config "$base/config.json" --log-level critical >"$base/ingest.json" || true
@@ -115,16 +85,23 @@ PY
     mkdir -p "$run"
     cp "$base/archive.sqlite" "$run/archive.sqlite"
     for ext in -wal -shm; do [[ -f "$base/archive.sqlite$ext" ]] && cp "$base/archive.sqlite$ext" "$run/archive.sqlite$ext"; done
-    config "$run" "$SMTP_PORT" "$c" "$user"
+    bench_config "$run" "$SMTP_PORT" "$c" "$user" "${BENCH_PERSONALIZE:-1}"
     "$bin" outbox retry --config "$run/config.json" --log-level error >/dev/null
-    /usr/bin/time -v -o "$run/send.time" "$bin" run --once --json --config "$run/config.json" --log-level error >"$run/send.json"
+    prefix=()
+    if [[ -n ${BENCH_WRAP:-} ]]; then read -r -a prefix <<<"$BENCH_WRAP"; fi
+    /usr/bin/time -v -o "$run/send.time" "${prefix[@]}" "$bin" run --once --json --config "$run/config.json" --log-level error >"$run/send.json"
     /usr/bin/time -v -o "$run/idle.time" "$bin" run --once --json --config "$run/config.json" --log-level error >"$run/idle.json"
     sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outboxSent"])' "$run/send.json")
-    ts=$(seconds "$run/send.time") ti=$(seconds "$run/idle.time")
+    ts=$(wall_seconds "$run/send.time") ti=$(wall_seconds "$run/idle.time")
 
     start=$(date +%s.%N)
-    smtp-source -d -s "$c" -m "$enqueued" -l "$bytes" -N -f bench-bounces@lists.bench.test \
-      -t member@partner.example -M gateway.bench.example "127.0.0.1:$SMTP_PORT"
+    if [[ ${BENCH_PERSONALIZE:-1} == 0 ]]; then
+      smtp-source -d -s "$c" -m "$(( (enqueued + 99) / 100 ))" -r 100 -l "$bytes" -N -f bench-bounces@lists.bench.test \
+        -t member@partner.example -M gateway.bench.example "127.0.0.1:$SMTP_PORT"
+    else
+      smtp-source -d -s "$c" -m "$enqueued" -l "$bytes" -N -f bench-bounces@lists.bench.test \
+        -t member@partner.example -M gateway.bench.example "127.0.0.1:$SMTP_PORT"
+    fi
     end=$(date +%s.%N)
     python3 - "$label" "$c" "$sent" "$ts" "$ti" "$start" "$end" "$enqueued" "$bytes" <<'PY' | tee -a "$RESULTS"
 import sys
@@ -137,5 +114,5 @@ PY
   done
 done
 echo
-echo " binary conns    sent  bytes  t_send t_idle  gw copy/s  whole/s  source/s  ratio   (ratio = gw / smtp-source, target >= 0.80)"
+echo " binary conns    sent  bytes  t_send t_idle  gw copy/s  whole/s  source/s  ratio   (ratio = gw / smtp-source; target >= 0.80, batched RCPTs (BENCH_PERSONALIZE=0) >= 1)"
 cat "$RESULTS"

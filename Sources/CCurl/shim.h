@@ -8,6 +8,8 @@ static inline CURLcode ccurl_setopt_long(CURL *h, CURLoption o, long v) { return
 static inline CURLcode ccurl_setopt_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode ccurl_setopt_pointer(CURL *h, CURLoption o, void *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode ccurl_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(h, o, v); }
+/* CURLOPT_MAIL_RCPT_ALLOWFAILS (option 290, curl >= 7.69), spelled CURLOPT_MAIL_RCPT_ALLLOWFAILS before 8.2. */
+static inline CURLcode ccurl_setopt_rcpt_allowfails(CURL *h, long v) { return curl_easy_setopt(h, (CURLoption)290, v); }
 static inline CURLcode ccurl_setopt_off_t(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode ccurl_setopt_read_callback(CURL *h, size_t (*cb)(char *, size_t, size_t, void *)) {
     return curl_easy_setopt(h, CURLOPT_READFUNCTION, cb);

@@ -60,7 +60,7 @@ public struct GatewayDaemon: Sendable {
     }
 
     /// The outbox sender configured from `smtp` and `delivery` (see `OutboxSenderConfiguration.pauseOnRefusedLogin`).
-    public func outboxSender(pauseOnRefusedLogin: Bool = true) throws -> OutboxSender {
+    public func outboxSender(pauseOnRefusedLogin: Bool = true, pollInterval: Duration = .seconds(1)) throws -> OutboxSender {
         let config = gateway.config
         let settings = try SMTPSettings.resolving(server: config.smtp, ehloName: config.delivery.heloName,
                                                   environment: gateway.secrets.environment)
@@ -69,7 +69,8 @@ public struct GatewayDaemon: Sendable {
                                 period: TimeInterval(config.delivery.retryHours) * 3600)
         return OutboxSender(database: gateway.database.pool,
                             configuration: OutboxSenderConfiguration(smtp: settings, workers: config.delivery.connections,
-                                                                     retry: retry, claimer: gateway.runID,
+                                                                     pollInterval: pollInterval, retry: retry,
+                                                                     claimer: gateway.runID,
                                                                      pauseOnRefusedLogin: pauseOnRefusedLogin,
                                                                      pace: SendPace(perMinute: config.delivery.maxMessagesPerMinute)),
                             logger: logger)
@@ -89,11 +90,18 @@ public struct GatewayDaemon: Sendable {
 
     /// One pass over every mailbox (concurrently; a failing mailbox does not stop the others), hold expiry, the
     /// digests due now, then the outbox is drained: every due copy is attempted once (retries wait for the daemon).
+    /// The outbox sender runs from the start, as in the daemon: the copies of an accepted post go out while the
+    /// next posts are read (issue 12: the pipeline's two halves overlap on the machine's cores).
     public func runOnce(drainTimeout: Duration = .seconds(300)) async -> OnceReport {
         let limits = MailboxSyncPlan.Limits(maxMessageBytes: gateway.config.maxMessageBytes)
         let gateway = self.gateway
         let logger = self.logger
         let faults = self.faults
+        let before = try? await gateway.database.pool.read { db in try Outbox.counts(db) }
+        let outcome = SenderOutcome()
+        // Nil when the SMTP settings cannot be resolved: the drain below then reports why, if anything is due.
+        let sending: Task<Void, Never>? = (try? outboxSender(pauseOnRefusedLogin: false, pollInterval: .milliseconds(100)))
+            .map { sender in Task { do { try await sender.run() } catch { outcome.set(error) } } }
         let results = await withTaskGroup(of: OnceReport.MailboxResult.self) { group in
             for list in gateway.config.lists {
                 group.addTask {
@@ -129,13 +137,18 @@ public struct GatewayDaemon: Sendable {
             try await gateway.expireHolds()
             try await gateway.runBounceActions()
             runDueDigests()
-            let before = try await gateway.database.pool.read { db in try Outbox.counts(db) }
-            try await drainOutbox(timeout: drainTimeout)
+            if let sending {
+                try await waitDrained(sending, outcome: outcome, timeout: drainTimeout)
+            } else {
+                try await drainOutbox(timeout: drainTimeout)
+            }
             let after = try await gateway.database.pool.read { db in try Outbox.counts(db) }
-            report.outboxSent = (after[.sent] ?? 0) - (before[.sent] ?? 0)
-            report.outboxFailed = (after[.failed] ?? 0) - (before[.failed] ?? 0)
+            report.outboxSent = (after[.sent] ?? 0) - (before?[.sent] ?? 0)
+            report.outboxFailed = (after[.failed] ?? 0) - (before?[.failed] ?? 0)
             report.outboxPending = (after[.pending] ?? 0) + (after[.sending] ?? 0)
         } catch {
+            sending?.cancel()
+            _ = await sending?.value
             report.outboxError = "\(error)"
             logger.error("outbox drain failed", metadata: ["error": "\(error)"])
         }
@@ -150,31 +163,33 @@ public struct GatewayDaemon: Sendable {
 
     /// Runs the outbox sender until no copy is due now (or `timeout` passes), then stops it gracefully.
     func drainOutbox(timeout: Duration) async throws {
-        let pool = gateway.database.pool
-        func dueCount() async throws -> Int {
-            try await pool.read { db in
-                try Outbox.dueOrSendingCount(db, now: Date())
-            }
-        }
-        guard try await dueCount() > 0 else { return }
+        guard try await dueOrSendingCount() > 0 else { return }
         let sender = try outboxSender(pauseOnRefusedLogin: false)
         let outcome = SenderOutcome()
         let task = Task {
             do { try await sender.run() } catch { outcome.set(error) }
         }
+        try await waitDrained(task, outcome: outcome, timeout: timeout)
+    }
+
+    /// Waits until no copy is due now or being sent (or `timeout` passes), then stops the running sender `task`
+    /// gracefully. Throws the error that stopped the sender by itself (SMTP login refused).
+    private func waitDrained(_ task: Task<Void, Never>, outcome: SenderOutcome, timeout: Duration) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        var last = -1
         while clock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
             // The sender stopped by itself (SMTP login refused): no copy can go out, say why.
             if let error = outcome.error { throw error }
-            let due = try await dueCount()
-            if due == 0 { break }
-            if due != last { last = due }
+            if try await dueOrSendingCount() == 0 { break }
         }
         task.cancel()
-        _ = try? await task.value
+        _ = await task.value
+    }
+
+    /// Copies pending and due now, or being sent.
+    private func dueOrSendingCount() async throws -> Int {
+        try await gateway.database.pool.read { db in try Outbox.dueOrSendingCount(db, now: Date()) }
     }
 }
 

@@ -145,6 +145,16 @@ import TestSupport
         #expect(withoutToken.shared == withToken.shared)
     }
 
+    @Test func unpersonalizedCopiesAreByteIdentical() {
+        let post = composer().compose(raw: Array(plain.utf8), subject: "Soil carbon data", author: nil)
+        let (a, b) = (post.unpersonalizedCopy(for: "a@member.example"), post.unpersonalizedCopy(for: "b@other.example"))
+        #expect(a.bounceEnvelope == nil && a.envelopeFrom == "recherche+bounce@lists.example.org")
+        #expect(a.bytes == b.bytes && a.envelopeFrom == b.envelopeFrom && a.recipient != b.recipient)
+        #expect(fieldValues("List-Unsubscribe", in: a.bytes) == ["<mailto:recherche+leave@lists.example.org>"])
+        #expect(fieldValues("List-Unsubscribe-Post", in: a.bytes).isEmpty)
+        #expect(a.shared == post.copy(for: "a@member.example").shared)
+    }
+
     @Test(arguments: [
         ("Soil carbon data", "[Recherche] Soil carbon data"),
         // The prefix goes to the start, once; reply markers collapse to one `Re:` after it (`ListSubject`).

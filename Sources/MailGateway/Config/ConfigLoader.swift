@@ -236,6 +236,7 @@ public struct ConfigLoader: Sendable {
             // address to every partner.
             r.fail("roster_visibility", "an announcement list's roster is for its moderators only (everyone in the register is a member)")
         }
+        let personalize = r.bool("personalize", required: false) ?? true
         var mailbox: MailboxConfig?
         if var m = JSONObjectReader(r.raw("mailbox"), path: r.child("mailbox"), problems: &problems) {
             let host = m.string("host", required: false)
@@ -270,6 +271,7 @@ public struct ConfigLoader: Sendable {
         config.digest = digest
         config.replyTo = replyTo ?? .author
         config.rosterVisibility = roster ?? .moderators
+        config.personalize = personalize
         return config
     }
 

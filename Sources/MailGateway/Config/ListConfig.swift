@@ -72,6 +72,14 @@ public struct ListConfig: Sendable, Codable, Equatable {
     public var rosterVisibility: RosterVisibility = .moderators
     /// The list's digest time or time zone, before the configuration's `digest` (`digest` object of the list).
     public var digest: DigestOverride?
+    /// `personalize` (default true), Mailman 3's personalization and VERP in one switch. True: each member's copy
+    /// of a post has its own envelope sender (`list+bounce.<token>@`, BN-1: a bounce names the copy) and, with the
+    /// HTTP listener, its own one-click List-Unsubscribe URL (RFC 8058), so every copy is its own SMTP transaction.
+    /// False: the copies of a post that read the same footer (language and mode) are byte-identical, sent from
+    /// `list+bounce@` with the mailto List-Unsubscribe only, up to 100 recipients per SMTP transaction; a
+    /// recipient the server refuses is that copy's failure (and bounce event), and a later DSN to `list+bounce@`
+    /// names no copy (docs/bounces.md). For announcement lists of thousands, where the send time matters more.
+    public var personalize: Bool = true
 
     public init(id: String, kind: ListKind, college: College? = nil, name: LocalizedName, address: String,
                 language: Language, subjectPrefix: String? = nil, mailbox: MailboxConfig, posting: PostingRight? = nil,

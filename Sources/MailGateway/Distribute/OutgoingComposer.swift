@@ -41,6 +41,12 @@ public struct OutgoingCopy: Sendable, Equatable {
     public var bytes: [UInt8] { headerPrefix + shared }
 }
 
+/// A post decorated for the list but for its footer and list fields (``OutgoingComposer/decorate(raw:subject:author:)``).
+struct DecoratedPost: Sendable {
+    var message: RawMessage
+    var fromRewritten: Bool
+}
+
 /// A post decorated for the list once: every copy shares these bytes.
 public struct ComposedPost: Sendable, Equatable {
     /// Header fields and body, CRLF line endings.
@@ -57,6 +63,17 @@ public struct ComposedPost: Sendable, Equatable {
     /// mailto form is given: copies advertise only what works.
     /// `bounceKey` keys the copy's VERP token (``BounceToken``).
     public func copy(for recipient: String, oneClickURL: String? = nil, bounceKey: [UInt8]? = nil) -> OutgoingCopy {
+        copy(for: recipient, oneClickURL: oneClickURL, bounceEnvelope: BounceEnvelope(listAddress: list.address, key: bounceKey))
+    }
+
+    /// The copy for `recipient` of a list that does not personalize (``ListConfig/personalize`` false): the
+    /// mailto List-Unsubscribe only and the envelope sender `list+bounce@`, so that every copy with the same body
+    /// is byte-identical and the outbox sends them in one SMTP transaction.
+    public func unpersonalizedCopy(for recipient: String) -> OutgoingCopy {
+        copy(for: recipient, oneClickURL: nil, bounceEnvelope: nil)
+    }
+
+    private func copy(for recipient: String, oneClickURL: String?, bounceEnvelope: BounceEnvelope?) -> OutgoingCopy {
         var unsubscribe = "<mailto:\(list.addresses.leave)>"
         var fields: [String] = []
         if let oneClickURL {
@@ -66,9 +83,12 @@ public struct ComposedPost: Sendable, Equatable {
         } else {
             fields.append("List-Unsubscribe: \(unsubscribe)\r\n")
         }
-        return OutgoingCopy(recipient: recipient,
-                            bounceEnvelope: BounceEnvelope(listAddress: list.address, key: bounceKey),
-                            headerPrefix: Array(fields.joined().utf8), shared: shared)
+        let prefix = Array(fields.joined().utf8)
+        guard let bounceEnvelope else {
+            return OutgoingCopy(recipient: recipient, envelopeFrom: list.addresses.sub("bounce"), headerPrefix: prefix,
+                                shared: shared)
+        }
+        return OutgoingCopy(recipient: recipient, bounceEnvelope: bounceEnvelope, headerPrefix: prefix, shared: shared)
     }
 }
 
@@ -120,6 +140,12 @@ public struct OutgoingComposer: Sendable {
     ///   - subject: its decoded Subject (`ParsedMessage.subject`).
     ///   - author: its first From address, decoded (`ParsedMessage.from.first`).
     public func compose(raw: [UInt8], subject: String, author: MailAddress?) -> ComposedPost {
+        finish(decorate(raw: raw, subject: subject, author: author))
+    }
+
+    /// The composition up to the footer, which does not depend on it: `ReaderComposer` runs it once per post and
+    /// `finish` once per footer.
+    func decorate(raw: [UInt8], subject: String, author: MailAddress?) -> DecoratedPost {
         var message = RawMessage(raw)
         message.remove(Self.removedFields)
         message.fields.removeAll {
@@ -175,6 +201,12 @@ public struct OutgoingComposer: Sendable {
             message.fields.append(.init(name: "Reply-To", rawValue: " <\(replyTo)>"))
         }
 
+        return DecoratedPost(message: message, fromRewritten: rewrite)
+    }
+
+    /// Adds this composer's footer and the list's fields to a decorated post.
+    func finish(_ decorated: DecoratedPost) -> ComposedPost {
+        var message = decorated.message
         if let footer, !footer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             addFooter(footer, to: &message)
         }
@@ -191,7 +223,7 @@ public struct OutgoingComposer: Sendable {
         added.append(.init(name: "Precedence", rawValue: " list"))
         added.append(.init(name: "X-Loop", rawValue: " \(list.address)"))
         message.fields.append(contentsOf: added)
-        return ComposedPost(shared: message.serialized(), fromRewritten: rewrite, list: list)
+        return ComposedPost(shared: message.serialized(), fromRewritten: decorated.fromRewritten, list: list)
     }
 
     func shouldRewriteFrom(author: MailAddress?) -> Bool {

@@ -18,6 +18,9 @@ public import GRDB
 /// digest members included (their next digest lists it "sent separately", from its digest entry and their `post`
 /// copy), with `List-Post: NO` and `Reply-To:` the secretariat (`ListIdentity(list:webBaseURL:secretariat:)`).
 ///
+/// A list with `personalize: false` gets copies without a per-copy envelope or unsubscribe link
+/// (`ComposedPost.unpersonalizedCopy(for:)`): the outbox sends those of one body together (``OutboxTransaction``).
+///
 /// One copy per person per message across lists: a recipient who already has a `post` copy of a message with the
 /// same Message-ID accepted on another list (a cross-post, or a second list accepting it hours later) gets none.
 public struct PostDistributor: Sendable {
@@ -96,9 +99,11 @@ public struct PostDistributor: Sendable {
                 && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
                 && !disabled.contains(MailAddress.canonicalKey($0.address))
         }.map { member in
-            composer.post(for: FooterReader(member: member))
-                .copy(for: member.address, oneClickURL: oneClick?.url(list: list.id, address: member.address),
-                      bounceKey: bounceKey)
+            let post = composer.post(for: FooterReader(member: member))
+            return list.personalize
+                ? post.copy(for: member.address, oneClickURL: oneClick?.url(list: list.id, address: member.address),
+                            bounceKey: bounceKey)
+                : post.unpersonalizedCopy(for: member.address)
         }
         try Outbox.enqueue(db, listID: list.id, messageID: messageRowID, purpose: .post, copies: copies, now: now)
         if members.contains(where: { $0.delivery.isDigest }) {

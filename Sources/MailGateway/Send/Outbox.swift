@@ -98,7 +98,8 @@ public enum OutboxPurpose: Sendable, Hashable {
 /// commit the `sent` marks in batches; at the next start ``applyJournal(_:handed:sent:now:)`` turns what a dead
 /// worker journaled into rows. If the process dies between the 250 and its mark, the row is still `sending` and
 /// handed; at the next start `recover` puts it back to `pending` and it is sent again. That window (at most one
-/// copy per worker) is the one place a copy can be delivered twice: SMTP has no way to ask the server "did you
+/// copy per worker, or one transaction's copies when byte-identical copies share it, ``OutboxTransaction``) is
+/// the one place a copy can be delivered twice: SMTP has no way to ask the server "did you
 /// already accept this?", and the alternative, marking before sending, would lose the copy instead. Rows claimed but never handed are given back as never
 /// attempted. Only rows of a claimer that is gone are recovered (`run` holds the process lock, so every other
 /// claimer is gone). A graceful stop (SIGTERM) waits for the reply and commits it, so it never duplicates.

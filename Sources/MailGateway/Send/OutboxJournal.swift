@@ -38,11 +38,18 @@ final class OutboxJournal {
 
     deinit { close(descriptor) }
 
-    /// Copy `id` is about to be handed to SMTP: from now on it may have been delivered.
-    func handed(_ id: Int64) throws { try append(Array("H \(id)\n".utf8)) }
+    /// Copies `ids` (one SMTP transaction) are about to be handed to SMTP: from now on they may have been
+    /// delivered. One `write(2)` for all of them.
+    func handed(_ ids: [Int64]) throws { try append(Array(ids.map { "H \($0)\n" }.joined().utf8)) }
+
+    /// Copy `id` is about to be handed to SMTP.
+    func handed(_ id: Int64) throws { try handed([id]) }
 
     /// The server accepted copy `id` (250).
-    func sent(_ id: Int64) throws { try append(Array("S \(id)\n".utf8)) }
+    func sent(_ id: Int64) throws { try sent([id]) }
+
+    /// The server accepted copies `ids` (250), in one `write(2)`.
+    func sent(_ ids: [Int64]) throws { try append(Array(ids.map { "S \($0)\n" }.joined().utf8)) }
 
     /// Forgets every line but the header: call after the transaction recording them committed.
     func clear() throws {

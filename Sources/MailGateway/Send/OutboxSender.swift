@@ -10,10 +10,14 @@ public struct OutboxSenderConfiguration: Sendable {
     public var smtp: SMTPSettings
     /// Parallel SMTP connections (one worker thread each). Default 4.
     public var workers: Int
-    /// Copies one worker claims per transaction at most (default 64; less when the due copies shared between the
-    /// workers are fewer). Claimed copies not yet attempted at a graceful stop are given back; after a crash they
-    /// are recovered as never handed to SMTP (so never duplicated).
+    /// Copies one worker claims per transaction at most (default 200, room for two full transactions of
+    /// byte-identical copies; less when the due copies shared between the workers are fewer). Claimed copies not
+    /// yet attempted at a graceful stop are given back; after a crash they are recovered as never handed to SMTP
+    /// (so never duplicated).
     public var claimBatch: Int
+    /// Recipients of one SMTP transaction at most, when claimed copies are byte-identical (``OutboxTransaction``;
+    /// default 100, RFC 5321's minimum a server must accept). A crash re-sends at most one transaction per worker.
+    public var maxRecipients: Int
     /// A worker commits the `sent` marks of the copies the server accepted once this many are waiting (default
     /// 64), or ``commitInterval`` after the oldest of them, and always before it claims, gives back or records a
     /// failure. Until then each mark is a line of the worker's ``OutboxJournal``, so a crash re-sends no more
@@ -35,7 +39,8 @@ public struct OutboxSenderConfiguration: Sendable {
     /// fast as the server takes them.
     public var pace: SendPace?
 
-    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 64, commitEvery: Int = 64,
+    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 200, maxRecipients: Int = OutboxTransaction.maxRecipients,
+                commitEvery: Int = 64,
                 commitInterval: Duration = .milliseconds(250), pollInterval: Duration = .seconds(1),
                 retry: RetryPolicy = RetryPolicy(), claimer: String? = nil,
                 pauseOnRefusedLogin: Bool = true, pace: SendPace? = nil) {
@@ -44,6 +49,7 @@ public struct OutboxSenderConfiguration: Sendable {
         self.claimer = claimer ?? UUID().uuidString
         self.workers = max(1, workers)
         self.claimBatch = max(1, claimBatch)
+        self.maxRecipients = max(1, maxRecipients)
         self.commitEvery = max(1, commitEvery)
         self.commitInterval = commitInterval
         self.pollInterval = pollInterval

@@ -4,14 +4,16 @@ import GRDB
 import Logging
 
 /// One SMTP connection and the loop that feeds it, isolated to a serial dispatch queue (see
-/// `SerialQueueExecutor`): claim a batch, send each copy, record each result.
+/// `SerialQueueExecutor`): claim a batch, group it into SMTP transactions (``OutboxTransaction``: byte-identical
+/// copies together, up to ``OutboxSenderConfiguration/maxRecipients`` RCPTs; a personalized copy alone), send
+/// each transaction, record each copy's result (a refused RCPT is that copy's failure only).
 ///
 /// Recording: a refusal is committed at once (with the `sent` marks waiting before it). An acceptance is a line
 /// of the worker's ``OutboxJournal`` and its `sent` mark waits for the next commit (``OutboxSenderConfiguration/
 /// commitEvery``, ``OutboxSenderConfiguration/commitInterval``, or the next claim): one transaction for many
-/// copies instead of one per copy. Before each copy is handed to SMTP, a journal line says so. After a crash the
-/// journal tells which claimed copies the server accepted (marked sent) and which one was in flight (sent again):
-/// at most one copy per worker is delivered twice, as with a commit per copy. A database that is not a file (no
+/// copies instead of one per copy. Before a transaction's copies are handed to SMTP, one journal write says so.
+/// After a crash the journal tells which claimed copies the server accepted (marked sent) and which transaction
+/// was in flight (sent again): at most one transaction per worker is delivered twice (one copy when personalized). A database that is not a file (no
 /// place for a journal) gets a commit per copy and its handed mark committed before the send.
 actor OutboxWorker {
     private let executor: SerialQueueExecutor
@@ -55,20 +57,22 @@ actor OutboxWorker {
                 try? await Task.sleep(for: configuration.pollInterval)
                 continue
             }
-            for (position, job) in jobs.enumerated() {
+            let transactions = OutboxTransaction.group(jobs, maxRecipients: configuration.maxRecipients)
+            for (position, transaction) in transactions.enumerated() {
                 if let pace = configuration.pace {
-                    let wait = pace.reserve(at: .now)
+                    var wait = Duration.zero
+                    for _ in transaction.jobs { wait = pace.reserve(at: .now) }
                     if wait > .zero { try? await Task.sleep(for: wait) }
                 }
                 do {
-                    try deliver(job)
+                    try deliver(transaction)
                 } catch let error as SMTPError {
-                    // Authentication refused: this copy and the rest of the batch go back untouched.
-                    try release(jobs[position...].map(\.id))
+                    // Authentication refused: this transaction's copies and the rest of the batch go back untouched.
+                    try release(transactions[position...].flatMap { $0.jobs.map(\.id) })
                     throw error
                 }
                 if Task.isCancelled {
-                    try release(jobs[(position + 1)...].map(\.id))
+                    try release(transactions[(position + 1)...].flatMap { $0.jobs.map(\.id) })
                     return
                 }
             }
@@ -108,14 +112,15 @@ actor OutboxWorker {
         return result
     }
 
-    /// Sends one claimed copy (blocking, on this actor's queue), then records the result.
-    private func deliver(_ job: OutboxJob) throws {
+    /// Sends the copies of one transaction (blocking, on this actor's queue), then records each one's result.
+    private func deliver(_ transaction: OutboxTransaction) throws {
+        let ids = transaction.jobs.map(\.id)
         if let journal {
-            try journal.handed(job.id)
+            try journal.handed(ids)
         } else {
-            try database.write { db in try Outbox.markHanded(db, id: job.id) }
+            try database.write { db in for id in ids { try Outbox.markHanded(db, id: id) } }
         }
-        let result: Result<Void, SMTPError>
+        var results: [SMTPError?]
         do throws(SMTPError) {
             let connection: SMTPConnection
             if let existing = self.connection {
@@ -124,36 +129,53 @@ actor OutboxWorker {
                 connection = try SMTPConnection(settings: configuration.smtp)
                 self.connection = connection
             }
-            try connection.send(envelopeFrom: job.envelopeFrom, recipients: [job.recipient], message: job.message)
-            result = .success(())
+            if transaction.jobs.count == 1 {
+                do throws(SMTPError) {
+                    try connection.send(envelopeFrom: transaction.envelopeFrom, recipients: transaction.recipients,
+                                        message: transaction.message)
+                    results = [nil]
+                } catch {
+                    results = [error]
+                }
+            } else {
+                results = try connection.send(envelopeFrom: transaction.envelopeFrom, each: transaction.recipients,
+                                              message: transaction.message)
+            }
         } catch {
-            result = .failure(error)
+            results = Array(repeating: error, count: ids.count)
         }
-        if case .failure(let error) = result, error.isAuthenticationRefused { throw error }
-        try record(job, result)
+        if let refused = results.lazy.compactMap({ $0 }).first(where: \.isAuthenticationRefused) { throw refused }
+        try record(Array(zip(transaction.jobs, results)))
     }
 
     /// The one place where a copy's SMTP result is known, right after the server's answer (or the connection's
-    /// failure): an acceptance is journaled and its mark waits for the next commit; a refusal is committed now.
-    private func record(_ job: OutboxJob, _ result: Result<Void, SMTPError>) throws {
-        switch result {
-        case .success:
+    /// failure): acceptances are journaled and their marks wait for the next commit; refusals are committed now.
+    private func record(_ outcomes: [(job: OutboxJob, error: SMTPError?)]) throws {
+        let accepted = outcomes.filter { $0.error == nil }.map(\.job)
+        if !accepted.isEmpty {
             if let journal {
-                try journal.sent(job.id)
+                try journal.sent(accepted.map(\.id))
                 if unrecorded.isEmpty { oldestUnrecorded = .now }
-                unrecorded.append(job.id)
-                if unrecorded.count >= configuration.commitEvery
-                    || ContinuousClock.now - oldestUnrecorded >= configuration.commitInterval {
-                    try commit()
-                }
+                unrecorded.append(contentsOf: accepted.map(\.id))
             } else {
-                try committing { db in try Outbox.markSent(db, id: job.id) }
+                try committing { db in for job in accepted { try Outbox.markSent(db, id: job.id) } }
             }
-            GatewayMetrics.outboxSent(list: job.listID)
-            logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])
-        case .failure(let error):
-            let policy = configuration.retry
-            let status = try committing { db in
+            for job in accepted {
+                GatewayMetrics.outboxSent(list: job.listID)
+                logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])
+            }
+        }
+        let refused = outcomes.compactMap { outcome in outcome.error.map { (job: outcome.job, error: $0) } }
+        if refused.isEmpty {
+            if journal != nil, unrecorded.count >= configuration.commitEvery
+                || ContinuousClock.now - oldestUnrecorded >= configuration.commitInterval {
+                try commit()
+            }
+            return
+        }
+        let policy = configuration.retry
+        let statuses = try committing { db in
+            try refused.map { job, error in
                 let status = try Outbox.markFailed(db, id: job.id, error: error, policy: policy)
                 // A copy refused for good (or out of retries) is a bounce of its recipient (BN-2).
                 if status == .failed {
@@ -162,6 +184,8 @@ actor OutboxWorker {
                 }
                 return status
             }
+        }
+        for ((job, error), status) in zip(refused, statuses) {
             GatewayMetrics.outboxFailed(list: job.listID, final: status == .failed)
             logger.info("outbox copy not delivered", metadata: [
                 "outbox.id": "\(job.id)", "list.id": "\(job.listID)", "smtp.code": "\(error.code)",

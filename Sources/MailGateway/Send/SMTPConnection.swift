@@ -82,18 +82,61 @@ public final class SMTPConnection {
     }
 
     /// Sends one message in one SMTP transaction (MAIL FROM, one RCPT TO per recipient, DATA).
-    /// With several recipients one refused RCPT fails the whole transaction (libcurl's default); the gateway
-    /// sends one recipient per copy (VERP), so the result is that recipient's.
+    /// With several recipients one refused RCPT fails the whole transaction (libcurl's default); see
+    /// ``send(envelopeFrom:each:message:)`` for a result per recipient.
     /// - Throws: `SMTPError` with the server's reply code and text, classified transient or permanent; an
     ///   envelope address with CR, LF, NUL or another control character (or an angle bracket) is refused before
     ///   anything is sent (`SMTPError.unsafeEnvelope`): libcurl would write it into the command line as is.
     public func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError) {
-        let started = ContinuousClock.now; defer { GatewayMetrics.smtpSend(started: started) }
-        guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
         for recipient in recipients where !SMTPError.isSafeEnvelopeAddress(recipient) {
             throw .unsafeEnvelope(command: "RCPT")
         }
+        let result = try perform(envelopeFrom: envelopeFrom, recipients: recipients, message: message,
+                                 allowingRefusedRecipients: false)
+        if result == CURLE_OK { return }
+        throw classify(result)
+    }
+
+    /// Sends one message to several recipients in ONE SMTP transaction, where the server's refusal of a RCPT fails
+    /// only that recipient (`CURLOPT_MAIL_RCPT_ALLOWFAILS`, libcurl >= 7.69): the message goes to the others.
+    /// - Returns: for each recipient, in order, nil when the server accepted the message for it (its RCPT and the
+    ///   end of data answered 2xx), else why not: its own RCPT refusal (`command` "RCPT": 5xx permanent, 4xx
+    ///   transient), an unsafe address (never sent), or the transaction's failure (connection, MAIL FROM, DATA or
+    ///   end of data: the same error for every recipient the server had accepted).
+    /// - Throws: `SMTPError.unsafeEnvelope` for an unsafe envelope sender (nothing is sent).
+    public func send(envelopeFrom: String, each recipients: [String], message: [UInt8]) throws(SMTPError) -> [SMTPError?] {
+        var results = [SMTPError?](repeating: nil, count: recipients.count)
+        var sent: [Int] = []
+        for (index, recipient) in recipients.enumerated() {
+            if SMTPError.isSafeEnvelopeAddress(recipient) { sent.append(index) } else { results[index] = .unsafeEnvelope(command: "RCPT") }
+        }
+        guard !sent.isEmpty else { return results }
+        let result = try perform(envelopeFrom: envelopeFrom, recipients: sent.map { recipients[$0] }, message: message,
+                                 allowingRefusedRecipients: true)
+        let replies = state.recipientReplies
+        var refusedAll = replies.count == sent.count
+        for (position, index) in sent.enumerated() {
+            if position < replies.count, replies[position].code >= 400 {
+                let (code, reply) = replies[position]
+                results[index] = SMTPError(kind: code >= 500 ? .permanent : .transient, code: code,
+                                           reply: reply.isEmpty ? "refused" : reply, command: "RCPT")
+            } else {
+                refusedAll = false
+            }
+        }
+        if result == CURLE_OK || refusedAll { return results }
+        let failure = classify(result)
+        for index in sent where results[index] == nil { results[index] = failure }
+        return results
+    }
+
+    /// One `curl_easy_perform` of the message to `recipients` (already checked), its per-send options detached after.
+    private func perform(envelopeFrom: String, recipients: [String], message: [UInt8],
+                         allowingRefusedRecipients: Bool) throws(SMTPError) -> CURLcode {
+        let started = ContinuousClock.now; defer { GatewayMetrics.smtpSend(started: started) }
+        guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
         state.reset(upload: message)
+        state.allowsRefusedRecipients = allowingRefusedRecipients
         var list: UnsafeMutablePointer<curl_slist>?
         for recipient in recipients {
             guard let appended = curl_slist_append(list, "<\(recipient)>") else {
@@ -110,6 +153,7 @@ public final class SMTPConnection {
         try set(CURLOPT_MAIL_FROM, Self.mailFrom(envelopeFrom, declaring8BitMIME: Self.declares8BitMIME(
             message: message, serverExtensions: serverExtensions)))
         try check(ccurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, list), "MAIL_RCPT")
+        try check(ccurl_setopt_rcpt_allowfails(handle, allowingRefusedRecipients ? 1 : 0), "MAIL_RCPT_ALLOWFAILS")
         try check(ccurl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.count)), "INFILESIZE")
 
         let result = curl_easy_perform(handle)
@@ -121,8 +165,7 @@ public final class SMTPConnection {
         _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &opened)
         connectionsOpened += opened
         if let announced = state.extensions { serverExtensions = announced }
-        if result == CURLE_OK { return }
-        throw classify(result)
+        return result
     }
 
     /// RFC 6152: `BODY=8BITMIME` is declared when the message has a byte over 127 and the server announced
@@ -205,6 +248,11 @@ final class TransferState {
     var failure: (code: Int, command: String, reply: String)?
     /// The extension keywords of this transfer's EHLO reply; nil when the transfer reused a connection.
     var extensions: Set<String>?
+    /// The final reply to each RCPT of this transaction, in order (the text only for a refusal).
+    var recipientReplies: [(code: Int, reply: String)] = []
+    /// True when a refused RCPT fails only its recipient (``SMTPConnection/send(envelopeFrom:each:message:)``):
+    /// it is then not the transaction's ``failure``.
+    var allowsRefusedRecipients = false
 
     func reset(upload: [UInt8]) {
         self.upload = upload
@@ -213,6 +261,7 @@ final class TransferState {
         command = ""
         failure = nil
         extensions = nil
+        recipientReplies.removeAll(keepingCapacity: true)
     }
 
     /// A command line sent (`MAIL FROM:<a@b>`): its verb, upper-cased, becomes ``command``.
@@ -250,7 +299,10 @@ final class TransferState {
             if !keyword.isEmpty { extensions = (extensions ?? []).union([String(decoding: keyword, as: UTF8.self)]) }
         }
         guard isLast else { return }
-        if code >= 400, failure == nil { failure = (code, command.isEmpty ? "CONNECT" : command, reply) }
+        if command == "RCPT" { recipientReplies.append((code, reply)) }
+        if code >= 400, failure == nil, !(command == "RCPT" && allowsRefusedRecipients) {
+            failure = (code, command.isEmpty ? "CONNECT" : command, reply)
+        }
         if code == 354 {
             // The message follows; the next reply answers the end of data.
             command = "."

@@ -32,6 +32,24 @@ import TestSupport
         #expect(config.lists[1].replyTo == .author)
     }
 
+    @Test func personalizeIsReadAndOnByDefault() throws {
+        let config = try decode { object in
+            var lists = object["lists"] as? [[String: Any]] ?? []
+            lists[0]["personalize"] = false
+            object["lists"] = lists
+        }
+        #expect(config.lists[0].personalize == false)
+        #expect(config.lists[1].personalize == true)
+        let error = try #require(throws: ConfigError.self) {
+            try decode { object in
+                var lists = object["lists"] as? [[String: Any]] ?? []
+                lists[0]["personalize"] = "no"
+                object["lists"] = lists
+            }
+        }
+        #expect(error.problems.map(\.path).contains("$.lists[0].personalize"), "\(error.problems)")
+    }
+
     @Test func badValuesAreNamed() throws {
         let error = try #require(throws: ConfigError.self) {
             try decode { object in

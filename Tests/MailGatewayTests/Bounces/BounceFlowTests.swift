@@ -73,7 +73,11 @@ import TestSupport
     func policyStorm() throws {
         let w = try BounceWorld()
         defer { w.close() }
-        let now = Date()
+        // 23:45 UTC: the storm's alerts run at 23:55 and 00:05, still one a day (a rolling 24 hours, not the date).
+        let today = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
+        var late = today
+        (late.hour, late.minute, late.second, late.nanosecond) = (23, 45, 0, 0)
+        let now = try #require(late.date)
         let members = (1...10).map { "member\($0)@gmail.com" }
         for member in members {
             let (_, envelope) = try w.copy(to: member, now: now)

@@ -95,12 +95,15 @@ public struct PolicyGroup: Sendable, Equatable {
 
 /// A row of `bounce_policy_alerts`: the one alert of a day about a (list, receiving domain).
 enum BouncePolicyAlertRecord {
-    /// Claims the alert of `day` for (list, domain); false when it was sent already.
+    /// Claims the alert for (list, domain): false when one was sent in the 24 hours before `now` (a rolling day,
+    /// so a storm across midnight UTC makes one alert, not two minutes apart) or already on `day`.
     static func claim(_ db: Database, listID: String, domain: String, day: String, events: Int, now: Date) throws -> Bool {
         try db.execute(sql: """
-            INSERT INTO bounce_policy_alerts (list_id, receiving_domain, day, events, sent_at) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO bounce_policy_alerts (list_id, receiving_domain, day, events, sent_at)
+            SELECT ?, ?, ?, ?, ?
+            WHERE NOT EXISTS (SELECT 1 FROM bounce_policy_alerts WHERE list_id = ? AND receiving_domain = ? AND sent_at > ?)
             ON CONFLICT DO NOTHING
-            """, arguments: [listID, domain, day, events, now])
+            """, arguments: [listID, domain, day, events, now, listID, domain, now.addingTimeInterval(-86_400)])
         return db.changesCount > 0
     }
 

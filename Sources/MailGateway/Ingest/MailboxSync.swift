@@ -119,7 +119,10 @@ public struct MailboxSync: Sendable {
                     } else {
                         returned = try await fetch(client, uids)
                     }
-                    if case .fetch(let next)? = plan.steps.dropFirst(index + 1).first {
+                    // Not a UID that failed before (fetched alone): its failure would break the connection
+                    // under this batch, before this batch is flagged and that failure recorded.
+                    if case .fetch(let next)? = plan.steps.dropFirst(index + 1).first,
+                       !(next.count == 1 && failing[next[0]] != nil) {
                         prefetch.start(next) { try await self.fetch(client, next) }
                     }
                 } catch {

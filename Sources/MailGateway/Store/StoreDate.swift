@@ -9,8 +9,8 @@ import GRDB
 enum StoreDate {
     /// The database value of `date`: the text GRDB would write (GRDB's own for years outside 1...9999).
     static func value(_ date: Date) -> DatabaseValue {
-        // As ICU computes it (from the reference date, then whole milliseconds by flooring).
-        let milliseconds = ((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000).rounded(.down)
+        // As Foundation and ICU compute it: milliseconds from the reference date, to the nearest (halves upward).
+        let milliseconds = ((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down)
         guard milliseconds.isFinite, abs(milliseconds) < 4e14 else { return date.databaseValue }
         let (quotient, remainder) = Int(milliseconds).quotientAndRemainder(dividingBy: 86_400_000)
         let days = remainder < 0 ? quotient - 1 : quotient

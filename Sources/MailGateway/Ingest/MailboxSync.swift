@@ -279,6 +279,7 @@ public struct MailboxSync: Sendable {
                 let id = try ArchiveWriter.quarantine(db, list: list.id, raw: message.bytes, error: reason, source: source)
                 try ArchiveWriter.setMailboxState(db, list: list.id, state)
                 try IngestProgress.finish(db, list: list.id)
+                try self.beginMarker(of: beginNext, db, uidValidity: uidValidity)
                 return id
             }
             logger.error("message quarantined: it crashed the gateway repeatedly", metadata: [
@@ -315,11 +316,15 @@ public struct MailboxSync: Sendable {
             try ArchiveWriter.setMailboxState(db, list: list.id, state)
             try IngestProgress.finish(db, list: list.id)
             if retried { try FetchFailures.resolved(db, list: list.id, uidValidity: uidValidity, uid: message.uid) }
-            if let next = beginNext {
-                _ = try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uid: next, run: runID)
-            }
+            try self.beginMarker(of: beginNext, db, uidValidity: uidValidity)
             return outcome
         }
+    }
+
+    /// Writes the progress marker of `next` (the message processed after this one) in the caller's transaction.
+    private func beginMarker(of next: UInt32?, _ db: Database, uidValidity: UInt32) throws {
+        guard let next else { return }
+        _ = try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uid: next, run: runID)
     }
 
     /// Flags (or moves) messages whose processing is committed.

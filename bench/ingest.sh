@@ -5,12 +5,17 @@
 #
 # For each corpus (lore-ksummit: 3,115 real messages; a generated corpus of 20,000 messages):
 #   a. the raw IMAP fetch rate of the mailbox (`mailgateway bench fetch`: every body, batched like the gateway,
-#      discarded): the physical limit of the fetch step;
+#      discarded): the physical limit of the fetch step; and the peer, Python's imaplib, fetching the same bodies
+#      (list, then `UID FETCH a:b (BODY.PEEK[])` in ranges of 1,000 UIDs, and `UID FETCH 1:*` in one command);
 #   b. `mailgateway run --once` on a fresh database (empty partner register: every post is parsed, decided by the
 #      policy chain, archived, threaded, indexed for search and rejected, and a rate-limited notice is queued and
 #      sent to a local smtp-sink): messages/s, peak RSS, database size;
 #   c. `notmuch new` on a copy of the same message files;
-#   d. ratios gateway/notmuch (target >= 5x) and gateway/raw fetch (target >= 15 %).
+#   d. ratios gateway/notmuch (issue 12 target >= 10x) and gateway/raw fetch (target >= 25 %, against the fastest
+#      raw fetch of the run: the gateway's own or imaplib's); the database size per message split by dbstat into
+#      raw bytes, full-text index and the rest.
+# BENCH_BIN_BEFORE=path (another mailgateway binary, e.g. main's release build) measures a. and b. with both binaries
+# in the same run ("before" first, each on a fresh database); BENCH_BIN=path skips the build.
 # Then 5 searches, `mailgateway archive search` vs `notmuch search` on ksummit (median of 5 runs each).
 #
 # The mailboxes are filled without IMAP APPEND: the message files are written straight into each account's
@@ -43,10 +48,20 @@ bash scripts/install-deps.sh >/dev/null
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (apt-get install time)"
 BENCH_START=$SECONDS
 
-say "Building (release)"
-swift build -c release --scratch-path "$SCRATCH" --product mailgateway 2>&1 | grep -E "error:|Build of product|Build complete" || true
-BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/mailgateway"
+BIN=${BENCH_BIN:-}
+if [[ -z $BIN ]]; then
+  say "Building (release)"
+  swift build -c release --scratch-path "$SCRATCH" --product mailgateway 2>&1 | grep -E "error:|Build of product|Build complete" || true
+  BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/mailgateway"
+fi
 [[ -x $BIN ]] || die "the release build failed"
+LABELS=(after)
+declare -A BINOF=([after]=$BIN)
+if [[ -n ${BENCH_BIN_BEFORE:-} ]]; then
+  [[ -x $BENCH_BIN_BEFORE ]] || die "not an executable: $BENCH_BIN_BEFORE"
+  LABELS=(before after)
+  BINOF[before]=$BENCH_BIN_BEFORE
+fi
 
 WORK=$(mktemp -d /tmp/mailgateway-bench.XXXXXX)
 chmod 0755 "$WORK"   # Dovecot's unprivileged processes traverse it
@@ -66,6 +81,8 @@ bash scripts/dovecot.sh start "$WORK/dovecot" >/dev/null
 bash scripts/postfix.sh sink start "$WORK/sink" "$SMTP_PORT" >/dev/null
 PASSWORD="bench-$RANDOM$RANDOM"
 export BENCH_IMAP_PASSWORD=$PASSWORD
+# `run` requires a moderation key (issue 11); any 32+ bytes do for a benchmark.
+export MAILGATEWAY_MODERATION_KEY=$(head -c 48 /dev/urandom | base64 -w0)
 MAILUSER=$(stat -c %U "$WORK/dovecot/mail")
 CORPUS_NAMES=(ksummit synth)
 
@@ -185,26 +202,68 @@ PY
 }
 
 for c in "${CORPUS_NAMES[@]}"; do
-  say "$c: a. raw IMAP fetch (mailgateway bench fetch)"
-  /usr/bin/time -v -o "$RES/fetch-$c.time" "$BIN" bench fetch --config "$WORK/gw-$c/config.json" --list "$c" --json \
-    >"$RES/fetch-$c.json"
-  timev_json "$RES/fetch-$c.time" >"$RES/fetch-$c.timev.json"
-  python3 - "$RES/fetch-$c.json" "$RES/fetch-$c.timev.json" <<'PY'
+  for label in "${LABELS[@]}"; do
+    say "$c: a. raw IMAP fetch (mailgateway bench fetch, $label)"
+    /usr/bin/time -v -o "$RES/fetch-$label-$c.time" "${BINOF[$label]}" bench fetch --config "$WORK/gw-$c/config.json" \
+      --list "$c" --json >"$RES/fetch-$label-$c.json"
+    timev_json "$RES/fetch-$label-$c.time" >"$RES/fetch-$label-$c.timev.json"
+    python3 - "$RES/fetch-$label-$c.json" "$RES/fetch-$label-$c.timev.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))
 s = r["listSeconds"] + r["fetchSeconds"]
 print("  %d messages, %.1f MB in %d batches, %.2f s (list %.2f + fetch %.2f): %.0f messages/s, %.1f MB/s"
-      " (process: %.2f s wall, peak RSS %.0f MB)" % (r["messages"], r["bytes"] / 1e6, r["batches"], s, r["listSeconds"],
-      r["fetchSeconds"], r["messages"] / s, r["bytes"] / 1e6 / s, t["wall"], t["rss_kb"] / 1024))
+      " (process: %.2f s wall, %.2f s user, %.2f s sys, peak RSS %.0f MB)" % (r["messages"], r["bytes"] / 1e6,
+      r["batches"], s, r["listSeconds"], r["fetchSeconds"], r["messages"] / s, r["bytes"] / 1e6 / s, t["wall"],
+      t["user"], t["sys"], t["rss_kb"] / 1024))
+PY
+  done
+
+  say "$c: a'. raw IMAP fetch by the peer, Python imaplib (same listing; ranges of 1,000 UIDs; then 1:* at once)"
+  python3 - "$IMAP_PORT" "$c" "$PASSWORD" "$RES/imaplib-$c.json" <<'PY'
+import imaplib, json, re, sys, time
+port, user, password, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def run(chunk):
+    imap = imaplib.IMAP4("127.0.0.1", port)
+    imap.login(user, password)
+    imap.select("INBOX", readonly=True)
+    t = time.perf_counter()
+    typ, data = imap.uid("FETCH", "1:*", "(RFC822.SIZE INTERNALDATE)")
+    uids = sorted(int(re.search(rb"UID (\d+)", d).group(1)) for d in data if d)
+    listed = time.perf_counter()
+    n = size = 0
+    ranges = [(uids[0], uids[-1])] if chunk is None else \
+        [(uids[i], uids[min(i + chunk, len(uids)) - 1]) for i in range(0, len(uids), chunk)]
+    for a, b in ranges:
+        typ, data = imap.uid("FETCH", "%d:%d" % (a, b), "(BODY.PEEK[])")
+        for d in data:
+            if isinstance(d, tuple):
+                n += 1
+                size += len(d[1])
+    end = time.perf_counter()
+    imap.logout()
+    return {"messages": n, "bytes": size, "listSeconds": listed - t, "fetchSeconds": end - listed,
+            "ranges": len(ranges)}
+results = {}
+for name, chunk in (("ranges1000", 1000), ("all", None)):
+    r = results[name] = run(chunk)
+    s = r["listSeconds"] + r["fetchSeconds"]
+    print("  imaplib %-10s %d messages, %.1f MB in %d commands, %.2f s (list %.2f + fetch %.2f): %.0f messages/s, "
+          "%.1f MB/s" % (name, r["messages"], r["bytes"] / 1e6, r["ranges"], s, r["listSeconds"], r["fetchSeconds"],
+                         r["messages"] / s, r["bytes"] / 1e6 / s))
+json.dump(results, open(out, "w"))
 PY
 
-  say "$c: b. mailgateway run --once (fresh database)"
-  /usr/bin/time -v -o "$RES/run-$c.time" "$BIN" run --once --json --log-level error --config "$WORK/gw-$c/config.json" \
-    >"$RES/run-$c.json" || die "run --once failed (see $RES/run-$c.json)"
-  timev_json "$RES/run-$c.time" >"$RES/run-$c.timev.json"
-  db="$WORK/gw-$c/archive.sqlite"
-  echo "{\"db\": $(stat -c %s "$db"), \"wal\": $(stat -c %s "$db-wal" 2>/dev/null || echo 0)}" >"$RES/db-$c.json"
-  python3 - "$RES/run-$c.json" "$RES/run-$c.timev.json" "$RES/db-$c.json" <<'PY'
+  for label in "${LABELS[@]}"; do
+    say "$c: b. mailgateway run --once (fresh database, $label)"
+    gw="$WORK/gw-$c-$label"
+    mkdir -p "$gw"
+    sed -e "s#$WORK/gw-$c/archive.sqlite#$gw/archive.sqlite#" "$WORK/gw-$c/config.json" >"$gw/config.json"
+    /usr/bin/time -v -o "$RES/run-$label-$c.time" "${BINOF[$label]}" run --once --json --log-level error \
+      --config "$gw/config.json" >"$RES/run-$label-$c.json" || die "run --once failed (see $RES/run-$label-$c.json)"
+    timev_json "$RES/run-$label-$c.time" >"$RES/run-$label-$c.timev.json"
+    db="$gw/archive.sqlite"
+    echo "{\"db\": $(stat -c %s "$db"), \"wal\": $(stat -c %s "$db-wal" 2>/dev/null || echo 0)}" >"$RES/db-$label-$c.json"
+    python3 - "$RES/run-$label-$c.json" "$RES/run-$label-$c.timev.json" "$RES/db-$label-$c.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2])); d = json.load(open(sys.argv[3]))
 s = r["mailboxes"][0]["summary"]
@@ -213,7 +272,9 @@ print("  %d messages %s in %.2f s wall (%.1f s user, %.1f s sys): %.0f messages/
       t["wall"], t["user"], t["sys"], s["processed"] / t["wall"], t["rss_kb"] / 1024, d["db"] / 1e6, d["wal"] / 1e6,
       r["outboxSent"]))
 PY
-
+    bash bench/dbsize.sh "$db" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mailboxes"][0]["summary"]["processed"])' "$RES/run-$label-$c.json")" \
+      | tee "$RES/dbsize-$label-$c.txt"
+  done
   say "$c: c. notmuch new (copy of the same files)"
   notmuch_config "$WORK/notmuch-$c/config" "$WORK/notmuch-$c/mail"
   NOTMUCH_CONFIG="$WORK/notmuch-$c/config" /usr/bin/time -v -o "$RES/notmuch-$c.time" notmuch new --quiet
@@ -268,35 +329,46 @@ json.dump(rows, open(out, "w"), indent=2)
 PY
 
 say "Summary"
-python3 - "$RES" "${CORPUS_NAMES[@]}" <<'PY'
+python3 - "$RES" "${#CORPUS_NAMES[@]}" "${CORPUS_NAMES[@]}" "${LABELS[@]}" <<'PY'
 import json, os, sys
-res, names = sys.argv[1], sys.argv[2:]
+res, count = sys.argv[1], int(sys.argv[2])
+names, labels = sys.argv[3:3 + count], sys.argv[3 + count:]
 def j(n): return json.load(open(os.path.join(res, n)))
+def rate(r): return r["messages"] / (r["listSeconds"] + r["fetchSeconds"])
 rows = []
 for c in names:
-    f, ft = j(f"fetch-{c}.json"), j(f"fetch-{c}.timev.json")
-    r, rt, d = j(f"run-{c}.json"), j(f"run-{c}.timev.json"), j(f"db-{c}.json")
+    py = j(f"imaplib-{c}.json")
+    py_rate = max(rate(r) for r in py.values())
     nt = j(f"notmuch-{c}.timev.json"); nn = int(open(os.path.join(res, f"notmuch-{c}.count")).read())
-    processed = r["mailboxes"][0]["summary"]["processed"]
-    fetch_rate = f["messages"] / (f["listSeconds"] + f["fetchSeconds"])
-    gw_rate = processed / rt["wall"]
     nm_rate = nn / nt["wall"]
-    rows.append((c, processed, fetch_rate, f["bytes"] / 1e6 / (f["listSeconds"] + f["fetchSeconds"]), gw_rate,
-                 rt["rss_kb"] / 1024, (d["db"] + d["wal"]) / 1e6, nm_rate, nt["rss_kb"] / 1024, gw_rate / nm_rate,
-                 gw_rate / fetch_rate))
-hdr = ["corpus", "msgs", "fetch msg/s", "fetch MB/s", "gateway msg/s", "gw RSS MB", "db+WAL MB",
-       "notmuch msg/s", "nm RSS MB", "gw/notmuch", "gw/fetch"]
-fmt = ["{}", "{}", "{:.0f}", "{:.1f}", "{:.0f}", "{:.0f}", "{:.1f}", "{:.0f}", "{:.0f}", "{:.2f}x", "{:.1%}"]
+    fetches = {l: rate(j(f"fetch-{l}-{c}.json")) for l in labels}
+    best_fetch = max(max(fetches.values()), py_rate)
+    for l in labels:
+        f = j(f"fetch-{l}-{c}.json")
+        r, rt, d = j(f"run-{l}-{c}.json"), j(f"run-{l}-{c}.timev.json"), j(f"db-{l}-{c}.json")
+        processed = r["mailboxes"][0]["summary"]["processed"]
+        gw_rate = processed / rt["wall"]
+        rows.append((c, l, processed, fetches[l], py_rate, fetches[l] / py_rate, gw_rate, rt["rss_kb"] / 1024,
+                     (d["db"] + d["wal"]) / 1e6, (d["db"] + d["wal"]) / processed / 1e3, nm_rate, gw_rate / nm_rate,
+                     gw_rate / best_fetch))
+hdr = ["corpus", "binary", "msgs", "fetch msg/s", "imaplib msg/s", "fetch/imaplib", "gateway msg/s", "gw RSS MB",
+       "db+WAL MB", "KB/msg", "notmuch msg/s", "gw/notmuch", "gw/best fetch"]
+fmt = ["{}", "{}", "{}", "{:.0f}", "{:.0f}", "{:.2f}x", "{:.0f}", "{:.0f}", "{:.1f}", "{:.1f}", "{:.0f}", "{:.2f}x",
+       "{:.1%}"]
 table = [hdr] + [[f.format(v) for f, v in zip(fmt, row)] for row in rows]
 w = [max(len(r[i]) for r in table) for i in range(len(hdr))]
 for r in table: print("  " + "  ".join(x.rjust(w[i]) for i, x in enumerate(r)))
-print("  targets: gateway/notmuch >= 5x, gateway/fetch >= 15%, peak RSS independent of corpus size")
+print("  targets (issue 12): gateway/notmuch >= 10x, gateway/raw fetch >= 25% (the fastest raw fetch of the run),"
+      " own fetch >= imaplib, peak RSS <= 150 MB and flat in archive size")
 for row in rows:
-    print(f"  {row[0]}: gw/notmuch {row[9]:.2f}x ({'met' if row[9] >= 5 else 'MISSED'}), "
-          f"gw/fetch {row[10]:.1%} ({'met' if row[10] >= 0.15 else 'MISSED'})")
-if len(rows) == 2:
-    a, b = rows
-    print(f"  peak RSS: {a[5]:.0f} MB for {a[1]} messages vs {b[5]:.0f} MB for {b[1]} messages "
-          f"({b[1]/a[1]:.1f}x the messages, {b[5]/a[5]:.2f}x the RSS)")
+    print(f"  {row[0]} {row[1]}: gw/notmuch {row[11]:.2f}x ({'met' if row[11] >= 10 else 'MISSED'}), "
+          f"gw/fetch {row[12]:.1%} ({'met' if row[12] >= 0.25 else 'MISSED'}), "
+          f"fetch/imaplib {row[5]:.2f}x ({'met' if row[5] >= 1 else 'MISSED'}), RSS {row[7]:.0f} MB")
+for l in labels:
+    rs = [r for r in rows if r[1] == l]
+    if len(rs) == 2:
+        a, b = rs
+        print(f"  {l} peak RSS: {a[7]:.0f} MB for {a[2]} messages vs {b[7]:.0f} MB for {b[2]} messages "
+              f"({b[2]/a[2]:.1f}x the messages, {b[7]/a[7]:.2f}x the RSS)")
 PY
 echo "  total bench time: $((SECONDS - BENCH_START)) s"

@@ -74,15 +74,16 @@ extension IMAPConnection {
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
+    /// An INTERNALDATE as a `Date`, by arithmetic (one `Calendar` per message cost more than the rest of a listing).
     static func date(_ value: mailimap_date_time) -> Date? {
+        let (year, month, day) = (Int(value.dt_year), Int(value.dt_month), Int(value.dt_day))
+        let (hour, minute, second) = (Int(value.dt_hour), Int(value.dt_min), Int(value.dt_sec))
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+              (0...60).contains(second), (1...9999).contains(year) else { return nil }
         let zone = Int(value.dt_zone)
         let offset = (zone < 0 ? -1 : 1) * ((abs(zone) / 100) * 3600 + (abs(zone) % 100) * 60)
-        var calendar = Calendar(identifier: .gregorian)
-        guard let timeZone = TimeZone(secondsFromGMT: offset) else { return nil }
-        calendar.timeZone = timeZone
-        let components = DateComponents(year: Int(value.dt_year), month: Int(value.dt_month), day: Int(value.dt_day),
-                                        hour: Int(value.dt_hour), minute: Int(value.dt_min), second: Int(value.dt_sec))
-        return calendar.date(from: components)
+        let days = HeaderFieldDecoder.daysFromCivil(year: year, month: month, day: day)
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second - offset))
     }
 
     static func makeDateTime(_ date: Date) -> UnsafeMutablePointer<mailimap_date_time>? {

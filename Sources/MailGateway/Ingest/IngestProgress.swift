@@ -19,7 +19,7 @@ public enum IngestProgress {
     public static func begin(_ db: Database, list: String, uidValidity: UInt32, uid: UInt32, run: String,
                              now: Date = Date()) throws -> Int {
         var crashes = 0
-        if let row = try IngestProgressRecord.fetchOne(db, key: list),
+        if let row = try IngestProgressRecord.find(db, list: list),
            row.uidValidity == Int64(uidValidity), row.uid == Int64(uid) {
             crashes = row.crashes + (row.runID == run ? 0 : 1)
         }

@@ -97,7 +97,15 @@ public struct MailboxSync: Sendable {
             summary.repaired = try await repair(client: client, committed: range, uidValidity: validity, logger: logger)
         }
         var firstBatch = true
-        steps: for step in plan.steps {
+        // The next batch is fetched while this one is processed (the client works on its own queue): the pass
+        // waits for the wire only when processing is faster than the fetch.
+        var prefetch = BatchPrefetch()
+        // A marker committed with the previous message for the next one (see `ingest`), cleared if left unused.
+        var begun: UInt32?
+        defer {
+            prefetch.cancel()
+        }
+        steps: for (index, step) in plan.steps.enumerated() {
             if shouldStop() {
                 summary.interrupted = true
                 break
@@ -106,7 +114,17 @@ public struct MailboxSync: Sendable {
             case .fetch(let uids):
                 let returned: [IMAPFetchedMessage]
                 do {
-                    returned = try await fetch(client, uids)
+                    if let ready = try await prefetch.take(uids) {
+                        returned = ready
+                    } else {
+                        returned = try await fetch(client, uids)
+                    }
+                    // Not a UID that failed before (fetched alone): its failure would break the connection
+                    // under this batch, before this batch is flagged and that failure recorded.
+                    if case .fetch(let next)? = plan.steps.dropFirst(index + 1).first,
+                       !(next.count == 1 && failing[next[0]] != nil) {
+                        prefetch.start(next) { try await self.fetch(client, next) }
+                    }
                 } catch {
                     // A batch: the next pass fetches each of its UIDs alone, to find the one the server can't return.
                     // Alone: one more failed attempt for that UID.
@@ -124,7 +142,8 @@ public struct MailboxSync: Sendable {
                 }
                 let byUID = Dictionary(returned.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
                 var done: [UInt32] = []
-                for item in MailboxSyncPlan.resolve(requested: uids, returned: Set(byUID.keys)) {
+                let items = MailboxSyncPlan.resolve(requested: uids, returned: Set(byUID.keys))
+                for (position, item) in items.enumerated() {
                     if shouldStop() {
                         summary.interrupted = true
                         try await markProcessed(client: client, uids: done)
@@ -153,9 +172,14 @@ public struct MailboxSync: Sendable {
                         }
                         message = alone
                     }
+                    // The marker of the next message of the batch is committed with this one (one commit per
+                    // message instead of two); a UID to retry alone gets its own, as the first of a batch does.
+                    var next: UInt32?
+                    if case .process(let uid)? = items.dropFirst(position + 1).first { next = uid }
                     let outcome = try await ingest(message, uidValidity: validity, retried: failing[message.uid] != nil
                                                                                     || item == .retryAlone(message.uid),
-                                                   logger: logger)
+                                                   begun: begun == message.uid, beginNext: next, logger: logger)
+                    begun = next
                     summary.processed += 1
                     summary.outcomes[outcome.label, default: 0] += 1
                     GatewayMetrics.ingested(list: listID, outcome: outcome)
@@ -183,6 +207,11 @@ public struct MailboxSync: Sendable {
                 summary.outcomes["quarantined", default: 0] += 1
                 try await markProcessed(client: client, uids: [uid])
             }
+        }
+        if begun != nil {
+            // Stopped before the message whose marker was committed: this run never started it.
+            let runID = self.runID
+            try await database.pool.write { db in try IngestProgress.clear(db, list: listID, run: runID) }
         }
         if plan.steps.isEmpty && (stored == nil || plan.uidValidityChanged) {
             let state = plan.start
@@ -230,14 +259,18 @@ public struct MailboxSync: Sendable {
     /// was in progress during `IngestProgress.maxCrashes` abnormal exits is quarantined raw instead. A message whose
     /// processing fails for a reason other than the database itself is rolled back (savepoint) and kept raw in the
     /// quarantine with the error: one bad message never blocks the mailbox.
-    private func ingest(_ message: IMAPFetchedMessage, uidValidity: UInt32, retried: Bool, logger: Logger)
-        async throws -> IngestOutcome {
+    ///
+    /// `begun`: the marker of this message was committed with the previous one (it then counts no crash: the
+    /// previous commit had just cleared the list's marker). `beginNext`: the UID processed next, whose marker is
+    /// committed with this message, so that it is durable before that message is parsed, without a commit of its own.
+    private func ingest(_ message: IMAPFetchedMessage, uidValidity: UInt32, retried: Bool, begun: Bool = false,
+                        beginNext: UInt32? = nil, logger: Logger) async throws -> IngestOutcome {
         let pipeline = self.pipeline
         let list = self.list
         let runID = self.runID
         let source = ArchiveSource.imap(uidValidity: uidValidity, uid: message.uid)
         let state = MailboxState(uidValidity: uidValidity, lastUID: message.uid)
-        let crashes = try await database.pool.write { db in
+        let crashes = begun ? 0 : try await database.pool.write { db in
             try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uid: message.uid, run: runID)
         }
         if crashes >= IngestProgress.maxCrashes {
@@ -246,6 +279,7 @@ public struct MailboxSync: Sendable {
                 let id = try ArchiveWriter.quarantine(db, list: list.id, raw: message.bytes, error: reason, source: source)
                 try ArchiveWriter.setMailboxState(db, list: list.id, state)
                 try IngestProgress.finish(db, list: list.id)
+                try self.beginMarker(of: beginNext, db, uidValidity: uidValidity)
                 return id
             }
             logger.error("message quarantined: it crashed the gateway repeatedly", metadata: [
@@ -282,8 +316,15 @@ public struct MailboxSync: Sendable {
             try ArchiveWriter.setMailboxState(db, list: list.id, state)
             try IngestProgress.finish(db, list: list.id)
             if retried { try FetchFailures.resolved(db, list: list.id, uidValidity: uidValidity, uid: message.uid) }
+            try self.beginMarker(of: beginNext, db, uidValidity: uidValidity)
             return outcome
         }
+    }
+
+    /// Writes the progress marker of `next` (the message processed after this one) in the caller's transaction.
+    private func beginMarker(of next: UInt32?, _ db: Database, uidValidity: UInt32) throws {
+        guard let next else { return }
+        _ = try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uid: next, run: runID)
     }
 
     /// Flags (or moves) messages whose processing is committed.

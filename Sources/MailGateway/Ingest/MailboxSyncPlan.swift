@@ -43,7 +43,7 @@ public struct MailboxSyncPlan: Sendable, Equatable {
         public var batchBytes: Int
         public var batchCount: Int
 
-        public init(maxMessageBytes: Int, batchBytes: Int = 8 << 20, batchCount: Int = 200) {
+        public init(maxMessageBytes: Int, batchBytes: Int = 8 << 20, batchCount: Int = 1000) {
             self.maxMessageBytes = maxMessageBytes
             self.batchBytes = batchBytes
             self.batchCount = batchCount

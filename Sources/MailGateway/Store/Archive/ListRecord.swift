@@ -21,9 +21,12 @@ extension ListRecord {
     }
 
     /// Creates the list row if it is missing; an existing row is left as it is.
+    /// (Runs twice per message archived: the row is looked for first, so that no date is formatted for nothing.)
     static func ensure(_ db: Database, id: String, created: Date) throws {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM lists WHERE id = ?"), arguments: [id]) != true
+        else { return }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO lists (id, created) VALUES (?, ?)")
-            .execute(arguments: [id, created])
+            .execute(arguments: [id, StoreDate.value(created)])
     }
 
     /// Every list with its accepted message count, thread count and last post, by id.

@@ -75,7 +75,8 @@ extension MessageRecord {
                 decision_rule, source, uidvalidity, uid)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
-                listID, messageID, synthetic, subject, fromName, fromAddress, date, receivedAt, inReplyTo, refs, text,
+                listID, messageID, synthetic, subject, fromName, fromAddress, StoreDate.value(date), StoreDate.value(receivedAt),
+                inReplyTo, refs, text,
                 html, textDerived, size, raw, threadID, parent, threadedBySubject, status.rawValue, decisionRule,
                 source, uidValidity, uid,
             ])

@@ -20,19 +20,27 @@ public struct IngestProgressRecord: Codable, Sendable, Equatable, FetchableRecor
 
     /// Writes the list's marker, replacing the one it had.
     static func upsert(_ db: Database, _ record: Self) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO ingest_progress (list_id, uidvalidity, uid, run_id, crashes, started_at) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(list_id) DO UPDATE SET uidvalidity = excluded.uidvalidity, uid = excluded.uid,
                 run_id = excluded.run_id, crashes = excluded.crashes, started_at = excluded.started_at
-            """, arguments: [record.listID, record.uidValidity, record.uid, record.runID, record.crashes,
-                             record.startedAt])
+            """).execute(arguments: [record.listID, record.uidValidity, record.uid, record.runID, record.crashes,
+                                     StoreDate.value(record.startedAt)])
     }
 
     /// Deletes the marker of `list` (of `run` only, when not nil).
     static func delete(_ db: Database, list: String, run: String? = nil) throws {
-        var request = filter(CodingKeys.listID == list)
-        if let run { request = request.filter(CodingKeys.runID == run) }
-        try request.deleteAll(db)
+        if let run {
+            try db.cachedStatement(sql: "DELETE FROM ingest_progress WHERE list_id = ? AND run_id = ?")
+                .execute(arguments: [list, run])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM ingest_progress WHERE list_id = ?").execute(arguments: [list])
+        }
+    }
+
+    /// The marker of `list`, if any.
+    static func find(_ db: Database, list: String) throws -> Self? {
+        try fetchOne(db.cachedStatement(sql: "SELECT * FROM ingest_progress WHERE list_id = ?"), arguments: [list])
     }
 
     /// Deletes every marker `run` left.

@@ -30,7 +30,7 @@ struct NoticeLogRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
                       in db: Database) throws -> Bool {
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO notice_log (sender, reason, list_id, day, sent_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [sender, reason, listID, day, now])
+            """).execute(arguments: [sender, reason, listID, day, StoreDate.value(now)])
         if db.changesCount == 1 { return true }
         try db.cachedStatement(sql: """
             UPDATE notice_log SET suppressed = suppressed + 1 WHERE sender = ? AND reason = ? AND list_id = ? AND day = ?

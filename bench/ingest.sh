@@ -44,7 +44,9 @@ bash scripts/install-deps.sh >/dev/null
 BENCH_START=$SECONDS
 
 say "Building (release)"
-swift build -c release --scratch-path "$SCRATCH" --product mailgateway 2>&1 | grep -E "error:|Build of product|Build complete" || true
+for product in mailgateway mailgateway-daemon; do  # mailgateway execs mailgateway-daemon for every command but archive search
+  swift build -c release --scratch-path "$SCRATCH" --product $product 2>&1 | grep -E "error:|Build of product|Build complete" || true
+done
 BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/mailgateway"
 [[ -x $BIN ]] || die "the release build failed"
 

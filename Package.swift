@@ -119,10 +119,17 @@ let package = Package(
         ),
         // The `mailgateway` executable: runs the reading commands it knows (archive search) and execs
         // `mailgateway-daemon` beside it for every other command; links neither libetpan nor libcurl.
+        // Release builds link the Swift runtime and Foundation statically (-static-stdlib; the static Foundation's
+        // own libraries by name): 6 shared libraries instead of 21, no symbol lookups in them at start-up
+        // (docs/benchmarks.md). Debug builds, which the test bundles link, stay dynamic.
         .executableTarget(
             name: "mailgateway",
             dependencies: ["MailGatewayCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+                + ["Foundation", "CoreFoundation", "FoundationInternationalization", "FoundationEssentials",
+                   "_FoundationICU", "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "stdc++"]
+                .map { .linkedLibrary($0, .when(configuration: .release)) }
         ),
         // Every command (argument parsing and output only): the daemon, the administrative commands, the
         // benchmarks.

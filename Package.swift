@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mailgateway", targets: ["mailgateway"]),
+        .executable(name: "mailgateway-daemon", targets: ["mailgateway-daemon"]),
         .executable(name: "mailgateway-stages", targets: ["mailgateway-stages"]),
         .library(name: "MailGateway", targets: ["MailGateway"]),
         .library(name: "Digest", targets: ["Digest"]),
@@ -36,10 +37,17 @@ let package = Package(
         // glibc's stub resolver (libresolv, libc6-dev): DMARC policies by DNS.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
 
+        // The configuration, the schema (migrations), the read-only store and the archive's search: GRDB and
+        // Foundation only, so that the `mailgateway` executable's reading commands load nothing else.
+        .target(
+            name: "MailGatewayCore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MailGateway",
             dependencies: [
-                "CEtPan", "CCurl", "CResolv",
+                "MailGatewayCore", "CEtPan", "CCurl", "CResolv",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -98,11 +106,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Argument parsing and output only.
+        // What both executables share: the options every command takes, output formatting, the reading commands
+        // built on MailGatewayCore alone (argument parsing and output only).
+        .target(
+            name: "MailGatewayCLI",
+            dependencies: [
+                "MailGatewayCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `mailgateway` executable: runs the reading commands it knows (archive search) and execs
+        // `mailgateway-daemon` beside it for every other command; links neither libetpan nor libcurl.
+        // Release builds link the Swift runtime and Foundation statically (-static-stdlib; the static Foundation's
+        // own libraries by name): 6 shared libraries instead of 21, no symbol lookups in them at start-up
+        // (docs/benchmarks.md). Debug builds, which the test bundles link, stay dynamic.
         .executableTarget(
             name: "mailgateway",
+            dependencies: ["MailGatewayCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+                + ["Foundation", "CoreFoundation", "FoundationInternationalization", "FoundationEssentials",
+                   "_FoundationICU", "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "stdc++"]
+                .map { .linkedLibrary($0, .when(configuration: .release)) }
+        ),
+        // Every command (argument parsing and output only): the daemon, the administrative commands, the
+        // benchmarks.
+        .executableTarget(
+            name: "mailgateway-daemon",
             dependencies: [
-                "MailGateway", "MailGatewayRuntime", "MailGatewayBench",
+                "MailGateway", "MailGatewayRuntime", "MailGatewayBench", "MailGatewayCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -128,7 +162,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MailGateway", "Digest", "MailGatewayHTTP", "MailGatewayRuntime", "TestSupport", "mailgateway"],
+            dependencies: ["MailGateway", "Digest", "MailGatewayHTTP", "MailGatewayRuntime", "TestSupport", "mailgateway",
+                           "mailgateway-daemon"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -51,7 +51,9 @@ BENCH_START=$SECONDS
 BIN=${BENCH_BIN:-}
 if [[ -z $BIN ]]; then
   say "Building (release)"
-  swift build -c release --scratch-path "$SCRATCH" --product mailgateway 2>&1 | grep -E "error:|Build of product|Build complete" || true
+  for product in mailgateway mailgateway-daemon; do  # mailgateway execs mailgateway-daemon for every command but archive search
+    swift build -c release --scratch-path "$SCRATCH" --product $product 2>&1 | grep -E "error:|Build of product|Build complete" || true
+  done
   BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/mailgateway"
 fi
 [[ -x $BIN ]] || die "the release build failed"

@@ -12,7 +12,10 @@ bench_binaries() {
   if [[ -z $bin ]]; then
     local scratch=${BENCH_SCRATCH:-.build}
     echo "building (release)..." >&2
-    swift build -c release --scratch-path "$scratch" --product mailgateway 2>&1 | grep -E "error:|Build complete" >&2 || true
+    local product
+    for product in mailgateway mailgateway-daemon; do  # mailgateway execs mailgateway-daemon beside it
+      swift build -c release --scratch-path "$scratch" --product $product 2>&1 | grep -E "error:|Build complete" >&2 || true
+    done
     bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/mailgateway"
   fi
   BINS=("after:$bin")

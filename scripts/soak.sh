@@ -18,6 +18,7 @@ done
 if [[ -z ${MAILGATEWAY_BIN:-} ]]; then
     export PATH=/opt/swift/usr/bin:$PATH
     swift build --product mailgateway >&2
+    swift build --product mailgateway-daemon >&2  # the commands other than archive search
     MAILGATEWAY_BIN=$(swift build --show-bin-path)/mailgateway
 fi
 # Run a copy: a rebuild during the soak would otherwise replace the binary under it ("Text file busy").

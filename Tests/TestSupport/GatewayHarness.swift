@@ -80,11 +80,15 @@ public final class GatewayHarness: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The built `mailgateway` executable: beside the test bundle, else in the repository's `.build/debug`.
+    /// The built `mailgateway` executable, the one users run: beside the test bundle when `mailgateway-daemon` is
+    /// there too (it execs that one for every command but `archive search`), else in the repository's `.build/debug`.
     public static let executable: String = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("mailgateway").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let beside = folder.appendingPathComponent("mailgateway").path
+        let daemon = folder.appendingPathComponent("mailgateway-daemon").path
+        if FileManager.default.isExecutableFile(atPath: beside), FileManager.default.isExecutableFile(atPath: daemon) {
+            return beside
+        }
         return Corpora.repositoryRoot.appendingPathComponent(".build/debug/mailgateway").path
     }()
 

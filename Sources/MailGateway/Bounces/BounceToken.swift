@@ -17,7 +17,7 @@ public struct BounceToken: Sendable, Equatable, CustomStringConvertible {
     public var description: String
 
     /// Characters of the MAC part.
-    public static let macLength = 13
+    public static let macLength = VERP.macLength
     /// How long a bounce to a copy's token counts (BN-1: 30 days).
     public static let lifetime: TimeInterval = 30 * 86_400
 

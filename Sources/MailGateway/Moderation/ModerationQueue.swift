@@ -75,7 +75,7 @@ public struct ModerationQueue: Sendable {
     /// The default of `moderation.requests_per_hour`: at most this many holds of one list get an emailed
     /// moderation request in any hour; later holds of that hour are only listed (`mailgateway moderation list`),
     /// so a flood of held posts cannot flood the moderators' mailboxes.
-    public static let defaultRequestsPerListPerHour = 10
+    public static let defaultRequestsPerListPerHour = ModerationSettings.defaultRequestsPerHour
 
     /// Claims the right to email moderation requests for `hold`, inside the caller's transaction: true (and
     /// recorded on the hold) while fewer than `limit` holds of its list created in the past hour had requests

@@ -160,7 +160,7 @@ public struct ModerationKey: Sendable, CustomStringConvertible {
     /// A key from its secret text (the `MAILGATEWAY_MODERATION_KEY` environment variable, read by the caller):
     /// at least 32 bytes of UTF-8, hashed to 256 bits. nil when too short.
     public init?(secret: String) {
-        guard secret.utf8.count >= 32 else { return nil }
+        guard secret.utf8.count >= Secrets.minimumKeyBytes else { return nil }
         bytes = Array(SHA256.hash(data: Data(secret.utf8)))
     }
 

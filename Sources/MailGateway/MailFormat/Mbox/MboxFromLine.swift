@@ -78,25 +78,11 @@ enum MboxFromLine {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secs = seconds - days * 86_400
-        let (y, mo, d) = civil(fromDays: days)
+        let (y, mo, d) = CivilDate.civil(fromDays: days)
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
         let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][mo - 1]
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let dayText = d < 10 ? " \(d)" : "\(d)"
         return "From \(sender) \(weekday) \(month) \(dayText) \(two(secs / 3600)):\(two(secs % 3600 / 60)):\(two(secs % 60)) \(y)"
-    }
-
-    /// The inverse of `HeaderFieldDecoder.daysFromCivil`.
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
     }
 }

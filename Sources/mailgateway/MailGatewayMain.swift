@@ -20,23 +20,31 @@ enum MailGatewayMain {
     }
 
     /// Replaces this process with `mailgateway-daemon`, found beside this executable (`/proc/self/exe`), with
-    /// the same arguments and environment. Only returns by ending the process (status 127) when it cannot.
+    /// the same arguments, byte for byte (`CommandLine.unsafeArgv`: a Latin-1 file name is not re-encoded), and
+    /// environment. Only returns by ending the process (status 127) when it cannot.
     static func execDaemon(_ arguments: [String]) -> Never {
-        let path = daemonPath()
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        execv(path, &argv)
+        guard let path = daemonPath() else {
+            printError("mailgateway: cannot locate mailgateway-daemon (/proc/self/exe is unreadable); run it by its full path")
+            exit(127)
+        }
+        execv(path, CommandLine.unsafeArgv)
         let reason = String(cString: strerror(errno))
         printError("mailgateway: cannot run \(path): \(reason)")
         exit(127)
     }
 
-    /// `mailgateway-daemon` in the directory of the running executable.
-    static func daemonPath() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+    /// `mailgateway-daemon` in the directory of the running executable; nil when that directory is unknown
+    /// (no /proc, a truncated link, and an `argv[0]` without a directory): never a guess in the current directory.
+    static func daemonPath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count)
-        let me = count > 0 ? String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            : CommandLine.arguments[0]
-        let directory = me.lastIndex(of: "/").map { String(me[..<$0]) } ?? "."
-        return directory + "/mailgateway-daemon"
+        let me: String
+        if count > 0, count < buffer.count {
+            me = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        } else {
+            me = CommandLine.arguments[0]
+        }
+        guard let slash = me.lastIndex(of: "/") else { return nil }
+        return String(me[..<slash]) + "/mailgateway-daemon"
     }
 }

@@ -63,6 +63,11 @@ actor OutboxWorker {
                     var wait = Duration.zero
                     for _ in transaction.jobs { wait = pace.reserve(at: .now) }
                     if wait > .zero { try? await Task.sleep(for: wait) }
+                    // Stopped during the wait: nothing of this transaction was handed to SMTP yet.
+                    if Task.isCancelled {
+                        try release(transactions[position...].flatMap { $0.jobs.map(\.id) })
+                        return
+                    }
                 }
                 do {
                     try deliver(transaction)

@@ -7,7 +7,7 @@ package import GRDB
 /// (StoreDateTests compares them), so it compares and sorts exactly as every other stored date. (Until issue 12 a
 /// cache of the last few instants formatted by GRDB; the arithmetic serves every instant, without a lock.)
 package enum StoreDate {
-    /// The database value of `date`: the text GRDB would write (GRDB's own for years outside 1...9999).
+    /// The database value of `date`: the text GRDB would write (GRDB's own for years outside 1583...9999).
     package static func value(_ date: Date) -> DatabaseValue {
         // As Foundation and ICU compute it: milliseconds from the reference date, to the nearest (halves upward).
         let milliseconds = ((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down)
@@ -16,7 +16,8 @@ package enum StoreDate {
         let days = remainder < 0 ? quotient - 1 : quotient
         let inDay = remainder < 0 ? remainder + 86_400_000 : remainder
         let (year, month, day) = CivilDate.civil(fromDays: days)
-        guard (1...9999).contains(year) else { return date.databaseValue }
+        // ICU's calendar is Julian before 1582-10-15: GRDB's own text there (a Date header may say 1000-1581).
+        guard (1583...9999).contains(year) else { return date.databaseValue }
         var text = [UInt8]()
         text.reserveCapacity(23)
         func digits(_ value: Int, _ count: Int) {

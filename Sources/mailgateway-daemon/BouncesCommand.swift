@@ -18,9 +18,9 @@ struct BouncesCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             try reportingFailures {
-                let rows = try gateway.database.pool.read { db in try BounceQueries.list(db, address: address) }
+                let rows = try gateway.database.queue.read { db in try BounceQueries.list(db, address: address) }
                 if json { return try printJSON(rows) }
                 guard !rows.isEmpty else { return print("no bounces") }
                 printTable(["ADDRESS", "STATE", "SCORE", "EVENTS", "BY CLASS", "LAST"], rows.map { r in
@@ -40,9 +40,9 @@ struct BouncesCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let gateway = try global.openStore()
+            let gateway = try global.openReader()
             try reportingFailures {
-                guard let detail = try gateway.database.pool.read({ db in try BounceQueries.show(db, address: address) })
+                guard let detail = try gateway.database.queue.read({ db in try BounceQueries.show(db, address: address) })
                 else { throw CommandFailure(message: "no bounce recorded for \(address)") }
                 if json { return try printJSON(detail) }
                 let state = detail.state

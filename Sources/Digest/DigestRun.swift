@@ -63,12 +63,13 @@ public struct DigestRun: Sendable {
     public func run(_ writer: any DatabaseWriter, at: Date, now: Date = Date()) throws -> Report {
         var report = try drainFlushes(writer, at: at, now: now)
         let cache = RunCache()
+        // Addresses disabled by bounces: one read for every list.
+        let disabled = try writer.read { db in try BounceAddressRecord.disabledKeys(db) }
         for list in config.lists {
             // One read for the list: its digest members and the end of each one's latest issue. Most wake-ups find
             // nothing due and need no write transaction.
-            let (members, latest, disabled) = try writer.read { db in
-                (try DigestMemberRow.members(db, list: list.id), try DigestIssueRecord.latestEnds(db, list: list.id),
-                 try BounceAddressRecord.disabledKeys(db))
+            let (members, latest) = try writer.read { db in
+                (try DigestMemberRow.members(db, list: list.id), try DigestIssueRecord.latestEnds(db, list: list.id))
             }
             // An address disabled by bounces (BN-6) gets no issue until it is enabled again.
             let due = members.filter { member in

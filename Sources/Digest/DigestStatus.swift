@@ -18,30 +18,27 @@ public struct DigestStatus: Sendable, Codable, Equatable {
 }
 
 extension DigestRun {
-    /// The state of each configured list (or only `list`) at `at`.
-    public func status(_ db: Database, list only: String? = nil, at: Date) throws -> [DigestStatus] {
-        try Self.status(db, config: config, list: only, at: at)
-    }
-
-    /// ``status(_:list:at:)`` without a run: reads the tables only, no renderer or templates (`digest status`).
+    /// The state of each configured list (or only `list`) at `at`, without a run: reads the tables only, no
+    /// renderer or templates (`digest status`).
     public static func status(_ db: Database, config: GatewayConfig, list only: String? = nil,
                               at: Date) throws -> [DigestStatus] {
         try config.lists.filter { only == nil || $0.id == only }.map { list in
             let counts = try DigestMemberRow.deliveryCounts(db, list: list.id)
             let members = try DigestMemberRow.members(db, list: list.id)
             let issues = try DigestIssueRecord.issues(db, list: list.id)
+            let ends = try DigestIssueRecord.latestEnds(db, list: list.id)
             var oldest: Date?? = nil
             var next: Date?
             for member in members {
-                let latest = try DigestIssueRecord.latest(db, list: list.id, person: member.personID)
+                let latestEnd = ends[member.personID]
                 let schedule = schedule(for: member, list: list, config: config)
-                let start = latest?.periodEnd ?? schedule?.previous(before: at)
+                let start = latestEnd ?? schedule?.previous(before: at)
                 if let current = oldest {
                     if let c = current, let s = start, s < c { oldest = .some(s) } else if start == nil { oldest = .some(nil) }
                 } else {
                     oldest = .some(start)
                 }
-                if let due = schedule?.next(after: max(at, latest?.periodEnd ?? at)), next.map({ due < $0 }) ?? true {
+                if let due = schedule?.next(after: max(at, latestEnd ?? at)), next.map({ due < $0 }) ?? true {
                     next = due
                 }
             }

@@ -26,7 +26,7 @@ package struct ArchiveSearchCommand: ParsableCommand {
 
     package func run() throws {
         let gateway = try global.openReader()
-        if let list = list.id { try reportingFailures { _ = try requireList(list, in: gateway.config) } }
+        if let list = list.id { _ = try requireList(list, in: gateway.config) }
         let filter = ArchiveSearch.Filter(list: list.id, fromAddress: from, since: since.flatMap(parseDate), limit: limit)
         let text = query.joined(separator: " ")
         let hits = try gateway.database.queue.read { db in try ArchiveSearch.search(db, query: text, filter: filter) }

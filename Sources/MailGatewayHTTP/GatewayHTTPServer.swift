@@ -27,7 +27,7 @@ public enum GatewayHTTPServer {
         let unsubscribe = gateway.unsubscribeKey.map {
             OneClickUnsubscribe(lists: gateway.config.lists, key: $0, store: gateway.database)
         }
-        let handler = UnsubscribeHandler(service: unsubscribe, pages: pages, lists: gateway.config.lists, logger: logger)
+        let handler = UnsubscribeHandler(service: unsubscribe, pages: pages, logger: logger)
         router.get("lists/:list/unsubscribe") { request, context in
             try await handler.get(request, list: context.parameters.require("list"))
         }

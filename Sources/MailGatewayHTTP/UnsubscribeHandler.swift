@@ -12,7 +12,6 @@ import NIOCore
 struct UnsubscribeHandler: Sendable {
     let service: OneClickUnsubscribe?
     let pages: UnsubscribePages
-    let lists: [ListConfig]
     let logger: Logger
 
     /// Largest POST body read (RFC 8058 bodies are a few dozen bytes).

@@ -11,10 +11,6 @@ struct ArchiveCommand: AsyncParsableCommand {
         subcommands: [Lists.self, Threads.self, Thread.self, Message.self, ArchiveSearchCommand.self, Export.self, Import.self,
                       Stats.self, Quarantine.self])
 
-    static func requireList(_ id: String, in config: GatewayConfig) throws {
-        try reportingFailures { _ = try MailGatewayCLI.requireList(id, in: config) }
-    }
-
     struct Lists: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Each list with its message count, thread count and last post.")
         @OptionGroup var global: GlobalOptions
@@ -45,7 +41,7 @@ struct ArchiveCommand: AsyncParsableCommand {
 
         func run() async throws {
             let gateway = try global.openReader()
-            try ArchiveCommand.requireList(list.id, in: gateway.config)
+            _ = try requireList(list.id, in: gateway.config)
             let sinceDate = since.flatMap(parseDate)
             let (list, limit) = (self.list.id, self.limit)
             let threads = try await gateway.database.queue.read { db in
@@ -145,7 +141,7 @@ struct ArchiveCommand: AsyncParsableCommand {
 
         func run() async throws {
             let gateway = try global.openReader()
-            try ArchiveCommand.requireList(list.id, in: gateway.config)
+            _ = try requireList(list.id, in: gateway.config)
             let count = try ArchiveMbox.exportMbox(list: list.id, to: URL(fileURLWithPath: mbox), reading: gateway.database.queue,
                                                    allStatuses: all, logger: global.makeLogger())
             print("exported \(count) messages of \(list.id) to \(mbox)")
@@ -166,7 +162,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         func run() async throws {
             // Beside a running daemon: wait for its (short) transactions rather than fail with "database is locked".
             let gateway = try global.openStore(busyTimeout: 120)
-            try ArchiveCommand.requireList(list.id, in: gateway.config)
+            _ = try requireList(list.id, in: gateway.config)
             // SIGTERM/SIGINT: commit what was read, report, exit 0 (importing again adds only the rest).
             let stop = StopSignal()
             let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in

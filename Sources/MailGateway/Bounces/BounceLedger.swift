@@ -48,6 +48,8 @@ public enum BounceLedger {
             receivingDomain: MailAddress.split(observation.address).domain.map { $0.lowercased() } ?? "",
             counted: false, bounceRow: observation.bounceRow, at: now)
         guard try BounceEventRecord.insertUnlessKnown(db, &event) else { return nil }
+        // Counted when recorded, inside the caller's transaction (a rolled-back transaction is rare and redone).
+        GatewayMetrics.bounce(class: observation.bounceClass.rawValue)
         let existing = try BounceAddressRecord.find(db, addressKey: key)
         var record = existing
             ?? BounceAddressRecord(addressKey: key, state: BounceState(address: observation.address), updatedAt: now)

@@ -66,7 +66,7 @@ public enum BounceQueries {
         let state = try BounceAddressRecord.find(db, addressKey: key)?.state
         let events = try BounceEventRecord.events(db, addressKey: key, limit: limit).map(BounceEventView.init)
         guard state != nil || !events.isEmpty else { return nil }
-        return BounceAddressDetail(address: state?.address ?? events.first.map { _ in address } ?? address,
+        return BounceAddressDetail(address: state?.address ?? address,
                                    state: state, events: events)
     }
 }

@@ -137,13 +137,8 @@ public struct BounceState: Sendable, Equatable, Codable {
         }
     }
 
-    /// The UTC day of an instant, `yyyy-MM-dd`.
-    public static func day(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-    }
+    /// The UTC day of an instant, `yyyy-MM-dd` (by arithmetic, as the notice log's: no `Calendar` per bounce).
+    public static func day(_ date: Date) -> String { CivilDate.utcDay(date) }
 }
 
 /// The next thing to do for an address (``BounceState/due(at:settings:)``).

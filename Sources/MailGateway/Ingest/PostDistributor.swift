@@ -30,8 +30,6 @@ public struct PostDistributor: Sendable {
     /// The DNS side of `dmarc`, when policies are looked up in DNS: `prepareDMARC(for:list:)` fills its cache
     /// before the transaction that composes the copies.
     public let dmarcResolver: DMARCResolver?
-    /// Key bytes of the opaque VERP tags (the unsubscribe key's bytes, `UnsubscribeKey`); nil: untagged.
-    public let unsubscribeKey: [UInt8]?
     /// The one-click unsubscribe links (RFC 8058), only when the HTTP listener serves them; without them,
     /// List-Unsubscribe is mailto only.
     public let oneClick: OneClickLinks?
@@ -45,14 +43,13 @@ public struct PostDistributor: Sendable {
     ///   - dmarcResolver: when given, its cache answers first (`DMARCResolver.lookup`) and `dmarc` is its
     ///     fallback.
     public init(webBaseURL: String?, footers: [Language: FooterTemplate], dmarc: DMARCLookup,
-                dmarcResolver: DMARCResolver? = nil, unsubscribeKey: [UInt8]?, oneClick: OneClickLinks? = nil,
+                dmarcResolver: DMARCResolver? = nil, oneClick: OneClickLinks? = nil,
                 secretariat: String? = nil, bounceKey: [UInt8]? = nil) {
         self.bounceKey = bounceKey
         self.webBaseURL = webBaseURL
         self.footers = footers
         self.dmarc = dmarcResolver?.lookup ?? dmarc
         self.dmarcResolver = dmarcResolver
-        self.unsubscribeKey = unsubscribeKey
         self.oneClick = oneClick
         self.secretariat = secretariat
     }
@@ -96,8 +93,8 @@ public struct PostDistributor: Sendable {
         let copies = members.filter {
             (announce ? $0.delivery != DeliveryMode.none : $0.delivery == .immediate)
                 && ($0.personID != authorID || $0.ownPosts)
-                && AddressSyntax.isValid($0.address) && !alreadySent.contains(MailAddress.canonicalKey($0.address))
-                && !disabled.contains(MailAddress.canonicalKey($0.address))
+                && AddressSyntax.isValid($0.address)
+                && { key in !alreadySent.contains(key) && !disabled.contains(key) }(MailAddress.canonicalKey($0.address))
         }.map { member in
             let post = composer.post(for: FooterReader(member: member))
             return list.personalize

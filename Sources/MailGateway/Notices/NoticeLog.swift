@@ -25,11 +25,7 @@ public enum NoticeLog {
         try NoticeLogRecord.delete(before: dayString(now.addingTimeInterval(-Double(days) * 86_400)), in: db)
     }
 
-    /// The UTC calendar day of `date`, `YYYY-MM-DD`, by civil-from-days arithmetic (H. Hinnant's algorithm):
-    /// it runs for every notice decision, and building a `Calendar` each time was measurable.
-    static func dayString(_ date: Date) -> String {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        let (y, m, d) = CivilDate.civil(fromDays: days)
-        return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
-    }
+    /// The UTC calendar day of `date`, `YYYY-MM-DD` (by arithmetic: it runs for every notice decision, and
+    /// building a `Calendar` each time was measurable).
+    static func dayString(_ date: Date) -> String { CivilDate.utcDay(date) }
 }

@@ -39,7 +39,7 @@ public struct Gateway: Sendable {
                                                   timeout: config.dmarc.timeoutSeconds), fallback: strict)
             : nil
         let distributor = PostDistributor(webBaseURL: config.webBaseURL, footers: footers, dmarc: strict,
-                                          dmarcResolver: resolver, unsubscribeKey: unsubscribeKey?.bytes,
+                                          dmarcResolver: resolver,
                                           oneClick: Self.oneClickLinks(config: config, key: unsubscribeKey),
                                           secretariat: config.secretariat.first,
                                           bounceKey: secret.map(BounceToken.key(secret:)))

@@ -163,7 +163,7 @@ actor OutboxWorker {
                 if unrecorded.isEmpty { oldestUnrecorded = .now }
                 unrecorded.append(contentsOf: accepted.map(\.id))
             } else {
-                try committing { db in for job in accepted { try Outbox.markSent(db, id: job.id) } }
+                try committing { db in try Outbox.markSent(db, ids: accepted.map(\.id)) }
             }
             for job in accepted {
                 GatewayMetrics.outboxSent(list: job.listID)

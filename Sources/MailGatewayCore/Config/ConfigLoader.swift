@@ -227,10 +227,10 @@ public struct ConfigLoader: Sendable {
         let prefix = r.string("subject_prefix", required: false)
         let posting = r.enumValue("posting", PostingRight.self, required: false)
         let maxPost = r.int("max_post_bytes", required: false, range: 1024...(2 << 30))
-        let nonMember = r.enumValue("non_member_action", NonMemberAction.self, required: false, default: .reject)
-        let fromRewrite = r.enumValue("from_rewrite", FromRewrite.self, required: false, default: .whenDMARC)
-        let replyTo = r.enumValue("reply_to", ReplyTo.self, required: false, default: .author)
-        let roster = r.enumValue("roster_visibility", RosterVisibility.self, required: false, default: .moderators)
+        let nonMember = r.enumValue("non_member_action", NonMemberAction.self, default: .reject)
+        let fromRewrite = r.enumValue("from_rewrite", FromRewrite.self, default: .whenDMARC)
+        let replyTo = r.enumValue("reply_to", ReplyTo.self, default: .author)
+        let roster = r.enumValue("roster_visibility", RosterVisibility.self, default: .moderators)
         if roster == .members, kind == .announce {
             // Everyone in the register is a member of the announcement list: `members` would show every partner's
             // address to every partner.
@@ -267,10 +267,10 @@ public struct ConfigLoader: Sendable {
         guard let id, let kind, let name, let address, let language, let mailbox else { return nil }
         var config = ListConfig(id: id, kind: kind, college: college, name: name, address: address, language: language,
                                 subjectPrefix: prefix, mailbox: mailbox, posting: posting, maxPostBytes: maxPost,
-                                nonMemberAction: nonMember ?? .reject, fromRewrite: fromRewrite ?? .whenDMARC)
+                                nonMemberAction: nonMember, fromRewrite: fromRewrite)
         config.digest = digest
-        config.replyTo = replyTo ?? .author
-        config.rosterVisibility = roster ?? .moderators
+        config.replyTo = replyTo
+        config.rosterVisibility = roster
         config.personalize = personalize
         return config
     }

@@ -106,6 +106,12 @@ package struct JSONObjectReader {
         return e
     }
 
+    /// An optional enumerated value with its default (an unknown value is a problem and reads as the default).
+    package mutating func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type, default fallback: E) -> E
+    where E.RawValue == String {
+        enumValue(key, type, required: false, default: .some(fallback)) ?? fallback
+    }
+
     package mutating func stringArray(_ key: String) -> [String] {
         guard let v = raw(key) else { return [] }
         guard let a = v as? [Any] else {

@@ -1,3 +1,5 @@
+package import Foundation
+
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day), by H. Hinnant's civil-from-days algorithm:
 /// the stored dates (`StoreDate`), mbox `From ` lines and the notice log's day write dates without a `Calendar`.
 package enum CivilDate {
@@ -13,5 +15,11 @@ package enum CivilDate {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    /// The UTC calendar day of `date`, `YYYY-MM-DD` (the notice log's and the bounce ledger's day keys).
+    package static func utcDay(_ date: Date) -> String {
+        let (y, m, d) = civil(fromDays: Int((date.timeIntervalSince1970 / 86_400).rounded(.down)))
+        return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 }

@@ -38,9 +38,7 @@ public final class ReadOnlyStore: Sendable {
     /// that is not a gateway database).
     package static func missingMigrations(_ db: Database) throws -> [String] {
         let migrator = StoreMigrations.migrator
-        let applied = try db.tableExists("grdb_migrations")
-            ? Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
-            : []
+        let applied = try migrator.appliedIdentifiers(db)
         return migrator.migrations.filter { !applied.contains($0) }
     }
 

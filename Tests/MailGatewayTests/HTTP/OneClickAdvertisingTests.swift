@@ -43,7 +43,7 @@ import TestSupport
         }
         let run = DigestRun(config: gateway.config,
                             renderer: try makeDigestRenderer(templatesDirectory: gateway.config.templatesDirectory),
-                            bounceTagKey: gateway.pipeline.distributor.unsubscribeKey,
+                            bounceTagKey: gateway.pipeline.distributor.bounceKey,
                             oneClick: gateway.pipeline.distributor.oneClick)
         // Leaving the digest: what accumulated goes out with the next digest pass.
         try directory.setMember(listID: list.id, address: "jose@csic.example", delivery: .immediate)

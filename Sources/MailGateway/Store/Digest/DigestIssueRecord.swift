@@ -34,13 +34,6 @@ public struct DigestIssueRecord: Codable, Sendable, Equatable, FetchableRecord, 
         (try? JSONDecoder().decode([Int64].self, from: Data(items.utf8))) ?? []
     }
 
-    /// The member's latest issue of the list, if any.
-    public static func latest(_ db: Database, list: String, person: Int64) throws -> DigestIssueRecord? {
-        try fetchOne(db, sql: """
-            SELECT * FROM digest_issues WHERE list_id = ? AND person_id = ? ORDER BY period_end DESC LIMIT 1
-            """, arguments: [list, person])
-    }
-
     /// The number and end of a member's latest issue of a list: what the next issue continues (two columns read
     /// by position, not the whole record: the digest run asks once per member).
     public static func latestMark(_ db: Database, list: String, person: Int64) throws -> DigestIssueMark? {

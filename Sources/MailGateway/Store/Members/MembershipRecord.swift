@@ -53,7 +53,7 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
                               address: address, role: role, delivery: delivery,
                               languageOverride: (row["language"] as String?).flatMap(Language.init(rawValue:)),
                               personLanguage: personLanguage, origin: origin, joinedAt: row["joined_at"],
-                              ownPosts: row["own_posts"] ?? true)
+                              ownPosts: row["own_posts"])
         }
     }
 

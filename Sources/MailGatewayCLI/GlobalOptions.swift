@@ -21,7 +21,7 @@ package struct GlobalOptions: ParsableArguments {
     /// ``loadConfig(checkSecrets:)`` of the file given by `--config` (nil: `$MAILGATEWAY_CONFIG`, then
     /// ./config.json).
     package static func loadConfig(configPath: String?, checkSecrets: Bool) throws -> GatewayConfig {
-        let loader = ConfigLoader()
+        let loader = checkSecrets ? ConfigLoader() : ConfigLoader.withoutSecrets()
         let path = loader.resolvePath(configPath)
         do {
             return try loader.load(path: path, checkSecrets: checkSecrets)

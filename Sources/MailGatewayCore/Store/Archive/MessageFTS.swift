@@ -64,7 +64,8 @@ package enum MessageFTS {
         return page.compactMap { hit in
             guard let row = details[hit.id] else { return nil }
             return ArchiveSearch.Hit(messageRowID: hit.id, list: row[1], messageID: row[2], threadID: row[3],
-                                     subject: row[4], fromName: row[5], fromAddress: row[6], date: row[7],
+                                     subject: row[4], fromName: row[5], fromAddress: row[6],
+                                     date: StoreDate.date(row[7]) ?? Date(timeIntervalSinceReferenceDate: 0),
                                      rank: hit.rank, snippet: snippets[hit.id] ?? "")
         }
     }

@@ -25,7 +25,7 @@ package struct ArchiveSearchRequest {
 
     /// True when the query words hold something besides spaces (else argument-parser's validation refuses them).
     package static func hasWords(_ query: [String]) -> Bool {
-        !query.joined().trimmingCharacters(in: .whitespaces).isEmpty
+        !query.allSatisfy(TextSpaces.isBlank)
     }
 
     /// Reads the arguments after `archive search` when they are only query words and `--config P`, `--list L`,

@@ -63,7 +63,7 @@ package struct JSONObjectReader {
             fail(key, "must be a string, found \(Self.kind(of: v))")
             return fallback
         }
-        if s.trimmingCharacters(in: .whitespaces).isEmpty {
+        if TextSpaces.isBlank(s) {
             fail(key, "must not be empty")
             return fallback
         }

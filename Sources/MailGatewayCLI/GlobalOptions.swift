@@ -15,8 +15,14 @@ package struct GlobalOptions: ParsableArguments {
 
     /// Loads and validates the configuration; on failure every problem is reported and the command exits with 2.
     package func loadConfig(checkSecrets: Bool = true) throws -> GatewayConfig {
-        let loader = ConfigLoader()
-        let path = loader.resolvePath(config)
+        try Self.loadConfig(configPath: config, checkSecrets: checkSecrets)
+    }
+
+    /// ``loadConfig(checkSecrets:)`` of the file given by `--config` (nil: `$MAILGATEWAY_CONFIG`, then
+    /// ./config.json).
+    package static func loadConfig(configPath: String?, checkSecrets: Bool) throws -> GatewayConfig {
+        let loader = checkSecrets ? ConfigLoader() : ConfigLoader.withoutSecrets()
+        let path = loader.resolvePath(configPath)
         do {
             return try loader.load(path: path, checkSecrets: checkSecrets)
         } catch {
@@ -28,7 +34,12 @@ package struct GlobalOptions: ParsableArguments {
     /// database older than this binary is refused with words), no list rows registered, no templates, no keys.
     /// For the commands that only read. Problems exit with 2.
     package func openReader(busyTimeout: TimeInterval = 10) throws -> ReadingGateway {
-        try opening { config in
+        try Self.openReader(configPath: config, busyTimeout: busyTimeout)
+    }
+
+    /// ``openReader(busyTimeout:)`` with the configuration file given by `--config`.
+    package static func openReader(configPath: String?, busyTimeout: TimeInterval = 10) throws -> ReadingGateway {
+        try opening(configPath: configPath) { config in
             ReadingGateway(config: config, database: try ReadOnlyStore.open(config: config, busyTimeout: busyTimeout))
         }
     }
@@ -36,7 +47,11 @@ package struct GlobalOptions: ParsableArguments {
     /// Loads the configuration (without checking secrets) and opens what `open` opens with it; its failure is
     /// reported as `cannot open the gateway: …`, status 2.
     package func opening<T>(_ open: (GatewayConfig) throws -> T) throws -> T {
-        let config = try loadConfig(checkSecrets: false)
+        try Self.opening(configPath: config, open)
+    }
+
+    private static func opening<T>(configPath: String?, _ open: (GatewayConfig) throws -> T) throws -> T {
+        let config = try loadConfig(configPath: configPath, checkSecrets: false)
         do {
             return try open(config)
         } catch {

@@ -12,6 +12,9 @@ enum MailGatewayMain {
         let arguments = CommandLine.arguments
         guard ReadingCommand.runs(arguments.dropFirst()) else { execDaemon(arguments) }
         do {
+            // The common shapes of `archive search` without argument-parser's reflection; the others (help,
+            // errors, the rarer options) through it.
+            if let search = ArchiveSearchRequest(commonShape: arguments.dropFirst(3)) { return try search.run() }
             var command = try ReadingCommand.parseAsRoot()
             try command.run()
         } catch {

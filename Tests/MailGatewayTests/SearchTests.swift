@@ -61,4 +61,22 @@ struct SearchTests {
             #expect(try ArchiveSearch.search(db, query: "\"unterminated soil").map(\.messageID) == [])
         }
     }
+
+    @Test("each hit of a page carries its own snippet, the page cut from more matches than it holds")
+    func snippetsFollowTheirHits() throws {
+        let archive = try TemporaryArchive()
+        // Twelve matches: "peat" once in every body, and a word of each message's own (w0 … w11) beside it.
+        try archive.pool.archive((0..<12).map { i in
+            makeMessage("peat\(i)@x", subject: "Note \(i)", date: t0 + Double(i),
+                        text: "Filler words here. The peat sample w\(i) was dried. More filler after it.")
+        })
+        let hits = try archive.pool.read { try ArchiveSearch.search($0, query: "peat", filter: .init(limit: 5)) }
+        #expect(hits.count == 5)
+        for hit in hits {
+            let i = try #require(hit.messageID.dropFirst(4).split(separator: "@").first)
+            #expect(hit.snippet.contains("«peat» sample w\(i) "), "\(hit.messageID): \(hit.snippet)")
+        }
+        // Equal BM25 scores: latest first.
+        #expect(hits.map(\.messageID) == ["peat11@x", "peat10@x", "peat9@x", "peat8@x", "peat7@x"])
+    }
 }

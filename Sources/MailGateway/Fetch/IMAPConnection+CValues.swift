@@ -82,7 +82,7 @@ extension IMAPConnection {
               (0...60).contains(second), (1...9999).contains(year) else { return nil }
         let zone = Int(value.dt_zone)
         let offset = (zone < 0 ? -1 : 1) * ((abs(zone) / 100) * 3600 + (abs(zone) % 100) * 60)
-        let days = HeaderFieldDecoder.daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second - offset))
     }
 

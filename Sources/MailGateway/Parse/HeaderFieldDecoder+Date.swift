@@ -29,7 +29,7 @@ extension HeaderFieldDecoder {
         // ±hhmm; libetpan misreads some obsolete zone names ("UT" as +0001), so named zones are read here.
         let zone = namedZone(bytes) ?? Int(v.dt_zone)
         let zoneMinutes = (zone >= 0 ? 1 : -1) * ((abs(zone) / 100) * 60 + abs(zone) % 100)
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int(v.dt_hour) * 3600 + Int(v.dt_min) * 60 + Int(v.dt_sec) - zoneMinutes * 60
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
@@ -79,7 +79,7 @@ extension HeaderFieldDecoder {
             }
             offset = sign * (hh * 60 + mm)
         }
-        let days = daysFromCivil(year: y, month: mo, day: d)
+        let days = CivilDate.days(year: y, month: mo, day: d)
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + h * 3600 + mi * 60 + sec - offset * 60))
     }
 
@@ -117,15 +117,4 @@ extension HeaderFieldDecoder {
     }
 
     private static func isLetter(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
 }

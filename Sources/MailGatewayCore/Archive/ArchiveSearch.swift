@@ -62,7 +62,7 @@ public enum ArchiveSearch {
         var current = ""
         var inQuotes = false
         func flush(phrase: Bool) {
-            let text = current.trimmingCharacters(in: .whitespaces)
+            let text = TextSpaces.trimmed(current)
             current = ""
             guard !text.isEmpty else { return }
             var prefix = false
@@ -73,7 +73,9 @@ public enum ArchiveSearch {
             }
             // A term with no letter or digit matches nothing and only upsets FTS5.
             guard body.unicodeScalars.contains(where: { CharacterSet.alphanumerics.contains($0) }) else { return }
-            let quoted = "\"" + body.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            // Each `"` doubled (by characters, as Foundation's replacingOccurrences compares).
+            let escaped = body.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"")
+            let quoted = "\"" + escaped + "\""
             terms.append(prefix ? quoted + " *" : quoted)
         }
         for ch in input {

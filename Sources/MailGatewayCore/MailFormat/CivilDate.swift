@@ -1,9 +1,21 @@
 package import Foundation
 
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day), by H. Hinnant's civil-from-days algorithm:
-/// the stored dates (`StoreDate`), mbox `From ` lines and the notice log's day write dates without a `Calendar`.
+/// Days since 1970-01-01 to and from a proleptic Gregorian (year, month, day), by H. Hinnant's algorithms: the stored
+/// dates (`StoreDate`), mbox `From ` lines, the header and IMAP dates and the notice log's day read and write dates
+/// without a `Calendar`.
 package enum CivilDate {
-    /// The inverse of `HeaderFieldDecoder.daysFromCivil`.
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days-from-civil).
+    package static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The inverse of ``days(year:month:day:)``.
     package static func civil(fromDays z0: Int) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

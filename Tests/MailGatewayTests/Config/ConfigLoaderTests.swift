@@ -89,6 +89,24 @@ struct ConfigLoaderTests {
         #expect(try load(json("announce", "moderators")).lists[0].rosterVisibility == .moderators)
     }
 
+    @Test("null reads as absent: a default for an optional key, a missing required object, never a type error")
+    func nullIsAbsent() throws {
+        func json(_ smtp: String, _ extra: String) -> String {
+            """
+            {"database": "db.sqlite", "web_base_url": null, "moderation": null\(extra),
+             "imap": {"host": "imap.example.org", "port": 993, "tls": "tls", "password_env": "PW"}, "smtp": \(smtp),
+             "lists": [{"id": "a", "kind": "interface", "name": {"fr": "A", "en": "A", "es": null},
+                        "address": "a@lists.example.org", "language": "fr", "mailbox": {"user": "a", "host": null}}]}
+            """
+        }
+        let config = try load(json(#"{"host": "smtp.example.org", "port": 25, "tls": "starttls", "user": null}"#, ""))
+        #expect(config.webBaseURL == nil && config.smtp.user == nil && config.moderation == ModerationSettings())
+        #expect(config.lists[0].name.es == nil && config.lists[0].mailbox.host == nil)
+        let error = try #require(throws: ConfigError.self) { try load(json("null", #", "lists_extra": {}"#)) }
+        #expect(error.problems.map(\.description) == ["$.smtp: missing (an object is required)", "$.lists_extra: unknown key"],
+                "\(error.problems)")
+    }
+
     @Test("every problem is reported at once, each with its JSON path")
     func everyProblem() {
         let json = """
@@ -135,6 +153,24 @@ struct ConfigLoaderTests {
         }
         env["MAILGATEWAY_IMAP_PORT"] = "http"
         #expect(throws: ConfigError.self) { try ConfigLoader(environment: env).load(path: Self.exampleURL.path) }
+    }
+
+    @Test("without secrets, the override variables are all the loader reads of the environment")
+    func overrideVariablesAreAllItReads() throws {
+        var env = try Self.exampleEnvironment()
+        let overrides = ["MAILGATEWAY_DATABASE": "/tmp/x.sqlite", "MAILGATEWAY_TEMPLATES": "/tmp/templates",
+                         "MAILGATEWAY_IMAP_HOST": "127.0.0.1", "MAILGATEWAY_IMAP_PORT": "10143", "MAILGATEWAY_IMAP_TLS": "none",
+                         "MAILGATEWAY_SMTP_HOST": "127.0.0.2", "MAILGATEWAY_SMTP_PORT": "10025", "MAILGATEWAY_SMTP_TLS": "tls",
+                         "MAILGATEWAY_CONFIG": Self.exampleURL.path]
+        env.merge(overrides) { $1 }
+        #expect(Set(ConfigLoader.overrideVariables) == Set(overrides.keys))
+        let full = ConfigLoader(environment: env)
+        let only = ConfigLoader(environment: env.filter { ConfigLoader.overrideVariables.contains($0.key) })
+        #expect(only.resolvePath(nil) == Self.exampleURL.path)
+        let expected = try full.load(path: full.resolvePath(nil), checkSecrets: false)
+        #expect(try only.load(path: only.resolvePath(nil), checkSecrets: false) == expected)
+        #expect(expected.database == "/tmp/x.sqlite" && expected.templatesDirectory == "/tmp/templates")
+        #expect(expected.smtp.host == "127.0.0.2" && expected.smtp.tls == .tls)
     }
 
     @Test("the effective configuration names password variables, never their values")

@@ -69,7 +69,7 @@ enum MboxFromLine {
         else { return nil }
         let s = hms.count == 3 ? (hms[2] ?? 0) : 0
         guard let year = Int(String(decoding: words[4], as: UTF8.self)), (1000...9999).contains(year) else { return nil }
-        let days = HeaderFieldDecoder.daysFromCivil(year: year, month: monthIndex + 1, day: day)
+        let days = CivilDate.days(year: year, month: monthIndex + 1, day: day)
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + h * 3600 + m * 60 + s))
     }
 

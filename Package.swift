@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailGatewayTests",
-            dependencies: ["MailGateway", "Digest", "MailGatewayRuntime", "MailGatewayHTTP", "TestSupport"],
+            dependencies: ["MailGateway", "Digest", "MailGatewayRuntime", "MailGatewayHTTP", "MailGatewayCLI", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -79,4 +79,35 @@ struct SearchTests {
         // Equal BM25 scores: latest first.
         #expect(hits.map(\.messageID) == ["peat11@x", "peat10@x", "peat9@x", "peat8@x", "peat7@x"])
     }
+
+    @Test("a quote followed by a combining mark opens a phrase like any other: never FTS5 syntax of the user's")
+    func quotesAreReadByScalars() throws {
+        // `"` + U+0301 is one Character: read by Characters, it was neither a phrase mark nor doubled.
+        #expect(ArchiveSearch.ftsQuery("x\"\u{301}y") == "\"x\" \"\u{301}y\"")
+        #expect(ArchiveSearch.ftsQuery("\"a\"\u{301} OR subject:b\"\u{301} c\"") == "\"a\" \"\u{301}\" \"OR\" \"subject:b\" \"\u{301} c\"")
+        let archive = try populated()
+        try archive.pool.read { (db: Database) throws in
+            for hostile in ["x\"\u{301}y", "\"soil\"\u{301} OR subject:budget\"\u{301} carbon\"", "\u{301}\"\u{301}\""] {
+                _ = try ArchiveSearch.search(db, query: hostile)
+            }
+            // The phrase still reads as one: "soil carbon" is found, the would-be column filter is only words.
+            #expect(try ArchiveSearch.search(db, query: "\"soil carbon\"\u{301}").map(\.messageID) == ["body@x"])
+        }
+    }
+
+    @Test("a page larger than SQLite's bound-variable slices keeps every hit with its own snippet")
+    func largePagesAreReadInSlices() throws {
+        let archive = try TemporaryArchive()
+        try archive.pool.archive((0..<1_050).map { i in
+            makeMessage("loam\(i)@x", subject: "Sample \(i)", date: t0 + Double(i), text: "The loam sample w\(i) was sieved.")
+        })
+        let hits = try archive.pool.read { try ArchiveSearch.search($0, query: "loam", filter: .init(limit: 5_000)) }
+        #expect(hits.count == 1_050)
+        #expect(Set(hits.map(\.messageID)).count == 1_050)
+        for hit in hits {
+            let i = try #require(hit.messageID.dropFirst(4).split(separator: "@").first)
+            #expect(hit.snippet.contains("sample w\(i) "), "\(hit.messageID): \(hit.snippet)")
+            #expect(hit.date == t0 + Double(Int(i)!))
+        }
+    }
 }

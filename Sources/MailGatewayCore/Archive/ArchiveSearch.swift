@@ -55,15 +55,15 @@ public enum ArchiveSearch {
     public static let highlightEnd = "»"
 
     /// Turns user input into an FTS5 query that never has a syntax error: each word and each `"quoted phrase"`
-    /// becomes an FTS5 string (inner quotes doubled); a word ending in `*` is a prefix search. All terms must
+    /// becomes an FTS5 string (no term holds a `"`: each one opens or closes a phrase); a word ending in `*` is a prefix search. All terms must
     /// match. Returns nil when the input has no searchable term.
     public static func ftsQuery(_ input: String) -> String? {
         var terms: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var inQuotes = false
         func flush(phrase: Bool) {
-            let text = TextSpaces.trimmed(current)
-            current = ""
+            let text = TextSpaces.trimmed(String(current))
+            current = String.UnicodeScalarView()
             guard !text.isEmpty else { return }
             var prefix = false
             var body = text
@@ -73,19 +73,21 @@ public enum ArchiveSearch {
             }
             // A term with no letter or digit matches nothing and only upsets FTS5.
             guard body.unicodeScalars.contains(where: { CharacterSet.alphanumerics.contains($0) }) else { return }
-            // Each `"` doubled (by characters, as Foundation's replacingOccurrences compares).
-            let escaped = body.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"")
-            let quoted = "\"" + escaped + "\""
+            let quoted = "\"" + body + "\""
             terms.append(prefix ? quoted + " *" : quoted)
         }
-        for ch in input {
-            if ch == "\"" {
+        // By Unicode scalars, as FTS5 reads its query: a `"` followed by a combining mark is one Character, and
+        // read by Characters it neither opened a phrase nor was doubled, so it ended the FTS5 string early (a
+        // syntax error, or operators and column filters of the user's). Every `"` scalar opens or closes a
+        // phrase, so no term holds one.
+        for scalar in input.unicodeScalars {
+            if scalar == "\"" {
                 flush(phrase: inQuotes)
                 inQuotes.toggle()
-            } else if ch.isWhitespace && !inQuotes {
+            } else if scalar.properties.isWhitespace && !inQuotes {
                 flush(phrase: false)
             } else {
-                current.append(ch)
+                current.append(scalar)
             }
         }
         flush(phrase: inQuotes)

@@ -45,27 +45,35 @@ package enum MessageFTS {
         //    handed to FTS5 as one lookup per id, each reading the terms' doclists again (callgrind on the 20k
         //    archive: "database team", 892 hits, 4.6 M instructions against 14.5 M; the pass costs more only past
         //    about 5,000 hits: "the", 8,002 hits, 17.5 M against 12.2 M; docs/benchmarks.md).
-        let marks = Array(repeating: "?", count: page.count).joined(separator: ",")
-        let ids = StatementArguments(page.map(\.id))
         var snippets: [Int64: String] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT rowid, snippet(message_fts, -1, '\(highlight.start)', '\(highlight.end)', '…', 16)
-            FROM message_fts WHERE message_fts MATCH ? AND +rowid IN (\(marks))
-            """, arguments: [match] + ids) {
-            snippets[row[0]] = row[1]
-        }
         var details: [Int64: Row] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT id, list_id, message_id, thread_id, subject, from_name, from_address, date
-            FROM messages WHERE id IN (\(marks))
-            """, arguments: ids) {
-            details[row[0]] = row
+        // In slices, each under SQLite's limit of bound variables (32,766), whatever `--limit` asks for.
+        for start in stride(from: 0, to: page.count, by: 1_000) {
+            let slice = page[start..<min(start + 1_000, page.count)]
+            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+            let ids = StatementArguments(slice.map(\.id))
+            for row in try Row.fetchAll(db, sql: """
+                SELECT rowid, snippet(message_fts, -1, '\(highlight.start)', '\(highlight.end)', '…', 16)
+                FROM message_fts WHERE message_fts MATCH ? AND +rowid IN (\(marks))
+                """, arguments: [match] + ids) {
+                snippets[row[0]] = row[1]
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT id, list_id, message_id, thread_id, subject, from_name, from_address, date
+                FROM messages WHERE id IN (\(marks))
+                """, arguments: ids) {
+                details[row[0]] = row
+            }
         }
-        return page.compactMap { hit in
+        return try page.compactMap { hit in
             guard let row = details[hit.id] else { return nil }
+            // StoreDate reads GRDB's own form and hands every other to GRDB: nil is a date neither can read.
+            guard let date = StoreDate.date(row[7]) else {
+                throw DatabaseError(resultCode: .SQLITE_MISMATCH,
+                                    message: "message \(hit.id) has a date that is not a date: \(String(describing: row[7] as DatabaseValue))")
+            }
             return ArchiveSearch.Hit(messageRowID: hit.id, list: row[1], messageID: row[2], threadID: row[3],
-                                     subject: row[4], fromName: row[5], fromAddress: row[6],
-                                     date: StoreDate.date(row[7]) ?? Date(timeIntervalSinceReferenceDate: 0),
+                                     subject: row[4], fromName: row[5], fromAddress: row[6], date: date,
                                      rank: hit.rank, snippet: snippets[hit.id] ?? "")
         }
     }

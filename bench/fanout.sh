@@ -17,6 +17,7 @@
 # sends every copy (t_send), the second has nothing to do (t_idle: start, IMAP pass, drain check). Figures:
 #   gateway copies/s = copies / (t_send - t_idle)   the daemon's sending alone, through its own outbox
 #   whole run copies/s = copies / t_send             the whole process
+#   cpu us/copy = (user + system time of the sending run - those of the idle run) / copies
 # smtp-source: `smtp-source -d -s C -m COPIES -l BYTES -N` (BYTES: the average size of the copies as stored).
 #
 # BENCH_PERSONALIZE=0: the list has `personalize: false` (issue 12, batched RCPTs): its copies are byte-identical
@@ -93,6 +94,7 @@ PY
     /usr/bin/time -v -o "$run/idle.time" "$bin" run --once --json --config "$run/config.json" --log-level error >"$run/idle.json"
     sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outboxSent"])' "$run/send.json")
     ts=$(wall_seconds "$run/send.time") ti=$(wall_seconds "$run/idle.time")
+    cs=$(cpu_seconds "$run/send.time") ci=$(cpu_seconds "$run/idle.time")
 
     start=$(date +%s.%N)
     if [[ ${BENCH_PERSONALIZE:-1} == 0 ]]; then
@@ -103,16 +105,19 @@ PY
         -t member@partner.example -M gateway.bench.example "127.0.0.1:$SMTP_PORT"
     fi
     end=$(date +%s.%N)
-    python3 - "$label" "$c" "$sent" "$ts" "$ti" "$start" "$end" "$enqueued" "$bytes" <<'PY' | tee -a "$RESULTS"
+    python3 - "$label" "$c" "$sent" "$ts" "$ti" "$start" "$end" "$enqueued" "$bytes" "$cs" "$ci" <<'PY' | tee -a "$RESULTS"
 import sys
-label, c, sent, ts, ti, a, b, n, size = sys.argv[1:]
-c, sent, ts, ti, n = int(c), int(sent), float(ts), float(ti), int(n)
+label, c, sent, ts, ti, a, b, n, size, cs, ci = sys.argv[1:]
+c, sent, ts, ti, n, cs, ci = int(c), int(sent), float(ts), float(ti), int(n), float(cs), float(ci)
 src = n / (float(b) - float(a))
 send = max(ts - ti, 1e-3)
-print(f"{label:>7} {c:>5} {sent:>7} {size:>6} {ts:>7.2f} {ti:>6.2f} {sent / send:>10.0f} {sent / ts:>9.0f} {src:>10.0f} {sent / send / src:>6.2f}")
+print(f"{label:>7} {c:>5} {sent:>7} {size:>6} {ts:>7.2f} {ti:>6.2f} {sent / send:>10.0f} {sent / ts:>9.0f} {src:>10.0f} {sent / send / src:>6.2f}"
+      f" {cs:>6.2f} {max(cs - ci, 0) / max(sent, 1) * 1e6:>8.0f}")
 PY
   done
 done
 echo
-echo " binary conns    sent  bytes  t_send t_idle  gw copy/s  whole/s  source/s  ratio   (ratio = gw / smtp-source; target >= 0.80, batched RCPTs (BENCH_PERSONALIZE=0) >= 1)"
+echo " binary conns    sent  bytes  t_send t_idle  gw copy/s  whole/s  source/s  ratio  cpu s  cpu us/copy"
+echo "   (ratio = gw / smtp-source; target >= 0.80, batched RCPTs (BENCH_PERSONALIZE=0) >= 1; cpu s = the sending run's"
+echo "    user + system time, cpu us/copy = (cpu s - the idle run's) / sent: the figure the machine's load moves least)"
 cat "$RESULTS"

@@ -107,6 +107,9 @@ json.dump(config, open(f"{d}/config.json", "w"), indent=2)
 PY
 }
 
+# The user + system seconds in a `/usr/bin/time -v` report.
+cpu_seconds() { awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$1"; }
+
 # The wall-clock seconds in a `/usr/bin/time -v` report.
 wall_seconds() { python3 -c 'import re,sys
 w=re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", open(sys.argv[1]).read()).group(1)

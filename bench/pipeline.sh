@@ -111,7 +111,7 @@ for b in "${BINS[@]}"; do
     --log-level "${BENCH_LOG_LEVEL:-error}" >"$run/run.json"
   t=$(wall_seconds "$run/run.time")
   rss=$(awk -F': ' '/Maximum resident/ {print int($2 / 1024)}' "$run/run.time")
-  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$run/run.time")
+  cpu=$(cpu_seconds "$run/run.time")
   python3 - "$label" "$run/archive.sqlite" "$run/run.json" "$t" "$rss" "$POSTS" "$MEMBERS" "$ANCHOR" "$cpu" <<'PY' | tee -a "$RESULTS"
 import json, sqlite3, sys
 label, path, report, t, rss, posts, members, anchor, cpu = sys.argv[1:]

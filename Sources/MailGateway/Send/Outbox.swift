@@ -116,6 +116,11 @@ public enum Outbox {
         // arrays meet at their SHA-256 in the store.
         var previous: (storage: UnsafeRawPointer?, count: Int, id: Int64)?
         var added = 0
+        let stamp = StoreDate.value(now)
+        // Per-copy VERP (BN-1): the token names the copy's row. The row gets the id SQLite would give it (one more
+        // than the largest; the caller's write transaction holds the only writer), so that the envelope sender is
+        // written with the row instead of by an UPDATE after it.
+        var nextID = copies.contains { $0.bounceEnvelope != nil } ? try OutboxCopyRecord.nextID(db) : nil
         for copy in copies {
             let storage = copy.shared.withUnsafeBytes { $0.baseAddress }
             let bodyID: Int64
@@ -126,15 +131,14 @@ public enum Outbox {
                 bodyID = try OutboxBodyRecord.storedID(db, digest: digest, bytes: Data(copy.shared))
                 previous = (storage, copy.shared.count, bodyID)
             }
-            if try OutboxCopyRecord.insertPending(db, listID: listID, messageID: messageID, purpose: purpose.rawValue,
-                                                  recipient: copy.recipient, envelopeFrom: copy.envelopeFrom,
-                                                  headerPrefix: Data(copy.headerPrefix), bodyID: bodyID, now: now) {
+            let id = copy.bounceEnvelope == nil ? nil : nextID
+            let envelopeFrom = id.flatMap { id in copy.bounceEnvelope?.address(copyID: id) } ?? copy.envelopeFrom
+            if try OutboxCopyRecord.insertPending(db, id: id, listID: listID, messageID: messageID,
+                                                  purpose: purpose.rawValue, recipient: copy.recipient,
+                                                  envelopeFrom: envelopeFrom, headerPrefix: Data(copy.headerPrefix),
+                                                  bodyID: bodyID, now: stamp) {
                 added += 1
-                // Per-copy VERP (BN-1): the token names this row, known only now.
-                if let verp = copy.bounceEnvelope {
-                    let id = db.lastInsertedRowID
-                    try OutboxCopyRecord.setEnvelopeFrom(db, id: id, envelopeFrom: verp.address(copyID: id))
-                }
+                if nextID != nil { nextID = db.lastInsertedRowID + 1 }
             }
         }
         return added
@@ -153,13 +157,15 @@ public enum Outbox {
     /// attempt, in the caller's transaction (commit it before sending). Mark each one with ``markHanded(_:id:now:)``
     /// before handing it to SMTP.
     public static func claim(_ db: Database, limit: Int, now: Date = Date(), claimer: String = "") throws -> [OutboxJob] {
-        let rows = try OutboxCopyRecord.claimDue(db, limit: limit, now: now, claimer: claimer)
+        let rows = try OutboxCopyRecord.claimDueCopies(db, limit: limit, now: now, claimer: claimer)
         var bodies: [Int64: Data] = [:]
         var jobs: [OutboxJob] = []
         jobs.reserveCapacity(rows.count)
         for row in rows {
             if bodies[row.bodyID] == nil { bodies[row.bodyID] = try OutboxBodyRecord.bytes(db, id: row.bodyID) }
-            var message = [UInt8](row.headerPrefix)
+            var message = [UInt8]()
+            message.reserveCapacity(row.headerPrefix.count + (bodies[row.bodyID]?.count ?? 0))
+            message.append(contentsOf: row.headerPrefix)
             message.append(contentsOf: bodies[row.bodyID] ?? Data())
             jobs.append(OutboxJob(id: row.id, listID: row.listID, recipient: row.recipient,
                                   envelopeFrom: row.envelopeFrom, message: message, attempts: row.attempts))
@@ -176,19 +182,25 @@ public enum Outbox {
 
     /// Records that a claimed copy is about to be handed to SMTP: from now on it may have been delivered.
     public static func markHanded(_ db: Database, id: Int64, now: Date = Date()) throws {
-        try OutboxCopyRecord.markHanded(db, id: id, now: now)
+        try markHanded(db, ids: [id], now: now)
+    }
+
+    /// ``markHanded(_:id:now:)`` for several copies (one SMTP transaction's), in one statement.
+    public static func markHanded(_ db: Database, ids: [Int64], now: Date = Date()) throws {
+        try OutboxCopyRecord.markHanded(db, ids: ids, now: now)
     }
 
     /// Records the server's acceptance (250) of a claimed copy. A notice's body is emptied once every copy of it
     /// is sent: a moderation request carries a usable token, and the database keeps only its hash (in `holds`).
     public static func markSent(_ db: Database, id: Int64, now: Date = Date()) throws {
-        try OutboxCopyRecord.markSent(db, id: id, now: now)
-        try OutboxBodyRecord.redactIfNoticeSent(db, copyID: id)
+        try markSent(db, ids: [id], now: now)
     }
 
-    /// ``markSent(_:id:now:)`` for several copies (a worker's batch of acceptances), with one `now`.
+    /// ``markSent(_:id:now:)`` for several copies (a worker's batch of acceptances), with one `now`: one statement
+    /// for the marks and one for the notices' bodies, whatever the number of copies.
     public static func markSent(_ db: Database, ids: [Int64], now: Date = Date()) throws {
-        for id in ids { try markSent(db, id: id, now: now) }
+        try OutboxCopyRecord.markSent(db, ids: ids, now: now)
+        try OutboxBodyRecord.redactIfNoticeSent(db, copyIDs: ids)
     }
 
     /// At start-up, before ``recover(_:now:current:)``: what a stopped worker's journal (``OutboxJournal``)
@@ -196,7 +208,7 @@ public enum Outbox {
     /// marked handed (``recover(_:now:current:)`` then sends the one left unanswered again). Rows no longer
     /// `sending` (their result was committed after the line was written) are left as they are.
     public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], now: Date = Date()) throws {
-        for id in handed { try markHanded(db, id: id, now: now) }
+        try markHanded(db, ids: handed, now: now)
         try markSent(db, ids: sent, now: now)
     }
 
@@ -218,7 +230,7 @@ public enum Outbox {
 
     /// Gives back claimed copies that were not attempted (graceful stop): `pending`, attempt not counted.
     public static func release(_ db: Database, ids: [Int64]) throws {
-        for id in ids { try OutboxCopyRecord.release(db, id: id) }
+        try OutboxCopyRecord.release(db, ids: ids)
     }
 
     /// At start-up: copies left `sending` by every claimer but `current` (processes that died) are due again (see

@@ -36,11 +36,20 @@ final class OutboxJournal {
         }
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        try? flush()
+        close(descriptor)
+    }
+
+    /// `S` lines not written yet: they go out in the same `write(2)` as the next `H` lines, or at ``flush()``.
+    private var unwritten: [UInt8] = []
 
     /// Copies `ids` (one SMTP transaction) are about to be handed to SMTP: from now on they may have been
-    /// delivered. One `write(2)` for all of them.
-    func handed(_ ids: [Int64]) throws { try append(Array(ids.map { "H \($0)\n" }.joined().utf8)) }
+    /// delivered. One `write(2)` for all of them and for the `S` lines waiting before them.
+    func handed(_ ids: [Int64]) throws {
+        for id in ids { Self.line(&unwritten, "H", id) }
+        try flush()
+    }
 
     /// Copy `id` is about to be handed to SMTP.
     func handed(_ id: Int64) throws { try handed([id]) }
@@ -48,14 +57,36 @@ final class OutboxJournal {
     /// The server accepted copy `id` (250).
     func sent(_ id: Int64) throws { try sent([id]) }
 
-    /// The server accepted copies `ids` (250), in one `write(2)`.
-    func sent(_ ids: [Int64]) throws { try append(Array(ids.map { "S \($0)\n" }.joined().utf8)) }
+    /// The server accepted copies `ids` (250). Their lines are written with the next `H` lines (one `write(2)` per
+    /// SMTP transaction instead of two), or by ``flush()``: a crash before then re-sends these copies, which is
+    /// the same bound as before (the copies of one transaction per worker: those handed before the next `H` line
+    /// are never more than the last transaction's), so the worker flushes before anything that can wait (a pace,
+    /// the end of a run on an error).
+    func sent(_ ids: [Int64]) throws {
+        for id in ids { Self.line(&unwritten, "S", id) }
+    }
+
+    /// Writes the waiting `S` lines (one `write(2)`).
+    func flush() throws {
+        guard !unwritten.isEmpty else { return }
+        try append(unwritten)
+        unwritten.removeAll(keepingCapacity: true)
+    }
 
     /// Forgets every line but the header: call after the transaction recording them committed.
     func clear() throws {
+        unwritten.removeAll(keepingCapacity: true)
         guard ftruncate(descriptor, off_t(headerLength)) == 0 else {
             throw OutboxJournalError(path: path, call: "ftruncate", code: errno)
         }
+    }
+
+    /// Appends `<kind> <id>\n` to `bytes`.
+    private static func line(_ bytes: inout [UInt8], _ kind: Unicode.Scalar, _ id: Int64) {
+        bytes.append(UInt8(ascii: kind))
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: String(id).utf8)
+        bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Deletes the file: call at a clean stop, once everything it recorded is committed.

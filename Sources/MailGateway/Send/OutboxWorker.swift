@@ -11,7 +11,8 @@ import Logging
 /// Recording: a refusal is committed at once (with the `sent` marks waiting before it). An acceptance is a line
 /// of the worker's ``OutboxJournal`` and its `sent` mark waits for the next commit (``OutboxSenderConfiguration/
 /// commitEvery``, ``OutboxSenderConfiguration/commitInterval``, or the next claim): one transaction for many
-/// copies instead of one per copy. Before a transaction's copies are handed to SMTP, one journal write says so.
+/// copies instead of one per copy. Before a transaction's copies are handed to SMTP, one journal write says so,
+/// carrying the acceptances of the transaction before it (one `write(2)` per transaction, not two).
 /// After a crash the journal tells which claimed copies the server accepted (marked sent) and which transaction
 /// was in flight (sent again): at most one transaction per worker is delivered twice (one copy when personalized). A database that is not a file (no
 /// place for a journal) gets a commit per copy and its handed mark committed before the send.
@@ -43,6 +44,7 @@ actor OutboxWorker {
         do {
             try await loop()
         } catch {
+            try? journal?.flush()
             if (try? commit()) != nil { journal?.remove() }
             throw error
         }
@@ -62,7 +64,10 @@ actor OutboxWorker {
                 if let pace = configuration.pace {
                     var wait = Duration.zero
                     for _ in transaction.jobs { wait = pace.reserve(at: .now) }
-                    if wait > .zero { try? await Task.sleep(for: wait) }
+                    if wait > .zero {
+                        try journal?.flush()
+                        try? await Task.sleep(for: wait)
+                    }
                     // Stopped during the wait: nothing of this transaction was handed to SMTP yet.
                     if Task.isCancelled {
                         try release(transactions[position...].flatMap { $0.jobs.map(\.id) })
@@ -123,7 +128,7 @@ actor OutboxWorker {
         if let journal {
             try journal.handed(ids)
         } else {
-            try database.write { db in for id in ids { try Outbox.markHanded(db, id: id) } }
+            try database.write { db in try Outbox.markHanded(db, ids: ids) }
         }
         var results: [SMTPError?]
         do throws(SMTPError) {

@@ -271,10 +271,13 @@ final class TransferState {
             if byte == UInt8(ascii: " ") || byte == UInt8(ascii: ":") || byte == 13 || byte == 10 { break }
             verb.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
         }
-        command = String(decoding: verb, as: UTF8.self)
-        reply = ""
+        // The verbs of every transaction are the literals (no String built per command line).
+        command = Self.verbs.first { $0.utf8.elementsEqual(verb) } ?? String(decoding: verb, as: UTF8.self)
+        if !reply.isEmpty { reply = "" }
         if command == "EHLO" { extensions = [] }
     }
+
+    private static let verbs = ["MAIL", "RCPT", "DATA", "RSET", "QUIT", "EHLO"]
 
     /// One reply line from the server, without its line end: `250-text`, `550 5.1.1 text`.
     func received(line: UnsafeRawBufferPointer) {

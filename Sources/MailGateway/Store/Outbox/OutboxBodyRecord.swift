@@ -19,6 +19,7 @@ public struct OutboxBodyRecord: Codable, Sendable, Equatable, FetchableRecord, P
         }
         try db.cachedStatement(sql: "INSERT INTO outbox_body (digest, bytes) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING")
             .execute(arguments: [digest, bytes()])
+        if db.changesCount > 0 { return db.lastInsertedRowID }
         guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM outbox_body WHERE digest = ?"),
                                           arguments: [digest]) else {
             throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "outbox body not stored")
@@ -29,14 +30,5 @@ public struct OutboxBodyRecord: Codable, Sendable, Equatable, FetchableRecord, P
     /// The bytes of body `id` (empty when unknown).
     static func bytes(_ db: Database, id: Int64) throws -> Data {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM outbox_body WHERE id = ?"), arguments: [id]) ?? Data()
-    }
-
-    /// Empties the body of copy `copyID` when that copy is a sent notice and every copy of the body is sent.
-    static func redactIfNoticeSent(_ db: Database, copyID: Int64) throws {
-        try db.cachedStatement(sql: """
-            UPDATE outbox_body SET bytes = X'', digest = 'redacted:' || id
-            WHERE id = (SELECT body_id FROM outbox WHERE id = ? AND purpose LIKE 'notice:%' AND status = 'sent')
-              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = outbox_body.id AND o.status <> 'sent')
-            """).execute(arguments: [copyID])
     }
 }

@@ -73,24 +73,26 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
         handedAt = row[CodingKeys.handedAt.rawValue]
     }
 
-    /// Adds a pending copy, unless the message already has one for that recipient and purpose.
+    /// Adds a pending copy, unless the message already has one for that recipient and purpose. `id` nil: SQLite
+    /// chooses it (one more than the largest, as ``nextID(_:)`` says).
+    /// - Parameter now: the enqueue instant as stored (`StoreDate.value`), computed once for a batch of copies.
     /// - Returns: whether a row was added.
-    static func insertPending(_ db: Database, listID: String, messageID: Int64?, purpose: String, recipient: String,
-                              envelopeFrom: String, headerPrefix: Data, bodyID: Int64, now: Date) throws -> Bool {
+    static func insertPending(_ db: Database, id: Int64?, listID: String, messageID: Int64?, purpose: String,
+                              recipient: String, envelopeFrom: String, headerPrefix: Data, bodyID: Int64,
+                              now: DatabaseValue) throws -> Bool {
         try db.cachedStatement(sql: """
-            INSERT INTO outbox (list_id, message_id, purpose, recipient, envelope_from, header_prefix, body_id, status,
+            INSERT INTO outbox (id, list_id, message_id, purpose, recipient, envelope_from, header_prefix, body_id, status,
                                 attempts, next_attempt_at, retry_from, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
             ON CONFLICT DO NOTHING
-            """).execute(arguments: [listID, messageID, purpose, recipient, envelopeFrom, headerPrefix, bodyID,
-                                     StoreDate.value(now), StoreDate.value(now), StoreDate.value(now)])
+            """).execute(arguments: [id, listID, messageID, purpose, recipient, envelopeFrom, headerPrefix, bodyID,
+                                     now, now, now])
         return db.changesCount > 0
     }
 
-    /// Sets a copy's envelope sender (its per-copy VERP address, once its id is known).
-    static func setEnvelopeFrom(_ db: Database, id: Int64, envelopeFrom: String) throws {
-        try db.cachedStatement(sql: "UPDATE outbox SET envelope_from = ? WHERE id = ?")
-            .execute(arguments: [envelopeFrom, id])
+    /// The id the next row added without one gets: one more than the largest.
+    static func nextID(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) + 1 FROM outbox")) ?? 1
     }
 
     /// The id of the copy of `purpose` to `recipient` that no archived message caused (a probe).
@@ -150,32 +152,11 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
         return byRecipient
     }
 
-    /// Marks up to `limit` due pending copies `sending` for `claimer`, counting the attempt.
-    /// - Returns: the claimed rows, as updated.
-    static func claimDue(_ db: Database, limit: Int, now: Date, claimer: String) throws -> [OutboxCopyRecord] {
-        try OutboxCopyRecord.fetchAll(db, sql: """
-            UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?, claimed_by = ?, handed_at = NULL
-            WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-                         ORDER BY next_attempt_at, id LIMIT ?)
-            RETURNING *
-            """, arguments: [now, claimer, now, limit])
-    }
-
     /// Pending copies due at `now`, counted up to `atMost` (a bounded walk of the `outbox_due` index).
     static func dueCount(_ db: Database, now: Date, atMost: Int) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: """
             SELECT count(*) FROM (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ?)
             """), arguments: [StoreDate.value(now), atMost]) ?? 0
-    }
-
-    static func markHanded(_ db: Database, id: Int64, now: Date) throws {
-        try db.cachedStatement(sql: "UPDATE outbox SET handed_at = ? WHERE id = ? AND status = 'sending'")
-            .execute(arguments: [StoreDate.value(now), id])
-    }
-
-    static func markSent(_ db: Database, id: Int64, now: Date) throws {
-        try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'sending'")
-            .execute(arguments: [StoreDate.value(now), id])
     }
 
     /// Records a failed attempt's outcome: the new status, the next attempt and the server's answer.
@@ -186,14 +167,6 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
                               last_error_command = ?, last_error_text = ?
             WHERE id = ?
             """, arguments: [status.rawValue, nextAttemptAt, kind, code, command, text, id])
-    }
-
-    /// Gives back a claimed copy that was not attempted: `pending`, attempt not counted.
-    static func release(_ db: Database, id: Int64) throws {
-        try db.cachedStatement(sql: """
-            UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), handed_at = NULL, claimed_by = NULL
-            WHERE id = ? AND status = 'sending'
-            """).execute(arguments: [id])
     }
 
     /// Makes due at `now` the copies left `sending` by a claimer other than `current` (nil: every claimer), either

@@ -100,6 +100,34 @@ import Testing
         #expect(try await OutboxSender.recover(fixture.pool, current: "run-c") == Outbox.Recovery(maybeSent: 0, notAttempted: 0))
     }
 
+    @Test("an acceptance whose line was not written yet, and a line cut short by the kill, count as handed and unanswered: sent again, never marked sent")
+    func unwrittenAndCutLinesAreNotAcceptances() async throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(3))
+        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 3, claimer: "run-a") }
+        #expect(jobs.count == 3)
+        // Worker 0: accepted, its `S` line waiting for the next write, then killed (dropping the journal writes
+        // nothing, as a killed process writes nothing).
+        var first: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        try first?.handed(jobs[0].id)
+        try first?.sent(jobs[0].id)
+        first = nil
+        // Worker 1: its `S` line cut by the kill before its newline.
+        let second = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 1)
+        try second.handed(jobs[1].id)
+        let handle = try #require(FileHandle(forWritingAtPath: second.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("S \(jobs[1].id)".utf8))
+        try handle.close()
+
+        #expect(try await OutboxSender.recover(fixture.pool, current: "run-b") == Outbox.Recovery(maybeSent: 2, notAttempted: 1))
+        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        #expect(byID[jobs[0].id]?.status == .pending && byID[jobs[0].id]?.attempts == 1)
+        #expect(byID[jobs[1].id]?.status == .pending && byID[jobs[1].id]?.attempts == 1)
+        #expect(byID[jobs[2].id]?.status == .pending && byID[jobs[2].id]?.attempts == 0)
+    }
+
     @Test("a journal cleared after its commit leaves nothing to apply")
     func clearedJournalAppliesNothing() async throws {
         let fixture = try OutboxFixture()

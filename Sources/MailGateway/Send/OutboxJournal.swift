@@ -36,8 +36,9 @@ final class OutboxJournal {
         }
     }
 
+    // No flush here: lines still waiting are those a killed process would not have written either (the worker
+    // flushes before every commit and at the end of a run).
     deinit {
-        try? flush()
         close(descriptor)
     }
 
@@ -47,8 +48,15 @@ final class OutboxJournal {
     /// Copies `ids` (one SMTP transaction) are about to be handed to SMTP: from now on they may have been
     /// delivered. One `write(2)` for all of them and for the `S` lines waiting before them.
     func handed(_ ids: [Int64]) throws {
+        let waiting = unwritten.count
         for id in ids { Self.line(&unwritten, "H", id) }
-        try flush()
+        do {
+            try flush()
+        } catch {
+            // Not handed: a later flush must not journal these copies as handed (only the `S` lines wait).
+            unwritten.removeSubrange(waiting...)
+            throw error
+        }
     }
 
     /// Copy `id` is about to be handed to SMTP.
@@ -61,7 +69,7 @@ final class OutboxJournal {
     /// SMTP transaction instead of two), or by ``flush()``: a crash before then re-sends these copies, which is
     /// the same bound as before (the copies of one transaction per worker: those handed before the next `H` line
     /// are never more than the last transaction's), so the worker flushes before anything that can wait (a pace,
-    /// the end of a run on an error).
+    /// the end of a run on an error, every commit: `OutboxWorker.committing`).
     func sent(_ ids: [Int64]) throws {
         for id in ids { Self.line(&unwritten, "S", id) }
     }
@@ -124,7 +132,9 @@ final class OutboxJournal {
             let path = (folder as NSString).appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             var contents = Contents(path: path, claimer: "", handed: [], sent: [])
-            for line in data.split(separator: UInt8(ascii: "\n")) where line.count > 2 {
+            // Only whole lines: a write cut short by the kill (at a page boundary) may leave `S 12` of `S 1234`.
+            let whole = data.lastIndex(of: UInt8(ascii: "\n")).map { data[...$0] } ?? Data()
+            for line in whole.split(separator: UInt8(ascii: "\n")) where line.count > 2 {
                 let value = String(decoding: line.dropFirst(2), as: UTF8.self)
                 switch line.first {
                 case UInt8(ascii: "C"): contents.claimer = value

@@ -111,7 +111,10 @@ actor OutboxWorker {
     }
 
     /// One transaction: the waiting `sent` marks, then `work`; once committed, the journal is cleared.
+    /// The journal's waiting `S` lines are written first: the write may wait on the writer lock (an ingest
+    /// transaction), and a kill during that wait must not re-send copies the server accepted.
     private func committing<T>(_ work: (Database) throws -> T) throws -> T {
+        try journal?.flush()
         let sent = unrecorded
         let result = try database.write { db in
             if !sent.isEmpty { try Outbox.markSent(db, ids: sent) }

@@ -59,7 +59,10 @@ struct CrashLoopTests {
         for attempt in 1...3 {
             let crashed = try await world.harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
             #expect(crashed.status == 128 + SIGABRT, "run \(attempt) dies on the poison message: \(crashed.status) \(crashed.output)")
-            #expect(try await Self.archivedIDs(world.harness) == ["before@inrae.example"], "run \(attempt)")
+            // The first run processes the three messages as one group: the crash loses the whole group. The next
+            // runs replay its UIDs one message per transaction: "before" commits, the crash is pinned on UID 2.
+            let committed: Set<String> = attempt == 1 ? [] : ["before@inrae.example"]
+            #expect(try await Self.archivedIDs(world.harness) == committed, "run \(attempt)")
         }
         let db = try world.harness.openDatabase()
         let marker = try db.pool.read { db in
@@ -86,6 +89,60 @@ struct CrashLoopTests {
         _ = try await world.runOnce()
         #expect(sink.count() == 2 * members.count)
         #expect(try await Self.quarantine(world.harness).count == 1)
+    }
+
+    @Test("a crash inside a group: the next runs replay its UIDs one per transaction, the innocent messages commit, the poison one is quarantined after 3 crashes; nothing is flagged before its commit")
+    func crashInsideGroup() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        let ids = (1...6).map { "g\($0)@inrae.example" }
+        try await harness.append(ids.enumerated().map { TestMail.message(id: $1, subject: "Groupe \($0 + 1)") }, to: Self.list)
+        let fault = ["MAILGATEWAY_FAULT": "crash-on-message-id:g4@inrae.example"]
+        let db = try harness.openDatabase()
+        func marker() async throws -> IngestProgressRecord? {
+            try await db.pool.read { db in
+                try IngestProgressRecord.filter(Column("list_id") == Self.list).fetchOne(db)
+            }
+        }
+        // Every UID flagged on the server is archived: a message is flagged only after its commit.
+        func flaggedAreCommitted(_ run: Int) async throws {
+            let unseen = Set(try await DaemonTests.unseen(harness, list: Self.list))
+            let archived = try await Self.archivedIDs(harness)
+            for uid in 1...6 where !unseen.contains(UInt32(uid)) {
+                #expect(archived.contains(ids[uid - 1]), "run \(run): UID \(uid) flagged but not archived")
+            }
+        }
+
+        let first = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+        #expect(first.status == 128 + SIGABRT, "\(first.output)")
+        #expect(try await Self.archivedIDs(harness).isEmpty, "the group's transaction never committed")
+        #expect(try await DaemonTests.unseen(harness, list: Self.list) == [1, 2, 3, 4, 5, 6])
+        let group = try await marker()
+        #expect(group?.uid == 1 && group?.lastUID == 6 && group?.crashes == 0,
+                "the marker names the group's UIDs: \(String(describing: group))")
+
+        let second = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+        #expect(second.status == 128 + SIGABRT, "\(second.output)")
+        #expect(second.output.contains("each is processed alone"), "\(second.output)")
+        #expect(try await Self.archivedIDs(harness) == Set(ids.prefix(3)), "the innocent messages before it commit")
+        try await flaggedAreCommitted(2)
+        let pinned = try await marker()
+        #expect(pinned?.uid == 4 && pinned?.lastUID == nil && pinned?.crashes == 1,
+                "the crash is pinned on UID 4, the group's crash counted: \(String(describing: pinned))")
+
+        let third = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+        #expect(third.status == 128 + SIGABRT, "\(third.output)")
+        #expect(try await DaemonTests.unseen(harness, list: Self.list) == [4, 5, 6], "the committed ones are flagged now")
+        #expect(try await marker()?.crashes == 2)
+
+        let fourth = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+        #expect(fourth.status == 0, "\(fourth.output)")
+        #expect(try await Self.archivedIDs(harness) == Set(ids).subtracting(["g4@inrae.example"]))
+        let quarantined = try await Self.quarantine(harness)
+        #expect(quarantined.count == 1 && quarantined.first?.uid == 4
+                && quarantined.first?.error.hasPrefix("crashed-the-gateway") == true, "\(quarantined)")
+        #expect(try await DaemonTests.unseen(harness, list: Self.list).isEmpty)
+        #expect(try await marker() == nil)
     }
 
     @Test("a clean run clears its progress marker: an ordinary failure never counts as a crash")

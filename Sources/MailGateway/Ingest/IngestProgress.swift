@@ -1,13 +1,16 @@
 public import Foundation
 public import GRDB
 
-/// The poison-message guard's durable marker (table `ingest_progress`, one row per list): which message of a list's
-/// mailbox is being processed, and by which run of the gateway.
+/// The poison-message guard's durable marker (table `ingest_progress`, one row per list): which messages of a list's
+/// mailbox are being processed (a UID range: the group committed in one transaction, or one message), and by
+/// which run of the gateway.
 ///
-/// The marker is committed before the message is parsed and cleared in the transaction that commits the message,
-/// so a row that belongs to another run was left by a process that died while processing that message (a crash, a
-/// kill). Each such run counts once in `crashes`; when a message reaches ``maxCrashes``, the mailbox stops
-/// retrying it: it is quarantined raw with the reason ``quarantineReason`` and the cursor moves on.
+/// The marker is committed before the messages are parsed and cleared in the transaction that commits them, so a
+/// row that belongs to another run was left by a process that died while processing them (a crash, a kill). Each
+/// such run counts once in `crashes`. A group's crash is pinned on one message by replaying the group's UIDs one
+/// message per transaction (``MailboxSync``), each starting from the group's count; when a message reaches
+/// ``maxCrashes``, the mailbox stops retrying it: it is quarantined raw with the reason ``quarantineReason`` and
+/// the cursor moves on.
 public enum IngestProgress {
     /// Abnormal exits during one message after which it is quarantined instead of processed again.
     public static let maxCrashes = 3
@@ -18,14 +21,35 @@ public enum IngestProgress {
     /// - Returns: how many earlier runs ended abnormally while this same message was in progress.
     public static func begin(_ db: Database, list: String, uidValidity: UInt32, uid: UInt32, run: String,
                              now: Date = Date()) throws -> Int {
-        var crashes = 0
-        if let row = try IngestProgressRecord.find(db, list: list),
-           row.uidValidity == Int64(uidValidity), row.uid == Int64(uid) {
+        try begin(db, list: list, uidValidity: uidValidity, uids: uid...uid, run: run, now: now)
+    }
+
+    /// Records that `run` starts processing the messages `uids` (a group committed in one transaction, or one
+    /// message), committed by the caller before they are parsed.
+    /// - Parameter carried: the crashes counted when the marker names other UIDs: a message replayed alone after
+    ///   a crash of its group (``interrupted(_:list:uidValidity:run:)``) starts from the group's count.
+    /// - Returns: how many earlier runs ended abnormally while these same UIDs were in progress (else `carried`).
+    public static func begin(_ db: Database, list: String, uidValidity: UInt32, uids: ClosedRange<UInt32>, run: String,
+                             carried: Int = 0, now: Date = Date()) throws -> Int {
+        var crashes = carried
+        if let row = try IngestProgressRecord.find(db, list: list), row.uidValidity == Int64(uidValidity),
+           row.uids == uids {
             crashes = row.crashes + (row.runID == run ? 0 : 1)
         }
         try IngestProgressRecord.upsert(db, IngestProgressRecord(
-            listID: list, uidValidity: Int64(uidValidity), uid: Int64(uid), runID: run, crashes: crashes, startedAt: now))
+            listID: list, uidValidity: Int64(uidValidity), uid: Int64(uids.lowerBound),
+            lastUID: uids.count > 1 ? Int64(uids.upperBound) : nil, runID: run, crashes: crashes, startedAt: now))
         return crashes
+    }
+
+    /// The marker a process that died left for `list` and `uidValidity` (a row of another run than `run`), read
+    /// when a pass starts: its UIDs are replayed one message per transaction.
+    /// - Returns: the UIDs that were in progress and the abnormal exits counted with this one, or nil.
+    public static func interrupted(_ db: Database, list: String, uidValidity: UInt32,
+                                   run: String) throws -> (uids: ClosedRange<UInt32>, crashes: Int)? {
+        guard let row = try IngestProgressRecord.find(db, list: list), row.runID != run,
+              row.uidValidity == Int64(uidValidity), let uids = row.uids else { return nil }
+        return (uids, row.crashes + 1)
     }
 
     /// Clears the list's marker (in the transaction that commits the message).

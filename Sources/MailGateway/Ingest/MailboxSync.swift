@@ -23,19 +23,25 @@ public struct MailboxPassSummary: Sendable, Equatable, Codable {
     }
 }
 
-/// One pass over one list's mailbox: new messages by UID (UIDVALIDITY tracked), fetched in bounded batches. Each
-/// message is parsed outside any database transaction, then processed by the `IngestPipeline` and committed in ONE
-/// transaction together with the mailbox cursor; only after the batch is committed are its messages flagged `\Seen`
+/// One pass over one list's mailbox: new messages by UID (UIDVALIDITY tracked), fetched in bounded batches. The
+/// messages of a batch are committed in groups (``MailboxSyncPlan/units(_:sizes:alone:limits:)``: up to
+/// `limits.groupCount` messages or `limits.groupBytes`): every message of a group is parsed outside any database
+/// transaction, then the group is processed by the `IngestPipeline` in ONE transaction, each message in its own
+/// savepoint, together with the mailbox cursor; only after the group is committed are its messages flagged `\Seen`
 /// (or moved to the processed folder).
 ///
 /// A crash between the commit and the flag leaves committed, unflagged messages at or below the cursor: the
 /// next pass flags them without processing them again. A UIDVALIDITY change rescans the folder; the archive's
 /// `UNIQUE(list, Message-ID)` makes already-archived messages no-ops, so nothing is duplicated.
 ///
-/// Poison messages: before parsing, the message being processed is recorded durably (``IngestProgress``); one
-/// that was in progress during ``IngestProgress/maxCrashes`` abnormal exits is quarantined raw with the reason
-/// `crashed-the-gateway` and the mailbox moves on. Fetch failures: the cursor only moves over UIDs processed (or
-/// given up on after ``FetchFailures/maxFailures`` failed fetches, see ``MailboxSyncPlan``).
+/// Poison messages: before a group is parsed, its UID range is recorded durably (``IngestProgress``, in the
+/// previous group's commit when there is one). A marker of a dead run found when a pass starts means a crash
+/// inside that range: those UIDs are replayed one message per transaction, each with its own marker starting from
+/// the group's crash count, and without fetching the next batch meanwhile, so the crash is pinned on one message
+/// (and a crash of the fetch running beside a group is never blamed on a message); the others just commit. A
+/// message that was in progress during ``IngestProgress/maxCrashes`` abnormal exits is quarantined raw with the
+/// reason `crashed-the-gateway` and the mailbox moves on. Fetch failures: the cursor only moves over UIDs
+/// processed (or given up on after ``FetchFailures/maxFailures`` failed fetches, see ``MailboxSyncPlan``).
 public struct MailboxSync: Sendable {
     public let pipeline: IngestPipeline
     public let database: GatewayStore
@@ -56,8 +62,8 @@ public struct MailboxSync: Sendable {
         self.faults = faults
     }
 
-    /// Runs one pass with a connected client. `shouldStop` is checked between messages (graceful shutdown
-    /// finishes the current message, flags what is committed, and returns).
+    /// Runs one pass with a connected client. `shouldStop` is checked between groups (graceful shutdown
+    /// finishes the current group, flags what is committed, and returns).
     public func pass(client: IMAPClient, logger: Logger, shouldStop: @Sendable () -> Bool = { false })
         async throws -> MailboxPassSummary {
         do {
@@ -79,8 +85,15 @@ public struct MailboxSync: Sendable {
         summary.uidValidity = status.uidValidity
         let listID = list.id
         let validity = status.uidValidity
-        let (stored, failing) = try await database.pool.read { db in
-            (try ArchiveWriter.mailboxState(db, list: listID), try FetchFailures.pending(db, list: listID, uidValidity: validity))
+        let runID = self.runID
+        let (stored, failing, replay) = try await database.pool.read { db in
+            (try ArchiveWriter.mailboxState(db, list: listID), try FetchFailures.pending(db, list: listID, uidValidity: validity),
+             try IngestProgress.interrupted(db, list: listID, uidValidity: validity, run: runID))
+        }
+        if let replay {
+            logger.warning("the previous run stopped while processing these messages: each is processed alone", metadata: [
+                "list.id": "\(listID)", "uids": "\(replay.uids.lowerBound):\(replay.uids.upperBound)",
+                "crashes": "\(replay.crashes)"])
         }
         let changed = stored.map { $0.uidValidity != status.uidValidity } ?? false
         let entries = try await client.messages(after: changed ? 0 : (stored?.lastUID ?? 0))
@@ -100,8 +113,8 @@ public struct MailboxSync: Sendable {
         // The next batch is fetched while this one is processed (the client works on its own queue): the pass
         // waits for the wire only when processing is faster than the fetch.
         var prefetch = BatchPrefetch()
-        // A marker committed with the previous message for the next one (see `ingest`), cleared if left unused.
-        var begun: UInt32?
+        // A marker committed with the previous unit for the next one (see `finishUnit`), cleared if left unused.
+        var begun: IngestMarker?
         defer {
             prefetch.cancel()
         }
@@ -120,9 +133,11 @@ public struct MailboxSync: Sendable {
                         returned = try await fetch(client, uids)
                     }
                     // Not a UID that failed before (fetched alone): its failure would break the connection
-                    // under this batch, before this batch is flagged and that failure recorded.
+                    // under this batch, before this batch is flagged and that failure recorded. Not while UIDs a
+                    // dead run was processing are replayed: a crash then is pinned on the message processed.
                     if case .fetch(let next)? = plan.steps.dropFirst(index + 1).first,
-                       !(next.count == 1 && failing[next[0]] != nil) {
+                       !(next.count == 1 && failing[next[0]] != nil),
+                       !uids.contains(where: { replay?.uids.contains($0) == true }) {
                         prefetch.start(next) { try await self.fetch(client, next) }
                     }
                 } catch {
@@ -143,47 +158,62 @@ public struct MailboxSync: Sendable {
                 let byUID = Dictionary(returned.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
                 var done: [UInt32] = []
                 let items = MailboxSyncPlan.resolve(requested: uids, returned: Set(byUID.keys))
-                for (position, item) in items.enumerated() {
+                let units = MailboxSyncPlan.units(items, sizes: sizes, alone: { replay?.uids.contains($0) == true },
+                                                  limits: limits)
+                for (position, unit) in units.enumerated() {
                     if shouldStop() {
                         summary.interrupted = true
                         try await markProcessed(client: client, uids: done)
                         break steps
                     }
-                    let message: IMAPFetchedMessage
-                    switch item {
-                    case .process(let uid):
-                        message = byUID[uid]!
-                    case .retryAlone(let uid):
-                        var alone: IMAPFetchedMessage?
-                        var failure = "the server answered OK without the message"
-                        do {
-                            alone = try await fetch(client, [uid]).first { $0.uid == uid }
-                        } catch {
-                            failure = "\(error)"
-                        }
-                        guard let alone else {
-                            if try await fetchFailed(uid, size: sizes[uid] ?? 0, validity: validity, error: failure,
-                                                     summary: &summary, logger: logger) {
-                                continue
+                    // The marker of the next unit of the batch is committed with this one (no commit of its own);
+                    // a UID to retry alone gets its own, as the first unit of a batch does.
+                    let next = units.dropFirst(position + 1).first.flatMap { IngestMarker(of: $0, replay: replay) }
+                    let committed: [(uid: UInt32, outcome: IngestOutcome)]
+                    switch unit {
+                    case .group(let group):
+                        let outcomes = try await ingestGroup(group.map { byUID[$0]! }, uidValidity: validity,
+                                                             retried: Set(failing.keys),
+                                                             begun: begun == IngestMarker(of: unit, replay: replay),
+                                                             next: next, logger: logger)
+                        committed = Array(zip(group, outcomes))
+                    case .alone(let item):
+                        let message: IMAPFetchedMessage
+                        switch item {
+                        case .process(let uid):
+                            message = byUID[uid]!
+                        case .retryAlone(let uid):
+                            var alone: IMAPFetchedMessage?
+                            var failure = "the server answered OK without the message"
+                            do {
+                                alone = try await fetch(client, [uid]).first { $0.uid == uid }
+                            } catch {
+                                failure = "\(error)"
                             }
-                            // The cursor stays below this UID: stop here, flag what was committed.
-                            try await markProcessed(client: client, uids: done)
-                            break steps
+                            guard let alone else {
+                                if try await fetchFailed(uid, size: sizes[uid] ?? 0, validity: validity, error: failure,
+                                                         summary: &summary, logger: logger) {
+                                    continue
+                                }
+                                // The cursor stays below this UID: stop here, flag what was committed.
+                                try await markProcessed(client: client, uids: done)
+                                break steps
+                            }
+                            message = alone
                         }
-                        message = alone
+                        let marker = IngestMarker(alone: message.uid, replay: replay)
+                        let outcome = try await ingest(message, uidValidity: validity,
+                                                       retried: failing[message.uid] != nil || item == .retryAlone(message.uid),
+                                                       marker: marker, begun: begun == marker, next: next, logger: logger)
+                        committed = [(message.uid, outcome)]
                     }
-                    // The marker of the next message of the batch is committed with this one (one commit per
-                    // message instead of two); a UID to retry alone gets its own, as the first of a batch does.
-                    var next: UInt32?
-                    if case .process(let uid)? = items.dropFirst(position + 1).first { next = uid }
-                    let outcome = try await ingest(message, uidValidity: validity, retried: failing[message.uid] != nil
-                                                                                    || item == .retryAlone(message.uid),
-                                                   begun: begun == message.uid, beginNext: next, logger: logger)
                     begun = next
-                    summary.processed += 1
-                    summary.outcomes[outcome.label, default: 0] += 1
-                    GatewayMetrics.ingested(list: listID, outcome: outcome)
-                    done.append(message.uid)
+                    for (uid, outcome) in committed {
+                        summary.processed += 1
+                        summary.outcomes[outcome.label, default: 0] += 1
+                        GatewayMetrics.ingested(list: listID, outcome: outcome)
+                        done.append(uid)
+                    }
                 }
                 if faults.exitAfterCommit && firstBatch {
                     logger.critical("fault injection: exiting after the commit, before the flag")
@@ -209,8 +239,7 @@ public struct MailboxSync: Sendable {
             }
         }
         if begun != nil {
-            // Stopped before the message whose marker was committed: this run never started it.
-            let runID = self.runID
+            // Stopped before the unit whose marker was committed: this run never started it.
             try await database.pool.write { db in try IngestProgress.clear(db, list: listID, run: runID) }
         }
         if plan.steps.isEmpty && (stored == nil || plan.uidValidityChanged) {
@@ -252,79 +281,6 @@ public struct MailboxSync: Sendable {
         summary.processed += 1
         summary.outcomes["unfetchable", default: 0] += 1
         return true
-    }
-
-    /// Processes one message: the progress marker is committed, the message parsed outside any transaction, then
-    /// processed and committed in one transaction with the cursor (the marker cleared in it). A message that
-    /// was in progress during `IngestProgress.maxCrashes` abnormal exits is quarantined raw instead. A message whose
-    /// processing fails for a reason other than the database itself is rolled back (savepoint) and kept raw in the
-    /// quarantine with the error: one bad message never blocks the mailbox.
-    ///
-    /// `begun`: the marker of this message was committed with the previous one (it then counts no crash: the
-    /// previous commit had just cleared the list's marker). `beginNext`: the UID processed next, whose marker is
-    /// committed with this message, so that it is durable before that message is parsed, without a commit of its own.
-    private func ingest(_ message: IMAPFetchedMessage, uidValidity: UInt32, retried: Bool, begun: Bool = false,
-                        beginNext: UInt32? = nil, logger: Logger) async throws -> IngestOutcome {
-        let pipeline = self.pipeline
-        let list = self.list
-        let runID = self.runID
-        let source = ArchiveSource.imap(uidValidity: uidValidity, uid: message.uid)
-        let state = MailboxState(uidValidity: uidValidity, lastUID: message.uid)
-        let crashes = begun ? 0 : try await database.pool.write { db in
-            try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uid: message.uid, run: runID)
-        }
-        if crashes >= IngestProgress.maxCrashes {
-            let reason = IngestProgress.quarantineError(crashes: crashes)
-            let id = try await database.pool.write { db in
-                let id = try ArchiveWriter.quarantine(db, list: list.id, raw: message.bytes, error: reason, source: source)
-                try ArchiveWriter.setMailboxState(db, list: list.id, state)
-                try IngestProgress.finish(db, list: list.id)
-                try self.beginMarker(of: beginNext, db, uidValidity: uidValidity)
-                return id
-            }
-            logger.error("message quarantined: it crashed the gateway repeatedly", metadata: [
-                "list.id": "\(list.id)", "uid": "\(message.uid)", "crashes": "\(crashes)", "quarantine.id": "\(id)"])
-            return .quarantined(quarantineID: id, reason: reason)
-        }
-        faults.processing(message.bytes)
-        let parsed = IngestPipeline.parse(message.bytes)
-        if case .success(let post) = parsed, let dmarc = await pipeline.distributor.prepareDMARC(for: post, list: list),
-           dmarc.source == .fallbackList {
-            logger.info("DMARC lookup failed: the strict-domain list decides", metadata: ["list.id": "\(list.id)"])
-        }
-        return try await database.pool.write { db in
-            var outcome: IngestOutcome
-            do {
-                var processed: IngestOutcome?
-                try db.inSavepoint {
-                    processed = try pipeline.process(db, list: list, raw: message.bytes, parsed: parsed,
-                                                     fallbackDate: message.internalDate, source: source, logger: logger)
-                    return .commit
-                }
-                guard let processed else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "no outcome") }
-                outcome = processed
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR
-                || error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_INTERRUPT {
-                throw error
-            } catch {
-                let reason = "internal error while processing: \(error)"
-                let id = try ArchiveWriter.quarantine(db, list: list.id, raw: message.bytes, error: reason, source: source)
-                logger.error("message quarantined after an internal error", metadata: [
-                    "list.id": "\(list.id)", "uid": "\(message.uid)", "quarantine.id": "\(id)"])
-                outcome = .quarantined(quarantineID: id, reason: reason)
-            }
-            try ArchiveWriter.setMailboxState(db, list: list.id, state)
-            try IngestProgress.finish(db, list: list.id)
-            if retried { try FetchFailures.resolved(db, list: list.id, uidValidity: uidValidity, uid: message.uid) }
-            try self.beginMarker(of: beginNext, db, uidValidity: uidValidity)
-            return outcome
-        }
-    }
-
-    /// Writes the progress marker of `next` (the message processed after this one) in the caller's transaction.
-    private func beginMarker(of next: UInt32?, _ db: Database, uidValidity: UInt32) throws {
-        guard let next else { return }
-        _ = try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uid: next, run: runID)
     }
 
     /// Flags (or moves) messages whose processing is committed.

@@ -42,11 +42,17 @@ public struct MailboxSyncPlan: Sendable, Equatable {
         public var maxMessageBytes: Int
         public var batchBytes: Int
         public var batchCount: Int
+        /// Bounds of a group of messages of a batch committed in one transaction (``units(_:sizes:alone:limits:)``).
+        public var groupBytes: Int
+        public var groupCount: Int
 
-        public init(maxMessageBytes: Int, batchBytes: Int = 8 << 20, batchCount: Int = 1000) {
+        public init(maxMessageBytes: Int, batchBytes: Int = 8 << 20, batchCount: Int = 1000,
+                    groupBytes: Int = 4 << 20, groupCount: Int = 64) {
             self.maxMessageBytes = maxMessageBytes
             self.batchBytes = batchBytes
             self.batchCount = batchCount
+            self.groupBytes = groupBytes
+            self.groupCount = groupCount
         }
     }
 
@@ -59,31 +65,17 @@ public struct MailboxSyncPlan: Sendable, Equatable {
         let start = MailboxState(uidValidity: serverUIDValidity,
                                   lastUID: (stored == nil || changed) ? 0 : stored!.lastUID)
         var steps: [Step] = []
-        var batch: [UInt32] = []
-        var batchBytes = 0
-        func flush() {
-            if !batch.isEmpty { steps.append(.fetch(batch)) }
-            batch = []
-            batchBytes = 0
-        }
+        var batch = BoundedRun(maxCount: limits.batchCount, maxBytes: limits.batchBytes)
         for entry in entries.sorted(by: { $0.uid < $1.uid }) where entry.uid > start.lastUID {
-            if entry.size > limits.maxMessageBytes {
-                flush()
-                steps.append(.quarantineOversize(uid: entry.uid, size: entry.size))
+            if entry.size > limits.maxMessageBytes || failing.contains(entry.uid) {
+                if let full = batch.close() { steps.append(.fetch(full)) }
+                steps.append(entry.size > limits.maxMessageBytes ? .quarantineOversize(uid: entry.uid, size: entry.size)
+                                                                 : .fetch([entry.uid]))
                 continue
             }
-            if failing.contains(entry.uid) {
-                flush()
-                steps.append(.fetch([entry.uid]))
-                continue
-            }
-            if !batch.isEmpty && (batch.count >= limits.batchCount || batchBytes + entry.size > limits.batchBytes) {
-                flush()
-            }
-            batch.append(entry.uid)
-            batchBytes += entry.size
+            if let full = batch.add(entry.uid, size: entry.size) { steps.append(.fetch(full)) }
         }
-        flush()
+        if let full = batch.close() { steps.append(.fetch(full)) }
         return MailboxSyncPlan(start: start, uidValidityChanged: changed,
                                committedRange: start.lastUID > 0 ? 1...start.lastUID : nil, steps: steps)
     }
@@ -97,9 +89,36 @@ public struct MailboxSyncPlan: Sendable, Equatable {
     }
 
     /// The requested UIDs in ascending order, each to process (returned) or to retry alone (missing). The pass
-    /// follows this order and commits the cursor after each message, so it never passes a missing UID.
+    /// follows this order and commits the cursor after each unit, so it never passes a missing UID.
     public static func resolve(requested: [UInt32], returned: Set<UInt32>) -> [Resolution] {
         requested.sorted().map { returned.contains($0) ? .process($0) : .retryAlone($0) }
+    }
+
+    /// How the messages of a fetched batch are committed.
+    public enum Unit: Sendable, Equatable {
+        /// Consecutive returned UIDs parsed first, then processed in ONE transaction (each in its savepoint).
+        case group([UInt32])
+        /// One UID in a transaction of its own: one to fetch again alone, or one replayed after a crash.
+        case alone(Resolution)
+    }
+
+    /// Cuts a batch's resolved UIDs (in order) into units: groups of returned UIDs bounded by `limits.groupCount`
+    /// and `limits.groupBytes` (`sizes`: RFC822.SIZE by UID), each UID to retry alone and each UID for which
+    /// `alone` is true (the UIDs of a group that crashed, replayed one per transaction) a unit of its own.
+    public static func units(_ items: [Resolution], sizes: [UInt32: Int], alone: (UInt32) -> Bool,
+                             limits: Limits) -> [Unit] {
+        var units: [Unit] = []
+        var group = BoundedRun(maxCount: limits.groupCount, maxBytes: limits.groupBytes)
+        for item in items {
+            guard case .process(let uid) = item, !alone(uid) else {
+                if let full = group.close() { units.append(.group(full)) }
+                units.append(.alone(item))
+                continue
+            }
+            if let full = group.add(uid, size: sizes[uid] ?? 0) { units.append(.group(full)) }
+        }
+        if let full = group.close() { units.append(.group(full)) }
+        return units
     }
 
     /// What to do after a failed fetch of one UID alone.
@@ -113,5 +132,39 @@ public struct MailboxSyncPlan: Sendable, Equatable {
     /// After `failures` failed attempts (this one included): retry later, or give up at `maxFailures`.
     public static func afterFailure(failures: Int, maxFailures: Int) -> FailureAction {
         failures >= maxFailures ? .giveUp : .retryLater
+    }
+}
+
+/// Consecutive UIDs cut into runs of at most `maxCount` UIDs and `maxBytes` (a run holds at least one UID, however
+/// large): a batch of a pass, a group of a batch.
+struct BoundedRun {
+    let maxCount: Int
+    let maxBytes: Int
+    private var uids: [UInt32] = []
+    private var bytes = 0
+
+    init(maxCount: Int, maxBytes: Int) {
+        self.maxCount = maxCount
+        self.maxBytes = maxBytes
+    }
+
+    /// Adds `uid` of `size` bytes. - Returns: the run it closed first when `uid` did not fit in it, else nil.
+    mutating func add(_ uid: UInt32, size: Int) -> [UInt32]? {
+        var closed: [UInt32]?
+        if !uids.isEmpty && (uids.count >= maxCount || bytes + size > maxBytes) {
+            closed = close()
+        }
+        uids.append(uid)
+        bytes += size
+        return closed
+    }
+
+    /// Ends the current run. - Returns: its UIDs, or nil when it is empty.
+    mutating func close() -> [UInt32]? {
+        defer {
+            uids = []
+            bytes = 0
+        }
+        return uids.isEmpty ? nil : uids
     }
 }

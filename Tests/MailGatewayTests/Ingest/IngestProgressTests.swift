@@ -31,6 +31,35 @@ struct IngestProgressTests {
         #expect(try begin(5, "g") == 0, "a clean exit clears the marker")
     }
 
+    @Test("a group's marker names its UID range; a dead run's marker is replayed message by message from the group's count")
+    func groupMarkers() throws {
+        let db = try Self.database()
+        func begin(_ uids: ClosedRange<UInt32>, _ run: String, carried: Int = 0) throws -> Int {
+            try db.write { try IngestProgress.begin($0, list: "l", uidValidity: 7, uids: uids, run: run, carried: carried) }
+        }
+        func interrupted(_ run: String, validity: UInt32 = 7) throws -> (uids: ClosedRange<UInt32>, crashes: Int)? {
+            try db.read { try IngestProgress.interrupted($0, list: "l", uidValidity: validity, run: run) }
+        }
+        #expect(try interrupted("a") == nil, "no marker")
+        #expect(try begin(3...9, "a") == 0)
+        #expect(try interrupted("a") == nil, "the run's own marker is no crash")
+        #expect(try interrupted("b", validity: 8) == nil, "another UIDVALIDITY: other messages")
+        let left = try #require(try interrupted("b"))
+        #expect(left.uids == 3...9 && left.crashes == 1)
+        #expect(try db.read { try IngestProgressRecord.find($0, list: "l") }?.runID == "a", "reading changes nothing")
+        // The replay: each message alone, from the group's count; the innocent ones commit.
+        #expect(try begin(3...3, "b", carried: left.crashes) == 1)
+        try db.write { try IngestProgress.finish($0, list: "l") }
+        #expect(try begin(4...4, "b", carried: left.crashes) == 1)
+        // Run b dies on UID 4: the next runs count on from there, as for a message processed alone.
+        let again = try #require(try interrupted("c"))
+        #expect(again.uids == 4...4 && again.crashes == 2)
+        #expect(try begin(4...4, "c", carried: again.crashes) == 2)
+        #expect(try begin(4...4, "d", carried: 0) == 3, "the same UIDs of a dead run count once more whatever is carried")
+        #expect(try begin(4...9, "d") == 0, "another range starts over")
+        #expect(try db.read { try IngestProgressRecord.find($0, list: "l") }?.uids == 4...9)
+    }
+
     @Test("fetch failures count per UID until given up on; given-up UIDs are no longer pending")
     func fetchFailures() throws {
         let db = try Self.database()

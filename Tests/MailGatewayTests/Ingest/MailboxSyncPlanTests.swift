@@ -64,4 +64,20 @@ struct MailboxSyncPlanTests {
         #expect(MailboxSyncPlan.afterFailure(failures: 2, maxFailures: 3) == .retryLater)
         #expect(MailboxSyncPlan.afterFailure(failures: 3, maxFailures: 3) == .giveUp)
     }
+
+    @Test("a batch is committed in groups bounded in count and bytes; a UID to retry alone or replayed after a crash is a unit of its own")
+    func units() {
+        let groups = MailboxSyncPlan.Limits(maxMessageBytes: 1_000, groupBytes: 2_500, groupCount: 3)
+        let sizes: [UInt32: Int] = [1: 900, 2: 900, 3: 900, 4: 10, 5: 10, 6: 10, 7: 10, 8: 10, 9: 10]
+        let items = (1...9).map { MailboxSyncPlan.Resolution.process(UInt32($0)) }
+        // 900 * 3 > 2500: two by bytes, then three by count.
+        #expect(MailboxSyncPlan.units(items, sizes: sizes, alone: { _ in false }, limits: groups)
+                == [.group([1, 2]), .group([3, 4, 5]), .group([6, 7, 8]), .group([9])])
+        var mixed = items
+        mixed[4] = .retryAlone(5)
+        #expect(MailboxSyncPlan.units(mixed, sizes: sizes, alone: { (2...3).contains($0) }, limits: groups)
+                == [.group([1]), .alone(.process(2)), .alone(.process(3)), .group([4]), .alone(.retryAlone(5)),
+                    .group([6, 7, 8]), .group([9])])
+        #expect(MailboxSyncPlan.units([], sizes: [:], alone: { _ in false }, limits: groups).isEmpty)
+    }
 }

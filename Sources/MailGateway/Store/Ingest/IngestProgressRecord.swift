@@ -1,31 +1,41 @@
 public import Foundation
 public import GRDB
 
-/// A row of `ingest_progress`: the message a list's mailbox is processing and the run processing it
-/// (``IngestProgress`` holds the poison-message guard's logic).
+/// A row of `ingest_progress`: the messages (UIDs `uid...lastUID`, one message when `lastUID` is nil) a list's
+/// mailbox is processing and the run processing them (``IngestProgress`` holds the poison-message guard's logic).
 public struct IngestProgressRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "ingest_progress"
 
     public var listID: String
     public var uidValidity: Int64
     public var uid: Int64
+    /// The last UID of a group committed together (since `ingest-v3-groups`); nil: the message `uid` alone.
+    public var lastUID: Int64?
     public var runID: String
     /// Runs that ended abnormally while this message was in progress.
     public var crashes: Int
     public var startedAt: Date
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
-        case listID = "list_id", uidValidity = "uidvalidity", uid, runID = "run_id", crashes, startedAt = "started_at"
+        case listID = "list_id", uidValidity = "uidvalidity", uid, lastUID = "last_uid", runID = "run_id", crashes, startedAt = "started_at"
+    }
+
+    /// The UIDs the marker names (nil for a row that no valid range describes).
+    var uids: ClosedRange<UInt32>? {
+        guard let first = UInt32(exactly: uid), let last = UInt32(exactly: lastUID ?? uid), first <= last else { return nil }
+        return first...last
     }
 
     /// Writes the list's marker, replacing the one it had.
     static func upsert(_ db: Database, _ record: Self) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO ingest_progress (list_id, uidvalidity, uid, run_id, crashes, started_at) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO ingest_progress (list_id, uidvalidity, uid, last_uid, run_id, crashes, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(list_id) DO UPDATE SET uidvalidity = excluded.uidvalidity, uid = excluded.uid,
-                run_id = excluded.run_id, crashes = excluded.crashes, started_at = excluded.started_at
-            """).execute(arguments: [record.listID, record.uidValidity, record.uid, record.runID, record.crashes,
-                                     StoreDate.value(record.startedAt)])
+                last_uid = excluded.last_uid, run_id = excluded.run_id, crashes = excluded.crashes,
+                started_at = excluded.started_at
+            """).execute(arguments: [record.listID, record.uidValidity, record.uid, record.lastUID, record.runID,
+                                     record.crashes, StoreDate.value(record.startedAt)])
     }
 
     /// Deletes the marker of `list` (of `run` only, when not nil).

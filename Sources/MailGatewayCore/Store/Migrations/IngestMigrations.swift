@@ -49,4 +49,12 @@ package enum IngestMigrations {
                 """)
         }
     }
+
+    /// `ingest-v3-groups`: `ingest_progress.last_uid`, the last UID of a group of messages committed in one
+    /// transaction (``MailboxSync``); NULL for a marker naming one message (every marker written before).
+    package static func registerGroups(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("ingest-v3-groups") { db in
+            try db.execute(sql: "ALTER TABLE ingest_progress ADD COLUMN last_uid INTEGER CHECK (last_uid IS NULL OR last_uid >= uid)")
+        }
+    }
 }

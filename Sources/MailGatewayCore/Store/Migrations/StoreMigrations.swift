@@ -23,6 +23,7 @@ public enum StoreMigrations {
         CopiesMigrations.register(in: &migrator)
         BouncesMigrations.register(in: &migrator)
         ArchiveMigrations.registerSearchIndex(in: &migrator)
+        IngestMigrations.registerGroups(in: &migrator)
         return migrator
     }
 }

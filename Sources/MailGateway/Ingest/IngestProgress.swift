@@ -8,7 +8,7 @@ public import GRDB
 /// The marker is committed before the messages are parsed and cleared in the transaction that commits them, so a
 /// row that belongs to another run was left by a process that died while processing them (a crash, a kill). Each
 /// such run counts once in `crashes`. A group's crash is pinned on one message by replaying the group's UIDs one
-/// message per transaction (``MailboxSync``), each starting from the group's count; when a message reaches
+/// message per transaction (``MailboxSync``), each starting from zero; when a message reaches
 /// ``maxCrashes``, the mailbox stops retrying it: it is quarantined raw with the reason ``quarantineReason`` and
 /// the cursor moves on.
 public enum IngestProgress {
@@ -26,8 +26,8 @@ public enum IngestProgress {
 
     /// Records that `run` starts processing the messages `uids` (a group committed in one transaction, or one
     /// message), committed by the caller before they are parsed.
-    /// - Parameter carried: the crashes counted when the marker names other UIDs: a message replayed alone after
-    ///   a crash of its group (``interrupted(_:list:uidValidity:run:)``) starts from the group's count.
+    /// - Parameter carried: the crashes counted when the marker names other UIDs: a message a dead run was
+    ///   processing alone (``interrupted(_:list:uidValidity:run:)``) starts from that run's count.
     /// - Returns: how many earlier runs ended abnormally while these same UIDs were in progress (else `carried`).
     public static func begin(_ db: Database, list: String, uidValidity: UInt32, uids: ClosedRange<UInt32>, run: String,
                              carried: Int = 0, now: Date = Date()) throws -> Int {

@@ -3,7 +3,8 @@ import Logging
 import GRDB
 
 /// The progress marker of a unit of a pass (``MailboxSyncPlan/Unit``): its UIDs, and the crashes it starts from
-/// (a message replayed alone after its group crashed starts from the group's count).
+/// (a message a dead run was processing alone starts from that run's count; a message replayed alone after its
+/// group crashed starts from zero: the group's crash is not any one message's).
 struct IngestMarker: Sendable, Equatable {
     var uids: ClosedRange<UInt32>
     var carried: Int
@@ -22,9 +23,12 @@ struct IngestMarker: Sendable, Equatable {
         }
     }
 
-    /// The marker of one message processed alone.
+    /// The marker of one message processed alone. Only a marker that named this message alone carries its count:
+    /// a group's crash is charged to none of its messages (the daemon's lists run side by side, so a crash in
+    /// another list would otherwise bring every message of this group one crash nearer the quarantine; the price
+    /// is one more restart before a poison message is quarantined: the group's crash, then three alone).
     init(alone uid: UInt32, replay: (uids: ClosedRange<UInt32>, crashes: Int)?) {
-        self.init(uids: uid...uid, carried: replay.map { $0.uids.contains(uid) ? $0.crashes : 0 } ?? 0)
+        self.init(uids: uid...uid, carried: replay.map { $0.uids == uid...uid ? $0.crashes : 0 } ?? 0)
     }
 
     init(uids: ClosedRange<UInt32>, carried: Int) {
@@ -46,8 +50,12 @@ extension MailboxSync {
     /// (``process(_:_:uidValidity:logger:)``), with the cursor at the group's last UID and the marker of the unit
     /// after it (`next`). A crash before that commit loses the whole group and leaves its marker: the next run
     /// replays these UIDs one message per transaction (``ingest(_:uidValidity:retried:marker:begun:next:logger:)``).
+    ///
+    /// A graceful stop requested while the messages are prepared (each may wait on DNS for its DMARC policy)
+    /// commits the messages prepared so far, a prefix of the group, and no marker for the next unit: the caller
+    /// sees fewer outcomes than messages and stops.
     func ingestGroup(_ messages: [IMAPFetchedMessage], uidValidity: UInt32, retried: Set<UInt32>, begun: Bool,
-                     next: IngestMarker?, logger: Logger) async throws -> [IngestOutcome] {
+                     next: IngestMarker?, logger: Logger, shouldStop: () -> Bool) async throws -> [IngestOutcome] {
         guard let first = messages.first, let last = messages.last else { return [] }
         let (listID, runID) = (list.id, self.runID)
         if !begun {
@@ -59,17 +67,20 @@ extension MailboxSync {
         var prepared: [PreparedMessage] = []
         prepared.reserveCapacity(messages.count)
         for message in messages {
+            if !prepared.isEmpty && shouldStop() { break }
             prepared.append(await prepare(message, logger: logger))
         }
         let done = prepared
+        let complete = done.count == messages.count
+        let lastDone = complete ? last.uid : done[done.count - 1].message.uid
         return try await database.pool.write { db in
             var outcomes: [IngestOutcome] = []
             outcomes.reserveCapacity(done.count)
             for item in done {
                 outcomes.append(try self.process(item, db, uidValidity: uidValidity, logger: logger))
             }
-            try self.finishUnit(db, lastUID: last.uid, uidValidity: uidValidity,
-                                resolved: messages.map(\.uid).filter(retried.contains), next: next)
+            try self.finishUnit(db, lastUID: lastDone, uidValidity: uidValidity,
+                                resolved: done.map(\.message.uid).filter(retried.contains), next: complete ? next : nil)
             return outcomes
         }
     }

@@ -36,8 +36,8 @@ public struct MailboxPassSummary: Sendable, Equatable, Codable {
 ///
 /// Poison messages: before a group is parsed, its UID range is recorded durably (``IngestProgress``, in the
 /// previous group's commit when there is one). A marker of a dead run found when a pass starts means a crash
-/// inside that range: those UIDs are replayed one message per transaction, each with its own marker starting from
-/// the group's crash count, and without fetching the next batch meanwhile, so the crash is pinned on one message
+/// inside that range: those UIDs are replayed one message per transaction, each with its own marker (the group's
+/// crash is charged to none of them), and without fetching the next batch meanwhile, so the crash is pinned on one message
 /// (and a crash of the fetch running beside a group is never blamed on a message); the others just commit. A
 /// message that was in progress during ``IngestProgress/maxCrashes`` abnormal exits is quarantined raw with the
 /// reason `crashed-the-gateway` and the mailbox moves on. Fetch failures: the cursor only moves over UIDs
@@ -62,8 +62,8 @@ public struct MailboxSync: Sendable {
         self.faults = faults
     }
 
-    /// Runs one pass with a connected client. `shouldStop` is checked between groups (graceful shutdown
-    /// finishes the current group, flags what is committed, and returns).
+    /// Runs one pass with a connected client. `shouldStop` is checked between groups and while a group is
+    /// prepared (graceful shutdown commits what is prepared, flags what is committed, and returns).
     public func pass(client: IMAPClient, logger: Logger, shouldStop: @Sendable () -> Bool = { false })
         async throws -> MailboxPassSummary {
         do {
@@ -170,13 +170,16 @@ public struct MailboxSync: Sendable {
                     // a UID to retry alone gets its own, as the first unit of a batch does.
                     let next = units.dropFirst(position + 1).first.flatMap { IngestMarker(of: $0, replay: replay) }
                     let committed: [(uid: UInt32, outcome: IngestOutcome)]
+                    var stopped = false
                     switch unit {
                     case .group(let group):
                         let outcomes = try await ingestGroup(group.map { byUID[$0]! }, uidValidity: validity,
                                                              retried: Set(failing.keys),
                                                              begun: begun == IngestMarker(of: unit, replay: replay),
-                                                             next: next, logger: logger)
+                                                             next: next, logger: logger, shouldStop: shouldStop)
                         committed = Array(zip(group, outcomes))
+                        // Stopped while the group was prepared: its prefix is committed, no next marker written.
+                        stopped = outcomes.count < group.count
                     case .alone(let item):
                         let message: IMAPFetchedMessage
                         switch item {
@@ -207,12 +210,17 @@ public struct MailboxSync: Sendable {
                                                        marker: marker, begun: begun == marker, next: next, logger: logger)
                         committed = [(message.uid, outcome)]
                     }
-                    begun = next
+                    begun = stopped ? nil : next
                     for (uid, outcome) in committed {
                         summary.processed += 1
                         summary.outcomes[outcome.label, default: 0] += 1
                         GatewayMetrics.ingested(list: listID, outcome: outcome)
                         done.append(uid)
+                    }
+                    if stopped {
+                        summary.interrupted = true
+                        try await markProcessed(client: client, uids: done)
+                        break steps
                     }
                 }
                 if faults.exitAfterCommit && firstBatch {

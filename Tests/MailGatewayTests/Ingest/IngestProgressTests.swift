@@ -47,15 +47,20 @@ struct IngestProgressTests {
         let left = try #require(try interrupted("b"))
         #expect(left.uids == 3...9 && left.crashes == 1)
         #expect(try db.read { try IngestProgressRecord.find($0, list: "l") }?.runID == "a", "reading changes nothing")
-        // The replay: each message alone, from the group's count; the innocent ones commit.
-        #expect(try begin(3...3, "b", carried: left.crashes) == 1)
+        // The replay: each message alone, from zero (the group's crash is none of its messages'); the innocent
+        // ones commit.
+        #expect(IngestMarker(alone: 3, replay: left) == IngestMarker(uids: 3...3, carried: 0))
+        #expect(try begin(3...3, "b") == 0)
         try db.write { try IngestProgress.finish($0, list: "l") }
-        #expect(try begin(4...4, "b", carried: left.crashes) == 1)
+        #expect(try begin(4...4, "b") == 0)
         // Run b dies on UID 4: the next runs count on from there, as for a message processed alone.
         let again = try #require(try interrupted("c"))
-        #expect(again.uids == 4...4 && again.crashes == 2)
-        #expect(try begin(4...4, "c", carried: again.crashes) == 2)
-        #expect(try begin(4...4, "d", carried: 0) == 3, "the same UIDs of a dead run count once more whatever is carried")
+        #expect(again.uids == 4...4 && again.crashes == 1)
+        let carried = IngestMarker(alone: 4, replay: again)
+        #expect(carried == IngestMarker(uids: 4...4, carried: 1))
+        #expect(IngestMarker(alone: 5, replay: again).carried == 0, "another message carries nothing")
+        #expect(try begin(4...4, "c", carried: carried.carried) == 1)
+        #expect(try begin(4...4, "d", carried: 0) == 2, "the same UIDs of a dead run count once more whatever is carried")
         #expect(try begin(4...9, "d") == 0, "another range starts over")
         #expect(try db.read { try IngestProgressRecord.find($0, list: "l") }?.uids == 4...9)
     }

@@ -4,7 +4,8 @@
 Starts a private Dovecot (IMAP) and smtp-sink (dumps every message it accepts) on 127.0.0.1, configures three
 lists with the demo partner register (college-research: open to its college; interface-knowledge: opt-in members;
 individuals: non-members' posts held for the secretariat), then, KILLS times: delivers a few posts by IMAP APPEND,
-answers every moderation request seen in the sink with an emailed "approve", starts the daemon, SIGKILLs it after
+answers every moderation request seen in the sink with an emailed "approve" (a Reply: to the request's
+`list+confirm.<token>@` Reply-To, as a moderator's mail client sends it), starts the daemon, SIGKILLs it after
 a random delay. Then it runs the daemon until everything is done and checks:
 
   lost        delivered messages (posts and moderator replies) neither archived nor quarantined: must be 0
@@ -12,6 +13,7 @@ a random delay. Then it runs the daemon until everything is done and checks:
   missing     outbox copies (recipient, Message-ID) that never reached the sink (must be 0)
   duplicates  extra copies of one (recipient, Message-ID) in the sink
   bound       kills x delivery connections: the most a crash between a 250 and its commit may re-send
+  undecided   holds still pending at the end, although every request was answered (must be 0)
 
 usage: soak.py --binary PATH [--kills N] [--max-delay S] [--seed N] [--keep]
 """
@@ -42,7 +44,8 @@ INTERFACE_MEMBERS = ["c.rousseau@sols-vivants-demo.example", "g.wanjiru@agrofore
                      "j.weber@thuenen-demo.example"]
 INDIVIDUALS = ["andres.quintero@finca-demo.example", "thomas.girard@jardin-demo.example"]
 CONNECTIONS = 2
-TOKEN = re.compile(r"MOD-\d+-\d+-[0-9a-f]{32}")
+# A moderation request's Reply-To (docs/moderation-by-email.md): `list+confirm.<token>@domain`, a plain Reply decides.
+CONFIRM = re.compile(r"^([a-z0-9.-]+)\+confirm\.([a-z0-9]+)@", re.I)
 
 
 def free_ports(n):
@@ -133,10 +136,10 @@ class Soak:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     # --- traffic -----------------------------------------------------------------------------------------------
-    def append(self, list_id, sender, subject, body, message_id=None, extra=""):
+    def append(self, list_id, sender, subject, body, message_id=None, extra="", to=None):
         self.serial += 1
         message_id = message_id or f"soak-{self.serial}-{self.rng.randrange(10**9)}@soak.test"
-        text = (f"From: {sender}\r\nTo: {list_id}@lists.4p1000.org\r\nSubject: {subject}\r\n"
+        text = (f"From: {sender}\r\nTo: {to or list_id + '@lists.4p1000.org'}\r\nSubject: {subject}\r\n"
                 f"Date: {email.utils.formatdate()}\r\nMessage-ID: <{message_id}>\r\n{extra}"
                 f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n")
         imap = imaplib.IMAP4("127.0.0.1", self.imap_port)
@@ -200,11 +203,18 @@ class Soak:
             rcpts, msg = self.parse_dump(data)
             if SECRETARIAT not in rcpts:
                 continue
-            subject = str(email.header.make_header(email.header.decode_header(str(msg.get("Subject", "")))))
-            m = TOKEN.search(subject) or TOKEN.search(msg.as_string())
-            if m and m.group(0) not in self.answered:
-                self.answered.add(m.group(0))
-                self.append("individuals", f"Secretariat <{SECRETARIAT}>", f"Re: [{m.group(0)}]", "approve\r\n> ...")
+            reply_to = email.utils.getaddresses(msg.get_all("Reply-To", []))
+            address = reply_to[0][1] if reply_to else ""
+            m = CONFIRM.match(address)
+            if not m or m.group(1).lower() not in LISTS or m.group(2).lower() in self.answered:
+                continue
+            # A plain Reply from the moderator's client: to the Reply-To, "Re:" and the (encoded) subject, threaded.
+            self.answered.add(m.group(2).lower())
+            subject = " ".join(str(msg.get("Subject", "")).split())
+            request_id = (msg.get("Message-ID") or "").strip()
+            threading = f"In-Reply-To: {request_id}\r\nReferences: {request_id}\r\n" if request_id else ""
+            self.append(m.group(1).lower(), f"Secretariat <{SECRETARIAT}>", f"Re: {subject}",
+                        "approve\r\n\r\n> ...", extra=threading, to=address)
 
     # --- the daemon --------------------------------------------------------------------------------------------
     def start_daemon(self):
@@ -313,13 +323,15 @@ class Soak:
         missing = [e for e in expected if copies.get(e, 0) == 0]
         duplicates = sum(n - 1 for n in copies.values() if n > 1)
         bound = self.kills * CONNECTIONS
+        undecided = dict(holds).get("pending", 0)
         summary = {
             "kills": self.kills, "messages": len(self.delivered), "lost": len(lost),
             "quarantined": len(quarantined), "copies": sum(copies.values()), "distinct_copies": len(copies),
             "unsent": unsent, "partial_transactions": partial, "missing": len(missing), "unverifiable_rows": unverifiable,
             "duplicates": duplicates, "bound": bound,
             "duplicated_pairs": sum(1 for n in copies.values() if n > 1), "max_copies": max(copies.values(), default=0),
-            "holds": dict(holds), "approvals_sent": len(self.answered), "final_exit": final_status,
+            "holds": dict(holds), "undecided": undecided, "approvals_sent": len(self.answered),
+            "final_exit": final_status,
             "seconds": round(seconds),
         }
         print(json.dumps(summary, sort_keys=True))
@@ -327,9 +339,11 @@ class Soak:
             print(f"soak: lost {l}", file=sys.stderr)
         for e in missing[:10]:
             print(f"soak: never reached the sink {e}", file=sys.stderr)
-        verdict = "OK" if not lost and not missing and unsent == 0 and duplicates <= bound else "FAIL"
+        verdict = ("OK" if not lost and not missing and unsent == 0 and undecided == 0 and duplicates <= bound
+                   else "FAIL")
         print(f"SOAK {verdict}: kills={self.kills} messages={len(self.delivered)} lost={len(lost)} "
-              f"unsent={unsent} missing={len(missing)} duplicates={duplicates} bound={bound} "
+              f"unsent={unsent} missing={len(missing)} undecided={undecided} approvals={len(self.answered)} "
+              f"duplicates={duplicates} bound={bound} "
               f"max_copies={summary['max_copies']} ({round(seconds)} s)")
         return verdict == "OK"
 

@@ -39,6 +39,25 @@ import Testing
         #expect(HeaderEncoding.mailbox(MailAddress(address: "a@b.example")) == "a@b.example")
     }
 
+    @Test("phrase escapes backslashes and quotes; the angle part folds by the phrase's last line")
+    func phraseEscapingAndFolding() {
+        #expect(HeaderEncoding.phrase(#"C:\dir "x"\"#) == #""C:\\dir \"x\"\\""#)
+        #expect(HeaderEncoding.phrase("") == "\"\"")
+        #expect(HeaderEncoding.lastLineBytes("ab\r\ncd") == 2)
+        #expect(HeaderEncoding.lastLineBytes("abc") == 3)
+        #expect(HeaderEncoding.lastLineBytes("a\r\r\n") == 0)
+        #expect(HeaderEncoding.lastLineBytes("a\nb\r") == 4)
+        // A long non-ASCII name: encoded-words on folded lines; the address joins the last one when it fits.
+        let name = String(repeating: "é", count: 40)
+        let phrase = HeaderEncoding.phrase(name)
+        let last = phrase.components(separatedBy: "\r\n").last ?? phrase
+        let short = HeaderEncoding.mailbox(MailAddress(name: name, address: "a@b.example"))
+        let long = HeaderEncoding.mailbox(MailAddress(name: name, address: String(repeating: "x", count: 60) + "@b.example"))
+        #expect(short == phrase + (last.utf8.count + 11 + 3 > 70 ? "\r\n " : " ") + "<a@b.example>")
+        #expect(long.hasSuffix("\r\n <" + String(repeating: "x", count: 60) + "@b.example>"))
+        #expect(HeaderEncoding.mailbox(MailAddress(name: "Ana", address: "a@b.example")) == "\"Ana\" <a@b.example>")
+    }
+
     @Test func quotedPrintableProtectsLineStarts() {
         // RFC 2049 §3 (8): "From " and a lone "." at the start of an encoded line, also after a soft break.
         let qp = QuotedPrintable.encode("From here\n.\n" + String(repeating: "x", count: 75) + "From there\n")

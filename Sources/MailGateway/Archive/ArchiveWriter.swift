@@ -67,8 +67,7 @@ public enum ArchiveWriter {
         case .imap(let v, let u): (Int64(v), Int64(u))
         case .import: (nil, nil)
         }
-        let author = [from?.name, from?.address].compactMap { $0 }.joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
+        let author = TextSpaces.trimmed([from?.name, from?.address].compactMap { $0 }.joined(separator: " "))
         let irt = ids.inReplyTo.joined(separator: " ")
         var record = MessageRecord(
             listID: list, messageID: parsed.messageID, synthetic: parsed.messageIDIsSynthetic, subject: parsed.subject,

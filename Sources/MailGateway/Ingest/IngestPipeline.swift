@@ -179,9 +179,11 @@ public struct IngestPipeline: Sendable {
     /// Queues a notice through the outbox (so it is delivered, retried and never duplicated like any copy),
     /// at most once per sender, reason and list per day unless `rateLimited` is false (a moderator's rejection
     /// and an expired hold are counted apart from the hold's notice). A recipient whose address is not valid
-    /// (`AddressSyntax`, e.g. a From taken from mail with control or non-ASCII characters) gets none.
+    /// (`AddressSyntax`, e.g. a From taken from mail with control or non-ASCII characters) gets none. `values` are
+    /// only built for a notice actually composed (most rejections of a busy sender are rate-limited).
     func notify(_ db: Database, kind: NoticeKind, to recipient: MailAddress, identity: SenderIdentity?, list: ListConfig,
-                parsed: ParsedMessage?, messageRowID: Int64, reason: ReasonCode, values: NoticeValues, now: Date,
+                parsed: ParsedMessage?, messageRowID: Int64, reason: ReasonCode,
+                values: @autoclosure () -> NoticeValues, now: Date,
                 rateLimited: Bool = true, attaching raw: [UInt8]? = nil, replyTo: MailAddress? = nil) throws {
         guard AddressSyntax.isValid(recipient.address) else { return }
         if rateLimited {
@@ -199,7 +201,7 @@ public struct IngestPipeline: Sendable {
         // address).
         let from = MailAddress(name: list.name.value(for: language), address: ListAddresses(address: list.address).owner)
         let answerTo = replyTo ?? config.secretariat.first.map { MailAddress(address: $0) }
-        let notice = try notices.compose(kind, to: recipient, language: language, alsoIn: alsoIn, list: list, values: values,
+        let notice = try notices.compose(kind, to: recipient, language: language, alsoIn: alsoIn, list: list, values: values(),
                                          original: parsed, from: from, replyTo: answerTo, attachingOriginal: raw,
                                          now: now)
         // Notices go out with the null reverse-path (RFC 3834 §3.3, RFC 5321 §4.5.5): nobody answers an

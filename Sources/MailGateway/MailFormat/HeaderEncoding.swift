@@ -32,8 +32,17 @@ public enum HeaderEncoding {
     /// A display name as an RFC 5322 phrase: a quoted-string when plain ASCII, encoded-words otherwise.
     public static func phrase(_ text: String) -> String {
         if isPlainASCII(text) {
-            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            return "\"\(escaped)\""
+            // Byte by byte (the text is ASCII): Foundation's `replacingOccurrences` costs a CFString search per
+            // call, and every rejected post's sender goes through here.
+            var escaped: [UInt8] = []
+            escaped.reserveCapacity(text.utf8.count + 2)
+            escaped.append(UInt8(ascii: "\""))
+            for byte in text.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { escaped.append(UInt8(ascii: "\\")) }
+                escaped.append(byte)
+            }
+            escaped.append(UInt8(ascii: "\""))
+            return String(decoding: escaped, as: UTF8.self)
         }
         return encodedWords(text)
     }
@@ -50,9 +59,21 @@ public enum HeaderEncoding {
     /// encoded-word stays within the 76 of RFC 2047 §2, field name included).
     public static func phraseAndAngle(_ name: String, _ inside: String) -> String {
         let phrase = phrase(name)
-        let lastLine = phrase.components(separatedBy: "\r\n").last ?? phrase
-        let separator = lastLine.utf8.count + inside.utf8.count + 3 > 70 ? "\r\n " : " "
+        let separator = lastLineBytes(phrase) + inside.utf8.count + 3 > 70 ? "\r\n " : " "
         return "\(phrase)\(separator)<\(inside)>"
+    }
+
+    /// The UTF-8 length of the text after the last CRLF (all of it when there is none).
+    static func lastLineBytes(_ text: String) -> Int {
+        let bytes = text.utf8
+        var count = 0
+        var previous: UInt8 = 0
+        for byte in bytes.reversed() {
+            if byte == 0x0D && previous == 0x0A { return count - 1 }
+            count += 1
+            previous = byte
+        }
+        return count
     }
 
     /// `=?UTF-8?B?…?=` words of the whole text, never splitting a character's bytes (RFC 2047 §5: each word

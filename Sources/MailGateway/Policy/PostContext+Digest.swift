@@ -12,6 +12,10 @@ extension PostContext {
             $0.trimmingCharacters(in: .init(charactersIn: "<> ")).lowercased()
         }
         if ids.contains(where: { isDigestMessageID($0, lists: lists) }) { return true }
+        // A digest subject's base starts with `digest ` or `resumen `, so the subject holds either word in some
+        // ASCII case (lower-casing gives ASCII letters only from ASCII, the Kelvin sign aside, in neither word):
+        // the others skip the normalization.
+        guard mentions(message.subject, "digest") || mentions(message.subject, "resumen") else { return false }
         let subject = SubjectNormalizer.normalize(message.subject)
         return subject.isReply && isDigestSubject(subject.base)
     }
@@ -47,14 +51,17 @@ extension PostContext {
 
     /// Whether `id` contains `digest.` in any ASCII case.
     static func mentionsDigest(_ id: String) -> Bool {
-        let word = Array("digest.".utf8)
-        let bytes = Array(id.utf8)
+        mentions(id, "digest.")
+    }
+
+    /// Whether `text` contains `word` (lower-case letters and punctuation, ASCII) in any ASCII case.
+    static func mentions(_ text: String, _ word: StaticString) -> Bool {
+        let word = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        let bytes = Array(text.utf8)
         guard bytes.count >= word.count else { return false }
-        for start in 0...(bytes.count - word.count) where bytes[start] | 0x20 == word[0] {
+        for start in 0...(bytes.count - word.count) where HeaderScan.lower(bytes[start]) == word[0] {
             var index = 1
-            while index < word.count, (word[index] == 0x2E ? bytes[start + index] : bytes[start + index] | 0x20) == word[index] {
-                index += 1
-            }
+            while index < word.count, HeaderScan.lower(bytes[start + index]) == word[index] { index += 1 }
             if index == word.count { return true }
         }
         return false

@@ -15,9 +15,13 @@ public struct InboundRouter: Sendable {
     public static let addressFields = ["Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc"]
 
     public let addresses: ListAddresses
+    /// The list's local part and subaddress delimiter in lower case, once (every address read compares them).
+    let localPart: String, delimiter: String
 
     public init(addresses: ListAddresses) {
         self.addresses = addresses
+        localPart = addresses.localPart.lowercased()
+        delimiter = addresses.delimiter.lowercased()
     }
 
     public init(list: ListConfig, delimiter: String = ListAddresses.defaultDelimiter) {
@@ -44,9 +48,8 @@ public struct InboundRouter: Sendable {
         let split = MailAddress.split(address)
         guard let domain = split.domain, HeaderScan.equalsIgnoringCase(domain, addresses.domain) else { return nil }
         let local = split.localPart.lowercased()
-        let list = addresses.localPart.lowercased()
+        let list = localPart
         if local == list { return .post }
-        let delimiter = addresses.delimiter.lowercased()
         if local.hasPrefix(list + delimiter) {
             return Self.route(detail: String(local.dropFirst(list.count + delimiter.count)))
         }
@@ -94,7 +97,7 @@ public struct InboundRouter: Sendable {
         var quoted = false
         var comment = 0
         func flush() {
-            let candidate = (angle ?? current).trimmingCharacters(in: .whitespacesAndNewlines)
+            let candidate = TextSpaces.trimmedOfSpacesAndNewlines(angle ?? current)
             if candidate.contains("@"), !candidate.contains(" ") { result.append(candidate) }
             current = ""
             angle = nil

@@ -17,9 +17,29 @@ package enum TextSpaces {
 
     /// `text.trimmingCharacters(in: .whitespaces)`.
     package static func trimmed(_ text: String) -> String {
+        trimmed(text, while: isSpace)
+    }
+
+    /// In `CharacterSet.whitespacesAndNewlines`: the spaces above, LINE FEED to CARRIAGE RETURN, NEXT LINE
+    /// (U+0085), and the line and paragraph separators (U+2028, U+2029).
+    package static func isSpaceOrNewline(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0A...0x0D, 0x85, 0x2028, 0x2029: true
+        default: isSpace(scalar)
+        }
+    }
+
+    /// `text.trimmingCharacters(in: .whitespacesAndNewlines)`.
+    package static func trimmedOfSpacesAndNewlines(_ text: String) -> String {
+        trimmed(text, while: isSpaceOrNewline)
+    }
+
+    /// `text` without the scalars at either end for which `isTrimmed` holds (a copy only when something goes).
+    static func trimmed(_ text: String, while isTrimmed: (Unicode.Scalar) -> Bool) -> String {
         let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = scalars.firstIndex(where: { !isTrimmed($0) }),
+              let last = scalars.lastIndex(where: { !isTrimmed($0) }) else { return "" }
+        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return text }
         return String(scalars[first...last])
     }
 }

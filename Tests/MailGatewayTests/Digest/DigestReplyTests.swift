@@ -119,5 +119,10 @@ struct DigestReplyTests {
         #expect(!PostContext.repliesToDigest(message(subject: "[Recherche] Digest 42, 6 December 2026"), lists: lists),
                 "not a reply")
         #expect(!PostContext.repliesToDigest(message(subject: "Re: Digest of soil data, 2026"), lists: lists))
+        // Any ASCII case and white space: the subject is normalized only when it names `digest` or `resumen`.
+        #expect(PostContext.repliesToDigest(message(subject: "re:\t[Recherche]  dIGEST\t42, 6 December"), lists: lists))
+        #expect(PostContext.repliesToDigest(message(subject: "AW: RESUMEN 3, diciembre"), lists: lists))
+        #expect(!PostContext.repliesToDigest(message(subject: "Re: [Recherche] Dige st 42, 6 December"), lists: lists))
+        #expect(PostContext.mentions("a DiGeSt.", "digest.") && !PostContext.mentions("diges", "digest"))
     }
 }

@@ -33,7 +33,7 @@ public struct AdministriviaRule: PolicyRule {
     /// True when a subject ends like a moderation request's: `(<26-character confirmation token>)` (a moderator's
     /// reply sent to the list instead of the request's Reply-To).
     static func endsWithRequestToken(_ subject: String) -> Bool {
-        let trimmed = subject.trimmingCharacters(in: .whitespaces)
+        let trimmed = TextSpaces.trimmed(subject)
         guard trimmed.hasSuffix(")"), let open = trimmed.lastIndex(of: "(") else { return false }
         let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
         return ConfirmationToken(inner) != nil

@@ -26,9 +26,9 @@ extension MessageRecord {
 
     /// The threading fields of message `row`.
     static func threadingFields(_ db: Database, row: Int64) throws -> ThreadingFields? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(db.cachedStatement(sql: """
             SELECT list_id, message_id, in_reply_to, refs, subject, date, thread_id FROM messages WHERE id = ?
-            """, arguments: [row]).map {
+            """), arguments: [row]).map {
             ThreadingFields(listID: $0[0], messageID: $0[1], inReplyTo: $0[2], refs: $0[3], subject: $0[4],
                             date: $0[5], threadID: $0[6])
         }
@@ -36,8 +36,8 @@ extension MessageRecord {
 
     /// Places message `row` in thread `threadID` under `parent`.
     static func setThread(_ db: Database, row: Int64, threadID: Int64, parent: Int64?, bySubject: Bool) throws {
-        try db.execute(sql: "UPDATE messages SET thread_id = ?, parent = ?, threaded_by_subject = ? WHERE id = ?",
-                       arguments: [threadID, parent, bySubject, row])
+        try db.cachedStatement(sql: "UPDATE messages SET thread_id = ?, parent = ?, threaded_by_subject = ? WHERE id = ?")
+            .execute(arguments: [threadID, parent, bySubject, row])
     }
 
     /// Moves every message of the threads `from` to thread `threadID`.

@@ -97,9 +97,8 @@ extension MessageRecord {
 
     /// Records a new policy decision; `decisionRule` nil keeps the rule recorded.
     static func setStatus(_ db: Database, row: Int64, status: ArchiveStatus, decisionRule: String?) throws {
-        try db.execute(
-            sql: "UPDATE messages SET status = ?, decision_rule = coalesce(?, decision_rule) WHERE id = ?",
-            arguments: [status.rawValue, decisionRule, row])
+        try db.cachedStatement(sql: "UPDATE messages SET status = ?, decision_rule = coalesce(?, decision_rule) WHERE id = ?")
+            .execute(arguments: [status.rawValue, decisionRule, row])
     }
 
     /// How many messages of `list` (all lists when nil) from `address` (without case) received since `since` were
@@ -108,11 +107,11 @@ extension MessageRecord {
                       since: Date) throws -> Int {
         var arguments: StatementArguments = [decisionRule, since, address]
         if let list { arguments += [list] }
-        return try Int.fetchOne(db, sql: """
+        return try Int.fetchOne(db.cachedStatement(sql: """
             SELECT count(*) FROM messages
             WHERE decision_rule = ? AND received_at >= ? AND lower(from_address) = lower(?)
             \(list == nil ? "" : "AND list_id = ?")
-            """, arguments: arguments) ?? 0
+            """), arguments: arguments) ?? 0
     }
 
     /// Whether message `row` is an accepted post of `list` (what a member may ask for by `list+get.<row>@`).
@@ -123,7 +122,7 @@ extension MessageRecord {
 
     /// The thread of message `row`.
     static func threadID(_ db: Database, row: Int64) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT thread_id FROM messages WHERE id = ?", arguments: [row])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT thread_id FROM messages WHERE id = ?"), arguments: [row])
     }
 
     /// Calls `body` with the bytes, sender address and date of each message of `list`, in arrival order:

@@ -50,9 +50,9 @@ extension ThreadNodeRecord {
 
     /// Whether `messageID` of `list` has the node of an archived message (not a placeholder).
     static func hasMessageNode(_ db: Database, list: String, messageID: String) throws -> Bool {
-        try Int64.fetchOne(db, sql: """
+        try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT message_row FROM thread_nodes WHERE list_id = ? AND message_id = ? AND is_placeholder = 0
-            """, arguments: [list, messageID]) != nil
+            """), arguments: [list, messageID]) != nil
     }
 
     /// Records the node of an archived message (filling its placeholder, if any) in thread `threadID`.

@@ -62,10 +62,10 @@ extension ThreadRecord {
 
     /// Deletes thread `id` when no message and no node belongs to it any more.
     static func deleteIfEmpty(_ db: Database, id: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             DELETE FROM threads WHERE id = :t AND NOT EXISTS (SELECT 1 FROM messages WHERE thread_id = :t)
                 AND NOT EXISTS (SELECT 1 FROM thread_nodes WHERE thread_id = :t)
-            """, arguments: ["t": id])
+            """).execute(arguments: ["t": id])
     }
 
     /// Threads of a list with accepted messages, latest activity first; `since` keeps threads active at or after

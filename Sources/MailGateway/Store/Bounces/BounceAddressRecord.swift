@@ -76,7 +76,7 @@ public struct BounceAddressRecord: Sendable, Equatable, FetchableRecord, Persist
 
     /// The canonical keys of the addresses whose delivery is disabled by bounces.
     public static func disabledKeys(_ db: Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT address_key FROM bounce_addresses WHERE state = 'disabled'"))
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT address_key FROM bounce_addresses WHERE state = 'disabled'")))
     }
 
     static func delete(_ db: Database, addressKey: String) throws {

@@ -14,7 +14,7 @@ public enum AllowedSenderRecord {
 
     /// Whether an address is accepted on a list.
     static func contains(_ db: Database, listID: String, address: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM allowed_senders WHERE list_id = ? AND address_key = ?",
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM allowed_senders WHERE list_id = ? AND address_key = ?"),
                           arguments: [listID, MailAddress.canonicalKey(address)]) ?? false
     }
 }

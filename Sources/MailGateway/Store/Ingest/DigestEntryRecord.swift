@@ -18,8 +18,8 @@ public struct DigestEntryRecord: Codable, Sendable, Equatable, FetchableRecord, 
 
     /// Records the post as due, unless it already is.
     static func insertIgnoringDuplicate(_ db: Database, listID: String, messageRowID: Int64, at date: Date) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO digest_entries (list_id, message_row_id, created_at) VALUES (?, ?, ?)
-            """, arguments: [listID, messageRowID, date])
+            """).execute(arguments: [listID, messageRowID, date])
     }
 }

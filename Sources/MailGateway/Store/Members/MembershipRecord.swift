@@ -43,7 +43,7 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
             arguments += [delivery.rawValue]
         }
         sql += " ORDER BY p.name COLLATE NOCASE, m.person_id"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap { row in
             guard let address: String = row["address"],
                   let role = MemberRole(rawValue: row["role"]),
                   let delivery = DeliveryMode(rawValue: row["delivery"]),
@@ -60,7 +60,7 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     /// A person's role in each list they belong to, by list id.
     static func roles(ofPerson personID: Int64, in db: Database) throws -> [String: MemberRole] {
         var roles: [String: MemberRole] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT list_id, role FROM memberships WHERE person_id = ?",
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT list_id, role FROM memberships WHERE person_id = ?"),
                                     arguments: [personID]) {
             roles[row["list_id"]] = MemberRole(rawValue: row["role"]) ?? .member
         }
@@ -76,7 +76,7 @@ struct MembershipRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
 
     /// Whether the person is in the list.
     static func exists(listID: String, personID: Int64, in db: Database) throws -> Bool {
-        try Row.fetchOne(db, sql: "SELECT 1 FROM memberships WHERE list_id = ? AND person_id = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM memberships WHERE list_id = ? AND person_id = ?"),
                          arguments: [listID, personID]) != nil
     }
 

@@ -47,9 +47,9 @@ struct OrganisationRecord: Codable, Sendable, FetchableRecord, MutablePersistabl
 
     /// The organisation of a person; nil for an individual member.
     static func organisation(ofPerson personID: Int64, in db: Database) throws -> Organisation? {
-        try fetchOne(db, sql: """
+        try fetchOne(db.cachedStatement(sql: """
             SELECT o.* FROM people p JOIN organisations o ON o.id = p.organisation_id WHERE p.id = ?
-            """, arguments: [personID])?.organisation
+            """), arguments: [personID])?.organisation
     }
 
     /// Inserts a new organisation and returns its id.

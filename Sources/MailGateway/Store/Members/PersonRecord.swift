@@ -78,7 +78,8 @@ struct PersonRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecor
     /// The sender identity of an address, for the policy chain; nil for an unknown address.
     static func identity(of address: String, in db: Database) throws -> SenderIdentity? {
         guard let id = try AddressRecord.personID(address: address, in: db),
-              let record = try fetchOne(db, key: id) else { return nil }
+              let record = try fetchOne(db.cachedStatement(sql: "SELECT * FROM people WHERE id = ?"), arguments: [id])
+        else { return nil }
         return SenderIdentity(personID: id, name: record.name, language: record.language,
                               organisation: try OrganisationRecord.organisation(ofPerson: id, in: db),
                               isSecretariat: record.isSecretariat,

@@ -75,11 +75,11 @@ struct HoldRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
     /// Records a pending hold unless the message is already held for the list; returns the hold's id.
     static func insertPending(messageID: Int64, listID: String, reason: ReasonCode, rule: String, now: Date,
                               expires: Date, notifyAuthor: Bool, in db: Database) throws -> Int64? {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO holds (message_id, list_id, reason, rule, created_at, expires_at, status, notify_author)
             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
-            """, arguments: [messageID, listID, reason.rawValue, rule, now, expires, notifyAuthor])
-        return try Int64.fetchOne(db, sql: "SELECT id FROM holds WHERE message_id = ? AND list_id = ?",
+            """).execute(arguments: [messageID, listID, reason.rawValue, rule, now, expires, notifyAuthor])
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM holds WHERE message_id = ? AND list_id = ?"),
                                   arguments: [messageID, listID])
     }
 

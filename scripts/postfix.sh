@@ -114,6 +114,11 @@ maillog_file = $dir/log/postfix.log
 maillog_file_prefixes = $dir/log
 smtpd_banner = \$myhostname ESMTP
 biff = no
+# A delivery deferred once (the LMTP end busy on a loaded test machine) is retried within seconds, not after
+# Postfix's default 300 s backoff.
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 5s
 CONF
     if [[ -n ${LIST_DOMAIN:-} ]]; then
         [[ -f ${LIST_ADDRESSES:-} ]] || die "LIST_ADDRESSES must name the regexp table of the lists' addresses"

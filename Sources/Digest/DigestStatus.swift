@@ -26,7 +26,8 @@ extension DigestRun {
             let counts = try DigestMemberRow.deliveryCounts(db, list: list.id)
             let members = try DigestMemberRow.members(db, list: list.id)
             let issues = try DigestIssueRecord.issues(db, list: list.id)
-            let ends = try DigestIssueRecord.latestEnds(db, list: list.id)
+            var ends: [Int64: Date] = [:]
+            for issue in issues { ends[issue.personID] = issue.periodEnd }  // oldest first: the latest stays
             var oldest: Date?? = nil
             var next: Date?
             for member in members {

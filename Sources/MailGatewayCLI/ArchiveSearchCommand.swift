@@ -16,7 +16,7 @@ package struct ArchiveSearchCommand: ParsableCommand {
     @OptionGroup var list: ListFilter
     @Option(help: "Only messages from this address.") var from: String?
     @Option(help: "Only messages since this date (YYYY-MM-DD or ISO 8601).") var since: String?
-    @Option(help: "At most this many results.") var limit = 20
+    @Option(help: "At most this many results.") var limit = ArchiveSearchRequest.defaultLimit
     @Flag(help: "Print JSON.") var json = false
 
     package init() {}

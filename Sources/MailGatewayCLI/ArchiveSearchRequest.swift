@@ -13,6 +13,9 @@ package struct ArchiveSearchRequest {
     package var json: Bool
     package var query: [String]
 
+    /// The page size when `--limit` is not given, on both paths (argument-parser's and the common shapes').
+    package static let defaultLimit = 20
+
     package init(config: String?, list: String?, from: String?, since: Date?, limit: Int, json: Bool, query: [String]) {
         self.config = config
         self.list = list
@@ -72,7 +75,7 @@ package struct ArchiveSearchRequest {
             }
         }
         guard Self.hasWords(query) else { return nil }
-        self.init(config: config, list: list, from: nil, since: nil, limit: limit ?? 20, json: json, query: query)
+        self.init(config: config, list: list, from: nil, since: nil, limit: limit ?? Self.defaultLimit, json: json, query: query)
     }
 
     /// Opens the database read-only and prints the hits: a table (the snippet's matches highlighted on a

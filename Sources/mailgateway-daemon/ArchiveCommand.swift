@@ -7,7 +7,7 @@ import MailGatewayCLI
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive",
-        abstract: "Read the archive: lists, threads, messages, search, mbox export and import.",
+        abstract: CommandAbstracts.archive,
         subcommands: [Lists.self, Threads.self, Thread.self, Message.self, ArchiveSearchCommand.self, Export.self, Import.self,
                       Stats.self, Quarantine.self])
 

@@ -8,7 +8,7 @@ import MailGatewayCLI
 struct MailGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailgateway",
-        abstract: "Moderated, partner-only mailing lists over IMAP mailboxes, with a searchable archive.",
+        abstract: CommandAbstracts.root,
         subcommands: [
             RunCommand.self,
             CheckConfigCommand.self,

@@ -6,14 +6,14 @@ import MailGatewayCLI
 struct ReadingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailgateway",
-        abstract: "Moderated, partner-only mailing lists over IMAP mailboxes, with a searchable archive.",
+        abstract: CommandAbstracts.root,
         subcommands: [Archive.self])
 
     /// `mailgateway archive`, as far as this executable knows it.
     struct Archive: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "archive",
-            abstract: "Read the archive: lists, threads, messages, search, mbox export and import.",
+            abstract: CommandAbstracts.archive,
             subcommands: [ArchiveSearchCommand.self])
     }
 

@@ -42,6 +42,16 @@ public enum IngestProgress {
         return crashes
     }
 
+    /// Replaces the list's marker (that of the unit just committed, in its transaction) with the marker of the unit
+    /// processed next, starting from `crashes`: what ``begin(_:list:uidValidity:uids:run:carried:now:)`` would
+    /// write after ``finish(_:list:)``, without reading the row it replaces.
+    public static func handOver(_ db: Database, list: String, uidValidity: UInt32, uids: ClosedRange<UInt32>, run: String,
+                                crashes: Int, now: Date = Date()) throws {
+        try IngestProgressRecord.upsert(db, IngestProgressRecord(
+            listID: list, uidValidity: Int64(uidValidity), uid: Int64(uids.lowerBound),
+            lastUID: uids.count > 1 ? Int64(uids.upperBound) : nil, runID: run, crashes: crashes, startedAt: now))
+    }
+
     /// The marker a process that died left for `list` and `uidValidity` (a row of another run than `run`), read
     /// when a pass starts: its UIDs are replayed one message per transaction.
     /// - Returns: the UIDs that were in progress and the abnormal exits counted with this one, or nil.

@@ -165,13 +165,15 @@ extension MailboxSync {
     /// parsed, without a commit of its own).
     func finishUnit(_ db: Database, lastUID: UInt32, uidValidity: UInt32, resolved: [UInt32], next: IngestMarker?) throws {
         try ArchiveWriter.setMailboxState(db, list: list.id, MailboxState(uidValidity: uidValidity, lastUID: lastUID))
-        try IngestProgress.finish(db, list: list.id)
         for uid in resolved {
             try FetchFailures.resolved(db, list: list.id, uidValidity: uidValidity, uid: uid)
         }
         if let next {
-            _ = try IngestProgress.begin(db, list: list.id, uidValidity: uidValidity, uids: next.uids, run: runID,
-                                         carried: next.carried)
+            // Replaces this unit's marker: the next unit's starts from its carried count.
+            try IngestProgress.handOver(db, list: list.id, uidValidity: uidValidity, uids: next.uids, run: runID,
+                                        crashes: next.carried)
+        } else {
+            try IngestProgress.finish(db, list: list.id)
         }
     }
 }

@@ -98,9 +98,10 @@ public struct MailboxSync: Sendable {
         let changed = stored.map { $0.uidValidity != status.uidValidity } ?? false
         let entries = try await client.messages(after: changed ? 0 : (stored?.lastUID ?? 0))
         let sizes = Dictionary(entries.map { ($0.uid, $0.size) }, uniquingKeysWith: { a, _ in a })
+        let retried = Set(failing.keys)
         let plan = MailboxSyncPlan.plan(stored: stored, serverUIDValidity: status.uidValidity,
                                         entries: entries.map { MailboxEntry(uid: $0.uid, size: $0.size) }, limits: limits,
-                                        failing: Set(failing.keys))
+                                        failing: retried)
         summary.uidValidityChanged = plan.uidValidityChanged
         if plan.uidValidityChanged {
             logger.notice("UIDVALIDITY changed: rescanning the folder", metadata: [
@@ -174,7 +175,7 @@ public struct MailboxSync: Sendable {
                     switch unit {
                     case .group(let group):
                         let outcomes = try await ingestGroup(group.map { byUID[$0]! }, uidValidity: validity,
-                                                             retried: Set(failing.keys),
+                                                             retried: retried,
                                                              begun: begun == IngestMarker(of: unit, replay: replay),
                                                              next: next, logger: logger, shouldStop: shouldStop)
                         committed = Array(zip(group, outcomes))

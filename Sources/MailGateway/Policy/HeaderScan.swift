@@ -21,6 +21,23 @@ enum HeaderScan {
 
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { (c >= 65 && c <= 90) ? c + 32 : c }
 
+    /// Whether `text` contains `word` (lower-case ASCII letters and punctuation) in any ASCII case, without copying
+    /// `text` (a native string's UTF-8 is read in place).
+    static func containsIgnoringCase(_ text: String, _ word: StaticString) -> Bool {
+        let word = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard bytes.count >= word.count else { return false }
+            for start in 0...(bytes.count - word.count) where lower(bytes[start]) == word[0] {
+                var index = 1
+                while index < word.count, lower(bytes[start + index]) == word[index] { index += 1 }
+                if index == word.count { return true }
+            }
+            return false
+        }
+        if let found = text.utf8.withContiguousStorageIfAvailable(scan) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer(scan)
+    }
+
     /// Calls `body` with each value of the header fields named `name`; stops when it returns true.
     @discardableResult
     static func first(_ message: ParsedMessage, _ name: String, where body: (String) -> Bool) -> Bool {

@@ -15,7 +15,8 @@ extension PostContext {
         // A digest subject's base starts with `digest ` or `resumen `, so the subject holds either word in some
         // ASCII case (lower-casing gives ASCII letters only from ASCII, the Kelvin sign aside, in neither word):
         // the others skip the normalization.
-        guard mentions(message.subject, "digest") || mentions(message.subject, "resumen") else { return false }
+        guard HeaderScan.containsIgnoringCase(message.subject, "digest")
+            || HeaderScan.containsIgnoringCase(message.subject, "resumen") else { return false }
         let subject = SubjectNormalizer.normalize(message.subject)
         return subject.isReply && isDigestSubject(subject.base)
     }
@@ -51,19 +52,7 @@ extension PostContext {
 
     /// Whether `id` contains `digest.` in any ASCII case.
     static func mentionsDigest(_ id: String) -> Bool {
-        mentions(id, "digest.")
+        HeaderScan.containsIgnoringCase(id, "digest.")
     }
 
-    /// Whether `text` contains `word` (lower-case letters and punctuation, ASCII) in any ASCII case.
-    static func mentions(_ text: String, _ word: StaticString) -> Bool {
-        let word = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        let bytes = Array(text.utf8)
-        guard bytes.count >= word.count else { return false }
-        for start in 0...(bytes.count - word.count) where HeaderScan.lower(bytes[start]) == word[0] {
-            var index = 1
-            while index < word.count, HeaderScan.lower(bytes[start + index]) == word[index] { index += 1 }
-            if index == word.count { return true }
-        }
-        return false
-    }
 }

@@ -15,9 +15,6 @@ public struct OutboxSenderConfiguration: Sendable {
     /// yet attempted at a graceful stop are given back; after a crash they are recovered as never handed to SMTP
     /// (so never duplicated).
     public var claimBatch: Int
-    /// Recipients of one SMTP transaction at most, when claimed copies are byte-identical (``OutboxTransaction``;
-    /// default 100, RFC 5321's minimum a server must accept). A crash re-sends at most one transaction per worker.
-    public var maxRecipients: Int
     /// A worker commits the `sent` marks of the copies the server accepted once this many are waiting (default
     /// 64), or ``commitInterval`` after the oldest of them, and always before it claims, gives back or records a
     /// failure. Until then each mark is a line of the worker's ``OutboxJournal``, so a crash re-sends no more
@@ -39,7 +36,7 @@ public struct OutboxSenderConfiguration: Sendable {
     /// fast as the server takes them.
     public var pace: SendPace?
 
-    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 200, maxRecipients: Int = OutboxTransaction.maxRecipients,
+    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 200,
                 commitEvery: Int = 64,
                 commitInterval: Duration = .milliseconds(250), pollInterval: Duration = .seconds(1),
                 retry: RetryPolicy = RetryPolicy(), claimer: String? = nil,
@@ -49,7 +46,6 @@ public struct OutboxSenderConfiguration: Sendable {
         self.claimer = claimer ?? UUID().uuidString
         self.workers = max(1, workers)
         self.claimBatch = max(1, claimBatch)
-        self.maxRecipients = max(1, maxRecipients)
         self.commitEvery = max(1, commitEvery)
         self.commitInterval = commitInterval
         self.pollInterval = pollInterval

@@ -5,7 +5,7 @@ import Logging
 
 /// One SMTP connection and the loop that feeds it, isolated to a serial dispatch queue (see
 /// `SerialQueueExecutor`): claim a batch, group it into SMTP transactions (``OutboxTransaction``: byte-identical
-/// copies together, up to ``OutboxSenderConfiguration/maxRecipients`` RCPTs; a personalized copy alone), send
+/// copies together, up to ``OutboxTransaction/maxRecipients`` RCPTs; a personalized copy alone), send
 /// each transaction, record each copy's result (a refused RCPT is that copy's failure only).
 ///
 /// Recording: a refusal is committed at once (with the `sent` marks waiting before it). An acceptance is a line
@@ -44,7 +44,7 @@ actor OutboxWorker {
         do {
             try await loop()
         } catch {
-            try? journal?.flush()
+            // `commit` writes the journal's waiting lines first (`committing`).
             if (try? commit()) != nil { journal?.remove() }
             throw error
         }
@@ -59,7 +59,7 @@ actor OutboxWorker {
                 try? await Task.sleep(for: configuration.pollInterval)
                 continue
             }
-            let transactions = OutboxTransaction.group(jobs, maxRecipients: configuration.maxRecipients)
+            let transactions = OutboxTransaction.group(jobs)
             for (position, transaction) in transactions.enumerated() {
                 if let pace = configuration.pace {
                     var wait = Duration.zero

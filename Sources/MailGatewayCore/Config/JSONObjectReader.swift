@@ -102,13 +102,13 @@ package struct JSONObjectReader {
     }
 
     package mutating func enumValue<E: RawRepresentable & CaseIterable>(
-        _ key: String, _ type: E.Type, required: Bool = true, default fallback: E? = nil
+        _ key: String, _ type: E.Type, required: Bool = true
     ) -> E? where E.RawValue == String {
-        guard let s = string(key, required: required && fallback == nil) else { return fallback }
+        guard let s = string(key, required: required) else { return nil }
         guard let e = E(rawValue: s) else {
             let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
             fail(key, "\"\(s)\" is not one of: \(allowed)")
-            return fallback
+            return nil
         }
         return e
     }
@@ -116,7 +116,7 @@ package struct JSONObjectReader {
     /// An optional enumerated value with its default (an unknown value is a problem and reads as the default).
     package mutating func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type, default fallback: E) -> E
     where E.RawValue == String {
-        enumValue(key, type, required: false, default: .some(fallback)) ?? fallback
+        enumValue(key, type, required: false) ?? fallback
     }
 
     package mutating func stringArray(_ key: String) -> [String] {

@@ -21,7 +21,8 @@ extension ListRecord {
     }
 
     /// Creates the list row if it is missing; an existing row is left as it is.
-    /// (Runs twice per message archived: the row is looked for first, so that no date is formatted for nothing.)
+    /// (Runs once per message archived and once per commit of the mailbox state: the row is looked for first, so
+    /// that no date is formatted for nothing.)
     static func ensure(_ db: Database, id: String, created: Date) throws {
         guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM lists WHERE id = ?"), arguments: [id]) != true
         else { return }

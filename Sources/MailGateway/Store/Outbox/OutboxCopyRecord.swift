@@ -43,36 +43,6 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
         case claimedAt = "claimed_at", sentAt = "sent_at", claimedBy = "claimed_by", handedAt = "handed_at"
     }
 
-    /// Reads a row by column, without the `Decodable` machinery (which cost the outbox sender's claim most of its
-    /// time: issue 12's profile of a fan-out).
-    public init(row: Row) throws {
-        id = row[CodingKeys.id.rawValue]
-        listID = row[CodingKeys.listID.rawValue]
-        messageID = row[CodingKeys.messageID.rawValue]
-        purpose = row[CodingKeys.purpose.rawValue]
-        recipient = row[CodingKeys.recipient.rawValue]
-        envelopeFrom = row[CodingKeys.envelopeFrom.rawValue]
-        headerPrefix = row[CodingKeys.headerPrefix.rawValue]
-        bodyID = row[CodingKeys.bodyID.rawValue]
-        let statusText: String = row[CodingKeys.status.rawValue]
-        guard let status = OutboxStatus(rawValue: statusText) else {
-            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "outbox status \(statusText)")
-        }
-        self.status = status
-        attempts = row[CodingKeys.attempts.rawValue]
-        nextAttemptAt = row[CodingKeys.nextAttemptAt.rawValue]
-        retryFrom = row[CodingKeys.retryFrom.rawValue]
-        lastErrorKind = row[CodingKeys.lastErrorKind.rawValue]
-        lastErrorCode = row[CodingKeys.lastErrorCode.rawValue]
-        lastErrorCommand = row[CodingKeys.lastErrorCommand.rawValue]
-        lastErrorText = row[CodingKeys.lastErrorText.rawValue]
-        createdAt = row[CodingKeys.createdAt.rawValue]
-        claimedAt = row[CodingKeys.claimedAt.rawValue]
-        sentAt = row[CodingKeys.sentAt.rawValue]
-        claimedBy = row[CodingKeys.claimedBy.rawValue]
-        handedAt = row[CodingKeys.handedAt.rawValue]
-    }
-
     /// Adds a pending copy, unless the message already has one for that recipient and purpose. `id` nil: SQLite
     /// chooses it (one more than the largest, as ``nextID(_:)`` says).
     /// - Parameter now: the enqueue instant as stored (`StoreDate.value`), computed once for a batch of copies.

@@ -32,22 +32,27 @@ enum MailGatewayMain {
         }
         execv(path, CommandLine.unsafeArgv)
         let reason = String(cString: strerror(errno))
-        printError("mailgateway: cannot run \(path): \(reason)")
+        // Shown, not used: a folder name that is not UTF-8 is printed with replacement characters.
+        let shown = String(decoding: path.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        printError("mailgateway: cannot run \(shown): \(reason)")
         exit(127)
     }
 
-    /// `mailgateway-daemon` in the directory of the running executable; nil when that directory is unknown
-    /// (no /proc, a truncated link, and an `argv[0]` without a directory): never a guess in the current directory.
-    static func daemonPath() -> String? {
+    /// `mailgateway-daemon` in the directory of the running executable, as the NUL-terminated bytes of its path (a
+    /// folder whose name is not UTF-8 is kept as is, never re-encoded); nil when that directory is unknown (no /proc, a
+    /// truncated link, and an `argv[0]` without a directory): never a guess in the current directory.
+    static func daemonPath() -> [CChar]? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count)
-        let me: String
+        var me: [CChar]
         if count > 0, count < buffer.count {
-            me = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            me = Array(buffer.prefix(count))
         } else {
-            me = CommandLine.arguments[0]
+            guard let argv0 = CommandLine.unsafeArgv[0] else { return nil }
+            me = Array(UnsafeBufferPointer(start: argv0, count: strlen(argv0)))
         }
-        guard let slash = me.lastIndex(of: "/") else { return nil }
-        return String(me[..<slash]) + "/mailgateway-daemon"
+        guard let slash = me.lastIndex(of: CChar(UInt8(ascii: "/"))) else { return nil }
+        me.removeSubrange((slash + 1)...)
+        return me + "mailgateway-daemon".utf8CString
     }
 }

@@ -54,4 +54,18 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func isSafeEnvelopeAddress(_ address: String) -> Bool {
         !address.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
     }
+
+    /// The envelope check before a per-recipient send (both clients): throws `unsafeEnvelope(command: "MAIL")` for an
+    /// unsafe sender (checked first); else each unsafe recipient's result is `unsafeEnvelope(command: "RCPT")` and
+    /// `sent` lists the positions of the others, in order.
+    static func screening(envelopeFrom: String, each recipients: [String]) throws(SMTPError)
+        -> (results: [SMTPError?], sent: [Int]) {
+        guard isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
+        var results = [SMTPError?](repeating: nil, count: recipients.count)
+        var sent: [Int] = []
+        for (index, recipient) in recipients.enumerated() {
+            if isSafeEnvelopeAddress(recipient) { sent.append(index) } else { results[index] = .unsafeEnvelope(command: "RCPT") }
+        }
+        return (results, sent)
+    }
 }

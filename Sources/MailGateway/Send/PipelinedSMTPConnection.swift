@@ -189,9 +189,10 @@ public final class PipelinedSMTPConnection {
         try bytes.withTypedBytes { (raw) throws(SMTPError) in try write([raw], command: command, deadline: deadline) }
     }
 
-    /// Closes the connection after an I/O failure and describes it.
+    /// Closes the connection after an I/O failure and describes it. Only a connection the server closed (not a
+    /// timeout: the server may be slow, not gone) counts as found closed for the one retry.
     private func lost(_ failure: SMTPSocket.Failure, command: String) -> SMTPError {
-        if repliesThisTransaction == 0 { closedBeforeFirstReply = true }
+        if repliesThisTransaction == 0, failure == .closed { closedBeforeFirstReply = true }
         drop()
         return SMTPError(kind: .transient, code: 0, reply: failure.text, command: command)
     }

@@ -24,8 +24,9 @@ enum OutboxSMTPClient {
         settings.server.tls == .none && settings.server.user == nil
     }
 
-    /// A new session for `settings` (nothing connected yet).
-    static func session(for settings: SMTPSettings) throws(SMTPError) -> any OutboxSMTPSession {
-        canPipeline(settings) ? try PipelinedSMTPConnection(settings: settings) : try SMTPConnection(settings: settings)
+    /// A new session for `settings` (nothing connected yet); `forcingLibcurl` (tests) picks libcurl whatever the relay.
+    static func session(for settings: SMTPSettings, forcingLibcurl: Bool = false) throws(SMTPError) -> any OutboxSMTPSession {
+        canPipeline(settings) && !forcingLibcurl
+            ? try PipelinedSMTPConnection(settings: settings) : try SMTPConnection(settings: settings)
     }
 }

@@ -35,6 +35,9 @@ public struct OutboxSenderConfiguration: Sendable {
     /// At most so many copies a minute across the workers (AN-8, `delivery.max_messages_per_minute`); nil: as
     /// fast as the server takes them.
     public var pace: SendPace?
+    /// Tests only: the workers send through ``SMTPConnection`` (libcurl) even to a plaintext relay without AUTH,
+    /// which ``PipelinedSMTPConnection`` serves otherwise (``OutboxSMTPClient``), so that path stays tested end to end.
+    var forcesLibcurl = false
 
     public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 200,
                 commitEvery: Int = 64,

@@ -139,7 +139,8 @@ actor OutboxWorker {
             if let existing = self.connection {
                 connection = existing
             } else {
-                connection = try OutboxSMTPClient.session(for: configuration.smtp)
+                connection = try OutboxSMTPClient.session(for: configuration.smtp,
+                                                          forcingLibcurl: configuration.forcesLibcurl)
                 self.connection = connection
             }
             if transaction.jobs.count == 1 {

@@ -58,7 +58,7 @@ public struct OutboxSenderConfiguration: Sendable {
 }
 
 /// The service that empties the outbox: `workers` SMTP connections, each owned by a worker actor
-/// (``OutboxWorker``) that runs on its own serial dispatch queue, so libcurl's blocking calls and the SQLite
+/// (``OutboxWorker``) that runs on its own serial dispatch queue, so the SMTP session's blocking calls and the SQLite
 /// writes that record the results never run on Swift's cooperative pool, and a connection's copies stay on one
 /// thread.
 ///

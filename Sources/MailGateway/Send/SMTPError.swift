@@ -1,4 +1,4 @@
-/// A failed SMTP delivery attempt: the server's reply code and text (or libcurl's description when the
+/// A failed SMTP delivery attempt: the server's reply code and text (or the client's description when the
 /// server said nothing), the command it answered, and whether retrying can help.
 /// Its description names no address and no message content.
 public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -16,7 +16,8 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var kind: Kind
     /// The SMTP reply code (RFC 5321 §4.2), 0 when there was no reply (connection, TLS, timeout).
     public var code: Int
-    /// The server's last reply text (without the code), or libcurl's error text when there was no reply.
+    /// The server's last reply text (without the code), or the client's own text (libcurl's, or the socket's) when
+    /// there was no reply.
     public var reply: String
     /// The SMTP verb the reply answered (`MAIL`, `RCPT`, `DATA`, `.` for end of data, `STARTTLS`, `AUTH`...),
     /// or `CONNECT`.

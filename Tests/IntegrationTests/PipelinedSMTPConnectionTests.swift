@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import MailGateway
 import TestSupport
@@ -111,6 +114,34 @@ import TestSupport
         #expect(connection.connectionsOpened == 3)
         #expect(try sink.dumps().filter(\.hasContent).map(\.recipients).sorted { $0[0] < $1[0] }
             == [["a@x.example"], ["c@x.example"], ["d@x.example"]])
+    }
+
+    /// A server that accepts the TCP connection and never says a word (a listening socket nobody serves): the
+    /// greeting's wait ends at `replyTimeout`, a transient CONNECT failure, and nothing hangs.
+    @Test func aSilentServerTimesOutAtTheReplyTimeout() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(listener, raw, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, raw, &length) == 0
+            }
+        }
+        try #require(bound)
+        var settings = Self.settings(port: Int(UInt16(bigEndian: address.sin_port)))
+        settings.replyTimeout = 1
+        let connection = try PipelinedSMTPConnection(settings: settings)
+        let started = ContinuousClock.now
+        let error = #expect(throws: SMTPError.self) {
+            try connection.send(envelopeFrom: "s@l.example", recipients: ["r@x.example"], message: message)
+        }
+        let waited = ContinuousClock.now - started
+        #expect(error?.kind == .transient && error?.code == 0 && error?.command == "CONNECT", "\(String(describing: error))")
+        #expect(error?.reply.contains("timed out") == true)
+        #expect(waited >= .milliseconds(900) && waited < .seconds(30), "\(waited)")
     }
 
     @Test func unsafeEnvelopesNeverReachTheWireAndTheSenderIsNamedFirst() throws {

@@ -9,15 +9,16 @@ import TestSupport
 /// The outbox sender service end to end: real SQLite outbox, real smtp-sink on 127.0.0.1, faults injected
 /// with smtp-sink's options. "Delivered" means a dump file carrying the message.
 @Suite(.serialized) struct OutboxSenderTests {
-    func makeSender(_ fixture: OutboxFixture, _ sink: SMTPSink, workers: Int = 4) -> OutboxSender {
+    /// `libcurl`: the workers use `SMTPConnection` instead of the pipelined client this plaintext sink gets otherwise.
+    func makeSender(_ fixture: OutboxFixture, _ sink: SMTPSink, workers: Int = 4, libcurl: Bool = false) -> OutboxSender {
         let smtp = SMTPSettings(server: ServerConfig(host: "127.0.0.1", port: sink.port, tls: .none),
                                 ehloName: "gateway.test.example", connectTimeout: 10, replyTimeout: 20,
                                 transactionTimeout: 60)
-        return OutboxSender(database: fixture.pool,
-                            configuration: OutboxSenderConfiguration(
-                                smtp: smtp, workers: workers, claimBatch: 4, pollInterval: .milliseconds(50),
-                                retry: RetryPolicy(base: 0.05, cap: 0.2, period: 3600)),
-                            logger: .test)
+        var configuration = OutboxSenderConfiguration(smtp: smtp, workers: workers, claimBatch: 4,
+                                                      pollInterval: .milliseconds(50),
+                                                      retry: RetryPolicy(base: 0.05, cap: 0.2, period: 3600))
+        configuration.forcesLibcurl = libcurl
+        return OutboxSender(database: fixture.pool, configuration: configuration, logger: .test)
     }
 
     /// Runs `sender` in a ServiceGroup (as the daemon does) while `body` runs, then shuts it down gracefully.
@@ -44,13 +45,16 @@ import TestSupport
         return result
     }
 
-    @Test func fanOutDeliversEveryCopyExactlyOnce() async throws {
+    /// Through both clients: the pipelined one (what a plaintext relay without AUTH gets) and libcurl (kept tested
+    /// end to end here; it serves STARTTLS, TLS and AUTH relays).
+    @Test(arguments: [false, true])
+    func fanOutDeliversEveryCopyExactlyOnce(libcurl: Bool) async throws {
         let fixture = try OutboxFixture()
         let sink = try SMTPSink.start()
         defer { fixture.remove(); sink.remove() }
         let recipients = OutboxFixture.recipients(60)
         try fixture.enqueue(to: recipients)
-        try await running(makeSender(fixture, sink)) {
+        try await running(makeSender(fixture, sink, libcurl: libcurl)) {
             // 180 s: a bound for a loaded 2-core machine where the whole suite starts its servers at once (60 s
             // was missed there while all 60 copies arrived once), not a speed.
             #expect(await fixture.wait(seconds: 180) { try fixture.counts()[.sent] == 60 })

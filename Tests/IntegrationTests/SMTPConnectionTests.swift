@@ -34,8 +34,9 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [
-        (["-r", "RCPT"], SMTPError.Kind.transient, 450, "RCPT"),
+    /// smtp-sink fault options and the error each one must give, for both clients (PipelinedSMTPConnectionTests).
+    static let refusals: [([String], SMTPError.Kind, Int, String)] = [
+        (["-r", "RCPT"], .transient, 450, "RCPT"),
         (["-f", "RCPT"], .permanent, 500, "RCPT"),
         (["-Q", "RCPT"], .transient, 421, "RCPT"),
         (["-r", "MAIL"], .transient, 450, "MAIL"),
@@ -43,7 +44,9 @@ import TestSupport
         (["-f", "DATA"], .permanent, 500, "DATA"),
         (["-r", "."], .transient, 450, "."),
         (["-f", "."], .permanent, 500, "."),
-    ])
+    ]
+
+    @Test(arguments: Self.refusals)
     func serverRefusalsAreClassified(options: [String], kind: SMTPError.Kind, code: Int, command: String) throws {
         let sink = try SMTPSink.start(options: options)
         defer { sink.remove() }

@@ -35,6 +35,9 @@ public struct OutboxSenderConfiguration: Sendable {
     /// At most so many copies a minute across the workers (AN-8, `delivery.max_messages_per_minute`); nil: as
     /// fast as the server takes them.
     public var pace: SendPace?
+    /// Tests only: the workers send through ``SMTPConnection`` (libcurl) even to a plaintext relay without AUTH,
+    /// which ``PipelinedSMTPConnection`` serves otherwise (``OutboxSMTPClient``), so that path stays tested end to end.
+    var forcesLibcurl = false
 
     public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 200,
                 commitEvery: Int = 64,
@@ -55,7 +58,7 @@ public struct OutboxSenderConfiguration: Sendable {
 }
 
 /// The service that empties the outbox: `workers` SMTP connections, each owned by a worker actor
-/// (``OutboxWorker``) that runs on its own serial dispatch queue, so libcurl's blocking calls and the SQLite
+/// (``OutboxWorker``) that runs on its own serial dispatch queue, so the SMTP session's blocking calls and the SQLite
 /// writes that record the results never run on Swift's cooperative pool, and a connection's copies stay on one
 /// thread.
 ///

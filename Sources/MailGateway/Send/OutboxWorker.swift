@@ -22,7 +22,7 @@ actor OutboxWorker {
     private let configuration: OutboxSenderConfiguration
     private let logger: Logger
     private let journal: OutboxJournal?
-    private var connection: SMTPConnection?
+    private var connection: (any OutboxSMTPSession)?
     /// Copies accepted by the server, journaled, whose `sent` mark is not committed yet (oldest first).
     private var unrecorded: [Int64] = []
     private var oldestUnrecorded = ContinuousClock.now
@@ -135,11 +135,12 @@ actor OutboxWorker {
         }
         var results: [SMTPError?]
         do throws(SMTPError) {
-            let connection: SMTPConnection
+            let connection: any OutboxSMTPSession
             if let existing = self.connection {
                 connection = existing
             } else {
-                connection = try SMTPConnection(settings: configuration.smtp)
+                connection = try OutboxSMTPClient.session(for: configuration.smtp,
+                                                          forcingLibcurl: configuration.forcesLibcurl)
                 self.connection = connection
             }
             if transaction.jobs.count == 1 {

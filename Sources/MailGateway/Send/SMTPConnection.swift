@@ -86,8 +86,10 @@ public final class SMTPConnection {
     /// ``send(envelopeFrom:each:message:)`` for a result per recipient.
     /// - Throws: `SMTPError` with the server's reply code and text, classified transient or permanent; an
     ///   envelope address with CR, LF, NUL or another control character (or an angle bracket) is refused before
-    ///   anything is sent (`SMTPError.unsafeEnvelope`): libcurl would write it into the command line as is.
+    ///   anything is sent (`SMTPError.unsafeEnvelope`): libcurl would write it into the command line as is. The
+    ///   sender is checked first: when both it and a recipient are unsafe, the error names `MAIL`.
     public func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError) {
+        guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
         for recipient in recipients where !SMTPError.isSafeEnvelopeAddress(recipient) {
             throw .unsafeEnvelope(command: "RCPT")
         }
@@ -105,11 +107,7 @@ public final class SMTPConnection {
     ///   end of data: the same error for every recipient the server had accepted).
     /// - Throws: `SMTPError.unsafeEnvelope` for an unsafe envelope sender (nothing is sent).
     public func send(envelopeFrom: String, each recipients: [String], message: [UInt8]) throws(SMTPError) -> [SMTPError?] {
-        var results = [SMTPError?](repeating: nil, count: recipients.count)
-        var sent: [Int] = []
-        for (index, recipient) in recipients.enumerated() {
-            if SMTPError.isSafeEnvelopeAddress(recipient) { sent.append(index) } else { results[index] = .unsafeEnvelope(command: "RCPT") }
-        }
+        var (results, sent) = try SMTPError.screening(envelopeFrom: envelopeFrom, each: recipients)
         guard !sent.isEmpty else { return results }
         let result = try perform(envelopeFrom: envelopeFrom, recipients: sent.map { recipients[$0] }, message: message,
                                  allowingRefusedRecipients: true)
@@ -130,11 +128,11 @@ public final class SMTPConnection {
         return results
     }
 
-    /// One `curl_easy_perform` of the message to `recipients` (already checked), its per-send options detached after.
+    /// One `curl_easy_perform` of the message from `envelopeFrom` to `recipients` (all already checked), its per-send options detached after.
     private func perform(envelopeFrom: String, recipients: [String], message: [UInt8],
                          allowingRefusedRecipients: Bool) throws(SMTPError) -> CURLcode {
+        // Envelopes refused before sending are not timed (both clients): the metric measures SMTP exchanges.
         let started = ContinuousClock.now; defer { GatewayMetrics.smtpSend(started: started) }
-        guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
         state.reset(upload: message)
         state.allowsRefusedRecipients = allowingRefusedRecipients
         var list: UnsafeMutablePointer<curl_slist>?

@@ -1,4 +1,4 @@
-/// A failed SMTP delivery attempt: the server's reply code and text (or libcurl's description when the
+/// A failed SMTP delivery attempt: the server's reply code and text (or the client's description when the
 /// server said nothing), the command it answered, and whether retrying can help.
 /// Its description names no address and no message content.
 public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -16,7 +16,8 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var kind: Kind
     /// The SMTP reply code (RFC 5321 §4.2), 0 when there was no reply (connection, TLS, timeout).
     public var code: Int
-    /// The server's last reply text (without the code), or libcurl's error text when there was no reply.
+    /// The server's last reply text (without the code), or the client's own text (libcurl's, or the socket's) when
+    /// there was no reply.
     public var reply: String
     /// The SMTP verb the reply answered (`MAIL`, `RCPT`, `DATA`, `.` for end of data, `STARTTLS`, `AUTH`...),
     /// or `CONNECT`.
@@ -53,5 +54,19 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// (CR, LF and NUL above all, which would end the command or smuggle in another), no angle bracket.
     public static func isSafeEnvelopeAddress(_ address: String) -> Bool {
         !address.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
+    }
+
+    /// The envelope check before a per-recipient send (both clients): throws `unsafeEnvelope(command: "MAIL")` for an
+    /// unsafe sender (checked first); else each unsafe recipient's result is `unsafeEnvelope(command: "RCPT")` and
+    /// `sent` lists the positions of the others, in order.
+    static func screening(envelopeFrom: String, each recipients: [String]) throws(SMTPError)
+        -> (results: [SMTPError?], sent: [Int]) {
+        guard isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
+        var results = [SMTPError?](repeating: nil, count: recipients.count)
+        var sent: [Int] = []
+        for (index, recipient) in recipients.enumerated() {
+            if isSafeEnvelopeAddress(recipient) { sent.append(index) } else { results[index] = .unsafeEnvelope(command: "RCPT") }
+        }
+        return (results, sent)
     }
 }

@@ -116,6 +116,22 @@ import TestSupport
             == [["a@x.example"], ["c@x.example"], ["d@x.example"]])
     }
 
+    /// `-e`: smtp-sink answers EHLO with 500 (no ESMTP). The client says HELO instead, as libcurl does, and sends
+    /// without any extension: one command per reply, no BODY=8BITMIME.
+    @Test func aServerWithoutESMTPIsGreetedWithHELO() throws {
+        let sink = try SMTPSink.start(options: ["-e"])
+        defer { sink.remove() }
+        let connection = try PipelinedSMTPConnection(settings: Self.settings(port: sink.port))
+        try connection.send(envelopeFrom: "s@l.example", recipients: ["a@x.example"], message: SMTPEightBitMIMETests().eight)
+        let results = try connection.send(envelopeFrom: "s@l.example", each: ["b@x.example", "c@x.example"], message: message)
+        #expect(results == [nil, nil])
+        #expect(connection.serverExtensions.isEmpty)
+        #expect(connection.connectionsOpened == 1)
+        let dumps = try sink.dumps().filter(\.hasContent)
+        #expect(Set(dumps.map(\.recipients)) == [["a@x.example"], ["b@x.example", "c@x.example"]])
+        #expect(dumps.allSatisfy { $0.mailArgs == "<s@l.example>" }, "\(dumps.map(\.mailArgs))")
+    }
+
     /// A server that accepts the TCP connection and never says a word (a listening socket nobody serves): the
     /// greeting's wait ends at `replyTimeout`, a transient CONNECT failure, and nothing hangs.
     @Test func aSilentServerTimesOutAtTheReplyTimeout() throws {

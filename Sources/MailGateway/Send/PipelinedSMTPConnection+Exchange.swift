@@ -50,6 +50,7 @@ extension PipelinedSMTPConnection {
         }
         var results: [SMTPError?] = recipientReplies.map { $0.code >= 400 ? Self.refusal($0, command: "RCPT") : nil }
         results += Array(repeating: nil, count: recipients.count - results.count)
+        knownResults = results
         let accepted = recipientReplies.count(where: { $0.code < 400 })
         if accepted == 0 || (!each && accepted < recipients.count) {
             abandon(after: dataReply, deadline: deadline)
@@ -65,6 +66,14 @@ extension PipelinedSMTPConnection {
         guard ready.code == 354 else {
             let failure = ready.code >= 400 ? Self.refusal(ready, command: "DATA") : Self.unexpected(ready, command: "DATA")
             if ready.code >= 400 { reset(deadline: deadline) } else { drop() }
+            return results.map { $0 ?? failure }
+        }
+        // A reply the client did not ask for, or half of one: the session is out of step, and the replies that
+        // follow could be taken for the answers to this message. Closing it is the only safe way back (after a 354
+        // it also takes the transaction back): nothing is sent.
+        guard receivedNext == received.count, !parser.isInsideReply else {
+            drop()
+            let failure = SMTPError(kind: .transient, code: ready.code, reply: "unexpected reply after DATA", command: "DATA")
             return results.map { $0 ?? failure }
         }
         wroteMessage = true
@@ -104,7 +113,9 @@ extension PipelinedSMTPConnection {
         guard socket != nil else { return }
         do throws(SMTPError) {
             try write(Array("RSET\r\n".utf8), command: "RSET", deadline: deadline)
-            if try nextReply(for: "RSET", deadline: deadline).code != 250 { drop() }
+            // Out of step (more replies than commands) is as bad as a refused RSET.
+            if try nextReply(for: "RSET", deadline: deadline).code != 250 || receivedNext != received.count
+                || parser.isInsideReply { drop() }
         } catch {}
     }
 

@@ -26,6 +26,8 @@ public final class PipelinedSMTPConnection {
     var wroteMessage = false
     /// True when the connection was found closed (or the server said 421) before the first reply of the transaction.
     var closedBeforeFirstReply = false
+    /// The recipients' results known so far in this transaction (their RCPT refusals), kept when it then fails.
+    var knownResults: [SMTPError?]?
 
     /// How many TCP connections this client has opened so far: 1 after any number of successful sends to a server
     /// that keeps the session open.
@@ -92,10 +94,15 @@ public final class PipelinedSMTPConnection {
         let data = SMTPDataEncoding(message: message)
         var retried = false
         while true {
+            // Nothing may wait on a reused connection between transactions: bytes there (an idle session's 421, the
+            // server's close, or replies out of step) mean it cannot be trusted; a new one is opened before anything
+            // is written.
+            if let socket, socket.hasUnrequestedInput() { drop() }
             let reused = socket != nil
             repliesThisTransaction = 0
             wroteMessage = false
             closedBeforeFirstReply = false
+            knownResults = nil
             do throws(SMTPError) {
                 if socket == nil { try open(deadline: deadline) }
                 return try exchange(envelopeFrom: envelopeFrom, recipients: recipients, message: message, data: data,
@@ -105,7 +112,11 @@ public final class PipelinedSMTPConnection {
                     retried = true
                     continue
                 }
-                return Array(repeating: error, count: recipients.count)
+                // The refusals already known (a RCPT refused before the failure) stay theirs, as through libcurl.
+                guard let knownResults, knownResults.count == recipients.count else {
+                    return Array(repeating: error, count: recipients.count)
+                }
+                return knownResults.map { $0 ?? error }
             }
         }
     }
@@ -129,13 +140,23 @@ public final class PipelinedSMTPConnection {
         }
         try write(Array("EHLO \(settings.ehloName)\r\n".utf8), command: "EHLO", deadline: deadline)
         let ehlo = try nextReply(for: "EHLO", deadline: deadline)
-        guard ehlo.code == 250 else {
+        if ehlo.code == 250 {
+            serverExtensions = Set(ehlo.lines.dropFirst().compactMap { line in
+                line.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() }
+            })
+        } else if ehlo.code >= 500 {
+            // A server without ESMTP (RFC 5321 §4.1.4): HELO, and no extension (no pipelining), as libcurl does.
+            try write(Array("HELO \(settings.ehloName)\r\n".utf8), command: "HELO", deadline: deadline)
+            let helo = try nextReply(for: "HELO", deadline: deadline)
+            guard helo.code == 250 else {
+                drop()
+                throw SMTPError(kind: .transient, code: helo.code, reply: helo.text, command: "HELO")
+            }
+            serverExtensions = []
+        } else {
             drop()
             throw SMTPError(kind: .transient, code: ehlo.code, reply: ehlo.text, command: "EHLO")
         }
-        serverExtensions = Set(ehlo.lines.dropFirst().compactMap { line in
-            line.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() }
-        })
         repliesThisTransaction = 0
     }
 
@@ -179,7 +200,7 @@ public final class PipelinedSMTPConnection {
     func write(_ parts: [UnsafeRawBufferPointer], command: String, deadline: ContinuousClock.Instant) throws(SMTPError) {
         guard let socket else { throw lost(.closed, command: command) }
         do {
-            try socket.write(parts, deadline: min(deadline, .now + .seconds(settings.replyTimeout)))
+            try socket.write(parts, idle: .seconds(settings.replyTimeout), deadline: deadline)
         } catch {
             throw lost(error, command: command)
         }

@@ -39,7 +39,8 @@ final class SMTPSocket {
     }
 
     /// Resolves `host` (IPv4 and IPv6, `getaddrinfo`) and connects to the first address that answers before
-    /// `deadline`, with TCP_NODELAY.
+    /// `deadline`, with TCP_NODELAY. Each address gets an equal share of the time left, so an address that drops
+    /// packets (an unreachable IPv6 listed first) leaves time for the next one.
     static func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws(Failure) -> SMTPSocket {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -52,22 +53,26 @@ final class SMTPSocket {
         }
         defer { freeaddrinfo(first) }
         var lastFailure = Failure.system("no address for the server")
+        var left = 0
+        var counted: UnsafeMutablePointer<addrinfo>? = first
+        while let address = counted { left += 1; counted = address.pointee.ai_next }
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let address = entry {
             entry = address.pointee.ai_next
+            let share = ContinuousClock.now + (deadline - .now) / max(1, left)
+            left -= 1
             let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
                             | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { lastFailure = .system(Self.errorText()); continue }
             let connection = SMTPSocket(descriptor: fd)
             do throws(Failure) {
                 try connection.finishConnect(to: address.pointee.ai_addr, length: address.pointee.ai_addrlen,
-                                             deadline: deadline)
+                                             deadline: entry == nil ? deadline : share)
                 var one: Int32 = 1
                 _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 return connection
             } catch {
                 lastFailure = error
-                if error == .timeout { throw error }
             }
         }
         throw lastFailure
@@ -76,7 +81,8 @@ final class SMTPSocket {
     private func finishConnect(to address: UnsafeMutablePointer<sockaddr>?, length: socklen_t,
                                deadline: ContinuousClock.Instant) throws(Failure) {
         if Glibc.connect(descriptor, address, length) == 0 { return }
-        guard errno == EINPROGRESS else { throw .system(Self.errorText()) }
+        // EINTR: the connection goes on in the background, as with EINPROGRESS.
+        guard errno == EINPROGRESS || errno == EINTR else { throw .system(Self.errorText()) }
         try wait(for: Int16(POLLOUT), until: deadline)
         var error: Int32 = 0
         var size = socklen_t(MemoryLayout<Int32>.size)
@@ -84,9 +90,10 @@ final class SMTPSocket {
         guard error == 0 else { throw .system(String(cString: strerror(error))) }
     }
 
-    /// Writes all of `parts` in order (one `sendmsg` when the kernel takes them at once), waiting for room until
-    /// `deadline`.
-    func write(_ parts: [UnsafeRawBufferPointer], deadline: ContinuousClock.Instant) throws(Failure) {
+    /// Writes all of `parts` in order (one `sendmsg` when the kernel takes them at once), waiting for room at most
+    /// `idle` at a time (every byte the kernel takes starts the wait again: a large message over a slow link is not
+    /// a timeout while it moves) and never past `deadline`.
+    func write(_ parts: [UnsafeRawBufferPointer], idle: Duration, deadline: ContinuousClock.Instant) throws(Failure) {
         var vectors = parts.filter { $0.count > 0 }.map {
             iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
         }
@@ -101,7 +108,7 @@ final class SMTPSocket {
             if sent < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK {
-                    try wait(for: Int16(POLLOUT), until: deadline)
+                    try wait(for: Int16(POLLOUT), until: min(deadline, .now + idle))
                     continue
                 }
                 throw errno == EPIPE || errno == ECONNRESET ? .closed : .system(Self.errorText())
@@ -129,6 +136,13 @@ final class SMTPSocket {
             if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
             throw errno == ECONNRESET ? .closed : .system(Self.errorText())
         }
+    }
+
+    /// True when the server has sent something (or closed the connection) that nobody asked for: checked before a
+    /// reused connection's transaction, where nothing may be waiting (an idle session's 421, or its end).
+    func hasUnrequestedInput() -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
     }
 
     private func wait(for events: Int16, until deadline: ContinuousClock.Instant) throws(Failure) {

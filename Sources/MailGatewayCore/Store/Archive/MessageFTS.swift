@@ -34,7 +34,7 @@ package enum MessageFTS {
         for start in stride(from: 0, to: ids.count, by: 1_000) {
             let slice = ids[start..<min(start + 1_000, ids.count)]
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            let arguments = StatementArguments(slice)
+            let arguments = StatementArguments(Array(slice))
             for row in try Row.fetchAll(db, sql: """
                 SELECT rowid, snippet(message_fts, -1, '\(highlight.start)', '\(highlight.end)', '…', 16)
                 FROM message_fts WHERE message_fts MATCH ? AND +rowid IN (\(marks)) ORDER BY rowid

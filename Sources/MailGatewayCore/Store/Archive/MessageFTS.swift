@@ -24,7 +24,7 @@ package enum MessageFTS {
         //    handed to FTS5 as one lookup per id, each reading the terms' doclists again (callgrind on the 20k
         //    archive: "database team", 892 hits, 4.6 M instructions against 14.5 M; the pass costs more only past
         //    about 5,000 hits: "the", 8,002 hits, 17.5 M against 12.2 M; docs/benchmarks.md).
-        //    Both read in row id order (each statement's natural order), into arrays searched by halving: no
+        //    One statement for both, read in row id order (its natural order) into arrays searched by halving: no
         //    dictionary keyed by `Int64`, whose first use in a process costs a scan of every protocol conformance
         //    of the binary (0.4 M instructions).
         let ids = page.map(\.id).sorted()

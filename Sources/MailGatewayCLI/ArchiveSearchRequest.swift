@@ -79,9 +79,13 @@ package struct ArchiveSearchRequest {
     }
 
     /// Opens the database read-only and prints the hits: a table (the snippet's matches highlighted on a
-    /// terminal) or JSON.
-    package func run() throws {
+    /// terminal) or JSON. `closingTheDatabase` false leaves the read-only connection to the end of the process,
+    /// for a caller that ends right after (the thin `mailgateway`): closing it costs GRDB's `DatabaseQueue` deinit,
+    /// which builds Foundation's `NotificationCenter` to remove observers (~1 M instructions, docs/benchmarks.md);
+    /// a read-only connection has nothing to write back, and its file and locks go with the process.
+    package func run(closingTheDatabase: Bool = true) throws {
         let gateway = try GlobalOptions.openReader(configPath: config)
+        if !closingTheDatabase { _ = Unmanaged.passRetained(gateway.database) }
         if let list { _ = try requireList(list, in: gateway.config) }
         let filter = ArchiveSearch.Filter(list: list, fromAddress: from, since: since, limit: limit)
         let text = query.joined(separator: " ")

@@ -14,7 +14,10 @@ enum MailGatewayMain {
         do {
             // The common shapes of `archive search` without argument-parser's reflection; the others (help,
             // errors, the rarer options) through it.
-            if let search = ArchiveSearchRequest(commonShape: arguments.dropFirst(3)) { return try search.run() }
+            if let search = ArchiveSearchRequest(commonShape: arguments.dropFirst(3)) {
+                // The process ends right after: its end closes the read-only connection.
+                return try search.run(closingTheDatabase: false)
+            }
             var command = try ReadingCommand.parseAsRoot()
             try command.run()
         } catch {

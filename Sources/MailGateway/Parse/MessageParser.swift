@@ -62,22 +62,22 @@ public enum MessageParser {
         for field in section.fields {
             message.headers.append(MessageHeader(name: field.name, value: HeaderSection.unfoldedValue(buf, field)))
             let value = UnsafeBufferPointer(rebasing: buf[field.valueStart..<field.valueEnd])
-            switch field.name.lowercased() {
-            case "subject": if subjectField == nil { subjectField = field }
-            case "from": message.from += HeaderFieldDecoder.addresses(value, field: "From", problems: &problems)
-            case "to": message.to += HeaderFieldDecoder.addresses(value, field: "To", problems: &problems)
-            case "cc": message.cc += HeaderFieldDecoder.addresses(value, field: "Cc", problems: &problems)
-            case "reply-to":
+            switch KnownField(name: field.name) {
+            case .subject: if subjectField == nil { subjectField = field }
+            case .from: message.from += HeaderFieldDecoder.addresses(value, field: "From", problems: &problems)
+            case .to: message.to += HeaderFieldDecoder.addresses(value, field: "To", problems: &problems)
+            case .cc: message.cc += HeaderFieldDecoder.addresses(value, field: "Cc", problems: &problems)
+            case .replyTo:
                 message.replyTo += HeaderFieldDecoder.addresses(value, field: "Reply-To", problems: &problems)
-            case "sender":
+            case .sender:
                 if message.sender == nil {
                     message.sender = HeaderFieldDecoder.addresses(value, field: "Sender", problems: &problems).first
                 }
-            case "date": if dateField == nil { dateField = field }
-            case "message-id": if messageIDField == nil { messageIDField = field }
-            case "in-reply-to": message.inReplyTo += idsWithAt(value, field: "In-Reply-To", problems: &problems)
-            case "references": message.references += idsWithAt(value, field: "References", problems: &problems)
-            default: break
+            case .date: if dateField == nil { dateField = field }
+            case .messageID: if messageIDField == nil { messageIDField = field }
+            case .inReplyTo: message.inReplyTo += idsWithAt(value, field: "In-Reply-To", problems: &problems)
+            case .references: message.references += idsWithAt(value, field: "References", problems: &problems)
+            case nil: break
             }
         }
         if let subjectField {
@@ -137,8 +137,30 @@ public enum MessageParser {
         let u = name.utf8
         guard u.count >= 8, let first = u.first, first | 0x20 == UInt8(ascii: "c") || first | 0x20 == UInt8(ascii: "m")
         else { return false }
-        let lower = name.lowercased()
-        return lower.hasPrefix("content-") || lower == "mime-version"
+        return HeaderScan.hasPrefixIgnoringCase(name, "content-") || HeaderScan.equalsIgnoringCase(name, "mime-version")
+    }
+
+    /// The header fields this parser reads itself, told apart without case by their bytes: field names are
+    /// printable ASCII (``HeaderSection``), where this is what `lowercased()` compared, without a new string per
+    /// field (one allocation for every name longer than 15 bytes).
+    private enum KnownField {
+        case subject, from, to, cc, replyTo, sender, date, messageID, inReplyTo, references
+
+        init?(name: String) {
+            func named(_ lower: String) -> Bool { HeaderScan.equalsIgnoringCase(name, lower) }
+            switch name.utf8.first.map(HeaderScan.lower) {
+            case UInt8(ascii: "s"): if named("subject") { self = .subject } else if named("sender") { self = .sender } else { return nil }
+            case UInt8(ascii: "f"): if named("from") { self = .from } else { return nil }
+            case UInt8(ascii: "t"): if named("to") { self = .to } else { return nil }
+            case UInt8(ascii: "c"): if named("cc") { self = .cc } else { return nil }
+            case UInt8(ascii: "r"):
+                if named("reply-to") { self = .replyTo } else if named("references") { self = .references } else { return nil }
+            case UInt8(ascii: "d"): if named("date") { self = .date } else { return nil }
+            case UInt8(ascii: "m"): if named("message-id") { self = .messageID } else { return nil }
+            case UInt8(ascii: "i"): if named("in-reply-to") { self = .inReplyTo } else { return nil }
+            default: return nil
+            }
+        }
     }
 
     /// Ids of In-Reply-To / References; tokens without `@` (`<yes>`, a git-send-email bug) are not message

@@ -39,8 +39,7 @@ public enum Language: String, Sendable, Codable, CaseIterable, Comparable {
     public init?(acceptLanguage header: String?) {
         guard let header else { return nil }
         var best: (language: Language, q: Double)?
-        let uncommented = String(header.prefix(1_000))
-            .replacingOccurrences(of: #"\([^)]*\)"#, with: "", options: .regularExpression)
+        let uncommented = Self.uncommented(String(header.prefix(1_000)))
         for entry in uncommented.split(separator: ",").prefix(32) {
             let parts = entry.split(separator: ";")
             let tag = parts.first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
@@ -58,6 +57,29 @@ public enum Language: String, Sendable, Codable, CaseIterable, Comparable {
         }
         guard let best else { return nil }
         self = best.language
+    }
+
+    /// `text` without its comments: each `(` with the first `)` after it and what is between, removed; a `(`
+    /// without a `)` after it stays, with the rest. What the regular expression `\([^)]*\)` replaced with nothing,
+    /// by bytes (both marks are ASCII, never inside a multi-byte character), without compiling it per call.
+    package static func uncommented(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        var kept = 0, index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "(") {
+                // No `)` after this `(`: none after any later one either, the rest stays as it is.
+                guard let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: ")")) else {
+                    bytes.replaceSubrange(kept..<index, with: [])
+                    return String(decoding: bytes, as: UTF8.self)
+                }
+                index = close + 1
+                continue
+            }
+            bytes[kept] = bytes[index]
+            kept += 1
+            index += 1
+        }
+        return String(decoding: bytes.prefix(kept), as: UTF8.self)
     }
 
     /// The language a mail asks for by its header (CM-9, steps 3 and 4): its `Content-Language`, else its

@@ -15,29 +15,8 @@ package enum MessageFTS {
     /// latest first, with a snippet of the best matching column between `highlight` markers.
     package static func search(_ db: Database, match: String, filter: ArchiveSearch.Filter,
                        highlight: (start: String, end: String)) throws -> [ArchiveSearch.Hit] {
-        // 1. The ranked page: BM25 from the index and the filters from the covering index `messages_search`, so
-        //    that no message row (whose status and date follow `raw`) and no text is read for the other hits.
-        var sql = """
-            SELECT m.id, bm25(message_fts, 10.0, 1.0, 3.0) AS rank
-            FROM message_fts JOIN messages m INDEXED BY messages_search ON m.id = message_fts.rowid
-            WHERE message_fts MATCH ? AND m.status = 'accepted'
-            """
-        var arguments: StatementArguments = [match]
-        if let list = filter.list {
-            sql += " AND m.list_id = ?"
-            arguments += [list]
-        }
-        if let from = filter.fromAddress {
-            sql += " AND m.from_address = ? COLLATE NOCASE"
-            arguments += [from]
-        }
-        if let since = filter.since {
-            sql += " AND m.date >= ?"
-            arguments += [since]
-        }
-        sql += " ORDER BY rank, m.date DESC LIMIT ?"
-        arguments += [max(0, filter.limit)]
-        let page = try Row.fetchAll(db, sql: sql, arguments: arguments).map { (id: $0[0] as Int64, rank: $0[1] as Double) }
+        // 1. The ranked page (MessageFTS+Ranking.swift).
+        let page = try rankedPage(db, match: match, filter: filter)
         guard !page.isEmpty else { return [] }
 
         // 2. The page's details and snippets (a snippet reads and tokenizes the message's text: only these).
@@ -45,28 +24,29 @@ package enum MessageFTS {
         //    handed to FTS5 as one lookup per id, each reading the terms' doclists again (callgrind on the 20k
         //    archive: "database team", 892 hits, 4.6 M instructions against 14.5 M; the pass costs more only past
         //    about 5,000 hits: "the", 8,002 hits, 17.5 M against 12.2 M; docs/benchmarks.md).
-        var snippets: [Int64: String] = [:]
-        var details: [Int64: Row] = [:]
+        //    One statement for both, read in row id order (its natural order) into arrays searched by halving: no
+        //    dictionary keyed by `Int64`, whose first use in a process costs a scan of every protocol conformance
+        //    of the binary (0.4 M instructions).
+        let ids = page.map(\.id).sorted()
+        var rows: (ids: [Int64], rows: [Row]) = ([], [])
         // In slices, each under SQLite's limit of bound variables (32,766), whatever `--limit` asks for.
-        for start in stride(from: 0, to: page.count, by: 1_000) {
-            let slice = page[start..<min(start + 1_000, page.count)]
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let slice = ids[start..<min(start + 1_000, ids.count)]
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            let ids = StatementArguments(slice.map(\.id))
+            // CROSS JOIN: the matches outside, so that FTS5 is never asked for one row id at a time.
             for row in try Row.fetchAll(db, sql: """
-                SELECT rowid, snippet(message_fts, -1, '\(highlight.start)', '\(highlight.end)', '…', 16)
-                FROM message_fts WHERE message_fts MATCH ? AND +rowid IN (\(marks))
-                """, arguments: [match] + ids) {
-                snippets[row[0]] = row[1]
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT id, list_id, message_id, thread_id, subject, from_name, from_address, date
-                FROM messages WHERE id IN (\(marks))
-                """, arguments: ids) {
-                details[row[0]] = row
+                SELECT m.id, m.list_id, m.message_id, m.thread_id, m.subject, m.from_name, m.from_address, m.date,
+                    snippet(message_fts, -1, '\(highlight.start)', '\(highlight.end)', '…', 16)
+                FROM message_fts CROSS JOIN messages m ON m.id = message_fts.rowid
+                WHERE message_fts MATCH ? AND +message_fts.rowid IN (\(marks)) ORDER BY message_fts.rowid
+                """, arguments: [match] + StatementArguments(Array(slice))) {
+                rows.ids.append(row[0])
+                rows.rows.append(row)
             }
         }
         return try page.compactMap { hit in
-            guard let row = details[hit.id] else { return nil }
+            guard let found = position(of: hit.id, in: rows.ids) else { return nil }
+            let row = rows.rows[found]
             // StoreDate reads GRDB's own form and hands every other to GRDB: nil is a date neither can read.
             guard let date = StoreDate.date(row[7]) else {
                 throw DatabaseError(resultCode: .SQLITE_MISMATCH,
@@ -74,7 +54,17 @@ package enum MessageFTS {
             }
             return ArchiveSearch.Hit(messageRowID: hit.id, list: row[1], messageID: row[2], threadID: row[3],
                                      subject: row[4], fromName: row[5], fromAddress: row[6], date: date,
-                                     rank: hit.rank, snippet: snippets[hit.id] ?? "")
+                                     rank: hit.rank, snippet: row[8])
         }
+    }
+
+    /// The index of `id` in `ids` (ascending), or nil.
+    private static func position(of id: Int64, in ids: [Int64]) -> Int? {
+        var low = 0, high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < ids.count && ids[low] == id ? low : nil
     }
 }

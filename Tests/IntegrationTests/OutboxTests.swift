@@ -42,6 +42,50 @@ import Testing
         #expect(again.map(\.attempts).sorted() == [1, 2])
     }
 
+    @Test("claimed copies of one body and header prefix share one message array (so OutboxTransaction.group compares them in O(1)); another header prefix gets its own bytes")
+    func claimSharesOneMessagePerBodyAndHeaderPrefix() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        let message = try fixture.messageRow(post: 3)
+        let body = Array("Subject: same\r\n\r\nThe same bytes for every member.\r\n".utf8)
+        let prefix = Array("List-Unsubscribe: <mailto:recherche+leave@lists.example>\r\n".utf8)
+        let other = prefix + Array("X-Other: yes\r\n".utf8)
+        let copies = (0..<4).map {
+            OutgoingCopy(recipient: "m\($0)@member.example", envelopeFrom: "recherche+bounce@lists.example",
+                         headerPrefix: $0 == 2 ? other : prefix, shared: body)
+        }
+        _ = try fixture.pool.write {
+            try Outbox.enqueue($0, listID: OutboxFixture.list.id, messageID: message, copies: copies)
+        }
+        let jobs = try fixture.claim(10)
+        #expect(jobs.map(\.message) == copies.map(\.bytes))
+        let storage = jobs.map { $0.message.withUnsafeBufferPointer { $0.baseAddress } }
+        #expect(storage[0] == storage[1] && storage[1] == storage[3])
+        #expect(storage[2] != storage[0])
+        #expect(OutboxTransaction.group(jobs).map { $0.recipients } == [
+            ["m0@member.example", "m1@member.example", "m3@member.example"], ["m2@member.example"],
+        ])
+    }
+
+    @Test("the list index holds no status (outbox-v4-list-index): claiming and sending a copy change only outbox_due")
+    func listIndexHoldsNoStatus() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        let (columns, indexes) = try fixture.pool.read { db in
+            (try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info('outbox_list_id')"),
+             try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list('outbox') WHERE origin = 'c' ORDER BY name"))
+        }
+        #expect(columns == ["list_id"])
+        #expect(indexes == ["outbox_due", "outbox_list_id", "outbox_unbound"])
+        // The counts by list (which read that index) stay right through a claim and a sent mark.
+        try fixture.enqueue(to: OutboxFixture.recipients(3))
+        let jobs = try fixture.claim(2)
+        try fixture.pool.write { try Outbox.markSent($0, ids: [jobs[0].id]) }
+        let byList = try fixture.pool.read { try Outbox.counts($0, listID: OutboxFixture.list.id) }
+        #expect(byList[.pending] == 1 && byList[.sending] == 1 && byList[.sent] == 1)
+        #expect(try fixture.pool.read { try Outbox.counts($0, listID: "another-list") }.values.allSatisfy { $0 == 0 })
+    }
+
     @Test("after a crash only the copy handed to SMTP may have gone out; a claimed copy never handed is given back unattempted; the current run's rows are left alone")
     func recoveryIsExact() throws {
         let fixture = try OutboxFixture()

@@ -21,9 +21,11 @@ public enum GatewayMetrics {
         Counter(label: "mailgateway_messages_\(name)_total", dimensions: [("list", list)]).increment()
     }
 
-    /// One outbox copy accepted by the SMTP server (`mailgateway_outbox_sent_total{list}`).
-    public static func outboxSent(list: String) {
-        Counter(label: "mailgateway_outbox_sent_total", dimensions: [("list", list)]).increment()
+    /// `count` outbox copies of list `list` accepted by the SMTP server (`mailgateway_outbox_sent_total{list}`):
+    /// one counter lookup per SMTP transaction, not one per copy (issue 12: a batched send accepts up to 100).
+    public static func outboxSent(list: String, count: Int = 1) {
+        guard count > 0 else { return }
+        Counter(label: "mailgateway_outbox_sent_total", dimensions: [("list", list)]).increment(by: count)
     }
 
     /// One outbox copy that failed an attempt (`mailgateway_outbox_failed_total{list, final}`): `final` is

@@ -159,18 +159,36 @@ public enum Outbox {
     public static func claim(_ db: Database, limit: Int, now: Date = Date(), claimer: String = "") throws -> [OutboxJob] {
         let rows = try OutboxCopyRecord.claimDueCopies(db, limit: limit, now: now, claimer: claimer)
         var bodies: [Int64: Data] = [:]
+        // Copies of one body with the same header prefix (every copy of a `personalize: false` list in one footer
+        // language) get ONE message array: they share its storage instead of each copying the whole message, and
+        // `OutboxTransaction.group` compares them in O(1) (Array `==` first compares the storage's identity).
+        var messages: [MessageKey: [UInt8]] = [:]
         var jobs: [OutboxJob] = []
         jobs.reserveCapacity(rows.count)
         for row in rows {
-            if bodies[row.bodyID] == nil { bodies[row.bodyID] = try OutboxBodyRecord.bytes(db, id: row.bodyID) }
-            var message = [UInt8]()
-            message.reserveCapacity(row.headerPrefix.count + (bodies[row.bodyID]?.count ?? 0))
-            message.append(contentsOf: row.headerPrefix)
-            message.append(contentsOf: bodies[row.bodyID] ?? Data())
+            let key = MessageKey(bodyID: row.bodyID, headerPrefix: row.headerPrefix)
+            let message: [UInt8]
+            if let known = messages[key] {
+                message = known
+            } else {
+                if bodies[row.bodyID] == nil { bodies[row.bodyID] = try OutboxBodyRecord.bytes(db, id: row.bodyID) }
+                var assembled = [UInt8]()
+                assembled.reserveCapacity(row.headerPrefix.count + (bodies[row.bodyID]?.count ?? 0))
+                assembled.append(contentsOf: row.headerPrefix)
+                assembled.append(contentsOf: bodies[row.bodyID] ?? Data())
+                messages[key] = assembled
+                message = assembled
+            }
             jobs.append(OutboxJob(id: row.id, listID: row.listID, recipient: row.recipient,
                                   envelopeFrom: row.envelopeFrom, message: message, attempts: row.attempts))
         }
         return jobs.sorted { $0.id < $1.id }
+    }
+
+    /// What makes two claimed copies' messages the same bytes: the stored body and the per-copy header fields.
+    private struct MessageKey: Hashable {
+        var bodyID: Int64
+        var headerPrefix: Data
     }
 
     /// A claim's size when `workers` share the due copies: an equal share of them (so that a small fan-out is spread

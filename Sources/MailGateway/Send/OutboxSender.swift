@@ -10,15 +10,16 @@ public struct OutboxSenderConfiguration: Sendable {
     public var smtp: SMTPSettings
     /// Parallel SMTP connections (one worker thread each). Default 4.
     public var workers: Int
-    /// Copies one worker claims per transaction at most (default 200, room for two full transactions of
+    /// Copies one worker claims per transaction at most (default 1000, room for ten full transactions of
     /// byte-identical copies; less when the due copies shared between the workers are fewer). Claimed copies not
     /// yet attempted at a graceful stop are given back; after a crash they are recovered as never handed to SMTP
-    /// (so never duplicated).
+    /// (so never duplicated): the size moves no guarantee, only how many rows one write transaction changes
+    /// (issue 12: 1000 rather than 200 halved the claim's database time per copy).
     public var claimBatch: Int
     /// A worker commits the `sent` marks of the copies the server accepted once this many are waiting (default
-    /// 64), or ``commitInterval`` after the oldest of them, and always before it claims, gives back or records a
-    /// failure. Until then each mark is a line of the worker's ``OutboxJournal``, so a crash re-sends no more
-    /// than with a commit per copy: the copy in flight.
+    /// 1000, ten full transactions of byte-identical copies), or ``commitInterval`` after the oldest of them, and
+    /// always before it claims, gives back or records a failure. Until then each mark is a line of the worker's
+    /// ``OutboxJournal``, so a crash re-sends no more than with a commit per copy: the transaction in flight.
     public var commitEvery: Int
     /// See ``commitEvery`` (default 250 ms): how stale `outbox list` may be while a fan-out runs.
     public var commitInterval: Duration
@@ -39,8 +40,8 @@ public struct OutboxSenderConfiguration: Sendable {
     /// which ``PipelinedSMTPConnection`` serves otherwise (``OutboxSMTPClient``), so that path stays tested end to end.
     var forcesLibcurl = false
 
-    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 200,
-                commitEvery: Int = 64,
+    public init(smtp: SMTPSettings, workers: Int = 4, claimBatch: Int = 1000,
+                commitEvery: Int = 1000,
                 commitInterval: Duration = .milliseconds(250), pollInterval: Duration = .seconds(1),
                 retry: RetryPolicy = RetryPolicy(), claimer: String? = nil,
                 pauseOnRefusedLogin: Bool = true, pace: SendPace? = nil) {

@@ -174,8 +174,13 @@ actor OutboxWorker {
             } else {
                 try committing { db in try Outbox.markSent(db, ids: accepted.map(\.id)) }
             }
+            // One counter increment per run of copies of one list (a transaction's copies are all of one list).
+            var start = accepted.startIndex
+            for end in accepted.indices where end + 1 == accepted.endIndex || accepted[end + 1].listID != accepted[end].listID {
+                GatewayMetrics.outboxSent(list: accepted[end].listID, count: end + 1 - start)
+                start = end + 1
+            }
             for job in accepted {
-                GatewayMetrics.outboxSent(list: job.listID)
                 logger.debug("outbox copy sent", metadata: ["outbox.id": "\(job.id)", "list.id": "\(job.listID)"])
             }
         }

@@ -24,6 +24,7 @@ public enum StoreMigrations {
         BouncesMigrations.register(in: &migrator)
         ArchiveMigrations.registerSearchIndex(in: &migrator)
         IngestMigrations.registerGroups(in: &migrator)
+        OutboxMigrations.registerListIndex(in: &migrator)
         return migrator
     }
 }

@@ -67,6 +67,33 @@ import Testing
         ])
     }
 
+    @Test("a claim builds at most its byte budget of distinct messages; the copies past it are given back unattempted")
+    func claimStopsAtItsByteBudget() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        let message = try fixture.messageRow(post: 3)
+        let body = Array(repeating: UInt8(ascii: "x"), count: 100_000)
+        // Personalized: every copy its own header prefix, so its own message of ~100 KB.
+        let copies = (0..<10).map {
+            OutgoingCopy(recipient: "m\($0)@member.example", envelopeFrom: "recherche+bounce.\($0)@lists.example",
+                         headerPrefix: Array("X-Copy: \($0)\r\n".utf8), shared: body)
+        }
+        _ = try fixture.pool.write {
+            try Outbox.enqueue($0, listID: OutboxFixture.list.id, messageID: message, copies: copies)
+        }
+        let first = try fixture.pool.write { try Outbox.claim($0, limit: 10, byteBudget: 350_000) }
+        #expect(first.map(\.recipient) == ["m0@member.example", "m1@member.example", "m2@member.example"])
+        #expect(first.map(\.message) == copies.prefix(3).map(\.bytes))
+        let given = try fixture.entries().filter { $0.status == .pending }
+        #expect(given.count == 7 && given.allSatisfy { $0.attempts == 0 })
+        // The next claim takes the next three; a budget below one message still claims one copy.
+        let second = try fixture.pool.write { try Outbox.claim($0, limit: 10, byteBudget: 350_000) }
+        #expect(second.map(\.recipient) == ["m3@member.example", "m4@member.example", "m5@member.example"])
+        let third = try fixture.pool.write { try Outbox.claim($0, limit: 10, byteBudget: 10) }
+        #expect(third.map(\.recipient) == ["m6@member.example"])
+        #expect(try fixture.counts()[.pending] == 3 && fixture.counts()[.sending] == 7)
+    }
+
     @Test("the list index holds no status (outbox-v4-list-index): claiming and sending a copy change only outbox_due")
     func listIndexHoldsNoStatus() throws {
         let fixture = try OutboxFixture()

@@ -153,25 +153,40 @@ public enum Outbox {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of distinct messages one claim may hold in memory: a claim of 1,000 personalized copies of a post
+    /// with a 10 MB attachment would otherwise build 10 GB of messages (each copy has its own header prefix).
+    public static let claimByteBudget = 64 << 20
+
     /// Claims up to `limit` due copies for `claimer` (a ``Gateway/runID``): marks them `sending` and counts the
     /// attempt, in the caller's transaction (commit it before sending). Mark each one with ``markHanded(_:id:now:)``
     /// before handing it to SMTP.
-    public static func claim(_ db: Database, limit: Int, now: Date = Date(), claimer: String = "") throws -> [OutboxJob] {
-        let rows = try OutboxCopyRecord.claimDueCopies(db, limit: limit, now: now, claimer: claimer)
+    /// - Parameter byteBudget: the distinct message bytes the claim may build; the first copy is always claimed,
+    ///   and the copies past the budget are given back in the same transaction (pending, attempt not counted).
+    public static func claim(_ db: Database, limit: Int, now: Date = Date(), claimer: String = "",
+                             byteBudget: Int = claimByteBudget) throws -> [OutboxJob] {
+        // In id order (the claim's own order is by due date, then id), so that the copies given back are the last.
+        let rows = try OutboxCopyRecord.claimDueCopies(db, limit: limit, now: now, claimer: claimer).sorted { $0.id < $1.id }
         var bodies: [Int64: Data] = [:]
+        var built = 0
         // Copies of one body with the same header prefix (every copy of a `personalize: false` list in one footer
         // language) get ONE message array: they share its storage instead of each copying the whole message, and
         // `OutboxTransaction.group` compares them in O(1) (Array `==` first compares the storage's identity).
         var messages: [MessageKey: [UInt8]] = [:]
         var jobs: [OutboxJob] = []
         jobs.reserveCapacity(rows.count)
-        for row in rows {
+        for (index, row) in rows.enumerated() {
             let key = MessageKey(bodyID: row.bodyID, headerPrefix: row.headerPrefix)
             let message: [UInt8]
             if let known = messages[key] {
                 message = known
             } else {
                 if bodies[row.bodyID] == nil { bodies[row.bodyID] = try OutboxBodyRecord.bytes(db, id: row.bodyID) }
+                let size = row.headerPrefix.count + (bodies[row.bodyID]?.count ?? 0)
+                if !jobs.isEmpty, built + size > byteBudget {
+                    try release(db, ids: rows[index...].map(\.id))
+                    break
+                }
+                built += size
                 var assembled = [UInt8]()
                 assembled.reserveCapacity(row.headerPrefix.count + (bodies[row.bodyID]?.count ?? 0))
                 assembled.append(contentsOf: row.headerPrefix)
@@ -182,7 +197,7 @@ public enum Outbox {
             jobs.append(OutboxJob(id: row.id, listID: row.listID, recipient: row.recipient,
                                   envelopeFrom: row.envelopeFrom, message: message, attempts: row.attempts))
         }
-        return jobs.sorted { $0.id < $1.id }
+        return jobs
     }
 
     /// What makes two claimed copies' messages the same bytes: the stored body and the per-copy header fields.

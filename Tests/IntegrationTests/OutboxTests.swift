@@ -67,6 +67,36 @@ import Testing
         ])
     }
 
+    @Test("the admin filters and counts use an index that fits them (no index holds both list and status)")
+    func adminFiltersUseAFittingIndex() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(3))
+        let list = OutboxFixture.list.id
+        // Each call's statements, as run (arguments inlined), then SQLite's plan for each.
+        func plans(_ work: (Database) throws -> Void) throws -> String {
+            try fixture.pool.write { db in
+                var statements: [String] = []
+                db.trace(options: .statement) { statements.append($0.expandedDescription) }
+                try work(db)
+                db.trace(options: [])
+                return try statements.filter { !$0.hasPrefix("SAVEPOINT") && !$0.hasPrefix("RELEASE") }.map { sql in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ")
+                }.joined(separator: " | ")
+            }
+        }
+        #expect(try plans { _ = try Outbox.counts($0) }.contains("COVERING INDEX outbox_due"))
+        #expect(try plans { _ = try Outbox.list($0, status: .failed, listID: list) }.contains("INDEX outbox_due (status=?)"))
+        let sentPlan = try plans { _ = try Outbox.list($0, status: .sent, listID: list) }
+        #expect(sentPlan.contains("INDEX outbox_list_id (list_id=?)"), "\(sentPlan)")
+        #expect(try plans { _ = try Outbox.list($0, listID: list, messageID: 3) }.contains("sqlite_autoindex_outbox_1 (message_id=?)"))
+        #expect(try plans { _ = try Outbox.retry($0, listID: list) }.contains("INDEX outbox_due (status=?)"))
+        // Same answers as before.
+        #expect(try fixture.pool.read { try Outbox.list($0, status: .pending, listID: list) }.count == 3)
+        #expect(try fixture.pool.read { try Outbox.list($0, status: .pending, listID: "another-list") }.isEmpty)
+        #expect(try fixture.pool.read { try Outbox.counts($0) }[.pending] == 3)
+    }
+
     @Test("a claim builds at most its byte budget of distinct messages; the copies past it are given back unattempted")
     func claimStopsAtItsByteBudget() throws {
         let fixture = try OutboxFixture()

@@ -44,4 +44,12 @@ struct SendPaceTests {
             try loader.decode(object, file: "example.json", base: url.deletingLastPathComponent(), checkSecrets: false)
         }
     }
+
+    @Test("a paced claim holds about a minute of a worker's share, at least one copy")
+    func pacedClaimsHoldAboutAMinute() throws {
+        #expect(try #require(SendPace(perMinute: 60)).claimBatch(1000, workers: 4) == 15)
+        #expect(try #require(SendPace(perMinute: 600)).perMinute == 600)
+        #expect(try #require(SendPace(perMinute: 2)).claimBatch(1000, workers: 4) == 1)
+        #expect(try #require(SendPace(perMinute: 100_000)).claimBatch(1000, workers: 4) == 1000)
+    }
 }

@@ -93,7 +93,8 @@ actor OutboxWorker {
     /// Commits the waiting `sent` marks and claims a batch (this worker's share of the due copies, at most
     /// `claimBatch`), in one transaction.
     private func claim() throws -> [OutboxJob] {
-        let (batch, workers, claimer) = (configuration.claimBatch, configuration.workers, configuration.claimer)
+        let (workers, claimer) = (configuration.workers, configuration.claimer)
+        let batch = configuration.pace?.claimBatch(configuration.claimBatch, workers: workers) ?? configuration.claimBatch
         return try committing { db in
             let limit = try Outbox.claimLimit(db, batch: batch, workers: workers)
             return try Outbox.claim(db, limit: limit, claimer: claimer)

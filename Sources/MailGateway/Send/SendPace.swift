@@ -18,6 +18,16 @@ public final class SendPace: Sendable {
         interval = .nanoseconds(60_000_000_000 / Int64(perMinute))
     }
 
+    /// Copies a minute across every worker (the `perMinute` it was made with, to the nanosecond's rounding).
+    public var perMinute: Int { Int((Duration.seconds(60) / interval).rounded()) }
+
+    /// A worker's claim under this pace: at most about a minute of its share of the sending (at least one copy),
+    /// so that a copy due later (a moderation request, another list's post) is not queued behind an hour of copies
+    /// already claimed.
+    public func claimBatch(_ batch: Int, workers: Int) -> Int {
+        min(batch, max(1, perMinute / max(1, workers)))
+    }
+
     /// Reserves the next slot at or after `now`: how long the caller waits before sending (zero when the slot is
     /// free now).
     public func reserve(at now: ContinuousClock.Instant) -> Duration {

@@ -160,10 +160,21 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
 
     /// The copies in `status` (of one list, of the given ids when not nil) as a request.
     private static func filtered(status: OutboxStatus, listID: String?, ids: [Int64]?) -> QueryInterfaceRequest<Self> {
-        var request = filter(CodingKeys.status == status.rawValue)
-        if let listID { request = request.filter(CodingKeys.listID == listID) }
+        var request = filter(statusAndList(status, listID))
         if let ids { request = request.filter(ids.contains(CodingKeys.id)) }
         return request
+    }
+
+    /// The filter on a status and a list, with the index to use said to SQLite. No index holds both
+    /// (`outbox-v4-list-index`: a status change moves only `outbox_due`), and without statistics SQLite may take
+    /// either. A status other than `sent` is a small part of the table: `+list_id` keeps it on `outbox_due
+    /// (status, …)` instead of walking every copy the list ever had; `sent`, the bulk of the table, is better
+    /// found by walking the list's index (`+status`).
+    private static func statusAndList(_ status: OutboxStatus, _ listID: String?) -> SQLExpression {
+        guard let listID else { return CodingKeys.status == status.rawValue }
+        return status == .sent
+            ? SQL(sql: "+status = ? AND list_id = ?", arguments: [status.rawValue, listID]).sqlExpression
+            : SQL(sql: "status = ? AND +list_id = ?", arguments: [status.rawValue, listID]).sqlExpression
     }
 
     /// `outbox retry`: failed copies are due at `now`, with a new retry period.
@@ -185,9 +196,16 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
     /// Copies filtered by status, list and message, oldest first.
     static func list(_ db: Database, status: OutboxStatus?, listID: String?, messageID: Int64?, limit: Int) throws -> [Self] {
         var request = all()
-        if let status { request = request.filter(CodingKeys.status == status.rawValue) }
-        if let listID { request = request.filter(CodingKeys.listID == listID) }
-        if let messageID { request = request.filter(CodingKeys.messageID == messageID) }
+        if let messageID {
+            // A message's copies: its unique index `(message_id, recipient, purpose)` finds the few rows.
+            request = request.filter(CodingKeys.messageID == messageID)
+            if let status { request = request.filter(sql: "+status = ?", arguments: [status.rawValue]) }
+            if let listID { request = request.filter(sql: "+list_id = ?", arguments: [listID]) }
+        } else if let status {
+            request = request.filter(statusAndList(status, listID))
+        } else if let listID {
+            request = request.filter(CodingKeys.listID == listID)
+        }
         return try request.order(CodingKeys.id).limit(limit).fetchAll(db)
     }
 
@@ -201,9 +219,12 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
     /// Number of copies per status value (of one list when not nil).
     static func countsByStatus(_ db: Database, listID: String?) throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT status, COUNT(*) AS n FROM outbox WHERE ?1 IS NULL OR list_id = ?1 GROUP BY status
-            """, arguments: [listID]) {
+        // Two statements: every list's counts are a covering scan of `outbox_due` (status first), which
+        // `?1 IS NULL OR list_id = ?1` would turn into a read of every row (/healthz and /metrics run it).
+        let rows = try listID.map {
+            try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM outbox WHERE list_id = ? GROUP BY status", arguments: [$0])
+        } ?? Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+        for row in rows {
             result[row["status"]] = row["n"]
         }
         return result

@@ -42,50 +42,24 @@ KSUMMIT="$CORPORA/lore-ksummit/ksummit.mbox.gz"
 GEN=${GEN_CORPUS:-$(dirname "$CORPORA")/tools/gen-corpus.py}
 [[ -f $GEN ]] || die "gen-corpus.py not found (set GEN_CORPUS)"
 SYNTH_N=${BENCH_SYNTH_N:-20000}
-SCRATCH=${BENCH_SCRATCH:-.build}
 
 bash scripts/install-deps.sh >/dev/null
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (apt-get install time)"
 BENCH_START=$SECONDS
 
-BIN=${BENCH_BIN:-}
-if [[ -z $BIN ]]; then
-  say "Building (release)"
-  for product in mailgateway mailgateway-daemon; do  # mailgateway execs mailgateway-daemon for every command but archive search
-    swift build -c release --scratch-path "$SCRATCH" --product $product 2>&1 | grep -E "error:|Build of product|Build complete" || true
-  done
-  BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/mailgateway"
-fi
-[[ -x $BIN ]] || die "the release build failed"
-LABELS=(after)
-declare -A BINOF=([after]=$BIN)
-if [[ -n ${BENCH_BIN_BEFORE:-} ]]; then
-  [[ -x $BENCH_BIN_BEFORE ]] || die "not an executable: $BENCH_BIN_BEFORE"
-  LABELS=(before after)
-  BINOF[before]=$BENCH_BIN_BEFORE
-fi
+# The binaries (bench/lib.sh: BENCH_BIN or a release build of this checkout, and BENCH_BIN_BEFORE) by label.
+bench_binaries
+LABELS=()
+declare -A BINOF=()
+for b in "${BINS[@]}"; do LABELS+=("${b%%:*}"); BINOF[${b%%:*}]=${b#*:}; done
+BIN=${BINOF[after]}
 
-WORK=$(mktemp -d /tmp/mailgateway-bench.XXXXXX)
-chmod 0755 "$WORK"   # Dovecot's unprivileged processes traverse it
+# A private Dovecot and smtp-sink (bench/lib.sh: WORK, the ports, MAILUSER, BENCH_IMAP_PASSWORD, a moderation key).
+bench_servers bench
 RES="$WORK/results"
 mkdir -p "$RES"
-read -r IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT < <(free_ports 4)
-export IMAP_PORT IMAPS_PORT LMTP_PORT
-cleanup() {
-  bash scripts/postfix.sh sink stop "$WORK/sink" >/dev/null 2>&1 || true
-  bash scripts/dovecot.sh stop "$WORK/dovecot" >/dev/null 2>&1 || true
-  if [[ ${BENCH_KEEP:-0} == 1 ]]; then echo "bench: work folder kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-say "Starting Dovecot (IMAP 127.0.0.1:$IMAP_PORT) and smtp-sink (127.0.0.1:$SMTP_PORT) in $WORK"
-bash scripts/dovecot.sh start "$WORK/dovecot" >/dev/null
-bash scripts/postfix.sh sink start "$WORK/sink" "$SMTP_PORT" >/dev/null
-PASSWORD="bench-$RANDOM$RANDOM"
-export BENCH_IMAP_PASSWORD=$PASSWORD
-# `run` requires a moderation key (issue 11); any 32+ bytes do for a benchmark.
-export MAILGATEWAY_MODERATION_KEY=$(head -c 48 /dev/urandom | base64 -w0)
-MAILUSER=$(stat -c %U "$WORK/dovecot/mail")
+PASSWORD=$BENCH_IMAP_PASSWORD
+say "Dovecot (IMAP 127.0.0.1:$IMAP_PORT) and smtp-sink (127.0.0.1:$SMTP_PORT) in $WORK"
 CORPUS_NAMES=(ksummit synth)
 
 say "Loading the corpora straight into the Maildirs (no APPEND)"

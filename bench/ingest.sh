@@ -49,23 +49,22 @@ BENCH_START=$SECONDS
 
 # The binaries (bench/lib.sh: BENCH_BIN or a release build of this checkout, and BENCH_BIN_BEFORE) by label.
 bench_binaries
-LABELS=()
+LABELS=("${BINS[@]%%:*}")
 declare -A BINOF=()
-for b in "${BINS[@]}"; do LABELS+=("${b%%:*}"); BINOF[${b%%:*}]=${b#*:}; done
+for b in "${BINS[@]}"; do BINOF[${b%%:*}]=${b#*:}; done
 BIN=${BINOF[after]}
 
 # A private Dovecot and smtp-sink (bench/lib.sh: WORK, the ports, MAILUSER, BENCH_IMAP_PASSWORD, a moderation key).
 bench_servers bench
 RES="$WORK/results"
 mkdir -p "$RES"
-PASSWORD=$BENCH_IMAP_PASSWORD
 say "Dovecot (IMAP 127.0.0.1:$IMAP_PORT) and smtp-sink (127.0.0.1:$SMTP_PORT) in $WORK"
 CORPUS_NAMES=(ksummit synth)
 
 say "Loading the corpora straight into the Maildirs (no APPEND)"
 maildir() { echo "$WORK/dovecot/mail/$1/Maildir"; }
 for c in "${CORPUS_NAMES[@]}"; do
-  bash scripts/dovecot.sh adduser "$WORK/dovecot" "$c" "$PASSWORD"
+  bash scripts/dovecot.sh adduser "$WORK/dovecot" "$c" "$BENCH_IMAP_PASSWORD"
   mkdir -p "$(maildir "$c")"/{cur,new,tmp}
 done
 t0=$SECONDS
@@ -121,7 +120,7 @@ done
 
 say "Dovecot's first SELECT (indexes the Maildir; not counted in any rate)"
 for c in "${CORPUS_NAMES[@]}"; do
-  python3 - "$IMAP_PORT" "$c" "$PASSWORD" "$RES/index-$c.json" <<'PY'
+  python3 - "$IMAP_PORT" "$c" "$BENCH_IMAP_PASSWORD" "$RES/index-$c.json" <<'PY'
 import imaplib, json, sys, time
 port, user, password, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 t = time.perf_counter()
@@ -195,7 +194,7 @@ PY
   done
 
   say "$c: a'. raw IMAP fetch by the peer, Python imaplib (same listing; ranges of 1,000 UIDs; then 1:* at once)"
-  python3 - "$IMAP_PORT" "$c" "$PASSWORD" "$RES/imaplib-$c.json" <<'PY'
+  python3 - "$IMAP_PORT" "$c" "$BENCH_IMAP_PASSWORD" "$RES/imaplib-$c.json" <<'PY'
 import imaplib, json, re, sys, time
 port, user, password, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 def run(chunk):

@@ -10,7 +10,7 @@ import MailGatewayCLI
 enum MailGatewayMain {
     static func main() {
         let arguments = CommandLine.arguments
-        guard ReadingCommand.runs(arguments.dropFirst()) else { execDaemon(arguments) }
+        guard ReadingCommand.runs(arguments.dropFirst()) else { execDaemon() }
         do {
             // The common shapes of `archive search` without argument-parser's reflection; the others (help,
             // errors, the rarer options) through it.
@@ -28,7 +28,7 @@ enum MailGatewayMain {
     /// Replaces this process with `mailgateway-daemon`, found beside this executable (`/proc/self/exe`), with
     /// the same arguments, byte for byte (`CommandLine.unsafeArgv`: a Latin-1 file name is not re-encoded), and
     /// environment. Only returns by ending the process (status 127) when it cannot.
-    static func execDaemon(_ arguments: [String]) -> Never {
+    static func execDaemon() -> Never {
         guard let path = daemonPath() else {
             printError("mailgateway: cannot locate mailgateway-daemon (/proc/self/exe is unreadable); run it by its full path")
             exit(127)

@@ -180,17 +180,23 @@ public enum Outbox {
             if let known = messages[key] {
                 message = known
             } else {
-                if bodies[row.bodyID] == nil { bodies[row.bodyID] = try OutboxBodyRecord.bytes(db, id: row.bodyID) }
-                let size = row.headerPrefix.count + (bodies[row.bodyID]?.count ?? 0)
+                let body: Data
+                if let known = bodies[row.bodyID] {
+                    body = known
+                } else {
+                    body = try OutboxBodyRecord.bytes(db, id: row.bodyID)
+                    bodies[row.bodyID] = body
+                }
+                let size = row.headerPrefix.count + body.count
                 if !jobs.isEmpty, built + size > byteBudget {
                     try release(db, ids: rows[index...].map(\.id))
                     break
                 }
                 built += size
                 var assembled = [UInt8]()
-                assembled.reserveCapacity(row.headerPrefix.count + (bodies[row.bodyID]?.count ?? 0))
+                assembled.reserveCapacity(size)
                 assembled.append(contentsOf: row.headerPrefix)
-                assembled.append(contentsOf: bodies[row.bodyID] ?? Data())
+                assembled.append(contentsOf: body)
                 messages[key] = assembled
                 message = assembled
             }

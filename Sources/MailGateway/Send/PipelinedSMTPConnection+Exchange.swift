@@ -71,22 +71,22 @@ extension PipelinedSMTPConnection {
         // A reply the client did not ask for, or half of one: the session is out of step, and the replies that
         // follow could be taken for the answers to this message. Closing it is the only safe way back (after a 354
         // it also takes the transaction back): nothing is sent.
-        guard receivedNext == received.count, !parser.isInsideReply else {
+        guard isInStep else {
             drop()
             let failure = SMTPError(kind: .transient, code: ready.code, reply: "unexpected reply after DATA", command: "DATA")
             return results.map { $0 ?? failure }
         }
         wroteMessage = true
-        try message.withTypedBytes { (body) throws(SMTPError) in
-            try data.rewritten.withUnsafeBytesOrNil { (rewritten) throws(SMTPError) in
-                try data.terminator.withTypedBytes { (end) throws(SMTPError) in
-                    try write([rewritten ?? body, end], command: ".", deadline: deadline)
-                }
+        // The rewritten bytes when the message needed them, else the message itself (no copy either way).
+        let payload = data.rewritten ?? message
+        try payload.withTypedBytes { (body) throws(SMTPError) in
+            try data.terminator.withTypedBytes { (end) throws(SMTPError) in
+                try write([body, end], command: ".", deadline: deadline)
             }
         }
         let final = try nextReply(for: ".", deadline: deadline)
         // More replies than commands, or half a reply: the session is out of step and cannot be trusted.
-        if receivedNext != received.count || parser.isInsideReply { drop() }
+        if !isInStep { drop() }
         if final.code >= 400 { return results.map { $0 ?? Self.refusal(final, command: ".") } }
         guard (200..<300).contains(final.code) else {
             drop()
@@ -114,31 +114,18 @@ extension PipelinedSMTPConnection {
         do throws(SMTPError) {
             try write(Array("RSET\r\n".utf8), command: "RSET", deadline: deadline)
             // Out of step (more replies than commands) is as bad as a refused RSET.
-            if try nextReply(for: "RSET", deadline: deadline).code != 250 || receivedNext != received.count
-                || parser.isInsideReply { drop() }
+            if try nextReply(for: "RSET", deadline: deadline).code != 250 || !isInStep { drop() }
         } catch {}
     }
 
     /// A refusal of `command`: 5xx to MAIL, RCPT, DATA or end of data is permanent, anything else transient
     /// (``SMTPConnection``'s classification).
     static func refusal(_ reply: SMTPReply, command: String) -> SMTPError {
-        let text = reply.text
-        return SMTPError(kind: reply.code >= 500 ? .permanent : .transient, code: reply.code,
-                         reply: text.isEmpty ? "refused" : text, command: command)
+        SMTPError.refusal(code: reply.code, reply: reply.text, command: command)
     }
 
     /// A reply that makes no sense at this point (a 2xx to DATA, a 3xx at the end of data): transient.
     static func unexpected(_ reply: SMTPReply, command: String) -> SMTPError {
         SMTPError(kind: .transient, code: reply.code, reply: "unexpected reply: \(reply.text)", command: command)
-    }
-}
-
-private extension Optional where Wrapped == [UInt8] {
-    /// `withUnsafeBytes` of the array, or nil to `body` when there is none.
-    func withUnsafeBytesOrNil<R, E: Error>(_ body: (UnsafeRawBufferPointer?) throws(E) -> R) throws(E) -> R {
-        switch self {
-        case let .some(bytes): try bytes.withTypedBytes { (raw) throws(E) in try body(raw) }
-        case .none: try body(nil)
-        }
     }
 }

@@ -63,10 +63,7 @@ public final class PipelinedSMTPConnection {
     /// - Throws: `SMTPError`, classified as ``SMTPConnection`` does; an unsafe envelope address is refused before
     ///   anything is sent (`SMTPError.unsafeEnvelope`, command `MAIL` for the sender, checked first).
     public func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError) {
-        guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
-        for recipient in recipients where !SMTPError.isSafeEnvelopeAddress(recipient) {
-            throw .unsafeEnvelope(command: "RCPT")
-        }
+        try SMTPError.checkEnvelope(from: envelopeFrom, recipients: recipients)
         guard !recipients.isEmpty else { return }
         let results = transaction(envelopeFrom: envelopeFrom, recipients: recipients, message: message, each: false)
         if let failure = results.lazy.compactMap({ $0 }).first { throw failure }
@@ -160,6 +157,9 @@ public final class PipelinedSMTPConnection {
         repliesThisTransaction = 0
     }
 
+    /// True when every reply read was asked for and none is half-received: the session is in step with the server.
+    var isInStep: Bool { receivedNext == received.count && !parser.isInsideReply }
+
     /// The next reply, reading from the socket as needed. A connection failure, a malformed reply and a 421
     /// (the server is closing) close the connection and throw, as a transient failure of `command`.
     func nextReply(for command: String, deadline: ContinuousClock.Instant) throws(SMTPError) -> SMTPReply {
@@ -225,7 +225,7 @@ public final class PipelinedSMTPConnection {
 
     /// QUIT, its reply awaited briefly, then close: only when no reply is pending and nothing is half-received.
     private func quit() {
-        guard socket != nil, receivedNext == received.count, !parser.isInsideReply else { return drop() }
+        guard socket != nil, isInStep else { return drop() }
         let deadline = ContinuousClock.now + .seconds(min(2, max(1, settings.replyTimeout)))
         do throws(SMTPError) {
             try write(Array("QUIT\r\n".utf8), command: "QUIT", deadline: deadline)

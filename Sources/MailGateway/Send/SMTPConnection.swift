@@ -89,10 +89,7 @@ public final class SMTPConnection {
     ///   anything is sent (`SMTPError.unsafeEnvelope`): libcurl would write it into the command line as is. The
     ///   sender is checked first: when both it and a recipient are unsafe, the error names `MAIL`.
     public func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError) {
-        guard SMTPError.isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
-        for recipient in recipients where !SMTPError.isSafeEnvelopeAddress(recipient) {
-            throw .unsafeEnvelope(command: "RCPT")
-        }
+        try SMTPError.checkEnvelope(from: envelopeFrom, recipients: recipients)
         let result = try perform(envelopeFrom: envelopeFrom, recipients: recipients, message: message,
                                  allowingRefusedRecipients: false)
         if result == CURLE_OK { return }
@@ -116,8 +113,7 @@ public final class SMTPConnection {
         for (position, index) in sent.enumerated() {
             if position < replies.count, replies[position].code >= 400 {
                 let (code, reply) = replies[position]
-                results[index] = SMTPError(kind: code >= 500 ? .permanent : .transient, code: code,
-                                           reply: reply.isEmpty ? "refused" : reply, command: "RCPT")
+                results[index] = SMTPError.refusal(code: code, reply: reply, command: "RCPT")
             } else {
                 refusedAll = false
             }

@@ -56,6 +56,20 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
         !address.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
     }
 
+    /// The envelope check before an all-or-nothing send (both clients): the sender first
+    /// (`unsafeEnvelope(command: "MAIL")`), then every recipient (`unsafeEnvelope(command: "RCPT")`).
+    static func checkEnvelope(from envelopeFrom: String, recipients: [String]) throws(SMTPError) {
+        guard isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
+        for recipient in recipients where !isSafeEnvelopeAddress(recipient) { throw .unsafeEnvelope(command: "RCPT") }
+    }
+
+    /// A server's refusal of `command` (both clients' classification): 5xx permanent, anything else transient; an
+    /// empty text reads "refused".
+    static func refusal(code: Int, reply: String, command: String) -> SMTPError {
+        SMTPError(kind: code >= 500 ? .permanent : .transient, code: code, reply: reply.isEmpty ? "refused" : reply,
+                  command: command)
+    }
+
     /// The envelope check before a per-recipient send (both clients): throws `unsafeEnvelope(command: "MAIL")` for an
     /// unsafe sender (checked first); else each unsafe recipient's result is `unsafeEnvelope(command: "RCPT")` and
     /// `sent` lists the positions of the others, in order.

@@ -15,11 +15,12 @@ public final class SendPace: Sendable {
     /// Nil when `perMinute` is nil or not positive: no pacing.
     public init?(perMinute: Int?) {
         guard let perMinute, perMinute > 0 else { return nil }
+        self.perMinute = perMinute
         interval = .nanoseconds(60_000_000_000 / Int64(perMinute))
     }
 
-    /// Copies a minute across every worker (the `perMinute` it was made with, to the nanosecond's rounding).
-    public var perMinute: Int { Int((Duration.seconds(60) / interval).rounded()) }
+    /// Copies a minute across every worker.
+    public let perMinute: Int
 
     /// A worker's claim under this pace: at most about a minute of its share of the sending (at least one copy),
     /// so that a copy due later (a moderation request, another list's post) is not queued behind an hour of copies

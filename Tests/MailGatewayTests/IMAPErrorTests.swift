@@ -27,6 +27,17 @@ struct IMAPErrorTests {
             #expect(!IMAPError(kind: kind, server: "h:1", command: "x").isTransient)
         }
     }
+
+    /// RFC 5530: a NO carrying `[SERVERBUG]` or `[UNAVAILABLE]` is the server's failure (Dovecot answers SELECT so
+    /// while it shuts down), transient; any other refused command needs an operator.
+    @Test func serverFailuresOfACommandAreTransient() {
+        let serverBug = "[SERVERBUG] Internal error occurred. Refer to server log for more information."
+        #expect(IMAPError(kind: .command, server: "h:1", command: "SELECT", serverText: serverBug).isTransient)
+        #expect(IMAPError(kind: .command, server: "h:1", command: "SELECT", serverText: "[unavailable] Try later").isTransient)
+        #expect(!IMAPError(kind: .command, server: "h:1", command: "SELECT",
+                           serverText: "[NONEXISTENT] Mailbox doesn't exist: Archive").isTransient)
+        #expect(!IMAPError(kind: .login, server: "h:1", command: "LOGIN", serverText: serverBug).isTransient)
+    }
 }
 
 @Suite("IMAP folder names (modified UTF-7, RFC 3501 §5.1.3)")

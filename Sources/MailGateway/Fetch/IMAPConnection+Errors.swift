@@ -49,8 +49,11 @@ extension IMAPConnection {
         default:
             kind = .command
         }
+        let text = serverText()
+        // The server's own failure (RFC 5530 `[SERVERBUG]`, `[UNAVAILABLE]`): the session is not trusted further.
+        if kind == .command, let text, IMAPError.isServerFailure(text) { broken = true }
         return IMAPError(kind: kind, server: serverName, user: user, mailbox: mailbox, command: command,
-                         serverText: serverText(), reason: reason)
+                         serverText: text, reason: reason)
     }
 
     /// Whether the session broke (stream error, timeout): it must be dropped and a new one opened.

@@ -49,11 +49,21 @@ public struct IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Whether trying again later may succeed (network trouble) as opposed to needing an operator
     /// (wrong password, refused certificate, missing folder).
+    /// A command refused with `[SERVERBUG]` or `[UNAVAILABLE]` (RFC 5530: the server's own failure, e.g. a Dovecot
+    /// shutting down, not this command's) is transient too.
     public var isTransient: Bool {
         switch kind {
         case .connect, .protocol, .timeout: true
-        case .tls, .login, .command: false
+        case .command: serverText.map(Self.isServerFailure) ?? false
+        case .tls, .login: false
         }
+    }
+
+    /// True when a response text carries RFC 5530's `[SERVERBUG]` or `[UNAVAILABLE]`: the server failed, not the
+    /// request; the session is then dropped and a later one may succeed.
+    static func isServerFailure(_ text: String) -> Bool {
+        let upper = text.uppercased()
+        return upper.contains("[SERVERBUG]") || upper.contains("[UNAVAILABLE]")
     }
 
     /// True when the server refused the account's credentials for good: a `login` failure without the

@@ -79,7 +79,7 @@ extension OutgoingComposer {
     private static func quoted(_ value: String) -> String {
         let special = CharacterSet(charactersIn: "()<>@,;:\\\"/[]?= \t")
         if !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.isASCII && !special.contains($0) }) { return value }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return HeaderEncoding.quotedString(value)
     }
 
     private func appendToBody(_ body: inout [UInt8], _ footer: [UInt8]) {

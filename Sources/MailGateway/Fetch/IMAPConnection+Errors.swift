@@ -49,11 +49,12 @@ extension IMAPConnection {
         default:
             kind = .command
         }
-        let text = serverText()
-        // The server's own failure (RFC 5530 `[SERVERBUG]`, `[UNAVAILABLE]`): the session is not trusted further.
-        if kind == .command, let text, IMAPError.isServerFailure(text) { broken = true }
-        return IMAPError(kind: kind, server: serverName, user: user, mailbox: mailbox, command: command,
-                         serverText: text, reason: reason)
+        let error = IMAPError(kind: kind, server: serverName, user: user, mailbox: mailbox, command: command,
+                              serverText: serverText(), reason: reason)
+        // A refused command that is transient is the server's own failure (RFC 5530 `[SERVERBUG]`, `[UNAVAILABLE]`):
+        // the session is not trusted further.
+        if kind == .command, error.isTransient { broken = true }
+        return error
     }
 
     /// Whether the session broke (stream error, timeout): it must be dropped and a new one opened.

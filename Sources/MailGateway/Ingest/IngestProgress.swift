@@ -17,13 +17,6 @@ public enum IngestProgress {
     /// The reason a poison message is quarantined with (shown by `archive quarantine`).
     public static let quarantineReason = "crashed-the-gateway"
 
-    /// Records that `run` starts processing `uid`, committed by the caller before parsing.
-    /// - Returns: how many earlier runs ended abnormally while this same message was in progress.
-    public static func begin(_ db: Database, list: String, uidValidity: UInt32, uid: UInt32, run: String,
-                             now: Date = Date()) throws -> Int {
-        try begin(db, list: list, uidValidity: uidValidity, uids: uid...uid, run: run, now: now)
-    }
-
     /// Records that `run` starts processing the messages `uids` (a group committed in one transaction, or one
     /// message), committed by the caller before they are parsed.
     /// - Parameter carried: the crashes counted when the marker names other UIDs: a message a dead run was
@@ -36,9 +29,7 @@ public enum IngestProgress {
            row.uids == uids {
             crashes = row.crashes + (row.runID == run ? 0 : 1)
         }
-        try IngestProgressRecord.upsert(db, IngestProgressRecord(
-            listID: list, uidValidity: Int64(uidValidity), uid: Int64(uids.lowerBound),
-            lastUID: uids.count > 1 ? Int64(uids.upperBound) : nil, runID: run, crashes: crashes, startedAt: now))
+        try handOver(db, list: list, uidValidity: uidValidity, uids: uids, run: run, crashes: crashes, now: now)
         return crashes
     }
 

@@ -72,7 +72,7 @@ extension MailboxSync {
         }
         let done = prepared
         let complete = done.count == messages.count
-        let lastDone = complete ? last.uid : done[done.count - 1].message.uid
+        let lastDone = done[done.count - 1].message.uid
         return try await database.pool.write { db in
             var outcomes: [IngestOutcome] = []
             outcomes.reserveCapacity(done.count)

@@ -90,6 +90,7 @@ public struct MailboxSync: Sendable {
             (try ArchiveWriter.mailboxState(db, list: listID), try FetchFailures.pending(db, list: listID, uidValidity: validity),
              try IngestProgress.interrupted(db, list: listID, uidValidity: validity, run: runID))
         }
+        let replayed: (UInt32) -> Bool = { replay?.uids.contains($0) == true }
         if let replay {
             logger.warning("the previous run stopped while processing these messages: each is processed alone", metadata: [
                 "list.id": "\(listID)", "uids": "\(replay.uids.lowerBound):\(replay.uids.upperBound)",
@@ -137,8 +138,8 @@ public struct MailboxSync: Sendable {
                     // under this batch, before this batch is flagged and that failure recorded. Not while UIDs a
                     // dead run was processing are replayed: a crash then is pinned on the message processed.
                     if case .fetch(let next)? = plan.steps.dropFirst(index + 1).first,
-                       !(next.count == 1 && failing[next[0]] != nil),
-                       !uids.contains(where: { replay?.uids.contains($0) == true }) {
+                       !(next.count == 1 && retried.contains(next[0])),
+                       !uids.contains(where: replayed) {
                         prefetch.start(next) { try await self.fetch(client, next) }
                     }
                 } catch {
@@ -159,7 +160,7 @@ public struct MailboxSync: Sendable {
                 let byUID = Dictionary(returned.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
                 var done: [UInt32] = []
                 let items = MailboxSyncPlan.resolve(requested: uids, returned: Set(byUID.keys))
-                let units = MailboxSyncPlan.units(items, sizes: sizes, alone: { replay?.uids.contains($0) == true },
+                let units = MailboxSyncPlan.units(items, sizes: sizes, alone: replayed,
                                                   limits: limits)
                 for (position, unit) in units.enumerated() {
                     if shouldStop() {
@@ -207,7 +208,7 @@ public struct MailboxSync: Sendable {
                         }
                         let marker = IngestMarker(alone: message.uid, replay: replay)
                         let outcome = try await ingest(message, uidValidity: validity,
-                                                       retried: failing[message.uid] != nil || item == .retryAlone(message.uid),
+                                                       retried: retried.contains(message.uid) || item == .retryAlone(message.uid),
                                                        marker: marker, begun: begun == marker, next: next, logger: logger)
                         committed = [(message.uid, outcome)]
                     }

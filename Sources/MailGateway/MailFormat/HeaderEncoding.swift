@@ -31,20 +31,22 @@ public enum HeaderEncoding {
 
     /// A display name as an RFC 5322 phrase: a quoted-string when plain ASCII, encoded-words otherwise.
     public static func phrase(_ text: String) -> String {
-        if isPlainASCII(text) {
-            // Byte by byte (the text is ASCII): Foundation's `replacingOccurrences` costs a CFString search per
-            // call, and every rejected post's sender goes through here.
-            var escaped: [UInt8] = []
-            escaped.reserveCapacity(text.utf8.count + 2)
-            escaped.append(UInt8(ascii: "\""))
-            for byte in text.utf8 {
-                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { escaped.append(UInt8(ascii: "\\")) }
-                escaped.append(byte)
-            }
-            escaped.append(UInt8(ascii: "\""))
-            return String(decoding: escaped, as: UTF8.self)
+        isPlainASCII(text) ? quotedString(text) : encodedWords(text)
+    }
+
+    /// `text` as a quoted-string (RFC 5322 §3.2.4): between double quotes, each `\` and `"` escaped by a `\`. Byte
+    /// by byte (those two bytes never occur inside a multi-byte UTF-8 sequence): Foundation's `replacingOccurrences`
+    /// costs a CFString search per call, and every rejected post's sender goes through here.
+    static func quotedString(_ text: String) -> String {
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(text.utf8.count + 2)
+        escaped.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { escaped.append(UInt8(ascii: "\\")) }
+            escaped.append(byte)
         }
-        return encodedWords(text)
+        escaped.append(UInt8(ascii: "\""))
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     /// A mailbox for a From or To field: the bare address without a name, else the name as a phrase and the

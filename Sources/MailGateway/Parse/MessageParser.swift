@@ -134,10 +134,7 @@ public enum MessageParser {
 
     /// `Content-*` and `MIME-Version`, the fields the MIME parser needs.
     private static func isMIMEField(_ name: String) -> Bool {
-        let u = name.utf8
-        guard u.count >= 8, let first = u.first, first | 0x20 == UInt8(ascii: "c") || first | 0x20 == UInt8(ascii: "m")
-        else { return false }
-        return HeaderScan.hasPrefixIgnoringCase(name, "content-") || HeaderScan.equalsIgnoringCase(name, "mime-version")
+        HeaderScan.hasPrefixIgnoringCase(name, "content-") || HeaderScan.equalsIgnoringCase(name, "mime-version")
     }
 
     /// The header fields this parser reads itself, told apart without case by their bytes: field names are

@@ -15,13 +15,15 @@ public struct InboundRouter: Sendable {
     public static let addressFields = ["Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc"]
 
     public let addresses: ListAddresses
-    /// The list's local part and subaddress delimiter in lower case, once (every address read compares them).
-    let localPart: String, delimiter: String
+    /// The list's local part, and its subaddress (`list+`) and legacy (`list-`) prefixes, in lower case, once
+    /// (every address read compares them).
+    let localPart: String, subaddressPrefix: String, legacyPrefix: String
 
     public init(addresses: ListAddresses) {
         self.addresses = addresses
         localPart = addresses.localPart.lowercased()
-        delimiter = addresses.delimiter.lowercased()
+        subaddressPrefix = localPart + addresses.delimiter.lowercased()
+        legacyPrefix = localPart + "-"
     }
 
     public init(list: ListConfig, delimiter: String = ListAddresses.defaultDelimiter) {
@@ -48,13 +50,12 @@ public struct InboundRouter: Sendable {
         let split = MailAddress.split(address)
         guard let domain = split.domain, HeaderScan.equalsIgnoringCase(domain, addresses.domain) else { return nil }
         let local = split.localPart.lowercased()
-        let list = localPart
-        if local == list { return .post }
-        if local.hasPrefix(list + delimiter) {
-            return Self.route(detail: String(local.dropFirst(list.count + delimiter.count)))
+        if local == localPart { return .post }
+        if local.hasPrefix(subaddressPrefix) {
+            return Self.route(detail: String(local.dropFirst(subaddressPrefix.count)))
         }
-        guard local.hasPrefix(list + "-") else { return nil }
-        let legacy = local.dropFirst(list.count + 1)
+        guard local.hasPrefix(legacyPrefix) else { return nil }
+        let legacy = local.dropFirst(legacyPrefix.count)
         switch legacy {
         case "request": return .request
         case "owner", "admin": return .owner

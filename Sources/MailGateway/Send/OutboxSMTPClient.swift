@@ -4,8 +4,6 @@
 protocol OutboxSMTPSession: AnyObject {
     /// How many connections the session has opened so far.
     var connectionsOpened: Int { get }
-    /// The extension keywords of the server's last EHLO reply, upper-cased.
-    var serverExtensions: Set<String> { get }
     /// One transaction, all recipients or none.
     func send(envelopeFrom: String, recipients: [String], message: [UInt8]) throws(SMTPError)
     /// One transaction, a result per recipient.

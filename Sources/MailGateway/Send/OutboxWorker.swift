@@ -168,14 +168,16 @@ actor OutboxWorker {
     private func record(_ outcomes: [(job: OutboxJob, error: SMTPError?)]) throws {
         let accepted = outcomes.filter { $0.error == nil }.map(\.job)
         if !accepted.isEmpty {
+            let ids = accepted.map(\.id)
             if let journal {
-                try journal.sent(accepted.map(\.id))
+                try journal.sent(ids)
                 if unrecorded.isEmpty { oldestUnrecorded = .now }
-                unrecorded.append(contentsOf: accepted.map(\.id))
+                unrecorded.append(contentsOf: ids)
             } else {
-                try committing { db in try Outbox.markSent(db, ids: accepted.map(\.id)) }
+                try committing { db in try Outbox.markSent(db, ids: ids) }
             }
-            // One counter increment per run of copies of one list (a transaction's copies are all of one list).
+            // One counter increment per run of copies of one list (a transaction's copies are grouped by envelope
+            // sender and bytes, in practice one list's; the runs keep the count right whatever they hold).
             var start = accepted.startIndex
             for end in accepted.indices where end + 1 == accepted.endIndex || accepted[end + 1].listID != accepted[end].listID {
                 GatewayMetrics.outboxSent(list: accepted[end].listID, count: end + 1 - start)

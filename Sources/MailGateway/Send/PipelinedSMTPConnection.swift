@@ -178,9 +178,7 @@ public final class PipelinedSMTPConnection {
                     try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), into: &received)
                 } catch {
                     drop()
-                    let what = error == .malformed ? "malformed reply from the server"
-                        : error == .lineTooLong ? "reply line too long" : "reply too long"
-                    throw SMTPError(kind: .transient, code: 0, reply: what, command: command)
+                    throw SMTPError(kind: .transient, code: 0, reply: error.text, command: command)
                 }
             } while received.isEmpty
         }

@@ -46,8 +46,7 @@ struct SMTPDataEncoding {
         }
         hasEightBitBytes = eightBit
         if needsRewrite {
-            let stuffed = Self.stuffed(message)
-            rewritten = stuffed
+            rewritten = Self.stuffed(message)
             terminator = Self.endOfData
         } else {
             terminator = message.isEmpty || message.last == 10 ? Self.endOfData : Self.lineEndAndEndOfData

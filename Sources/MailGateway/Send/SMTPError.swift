@@ -75,7 +75,7 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `sent` lists the positions of the others, in order.
     static func screening(envelopeFrom: String, each recipients: [String]) throws(SMTPError)
         -> (results: [SMTPError?], sent: [Int]) {
-        guard isSafeEnvelopeAddress(envelopeFrom) else { throw .unsafeEnvelope(command: "MAIL") }
+        try checkEnvelope(from: envelopeFrom, recipients: [])
         var results = [SMTPError?](repeating: nil, count: recipients.count)
         var sent: [Int] = []
         for (index, recipient) in recipients.enumerated() {

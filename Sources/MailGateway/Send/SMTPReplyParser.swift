@@ -23,6 +23,15 @@ struct SMTPReplyParser {
         case lineTooLong
         /// A reply over ``maxReplyLength`` bytes in all.
         case replyTooLong
+
+        /// What the failure is, as an error's text.
+        var text: String {
+            switch self {
+            case .malformed: "malformed reply from the server"
+            case .lineTooLong: "reply line too long"
+            case .replyTooLong: "reply too long"
+            }
+        }
     }
 
     /// RFC 5321 §4.5.3.1.5: a reply line is at most 512 bytes with its CRLF (accepted here without it).

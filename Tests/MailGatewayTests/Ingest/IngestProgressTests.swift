@@ -16,7 +16,7 @@ struct IngestProgressTests {
     func crashCounting() throws {
         let db = try Self.database()
         func begin(_ uid: UInt32, _ run: String, validity: UInt32 = 7) throws -> Int {
-            try db.write { try IngestProgress.begin($0, list: "l", uidValidity: validity, uid: uid, run: run) }
+            try db.write { try IngestProgress.begin($0, list: "l", uidValidity: validity, uids: uid...uid, run: run) }
         }
         #expect(try begin(4, "a") == 0)
         #expect(try begin(4, "b") == 1)

@@ -143,7 +143,8 @@ struct MigrationFromMainTests {
         // The crashed message is still counted once at the next start of another run.
         let crashes = try store.pool.write { db in
             try IngestProgress.begin(db, list: list, uidValidity: UInt32(before.progress!["uidvalidity"] as Int64),
-                                     uid: UInt32(before.progress!["uid"] as Int64), run: "next-run")
+                                     uids: UInt32(before.progress!["uid"] as Int64)...UInt32(before.progress!["uid"] as Int64),
+                                     run: "next-run")
         }
         #expect(crashes == (before.progress!["crashes"] as Int) + 1)
     }

@@ -23,7 +23,7 @@ public struct AutoReplyRule: PolicyRule {
             return RuleHit(.discard, .autoReply)
         }
         if message.contentType == "multipart/report",
-           HeaderScan.first(message, "Content-Type", where: { $0.lowercased().contains("disposition-notification") }) {
+           HeaderScan.first(message, "Content-Type", where: { HeaderScan.containsIgnoringCase($0, "disposition-notification") }) {
             return RuleHit(.discard, .autoReply)
         }
         let bulk = HeaderScan.first(message, "Precedence") { value in

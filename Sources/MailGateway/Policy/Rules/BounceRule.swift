@@ -10,7 +10,7 @@ public struct BounceRule: PolicyRule {
         let message = context.message
         if message.contentType == "multipart/report" {
             let isDSN = HeaderScan.first(message, "Content-Type") { value in
-                value.lowercased().contains("delivery-status")
+                HeaderScan.containsIgnoringCase(value, "delivery-status")
             }
             if isDSN { return RuleHit(.bounce, .deliveryStatus) }
         }

@@ -35,6 +35,19 @@ struct IngestMarker: Sendable, Equatable {
         self.uids = uids
         self.carried = carried
     }
+
+    /// The marker of the unit at `position` of a batch's `units` (nil past the end). A group followed by a group
+    /// also covers that one: its messages are parsed while this group is written (``MailboxSync``), so the marker
+    /// committed before this group's parse must already name them. A crash in either replays both alone.
+    init?(at position: Int, of units: [MailboxSyncPlan.Unit], replay: (uids: ClosedRange<UInt32>, crashes: Int)?) {
+        guard units.indices.contains(position) else { return nil }
+        guard case .group(let uids) = units[position], units.indices.contains(position + 1),
+              case .group(let following) = units[position + 1], let first = uids.first, let last = following.last else {
+            self.init(of: units[position], replay: replay)
+            return
+        }
+        self.init(uids: first...last, carried: 0)
+    }
 }
 
 /// A message parsed (and its DMARC policy looked up) before its transaction opens.
@@ -44,44 +57,77 @@ struct PreparedMessage: Sendable {
 }
 
 extension MailboxSync {
-    /// Processes the messages of a group: the group's marker (its UID range) is committed unless it rode in the
-    /// previous commit (`begun`), every message is parsed and its DMARC policy looked up outside any
-    /// transaction, then all are processed in ONE transaction, each in its own savepoint
-    /// (``process(_:_:uidValidity:logger:)``), with the cursor at the group's last UID and the marker of the unit
-    /// after it (`next`). A crash before that commit loses the whole group and leaves its marker: the next run
-    /// replays these UIDs one message per transaction (``ingest(_:uidValidity:retried:marker:begun:next:logger:)``).
-    ///
-    /// A graceful stop requested while the messages are prepared (each may wait on DNS for its DMARC policy)
-    /// commits the messages prepared so far, a prefix of the group, and no marker for the next unit: the caller
-    /// sees fewer outcomes than messages and stops.
-    func ingestGroup(_ messages: [IMAPFetchedMessage], uidValidity: UInt32, retried: Set<UInt32>, begun: Bool,
-                     next: IngestMarker?, logger: Logger, shouldStop: () -> Bool) async throws -> [IngestOutcome] {
-        guard let first = messages.first, let last = messages.last else { return [] }
+    /// Commits the group marker `marker` in a transaction of its own (a group whose marker did not ride in the
+    /// previous commit: the first of a batch). A marker a dead run left for these UIDs was read when the pass
+    /// started: those are replayed alone, so this one counts no crash.
+    func begin(_ marker: IngestMarker, uidValidity: UInt32) async throws {
         let (listID, runID) = (list.id, self.runID)
-        if !begun {
-            // A marker a dead run left for these UIDs was read when the pass started: they are replayed alone.
-            _ = try await database.pool.write { db in
-                try IngestProgress.begin(db, list: listID, uidValidity: uidValidity, uids: first.uid...last.uid, run: runID)
-            }
+        _ = try await database.pool.write { db in
+            try IngestProgress.begin(db, list: listID, uidValidity: uidValidity, uids: marker.uids, run: runID)
         }
+    }
+
+    /// Parses the messages of a group and looks up their DMARC policies, outside any transaction, in order. Their
+    /// UIDs must be covered by a committed marker. A graceful stop requested meanwhile (each message may wait on DNS
+    /// for its DMARC policy), or the cancellation of the work started ahead (``Lookahead``), ends it after the
+    /// messages prepared so far, a prefix of the group (at least one).
+    func prepareGroup(_ messages: [IMAPFetchedMessage], logger: Logger, shouldStop: () -> Bool) async -> [PreparedMessage] {
         var prepared: [PreparedMessage] = []
         prepared.reserveCapacity(messages.count)
         for message in messages {
-            if !prepared.isEmpty && shouldStop() { break }
+            if !prepared.isEmpty && (shouldStop() || Task.isCancelled) { break }
             prepared.append(await prepare(message, logger: logger))
         }
-        let done = prepared
-        let complete = done.count == messages.count
-        let lastDone = done[done.count - 1].message.uid
-        return try await database.pool.write { db in
-            var outcomes: [IngestOutcome] = []
-            outcomes.reserveCapacity(done.count)
-            for item in done {
-                outcomes.append(try self.process(item, db, uidValidity: uidValidity, logger: logger))
+        return prepared
+    }
+
+    /// Processes the prepared messages of a group (``prepareGroup(_:logger:shouldStop:)``) in ONE transaction, with
+    /// the cursor at the last one and the marker of the unit after it (`next`; nil when the group was stopped: only a
+    /// prefix was prepared, and nothing follows it in this run). A crash before that commit loses the whole group and
+    /// leaves the marker that covers it: the next run replays those UIDs one message per transaction
+    /// (``ingest(_:uidValidity:retried:marker:begun:next:logger:)``).
+    ///
+    /// The messages are first processed one after the other without a savepoint each: a savepoint makes SQLite
+    /// journal every page the message changes a second time (a statement journal) and makes FTS5 write its pending
+    /// terms as a new index segment (its `xSavepoint`), so the full-text index would be written, and merged, once per
+    /// message instead of once per group (docs/benchmarks.md, stop 20). When one message fails (``GroupFailure``), the
+    /// whole transaction is rolled back and the group processed again with a savepoint per message
+    /// (``process(_:_:uidValidity:logger:)``), in which that message is quarantined and the others commit.
+    func commitGroup(_ prepared: [PreparedMessage], uidValidity: UInt32, retried: Set<UInt32>, next: IngestMarker?,
+                     logger: Logger) async throws -> [IngestOutcome] {
+        guard let last = prepared.last else { return [] }
+        let resolved = prepared.map(\.message.uid).filter(retried.contains)
+        do {
+            return try await database.pool.write { db in
+                let outcomes = try prepared.map { try self.processInGroup($0, db, uidValidity: uidValidity, logger: logger) }
+                try self.finishUnit(db, lastUID: last.message.uid, uidValidity: uidValidity, resolved: resolved, next: next)
+                return outcomes
             }
-            try self.finishUnit(db, lastUID: lastDone, uidValidity: uidValidity,
-                                resolved: done.map(\.message.uid).filter(retried.contains), next: complete ? next : nil)
+        } catch let failure as GroupFailure {
+            logger.notice("a message of the group failed: the group is processed again, each message in a savepoint",
+                          metadata: ["list.id": "\(list.id)", "uid": "\(failure.uid)", "error": "\(failure.error)"])
+        }
+        return try await database.pool.write { db in
+            let outcomes = try prepared.map { try self.process($0, db, uidValidity: uidValidity, logger: logger) }
+            try self.finishUnit(db, lastUID: last.message.uid, uidValidity: uidValidity, resolved: resolved, next: next)
             return outcomes
+        }
+    }
+
+    /// Processes one parsed message of a group in the caller's transaction, without a savepoint: a failure that
+    /// ``process(_:_:uidValidity:logger:)`` would quarantine is thrown as a ``GroupFailure`` (the caller rolls the
+    /// group back and processes it again, each message in a savepoint); the database's own failures are rethrown.
+    private func processInGroup(_ prepared: PreparedMessage, _ db: Database, uidValidity: UInt32,
+                            logger: Logger) throws -> IngestOutcome {
+        do {
+            try faults.failing(prepared.message.bytes)
+            return try pipeline.process(db, list: list, raw: prepared.message.bytes, parsed: prepared.parsed,
+                                        fallbackDate: prepared.message.internalDate,
+                                        source: .imap(uidValidity: uidValidity, uid: prepared.message.uid), logger: logger)
+        } catch let error as DatabaseError where Self.abortsTransaction(error) {
+            throw error
+        } catch {
+            throw GroupFailure(uid: prepared.message.uid, error: error)
         }
     }
 
@@ -142,14 +188,14 @@ extension MailboxSync {
         do {
             var processed: IngestOutcome?
             try db.inSavepoint {
+                try faults.failing(message.bytes)
                 processed = try pipeline.process(db, list: list, raw: message.bytes, parsed: prepared.parsed,
                                                  fallbackDate: message.internalDate, source: source, logger: logger)
                 return .commit
             }
             guard let processed else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "no outcome") }
             return processed
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR
-            || error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_INTERRUPT {
+        } catch let error as DatabaseError where Self.abortsTransaction(error) {
             throw error
         } catch {
             let reason = "internal error while processing: \(error)"
@@ -176,4 +222,17 @@ extension MailboxSync {
             try IngestProgress.finish(db, list: list.id)
         }
     }
+
+    /// The database's own failures (full, I/O, read-only, interrupted): they abort the whole transaction, never
+    /// quarantine a message.
+    static func abortsTransaction(_ error: DatabaseError) -> Bool {
+        [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_INTERRUPT].contains(error.resultCode)
+    }
+}
+
+/// A message of a group processed without a savepoint failed (``MailboxSync/commitGroup(_:uidValidity:retried:next:logger:)``):
+/// the group's transaction is rolled back, and the group processed again with a savepoint per message.
+struct GroupFailure: Error {
+    let uid: UInt32
+    let error: any Error
 }

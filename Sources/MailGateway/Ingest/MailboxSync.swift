@@ -64,7 +64,7 @@ public struct MailboxSync: Sendable {
 
     /// Runs one pass with a connected client. `shouldStop` is checked between groups and while a group is
     /// prepared (graceful shutdown commits what is prepared, flags what is committed, and returns).
-    public func pass(client: IMAPClient, logger: Logger, shouldStop: @Sendable () -> Bool = { false })
+    public func pass(client: IMAPClient, logger: Logger, shouldStop: @escaping @Sendable () -> Bool = { false })
         async throws -> MailboxPassSummary {
         do {
             return try await run(client: client, logger: logger, shouldStop: shouldStop)
@@ -78,7 +78,7 @@ public struct MailboxSync: Sendable {
         }
     }
 
-    private func run(client: IMAPClient, logger: Logger, shouldStop: @Sendable () -> Bool) async throws -> MailboxPassSummary {
+    private func run(client: IMAPClient, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) async throws -> MailboxPassSummary {
         var summary = MailboxPassSummary(listID: list.id)
         let folder = list.mailbox.folder
         let status = try await client.select(folder)
@@ -114,11 +114,14 @@ public struct MailboxSync: Sendable {
         var firstBatch = true
         // The next batch is fetched while this one is processed (the client works on its own queue): the pass
         // waits for the wire only when processing is faster than the fetch.
-        var prefetch = BatchPrefetch()
+        var prefetch = Lookahead<[IMAPFetchedMessage]>()
         // A marker committed with the previous unit for the next one (see `finishUnit`), cleared if left unused.
         var begun: IngestMarker?
+        // The next group of a batch is parsed while this one is written.
+        var ahead = Lookahead<[PreparedMessage]>()
         defer {
             prefetch.cancel()
+            ahead.cancel()
         }
         steps: for (index, step) in plan.steps.enumerated() {
             if shouldStop() {
@@ -170,18 +173,33 @@ public struct MailboxSync: Sendable {
                     }
                     // The marker of the next unit of the batch is committed with this one (no commit of its own);
                     // a UID to retry alone gets its own, as the first unit of a batch does.
-                    let next = units.dropFirst(position + 1).first.flatMap { IngestMarker(of: $0, replay: replay) }
+                    let next = IngestMarker(at: position + 1, of: units, replay: replay)
                     let committed: [(uid: UInt32, outcome: IngestOutcome)]
                     var stopped = false
                     switch unit {
                     case .group(let group):
-                        let outcomes = try await ingestGroup(group.map { byUID[$0]! }, uidValidity: validity,
-                                                             retried: retried,
-                                                             begun: begun == IngestMarker(of: unit, replay: replay),
-                                                             next: next, logger: logger, shouldStop: shouldStop)
-                        committed = Array(zip(group, outcomes))
+                        let prepared: [PreparedMessage]
+                        if let ready = try await ahead.take(group) {
+                            prepared = ready
+                        } else {
+                            if let marker = IngestMarker(at: position, of: units, replay: replay), begun != marker {
+                                try await begin(marker, uidValidity: validity)
+                            }
+                            prepared = await prepareGroup(group.map { byUID[$0]! }, logger: logger, shouldStop: shouldStop)
+                        }
                         // Stopped while the group was prepared: its prefix is committed, no next marker written.
-                        stopped = outcomes.count < group.count
+                        stopped = prepared.count < group.count
+                        // The next group is covered by this group's marker (``IngestMarker/init(at:of:replay:)``): it
+                        // is parsed while this one is written.
+                        if !stopped, case .group(let following)? = units.dropFirst(position + 1).first {
+                            let messages = following.map { byUID[$0]! }
+                            ahead.start(following) {
+                                await self.prepareGroup(messages, logger: logger, shouldStop: shouldStop)
+                            }
+                        }
+                        let outcomes = try await commitGroup(prepared, uidValidity: validity, retried: retried,
+                                                             next: stopped ? nil : next, logger: logger)
+                        committed = Array(zip(group, outcomes))
                     case .alone(let item):
                         let message: IMAPFetchedMessage
                         switch item {

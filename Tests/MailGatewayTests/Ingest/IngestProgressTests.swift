@@ -65,6 +65,25 @@ struct IngestProgressTests {
         #expect(try db.read { try IngestProgressRecord.find($0, list: "l") }?.uids == 4...9)
     }
 
+    @Test("a group's marker also covers the group after it (parsed while it is written); a unit alone, a UID to fetch again or a last group covers itself only")
+    func markersCoverTheNextGroup() {
+        let units: [MailboxSyncPlan.Unit] = [.group([1, 2, 3]), .group([4, 5]), .alone(.process(6)), .group([7, 8]),
+                                             .group([9]), .alone(.retryAlone(10)), .group([11, 12])]
+        let markers = (0...units.count).map { IngestMarker(at: $0, of: units, replay: nil) }
+        #expect(markers[0] == IngestMarker(uids: 1...5, carried: 0), "groups 1-3 and 4-5")
+        #expect(markers[1] == IngestMarker(uids: 4...5, carried: 0), "followed by a message alone: not parsed ahead")
+        #expect(markers[2] == IngestMarker(uids: 6...6, carried: 0))
+        #expect(markers[3] == IngestMarker(uids: 7...9, carried: 0), "groups 7-8 and 9")
+        #expect(markers[4] == IngestMarker(uids: 9...9, carried: 0))
+        #expect(markers[5] == nil, "a UID to fetch again commits its own marker once fetched")
+        #expect(markers[6] == IngestMarker(uids: 11...12, carried: 0), "the last group of the batch")
+        #expect(markers[7] == nil, "past the end")
+        // A message alone replayed after it crashed alone carries its count, whatever follows it.
+        let replay: (uids: ClosedRange<UInt32>, crashes: Int) = (6...6, 2)
+        #expect(IngestMarker(at: 2, of: units, replay: replay) == IngestMarker(uids: 6...6, carried: 2))
+        #expect(IngestMarker(at: 0, of: units, replay: replay)?.carried == 0)
+    }
+
     @Test("fetch failures count per UID until given up on; given-up UIDs are no longer pending")
     func fetchFailures() throws {
         let db = try Self.database()

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import Testing
+import MailGateway
+import TestSupport
+
+/// How a batch's groups are committed, against the real Dovecot: a group is parsed while the group before it is
+/// written, so the marker committed before it must already name it; a group's messages are processed without a
+/// savepoint each, and a message that fails sends the group through again, each message in a savepoint.
+@Suite("Ingest: groups parsed ahead and committed without a savepoint per message",
+       .enabled(if: DovecotServer.available, Comment(rawValue: DovecotServer.absentMessage)))
+struct GroupCommitTests {
+    static let list = "college-research"
+    /// Groups of three: six messages make two groups of one batch.
+    static func limits(_ config: GatewayConfig) -> MailboxSyncPlan.Limits {
+        MailboxSyncPlan.Limits(maxMessageBytes: config.maxMessageBytes, groupCount: 3)
+    }
+
+    /// A private Dovecot holding one message per id in the list's mailbox, and a gateway on its configuration.
+    static func start(_ ids: [String], subject: String) async throws -> (GatewayHarness, Gateway, GatewayConfig, ListConfig) {
+        let harness = try await GatewayHarness.start()
+        try await harness.append(ids.enumerated().map { TestMail.message(id: $1, subject: "\(subject) \($0 + 1)") },
+                                 to: list)
+        let config = try ConfigLoader(environment: harness.environment).load(path: harness.configPath)
+        let gateway = try Gateway(config: config, environment: harness.environment)
+        return (harness, gateway, config, try #require(config.lists.first { $0.id == list }))
+    }
+
+    static func archived(_ gateway: Gateway) async throws -> Set<String> {
+        Set(try await gateway.database.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT message_id FROM messages WHERE list_id = ?", arguments: [list])
+        })
+    }
+
+    @Test("a message that fails in its group's transaction is quarantined with its error; the group is processed again, each message in a savepoint, and the others commit once, indexed for search")
+    func failingMessageInAGroup() async throws {
+        let ids = (1...6).map { "f\($0)@inrae.example" }
+        let (harness, gateway, config, list) = try await Self.start(ids, subject: "Sol vivant")
+        defer { harness.stop() }
+        let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list,
+                               limits: Self.limits(config), runID: gateway.runID,
+                               faults: FaultInjection("fail-on-message-id:f5@inrae.example") { _ in })
+        let client = try await harness.client(for: Self.list)
+        let summary = try await sync.pass(client: client, logger: Logger(label: "mailgateway.tests.group-commit"))
+        await client.logout()
+
+        #expect(summary.processed == 6 && summary.outcomes["quarantined"] == 1, "\(summary)")
+        #expect(try await Self.archived(gateway) == Set(ids).subtracting(["f5@inrae.example"]))
+        let quarantined = try gateway.database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT uid, error FROM quarantine WHERE list_id = ?", arguments: [Self.list])
+        }
+        #expect(quarantined.count == 1, "\(quarantined)")
+        #expect(quarantined.first?["uid"] == 5)
+        let error: String? = quarantined.first?["error"]
+        #expect(error?.hasPrefix("internal error while processing") == true
+                && error?.contains("fault injected for <f5@inrae.example>") == true, "\(String(describing: error))")
+        // The five others are indexed once each: the first group without a savepoint per message, the second
+        // after its rollback, each message in a savepoint.
+        let indexed = try await gateway.database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'vivant'")
+        }
+        #expect(indexed == 5)
+        #expect(try await DaemonTests.unseen(harness, list: Self.list).isEmpty, "all six flagged, after their commit")
+        #expect(try await gateway.database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM ingest_progress")
+        } == 0, "no marker left after a clean pass")
+    }
+
+    @Test("the group parsed while the group before it is written is named by the marker committed before its parse")
+    func groupParsedAheadIsCovered() async throws {
+        let ids = (1...6).map { "p\($0)@inrae.example" }
+        let (harness, gateway, config, list) = try await Self.start(ids, subject: "Parcelle")
+        defer { harness.stop() }
+        // The fault point of `crash-on-message-id` is reached before the message is parsed: instead of ending the
+        // process, it reads the durable marker there, from another connection (what a restart would find).
+        let seen = Mutex<[(uids: ClosedRange<Int64>, run: String)]>([])
+        let database = gateway.database
+        let faults = FaultInjection("crash-on-message-id:p5@inrae.example") { _ in
+            let row = try? database.pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT uid, last_uid, run_id FROM ingest_progress WHERE list_id = ?",
+                                 arguments: [Self.list])
+            }
+            guard let row else { return }
+            let first: Int64 = row["uid"]
+            let last: Int64 = row["last_uid"] ?? first
+            seen.withLock { $0.append((first...last, row["run_id"])) }
+        }
+        let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list,
+                               limits: Self.limits(config), runID: gateway.runID, faults: faults)
+        let client = try await harness.client(for: Self.list)
+        let summary = try await sync.pass(client: client, logger: Logger(label: "mailgateway.tests.group-commit"))
+        await client.logout()
+
+        #expect(summary.processed == 6, "\(summary)")
+        let markers = seen.withLock { $0 }
+        #expect(markers.count == 1, "the point was reached once, for UID 5 in the second group: \(markers)")
+        // 1...6 while the first group is still being written (its marker covers both groups), 4...6 once it is
+        // committed (its commit wrote the second group's).
+        #expect(markers.first.map { $0.uids.contains(5) && $0.run == gateway.runID } == true, "\(markers)")
+        #expect(try await Self.archived(gateway) == Set(ids))
+        #expect(try await DaemonTests.unseen(harness, list: Self.list).isEmpty)
+    }
+}

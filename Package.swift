@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         // glibc's stub resolver (libresolv, libc6-dev): DMARC policies by DNS.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
+        // glibc's allocator tuning (<malloc.h>): the daemon's arena limit.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // The configuration, the schema (migrations), the read-only store and the archive's search: GRDB and
         // Foundation only, so that the `mailgateway` executable's reading commands load nothing else.
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "MailGateway",
             dependencies: [
-                "MailGatewayCore", "CEtPan", "CCurl", "CResolv",
+                "MailGatewayCore", "CEtPan", "CCurl", "CResolv", "CMalloc",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -24,6 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "With --once: print the report as JSON.") var json = false
 
     func run() async throws {
+        MallocArenas.limit()
         let config = try global.loadConfig()
         let daemon: GatewayDaemon
         do {

@@ -43,6 +43,16 @@ struct CrashLoopTests {
         }
     }
 
+    /// Every UID flagged on the server is archived (UID n holds `ids[n - 1]`): a message is flagged only after its
+    /// commit.
+    static func flaggedAreCommitted(_ harness: GatewayHarness, ids: [String], run: Int) async throws {
+        let unseen = Set(try await DaemonTests.unseen(harness, list: list))
+        let archived = try await archivedIDs(harness)
+        for uid in 1...ids.count where !unseen.contains(UInt32(uid)) {
+            #expect(archived.contains(ids[uid - 1]), "run \(run): UID \(uid) flagged but not archived")
+        }
+    }
+
     @Test("a message that crashes the gateway is quarantined raw as crashed-the-gateway after 3 abnormal exits alone (and its group's); later mail flows, nothing is lost or sent twice")
     func poisonMessageQuarantined() async throws {
         let sink = try SMTPSink.start()
@@ -105,14 +115,6 @@ struct CrashLoopTests {
                 try IngestProgressRecord.filter(Column("list_id") == Self.list).fetchOne(db)
             }
         }
-        // Every UID flagged on the server is archived: a message is flagged only after its commit.
-        func flaggedAreCommitted(_ run: Int) async throws {
-            let unseen = Set(try await DaemonTests.unseen(harness, list: Self.list))
-            let archived = try await Self.archivedIDs(harness)
-            for uid in 1...6 where !unseen.contains(UInt32(uid)) {
-                #expect(archived.contains(ids[uid - 1]), "run \(run): UID \(uid) flagged but not archived")
-            }
-        }
 
         let first = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
         #expect(first.status == 128 + SIGABRT, "\(first.output)")
@@ -136,7 +138,7 @@ struct CrashLoopTests {
             let crashed = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
             #expect(crashed.status == 128 + SIGABRT, "\(crashed.output)")
             #expect(try await DaemonTests.unseen(harness, list: Self.list) == [4, 5, 6], "the committed ones are flagged now")
-            try await flaggedAreCommitted(run)
+            try await Self.flaggedAreCommitted(harness, ids: ids, run: run)
             #expect(try await marker()?.crashes == run - 2)
         }
 

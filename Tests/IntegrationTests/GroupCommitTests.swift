@@ -5,6 +5,9 @@ import Synchronization
 import Testing
 import MailGateway
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a batch's groups are committed, against the real Dovecot: a group is parsed while the group before it is
 /// written, so the marker committed before it must already name it; a group's messages are processed without a
@@ -100,6 +103,44 @@ struct GroupCommitTests {
         // committed (its commit wrote the second group's).
         #expect(markers.first.map { $0.uids.contains(5) && $0.run == gateway.runID } == true, "\(markers)")
         #expect(try await Self.archived(gateway) == Set(ids))
+        #expect(try await DaemonTests.unseen(harness, list: Self.list).isEmpty)
+    }
+
+    @Test("a crash while the second group of a batch is parsed ahead (70 messages, groups of 64): the runs after it replay the range alone, the innocent messages commit once, the poison one is quarantined; nothing is flagged before its commit")
+    func crashInTheGroupParsedAhead() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        let ids = (1...70).map { "a\($0)@inrae.example" }
+        try await harness.append(ids.enumerated().map { TestMail.message(id: $1, subject: "Couvert \($0 + 1)") },
+                                 to: Self.list)
+        let fault = ["MAILGATEWAY_FAULT": "crash-on-message-id:a66@inrae.example"]
+
+        // Run 1 dies parsing UID 66, in the group after 1-64, parsed while 1-64 is written: whether 1-64 was
+        // committed by then is a race, but the marker left names UID 66 either way (1-70, or 65-70).
+        let first = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+        #expect(first.status == 128 + SIGABRT, "\(first.output)")
+        try await CrashLoopTests.flaggedAreCommitted(harness, ids: ids, run: 1)
+        let marker = try harness.openDatabase().pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT uid, last_uid FROM ingest_progress WHERE list_id = ?", arguments: [Self.list])
+        }
+        let range: ClosedRange<Int64>? = marker.map { ($0["uid"] as Int64)...(($0["last_uid"] as Int64?) ?? $0["uid"]) }
+        #expect(range.map { $0.contains(66) && $0.upperBound == 70 && [1, 65].contains($0.lowerBound) } == true,
+                "the durable marker names the group parsed ahead: \(String(describing: marker))")
+
+        // Run 2 replays the range alone: everything before UID 66 commits, the crash is pinned on 66. Runs 3 and 4
+        // crash on it alone; run 5 quarantines it and commits the rest.
+        for run in 2...4 {
+            let crashed = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+            #expect(crashed.status == 128 + SIGABRT, "run \(run): \(crashed.output)")
+            try await CrashLoopTests.flaggedAreCommitted(harness, ids: ids, run: run)
+            #expect(try await CrashLoopTests.archivedIDs(harness) == Set(ids.prefix(65)), "run \(run)")
+        }
+        let fifth = try await harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
+        #expect(fifth.status == 0, "\(fifth.output)")
+        #expect(try await CrashLoopTests.archivedIDs(harness) == Set(ids).subtracting(["a66@inrae.example"]))
+        let quarantined = try await CrashLoopTests.quarantine(harness)
+        #expect(quarantined.count == 1 && quarantined.first?.uid == 66
+                && quarantined.first?.error.hasPrefix("crashed-the-gateway") == true, "\(quarantined.map(\.error))")
         #expect(try await DaemonTests.unseen(harness, list: Self.list).isEmpty)
     }
 }

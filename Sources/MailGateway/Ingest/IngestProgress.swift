@@ -2,8 +2,8 @@ public import Foundation
 public import GRDB
 
 /// The poison-message guard's durable marker (table `ingest_progress`, one row per list): which messages of a list's
-/// mailbox are being processed (a UID range: the group committed in one transaction, or one message), and by
-/// which run of the gateway.
+/// mailbox are being processed (a UID range: a group committed in one transaction and the group parsed while it is
+/// written, or one message), and by which run of the gateway.
 ///
 /// The marker is committed before the messages are parsed and cleared in the transaction that commits them, so a
 /// row that belongs to another run was left by a process that died while processing them (a crash, a kill). Each
@@ -17,8 +17,8 @@ public enum IngestProgress {
     /// The reason a poison message is quarantined with (shown by `archive quarantine`).
     public static let quarantineReason = "crashed-the-gateway"
 
-    /// Records that `run` starts processing the messages `uids` (a group committed in one transaction, or one
-    /// message), committed by the caller before they are parsed.
+    /// Records that `run` starts processing the messages `uids` (a group and the group after it, or one message),
+    /// committed by the caller before they are parsed.
     /// - Parameter carried: the crashes counted when the marker names other UIDs: a message a dead run was
     ///   processing alone (``interrupted(_:list:uidValidity:run:)``) starts from that run's count.
     /// - Returns: how many earlier runs ended abnormally while these same UIDs were in progress (else `carried`).

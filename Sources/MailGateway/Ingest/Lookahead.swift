@@ -21,7 +21,16 @@ struct Lookahead<Value: Sendable> {
             return nil
         }
         self.task = nil
-        return try await task.value
+        // A pass cancelled while it waits cancels the work it waits for.
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+    }
+
+    /// Abandons the work in progress and waits until it has stopped (a preparation stops before its next message):
+    /// what it does must not outlive the pass, whose marker is cleared when it ends.
+    mutating func settle() async {
+        task?.cancel()
+        _ = try? await task?.value
+        task = nil
     }
 
     /// Abandons the work in progress (its result is dropped; a fetch finishes its command on the client's queue, a

@@ -26,16 +26,18 @@ public struct MailboxPassSummary: Sendable, Equatable, Codable {
 /// One pass over one list's mailbox: new messages by UID (UIDVALIDITY tracked), fetched in bounded batches. The
 /// messages of a batch are committed in groups (``MailboxSyncPlan/units(_:sizes:alone:limits:)``: up to
 /// `limits.groupCount` messages or `limits.groupBytes`): every message of a group is parsed outside any database
-/// transaction, then the group is processed by the `IngestPipeline` in ONE transaction, each message in its own
-/// savepoint, together with the mailbox cursor; only after the group is committed are its messages flagged `\Seen`
-/// (or moved to the processed folder).
+/// transaction (while the group before it is written), then the group is processed by the `IngestPipeline` in ONE
+/// transaction together with the mailbox cursor (``commitGroup(_:uidValidity:retried:next:logger:)``: without a
+/// savepoint per message, unless one fails); only after the group is committed are its messages flagged `\Seen` (or
+/// moved to the processed folder).
 ///
 /// A crash between the commit and the flag leaves committed, unflagged messages at or below the cursor: the
 /// next pass flags them without processing them again. A UIDVALIDITY change rescans the folder; the archive's
 /// `UNIQUE(list, Message-ID)` makes already-archived messages no-ops, so nothing is duplicated.
 ///
 /// Poison messages: before a group is parsed, its UID range is recorded durably (``IngestProgress``, in the
-/// previous group's commit when there is one). A marker of a dead run found when a pass starts means a crash
+/// previous group's commit when there is one), together with the next group's (parsed while this one is written:
+/// ``IngestMarker/init(at:of:replay:)``). A marker of a dead run found when a pass starts means a crash
 /// inside that range: those UIDs are replayed one message per transaction, each with its own marker (the group's
 /// crash is charged to none of them), and without fetching the next batch meanwhile, so the crash is pinned on one message
 /// (and a crash of the fetch running beside a group is never blamed on a message); the others just commit. A
@@ -66,9 +68,12 @@ public struct MailboxSync: Sendable {
     /// prepared (graceful shutdown commits what is prepared, flags what is committed, and returns).
     public func pass(client: IMAPClient, logger: Logger, shouldStop: @escaping @Sendable () -> Bool = { false })
         async throws -> MailboxPassSummary {
+        // The next group of a batch is parsed while this one is written; that work never outlives the pass.
+        var ahead = Lookahead<[PreparedMessage]>()
         do {
-            return try await run(client: client, logger: logger, shouldStop: shouldStop)
+            return try await run(client: client, logger: logger, shouldStop: shouldStop, ahead: &ahead)
         } catch {
+            await ahead.settle()
             // Not a crash: this run's marker must not count as one at the next start.
             let (listID, runID) = (list.id, self.runID)
             try? await database.pool.write { db in
@@ -78,7 +83,8 @@ public struct MailboxSync: Sendable {
         }
     }
 
-    private func run(client: IMAPClient, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) async throws -> MailboxPassSummary {
+    private func run(client: IMAPClient, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
+                     ahead: inout Lookahead<[PreparedMessage]>) async throws -> MailboxPassSummary {
         var summary = MailboxPassSummary(listID: list.id)
         let folder = list.mailbox.folder
         let status = try await client.select(folder)
@@ -117,11 +123,8 @@ public struct MailboxSync: Sendable {
         var prefetch = Lookahead<[IMAPFetchedMessage]>()
         // A marker committed with the previous unit for the next one (see `finishUnit`), cleared if left unused.
         var begun: IngestMarker?
-        // The next group of a batch is parsed while this one is written.
-        var ahead = Lookahead<[PreparedMessage]>()
         defer {
             prefetch.cancel()
-            ahead.cancel()
         }
         steps: for (index, step) in plan.steps.enumerated() {
             if shouldStop() {
@@ -266,6 +269,9 @@ public struct MailboxSync: Sendable {
                 try await markProcessed(client: client, uids: [uid])
             }
         }
+        // A group parsed ahead of a stop is dropped (nothing of it committed or flagged), and stops before its
+        // marker is cleared.
+        await ahead.settle()
         if begun != nil {
             // Stopped before the unit whose marker was committed: this run never started it.
             try await database.pool.write { db in try IngestProgress.clear(db, list: listID, run: runID) }

@@ -96,7 +96,8 @@ public struct MailboxSyncPlan: Sendable, Equatable {
 
     /// How the messages of a fetched batch are committed.
     public enum Unit: Sendable, Equatable {
-        /// Consecutive returned UIDs parsed first, then processed in ONE transaction (each in its savepoint).
+        /// Consecutive returned UIDs parsed first, then processed in ONE transaction (a savepoint each only when
+        /// one of them fails: ``MailboxSync``).
         case group([UInt32])
         /// One UID in a transaction of its own: one to fetch again alone, or one replayed after a crash.
         case alone(Resolution)

@@ -10,11 +10,13 @@ import Glibc
 /// default and 93 MB with two arenas (the same run with `MALLOC_ARENA_MAX=2`; docs/benchmarks.md, stop 20), for no
 /// measurable difference in CPU time on two cores.
 public enum MallocArenas {
-    /// Limits the allocator to `count` arenas, unless the operator chose a number (`MALLOC_ARENA_MAX` in the
-    /// environment, which glibc reads itself). Called once, first thing, by `run`; a no-op off glibc.
+    /// Limits the allocator to `count` arenas, unless the operator chose a number (`MALLOC_ARENA_MAX`, or
+    /// `glibc.malloc.arena_max` in `GLIBC_TUNABLES`: glibc reads both itself). Called once, first thing, by `run`
+    /// (only the main thread runs then); a no-op off glibc.
     public static func limit(to count: Int32 = 2) {
         #if canImport(Glibc)
-        guard getenv("MALLOC_ARENA_MAX") == nil else { return }
+        let tunables = getenv("GLIBC_TUNABLES").map { String(cString: $0) } ?? ""
+        guard getenv("MALLOC_ARENA_MAX") == nil, !tunables.contains("glibc.malloc.arena_max") else { return }
         _ = cmalloc_limit_arenas(count)
         #endif
     }

@@ -73,18 +73,36 @@ public struct IngestPipeline: Sendable {
             return .quarantined(quarantineID: id, reason: error.description)
         }
 
-        let identity = try parsed.from.first.flatMap { try PersonRecord.identity(of: $0.address, in: db) }
-        var context = PostContext(message: parsed, rawSize: raw.count, list: list, sender: identity, lists: config.lists,
-                                  ownListIDs: ownListIDs, ownAddresses: ownAddresses,
-                                  trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
-                                  defaultMaxPostBytes: nil)
-        try context.addDirectoryFacts(in: db)
+        let context = try context(db, list: list, parsed: parsed, rawSize: raw.count)
         // One router before anything else: the address the message was delivered to says what it is.
         let route = InboundRouter(list: list).route(parsed).route
         let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route,
                                      context: context, fallbackDate: fallbackDate, source: source, now: now,
                                      logger: logger)
         return try handler(for: route).handle(message, in: db)
+    }
+
+    /// What the policy rules see of `parsed`, sent to `list`: the sender's identity in the register and the
+    /// directory facts.
+    func context(_ db: Database, list: ListConfig, parsed: ParsedMessage, rawSize: Int) throws -> PostContext {
+        let identity = try parsed.from.first.flatMap { try PersonRecord.identity(of: $0.address, in: db) }
+        var context = PostContext(message: parsed, rawSize: rawSize, list: list, sender: identity, lists: config.lists,
+                                  ownListIDs: ownListIDs, ownAddresses: ownAddresses,
+                                  trustedAuthservID: config.trustedAuthservID, secretariat: secretariat,
+                                  defaultMaxPostBytes: nil)
+        try context.addDirectoryFacts(in: db)
+        return context
+    }
+
+    /// Whether `parsed`, sent to `list`, may be distributed, now or after a moderator approves it: a post whose
+    /// sender may post to the list (``SenderIdentityRule/isEntitled(_:)``; held or not by the other rules), or a
+    /// post from an address nobody in the register has to a list that holds such posts. The only messages whose
+    /// author's DMARC policy the copies need (``PostDistributor/prepareDMARC(for:list:needed:)``): a command, a
+    /// confirmation, a bounce, or a post the list rejects or discards is never looked up in DNS.
+    public func mayBeDistributed(_ db: Database, list: ListConfig, parsed: ParsedMessage, rawSize: Int) throws -> Bool {
+        guard InboundRouter(list: list).route(parsed).route == .post else { return false }
+        let context = try context(db, list: list, parsed: parsed, rawSize: rawSize)
+        return SenderIdentityRule.isEntitled(context) || (context.sender == nil && list.nonMemberAction == .hold)
     }
 
     /// The handler of each kind of inbound message.

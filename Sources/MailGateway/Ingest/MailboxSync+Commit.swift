@@ -167,12 +167,19 @@ extension MailboxSync {
     }
 
     /// Parses a message outside any transaction (after the crash tests' fault point) and looks up its DMARC
-    /// policy (async DNS): the parse of a hostile message may be slow or crash, and must never hold the writer.
+    /// policy (async DNS) when it may be distributed (``IngestPipeline/mayBeDistributed(_:list:parsed:rawSize:)``, in
+    /// a read of its own; unless the domain is cached): the parse of a hostile message may be slow or crash, and must
+    /// never hold the writer.
     func prepare(_ message: IMAPFetchedMessage, logger: Logger) async -> PreparedMessage {
         faults.processing(message.bytes)
         let parsed = IngestPipeline.parse(message.bytes)
-        if case .success(let post) = parsed, let dmarc = await pipeline.distributor.prepareDMARC(for: post, list: list),
-           dmarc.source == .fallbackList {
+        let (pipeline, list, database) = (self.pipeline, self.list, self.database)
+        // A failed read looks the domain up, as before this check existed.
+        if case .success(let post) = parsed, let dmarc = await pipeline.distributor.prepareDMARC(for: post, list: list, needed: {
+            (try? await database.pool.read { db in
+                try pipeline.mayBeDistributed(db, list: list, parsed: post, rawSize: message.bytes.count)
+            }) ?? true
+        }), dmarc.source == .fallbackList {
             logger.info("DMARC lookup failed: the strict-domain list decides", metadata: ["list.id": "\(list.id)"])
         }
         return PreparedMessage(message: message, parsed: parsed)

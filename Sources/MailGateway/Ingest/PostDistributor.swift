@@ -66,11 +66,16 @@ public struct PostDistributor: Sendable {
 
     /// Looks up (or finds cached) the DMARC policy of the author of `parsed` when `list` rewrites From by DMARC
     /// policy: called before the transaction that may compose the copies (DNS may take the resolver's timeout).
-    /// Returns the resolution, nil when nothing was looked up.
+    /// A domain not cached is looked up only when `needed` says the message may be distributed (an inbound
+    /// message's ingest asks ``IngestPipeline/mayBeDistributed(_:list:parsed:rawSize:)``: mail the list rejects never
+    /// costs a DNS query). Returns the resolution, nil when nothing was looked up.
     @discardableResult
-    public func prepareDMARC(for parsed: ParsedMessage, list: ListConfig) async -> DMARCResolution? {
+    public func prepareDMARC(for parsed: ParsedMessage, list: ListConfig,
+                             needed: () async -> Bool = { true }) async -> DMARCResolution? {
         guard list.fromRewrite == .whenDMARC, let resolver = dmarcResolver,
               let domain = parsed.from.first?.domainKey else { return nil }
+        if let cached = resolver.fresh(domain) { return cached }
+        guard await needed() else { return nil }
         return await resolver.resolve(domain)
     }
 

@@ -30,7 +30,7 @@ public struct DMARCResolution: Sendable, Equatable {
 /// Answers are cached for the record's TTL (clamped to `minimumTTL`…`maximumTTL`); a domain with no record is
 /// remembered `negativeTTL`. The composition of copies happens inside a database transaction and does no I/O:
 /// it reads the cache through `lookup`, so callers `resolve` the author's domain before the transaction
-/// (`MailboxSync` does, for every message of a list whose `from_rewrite` is `dmarc`). An expired DNS answer is
+/// (`MailboxSync` does, for every message of a list whose `from_rewrite` is `dmarc` that may be distributed). An expired DNS answer is
 /// still used by `lookup` (better than the list) until the next `resolve` replaces it; a domain never resolved
 /// (e.g. a post approved after a restart) gets the fallback list.
 public final class DMARCResolver: Sendable {
@@ -60,9 +60,9 @@ public final class DMARCResolver: Sendable {
     /// The policy of `domain`, from the cache while fresh, else from DNS (then cached).
     @discardableResult
     public func resolve(_ domain: String) async -> DMARCResolution {
+        if let cached = fresh(domain) { return cached }
         let key = Self.key(domain)
         let now = clock()
-        if let cached = cache.withLock({ $0[key] }), cached.expires > now { return cached }
         let resolution = await lookUp(key, now: now)
         cache.withLock { entries in
             if entries.count >= capacity {
@@ -72,6 +72,13 @@ public final class DMARCResolver: Sendable {
             entries[key] = resolution
         }
         return resolution
+    }
+
+    /// The cached answer for `domain` while it is fresh (what ``resolve(_:)`` returns without a query), else nil.
+    public func fresh(_ domain: String) -> DMARCResolution? {
+        let now = clock()
+        guard let cached = cache.withLock({ $0[Self.key(domain)] }), cached.expires > now else { return nil }
+        return cached
     }
 
     /// What composing reads, with no I/O: the cached answer (even expired, unless it came from the fallback list),

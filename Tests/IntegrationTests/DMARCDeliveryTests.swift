@@ -96,4 +96,22 @@ import TestSupport
             #expect(copy.replyTo.first?.address == "ana@strict-demo.example")
         }
     }
+
+    @Test("a stranger's post to a list that rejects strangers costs no DNS query; a partner's post in the same run is looked up")
+    func rejectedMailIsNeverLookedUp() async throws {
+        let (dns, sink, world) = try await Self.start(zone: [
+            "_dmarc.inrae.example": .init(["v=DMARC1; p=reject"], ttl: 3600),
+            "_dmarc.junk-demo.example": .init(["v=DMARC1; p=reject"], ttl: 3600),
+        ])
+        defer { world.stop(); sink.remove(); dns.stop() }
+        try await world.harness.append([
+            TestMail.message(id: "junk@junk-demo.example", from: "Offre <offre@mail.junk-demo.example>", subject: "Promo"),
+            TestMail.message(id: "post@inrae.example", subject: "Protocole"),
+        ], to: "college-research")
+        try await world.runOnce()
+        #expect(try await world.archivedMessage("junk@junk-demo.example")["status"] as? String == "rejected")
+        #expect(try await world.archivedMessage("post@inrae.example")["status"] as? String == "accepted")
+        #expect(dns.queries.contains("_dmarc.inrae.example 16"), "\(dns.queries)")
+        #expect(!dns.queries.contains { $0.contains("junk-demo") }, "\(dns.queries)")
+    }
 }

@@ -67,16 +67,21 @@ extension MailboxSync {
         }
     }
 
-    /// Parses the messages of a group and looks up their DMARC policies, outside any transaction, in order. Their
-    /// UIDs must be covered by a committed marker. A graceful stop requested meanwhile (each message may wait on DNS
-    /// for its DMARC policy), or the cancellation of the work started ahead (``Lookahead``), ends it after the
-    /// messages prepared so far, a prefix of the group (at least one).
+    /// Parses the messages of a group, then looks up the DMARC policies their copies may need, outside any
+    /// transaction, in order. Their UIDs must be covered by a committed marker. A graceful stop requested meanwhile
+    /// (each message may wait on DNS for its DMARC policy), or the cancellation of the work started ahead
+    /// (``Lookahead``), ends it after the messages prepared so far, a prefix of the group (at least one).
     func prepareGroup(_ messages: [IMAPFetchedMessage], logger: Logger, shouldStop: () -> Bool) async -> [PreparedMessage] {
         var prepared: [PreparedMessage] = []
         prepared.reserveCapacity(messages.count)
         for message in messages {
             if !prepared.isEmpty && (shouldStop() || Task.isCancelled) { break }
-            prepared.append(await prepare(message, logger: logger))
+            prepared.append(parse(message))
+        }
+        let needed = await dmarcNeeded(prepared)
+        for (index, item) in prepared.enumerated() {
+            if index > 0 && (shouldStop() || Task.isCancelled) { return Array(prepared.prefix(index)) }
+            await lookUpDMARC(item, needed: needed.contains(item.message.uid), logger: logger)
         }
         return prepared
     }
@@ -166,23 +171,44 @@ extension MailboxSync {
         }
     }
 
-    /// Parses a message outside any transaction (after the crash tests' fault point) and looks up its DMARC
-    /// policy (async DNS) when it may be distributed (``IngestPipeline/mayBeDistributed(_:list:parsed:rawSize:)``, in
-    /// a read of its own; unless the domain is cached): the parse of a hostile message may be slow or crash, and must
-    /// never hold the writer.
+    /// Parses a message outside any transaction and looks up the DMARC policy its copies may need (a message
+    /// processed alone): the parse of a hostile message may be slow or crash, and must never hold the writer.
     func prepare(_ message: IMAPFetchedMessage, logger: Logger) async -> PreparedMessage {
+        let item = parse(message)
+        await lookUpDMARC(item, needed: await dmarcNeeded([item]).contains(message.uid), logger: logger)
+        return item
+    }
+
+    /// Parses a message, after the crash tests' fault point.
+    private func parse(_ message: IMAPFetchedMessage) -> PreparedMessage {
         faults.processing(message.bytes)
-        let parsed = IngestPipeline.parse(message.bytes)
-        let (pipeline, list, database) = (self.pipeline, self.list, self.database)
-        // A failed read looks the domain up, as before this check existed.
-        if case .success(let post) = parsed, let dmarc = await pipeline.distributor.prepareDMARC(for: post, list: list, needed: {
-            (try? await database.pool.read { db in
-                try pipeline.mayBeDistributed(db, list: list, parsed: post, rawSize: message.bytes.count)
-            }) ?? true
-        }), dmarc.source == .fallbackList {
-            logger.info("DMARC lookup failed: the strict-domain list decides", metadata: ["list.id": "\(list.id)"])
+        return PreparedMessage(message: message, parsed: IngestPipeline.parse(message.bytes))
+    }
+
+    /// The UIDs of `items` whose author's DMARC policy is to be looked up in DNS: the posts that may be distributed
+    /// (``IngestPipeline/mayBeDistributed(_:list:parsed:rawSize:)``) whose domain has no fresh cached answer, decided
+    /// in ONE read for all of them. A failed read names them all, as before the check existed.
+    private func dmarcNeeded(_ items: [PreparedMessage]) async -> Set<UInt32> {
+        guard list.fromRewrite == .whenDMARC, let resolver = pipeline.distributor.dmarcResolver else { return [] }
+        let posts = items.compactMap { item -> (uid: UInt32, post: ParsedMessage, size: Int)? in
+            guard case .success(let post) = item.parsed, let domain = post.from.first?.domainKey,
+                  resolver.fresh(domain) == nil else { return nil }
+            return (item.message.uid, post, item.message.bytes.count)
         }
-        return PreparedMessage(message: message, parsed: parsed)
+        guard !posts.isEmpty else { return [] }
+        let (pipeline, list) = (self.pipeline, self.list)
+        let needed = try? await database.pool.read { db in
+            Set(try posts.filter { try pipeline.mayBeDistributed(db, list: list, parsed: $0.post, rawSize: $0.size) }.map(\.uid))
+        }
+        return needed ?? Set(posts.map(\.uid))
+    }
+
+    /// Looks up (or finds cached) the DMARC policy of a parsed post's author when `needed` or cached.
+    private func lookUpDMARC(_ item: PreparedMessage, needed: Bool, logger: Logger) async {
+        guard case .success(let post) = item.parsed,
+              let dmarc = await pipeline.distributor.prepareDMARC(for: post, list: list, needed: { needed }),
+              dmarc.source == .fallbackList else { return }
+        logger.info("DMARC lookup failed: the strict-domain list decides", metadata: ["list.id": "\(list.id)"])
     }
 
     /// Processes one parsed message in the caller's transaction, in a savepoint. A failure other than the

@@ -87,10 +87,13 @@ public final class OutboxSender: Service {
     public static func recover(_ database: any DatabaseWriter, current claimer: String) async throws -> Outbox.Recovery {
         let journals = OutboxJournal.leftBehind(databasePath: database.path)
         let recovered = try await database.write { db in
+            var handedUnanswered = 0
             for journal in journals {
-                try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent)
+                handedUnanswered += try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent)
             }
-            return try Outbox.recover(db, current: claimer)
+            var recovery = try Outbox.recover(db, current: claimer)
+            recovery.maybeSent += handedUnanswered
+            return recovery
         }
         for journal in journals { unlink(journal.path) }
         return recovered
@@ -109,12 +112,14 @@ public final class OutboxSender: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
+                    // The copies this run's workers have claimed (``OutboxClaims``): shared, and gone with the run.
+                    let claims = OutboxClaims()
                     for index in 0..<configuration.workers {
                         group.addTask {
                             var workerLogger = logger
                             workerLogger[metadataKey: "outbox.worker"] = "\(index)"
                             let worker = try OutboxWorker(index: index, database: database, configuration: configuration,
-                                                      logger: workerLogger)
+                                                          claims: claims, logger: workerLogger)
                             try await worker.run()
                         }
                     }

@@ -92,12 +92,13 @@ public enum OutboxPurpose: Sendable, Hashable {
 
 /// The durable outbox: functions over a GRDB `Database` that the caller runs inside its own transactions.
 ///
-/// Delivery guarantee: a copy is marked `sending` (its claimer recorded) in a committed transaction before it
-/// is sent, then `handed` just before it is handed to SMTP, and `sent` after the server's 250. The sender's
+/// Delivery guarantee: a copy is claimed before it is sent (by the sender's workers in memory, ``OutboxClaims``,
+/// the row staying `pending`; without a journal, marked `sending` with its claimer in a committed transaction),
+/// then `handed` just before it is handed to SMTP, and `sent` after the server's 250. The sender's
 /// workers write those two marks first as lines of their journal (``OutboxJournal``, one `write(2)` each) and
 /// commit the `sent` marks in batches; at the next start ``applyJournal(_:handed:sent:now:)`` turns what a dead
-/// worker journaled into rows. If the process dies between the 250 and its mark, the row is still `sending` and
-/// handed; at the next start `recover` puts it back to `pending` and it is sent again. That window (at most one
+/// worker journaled into rows. If the process dies between the 250 and its mark, the copy is handed without an
+/// answer; at the next start it is due again (its attempt counted) and sent again. That window (at most one
 /// copy per worker, or one transaction's copies when byte-identical copies share it, ``OutboxTransaction``) is
 /// the one place a copy can be delivered twice: SMTP has no way to ask the server "did you
 /// already accept this?", and the alternative, marking before sending, would lose the copy instead. Rows claimed but never handed are given back as never

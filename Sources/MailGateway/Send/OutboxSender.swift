@@ -13,8 +13,9 @@ public struct OutboxSenderConfiguration: Sendable {
     /// Copies one worker claims per transaction at most (default 1000, room for ten full transactions of
     /// byte-identical copies; less when the due copies shared between the workers are fewer). Claimed copies not
     /// yet attempted at a graceful stop are given back; after a crash they are recovered as never handed to SMTP
-    /// (so never duplicated): the size moves no guarantee, only how many rows one write transaction changes
-    /// (issue 12: 1000 rather than 200 halved the claim's database time per copy).
+    /// (so never duplicated): the size moves no guarantee, only how many copies one claim reads (and, for a sender
+    /// without a journal, how many rows it marks `sending`; issue 12: 1000 rather than 200 halved that claim's
+    /// database time per copy).
     public var claimBatch: Int
     /// A worker commits the `sent` marks of the copies the server accepted once this many are waiting (default
     /// 1000, ten full transactions of byte-identical copies), or ``commitInterval`` after the oldest of them, and

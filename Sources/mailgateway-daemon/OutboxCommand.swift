@@ -28,8 +28,11 @@ struct OutboxCommand: AsyncParsableCommand {
             let list = self.list.id
             try reportingFailures {
                 if let list { _ = try requireList(list, in: gateway.config) }
+                // Copies a running sender handed to SMTP, whose rows stay `pending` until their outcome is committed.
+                let inFlight = Outbox.inFlight(databasePath: gateway.database.queue.path)
                 let (entries, counts) = try gateway.database.queue.read { db in
-                    (try Outbox.list(db, status: status, listID: list, limit: limit), try Outbox.counts(db, listID: list))
+                    (try Outbox.list(db, status: status, listID: list, limit: limit, inFlight: inFlight),
+                     try Outbox.counts(db, listID: list, inFlight: inFlight))
                 }
                 if json { return try printJSON(entries) }
                 print(OutboxStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))

@@ -70,6 +70,16 @@ struct OutboxFixture {
         }
     }
 
+    /// The backoff tests' copy: post 1 of list `l` to one recipient, enqueued at `start`, and their retry policy
+    /// and transient refusal.
+    func enqueueBackoffCopy(at start: Date) throws {
+        let message = try messageRow(post: 1, list: "l")
+        _ = try pool.write { try Outbox.enqueue($0, listID: "l", messageID: message, copies: Self.copies(to: ["a@x.example"]), now: start) }
+    }
+
+    static let backoffPolicy = RetryPolicy(base: 60, cap: 600, period: 3600)
+    static let tryLater = SMTPError(kind: .transient, code: 450, reply: "4.3.0 try later", command: "RCPT")
+
     func counts() throws -> [OutboxStatus: Int] {
         try pool.read { try Outbox.counts($0) }
     }

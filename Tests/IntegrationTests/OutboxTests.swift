@@ -250,10 +250,8 @@ import Testing
         let fixture = try OutboxFixture()
         defer { fixture.remove() }
         let start = Date(timeIntervalSince1970: 1_000_000)
-        let message = try fixture.messageRow(post: 1, list: "l")
-        _ = try fixture.pool.write { try Outbox.enqueue($0, listID: "l", messageID: message, copies: OutboxFixture.copies(to: ["a@x.example"]), now: start) }
-        let policy = RetryPolicy(base: 60, cap: 600, period: 3600)
-        let error = SMTPError(kind: .transient, code: 450, reply: "4.3.0 try later", command: "RCPT")
+        try fixture.enqueueBackoffCopy(at: start)
+        let (policy, error) = (OutboxFixture.backoffPolicy, OutboxFixture.tryLater)
         var now = start
         var delays: [TimeInterval] = []
         var status = OutboxStatus.pending

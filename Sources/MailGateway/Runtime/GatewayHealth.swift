@@ -15,7 +15,7 @@ public struct GatewayHealth: Sendable, Codable, Equatable {
     public struct Backlog: Sendable, Codable, Equatable {
         /// Waiting for their (next) attempt.
         public var pending: Int
-        /// Claimed by a sender.
+        /// Being sent: claimed by a sender in their rows, or handed to SMTP by one (``Outbox/inFlight(databasePath:)``).
         public var sending: Int
         /// Given up.
         public var failed: Int
@@ -58,7 +58,11 @@ extension Gateway {
 
     /// The outbox's copies by status, and how many are due or being sent at `now`.
     public func outboxBacklog(now: Date = Date()) async throws -> (counts: [OutboxStatus: Int], dueOrSending: Int) {
-        try await database.pool.read { db in (try Outbox.counts(db), try Outbox.dueOrSendingCount(db, now: now)) }
+        // Copies the sender handed to SMTP are `sending` (their rows stay `pending` until their outcome is committed).
+        let inFlight = Outbox.inFlight(databasePath: database.pool.path)
+        return try await database.pool.read { db in
+            (try Outbox.counts(db, inFlight: inFlight), try Outbox.dueOrSendingCount(db, now: now))
+        }
     }
 
     /// Sets the outbox gauges (`mailgateway_outbox_copies{status}`) to the counts now: what a scrape reads.

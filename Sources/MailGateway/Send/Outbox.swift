@@ -92,12 +92,13 @@ public enum OutboxPurpose: Sendable, Hashable {
 
 /// The durable outbox: functions over a GRDB `Database` that the caller runs inside its own transactions.
 ///
-/// Delivery guarantee: a copy is marked `sending` (its claimer recorded) in a committed transaction before it
-/// is sent, then `handed` just before it is handed to SMTP, and `sent` after the server's 250. The sender's
+/// Delivery guarantee: a copy is claimed before it is sent (by the sender's workers in memory, ``OutboxClaims``,
+/// the row staying `pending`; without a journal, marked `sending` with its claimer in a committed transaction),
+/// then `handed` just before it is handed to SMTP, and `sent` after the server's 250. The sender's
 /// workers write those two marks first as lines of their journal (``OutboxJournal``, one `write(2)` each) and
 /// commit the `sent` marks in batches; at the next start ``applyJournal(_:handed:sent:now:)`` turns what a dead
-/// worker journaled into rows. If the process dies between the 250 and its mark, the row is still `sending` and
-/// handed; at the next start `recover` puts it back to `pending` and it is sent again. That window (at most one
+/// worker journaled into rows. If the process dies between the 250 and its mark, the copy is handed without an
+/// answer; at the next start it is due again (its attempt counted) and sent again. That window (at most one
 /// copy per worker, or one transaction's copies when byte-identical copies share it, ``OutboxTransaction``) is
 /// the one place a copy can be delivered twice: SMTP has no way to ask the server "did you
 /// already accept this?", and the alternative, marking before sending, would lose the copy instead. Rows claimed but never handed are given back as never
@@ -153,72 +154,6 @@ public enum Outbox {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The bytes of distinct messages one claim may hold in memory: a claim of 1,000 personalized copies of a post
-    /// with a 10 MB attachment would otherwise build 10 GB of messages (each copy has its own header prefix).
-    public static let claimByteBudget = 64 << 20
-
-    /// Claims up to `limit` due copies for `claimer` (a ``Gateway/runID``): marks them `sending` and counts the
-    /// attempt, in the caller's transaction (commit it before sending). Mark each one with ``markHanded(_:id:now:)``
-    /// before handing it to SMTP.
-    /// - Parameter byteBudget: the distinct message bytes the claim may build; the first copy is always claimed,
-    ///   and the copies past the budget are given back in the same transaction (pending, attempt not counted).
-    public static func claim(_ db: Database, limit: Int, now: Date = Date(), claimer: String = "",
-                             byteBudget: Int = claimByteBudget) throws -> [OutboxJob] {
-        // In id order (the claim's own order is by due date, then id), so that the copies given back are the last.
-        let rows = try OutboxCopyRecord.claimDueCopies(db, limit: limit, now: now, claimer: claimer).sorted { $0.id < $1.id }
-        var bodies: [Int64: Data] = [:]
-        var built = 0
-        // Copies of one body with the same header prefix (every copy of a `personalize: false` list in one footer
-        // language) get ONE message array: they share its storage instead of each copying the whole message, and
-        // `OutboxTransaction.group` compares them in O(1) (Array `==` first compares the storage's identity).
-        var messages: [MessageKey: [UInt8]] = [:]
-        var jobs: [OutboxJob] = []
-        jobs.reserveCapacity(rows.count)
-        for (index, row) in rows.enumerated() {
-            let key = MessageKey(bodyID: row.bodyID, headerPrefix: row.headerPrefix)
-            let message: [UInt8]
-            if let known = messages[key] {
-                message = known
-            } else {
-                let body: Data
-                if let known = bodies[row.bodyID] {
-                    body = known
-                } else {
-                    body = try OutboxBodyRecord.bytes(db, id: row.bodyID)
-                    bodies[row.bodyID] = body
-                }
-                let size = row.headerPrefix.count + body.count
-                if !jobs.isEmpty, built + size > byteBudget {
-                    try release(db, ids: rows[index...].map(\.id))
-                    break
-                }
-                built += size
-                var assembled = [UInt8]()
-                assembled.reserveCapacity(size)
-                assembled.append(contentsOf: row.headerPrefix)
-                assembled.append(contentsOf: body)
-                messages[key] = assembled
-                message = assembled
-            }
-            jobs.append(OutboxJob(id: row.id, listID: row.listID, recipient: row.recipient,
-                                  envelopeFrom: row.envelopeFrom, message: message, attempts: row.attempts))
-        }
-        return jobs
-    }
-
-    /// What makes two claimed copies' messages the same bytes: the stored body and the per-copy header fields.
-    private struct MessageKey: Hashable {
-        var bodyID: Int64
-        var headerPrefix: Data
-    }
-
-    /// A claim's size when `workers` share the due copies: an equal share of them (so that a small fan-out is spread
-    /// over every connection instead of going to the first worker that asks), between 1 and `batch`.
-    public static func claimLimit(_ db: Database, batch: Int, workers: Int, now: Date = Date()) throws -> Int {
-        let due = try OutboxCopyRecord.dueCount(db, now: now, atMost: batch * workers)
-        return min(batch, max(1, (due + workers - 1) / workers))
-    }
-
     /// Records that a claimed copy is about to be handed to SMTP: from now on it may have been delivered.
     public static func markHanded(_ db: Database, id: Int64, now: Date = Date()) throws {
         try markHanded(db, ids: [id], now: now)
@@ -243,12 +178,17 @@ public enum Outbox {
     }
 
     /// At start-up, before ``recover(_:now:current:)``: what a stopped worker's journal (``OutboxJournal``)
-    /// recorded since its last commit. Copies the server accepted are marked sent; copies handed to SMTP are
-    /// marked handed (``recover(_:now:current:)`` then sends the one left unanswered again). Rows no longer
-    /// `sending` (their result was committed after the line was written) are left as they are.
-    public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], now: Date = Date()) throws {
-        try markHanded(db, ids: handed, now: now)
+    /// recorded since its last commit. Copies the server accepted are marked sent. Copies handed to SMTP without an
+    /// answer may have been delivered and are sent again: claimed in the rows (`sending`), they are marked handed
+    /// (``recover(_:now:current:)`` then makes them due, attempt kept); claimed in memory (``OutboxClaims``: still
+    /// `pending`, so still due), their attempt is counted. Rows whose result was committed after the line was
+    /// written (sent or failed) are left as they are.
+    /// - Returns: the copies claimed in memory that were handed without an answer (``Recovery/maybeSent`` adds them).
+    @discardableResult
+    public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], now: Date = Date()) throws -> Int {
         try markSent(db, ids: sent, now: now)
+        try markHanded(db, ids: handed, now: now)
+        return try OutboxCopyRecord.countHandedAttempt(db, ids: handed)
     }
 
     /// Records a failed attempt: a permanent error fails the copy at once; a transient one schedules the next
@@ -258,11 +198,13 @@ public enum Outbox {
     public static func markFailed(_ db: Database, id: Int64, error: SMTPError, policy: RetryPolicy,
                                   now: Date = Date()) throws -> OutboxStatus {
         guard let row = try OutboxCopyRecord.fetchOne(db, key: id) else { return .failed }
-        let next = now.addingTimeInterval(policy.delay(afterAttempts: row.attempts))
+        // A copy claimed in memory is still `pending`: this attempt is not counted in its row yet.
+        let attempts = row.status == .pending ? row.attempts + 1 : row.attempts
+        let next = now.addingTimeInterval(policy.delay(afterAttempts: attempts))
         let status: OutboxStatus = (error.kind == .permanent || next > row.retryFrom.addingTimeInterval(policy.period))
             ? .failed : .pending
-        try OutboxCopyRecord.recordFailure(db, id: id, status: status, nextAttemptAt: next, kind: error.kind.rawValue,
-                                           code: error.code, command: error.command,
+        try OutboxCopyRecord.recordFailure(db, id: id, status: status, attempts: attempts, nextAttemptAt: next,
+                                           kind: error.kind.rawValue, code: error.code, command: error.command,
                                            text: String(error.reply.prefix(1000)))
         return status
     }
@@ -319,10 +261,16 @@ public enum Outbox {
     }
 
     /// `outbox list`: rows filtered by status, list and message, oldest first.
+    /// - Parameter inFlight: copies a sender claimed in memory and handed to SMTP (``inFlight(databasePath:)``):
+    ///   still `pending` in their rows, listed as `sending`.
     public static func list(_ db: Database, status: OutboxStatus? = nil, listID: String? = nil,
-                            messageID: Int64? = nil, limit: Int = 1000) throws -> [OutboxEntry] {
-        try OutboxCopyRecord.list(db, status: status, listID: listID, messageID: messageID, limit: limit)
-            .map(OutboxEntry.init)
+                            messageID: Int64? = nil, limit: Int = 1000, inFlight: Set<Int64> = []) throws -> [OutboxEntry] {
+        if inFlight.isEmpty || status == .sent || status == .failed {
+            return try OutboxCopyRecord.list(db, status: status, listID: listID, messageID: messageID, limit: limit)
+                .map(OutboxEntry.init)
+        }
+        return try listInFlight(db, status: status, listID: listID, messageID: messageID, limit: limit,
+                                inFlight: inFlight)
     }
 
     /// Copies refused for good (5xx) since `date`: the per-recipient record for bounce processing.
@@ -331,11 +279,15 @@ public enum Outbox {
     }
 
     /// Number of copies in each status (absent statuses are 0).
-    public static func counts(_ db: Database, listID: String? = nil) throws -> [OutboxStatus: Int] {
+    /// - Parameter inFlight: as in ``list(_:status:listID:messageID:limit:inFlight:)``: counted as `sending`.
+    public static func counts(_ db: Database, listID: String? = nil, inFlight: Set<Int64> = []) throws -> [OutboxStatus: Int] {
         var result = Dictionary(uniqueKeysWithValues: OutboxStatus.allCases.map { ($0, 0) })
         for (value, count) in try OutboxCopyRecord.countsByStatus(db, listID: listID) {
             if let status = OutboxStatus(rawValue: value) { result[status] = count }
         }
+        let handed = try OutboxCopyRecord.pending(db, ids: inFlight, listID: listID, messageID: nil).count
+        result[.pending, default: 0] -= handed
+        result[.sending, default: 0] += handed
         return result
     }
 

@@ -13,8 +13,9 @@ public struct OutboxSenderConfiguration: Sendable {
     /// Copies one worker claims per transaction at most (default 1000, room for ten full transactions of
     /// byte-identical copies; less when the due copies shared between the workers are fewer). Claimed copies not
     /// yet attempted at a graceful stop are given back; after a crash they are recovered as never handed to SMTP
-    /// (so never duplicated): the size moves no guarantee, only how many rows one write transaction changes
-    /// (issue 12: 1000 rather than 200 halved the claim's database time per copy).
+    /// (so never duplicated): the size moves no guarantee, only how many copies one claim reads (and, for a sender
+    /// without a journal, how many rows it marks `sending`; issue 12: 1000 rather than 200 halved that claim's
+    /// database time per copy).
     public var claimBatch: Int
     /// A worker commits the `sent` marks of the copies the server accepted once this many are waiting (default
     /// 1000, ten full transactions of byte-identical copies), or ``commitInterval`` after the oldest of them, and
@@ -87,10 +88,13 @@ public final class OutboxSender: Service {
     public static func recover(_ database: any DatabaseWriter, current claimer: String) async throws -> Outbox.Recovery {
         let journals = OutboxJournal.leftBehind(databasePath: database.path)
         let recovered = try await database.write { db in
+            var handedUnanswered = 0
             for journal in journals {
-                try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent)
+                handedUnanswered += try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent)
             }
-            return try Outbox.recover(db, current: claimer)
+            var recovery = try Outbox.recover(db, current: claimer)
+            recovery.maybeSent += handedUnanswered
+            return recovery
         }
         for journal in journals { unlink(journal.path) }
         return recovered
@@ -109,12 +113,14 @@ public final class OutboxSender: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
+                    // The copies this run's workers have claimed (``OutboxClaims``): shared, and gone with the run.
+                    let claims = OutboxClaims()
                     for index in 0..<configuration.workers {
                         group.addTask {
                             var workerLogger = logger
                             workerLogger[metadataKey: "outbox.worker"] = "\(index)"
                             let worker = try OutboxWorker(index: index, database: database, configuration: configuration,
-                                                      logger: workerLogger)
+                                                          claims: claims, logger: workerLogger)
                             try await worker.run()
                         }
                     }

@@ -22,6 +22,9 @@ actor OutboxWorker {
     private let configuration: OutboxSenderConfiguration
     private let logger: Logger
     private let journal: OutboxJournal?
+    /// The copies claimed by this run's workers, when the claims are kept in memory (a worker with a journal:
+    /// ``OutboxClaims``); nil: claims are `sending` rows, committed before the send.
+    private let claims: OutboxClaims?
     private var connection: (any OutboxSMTPSession)?
     /// Copies accepted by the server, journaled, whose `sent` mark is not committed yet (oldest first).
     private var unrecorded: [Int64] = []
@@ -29,7 +32,8 @@ actor OutboxWorker {
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    init(index: Int, database: any DatabaseWriter, configuration: OutboxSenderConfiguration, logger: Logger) throws {
+    init(index: Int, database: any DatabaseWriter, configuration: OutboxSenderConfiguration, claims: OutboxClaims,
+         logger: Logger) throws {
         self.executor = SerialQueueExecutor(queue: DispatchQueue(label: "mailgateway.outbox.worker.\(index)"))
         self.database = database
         self.configuration = configuration
@@ -37,6 +41,7 @@ actor OutboxWorker {
         let path = database.path
         journal = path.isEmpty || path == ":memory:" || path.hasPrefix("file:") ? nil
             : try OutboxJournal(databasePath: path, claimer: configuration.claimer, worker: index)
+        self.claims = journal == nil ? nil : claims
     }
 
     /// Sends until cancelled; at the end (an error included) commits what the journal holds and removes it.
@@ -91,18 +96,21 @@ actor OutboxWorker {
 
     // Synchronous on purpose: GRDB's blocking write runs on this actor's queue, not on the cooperative pool.
     /// Commits the waiting `sent` marks and claims a batch (this worker's share of the due copies, at most
-    /// `claimBatch`), in one transaction.
+    /// `claimBatch`), in one transaction: in memory (``OutboxClaims``, the rows stay `pending`) when a journal
+    /// records what is handed to SMTP, else in the rows.
     private func claim() throws -> [OutboxJob] {
-        let (workers, claimer) = (configuration.workers, configuration.claimer)
+        let (workers, claimer, claims) = (configuration.workers, configuration.claimer, self.claims)
         let batch = configuration.pace?.claimBatch(configuration.claimBatch, workers: workers) ?? configuration.claimBatch
         return try committing { db in
-            let limit = try Outbox.claimLimit(db, batch: batch, workers: workers)
+            let limit = try Outbox.claimLimit(db, batch: batch, workers: workers, claimed: claims?.count ?? 0)
+            if let claims { return try Outbox.claim(db, limit: limit, claims: claims) }
             return try Outbox.claim(db, limit: limit, claimer: claimer)
         }
     }
 
+    /// Gives back claimed copies not attempted: pending, attempt not counted (a claim in memory: nothing to write).
     private func release(_ ids: [Int64]) throws {
-        try committing { db in try Outbox.release(db, ids: ids) }
+        try committing(settling: ids) { db in try Outbox.release(db, ids: ids) }
     }
 
     /// Commits the waiting `sent` marks.
@@ -111,10 +119,11 @@ actor OutboxWorker {
         try committing { _ in }
     }
 
-    /// One transaction: the waiting `sent` marks, then `work`; once committed, the journal is cleared.
+    /// One transaction: the waiting `sent` marks, then `work`; once committed, the journal is cleared and the
+    /// copies sent and `settling` (whose outcome `work` records, or which it gives back) leave the claims.
     /// The journal's waiting `S` lines are written first: the write may wait on the writer lock (an ingest
     /// transaction), and a kill during that wait must not re-send copies the server accepted.
-    private func committing<T>(_ work: (Database) throws -> T) throws -> T {
+    private func committing<T>(settling: [Int64] = [], _ work: (Database) throws -> T) throws -> T {
         try journal?.flush()
         let sent = unrecorded
         let result = try database.write { db in
@@ -123,6 +132,8 @@ actor OutboxWorker {
         }
         unrecorded.removeAll(keepingCapacity: true)
         try journal?.clear()
+        claims?.release(sent)
+        claims?.release(settling)
         return result
     }
 
@@ -196,7 +207,7 @@ actor OutboxWorker {
             return
         }
         let policy = configuration.retry
-        let statuses = try committing { db in
+        let statuses = try committing(settling: refused.map(\.job.id)) { db in
             try refused.map { job, error in
                 let status = try Outbox.markFailed(db, id: job.id, error: error, policy: policy)
                 // A copy refused for good (or out of retries) is a bounce of its recipient (BN-2).

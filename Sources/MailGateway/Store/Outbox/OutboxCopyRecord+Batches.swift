@@ -43,6 +43,30 @@ extension OutboxCopyRecord {
         return claimed
     }
 
+    /// The ids of up to `limit` due pending copies, in due order: a walk of the `outbox_due` index alone (it holds
+    /// the rowid), for a claim kept in memory (``Outbox/claim(_:limit:now:claims:byteBudget:)``).
+    static func dueIDs(_ db: Database, now: Date, limit: Int) throws -> [Int64] {
+        try Int64.fetchAll(db.cachedStatement(sql: """
+            SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+            """), arguments: [StoreDate.value(now), limit])
+    }
+
+    /// The claim's columns of copies `ids`, read without changing them (a claim kept in memory).
+    static func claimRows(_ db: Database, ids: [Int64]) throws -> [ClaimedCopyRow] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT o.id, o.list_id, o.recipient, o.envelope_from, o.header_prefix, o.body_id, o.attempts
+            FROM json_each(?) j CROSS JOIN outbox o ON o.id = j.value
+            """), arguments: [idArray(ids)])
+        var claimed: [ClaimedCopyRow] = []
+        claimed.reserveCapacity(ids.count)
+        while let row = try rows.next() {
+            claimed.append(ClaimedCopyRow(id: row[0], listID: row[1], recipient: row[2], envelopeFrom: row[3],
+                                          headerPrefix: row[4], bodyID: row[5], attempts: row[6]))
+        }
+        return claimed
+    }
+
     /// Records that copies `ids` (still `sending`) are about to be handed to SMTP, in one statement.
     static func markHanded(_ db: Database, ids: [Int64], now: Date) throws {
         guard !ids.isEmpty else { return }
@@ -51,12 +75,25 @@ extension OutboxCopyRecord {
             """).execute(arguments: [StoreDate.value(now), idArray(ids)])
     }
 
-    /// Records the server's acceptance of copies `ids` (still `sending`), in one statement.
+    /// Records the server's acceptance of copies `ids`, in one statement: claimed in the rows (`sending`, attempt
+    /// counted) or in memory (`pending`: the attempt is counted now). A copy already sent or failed is left alone.
     static func markSent(_ db: Database, ids: [Int64], now: Date) throws {
         guard !ids.isEmpty else { return }
         try db.cachedStatement(sql: """
-            UPDATE outbox SET status = 'sent', sent_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'sending'
+            UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + (status = 'pending')
+            WHERE id IN (SELECT value FROM json_each(?)) AND +status IN ('sending', 'pending')
             """).execute(arguments: [StoreDate.value(now), idArray(ids)])
+    }
+
+    /// Counts the attempt of copies `ids` claimed in memory (still `pending`) that a dead worker's journal says were
+    /// handed to SMTP without an answer: they may have been delivered, and are sent again (they are still due).
+    /// - Returns: how many copies that was.
+    static func countHandedAttempt(_ db: Database, ids: [Int64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'pending'
+            """).execute(arguments: [idArray(ids)])
+        return db.changesCount
     }
 
     /// Gives back claimed copies `ids` that were not attempted: `pending`, attempt not counted, in one statement.

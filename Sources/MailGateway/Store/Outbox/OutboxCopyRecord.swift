@@ -129,14 +129,15 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
             """), arguments: [StoreDate.value(now), atMost]) ?? 0
     }
 
-    /// Records a failed attempt's outcome: the new status, the next attempt and the server's answer.
-    static func recordFailure(_ db: Database, id: Int64, status: OutboxStatus, nextAttemptAt: Date, kind: String,
-                              code: Int, command: String, text: String) throws {
+    /// Records a failed attempt's outcome: the new status, the attempts counted, the next attempt and the server's
+    /// answer.
+    static func recordFailure(_ db: Database, id: Int64, status: OutboxStatus, attempts: Int, nextAttemptAt: Date,
+                              kind: String, code: Int, command: String, text: String) throws {
         try db.execute(sql: """
-            UPDATE outbox SET status = ?, next_attempt_at = ?, last_error_kind = ?, last_error_code = ?,
+            UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error_kind = ?, last_error_code = ?,
                               last_error_command = ?, last_error_text = ?
             WHERE id = ?
-            """, arguments: [status.rawValue, nextAttemptAt, kind, code, command, text, id])
+            """, arguments: [status.rawValue, attempts, nextAttemptAt, kind, code, command, text, id])
     }
 
     /// Makes due at `now` the copies left `sending` by a claimer other than `current` (nil: every claimer), either
@@ -207,6 +208,15 @@ public struct OutboxCopyRecord: Codable, Sendable, Equatable, FetchableRecord, P
             request = request.filter(CodingKeys.listID == listID)
         }
         return try request.order(CodingKeys.id).limit(limit).fetchAll(db)
+    }
+
+    /// The copies among `ids` still `pending` (of one list, of one message when not nil), oldest first.
+    static func pending(_ db: Database, ids: Set<Int64>, listID: String?, messageID: Int64?) throws -> [Self] {
+        guard !ids.isEmpty else { return [] }
+        var request = filter(ids.contains(CodingKeys.id)).filter(sql: "+status = 'pending'")
+        if let listID { request = request.filter(sql: "+list_id = ?", arguments: [listID]) }
+        if let messageID { request = request.filter(sql: "+message_id = ?", arguments: [messageID]) }
+        return try request.order(CodingKeys.id).fetchAll(db)
     }
 
     /// Copies refused for good (5xx) enqueued since `date`, oldest first.

@@ -34,9 +34,16 @@ command=$1
 dir=$2
 
 # The unprivileged account that owns the mail folders: `mailgw`, created when missing, else `nobody`.
+# The test suite starts several instances at once: on a fresh machine their useradd calls raced (one lost the lock
+# on /etc/passwd and fell back to `nobody`, or read the account half written), and Dovecot answered SELECT with
+# `[SERVERBUG]`. One creation at a time, under a lock, each checking again once it holds it.
 mail_account() {
     if ! id mailgw >/dev/null 2>&1; then
-        useradd --system --no-create-home --shell /usr/sbin/nologin mailgw >/dev/null 2>&1 || true
+        (
+            flock 9
+            id mailgw >/dev/null 2>&1 \
+                || useradd --system --no-create-home --shell /usr/sbin/nologin mailgw >/dev/null 2>&1 || true
+        ) 9>>"${TMPDIR:-/tmp}/mailgateway-useradd.lock"
     fi
     if id mailgw >/dev/null 2>&1; then
         echo "mailgw $(id -gn mailgw)"

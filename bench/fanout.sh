@@ -84,8 +84,9 @@ PY
   for c in "${CONNS[@]}"; do
     run="$WORK/$label-$c"
     mkdir -p "$run"
-    cp "$base/archive.sqlite" "$run/archive.sqlite"
-    for ext in -wal -shm; do [[ -f "$base/archive.sqlite$ext" ]] && cp "$base/archive.sqlite$ext" "$run/archive.sqlite$ext"; done
+    # SQLite's online backup, not cp: the base's -wal can come and go between a test and a cp.
+    python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' \
+      "$base/archive.sqlite" "$run/archive.sqlite"
     bench_config "$run" "$SMTP_PORT" "$c" "$user" "${BENCH_PERSONALIZE:-1}"
     "$bin" outbox retry --config "$run/config.json" --log-level error >/dev/null
     prefix=()

@@ -48,8 +48,11 @@ public enum BounceLedger {
             receivingDomain: MailAddress.split(observation.address).domain.map { $0.lowercased() } ?? "",
             counted: false, bounceRow: observation.bounceRow, at: now)
         guard try BounceEventRecord.insertUnlessKnown(db, &event) else { return nil }
-        // Counted when recorded, inside the caller's transaction (a rolled-back transaction is rare and redone).
-        GatewayMetrics.bounce(class: observation.bounceClass.rawValue)
+        // Counted when the caller's transaction commits: an ingest group that fails is rolled back and redone
+        // message by message, which records the same bounce again. (A message rolled back to its own savepoint
+        // inside a committed redo still counts: rare, and only the metric is off.)
+        let bounceClass = observation.bounceClass.rawValue
+        db.afterNextTransaction(onCommit: { _ in GatewayMetrics.bounce(class: bounceClass) })
         let existing = try BounceAddressRecord.find(db, addressKey: key)
         var record = existing
             ?? BounceAddressRecord(addressKey: key, state: BounceState(address: observation.address), updatedAt: now)

@@ -108,9 +108,9 @@ import Testing
         // Two transactions: the first accepted (its `S` lines written with the next `H`), the second handed, then
         // the kill (the journal object dropped without `remove`, as a killed process leaves its file).
         var journal: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
-        try journal?.handed([jobs[0].id, jobs[1].id])
+        try journal?.handed([jobs[0], jobs[1]])
         try journal?.sent([jobs[0].id, jobs[1].id])
-        try journal?.handed([jobs[2].id])
+        try journal?.handed([jobs[2]])
         journal = nil
 
         // While it is left behind, `outbox list` shows the handed copy as being sent.
@@ -130,6 +130,61 @@ import Testing
         #expect(Outbox.inFlight(databasePath: fixture.pool.path).isEmpty, "the journal is deleted")
         // Every copy still to send is due again at once.
         #expect(try await fixture.pool.write { try Outbox.claim($0, limit: 10, claims: OutboxClaims()) }.map(\.id) == [jobs[2].id, jobs[3].id])
+    }
+
+    @Test("a journal line that outlives the commit of its outcome counts no second attempt: a refusal committed before the kill truncated the journal, a recovery killed after its commit")
+    func staleJournalLinesCountNoSecondAttempt() async throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(3))
+        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 3, claims: OutboxClaims()) }
+        #expect(jobs.count == 3)
+        var journal: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        // The first copy refused for now, and the refusal committed (attempt 1, backoff); the kill comes before the
+        // journal's truncation. The second copy handed, unanswered.
+        try journal?.handed([jobs[0]])
+        let refused = SMTPError(kind: .transient, code: 451, reply: "451 later", command: "DATA")
+        let status = try await fixture.pool.write {
+            try Outbox.markFailed($0, id: jobs[0].id, error: refused, policy: OutboxFixture.backoffPolicy)
+        }
+        #expect(status == .pending)
+        try journal?.handed([jobs[1]])
+        let path = try #require(journal?.path)
+        journal = nil
+        let left = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(String(decoding: left, as: UTF8.self).contains("H \(jobs[1].id) 1\n"), "the line has the attempt number")
+
+        #expect(try await OutboxSender.recover(fixture.pool, current: "run-b") == Outbox.Recovery(maybeSent: 1, notAttempted: 0))
+        var byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        #expect(byID[jobs[0].id]?.attempts == 1, "the refusal's attempt, counted once")
+        #expect(byID[jobs[0].id]?.lastErrorCode == 451)
+        #expect(byID[jobs[1].id]?.attempts == 1, "maybe delivered: attempt counted")
+        #expect(byID[jobs[2].id]?.attempts == 0)
+
+        // The recovery killed after its commit, before it deleted the journal: the next start reads the same lines.
+        try left.write(to: URL(fileURLWithPath: path))
+        #expect(try await OutboxSender.recover(fixture.pool, current: "run-c") == Outbox.Recovery(maybeSent: 0, notAttempted: 0))
+        byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        #expect(jobs.map { byID[$0.id]?.attempts } == [1, 1, 0], "no attempt counted twice")
+        #expect(jobs.map { byID[$0.id]?.status } == [.pending, .pending, .pending])
+    }
+
+    @Test("a claim whose transaction rolls back gives its copies back")
+    func claimRolledBackGivesItsCopiesBack() throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(2))
+        let claims = OutboxClaims()
+        struct Abandoned: Error {}
+        #expect(throws: Abandoned.self) {
+            try fixture.pool.write { db in
+                let jobs = try Outbox.claim(db, limit: 2, claims: claims)
+                #expect(jobs.count == 2 && claims.count == 2)
+                throw Abandoned()
+            }
+        }
+        #expect(claims.count == 0, "no one holds them")
+        #expect(try fixture.pool.write { try Outbox.claim($0, limit: 2, claims: claims) }.count == 2)
     }
 
     @Test("outbox list with copies in flight: pending and sending split by the journals, other statuses as stored")

@@ -135,7 +135,9 @@ import TestSupport
         try await running(makeSender(fixture, sink, workers: 3)) {
             #expect(await fixture.wait { try fixture.counts()[.sent]! >= 3 })
         }
-        // Stopped gracefully: nothing left in flight, and what the server acknowledged is exactly what is sent.
+        // Stopped gracefully: nothing left in flight (the claims are in memory: no journal left behind names a copy,
+        // and no row was claimed in the rows), and what the server acknowledged is exactly what is sent.
+        #expect(OutboxJournal.leftBehind(databasePath: fixture.pool.path).isEmpty, "every journal removed")
         let stopped = try fixture.counts()
         #expect(stopped[.sending] == 0)
         #expect(stopped[.sent]! < 48)

@@ -179,11 +179,11 @@ import Testing
         // The worker's sequence before its `sent` marks were committed: two copies accepted, a third handed, then
         // the process dies (the journal object is dropped without `remove`, as a killed process leaves its file).
         var journal: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
-        try journal?.handed(jobs[0].id)
+        try journal?.handed([jobs[0]])
         try journal?.sent(jobs[0].id)
-        try journal?.handed(jobs[1].id)
+        try journal?.handed([jobs[1]])
         try journal?.sent(jobs[1].id)
-        try journal?.handed(jobs[2].id)
+        try journal?.handed([jobs[2]])
         let path = try #require(journal?.path)
         journal = nil
         #expect(FileManager.default.fileExists(atPath: path))
@@ -211,12 +211,12 @@ import Testing
         // Worker 0: accepted, its `S` line waiting for the next write, then killed (dropping the journal writes
         // nothing, as a killed process writes nothing).
         var first: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
-        try first?.handed(jobs[0].id)
+        try first?.handed([jobs[0]])
         try first?.sent(jobs[0].id)
         first = nil
         // Worker 1: its `S` line cut by the kill before its newline.
         let second = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 1)
-        try second.handed(jobs[1].id)
+        try second.handed([jobs[1]])
         let handle = try #require(FileHandle(forWritingAtPath: second.path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("S \(jobs[1].id)".utf8))
@@ -236,7 +236,7 @@ import Testing
         try fixture.enqueue(to: OutboxFixture.recipients(2))
         let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 2, claimer: "run-a") }
         let journal = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 3)
-        try journal.handed(jobs[0].id)
+        try journal.handed([jobs[0]])
         try journal.sent(jobs[0].id)
         try await fixture.pool.write { try Outbox.markSent($0, ids: [jobs[0].id]) }
         try journal.clear()

@@ -181,14 +181,18 @@ public enum Outbox {
     /// recorded since its last commit. Copies the server accepted are marked sent. Copies handed to SMTP without an
     /// answer may have been delivered and are sent again: claimed in the rows (`sending`), they are marked handed
     /// (``recover(_:now:current:)`` then makes them due, attempt kept); claimed in memory (``OutboxClaims``: still
-    /// `pending`, so still due), their attempt is counted. Rows whose result was committed after the line was
-    /// written (sent or failed) are left as they are.
+    /// `pending`, so still due), their attempt is counted, once: a row whose count already has the attempt number
+    /// its line records (its outcome was committed after the line was written, or an earlier replay of the same
+    /// journal committed) is left as it is, as are rows sent or failed since.
+    /// - Parameter attempts: each handed copy's attempt number, from its line (lines written before stop 20, by
+    ///   a version that claimed in the rows, have none: their copies are `sending`, or had their outcome committed).
     /// - Returns: the copies claimed in memory that were handed without an answer (``Recovery/maybeSent`` adds them).
     @discardableResult
-    public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], now: Date = Date()) throws -> Int {
+    public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], attempts: [Int64: Int] = [:],
+                                    now: Date = Date()) throws -> Int {
         try markSent(db, ids: sent, now: now)
         try markHanded(db, ids: handed, now: now)
-        return try OutboxCopyRecord.countHandedAttempt(db, ids: handed)
+        return try OutboxCopyRecord.countHandedAttempt(db, attempts: attempts)
     }
 
     /// Records a failed attempt: a permanent error fails the copy at once; a transient one schedules the next
@@ -285,7 +289,7 @@ public enum Outbox {
         for (value, count) in try OutboxCopyRecord.countsByStatus(db, listID: listID) {
             if let status = OutboxStatus(rawValue: value) { result[status] = count }
         }
-        let handed = try OutboxCopyRecord.pending(db, ids: inFlight, listID: listID, messageID: nil).count
+        let handed = try OutboxCopyRecord.pendingCount(db, ids: inFlight, listID: listID)
         result[.pending, default: 0] -= handed
         result[.sending, default: 0] += handed
         return result

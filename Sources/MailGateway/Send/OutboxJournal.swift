@@ -1,7 +1,8 @@
 import Foundation
 
 /// One outbox worker's record, in a small append-only file beside the database, of what happened to its copies
-/// since its last commit: `H <id>` just before a copy is handed to SMTP, `S <id>` just after the server's 250.
+/// since its last commit: `H <id> <attempt>` just before a copy is handed to SMTP (its attempt number, this one
+/// included), `S <id>` just after the server's 250.
 /// It lets the worker commit the `sent` marks of many copies in one transaction (``OutboxSender``) without widening
 /// the resend window after a crash: the file is written with one `write(2)` per line, which a killed process
 /// cannot undo, so at the next start ``OutboxJournal/leftBehind(databasePath:)`` tells the copies the server
@@ -45,11 +46,14 @@ final class OutboxJournal {
     /// `S` lines not written yet: they go out in the same `write(2)` as the next `H` lines, or at ``flush()``.
     private var unwritten: [UInt8] = []
 
-    /// Copies `ids` (one SMTP transaction) are about to be handed to SMTP: from now on they may have been
-    /// delivered. One `write(2)` for all of them and for the `S` lines waiting before them.
-    func handed(_ ids: [Int64]) throws {
+    /// Copies `jobs` (one SMTP transaction) are about to be handed to SMTP: from now on they may have been
+    /// delivered. One `write(2)` for all of them and for the `S` lines waiting before them. Each line has the
+    /// copy's attempt number, so that a replay counts the attempt once: a line can outlive the commit of its
+    /// outcome (a kill between a commit and the journal's truncation, or between the recovery's commit and the
+    /// journals' removal).
+    func handed(_ jobs: [OutboxJob]) throws {
         let waiting = unwritten.count
-        for id in ids { Self.line(&unwritten, "H", id) }
+        for job in jobs { Self.line(&unwritten, "H", job.id, job.attempts) }
         do {
             try flush()
         } catch {
@@ -58,9 +62,6 @@ final class OutboxJournal {
             throw error
         }
     }
-
-    /// Copy `id` is about to be handed to SMTP.
-    func handed(_ id: Int64) throws { try handed([id]) }
 
     /// The server accepted copy `id` (250).
     func sent(_ id: Int64) throws { try sent([id]) }
@@ -89,11 +90,15 @@ final class OutboxJournal {
         }
     }
 
-    /// Appends `<kind> <id>\n` to `bytes`.
-    private static func line(_ bytes: inout [UInt8], _ kind: Unicode.Scalar, _ id: Int64) {
+    /// Appends `<kind> <id>\n`, or `<kind> <id> <attempt>\n`, to `bytes`.
+    private static func line(_ bytes: inout [UInt8], _ kind: Unicode.Scalar, _ id: Int64, _ attempt: Int? = nil) {
         bytes.append(UInt8(ascii: kind))
         bytes.append(UInt8(ascii: " "))
         bytes.append(contentsOf: String(id).utf8)
+        if let attempt {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: String(attempt).utf8)
+        }
         bytes.append(UInt8(ascii: "\n"))
     }
 
@@ -115,6 +120,8 @@ final class OutboxJournal {
         var handed: [Int64]
         /// Copies the server accepted.
         var sent: [Int64]
+        /// The attempt number each handed copy's line records (none in a journal written before stop 20).
+        var attempts: [Int64: Int] = [:]
     }
 
     /// Every journal file of the database (the caller holds the process lock and has no worker running: they
@@ -138,7 +145,11 @@ final class OutboxJournal {
                 let value = String(decoding: line.dropFirst(2), as: UTF8.self)
                 switch line.first {
                 case UInt8(ascii: "C"): contents.claimer = value
-                case UInt8(ascii: "H"): if let id = Int64(value) { contents.handed.append(id) }
+                case UInt8(ascii: "H"):
+                    let fields = value.split(separator: " ")
+                    guard let id = fields.first.flatMap({ Int64($0) }) else { break }
+                    contents.handed.append(id)
+                    if fields.count == 2, let attempt = Int(fields[1]) { contents.attempts[id] = attempt }
                 case UInt8(ascii: "S"): if let id = Int64(value) { contents.sent.append(id) }
                 default: break
                 }

@@ -90,7 +90,8 @@ public final class OutboxSender: Service {
         let recovered = try await database.write { db in
             var handedUnanswered = 0
             for journal in journals {
-                handedUnanswered += try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent)
+                handedUnanswered += try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent,
+                                                              attempts: journal.attempts)
             }
             var recovery = try Outbox.recover(db, current: claimer)
             recovery.maybeSent += handedUnanswered

@@ -131,9 +131,10 @@ actor OutboxWorker {
             return try work(db)
         }
         unrecorded.removeAll(keepingCapacity: true)
-        try journal?.clear()
+        // Committed: given back before the journal's truncation, which can fail (the worker then stops).
         claims?.release(sent)
         claims?.release(settling)
+        try journal?.clear()
         return result
     }
 
@@ -141,7 +142,7 @@ actor OutboxWorker {
     private func deliver(_ transaction: OutboxTransaction) throws {
         let ids = transaction.jobs.map(\.id)
         if let journal {
-            try journal.handed(ids)
+            try journal.handed(transaction.jobs)
         } else {
             try database.write { db in try Outbox.markHanded(db, ids: ids) }
         }

@@ -87,13 +87,22 @@ extension OutboxCopyRecord {
 
     /// Counts the attempt of copies `ids` claimed in memory (still `pending`) that a dead worker's journal says were
     /// handed to SMTP without an answer: they may have been delivered, and are sent again (they are still due).
+    /// `attempts` has each line's attempt number `n`; the copy is counted only while its row has `n - 1` attempts:
+    /// a second replay of the line, or a line whose outcome was committed, changes nothing. A line without a
+    /// number was written by a version that claimed in the rows (before stop 20): its copy, if still claimed, is
+    /// `sending` (``markHanded(_:ids:now:)``), and a pending one had its outcome committed.
     /// - Returns: how many copies that was.
-    static func countHandedAttempt(_ db: Database, ids: [Int64]) throws -> Int {
-        guard !ids.isEmpty else { return 0 }
-        try db.cachedStatement(sql: """
-            UPDATE outbox SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'pending'
-            """).execute(arguments: [idArray(ids)])
-        return db.changesCount
+    static func countHandedAttempt(_ db: Database, attempts: [Int64: Int]) throws -> Int {
+        guard !attempts.isEmpty else { return 0 }
+        let statement = try db.cachedStatement(sql: """
+            UPDATE outbox SET attempts = ?2 WHERE id = ?1 AND +status = 'pending' AND attempts = ?2 - 1
+            """)
+        var counted = 0
+        for (id, attempt) in attempts {
+            try statement.execute(arguments: [id, attempt])
+            counted += db.changesCount
+        }
+        return counted
     }
 
     /// Gives back claimed copies `ids` that were not attempted: `pending`, attempt not counted, in one statement.

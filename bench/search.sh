@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 COUNT=${1:-20000}
 RUNS=${BENCH_RUNS:-30}
-command -v hyperfine >/dev/null || die "hyperfine missing (apt-get install hyperfine)"
+bash scripts/install-deps.sh >/dev/null
+command -v hyperfine >/dev/null || die "hyperfine missing (scripts/install-deps.sh)"
 command -v notmuch >/dev/null || die "notmuch missing (scripts/install-deps.sh)"
 find_gen_corpus
 bench_binaries

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what mailgateway needs on Debian 12 (run as root, or with sudo available): the C libraries it links
 # (libetpan, libcurl gnutls flavour, SQLite, libresolv from libc6-dev), the mail servers its tests and demo start on 127.0.0.1 (Dovecot
-# IMAP + LMTP, Postfix with smtp-sink/smtp-source), notmuch for the benchmark, headless Chromium (and a font
+# IMAP + LMTP, Postfix with smtp-sink/smtp-source), notmuch and hyperfine for the benchmarks, headless Chromium (and a font
 # with fixed metrics) for the digests' and unsubscribe page's rendering tests and scripts/digest-screenshot.sh, curl
 # (the HTTP tests' client), systemd-analyze (scripts/verify-systemd-unit.sh), and tools the scripts use.
 # Idempotent: does nothing when everything is there.
 set -euo pipefail
 
 packages=(libetpan-dev libcurl4-gnutls-dev libc6-dev libsqlite3-dev sqlite3 dovecot-imapd dovecot-lmtpd postfix notmuch
-          openssl ca-certificates python3 gzip procps time chromium fonts-dejavu-core curl systemd)
+          hyperfine openssl ca-certificates python3 gzip procps time chromium fonts-dejavu-core curl systemd)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -118,6 +118,7 @@ import Testing
         #expect(inFlight == Set(jobs.prefix(3).map(\.id)))
         let sending = try await fixture.pool.read { try Outbox.list($0, status: .sending, inFlight: inFlight) }
         #expect(sending.map(\.id) == jobs.prefix(3).map(\.id), "their rows are pending: the journal names them")
+        #expect(sending.map(\.attempts) == [1, 1, 1], "the attempt under way counted, as a claim in the rows showed it")
         #expect(try await fixture.pool.read { try Outbox.counts($0, inFlight: inFlight) } == [.pending: 1, .sending: 3, .sent: 0, .failed: 0])
 
         let recovered = try await OutboxSender.recover(fixture.pool, current: "run-b")

@@ -36,7 +36,11 @@ extension Outbox {
         }
         return rows.map { row in
             var entry = OutboxEntry(row)
-            if handedIDs.contains(row.id) { entry.status = .sending }
+            if handedIDs.contains(row.id) {
+                // As a row claimed in the rows showed it: `sending`, the attempt under way counted.
+                entry.status = .sending
+                entry.attempts += 1
+            }
             return entry
         }
     }

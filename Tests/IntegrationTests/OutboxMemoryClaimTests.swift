@@ -170,6 +170,29 @@ import Testing
         #expect(jobs.map { byID[$0.id]?.status } == [.pending, .pending, .pending])
     }
 
+    @Test("two journals name one copy, handed in the first (given back, the kill before its truncation), accepted in the second: marked sent with one attempt, whatever the journals' order")
+    func acceptanceInOneJournalWinsOverAStaleLineInAnother() async throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.remove() }
+        try fixture.enqueue(to: OutboxFixture.recipients(1))
+        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 1, claims: OutboxClaims()) }
+        // Worker 0's journal (read first: the names sort by worker) still says it handed the copy; worker 1 then
+        // handed it and the server accepted it.
+        var first: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        try first?.handed(jobs)
+        first = nil
+        var second: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 1)
+        try second?.handed(jobs)
+        try second?.sent(jobs[0].id)
+        try second?.flush()
+        second = nil
+        #expect(OutboxJournal.leftBehind(databasePath: fixture.pool.path).map(\.handed) == [[jobs[0].id], [jobs[0].id]])
+
+        #expect(try await OutboxSender.recover(fixture.pool, current: "run-b") == Outbox.Recovery(maybeSent: 0, notAttempted: 0))
+        let entry = try #require(try fixture.entries().first)
+        #expect(entry.status == .sent && entry.attempts == 1, "one attempt: \(entry)")
+    }
+
     @Test("a claim whose transaction rolls back gives its copies back")
     func claimRolledBackGivesItsCopiesBack() throws {
         let fixture = try OutboxFixture()

@@ -32,8 +32,10 @@ extension Outbox {
         // The due ids from the status index alone (a covering walk), past the ones other workers hold.
         let due = try OutboxCopyRecord.dueIDs(db, now: now, limit: limit + claims.count)
         let taken = claims.take(due, limit: limit)
-        // Taken for this transaction only: if it rolls back (an error in it, or its commit fails), the copies are
-        // no one's, whatever the caller does next.
+        // Taken for this transaction only: if GRDB rolls it back (an error thrown in it, a commit that fails), the
+        // copies are no one's, whatever the caller does next. A rollback SQLite makes by itself (a full disk, an
+        // I/O error) is not reported to observers: the worker's write then throws, the sender's run ends, and the
+        // set with it.
         db.afterNextTransaction(onCommit: { _ in }, onRollback: { _ in claims.release(taken) })
         let rows = try OutboxCopyRecord.claimRows(db, ids: taken)
         return try jobs(db, rows: rows, attemptsCounted: false, byteBudget: byteBudget) { rest in

@@ -188,7 +188,7 @@ public enum Outbox {
     ///   a version that claimed in the rows, have none: their copies are `sending`, or had their outcome committed).
     /// - Returns: the copies claimed in memory that were handed without an answer (``Recovery/maybeSent`` adds them).
     @discardableResult
-    public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], attempts: [Int64: Int] = [:],
+    public static func applyJournal(_ db: Database, handed: [Int64], sent: [Int64], attempts: [Int64: Int],
                                     now: Date = Date()) throws -> Int {
         try markSent(db, ids: sent, now: now)
         try markHanded(db, ids: handed, now: now)

@@ -87,12 +87,16 @@ public final class OutboxSender: Service {
     /// holds the process lock and runs no worker on this database.
     public static func recover(_ database: any DatabaseWriter, current claimer: String) async throws -> Outbox.Recovery {
         let journals = OutboxJournal.leftBehind(databasePath: database.path)
+        // Every journal's lines at once, so that an acceptance in one is applied before the handed lines of all:
+        // a line left in another journal (copies given back, then the kill before its truncation) can name the
+        // same copy. Of two attempt numbers for one copy the higher is the later line.
+        let handed = journals.flatMap(\.handed)
+        let sent = journals.flatMap(\.sent)
+        let attempts = journals.reduce(into: [Int64: Int]()) { all, journal in
+            all.merge(journal.attempts, uniquingKeysWith: max)
+        }
         let recovered = try await database.write { db in
-            var handedUnanswered = 0
-            for journal in journals {
-                handedUnanswered += try Outbox.applyJournal(db, handed: journal.handed, sent: journal.sent,
-                                                              attempts: journal.attempts)
-            }
+            let handedUnanswered = try Outbox.applyJournal(db, handed: handed, sent: sent, attempts: attempts)
             var recovery = try Outbox.recover(db, current: claimer)
             recovery.maybeSent += handedUnanswered
             return recovery

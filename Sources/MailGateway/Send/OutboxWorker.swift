@@ -44,13 +44,16 @@ actor OutboxWorker {
         self.claims = journal == nil ? nil : claims
     }
 
-    /// Sends until cancelled; at the end (an error included) commits what the journal holds and removes it.
+    /// Sends until cancelled; at the end (an error included) commits what the journal holds, and at a clean end
+    /// removes it (after an error the next start applies and removes it).
     func run() async throws {
         do {
             try await loop()
         } catch {
-            // `commit` writes the journal's waiting lines first (`committing`).
-            if (try? commit()) != nil { journal?.remove() }
+            // `commit` writes the journal's waiting lines first (`committing`). The journal stays: the next start
+            // applies what it still holds (nothing once a commit cleared it; the copies of a transaction whose
+            // refusals could not be committed, handed and without an outcome, otherwise) and deletes it.
+            try? commit()
             throw error
         }
         try commit()

@@ -88,8 +88,23 @@ struct OutboxFixture {
         try pool.write { try Outbox.claim($0, limit: limit) }
     }
 
+    /// Claims up to `limit` due copies in memory (``OutboxClaims``), the way a sender with a journal does.
+    func claimInMemory(_ limit: Int, claims: OutboxClaims = OutboxClaims()) throws -> [OutboxJob] {
+        try pool.write { try Outbox.claim($0, limit: limit, claims: claims) }
+    }
+
+    /// A journal of worker `worker` of run `claimer`, beside the fixture's database.
+    func journal(worker: Int = 0, claimer: String = "run-a") throws -> OutboxJournal {
+        try OutboxJournal(databasePath: pool.path, claimer: claimer, worker: worker)
+    }
+
     func entries() throws -> [OutboxEntry] {
         try pool.read { try Outbox.list($0) }
+    }
+
+    /// ``entries()`` by copy id.
+    func entriesByID() throws -> [Int64: OutboxEntry] {
+        Dictionary(uniqueKeysWithValues: try entries().map { ($0.id, $0) })
     }
 
     func bounces() throws -> [OutboxEntry] {

@@ -14,14 +14,14 @@ import Testing
         try fixture.enqueue(to: OutboxFixture.recipients(5))
         let claims = OutboxClaims()
         let before = try fixture.entries()
-        let first = try fixture.pool.write { try Outbox.claim($0, limit: 3, claims: claims) }
+        let first = try fixture.claimInMemory(3, claims: claims)
         #expect(first.count == 3 && first.allSatisfy { $0.attempts == 1 }, "the attempt this claim is for")
         #expect(try fixture.entries() == before, "no row changed")
         #expect(claims.count == 3)
         // Another worker: only the two copies nobody holds; then nothing.
-        let second = try fixture.pool.write { try Outbox.claim($0, limit: 3, claims: claims) }
+        let second = try fixture.claimInMemory(3, claims: claims)
         #expect(second.count == 2 && Set(second.map(\.id)).isDisjoint(with: first.map(\.id)))
-        #expect(try fixture.pool.write { try Outbox.claim($0, limit: 3, claims: claims) }.isEmpty)
+        #expect(try fixture.claimInMemory(3, claims: claims).isEmpty)
         // The claim's size counts only the due copies nobody holds.
         #expect(try fixture.pool.read { try Outbox.claimLimit($0, batch: 10, workers: 1, claimed: claims.count) } == 1)
 
@@ -35,13 +35,13 @@ import Testing
         }
         #expect(status == .pending)
         claims.release(second.map(\.id))
-        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        let byID = try fixture.entriesByID()
         #expect(first.allSatisfy { byID[$0.id]?.status == .sent && byID[$0.id]?.attempts == 1 })
         let failed = try #require(byID[second[0].id])
         #expect(failed.status == .pending && failed.attempts == 1 && failed.nextAttemptAt > now.addingTimeInterval(59))
         #expect(byID[second[1].id]?.status == .pending && byID[second[1].id]?.attempts == 0, "given back unattempted")
         // Given back, the untried copy is claimed again; the one backing off is not due.
-        let third = try fixture.pool.write { try Outbox.claim($0, limit: 3, claims: claims) }
+        let third = try fixture.claimInMemory(3, claims: claims)
         #expect(third.map(\.id) == [second[1].id])
         // A mark of a copy already sent changes nothing (a journal applied after its commit).
         try fixture.pool.write { try Outbox.markSent($0, ids: [first[0].id]) }
@@ -94,7 +94,7 @@ import Testing
         let jobs = try fixture.pool.write { try Outbox.claim($0, limit: 4, claims: claims, byteBudget: 10) }
         #expect(jobs.map(\.recipient) == ["m0@member.example"] && claims.count == 1)
         #expect(try fixture.counts()[.pending] == 4)
-        let next = try fixture.pool.write { try Outbox.claim($0, limit: 4, claims: claims) }
+        let next = try fixture.claimInMemory(4, claims: claims)
         #expect(next.map(\.recipient) == ["m1@member.example", "m2@member.example", "m3@member.example"])
     }
 
@@ -103,11 +103,11 @@ import Testing
         let fixture = try OutboxFixture()
         defer { fixture.remove() }
         try fixture.enqueue(to: OutboxFixture.recipients(4))
-        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 4, claims: OutboxClaims()) }
+        let jobs = try fixture.claimInMemory(4)
         #expect(jobs.count == 4)
         // Two transactions: the first accepted (its `S` lines written with the next `H`), the second handed, then
         // the kill (the journal object dropped without `remove`, as a killed process leaves its file).
-        var journal: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        var journal: OutboxJournal? = try fixture.journal()
         try journal?.handed([jobs[0], jobs[1]])
         try journal?.sent([jobs[0].id, jobs[1].id])
         try journal?.handed([jobs[2]])
@@ -123,14 +123,14 @@ import Testing
 
         let recovered = try await OutboxSender.recover(fixture.pool, current: "run-b")
         #expect(recovered == Outbox.Recovery(maybeSent: 1, notAttempted: 0))
-        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        let byID = try fixture.entriesByID()
         #expect(byID[jobs[0].id]?.status == .sent && byID[jobs[0].id]?.attempts == 1)
         #expect(byID[jobs[1].id]?.status == .sent && byID[jobs[1].id]?.sentAt != nil)
         #expect(byID[jobs[2].id]?.status == .pending && byID[jobs[2].id]?.attempts == 1, "maybe delivered: attempt counted")
         #expect(byID[jobs[3].id]?.status == .pending && byID[jobs[3].id]?.attempts == 0, "never handed: never attempted")
         #expect(Outbox.inFlight(databasePath: fixture.pool.path).isEmpty, "the journal is deleted")
         // Every copy still to send is due again at once.
-        #expect(try await fixture.pool.write { try Outbox.claim($0, limit: 10, claims: OutboxClaims()) }.map(\.id) == [jobs[2].id, jobs[3].id])
+        #expect(try fixture.claimInMemory(10).map(\.id) == [jobs[2].id, jobs[3].id])
     }
 
     @Test("a journal line that outlives the commit of its outcome counts no second attempt: a refusal committed before the kill truncated the journal, a recovery killed after its commit")
@@ -138,9 +138,9 @@ import Testing
         let fixture = try OutboxFixture()
         defer { fixture.remove() }
         try fixture.enqueue(to: OutboxFixture.recipients(3))
-        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 3, claims: OutboxClaims()) }
+        let jobs = try fixture.claimInMemory(3)
         #expect(jobs.count == 3)
-        var journal: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        var journal: OutboxJournal? = try fixture.journal()
         // The first copy refused for now, and the refusal committed (attempt 1, backoff); the kill comes before the
         // journal's truncation. The second copy handed, unanswered.
         try journal?.handed([jobs[0]])
@@ -156,7 +156,7 @@ import Testing
         #expect(String(decoding: left, as: UTF8.self).contains("H \(jobs[1].id) 1\n"), "the line has the attempt number")
 
         #expect(try await OutboxSender.recover(fixture.pool, current: "run-b") == Outbox.Recovery(maybeSent: 1, notAttempted: 0))
-        var byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        var byID = try fixture.entriesByID()
         #expect(byID[jobs[0].id]?.attempts == 1, "the refusal's attempt, counted once")
         #expect(byID[jobs[0].id]?.lastErrorCode == 451)
         #expect(byID[jobs[1].id]?.attempts == 1, "maybe delivered: attempt counted")
@@ -165,7 +165,7 @@ import Testing
         // The recovery killed after its commit, before it deleted the journal: the next start reads the same lines.
         try left.write(to: URL(fileURLWithPath: path))
         #expect(try await OutboxSender.recover(fixture.pool, current: "run-c") == Outbox.Recovery(maybeSent: 0, notAttempted: 0))
-        byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        byID = try fixture.entriesByID()
         #expect(jobs.map { byID[$0.id]?.attempts } == [1, 1, 0], "no attempt counted twice")
         #expect(jobs.map { byID[$0.id]?.status } == [.pending, .pending, .pending])
     }
@@ -175,13 +175,13 @@ import Testing
         let fixture = try OutboxFixture()
         defer { fixture.remove() }
         try fixture.enqueue(to: OutboxFixture.recipients(1))
-        let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 1, claims: OutboxClaims()) }
+        let jobs = try fixture.claimInMemory(1)
         // Worker 0's journal (read first: the names sort by worker) still says it handed the copy; worker 1 then
         // handed it and the server accepted it.
-        var first: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        var first: OutboxJournal? = try fixture.journal()
         try first?.handed(jobs)
         first = nil
-        var second: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 1)
+        var second: OutboxJournal? = try fixture.journal(worker: 1)
         try second?.handed(jobs)
         try second?.sent(jobs[0].id)
         try second?.flush()
@@ -208,7 +208,7 @@ import Testing
             }
         }
         #expect(claims.count == 0, "no one holds them")
-        #expect(try fixture.pool.write { try Outbox.claim($0, limit: 2, claims: claims) }.count == 2)
+        #expect(try fixture.claimInMemory(2, claims: claims).count == 2)
     }
 
     @Test("outbox list with copies in flight: pending and sending split by the journals, other statuses as stored")

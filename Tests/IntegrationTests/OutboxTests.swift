@@ -161,7 +161,7 @@ import Testing
         #expect(try fixture.counts()[.sending] == 2)
         // The next run: one copy was in flight, the other was never attempted.
         #expect(try fixture.pool.write { try Outbox.recover($0, current: "run-b") } == Outbox.Recovery(maybeSent: 1, notAttempted: 1))
-        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        let byID = try fixture.entriesByID()
         #expect(byID[jobs[0].id]?.status == .sent)
         #expect(byID[jobs[1].id]?.status == .pending && byID[jobs[1].id]?.attempts == 1)
         #expect(byID[jobs[2].id]?.status == .pending && byID[jobs[2].id]?.attempts == 0)
@@ -178,7 +178,7 @@ import Testing
         #expect(jobs.count == 5)
         // The worker's sequence before its `sent` marks were committed: two copies accepted, a third handed, then
         // the process dies (the journal object is dropped without `remove`, as a killed process leaves its file).
-        var journal: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        var journal: OutboxJournal? = try fixture.journal()
         try journal?.handed([jobs[0]])
         try journal?.sent(jobs[0].id)
         try journal?.handed([jobs[1]])
@@ -191,7 +191,7 @@ import Testing
 
         let recovered = try await OutboxSender.recover(fixture.pool, current: "run-b")
         #expect(recovered == Outbox.Recovery(maybeSent: 1, notAttempted: 2))
-        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        let byID = try fixture.entriesByID()
         #expect(byID[jobs[0].id]?.status == .sent && byID[jobs[0].id]?.sentAt != nil)
         #expect(byID[jobs[1].id]?.status == .sent)
         #expect(byID[jobs[2].id]?.status == .pending && byID[jobs[2].id]?.attempts == 1, "maybe delivered: attempt kept")
@@ -210,12 +210,12 @@ import Testing
         #expect(jobs.count == 3)
         // Worker 0: accepted, its `S` line waiting for the next write, then killed (dropping the journal writes
         // nothing, as a killed process writes nothing).
-        var first: OutboxJournal? = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 0)
+        var first: OutboxJournal? = try fixture.journal()
         try first?.handed([jobs[0]])
         try first?.sent(jobs[0].id)
         first = nil
         // Worker 1: its `S` line cut by the kill before its newline.
-        let second = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 1)
+        let second = try fixture.journal(worker: 1)
         try second.handed([jobs[1]])
         let handle = try #require(FileHandle(forWritingAtPath: second.path))
         try handle.seekToEnd()
@@ -223,7 +223,7 @@ import Testing
         try handle.close()
 
         #expect(try await OutboxSender.recover(fixture.pool, current: "run-b") == Outbox.Recovery(maybeSent: 2, notAttempted: 1))
-        let byID = Dictionary(uniqueKeysWithValues: try fixture.entries().map { ($0.id, $0) })
+        let byID = try fixture.entriesByID()
         #expect(byID[jobs[0].id]?.status == .pending && byID[jobs[0].id]?.attempts == 1)
         #expect(byID[jobs[1].id]?.status == .pending && byID[jobs[1].id]?.attempts == 1)
         #expect(byID[jobs[2].id]?.status == .pending && byID[jobs[2].id]?.attempts == 0)
@@ -235,7 +235,7 @@ import Testing
         defer { fixture.remove() }
         try fixture.enqueue(to: OutboxFixture.recipients(2))
         let jobs = try await fixture.pool.write { try Outbox.claim($0, limit: 2, claimer: "run-a") }
-        let journal = try OutboxJournal(databasePath: fixture.pool.path, claimer: "run-a", worker: 3)
+        let journal = try fixture.journal(worker: 3)
         try journal.handed([jobs[0]])
         try journal.sent(jobs[0].id)
         try await fixture.pool.write { try Outbox.markSent($0, ids: [jobs[0].id]) }

@@ -38,14 +38,16 @@ dir=$2
 # on /etc/passwd and fell back to `nobody`, or read the account half written), and Dovecot answered SELECT with
 # `[SERVERBUG]`. One creation at a time, under a lock, each checking again once it holds it. Without flock, or a
 # lock file it cannot open (another user's, a TMPDIR that does not exist), it goes on unlocked, as before.
+create_mail_account() {
+    id mailgw >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mailgw >/dev/null 2>&1 || true
+}
+
 mail_account() {
     if ! id mailgw >/dev/null 2>&1; then
         (
             if command -v flock >/dev/null 2>&1; then flock 9 || true; fi
-            id mailgw >/dev/null 2>&1 \
-                || useradd --system --no-create-home --shell /usr/sbin/nologin mailgw >/dev/null 2>&1 || true
-        ) 2>/dev/null 9>>"${TMPDIR:-/tmp}/mailgateway-useradd.lock" \
-            || useradd --system --no-create-home --shell /usr/sbin/nologin mailgw >/dev/null 2>&1 || true
+            create_mail_account
+        ) 2>/dev/null 9>>"${TMPDIR:-/tmp}/mailgateway-useradd.lock" || create_mail_account
     fi
     if id mailgw >/dev/null 2>&1; then
         echo "mailgw $(id -gn mailgw)"

@@ -1,5 +1,4 @@
 internal import Foundation
-import Synchronization
 import MailGateway
 
 /// The values the digest templates see, for one message of an issue.
@@ -113,45 +112,15 @@ enum DigestContext {
         }))
     }
 
-    static func locale(_ language: Language) -> Locale {
-        switch language {
-        case .fr: Locale(identifier: "fr_FR")
-        case .en: Locale(identifier: "en_GB")
-        case .es: Locale(identifier: "es_ES")
-        }
-    }
-
     private static func calendar(_ content: DigestContent) -> Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = content.timeZone
         return calendar
     }
 
-    /// Formatters by language, zone and styles: building one (ICU) costs more than rendering a digest's header,
-    /// and a digest run formats the same few dates for thousands of members. DateFormatter is thread-safe for
-    /// formatting once configured (Foundation's documentation, iOS 7 / macOS 10.9 and swift-corelibs).
-    private static let formatters = Mutex<[String: DateFormatter]>([:])
-
+    /// The formatter of the content's language and time zone (``LocalizedDateFormatter``: built once).
     static func dateFormatter(_ content: DigestContent, date: DateFormatter.Style, time: DateFormatter.Style)
         -> DateFormatter {
-        let key = "\(content.language.rawValue)|\(content.timeZone.identifier)|\(date.rawValue)|\(time.rawValue)"
-        if let cached = formatters.withLock({ $0[key] }) { return cached }
-        let formatter = makeDateFormatter(content, date: date, time: time)
-        formatters.withLock { cache in
-            if cache.count > 500 { cache.removeAll() }
-            cache[key] = formatter
-        }
-        return formatter
-    }
-
-    private static func makeDateFormatter(_ content: DigestContent, date: DateFormatter.Style, time: DateFormatter.Style)
-        -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = locale(content.language)
-        formatter.timeZone = content.timeZone
-        formatter.calendar = calendar(content)
-        formatter.dateStyle = date
-        formatter.timeStyle = time
-        return formatter
+        LocalizedDateFormatter.formatter(content.language, zone: content.timeZone, date: date, time: time)
     }
 }

@@ -1,10 +1,33 @@
 import Foundation
 import Testing
+import Crypto
 @testable import MailGateway
 
 /// The mail-format core (Sources/MailGateway/MailFormat): address parts and case rules, the one RFC 2047 and
 /// quoted-printable encoder, the one line-ending normaliser, RFC 5322 dates and header lookup.
 @Suite struct MailFormatTests {
+    @Test("lower-case hex: two digits a byte, the SHA-256 of \"abc\" as FIPS 180-2 prints it")
+    func lowercaseHex() {
+        #expect(LowercaseHex.string([0x00, 0x0F, 0xF0, 0xFF, 0x5A]) == "000ff0ff5a")
+        #expect(LowercaseHex.string([UInt8]()) == "")
+        #expect(LowercaseHex.string(SHA256.hash(data: Data("abc".utf8)))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test("a date as people read it, in each language and zone (the formatters are cached by language and zone)")
+    func localisedDates() throws {
+        let instant = Date(timeIntervalSince1970: 1_796_475_780)  // 2026-12-05T13:03:00Z, a Saturday
+        let utc = try #require(TimeZone(identifier: "UTC")), paris = try #require(TimeZone(identifier: "Europe/Paris"))
+        // Foundation on Linux names the UTC zone "GMT": the zone's own identifier is what the notice prints.
+        for _ in 0..<2 {  // the second round reads the cache
+            #expect(ModerationNoticeValues.localised(instant, language: .fr, in: utc) == "samedi 5 décembre 2026 à 13:03 (\(utc.identifier))")
+            #expect(ModerationNoticeValues.localised(instant, language: .fr, in: paris)
+                    == "samedi 5 décembre 2026 à 14:03 (Europe/Paris)")
+            #expect(ModerationNoticeValues.localised(instant, language: .en, in: utc) == "Saturday, 5 December 2026 at 13:03 (\(utc.identifier))")
+            #expect(ModerationNoticeValues.localised(instant, language: .es, in: utc) == "sábado, 5 de diciembre de 2026, 13:03 (\(utc.identifier))")
+        }
+    }
+
     @Test func addressParts() throws {
         let a = MailAddress(address: "Marie.Dupont@INRAE.fr")
         #expect(a.localPart == "Marie.Dupont")

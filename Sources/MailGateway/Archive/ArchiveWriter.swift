@@ -101,7 +101,7 @@ public enum ArchiveWriter {
 
     static func storeAttachments(_ db: Database, messageRow: Int64, attachments: [ParsedAttachment]) throws {
         for (position, part) in attachments.enumerated() {
-            let digest = SHA256.hash(data: part.data).map { String(format: "%02x", $0) }.joined()
+            let digest = LowercaseHex.string(SHA256.hash(data: part.data))
             try BlobRecord.insertIfAbsent(db, sha256: digest, data: Data(part.data))
             try AttachmentRecord(
                 messageRow: messageRow, position: position, filename: part.filename, contentType: part.contentType,

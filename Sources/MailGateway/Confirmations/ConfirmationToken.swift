@@ -32,7 +32,7 @@ public struct ConfirmationToken: Sendable, Equatable, CustomStringConvertible {
 
     /// SHA-256 of the token, lower-case hex: what the database stores and looks up.
     public var hash: String {
-        SHA256.hash(data: Data(description.utf8)).map { String(format: "%02x", $0) }.joined()
+        LowercaseHex.string(SHA256.hash(data: Data(description.utf8)))
     }
 
     static func base32(_ bytes: [UInt8]) -> String {

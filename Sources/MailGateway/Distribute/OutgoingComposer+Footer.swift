@@ -139,7 +139,7 @@ extension OutgoingComposer {
             var hasher = SHA256()
             hasher.update(data: body)
             hasher.update(data: Array(String(salt).utf8))
-            let hex = hasher.finalize().prefix(12).map { String(format: "%02x", $0) }.joined()
+            let hex = LowercaseHex.string(hasher.finalize().prefix(12))
             let boundary = "=_mailgateway_\(hex)"
             if lastRange(of: Array(boundary.utf8), in: body) == nil { return boundary }
             salt += 1

@@ -51,7 +51,7 @@ public struct ModerationToken: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "MOD-\(holdID)-\(expirySeconds)-\(mac)" }
 
     /// The SHA-256 (hex) stored in the hold, so the database never holds a usable token.
-    public var hash: String { Self.hex(SHA256.hash(data: Data(description.utf8))) }
+    public var hash: String { LowercaseHex.string(SHA256.hash(data: Data(description.utf8))) }
 
     /// Parses the first well-formed token found in a text (a subject or a body); nil when there is none.
     /// A token-shaped string that is malformed (digits out of bounds, an expiry more than ``maxLifetime``
@@ -130,7 +130,7 @@ public struct ModerationToken: Sendable, Equatable, CustomStringConvertible {
     private static func mac(holdID: Int64, listID: String, expirySeconds: Int64, key: ModerationKey) -> String {
         let message = "\(holdID)|\(listID)|\(expirySeconds)"
         let code = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: key.bytes))
-        return String(hex(code).prefix(32))
+        return String(LowercaseHex.string(code).prefix(32))
     }
 
     /// Whole seconds of a date, clamped to what a token may carry (1 ... 99,999,999,999): never traps.
@@ -141,15 +141,6 @@ public struct ModerationToken: Sendable, Equatable, CustomStringConvertible {
         return Int64(t)
     }
 
-    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// The HMAC key for moderation tokens. Plain bytes so that it is `Sendable` (swift-crypto's `SymmetricKey` is

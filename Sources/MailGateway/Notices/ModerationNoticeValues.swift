@@ -72,16 +72,7 @@ public struct ModerationNoticeValues: Sendable {
     /// A date as a person reads it in `language`: "samedi 5 décembre 2026 à 14:03 (UTC)", "Saturday, 5 December
     /// 2026 at 14:03 (UTC)", "sábado, 5 de diciembre de 2026, 14:03 (UTC)".
     public static func localised(_ date: Date, language: Language, in zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        let locale = switch language {
-        case .fr: "fr_FR"
-        case .en: "en_GB"
-        case .es: "es_ES"
-        }
-        formatter.locale = Locale(identifier: locale)
-        formatter.timeZone = zone
-        formatter.dateStyle = .full
-        formatter.timeStyle = .short
-        return formatter.string(from: date) + " (\(zone.identifier))"
+        LocalizedDateFormatter.formatter(language, zone: zone, date: .full, time: .short).string(from: date)
+            + " (\(zone.identifier))"
     }
 }

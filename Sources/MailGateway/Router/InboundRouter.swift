@@ -91,37 +91,42 @@ public struct InboundRouter: Sendable {
 
     /// The addresses in a header value: `a@b`, `<a@b>`, `Name <a@b>, c@d` (quoted names may hold commas and
     /// `@`; comments are ignored). Bounded: at most 50 addresses per value.
+    ///
+    /// A scan of the UTF-8 bytes (every message reads up to five fields here, in the database writer's
+    /// transaction): the delimiters are ASCII, and a string is made only of a candidate that holds an `@`.
     static func addresses(in value: String) -> [String] {
         var result: [String] = []
-        var current = ""
-        var angle: String?
+        var current: [UInt8] = []
+        var angle: [UInt8]?
         var quoted = false
         var comment = 0
         func flush() {
-            let candidate = TextSpaces.trimmedOfSpacesAndNewlines(angle ?? current)
-            if candidate.contains("@"), !candidate.contains(" ") { result.append(candidate) }
-            current = ""
+            let bytes = angle ?? current
+            current.removeAll(keepingCapacity: true)
             angle = nil
+            guard bytes.contains(UInt8(ascii: "@")) else { return }
+            let candidate = TextSpaces.trimmedOfSpacesAndNewlines(String(decoding: bytes, as: UTF8.self))
+            if !candidate.utf8.contains(UInt8(ascii: " ")) { result.append(candidate) }
         }
-        for ch in value {
+        for byte in value.utf8 {
             if result.count >= 50 { break }
             if quoted {
-                if ch == "\"" { quoted = false }
+                if byte == UInt8(ascii: "\"") { quoted = false }
                 continue
             }
             if comment > 0 {
-                if ch == "(" { comment += 1 } else if ch == ")" { comment -= 1 }
+                if byte == UInt8(ascii: "(") { comment += 1 } else if byte == UInt8(ascii: ")") { comment -= 1 }
                 continue
             }
-            switch ch {
-            case "\"": quoted = true
-            case "(": comment = 1
-            case "<": angle = ""
-            case ">": if let a = angle { current = a; angle = nil; flush() }
-            case ",", ";": flush()
-            case ":" where angle == nil: current = ""  // a group's display name
+            switch byte {
+            case UInt8(ascii: "\""): quoted = true
+            case UInt8(ascii: "("): comment = 1
+            case UInt8(ascii: "<"): angle = []
+            case UInt8(ascii: ">"): if let a = angle { current = a; angle = nil; flush() }
+            case UInt8(ascii: ","), UInt8(ascii: ";"): flush()
+            case UInt8(ascii: ":") where angle == nil: current.removeAll(keepingCapacity: true)  // a group's display name
             default:
-                if angle != nil { angle!.append(ch) } else { current.append(ch) }
+                if angle != nil { angle!.append(byte) } else { current.append(byte) }
             }
         }
         flush()

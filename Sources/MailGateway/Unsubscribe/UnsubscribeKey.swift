@@ -30,7 +30,7 @@ public struct UnsubscribeKey: Sendable, Equatable {
         let addressPart = Data(normalized.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        return "\(addressPart).\(Self.hex(mac(list: list, normalized: normalized)))"
+        return "\(addressPart).\(LowercaseHex.string(mac(list: list, normalized: normalized)))"
     }
 
     /// The address (normalized) a token names, when the token is one this key made for `list`; nil for a
@@ -42,7 +42,7 @@ public struct UnsubscribeKey: Sendable, Equatable {
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let address = String(data: data, encoding: .utf8),
               MailAddress(address: address).normalized == address else { return nil }
-        let expected = Array(Self.hex(mac(list: list, normalized: address)).utf8)
+        let expected = Array(LowercaseHex.string(mac(list: list, normalized: address)).utf8)
         let given = Array(token[token.index(after: dot)...].utf8)
         guard expected.count == given.count else { return nil }
         var diff: UInt8 = 0
@@ -57,9 +57,6 @@ public struct UnsubscribeKey: Sendable, Equatable {
         return Array(code.prefix(16))
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 /// Where one-click unsubscribe links point (`http.public_base_url`), and the key that signs them: present only

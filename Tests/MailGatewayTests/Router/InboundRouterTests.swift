@@ -73,4 +73,13 @@ struct InboundRouterTests {
                 ["marie@inrae.fr", "jose@cirad.fr"])
         #expect(InboundRouter.addresses(in: "Team: a@b.example, c@d.example;") == ["a@b.example", "c@d.example"])
     }
+
+    @Test("names outside ASCII, comments and quoted @ are skipped; a candidate with a space is no address")
+    func addressParsingBeyondASCII() {
+        #expect(InboundRouter.addresses(in: "José Müller (bureau@x.example) <josé@cirad.fr>, \"a@b\" <c@d.example>") ==
+                ["josé@cirad.fr", "c@d.example"])
+        #expect(InboundRouter.addresses(in: "Émile <not an@address.example>; \u{00A0}zoé@inrae.fr\u{00A0}, plain") ==
+                ["zoé@inrae.fr"])
+        #expect(InboundRouter.addresses(in: "(unclosed comment a@b.example") == [])
+    }
 }

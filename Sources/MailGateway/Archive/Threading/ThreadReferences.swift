@@ -16,7 +16,7 @@ public enum ThreadReferences {
         guard !parsed.headers.isEmpty else { return (parsed.inReplyTo, parsed.references) }
         func keep(_ name: String, _ ids: [String]) -> [String] {
             guard !ids.isEmpty else { return ids }
-            return parsed.headerValues(name).contains(where: { $0.contains("<") }) ? ids : []
+            return parsed.headerValues(name).contains(where: { $0.utf8.contains(UInt8(ascii: "<")) }) ? ids : []
         }
         return (keep("In-Reply-To", parsed.inReplyTo), keep("References", parsed.references))
     }
@@ -51,7 +51,8 @@ public enum ThreadReferences {
     /// without white space, the first ``limit`` In-Reply-To ids and the last ``limit`` References.
     /// ``chain(messageID:inReplyTo:references:)`` gives the same result for these as for the full lists.
     public static func bounded(inReplyTo: [String], references: [String]) -> (inReplyTo: [String], references: [String]) {
-        func spaceless(_ id: String) -> Bool { !id.contains(" ") }
+        // A byte scan: `contains(" ")` is Foundation's substring search, ~1 % of the ingest writer (stop 21).
+        func spaceless(_ id: String) -> Bool { !id.utf8.contains(0x20) }
         var irt: [String] = []
         for id in inReplyTo where spaceless(id) {
             irt.append(id)

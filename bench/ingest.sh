@@ -7,9 +7,9 @@
 #   a. the raw IMAP fetch rate of the mailbox (`mailgateway bench fetch`: every body, batched like the gateway,
 #      discarded): the physical limit of the fetch step; and the peer, Python's imaplib, fetching the same bodies
 #      (list, then `UID FETCH a:b (BODY.PEEK[])` in ranges of 1,000 UIDs, and `UID FETCH 1:*` in one command);
-#   b. `mailgateway run --once` on a fresh database (empty partner register: every post is parsed, decided by the
-#      policy chain, archived, threaded, indexed for search and rejected, and a rate-limited notice is queued and
-#      sent to a local smtp-sink): messages/s, peak RSS, database size;
+#   b. `mailgateway run --once` on a fresh database, BENCH_ROUNDS times per binary (empty partner register: every
+#      post is parsed, decided by the policy chain, archived, threaded, indexed for search and rejected, and a
+#      rate-limited notice is queued and sent to a local smtp-sink): messages/s, peak RSS, database size;
 #   c. `notmuch new` on a copy of the same message files;
 #   d. ratios gateway/notmuch (issue 12 target >= 10x) and gateway/raw fetch (target >= 25 %, against the fastest
 #      raw fetch of the run: the gateway's own or imaplib's); the database size per message split by dbstat into
@@ -23,7 +23,8 @@
 # (timed separately, not counted in any rate).
 #
 # Environment: MAILGATEWAY_CORPORA (default ../shared/corpora or /work/shared/corpora), GEN_CORPUS (path of
-# gen-corpus.py), BENCH_SYNTH_N (default 20000), BENCH_KEEP=1 keeps the work folder, BENCH_SCRATCH (SwiftPM
+# gen-corpus.py), BENCH_SYNTH_N (default 20000), BENCH_ROUNDS (runs of each binary in b., alternating; the median
+# run by wall time counts; default 3), BENCH_KEEP=1 keeps the work folder, BENCH_SCRATCH (SwiftPM
 # scratch path for the release build, default .build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,7 @@ KSUMMIT="$CORPORA/lore-ksummit/ksummit.mbox.gz"
 GEN=${GEN_CORPUS:-$(dirname "$CORPORA")/tools/gen-corpus.py}
 [[ -f $GEN ]] || die "gen-corpus.py not found (set GEN_CORPUS)"
 SYNTH_N=${BENCH_SYNTH_N:-20000}
+ROUNDS=${BENCH_ROUNDS:-3}
 
 bash scripts/install-deps.sh >/dev/null
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (apt-get install time)"
@@ -228,17 +230,22 @@ for name, chunk in (("ranges1000", 1000), ("all", None)):
 json.dump(results, open(out, "w"))
 PY
 
-  for label in "${LABELS[@]}"; do
-    say "$c: b. mailgateway run --once (fresh database, $label)"
-    gw="$WORK/gw-$c-$label"
-    mkdir -p "$gw"
-    sed -e "s#$WORK/gw-$c/archive.sqlite#$gw/archive.sqlite#" "$WORK/gw-$c/config.json" >"$gw/config.json"
-    /usr/bin/time -v -o "$RES/run-$label-$c.time" "${BINOF[$label]}" run --once --json --log-level error \
-      --config "$gw/config.json" >"$RES/run-$label-$c.json" || die "run --once failed (see $RES/run-$label-$c.json)"
-    timev_json "$RES/run-$label-$c.time" >"$RES/run-$label-$c.timev.json"
-    db="$gw/archive.sqlite"
-    echo "{\"db\": $(stat -c %s "$db"), \"wal\": $(stat -c %s "$db-wal" 2>/dev/null || echo 0)}" >"$RES/db-$label-$c.json"
-    python3 - "$RES/run-$label-$c.json" "$RES/run-$label-$c.timev.json" "$RES/db-$label-$c.json" <<'PY'
+  # BENCH_ROUNDS runs of each binary, alternating (before, after, before, after, ...), each on a fresh database:
+  # this VM's CPU time moves by 10-20 % from one run to the next, so the summary takes each binary's median run.
+  for round in $(seq "$ROUNDS"); do
+    for label in "${LABELS[@]}"; do
+      say "$c: b. mailgateway run --once (fresh database, $label, round $round of $ROUNDS)"
+      gw="$WORK/gw-$c-$label"
+      rm -rf "$gw"
+      mkdir -p "$gw"
+      sed -e "s#$WORK/gw-$c/archive.sqlite#$gw/archive.sqlite#" "$WORK/gw-$c/config.json" >"$gw/config.json"
+      run="$RES/run-$label-$c-r$round"
+      /usr/bin/time -v -o "$run.time" "${BINOF[$label]}" run --once --json --log-level error \
+        --config "$gw/config.json" >"$run.json" || die "run --once failed (see $run.json)"
+      timev_json "$run.time" >"$run.timev.json"
+      db="$gw/archive.sqlite"
+      echo "{\"db\": $(stat -c %s "$db"), \"wal\": $(stat -c %s "$db-wal" 2>/dev/null || echo 0)}" >"$run.db.json"
+      python3 - "$run.json" "$run.timev.json" "$run.db.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2])); d = json.load(open(sys.argv[3]))
 s = r["mailboxes"][0]["summary"]
@@ -247,6 +254,24 @@ print("  %d messages %s in %.2f s wall (%.1f s user, %.1f s sys): %.0f messages/
       t["wall"], t["user"], t["sys"], s["processed"] / t["wall"], t["rss_kb"] / 1024, d["db"] / 1e6, d["wal"] / 1e6,
       r["outboxSent"]))
 PY
+    done
+  done
+  for label in "${LABELS[@]}"; do
+    # The median run by wall time stands for the binary (its files copied to the names the summary reads).
+    median=$(python3 - "$RES" "$label" "$c" "$ROUNDS" <<'PY'
+import json, os, sys
+res, label, corpus, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+runs = sorted((json.load(open(os.path.join(res, f"run-{label}-{corpus}-r{i}.timev.json")))["wall"], i)
+              for i in range(1, rounds + 1))
+print(runs[(len(runs) - 1) // 2][1])
+sys.stderr.write("  %s, %s: wall %s s over %d rounds, median %.2f s (round %d)\n" % (
+    corpus, label, " ".join("%.2f" % w for w, _ in sorted(runs, key=lambda r: r[1])), rounds,
+    runs[(len(runs) - 1) // 2][0], runs[(len(runs) - 1) // 2][1]))
+PY
+)
+    for ext in json timev.json time; do cp "$RES/run-$label-$c-r$median.$ext" "$RES/run-$label-$c.$ext"; done
+    cp "$RES/run-$label-$c-r$median.db.json" "$RES/db-$label-$c.json"
+    db="$WORK/gw-$c-$label/archive.sqlite"
     bash bench/dbsize.sh "$db" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mailboxes"][0]["summary"]["processed"])' "$RES/run-$label-$c.json")" \
       | tee "$RES/dbsize-$label-$c.txt"
   done

@@ -3,10 +3,9 @@ import Synchronization
 
 /// Date formatters for what people read (notices, digests), by language, time zone and styles, built once.
 ///
-/// Building a `DateFormatter` opens ICU's formatter for its locale, which costs far more than formatting a date: a
-/// notice formatting its dates with a new formatter each time spent ~0.8 ms in it (a third of the ingest writer's
-/// notice work, `perf`, docs/benchmarks.md stop 21), and a digest run formats the same few dates for thousands of
-/// members. `DateFormatter` is thread-safe for formatting once configured (Foundation's documentation, iOS 7 /
+/// Building a `DateFormatter` opens ICU's formatter for its locale, which costs far more than formatting a date:
+/// composing a notice took ~0.8 ms, half of it building its formatter, inside the ingest writer's transaction
+/// (`perf`, docs/benchmarks.md stop 21), and a digest run formats the same few dates for thousands of members. `DateFormatter` is thread-safe for formatting once configured (Foundation's documentation, iOS 7 /
 /// macOS 10.9, and swift-corelibs-foundation), so one instance serves every thread.
 public enum LocalizedDateFormatter {
     /// The formatter of `language` in `zone` with the Gregorian calendar and the given styles.

@@ -42,6 +42,7 @@ public enum RawFetchBenchmark {
         let status = try await client.select(folder)
         let entries = try await client.messages(after: 0)
         let listed = clock.now
+        let dates = entries.internalDates
         let plan = MailboxSyncPlan.plan(stored: nil, serverUIDValidity: status.uidValidity,
                                         entries: entries.map { MailboxEntry(uid: $0.uid, size: $0.size) }, limits: limits)
         var messages = 0
@@ -51,7 +52,7 @@ public enum RawFetchBenchmark {
             let fetched: [IMAPFetchedMessage]
             switch step {
             case .fetch(let uids):
-                fetched = try await client.fetchMessages(uids: uids)
+                fetched = try await client.fetchMessages(uids: uids, knownDates: dates)
             case .quarantineOversize(let uid, _):
                 fetched = try await client.fetchHeaders(uids: [uid])
             }

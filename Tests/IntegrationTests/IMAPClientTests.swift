@@ -131,6 +131,17 @@ struct IMAPClientTests {
         #expect(fetched.map(\.bytes) == messages)
         #expect(fetched.allSatisfy { $0.internalDate == date })
 
+        // Dates the listing gave are not asked again: the messages carry the dates passed (one the server does not
+        // hold shows which was used). A UID without one brings INTERNALDATE back for the batch, the server's winning.
+        let passed = Date(timeIntervalSince1970: 1_700_000_000)
+        let known = try await client.fetchMessages(uids: [1, 2], knownDates: [1: passed, 2: passed])
+        #expect(known.map(\.bytes) == Array(messages[0...1]))
+        #expect(known.map(\.internalDate) == [passed, passed])
+        let partly = try await client.fetchMessages(uids: [1, 3], knownDates: [1: passed])
+        #expect(partly.map(\.uid) == [1, 3])
+        #expect(partly.map(\.internalDate) == [date, date])
+        #expect(listed.internalDates == [1: date, 2: date, 3: date])
+
         let headers = try await client.fetchHeaders(uids: [2])
         #expect(headers.map(\.uid) == [2])
         #expect(headers.first?.bytes == IMAPTest.header(of: messages[1]))

@@ -116,8 +116,12 @@ public actor IMAPClient {
 
     /// Whole messages (`BODY.PEEK[]`, does not set \Seen) for `uids`, in one round trip, ascending by UID.
     /// UIDs that no longer exist are absent from the result. Keep batches bounded by the sizes from `messages`.
-    public func fetchMessages(uids: [UInt32]) throws(IMAPError) -> [IMAPFetchedMessage] {
-        try withConnection { connection throws(IMAPError) in try connection.fetchMessages(uids: uids) }
+    /// `knownDates`: the INTERNALDATEs `messages` listed; when they cover the batch, they are not asked again.
+    public func fetchMessages(uids: [UInt32], knownDates: [UInt32: Date] = [:]) throws(IMAPError)
+        -> [IMAPFetchedMessage] {
+        try withConnection { connection throws(IMAPError) in
+            try connection.fetchMessages(uids: uids, knownDates: knownDates)
+        }
     }
 
     /// Header sections only (`BODY.PEEK[HEADER]`), for messages too large to load.

@@ -34,6 +34,14 @@ public struct IMAPMessageInfo: Sendable, Equatable {
     }
 }
 
+extension Sequence<IMAPMessageInfo> {
+    /// The listed INTERNALDATEs by UID (a message the server gave none for is absent), for
+    /// ``IMAPClient/fetchMessages(uids:knownDates:)``.
+    public var internalDates: [UInt32: Date] {
+        Dictionary(compactMap { info in info.internalDate.map { (info.uid, $0) } }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// The bytes of one message (whole, or its header section only), as the server stores them.
 public struct IMAPFetchedMessage: Sendable, Equatable {
     /// The message's UID in the selected folder.

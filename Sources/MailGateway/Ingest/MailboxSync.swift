@@ -105,6 +105,7 @@ public struct MailboxSync: Sendable {
         let changed = stored.map { $0.uidValidity != status.uidValidity } ?? false
         let entries = try await client.messages(after: changed ? 0 : (stored?.lastUID ?? 0))
         let sizes = Dictionary(entries.map { ($0.uid, $0.size) }, uniquingKeysWith: { a, _ in a })
+        let dates = entries.internalDates
         let retried = Set(failing.keys)
         let plan = MailboxSyncPlan.plan(stored: stored, serverUIDValidity: status.uidValidity,
                                         entries: entries.map { MailboxEntry(uid: $0.uid, size: $0.size) }, limits: limits,
@@ -138,7 +139,7 @@ public struct MailboxSync: Sendable {
                     if let ready = try await prefetch.take(uids) {
                         returned = ready
                     } else {
-                        returned = try await fetch(client, uids)
+                        returned = try await fetch(client, uids, dates: dates)
                     }
                     // Not a UID that failed before (fetched alone): its failure would break the connection
                     // under this batch, before this batch is flagged and that failure recorded. Not while UIDs a
@@ -146,7 +147,7 @@ public struct MailboxSync: Sendable {
                     if case .fetch(let next)? = plan.steps.dropFirst(index + 1).first,
                        !(next.count == 1 && retried.contains(next[0])),
                        !uids.contains(where: replayed) {
-                        prefetch.start(next) { try await self.fetch(client, next) }
+                        prefetch.start(next) { try await self.fetch(client, next, dates: dates) }
                     }
                 } catch {
                     // A batch: the next pass fetches each of its UIDs alone, to find the one the server can't return.
@@ -212,7 +213,7 @@ public struct MailboxSync: Sendable {
                             var alone: IMAPFetchedMessage?
                             var failure = "the server answered OK without the message"
                             do {
-                                alone = try await fetch(client, [uid]).first { $0.uid == uid }
+                                alone = try await fetch(client, [uid], dates: dates).first { $0.uid == uid }
                             } catch {
                                 failure = "\(error)"
                             }
@@ -284,8 +285,9 @@ public struct MailboxSync: Sendable {
     }
 
     /// FETCH through the client, minus the UIDs a fault injection drops.
-    private func fetch(_ client: IMAPClient, _ uids: [UInt32]) async throws -> [IMAPFetchedMessage] {
-        let messages = try await client.fetchMessages(uids: uids)
+    /// The bodies of `uids`; `dates`: the INTERNALDATEs the pass listed (not asked again when they cover the batch).
+    private func fetch(_ client: IMAPClient, _ uids: [UInt32], dates: [UInt32: Date]) async throws -> [IMAPFetchedMessage] {
+        let messages = try await client.fetchMessages(uids: uids, knownDates: dates)
         guard !faults.dropFromFetch.isEmpty else { return messages }
         return messages.filter { !faults.dropFromFetch.contains($0.uid) }
     }

@@ -19,7 +19,7 @@ import Crypto
         let instant = Date(timeIntervalSince1970: 1_796_475_780)  // 2026-12-05T13:03:00Z, a Saturday
         let utc = try #require(TimeZone(identifier: "UTC")), paris = try #require(TimeZone(identifier: "Europe/Paris"))
         // Foundation on Linux names the UTC zone "GMT": the zone's own identifier is what the notice prints.
-        for _ in 0..<2 {  // the second round reads the cache
+        for _ in 0..<2 {  // the second round must not get another key's formatter
             #expect(ModerationNoticeValues.localised(instant, language: .fr, in: utc) == "samedi 5 décembre 2026 à 13:03 (\(utc.identifier))")
             #expect(ModerationNoticeValues.localised(instant, language: .fr, in: paris)
                     == "samedi 5 décembre 2026 à 14:03 (Europe/Paris)")

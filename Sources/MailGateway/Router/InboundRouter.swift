@@ -93,7 +93,8 @@ public struct InboundRouter: Sendable {
     /// `@`; comments are ignored). Bounded: at most 50 addresses per value.
     ///
     /// A scan of the UTF-8 bytes (every message reads up to five fields here, in the database writer's
-    /// transaction): the delimiters are ASCII, and a string is made only of a candidate that holds an `@`.
+    /// transaction): the delimiters are ASCII octets, as in RFC 5322 and RFC 6532 (and the parser's own address
+    /// decoder), even when a combining mark follows one; a string is made only of a candidate that holds an `@`.
     static func addresses(in value: String) -> [String] {
         var result: [String] = []
         var current: [UInt8] = []

@@ -81,5 +81,10 @@ struct InboundRouterTests {
         #expect(InboundRouter.addresses(in: "Émile <not an@address.example>; \u{00A0}zoé@inrae.fr\u{00A0}, plain") ==
                 ["zoé@inrae.fr"])
         #expect(InboundRouter.addresses(in: "(unclosed comment a@b.example") == [])
+        // Delimiters are octets: a combining mark after a comma or a quote does not hide it. (A Character scan sees
+        // `,\u{301}` and `"\u{301}` as other characters: it found one address, the whole value, in the first, and
+        // `m@x.example` in the second, where the quote opened here runs to the end.)
+        #expect(InboundRouter.addresses(in: "a@b.example,\u{301}c@d.example") == ["a@b.example", "\u{301}c@d.example"])
+        #expect(InboundRouter.addresses(in: "x\"\u{301} <m@x.example>, \"") == [])
     }
 }

@@ -90,6 +90,10 @@ import Crypto
         #expect(dot == String(repeating: "y", count: 75) + "=\r\n=2E\r\n")
         // An F that does not begin "From " is left alone; trailing blanks are encoded.
         #expect(QuotedPrintable.encode("Fromage \n") == "Fromage=20\r\n")
+        // Lines end at LF or CRLF; a final break adds no empty line; a CR left before an LF ends its line as `=0D`.
+        #expect(QuotedPrintable.encode("a\r\nb\n\nc\n") == "a\r\nb\r\n\r\nc\r\n")
+        #expect(QuotedPrintable.encode("x\r\r\ny\rz") == "x=0D\r\ny=0Dz\r\n")
+        #expect(QuotedPrintable.encode("\u{301}\n\u{301}é") == "=CC=81\r\n=CC=81=C3=A9\r\n")
         for line in QuotedPrintable.encode(String(repeating: "é", count: 100)).components(separatedBy: "\r\n") {
             #expect(line.utf8.count <= 76)
         }

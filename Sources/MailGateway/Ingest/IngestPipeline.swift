@@ -59,9 +59,17 @@ public struct IngestPipeline: Sendable {
         Result { () throws(MessageParseError) in try MessageParser.parse(raw) }
     }
 
+    /// What the router makes of `parsed` in `list`'s mailbox (pure: the headers and the list's addresses).
+    public static func route(_ parsed: ParsedMessage, list: ListConfig) -> InboundRoute {
+        InboundRouter(list: list).route(parsed).route
+    }
+
     /// Processes one message of `list`, already parsed by ``parse(_:)``, inside the caller's transaction.
+    /// `route`: ``route(_:list:)`` of the parsed message when the caller computed it outside the transaction (the
+    /// ingest does, with the parse: the database writer has no work it can skip more easily), else computed here.
     public func process(_ db: Database, list: ListConfig, raw: [UInt8], parsed parseResult: Result<ParsedMessage, MessageParseError>,
-                        fallbackDate: Date?, source: ArchiveSource, now: Date = Date(), logger: Logger) throws -> IngestOutcome {
+                        route routed: InboundRoute? = nil, fallbackDate: Date?, source: ArchiveSource, now: Date = Date(),
+                        logger: Logger) throws -> IngestOutcome {
         let parsed: ParsedMessage
         switch parseResult {
         case .success(let message):
@@ -75,7 +83,7 @@ public struct IngestPipeline: Sendable {
 
         let context = try context(db, list: list, parsed: parsed, rawSize: raw.count)
         // One router before anything else: the address the message was delivered to says what it is.
-        let route = InboundRouter(list: list).route(parsed).route
+        let route = routed ?? Self.route(parsed, list: list)
         let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route,
                                      context: context, fallbackDate: fallbackDate, source: source, now: now,
                                      logger: logger)
@@ -99,8 +107,10 @@ public struct IngestPipeline: Sendable {
     /// post from an address nobody in the register has to a list that holds such posts. The only messages whose
     /// author's DMARC policy the copies need (``PostDistributor/prepareDMARC(for:list:needed:)``): a command, a
     /// confirmation, a bounce, or a post the list rejects or discards is never looked up in DNS.
-    public func mayBeDistributed(_ db: Database, list: ListConfig, parsed: ParsedMessage, rawSize: Int) throws -> Bool {
-        guard InboundRouter(list: list).route(parsed).route == .post else { return false }
+    /// `route`: ``route(_:list:)`` of `parsed`, when the caller has it.
+    public func mayBeDistributed(_ db: Database, list: ListConfig, parsed: ParsedMessage, rawSize: Int,
+                                 route: InboundRoute? = nil) throws -> Bool {
+        guard (route ?? Self.route(parsed, list: list)) == .post else { return false }
         let context = try context(db, list: list, parsed: parsed, rawSize: rawSize)
         return SenderIdentityRule.isEntitled(context) || (context.sender == nil && list.nonMemberAction == .hold)
     }

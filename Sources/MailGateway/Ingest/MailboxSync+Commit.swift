@@ -50,10 +50,13 @@ struct IngestMarker: Sendable, Equatable {
     }
 }
 
-/// A message parsed (and its DMARC policy looked up) before its transaction opens.
+/// A message parsed, routed (and its DMARC policy looked up) before its transaction opens.
 struct PreparedMessage: Sendable {
     let message: IMAPFetchedMessage
     let parsed: Result<ParsedMessage, MessageParseError>
+    /// ``IngestPipeline/route(_:list:)`` of the parsed message (nil when the parse failed): computed with the parse,
+    /// off the database writer.
+    let route: InboundRoute?
 }
 
 extension MailboxSync {
@@ -127,7 +130,7 @@ extension MailboxSync {
         do {
             try faults.failing(prepared.message.bytes)
             return try pipeline.process(db, list: list, raw: prepared.message.bytes, parsed: prepared.parsed,
-                                        fallbackDate: prepared.message.internalDate,
+                                        route: prepared.route, fallbackDate: prepared.message.internalDate,
                                         source: .imap(uidValidity: uidValidity, uid: prepared.message.uid), logger: logger)
         } catch let error as DatabaseError where Self.abortsTransaction(error) {
             throw error
@@ -179,10 +182,12 @@ extension MailboxSync {
         return item
     }
 
-    /// Parses a message, after the crash tests' fault point.
+    /// Parses and routes a message, after the crash tests' fault point.
     private func parse(_ message: IMAPFetchedMessage) -> PreparedMessage {
         faults.processing(message.bytes)
-        return PreparedMessage(message: message, parsed: IngestPipeline.parse(message.bytes))
+        let parsed = IngestPipeline.parse(message.bytes)
+        let route = (try? parsed.get()).map { IngestPipeline.route($0, list: list) }
+        return PreparedMessage(message: message, parsed: parsed, route: route)
     }
 
     /// The UIDs of `items` whose author's DMARC policy is to be looked up in DNS: the posts that may be distributed
@@ -190,15 +195,17 @@ extension MailboxSync {
     /// in ONE read for all of them. A failed read names them all, as before the check existed.
     private func dmarcNeeded(_ items: [PreparedMessage]) async -> Set<UInt32> {
         guard list.fromRewrite == .whenDMARC, let resolver = pipeline.distributor.dmarcResolver else { return [] }
-        let posts = items.compactMap { item -> (uid: UInt32, post: ParsedMessage, size: Int)? in
+        let posts = items.compactMap { item -> (uid: UInt32, post: ParsedMessage, size: Int, route: InboundRoute?)? in
             guard case .success(let post) = item.parsed, let domain = post.from.first?.domainKey,
                   resolver.fresh(domain) == nil else { return nil }
-            return (item.message.uid, post, item.message.bytes.count)
+            return (item.message.uid, post, item.message.bytes.count, item.route)
         }
         guard !posts.isEmpty else { return [] }
         let (pipeline, list) = (self.pipeline, self.list)
         let needed = try? await database.pool.read { db in
-            Set(try posts.filter { try pipeline.mayBeDistributed(db, list: list, parsed: $0.post, rawSize: $0.size) }.map(\.uid))
+            Set(try posts.filter {
+                try pipeline.mayBeDistributed(db, list: list, parsed: $0.post, rawSize: $0.size, route: $0.route)
+            }.map(\.uid))
         }
         return needed ?? Set(posts.map(\.uid))
     }
@@ -223,7 +230,8 @@ extension MailboxSync {
             try db.inSavepoint {
                 try faults.failing(message.bytes)
                 processed = try pipeline.process(db, list: list, raw: message.bytes, parsed: prepared.parsed,
-                                                 fallbackDate: message.internalDate, source: source, logger: logger)
+                                                 route: prepared.route, fallbackDate: message.internalDate,
+                                                 source: source, logger: logger)
                 return .commit
             }
             guard let processed else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "no outcome") }

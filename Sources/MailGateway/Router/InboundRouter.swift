@@ -92,9 +92,9 @@ public struct InboundRouter: Sendable {
     /// The addresses in a header value: `a@b`, `<a@b>`, `Name <a@b>, c@d` (quoted names may hold commas and
     /// `@`; comments are ignored). Bounded: at most 50 addresses per value.
     ///
-    /// A scan of the UTF-8 bytes (every message reads up to five fields here, in the database writer's
-    /// transaction): the delimiters are ASCII octets, as in RFC 5322 and RFC 6532 (and the parser's own address
-    /// decoder), even when a combining mark follows one; a string is made only of a candidate that holds an `@`.
+    /// A scan of the UTF-8 bytes (every message reads up to five fields here): the delimiters are ASCII octets, as
+    /// in RFC 5322 and RFC 6532 (and the parser's own address decoder), even when a combining mark follows one; a
+    /// string is made only of a candidate that holds an `@`.
     static func addresses(in value: String) -> [String] {
         var result: [String] = []
         var current: [UInt8] = []

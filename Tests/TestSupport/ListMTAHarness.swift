@@ -156,10 +156,14 @@ public final class ListMTAHarness: Sendable {
         return outcome.output
     }
 
-    /// `mailgateway run --once` (every list's mailbox read once, the outbox sent), which must succeed.
+    /// `mailgateway run --once` (every list's mailbox read once, the outbox sent), which must succeed, once Postfix
+    /// has handed everything queued to Dovecot (``settle(seconds:)``): `send` returns when Postfix has queued a
+    /// message, and a run that listed the mailboxes before its LMTP delivery would not see it (on a loaded
+    /// machine nothing orders the two otherwise).
     @discardableResult
     public func runOnce() async throws -> String {
-        try await cli(["run", "--once", "--log-level", "warning"])
+        try await settle()
+        return try await cli(["run", "--once", "--log-level", "warning"])
     }
 
     /// The address in `Name <address>` (or the text itself when there are no brackets).

@@ -22,7 +22,7 @@ import TestSupport
     @Test func txtQueriesReadRecordsTTLsAndAbsences() async throws {
         let server = try DNSTestServer.start(zone: Self.zone, servfail: ["_dmarc.broken-demo.example"])
         defer { server.stop() }
-        let resolver = try DNSResolver(nameserver: server.address, timeout: 1, attempts: 1)
+        let resolver = try DNSResolver(nameserver: server.address, timeout: 10, attempts: 1)
         #expect(await resolver.txt("_dmarc.inrae-demo.example")
             == .records(["v=DMARC1; p=reject; rua=mailto:dmarc@inrae-demo.example"], ttl: 1800))
         guard case .records(let texts, let ttl) = await resolver.txt("_dmarc.long-demo.example") else {
@@ -59,7 +59,7 @@ import TestSupport
     @Test func policiesThroughRealDNS() async throws {
         let server = try DNSTestServer.start(zone: Self.zone)
         defer { server.stop() }
-        let resolver = DMARCResolver(resolver: try DNSResolver(nameserver: server.address, timeout: 1, attempts: 1),
+        let resolver = DMARCResolver(resolver: try DNSResolver(nameserver: server.address, timeout: 10, attempts: 1),
                                      fallback: .strictDomains(["gmail.com"]))
         #expect(await resolver.resolve("inrae-demo.example").policy == .reject)
         #expect(await resolver.resolve("mail.cirad-demo.example").policy == .quarantine)

@@ -86,7 +86,8 @@ import TestSupport
         }
         try sink.restart()
         try connection.send(envelopeFrom: "s@l.example", recipients: ["r@x.example"], message: message)
-        #expect(try sink.dumps().map(\.recipients) == [["r@x.example"]])
+        // A dump the sink opened at MAIL for the refused transaction may outlive the restart: only content counts.
+        #expect(try sink.dumps().filter(\.hasContent).map(\.recipients) == [["r@x.example"]])
     }
 
     @Test func starttlsRequiredAgainstAServerWithoutItFailsClearly() throws {

@@ -64,6 +64,12 @@ RES="$WORK/results"
 mkdir -p "$RES"
 say "Dovecot (IMAP 127.0.0.1:$IMAP_PORT) and smtp-sink (127.0.0.1:$SMTP_PORT) in $WORK"
 CORPUS_NAMES=(ksummit synth)
+# A fresh (emptied) gateway folder DIR for corpus $c: its config.json, the corpus's with the database in DIR.
+fresh_gateway() {  # DIR
+  rm -rf "$1"
+  mkdir -p "$1"
+  sed -e "s#$WORK/gw-$c/archive.sqlite#$1/archive.sqlite#" "$WORK/gw-$c/config.json" >"$1/config.json"
+}
 
 say "Loading the corpora straight into the Maildirs (no APPEND)"
 maildir() { echo "$WORK/dovecot/mail/$1/Maildir"; }
@@ -237,26 +243,22 @@ PY
   # First one untimed run: the first `run --once` on a mailbox sets \Seen on every message (Dovecot renames each
   # Maildir file), which the later runs find done; without it, only the first binary's first run would pay it.
   say "$c: b. warm-up run --once (untimed: the mailbox's messages flagged once)"
-  warm="$WORK/gw-$c-warmup"
-  mkdir -p "$warm"
-  sed -e "s#$WORK/gw-$c/archive.sqlite#$warm/archive.sqlite#" "$WORK/gw-$c/config.json" >"$warm/config.json"
-  "$BIN" run --once --json --log-level error --config "$warm/config.json" >/dev/null || die "warm-up run --once failed"
-  rm -rf "$warm"
+  fresh_gateway "$WORK/gw-$c-warmup"
+  "$BIN" run --once --json --log-level error --config "$WORK/gw-$c-warmup/config.json" >/dev/null \
+    || die "warm-up run --once failed"
+  rm -rf "$WORK/gw-$c-warmup"
   for round in $(seq "$ROUNDS"); do
     for label in "${LABELS[@]}"; do
       say "$c: b. mailgateway run --once (fresh database, $label, round $round of $ROUNDS)"
-      gw="$WORK/gw-$c-$label"
-      rm -rf "$gw"
-      mkdir -p "$gw"
-      sed -e "s#$WORK/gw-$c/archive.sqlite#$gw/archive.sqlite#" "$WORK/gw-$c/config.json" >"$gw/config.json"
+      # Each round's database is kept until the median run is known: its size is the one reported.
+      gw="$WORK/gw-$c-$label-r$round"
+      fresh_gateway "$gw"
       run="$RES/run-$label-$c-r$round"
       /usr/bin/time -v -o "$run.time" "${BINOF[$label]}" run --once --json --log-level error \
         --config "$gw/config.json" >"$run.json" || die "run --once failed (see $run.json)"
       timev_json "$run.time" >"$run.timev.json"
       db="$gw/archive.sqlite"
       echo "{\"db\": $(stat -c %s "$db"), \"wal\": $(stat -c %s "$db-wal" 2>/dev/null || echo 0)}" >"$run.db.json"
-      bash bench/dbsize.sh "$db" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mailboxes"][0]["summary"]["processed"])' "$run.json")" \
-        >"$run.dbsize.txt"
       python3 - "$run.json" "$run.timev.json" "$run.db.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2])); d = json.load(open(sys.argv[3]))
@@ -273,17 +275,18 @@ PY
     median=$(python3 - "$RES" "$label" "$c" "$ROUNDS" <<'PY'
 import json, os, sys
 res, label, corpus, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-runs = sorted((json.load(open(os.path.join(res, f"run-{label}-{corpus}-r{i}.timev.json")))["wall"], i)
-              for i in range(1, rounds + 1))
-print(runs[(len(runs) - 1) // 2][1])
+walls = [json.load(open(os.path.join(res, f"run-{label}-{corpus}-r{i}.timev.json")))["wall"] for i in range(1, rounds + 1)]
+wall, round_ = sorted(zip(walls, range(1, rounds + 1)))[(rounds - 1) // 2]
 sys.stderr.write("  %s, %s: wall %s s over %d rounds, median %.2f s (round %d)\n" % (
-    corpus, label, " ".join("%.2f" % w for w, _ in sorted(runs, key=lambda r: r[1])), rounds,
-    runs[(len(runs) - 1) // 2][0], runs[(len(runs) - 1) // 2][1]))
+    corpus, label, " ".join("%.2f" % w for w in walls), rounds, wall, round_))
+print(round_)
 PY
 )
     for ext in json timev.json time; do cp "$RES/run-$label-$c-r$median.$ext" "$RES/run-$label-$c.$ext"; done
     cp "$RES/run-$label-$c-r$median.db.json" "$RES/db-$label-$c.json"
-    tee "$RES/dbsize-$label-$c.txt" <"$RES/run-$label-$c-r$median.dbsize.txt"
+    processed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mailboxes"][0]["summary"]["processed"])' "$RES/run-$label-$c.json")
+    bash bench/dbsize.sh "$WORK/gw-$c-$label-r$median/archive.sqlite" "$processed" | tee "$RES/dbsize-$label-$c.txt"
+    for round in $(seq "$ROUNDS"); do [[ $round == "$median" ]] || rm -rf "$WORK/gw-$c-$label-r$round"; done
   done
   say "$c: c. notmuch new (copy of the same files)"
   notmuch_config "$WORK/notmuch-$c/config" "$WORK/notmuch-$c/mail"
@@ -299,9 +302,7 @@ PY
 done
 
 say "ksummit archive for the searches: mailgateway archive import (no IMAP, no policy: every message accepted)"
-mkdir -p "$WORK/gw-search"
-sed -e "s#$WORK/gw-ksummit/archive.sqlite#$WORK/gw-search/archive.sqlite#" "$WORK/gw-ksummit/config.json" \
-  >"$WORK/gw-search/config.json"
+c=ksummit fresh_gateway "$WORK/gw-search"
 /usr/bin/time -v -o "$RES/import.time" "$BIN" archive import --config "$WORK/gw-search/config.json" --list ksummit \
   --mbox "$KSUMMIT" --log-level error >"$RES/import.txt"
 timev_json "$RES/import.time" >"$RES/import.timev.json"

@@ -28,8 +28,9 @@ public struct ProcessLockError: Error, CustomStringConvertible, Sendable, Equata
     }
 }
 
-/// The exclusive lock `run` and `run --once` hold for their whole life (`flock(2)` on `<database>.lock`): two
-/// processes sending from one outbox would take over each other's in-flight copies. The kernel releases it when
+/// The exclusive lock `run` and `run --once` hold for their whole life (`flock(2)` on `<database>.lock`, the
+/// database's path resolved first: see ``lockPath(forDatabase:)``): two processes sending from one outbox would take
+/// over each other's in-flight copies. The kernel releases it when
 /// the process exits, however it exits, so a crash never leaves a stale lock; with it held, every other process
 /// that claimed outbox rows or left a progress marker is gone.
 public final class ProcessLock: Sendable {
@@ -39,7 +40,7 @@ public final class ProcessLock: Sendable {
 
     /// Takes the lock next to `databasePath`, without waiting.
     public init(databasePath: String) throws(ProcessLockError) {
-        let path = databasePath + ".lock"
+        let path = Self.lockPath(forDatabase: databasePath)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ProcessLockError(kind: .unavailable(errno), path: path) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -62,6 +63,29 @@ public final class ProcessLock: Sendable {
                 usleep(100_000)
             }
         }
+    }
+
+    /// `<database>.lock`, where `<database>` is `databasePath` with symbolic links, `.` and `..` resolved
+    /// (`realpath(3)`). Two configurations that reach one folder by different paths (a symlinked or bind-mounted
+    /// folder) already open one lock file; resolving also catches a symbolic link to the database file itself,
+    /// whose lock would otherwise sit beside the link. (A hard link to the database in another folder is not
+    /// caught.) A database that does not exist yet is resolved through its folder. A path that cannot be resolved
+    /// (a missing folder) is kept as written; opening the lock file then fails with the folder's own error.
+    static func lockPath(forDatabase databasePath: String) -> String {
+        resolved(databasePath) + ".lock"
+    }
+
+    private static func resolved(_ path: String) -> String {
+        if let full = realpath(path, nil) {
+            defer { free(full) }
+            return String(cString: full)
+        }
+        let url = URL(fileURLWithPath: path)
+        let name = url.lastPathComponent
+        guard !name.isEmpty, let folder = realpath(url.deletingLastPathComponent().path, nil) else { return path }
+        defer { free(folder) }
+        let parent = String(cString: folder)
+        return parent.hasSuffix("/") ? parent + name : parent + "/" + name
     }
 
     deinit {

@@ -25,8 +25,12 @@
 # Environment: MAILGATEWAY_CORPORA (default ../shared/corpora or /work/shared/corpora), GEN_CORPUS (path of
 # gen-corpus.py), BENCH_SYNTH_N (default 20000), BENCH_ROUNDS (runs of each binary in b., alternating, after one
 # untimed warm-up run; the median run by wall time counts, the lower of the two middle ones for an even count;
-# default 3), BENCH_KEEP=1 keeps the work folder, BENCH_SCRATCH (SwiftPM
-# scratch path for the release build, default .build).
+# default 3), BENCH_GROW_ROUNDS (e. below, default 5; 0 skips it), BENCH_KEEP=1 keeps the work folder,
+# BENCH_SCRATCH (SwiftPM scratch path for the release build, default .build).
+# e. Flat in archive size: the measured binary ingests the generated corpus BENCH_GROW_ROUNDS times into ONE
+#    archive, each round as a new list reading the same mailbox (so 20,000 new rows, threads and index entries per
+#    round; attachments are content-addressed, so from round 2 on their blobs are already stored): per round
+#    messages/s, CPU, peak RSS and database size, and the last round against round 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -46,6 +50,8 @@ GEN=${GEN_CORPUS:-$(dirname "$CORPORA")/tools/gen-corpus.py}
 SYNTH_N=${BENCH_SYNTH_N:-20000}
 ROUNDS=${BENCH_ROUNDS:-3}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer (got '$ROUNDS')"
+GROW_ROUNDS=${BENCH_GROW_ROUNDS:-5}
+[[ $GROW_ROUNDS =~ ^[0-9]+$ ]] || die "BENCH_GROW_ROUNDS must be a non-negative integer (got '$GROW_ROUNDS')"
 
 bash scripts/install-deps.sh >/dev/null
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing (apt-get install time)"
@@ -338,6 +344,49 @@ for q in queries:
     print(f"  {q:<22} {g:>10.1f} {n:>10.1f} {hits:>12} {count:>12}")
 json.dump(rows, open(out, "w"), indent=2)
 PY
+
+if (( GROW_ROUNDS > 0 )); then
+  say "synth: e. flat in archive size: $GROW_ROUNDS runs --once into one archive, a new list each round"
+  grow="$WORK/gw-grow"
+  rm -rf "$grow"; mkdir -p "$grow"
+  for round in $(seq "$GROW_ROUNDS"); do
+    python3 - "$WORK/gw-synth/config.json" "$grow" "$round" <<'PY'
+import json, sys
+config, d, n = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+config["database"] = f"{d}/archive.sqlite"
+lst = config["lists"][0]
+lst["id"] = f"synth{n}"; lst["address"] = f"synth{n}@lists.bench.test"; lst["subject_prefix"] = f"[synth{n}]"
+json.dump(config, open(f"{d}/config-{n}.json", "w"), indent=2)
+PY
+    run="$RES/grow-r$round"
+    /usr/bin/time -v -o "$run.time" "$BIN" run --once --json --log-level error --config "$grow/config-$round.json" \
+      >"$run.json" || die "run --once failed (see $run.json)"
+    timev_json "$run.time" >"$run.timev.json"
+    echo "{\"db\": $(stat -c %s "$grow/archive.sqlite"), \"wal\": $(stat -c %s "$grow/archive.sqlite-wal" 2>/dev/null || echo 0)}" \
+      >"$run.db.json"
+  done
+  python3 - "$RES" "$GROW_ROUNDS" <<'PY'
+import json, os, sys
+res, rounds = sys.argv[1], int(sys.argv[2])
+def j(n): return json.load(open(os.path.join(res, n)))
+rows = []
+print(f"  {'round':>5} {'archive before':>14} {'msgs':>6} {'wall s':>7} {'msg/s':>6} {'CPU s':>6} {'CPU us/msg':>10}"
+      f" {'RSS MB':>6} {'db+WAL MB':>9}")
+archived = 0
+for i in range(1, rounds + 1):
+    r, t, d = j(f"grow-r{i}.json"), j(f"grow-r{i}.timev.json"), j(f"grow-r{i}.db.json")
+    n = r["mailboxes"][0]["summary"]["processed"]
+    cpu = t["user"] + t["sys"]
+    rows.append((n / t["wall"], cpu / n * 1e6, t["rss_kb"] / 1024))
+    print(f"  {i:>5} {archived:>14} {n:>6} {t['wall']:>7.2f} {n / t['wall']:>6.0f} {cpu:>6.1f} {cpu / n * 1e6:>10.0f}"
+          f" {t['rss_kb'] / 1024:>6.0f} {(d['db'] + d['wal']) / 1e6:>9.1f}")
+    archived += n
+if rounds >= 3:
+    first, last = rows[1], rows[-1]
+    print(f"  last round / round 2 (both with the attachments' blobs already stored): rate {last[0] / first[0]:.2f}x,"
+          f" CPU per message {last[1] / first[1]:.2f}x, peak RSS {last[2] / first[2]:.2f}x")
+PY
+fi
 
 say "Summary"
 python3 - "$RES" "${#CORPUS_NAMES[@]}" "${CORPUS_NAMES[@]}" "${LABELS[@]}" <<'PY'

@@ -94,6 +94,7 @@ struct ArchiveWriterTests {
             let sha = try String.fetchOne(db, sql: "SELECT sha256 FROM attachments WHERE filename = 'report.pdf' LIMIT 1")
             // SHA-256 of 1000 bytes of 0x07, computed independently with Python's hashlib.
             #expect(sha == "df1329c8b6c7cf3740bbe2f8bab34d253a8d9534a79dceea18177081fdf9f0e9")
+            #expect(pdf.sha256 == sha)  // the digest the parse computed is the key the archive wrote
             let data = try Data.fetchOne(db, sql: "SELECT data FROM blobs WHERE sha256 = ?", arguments: [sha])
             #expect(data == Data(pdf.data))
         }

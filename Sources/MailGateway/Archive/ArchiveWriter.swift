@@ -1,6 +1,5 @@
 public import Foundation
 public import GRDB
-import Crypto
 
 /// The IMAP position recorded for a list: the mailbox's UIDVALIDITY and the last UID archived.
 public struct MailboxState: Sendable, Hashable, Codable {
@@ -101,7 +100,7 @@ public enum ArchiveWriter {
 
     static func storeAttachments(_ db: Database, messageRow: Int64, attachments: [ParsedAttachment]) throws {
         for (position, part) in attachments.enumerated() {
-            let digest = LowercaseHex.string(SHA256.hash(data: part.data))
+            let digest = part.sha256
             try BlobRecord.insertIfAbsent(db, sha256: digest, data: Data(part.data))
             try AttachmentRecord(
                 messageRow: messageRow, position: position, filename: part.filename, contentType: part.contentType,

@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// One header field as it appears in the message, unfolded but not decoded.
 public struct MessageHeader: Sendable, Hashable {
@@ -21,7 +22,10 @@ public struct ParsedAttachment: Sendable {
     /// True for `Content-Disposition: inline`.
     public var isInline: Bool
     /// The decoded bytes of the part.
-    public var data: [UInt8]
+    public let data: [UInt8]
+    /// SHA-256 of `data`, lower-case hex: the key the archive stores the content under (`blobs`). Computed with the
+    /// parse, which runs beside the database writer, rather than in the archive's transaction.
+    public let sha256: String
 
     public init(filename: String?, contentType: String, contentID: String? = nil, isInline: Bool = false, data: [UInt8]) {
         self.filename = filename
@@ -29,6 +33,7 @@ public struct ParsedAttachment: Sendable {
         self.contentID = contentID
         self.isInline = isInline
         self.data = data
+        self.sha256 = LowercaseHex.string(SHA256.hash(data: data))
     }
 }
 

@@ -69,8 +69,9 @@ public final class ProcessLock: Sendable {
     /// (`realpath(3)`). Two configurations that reach one folder by different paths (a symlinked or bind-mounted
     /// folder) already open one lock file; resolving also catches a symbolic link to the database file itself,
     /// whose lock would otherwise sit beside the link. (A hard link to the database in another folder is not
-    /// caught.) A database that does not exist yet is resolved through its folder. A path that cannot be resolved
-    /// (a missing folder) is kept as written; opening the lock file then fails with the folder's own error.
+    /// caught.) A database that does not exist yet is resolved through its folder, and a dangling symbolic link
+    /// through its target's folder (SQLite creates the database there). A path that cannot be resolved (a missing
+    /// folder) is kept as written; opening the lock file then fails with the folder's own error.
     static func lockPath(forDatabase databasePath: String) -> String {
         resolved(databasePath) + ".lock"
     }
@@ -80,12 +81,34 @@ public final class ProcessLock: Sendable {
             defer { free(full) }
             return String(cString: full)
         }
-        let url = URL(fileURLWithPath: path)
-        let name = url.lastPathComponent
-        guard !name.isEmpty, let folder = realpath(url.deletingLastPathComponent().path, nil) else { return path }
-        defer { free(folder) }
-        let parent = String(cString: folder)
-        return parent.hasSuffix("/") ? parent + name : parent + "/" + name
+        // The file does not exist (yet). A dangling symbolic link is followed by hand, as SQLite will follow it
+        // when it creates the database, so that the lock is the same before and after.
+        var target = path
+        for _ in 0..<40 {
+            guard let next = linkTarget(target) else { break }
+            target = next.hasPrefix("/") ? next : folderAndName(target).folder + "/" + next
+        }
+        let (folder, name) = folderAndName(target)
+        guard !name.isEmpty, name != ".", name != "..", let real = realpath(folder, nil) else { return path }
+        defer { free(real) }
+        let parent = String(cString: real)
+        return parent == "/" ? "/" + name : parent + "/" + name
+    }
+
+    /// The text of the symbolic link at `path`, or nil when `path` is not one.
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `path` split at its last `/` as written (no `~` expansion, no `..` folded): `("a/b", "c")`, `("/", "c")`,
+    /// `(".", "c")` for a bare name.
+    private static func folderAndName(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let folder = slash == path.startIndex ? "/" : String(path[..<slash])
+        return (folder, String(path[path.index(after: slash)...]))
     }
 
     deinit {

@@ -55,10 +55,19 @@ public final class GatewayStore: Sendable {
     static func restrictFileModes(path: String, creating: Bool) {
         guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
         if creating, !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            // open(2), not FileManager.createFile: that one writes a temporary file and renames it over `path`,
+            // which replaced a dangling symbolic link with a file beside it; open follows the link, as SQLite does.
+            createFollowingLinks(path, mode: 0o600)
         }
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
             try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         }
     }
+}
+
+/// Creates the empty file `path` with `mode` unless it exists, through a symbolic link as SQLite would; a failure
+/// is left to SQLite's open, which reports it.
+private func createFollowingLinks(_ path: String, mode: mode_t) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, mode)
+    if fd >= 0 { close(fd) }
 }

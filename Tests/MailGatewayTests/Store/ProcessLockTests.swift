@@ -52,6 +52,30 @@ struct ProcessLockTests {
         withExtendedLifetime((held, other)) {}
     }
 
+    @Test("a dangling symlink: the lock is the target's before and after the store creates the database there")
+    func danglingSymlink() throws {
+        let (root, db, _) = try Self.folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let target = db.appendingPathComponent("archive.sqlite").path
+        let link = root.appendingPathComponent("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "db/archive.sqlite")  // relative
+        let before = ProcessLock.lockPath(forDatabase: link)
+        #expect(before == ProcessLock.lockPath(forDatabase: target))
+        #expect(before.hasSuffix("/db/archive.sqlite.lock"))
+        GatewayStore.restrictFileModes(path: link, creating: true)
+        // The link is still a link (FileManager.createFile used to rename a new file over it), and the file is its target.
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "db/archive.sqlite")
+        #expect(FileManager.default.fileExists(atPath: target))
+        #expect(ProcessLock.lockPath(forDatabase: link) == before)
+    }
+
+    @Test("a bare relative name is resolved in the working directory")
+    func relativeName() {
+        let name = "relative-\(UUID()).sqlite"
+        #expect(ProcessLock.lockPath(forDatabase: name)
+                == FileManager.default.currentDirectoryPath.replacingOccurrences(of: "//", with: "/") + "/" + name + ".lock")
+    }
+
     @Test("a database in a missing folder: the path is kept as written and opening the lock reports the folder")
     func missingFolder() {
         let path = "/nonexistent-\(UUID())/archive.sqlite"

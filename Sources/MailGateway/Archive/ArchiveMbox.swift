@@ -45,7 +45,7 @@ public enum ArchiveMbox {
             guard !batch.isEmpty else { return }
             let now = Date()
             let parsedBatch: [Result<ParsedMessage, MessageParseError>] = batch.map { message in
-                Result { () throws(MessageParseError) in try MessageParser.parse(message.raw) }
+                Result { () throws(MessageParseError) in try MessageParser.parse(message.raw).withAttachmentDigests() }
             }
             totals = try database.pool.write { [totals] db in
                 var t = totals

@@ -100,7 +100,7 @@ public enum ArchiveWriter {
 
     static func storeAttachments(_ db: Database, messageRow: Int64, attachments: [ParsedAttachment]) throws {
         for (position, part) in attachments.enumerated() {
-            let digest = part.sha256
+            let digest = part.digest
             try BlobRecord.insertIfAbsent(db, sha256: digest, data: Data(part.data))
             try AttachmentRecord(
                 messageRow: messageRow, position: position, filename: part.filename, contentType: part.contentType,

@@ -185,7 +185,7 @@ extension MailboxSync {
     /// Parses and routes a message, after the crash tests' fault point.
     private func parse(_ message: IMAPFetchedMessage) -> PreparedMessage {
         faults.processing(message.bytes)
-        let parsed = IngestPipeline.parse(message.bytes)
+        let parsed = IngestPipeline.parse(message.bytes).map { $0.withAttachmentDigests() }
         let route = (try? parsed.get()).map { IngestPipeline.route($0, list: list) }
         return PreparedMessage(message: message, parsed: parsed, route: route)
     }

@@ -23,9 +23,9 @@ public struct ParsedAttachment: Sendable {
     public var isInline: Bool
     /// The decoded bytes of the part.
     public let data: [UInt8]
-    /// SHA-256 of `data`, lower-case hex: the key the archive stores the content under (`blobs`). Computed with the
-    /// parse, which runs beside the database writer, rather than in the archive's transaction.
-    public let sha256: String
+    /// SHA-256 of `data`, lower-case hex, when computed ahead (``ParsedMessage/withAttachmentDigests()``): the
+    /// key the archive stores the content under (`blobs`). Nil otherwise; ``digest`` computes it.
+    public private(set) var sha256: String?
 
     public init(filename: String?, contentType: String, contentID: String? = nil, isInline: Bool = false, data: [UInt8]) {
         self.filename = filename
@@ -33,7 +33,18 @@ public struct ParsedAttachment: Sendable {
         self.contentID = contentID
         self.isInline = isInline
         self.data = data
-        self.sha256 = LowercaseHex.string(SHA256.hash(data: data))
+    }
+
+    /// SHA-256 of `data`, lower-case hex: ``sha256`` when it was computed ahead, computed now otherwise.
+    public var digest: String {
+        sha256 ?? LowercaseHex.string(SHA256.hash(data: data))
+    }
+
+    /// This attachment with ``sha256`` computed.
+    public func withDigest() -> ParsedAttachment {
+        var copy = self
+        copy.sha256 = digest
+        return copy
     }
 }
 
@@ -121,5 +132,15 @@ public struct ParsedMessage: Sendable {
     /// The first value of the header field named `name` (case-insensitive).
     public func header(_ name: String) -> String? {
         headers.first { Self.sameFieldName($0.name, name) }?.value
+    }
+
+    /// This message with its attachments' SHA-256 computed (``ParsedAttachment/sha256``): the ingest and the mbox
+    /// import call it where they parse, beside the database writer, so that the archive's transaction does not
+    /// hash. Other parses (moderation, commands, previews) leave it to the archive, which hashes only what it stores.
+    public func withAttachmentDigests() -> ParsedMessage {
+        guard attachments.contains(where: { $0.sha256 == nil }) else { return self }
+        var copy = self
+        copy.attachments = attachments.map { $0.withDigest() }
+        return copy
     }
 }

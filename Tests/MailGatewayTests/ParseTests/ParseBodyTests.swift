@@ -172,6 +172,12 @@ import Testing
         #expect(m.attachments[2].isInline)
         #expect(m.attachments[2].contentID == "img1@example.org")
         #expect(m.attachments[2].data == [0x89, 0x50, 0x4E, 0x47])
+        // The parse itself does not hash; the ingest asks for the digests, beside the database writer.
+        #expect(m.attachments.allSatisfy { $0.sha256 == nil })
+        let digested = m.withAttachmentDigests()
+        // SHA-256 of "xyz", computed independently (Python's hashlib).
+        #expect(digested.attachments[1].sha256 == "3608bca1e44ea6c4d268eb6db02260269892c0b42b86bbf1e77a6fa16c3c9282")
+        #expect(digested.attachments.allSatisfy { $0.sha256 != nil && $0.sha256 == $0.digest })
     }
 
     @Test func signedAndEncryptedDoNotCrash() throws {

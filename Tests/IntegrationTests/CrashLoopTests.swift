@@ -174,8 +174,7 @@ struct CrashLoopTests {
 
     @Test("run --once while the daemon runs refuses with status 3 and takes nothing over: every member gets exactly one copy")
     func secondRunRefused() async throws {
-        // Each DATA answered after a second: the daemon's copies are in flight while run --once starts.
-        let sink = try SMTPSink.start(options: ["-w", "1"])
+        let sink = try SMTPSink.start()
         defer { sink.remove() }
         let world = try await W.start(smtpPort: sink.port) { json in
             var json = json
@@ -189,10 +188,16 @@ struct CrashLoopTests {
         try await world.importAuthorAndMembers(members)
         try await world.harness.append([TestMail.message(id: "lock@inrae.example", subject: "Verrou")], to: Self.list)
 
+        // The sink frozen (SIGSTOP) until run --once has been refused: the daemon's workers hand copies (journaled,
+        // `sending`), connect and wait for the greeting, so its copies are in flight while run --once starts, for as
+        // long as the test needs and not for as long as a delayed reply lasts (each poll below is a CLI process that
+        // takes seconds on a loaded machine; with a 1 s DATA delay the polls could straddle the whole window).
+        try sink.pause()
         let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
         let sending = try await DeliveryFaultTests.wait(seconds: 30) { try await world.outbox(status: "sending").count > 0 }
         #expect(sending, "the daemon is sending")
         let second = try await world.harness.run(["run", "--once", "--log-level", "info"])
+        try sink.resume()
         #expect(second.status == 3, "\(second.output)")
         #expect(second.output.contains("another mailgateway run is using this database"), "\(second.output)")
         #expect(!second.output.contains("outbox.recovered"), "\(second.output)")

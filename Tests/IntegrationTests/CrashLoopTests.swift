@@ -65,12 +65,14 @@ struct CrashLoopTests {
         try await world.harness.append([TestMail.message(id: "before@inrae.example", subject: "Avant"), poison,
                                         TestMail.message(id: "after@inrae.example", subject: "Après")], to: Self.list)
         let fault = ["MAILGATEWAY_FAULT": "crash-on-message-id:poison@inrae.example"]
-        // No SMTP server while the poison message aborts the gateway (runs 1-4): "before", committed by run 2, is not
+        // No delivery while the poison message aborts the gateway (runs 1-4): "before", committed by run 2, is not
         // delivered until run 5. Otherwise a run's sender could be sending it at the instant of the abort, and a copy
         // the server accepted just before it, its acceptance not yet journaled, goes out again at the next start:
         // the in-flight window that DeliveryFaultTests bounds for kills. This test is about the poison message, and
-        // with no delivery before the last run any copy seen twice is a fault of the recovery.
-        try sink.stop()
+        // with no delivery before the last run any copy seen twice is a fault of the recovery. The sink refuses MAIL
+        // (4xx, before smtp-sink opens any dump file) rather than being stopped: the port stays ours, where another
+        // process could bind it while it was closed.
+        try sink.restart(options: ["-r", "MAIL"])
 
         for attempt in 1...4 {
             let crashed = try await world.harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
@@ -87,10 +89,10 @@ struct CrashLoopTests {
         }
         #expect(marker?["uid"] == 2 && marker?["crashes"] == 2, "the third crash alone is counted at the next start: \(String(describing: marker))")
 
-        // The copies the crashed runs could not deliver (connection refused) are due again after the harness's
-        // retry delay (`backoff_seconds` 1, at most 2).
+        // The copies the crashed runs could not deliver (MAIL refused) are made due at once (`outbox retry`, as in
+        // DeliveryFaultTests), not waited for past the harness's retry delay.
         try sink.restart()
-        try await Task.sleep(for: .seconds(2.5))
+        try await world.cli(["outbox", "retry"])
         let fifth = try await world.harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
         #expect(fifth.status == 0, "\(fifth.output)")
         #expect(fifth.output.contains("quarantined 1"), "\(fifth.output)")

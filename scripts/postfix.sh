@@ -28,6 +28,15 @@ wait_port() { # PORT SECONDS
     return 1
 }
 
+owns_port() { # PID PORT: true when process PID holds a listening TCP socket on PORT (its inode in /proc/net/tcp)
+    local pid=$1 hexport inode
+    hexport=$(printf '%04X' "$2")
+    for inode in $(awk -v port=":$hexport" '$4 == "0A" && substr($2, length($2) - 4) == port { print $10 }' /proc/net/tcp); do
+        find "/proc/$pid/fd" -lname "socket:\[$inode\]" 2>/dev/null | grep -q . && return 0
+    done
+    return 1
+}
+
 sink_start() {
     local dir=$1 port=$2; shift 2
     command -v smtp-sink >/dev/null || [[ -x /usr/sbin/smtp-sink ]] || die "smtp-sink not installed (apt-get install postfix)"
@@ -53,8 +62,19 @@ sink_start() {
         [[ ${SINK_DUMP:-1} == 0 ]] && dump=()  # benchmarks: measure the client, not the sink's disk
         exec "$bin" "${userargs[@]}" -4 -m 512 "${dump[@]}" "$@" "127.0.0.1:$port" 1024
     ) </dev/null >"$dir/sink.log" 2>&1 &
-    echo $! >"$dir/sink.pid"
+    local pid=$!
+    echo "$pid" >"$dir/sink.pid"
     wait_port "$port" 10 || { cat "$dir/sink.log" >&2; die "smtp-sink did not listen on 127.0.0.1:$port"; }
+    # What answered may be another process's listener (the port taken while ours was free): the listening socket
+    # must be our sink's.
+    local deadline=$((SECONDS + 10))
+    until owns_port "$pid" "$port"; do
+        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+            cat "$dir/sink.log" >&2
+            die "127.0.0.1:$port is not held by our smtp-sink (pid $pid)"
+        fi
+        sleep 0.1
+    done
 }
 
 sink_stop() {

@@ -65,12 +65,14 @@ struct CrashLoopTests {
         try await world.harness.append([TestMail.message(id: "before@inrae.example", subject: "Avant"), poison,
                                         TestMail.message(id: "after@inrae.example", subject: "Après")], to: Self.list)
         let fault = ["MAILGATEWAY_FAULT": "crash-on-message-id:poison@inrae.example"]
-        // No SMTP server while the poison message aborts the gateway (runs 1-4): "before", committed by run 2, is not
+        // No delivery while the poison message aborts the gateway (runs 1-4): "before", committed by run 2, is not
         // delivered until run 5. Otherwise a run's sender could be sending it at the instant of the abort, and a copy
         // the server accepted just before it, its acceptance not yet journaled, goes out again at the next start:
         // the in-flight window that DeliveryFaultTests bounds for kills. This test is about the poison message, and
-        // with no delivery before the last run any copy seen twice is a fault of the recovery.
-        try sink.stop()
+        // with no delivery before the last run any copy seen twice is a fault of the recovery. The sink refuses MAIL
+        // (4xx, before smtp-sink opens any dump file) rather than being stopped: the port stays ours, where another
+        // process could bind it while it was closed.
+        try sink.restart(options: ["-r", "MAIL"])
 
         for attempt in 1...4 {
             let crashed = try await world.harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
@@ -87,10 +89,10 @@ struct CrashLoopTests {
         }
         #expect(marker?["uid"] == 2 && marker?["crashes"] == 2, "the third crash alone is counted at the next start: \(String(describing: marker))")
 
-        // The copies the crashed runs could not deliver (connection refused) are due again after the harness's
-        // retry delay (`backoff_seconds` 1, at most 2).
+        // The copies the crashed runs could not deliver (MAIL refused) are made due at once (`outbox retry`, as in
+        // DeliveryFaultTests), not waited for past the harness's retry delay.
         try sink.restart()
-        try await Task.sleep(for: .seconds(2.5))
+        try await world.cli(["outbox", "retry"])
         let fifth = try await world.harness.run(["run", "--once", "--log-level", "warning"], environment: fault)
         #expect(fifth.status == 0, "\(fifth.output)")
         #expect(fifth.output.contains("quarantined 1"), "\(fifth.output)")
@@ -174,8 +176,7 @@ struct CrashLoopTests {
 
     @Test("run --once while the daemon runs refuses with status 3 and takes nothing over: every member gets exactly one copy")
     func secondRunRefused() async throws {
-        // Each DATA answered after a second: the daemon's copies are in flight while run --once starts.
-        let sink = try SMTPSink.start(options: ["-w", "1"])
+        let sink = try SMTPSink.start()
         defer { sink.remove() }
         let world = try await W.start(smtpPort: sink.port) { json in
             var json = json
@@ -189,10 +190,16 @@ struct CrashLoopTests {
         try await world.importAuthorAndMembers(members)
         try await world.harness.append([TestMail.message(id: "lock@inrae.example", subject: "Verrou")], to: Self.list)
 
+        // The sink frozen (SIGSTOP) until run --once has been refused: the daemon's workers hand copies (journaled,
+        // `sending`), connect and wait for the greeting, so its copies are in flight while run --once starts, for as
+        // long as the test needs and not for as long as a delayed reply lasts (each poll below is a CLI process that
+        // takes seconds on a loaded machine; with a 1 s DATA delay the polls could straddle the whole window).
+        try sink.pause()
         let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
         let sending = try await DeliveryFaultTests.wait(seconds: 30) { try await world.outbox(status: "sending").count > 0 }
         #expect(sending, "the daemon is sending")
         let second = try await world.harness.run(["run", "--once", "--log-level", "info"])
+        try sink.resume()
         #expect(second.status == 3, "\(second.output)")
         #expect(second.output.contains("another mailgateway run is using this database"), "\(second.output)")
         #expect(!second.output.contains("outbox.recovered"), "\(second.output)")

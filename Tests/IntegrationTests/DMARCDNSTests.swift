@@ -20,7 +20,7 @@ import TestSupport
     ]
 
     @Test func txtQueriesReadRecordsTTLsAndAbsences() async throws {
-        let server = try DNSTestServer.start(zone: Self.zone, servfail: ["_dmarc.broken-demo.example"])
+        let server = try await DNSTestServer.start(zone: Self.zone, servfail: ["_dmarc.broken-demo.example"])
         defer { server.stop() }
         let resolver = try DNSResolver(nameserver: server.address, timeout: 10, attempts: 1)
         #expect(await resolver.txt("_dmarc.inrae-demo.example")
@@ -42,7 +42,7 @@ import TestSupport
     }
 
     @Test func aSilentServerTimesOutAndTheListDecides() async throws {
-        let server = try DNSTestServer.start(zone: [:], silent: ["_dmarc.gmail.com", "_dmarc.slow-demo.example"])
+        let server = try await DNSTestServer.start(zone: [:], silent: ["_dmarc.gmail.com", "_dmarc.slow-demo.example"])
         defer { server.stop() }
         let dns = try DNSResolver(nameserver: server.address, timeout: 1, attempts: 1)
         let resolver = DMARCResolver(resolver: dns, fallback: .strictDomains(["gmail.com"]))
@@ -57,7 +57,7 @@ import TestSupport
     }
 
     @Test func policiesThroughRealDNS() async throws {
-        let server = try DNSTestServer.start(zone: Self.zone)
+        let server = try await DNSTestServer.start(zone: Self.zone)
         defer { server.stop() }
         let resolver = DMARCResolver(resolver: try DNSResolver(nameserver: server.address, timeout: 10, attempts: 1),
                                      fallback: .strictDomains(["gmail.com"]))

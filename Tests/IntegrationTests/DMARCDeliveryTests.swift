@@ -13,7 +13,7 @@ import TestSupport
     /// register imported without mailboxes; with `holdNonMembers`, the research college holds non-members' posts.
     static func start(zone: [String: DNSTestServer.Records], holdNonMembers: Bool = false) async throws
         -> (DNSTestServer, SMTPSink, DeliveryWorld) {
-        let dns = try DNSTestServer.start(zone: zone)
+        let dns = try await DNSTestServer.start(zone: zone)
         let sink: SMTPSink
         do { sink = try SMTPSink.start() } catch { dns.stop(); throw error }
         let world: DeliveryWorld

@@ -147,12 +147,17 @@ struct DeliveryFaultTests {
         return (sink, world, members)
     }
 
-    /// Restarts the daemon and lets it finish: waits until no copy is pending or sending, then SIGTERM.
+    /// Restarts the daemon and lets it finish: waits until no copy is pending or sending, then SIGTERM, once the
+    /// daemon is up: a SIGTERM before its ServiceGroup trapped the signal would kill it (status 143), which happened
+    /// when the copies were all sent before the restart and `done` held at once. A mailbox watcher's "mailbox
+    /// connected" (info) is logged from inside the group, after the signal handlers are installed.
     static func finish(_ world: DeliveryWorld, expected: Int, seconds: Double = 60) async throws -> ChildProcess.Outcome {
-        let daemon = try world.harness.spawn(["run", "--log-level", "warning"])
+        let daemon = try world.harness.spawn(["run", "--log-level", "info"])
+        let up = try await wait(seconds: 180) { daemon.output.contains("mailbox connected") }
         let done = try await wait(seconds: seconds) { try await world.outbox(status: "sent").count >= expected }
         daemon.signal(SIGTERM)
         let outcome = await daemon.waitOffPool()
+        #expect(up, "the restarted daemon connected its mailboxes: \(outcome.output)")
         #expect(done, "the restarted daemon sent every copy: \(outcome.output)")
         return outcome
     }

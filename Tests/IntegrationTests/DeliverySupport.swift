@@ -41,7 +41,7 @@ struct DeliveryWorld {
         let harness = try await GatewayHarness.start(smtpPort: relayPort, configure: configure)
         guard smtpPort == nil else { return DeliveryWorld(harness: harness, relay: nil) }
         do {
-            let relay = try PostfixRelay.start(port: relayPort, lmtpPort: harness.dovecot.lmtpPort)
+            let relay = try await PostfixRelay.start(port: relayPort, lmtpPort: harness.dovecot.lmtpPort)
             return DeliveryWorld(harness: harness, relay: relay)
         } catch {
             harness.stop()
@@ -106,7 +106,7 @@ struct DeliveryWorld {
     }
 
     /// Waits (up to `seconds`) until `user` has at least `count` messages; returns them all, parsed.
-    func waitForMail(_ user: String, count: Int, seconds: Double = 20) async throws -> [Delivered] {
+    func waitForMail(_ user: String, count: Int, seconds: Double = 180) async throws -> [Delivered] {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             let messages = try await mailbox(user)
@@ -118,7 +118,7 @@ struct DeliveryWorld {
     /// Waits until Postfix has handed everything to Dovecot (its queue is empty), so that "nothing arrived" is
     /// a real observation rather than a race. Returns the last queue summary.
     @discardableResult
-    func settle(seconds: Double = 20) async throws -> String {
+    func settle(seconds: Double = 180) async throws -> String {
         try await relay?.settle(seconds: seconds) ?? ""
     }
 

@@ -41,6 +41,11 @@ struct DigestKillTests {
         try await world.runOnce()
         let at = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400 + 60))
 
+        // The sink frozen (SIGSTOP) until the run is dead: it accepts no transaction, so the kill cannot land in the
+        // in-flight window (a digest the sink accepted before the run journaled it would go out again), even when the
+        // run has recorded every issue and is draining the outbox before the test gets the lock below. Its workers
+        // connect and wait for the greeting; the second run sends every digest.
+        try sink.pause()
         let run = try world.harness.spawn(["digest", "run", "--at", at, "--log-level", "warning"])
         // The run records 100 members per transaction, fast: poll closely for its first commit, then hold the
         // database's write lock so that its next batch waits, and kill it there, mid-run, whatever the machine's
@@ -69,6 +74,7 @@ struct DigestKillTests {
             return reached
         }
         let killed = await run.waitOffPool()
+        try sink.resume()
         let atKill = try Self.issueCount(world)
         #expect(reached && killed.status == 128 + SIGKILL, "\(killed.output)")
         #expect(atKill < 2000, "killed before the run recorded every issue (\(atKill))")

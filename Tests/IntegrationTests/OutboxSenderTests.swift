@@ -125,16 +125,26 @@ import TestSupport
 
     @Test func gracefulStopMidFanOutThenResumeDeliversEachCopyOnce() async throws {
         let fixture = try OutboxFixture()
-        // -w 1: one second before answering each DATA, so the stop lands mid-fan-out: 48 copies over 3 connections
-        // take 16 s, room for a stop delayed by a loaded machine (24 copies were all sent once in a CI run whose
-        // load was 13 on 2 cores).
+        // -w 1: one second before answering each DATA, so that copies are in flight when the stop comes: 48 copies
+        // over 3 connections take 16 s. The stop lands mid-fan-out because the sink is frozen (SIGSTOP) from the
+        // moment 3 copies are seen sent until the stop is requested: no transaction completes in between, however
+        // late this task runs (the workers run on their own queues; 24 copies were all sent once, before a stop
+        // delayed by a CI machine whose load was 13 on 2 cores). Resumed, the sink answers the copies in flight,
+        // which the workers finish and record before they stop.
         let sink = try SMTPSink.start(options: ["-w", "1"])
         defer { fixture.remove(); sink.remove() }
         let recipients = OutboxFixture.recipients(48, tag: "k")
         try fixture.enqueue(to: recipients)
-        try await running(makeSender(fixture, sink, workers: 3)) {
-            #expect(await fixture.wait { try fixture.counts()[.sent]! >= 3 })
-        }
+        let group = ServiceGroup(configuration: .init(services: [makeSender(fixture, sink, workers: 3)], logger: .test))
+        let task = Task { try await group.run() }
+        let started = await fixture.wait { try fixture.counts()[.sent]! >= 3 }
+        let paused = Result { try sink.pause() }
+        await group.triggerGracefulShutdown()
+        let resumed = Result { try sink.resume() }
+        try await task.value
+        try paused.get()
+        try resumed.get()
+        #expect(started)
         // Stopped gracefully: nothing left in flight (the claims are in memory: no journal left behind names a copy,
         // and no row was claimed in the rows), and what the server acknowledged is exactly what is sent.
         #expect(OutboxJournal.leftBehind(databasePath: fixture.pool.path).isEmpty, "every journal removed")

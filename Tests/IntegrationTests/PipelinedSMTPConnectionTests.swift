@@ -195,7 +195,7 @@ struct PipelinedSMTPRelayTests {
     @Test func refusedRecipientsFailAloneInEachModeAndFailTheWholeOtherwise() async throws {
         let dovecot = try await DovecotServer.start(users: ["alice": "pw", "bob": "pw", "carol": "pw"])
         defer { dovecot.stop() }
-        let relay = try PostfixRelay.start(lmtpPort: dovecot.lmtpPort, listDomain: "l.example", lists: ["list"])
+        let relay = try await PostfixRelay.start(lmtpPort: dovecot.lmtpPort, listDomain: "l.example", lists: ["list"])
         defer { relay.stop() }
         let connection = try PipelinedSMTPConnection(settings: PipelinedSMTPConnectionTests.settings(port: relay.port))
         let message = Array("From: a@b.example\r\nSubject: each\r\nMessage-ID: <each@b.example>\r\n\r\nhello\r\n".utf8)
@@ -226,7 +226,7 @@ struct PipelinedSMTPRelayTests {
     @Test func dotsAndBareLineEndsArriveAsTextAndSmuggleNothing() async throws {
         let dovecot = try await DovecotServer.start(users: ["alice": "pw", "bob": "pw"])
         defer { dovecot.stop() }
-        let relay = try PostfixRelay.start(lmtpPort: dovecot.lmtpPort)
+        let relay = try await PostfixRelay.start(lmtpPort: dovecot.lmtpPort)
         defer { relay.stop() }
         let connection = try PipelinedSMTPConnection(settings: PipelinedSMTPConnectionTests.settings(port: relay.port))
         let body = "line one\r\n.starts with a dot\r\n..two dots\r\n. \r\nbare\n.\nMAIL FROM:<evil@evil.example>\r\n"

@@ -199,8 +199,8 @@ import TestSupport
 
     /// Postfix's smtpd (3.7) accepts the declaration as libcurl writes it: both 8-bit copies are taken on one
     /// connection, the second one declared.
-    @Test func aRealPostfixAcceptsTheDeclaration() throws {
-        let relay = try PostfixRelay.start(lmtpPort: try FreePorts.take(1)[0])
+    @Test func aRealPostfixAcceptsTheDeclaration() async throws {
+        let relay = try await PostfixRelay.start(lmtpPort: try FreePorts.take(1)[0])
         defer { relay.stop() }
         let settings = SMTPSettings(server: ServerConfig(host: "127.0.0.1", port: relay.port, tls: .none),
                                     ehloName: "gateway.test.example", connectTimeout: 10, replyTimeout: 20,

@@ -9,7 +9,7 @@ import TestSupport
     @Test func copiesSentToTheRelayArriveOverLMTPWithTheirEnvelope() async throws {
         let lmtp = try SMTPSink.start(options: ["-L"])
         defer { lmtp.remove() }
-        let relay = try PostfixRelay.start(lmtpPort: lmtp.port)
+        let relay = try await PostfixRelay.start(lmtpPort: lmtp.port)
         defer { relay.stop() }
         let list = ListIdentity(id: "college-research", name: "Recherche", address: "recherche@lists.example.org",
                                 language: .en, subjectPrefix: "[Recherche]", fromRewrite: .never, webBaseURL: nil)

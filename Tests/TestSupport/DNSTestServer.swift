@@ -20,7 +20,7 @@ public final class DNSTestServer: Sendable {
     }
 
     /// Starts the server; `zone` maps a lower-case name without trailing dot to its TXT records.
-    public static func start(zone: [String: Records], servfail: [String] = [], silent: [String] = []) throws -> DNSTestServer {
+    public static func start(zone: [String: Records], servfail: [String] = [], silent: [String] = []) async throws -> DNSTestServer {
         let zoneJSON: [String: Any] = [
             "txt": zone.mapValues { ["texts": $0.texts, "ttl": $0.ttl] as [String: Any] },
             "servfail": servfail, "silent": silent,
@@ -33,10 +33,12 @@ public final class DNSTestServer: Sendable {
                let port = Int(line.dropFirst(5)) {
                 return DNSTestServer(port: port, child: child)
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            // Suspended, not blocking: a `Thread.sleep` here held one of the cooperative pool's threads (2 on the
+            // 2-core CI machine) from every other test while Python started.
+            try await Task.sleep(for: .milliseconds(50))
         }
         child.signal()
-        _ = child.wait()
+        _ = await child.waitOffPool()
         throw ChildProcessError(command: "python3 dns server", output: child.output)
     }
 

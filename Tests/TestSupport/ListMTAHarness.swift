@@ -49,7 +49,7 @@ public final class ListMTAHarness: Sendable {
         let relayPort = try FreePorts.take(1)[0]
         let gateway = try await GatewayHarness.start(smtpPort: relayPort, configure: configure)
         do {
-            let relay = try PostfixRelay.start(port: relayPort, lmtpPort: gateway.dovecot.lmtpPort,
+            let relay = try await PostfixRelay.start(port: relayPort, lmtpPort: gateway.dovecot.lmtpPort,
                                                listDomain: listDomain, lists: lists)
             let harness = ListMTAHarness(gateway: gateway, relay: relay, lists: lists)
             do {
@@ -130,7 +130,7 @@ public final class ListMTAHarness: Sendable {
     }
 
     /// Waits (up to `seconds`) until `user` has at least `count` messages; returns them all, oldest first.
-    public func waitForMail(user: String, count: Int, seconds: Double = 20) async throws -> [[UInt8]] {
+    public func waitForMail(user: String, count: Int, seconds: Double = 180) async throws -> [[UInt8]] {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             let messages = try await fetch(user: user)
@@ -142,7 +142,7 @@ public final class ListMTAHarness: Sendable {
     /// Waits until Postfix has handed everything to Dovecot (`PostfixRelay.settle`): "Mail queue is empty" when
     /// settled.
     @discardableResult
-    public func settle(seconds: Double = 20) async throws -> String {
+    public func settle(seconds: Double = 180) async throws -> String {
         try await relay.settle(seconds: seconds)
     }
 

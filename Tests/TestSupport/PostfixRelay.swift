@@ -6,7 +6,7 @@ public import Foundation
 ///
 /// Call `stop()` when done (tests must not leak processes); `deinit` stops it too, as a safety net.
 /// ```swift
-/// let relay = try PostfixRelay.start(lmtpPort: dovecot.lmtpPort)
+/// let relay = try await PostfixRelay.start(lmtpPort: dovecot.lmtpPort)
 /// defer { relay.stop() }
 /// ```
 public final class PostfixRelay: Sendable {
@@ -41,7 +41,7 @@ public final class PostfixRelay: Sendable {
     /// addresses of `lists` (`list@`, `list+<detail>@`, `list-request@`, `list-owner@`, `list-bounces[+x]@`)
     /// are accepted, any other address of the domain is refused at RCPT time; every other domain is relayed.
     public static func start(port: Int? = nil, lmtpPort: Int, listDomain: String? = nil,
-                             lists: [String] = []) throws -> PostfixRelay {
+                             lists: [String] = []) async throws -> PostfixRelay {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mailgw-postfix-\(UUID().uuidString.prefix(8))")
         let port = try port ?? FreePorts.take(1)[0]
@@ -54,8 +54,10 @@ public final class PostfixRelay: Sendable {
             environment["LIST_DOMAIN"] = listDomain
             environment["LIST_ADDRESSES"] = table.path
         }
-        let outcome = try ChildProcess.runBlocking("/bin/bash", [PostfixScript.path, "relay", "start", directory.path,
-                                                         String(port), String(lmtpPort)], environment: environment)
+        // On a thread of its own (`ChildProcess.run`): the script waits up to 20 s for Postfix to listen, time a
+        // blocked cooperative thread would take from every other test's polling loop.
+        let outcome = try await ChildProcess.run("/bin/bash", [PostfixScript.path, "relay", "start", directory.path,
+                                                        String(port), String(lmtpPort)], environment: environment)
         guard outcome.status == 0 else {
             relay.stop()
             throw ChildProcessError(command: "postfix.sh relay start", output: outcome.output)
@@ -87,24 +89,43 @@ public final class PostfixRelay: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The messages still in Postfix's queue (`postqueue -p`'s last line), for diagnostics: "Mail queue is empty"
-    /// when everything was handed to Dovecot.
-    public func queueSummary() -> String {
-        let outcome = try? ChildProcess.runBlocking("/usr/sbin/postqueue", ["-c", directory.appendingPathComponent("etc").path, "-p"])
-        return outcome?.output.split(separator: "\n").last.map(String.init) ?? "(postqueue failed)"
+    /// The messages still in Postfix's queue: `postqueue -p`'s output (each queued message, its recipients and why
+    /// it waits), whose last line is "Mail queue is empty" when everything was handed to Dovecot. Run on a thread
+    /// of its own (`ChildProcess.run`), not on the cooperative pool: `settle` runs it every 200 ms.
+    public func queueListing() async -> String {
+        let outcome = try? await ChildProcess.run("/usr/sbin/postqueue", ["-c", directory.appendingPathComponent("etc").path, "-p"])
+        return outcome?.output ?? "(postqueue failed)"
     }
 
-    /// Waits (up to `seconds`) until Postfix has handed everything on (its queue is empty), so that "nothing
-    /// arrived" is an observation and not a race. Returns the last `queueSummary()`.
-    @discardableResult
-    public func settle(seconds: Double = 20) async throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
-        var summary = queueSummary()
-        while !summary.contains("Mail queue is empty") && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            summary = queueSummary()
+    /// Postfix's queue did not empty within the bound of `settle`.
+    public struct NotSettled: Error, CustomStringConvertible {
+        public var seconds: Double
+        /// `postqueue -p` at the deadline: what was still queued, and why.
+        public var queue: String
+        /// The end of Postfix's log.
+        public var log: String
+        public var description: String {
+            "Postfix's queue was not empty after \(Int(seconds)) s; still queued:\n\(queue)\nPostfix log:\n\(log)"
         }
-        return summary
+    }
+
+    /// Waits until Postfix has handed everything on (its queue is empty), so that "nothing arrived" is an
+    /// observation and not a race; returns the listing's last line ("Mail queue is empty"). Throws `NotSettled`,
+    /// naming what is still queued, when the queue is not empty after `seconds`: a check after it would observe
+    /// nothing. 180 s is the integration suites' bound for a loaded 2-core machine (as in OutboxSenderTests and
+    /// SMTPRelayTests), not a speed.
+    @discardableResult
+    public func settle(seconds: Double = 180) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var listing = await queueListing()
+        while !listing.contains("Mail queue is empty") {
+            guard Date() < deadline else {
+                throw NotSettled(seconds: seconds, queue: listing, log: logTail())
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            listing = await queueListing()
+        }
+        return listing.split(separator: "\n").last.map(String.init) ?? listing
     }
 
     /// The end of Postfix's log (the last `lines` lines), for a failing test's message.

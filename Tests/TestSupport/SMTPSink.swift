@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A private Postfix `smtp-sink` on 127.0.0.1, started and stopped by `scripts/postfix.sh`, dumping each
 /// mail transaction it accepts to its own file.
@@ -36,9 +39,37 @@ public final class SMTPSink: Sendable {
         try PostfixScript.run(["sink", "start", directory.path, String(port)] + options)
     }
 
-    /// Stops the sink (the folder is left for inspection; `remove()` deletes it).
+    /// Stops the sink (the folder is left for inspection; `remove()` deletes it). A paused sink is resumed first,
+    /// so that it gets the SIGTERM at once instead of after the script's wait.
     public func stop() throws {
+        try? resume()
         try PostfixScript.run(["sink", "stop", directory.path])
+    }
+
+    /// Freezes the sink (SIGSTOP): the kernel still accepts connections on its listening socket, but nothing is
+    /// answered (no greeting, no reply to MAIL, no 250 to ".") and no dump file is opened, finished or deleted
+    /// until `resume()`. A test holds a window open with it ("copies in flight", "no transaction completes from
+    /// here") instead of relying on the sink's delays and the machine's speed.
+    public func pause() throws {
+        try signal(SIGSTOP)
+    }
+
+    /// Lets a paused sink go on (SIGCONT): it answers what it was sent meanwhile, in order.
+    public func resume() throws {
+        try signal(SIGCONT)
+    }
+
+    /// Sends `signal` to the sink's process (the pid `postfix.sh sink start` wrote to `sink.pid`).
+    private func signal(_ signal: Int32) throws {
+        let pidFile = directory.appendingPathComponent("sink.pid").path
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else {
+            throw PostfixScript.Failure(arguments: ["kill", "-\(signal)"], status: -1, output: "no sink running (\(pidFile))")
+        }
+        guard kill(pid, signal) == 0 else {
+            throw PostfixScript.Failure(arguments: ["kill", "-\(signal)", String(pid)], status: errno,
+                                        output: String(cString: strerror(errno)))
+        }
     }
 
     /// Stops the sink and deletes its folder.

@@ -17,13 +17,22 @@ public struct ProcessLockError: Error, CustomStringConvertible, Sendable, Equata
     public var kind: Kind
     /// The lock file.
     public var path: String
+    /// The database as configured (the lock sits beside its resolved path, which the operator may not recognise).
+    public var database: String?
+
+    public init(kind: Kind, path: String, database: String? = nil) {
+        self.kind = kind
+        self.path = path
+        self.database = database
+    }
 
     public var description: String {
-        switch kind {
+        let lock = database.map { "lock \(path), for the database \($0)" } ?? "lock \(path)"
+        return switch kind {
         case .held:
-            "another mailgateway run is using this database (lock \(path) is held); stop it first, or let it work"
+            "another mailgateway run is using this database (\(lock) is held); stop it first, or let it work"
         case .unavailable(let code):
-            "cannot take the lock \(path): \(String(cString: strerror(code)))"
+            "cannot take the \(lock): \(String(cString: strerror(code)))"
         }
     }
 }
@@ -42,11 +51,12 @@ public final class ProcessLock: Sendable {
     public init(databasePath: String) throws(ProcessLockError) {
         let path = Self.lockPath(forDatabase: databasePath)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ProcessLockError(kind: .unavailable(errno), path: path) }
+        guard fd >= 0 else { throw ProcessLockError(kind: .unavailable(errno), path: path, database: databasePath) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             close(fd)
-            throw ProcessLockError(kind: code == EWOULDBLOCK ? .held : .unavailable(code), path: path)
+            throw ProcessLockError(kind: code == EWOULDBLOCK ? .held : .unavailable(code), path: path,
+                                   database: databasePath)
         }
         self.path = path
         self.descriptor = fd
@@ -81,6 +91,9 @@ public final class ProcessLock: Sendable {
             defer { free(full) }
             return String(cString: full)
         }
+        // Any failure but a missing file (a loop, a folder that cannot be searched...): the path as written, and
+        // opening the lock file reports the problem.
+        guard errno == ENOENT else { return path }
         // The file does not exist (yet). A dangling symbolic link is followed by hand, as SQLite will follow it
         // when it creates the database, so that the lock is the same before and after.
         var target = path

@@ -84,7 +84,8 @@ struct ProcessLockTests {
             _ = try ProcessLock(databasePath: path)
         } throws: { error in
             guard let error = error as? ProcessLockError, case .unavailable(let code) = error.kind else { return false }
-            return code == ENOENT && error.description.contains(path + ".lock")
+            return code == ENOENT && error.description.contains(path + ".lock") && error.database == path
+                && error.description.contains("for the database \(path)")
         }
     }
 }

@@ -209,4 +209,60 @@ import TestSupport
         #expect(rows.allSatisfy { $0.status == .pending && $0.attempts == 0 }, "\(rows.map { ($0.status, $0.attempts) })")
         #expect(try sink.dumps().isEmpty)
     }
+
+    /// Another process holds the database's write lock (an `archive import` transaction): the fixture's pool has
+    /// no busy timeout, so every write of the sender meets SQLITE_BUSY at once while the lock is held. Before,
+    /// the first one stopped the sender (and the daemon with it).
+    @Test func anotherProcessHoldingTheWriteLockIsWaitedFor() async throws {
+        let fixture = try OutboxFixture()
+        let sink = try SMTPSink.start()
+        defer { fixture.remove(); sink.remove() }
+        try fixture.enqueue(post: 1, to: OutboxFixture.recipients(3, tag: "before"))
+        let held = try fixture.messageRow(post: 2)
+        let other = try DatabaseQueue(path: fixture.pool.path)  // as another process: its own connection
+        defer { try? other.close() }
+        let sender = makeSender(fixture, sink, workers: 2)
+        try await running(sender) {
+            #expect(await fixture.wait(seconds: 180) { try fixture.counts()[.sent] == 3 })
+            // The lock taken while the workers poll (each poll is a write), by a thread of its own (GRDB wants a
+            // transaction closed within one access): the new copies written in the same transaction, so they exist
+            // only once the holder commits.
+            let holder = LockHolder()
+            let copies = OutboxFixture.copies(post: 2, to: OutboxFixture.recipients(12, tag: "after"))
+            Thread {
+                do {
+                    try other.writeWithoutTransaction { db in
+                        try db.execute(sql: "BEGIN IMMEDIATE")
+                        _ = try Outbox.enqueue(db, listID: OutboxFixture.list.id, messageID: held, copies: copies)
+                        holder.set(.holding)
+                        holder.release.wait()
+                        try db.execute(sql: "COMMIT")
+                    }
+                    holder.set(.committed)
+                } catch {
+                    holder.set(.failed("\(error)"))
+                }
+            }.start()
+            #expect(await fixture.wait(seconds: 60) { holder.state == .holding }, "\(holder.state)")
+            // Held for a second: about 20 polls of each worker meet SQLITE_BUSY meanwhile.
+            try await Task.sleep(for: .seconds(1))
+            #expect(try fixture.counts()[.sent] == 3)
+            holder.release.signal()
+            #expect(await fixture.wait(seconds: 60) { holder.state == .committed }, "\(holder.state)")
+            #expect(await fixture.wait(seconds: 180) { try fixture.counts()[.sent] == 15 })
+        }
+        let delivered = try deliveries(sink)
+        #expect(delivered.count == 15)
+        #expect(delivered.values.allSatisfy { $0 == 1 }, "\(delivered)")
+    }
+}
+
+/// Another connection's write transaction held open on a thread of its own, until `release` is signalled.
+final class LockHolder: @unchecked Sendable {
+    enum State: Equatable { case starting, holding, committed, failed(String) }
+    let release = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var current = State.starting
+    var state: State { lock.withLock { current } }
+    func set(_ state: State) { lock.withLock { current = state } }
 }

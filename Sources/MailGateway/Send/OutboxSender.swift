@@ -85,7 +85,9 @@ public final class OutboxSender: Service {
     /// database (``OutboxJournal``: what their copies became since their last commit) and deletes them, then
     /// makes due again the rows left `sending` by other claimers (``Outbox/recover(_:now:current:)``). The caller
     /// holds the process lock and runs no worker on this database.
-    public static func recover(_ database: any DatabaseWriter, current claimer: String) async throws -> Outbox.Recovery {
+    /// Another process holding the write lock beyond the busy timeout is waited for (logged to `logger`).
+    public static func recover(_ database: any DatabaseWriter, current claimer: String,
+                               logger: Logger? = nil) async throws -> Outbox.Recovery {
         let journals = OutboxJournal.leftBehind(databasePath: database.path)
         // Every journal's lines at once, so that an acceptance in one is applied before the handed lines of all:
         // a line left in another journal (copies given back, then the kill before its truncation) can name the
@@ -95,11 +97,25 @@ public final class OutboxSender: Service {
         let attempts = journals.reduce(into: [Int64: Int]()) { all, journal in
             all.merge(journal.attempts, uniquingKeysWith: max)
         }
-        let recovered = try await database.write { db in
-            let handedUnanswered = try Outbox.applyJournal(db, handed: handed, sent: sent, attempts: attempts)
-            var recovery = try Outbox.recover(db, current: claimer)
-            recovery.maybeSent += handedUnanswered
-            return recovery
+        var attempt = 0
+        let recovered: Outbox.Recovery
+        while true {
+            do {
+                recovered = try await database.write { db in
+                    let handedUnanswered = try Outbox.applyJournal(db, handed: handed, sent: sent, attempts: attempts)
+                    var recovery = try Outbox.recover(db, current: claimer)
+                    recovery.maybeSent += handedUnanswered
+                    return recovery
+                }
+                break
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && !Task.isCancelled {
+                // Another process holds the write lock (as in `OutboxWorker.write`): nothing was written, try again.
+                attempt += 1
+                let wait = min(OutboxWorker.busyRetryBase * Double(1 << min(attempt - 1, 16)), OutboxWorker.busyRetryCap)
+                logger?.warning("database busy: another process holds its write lock; trying again", metadata: [
+                    "error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(wait)s"])
+                try await Task.sleep(for: .seconds(wait))
+            }
         }
         for journal in journals { unlink(journal.path) }
         return recovered
@@ -107,7 +123,7 @@ public final class OutboxSender: Service {
 
     /// Runs until graceful shutdown or cancellation. Throws database errors (the service group then stops).
     public func run() async throws {
-        let recovered = try await Self.recover(database, current: configuration.claimer)
+        let recovered = try await Self.recover(database, current: configuration.claimer, logger: logger)
         if recovered.total > 0 {
             logger.info("outbox copies interrupted by a previous stop are due again", metadata: [
                 "outbox.recovered": "\(recovered.total)", "outbox.maybe_sent": "\(recovered.maybeSent)"])

@@ -129,7 +129,7 @@ actor OutboxWorker {
     private func committing<T>(settling: [Int64] = [], _ work: (Database) throws -> T) throws -> T {
         try journal?.flush()
         let sent = unrecorded
-        let result = try database.write { db in
+        let result = try write { db in
             if !sent.isEmpty { try Outbox.markSent(db, ids: sent) }
             return try work(db)
         }
@@ -141,13 +141,39 @@ actor OutboxWorker {
         return result
     }
 
+    /// `database.write`, tried again while another process holds the database's write lock beyond the busy
+    /// timeout (`SQLITE_BUSY`: a long `archive import` transaction, an operator's `sqlite3` session): the
+    /// transaction rolled back, so trying again writes nothing twice, and the `sent` marks wait in the journal
+    /// meanwhile. Before, the worker threw and the daemon stopped. Each failure is logged; the waits between tries
+    /// grow to ``OutboxWorker/busyRetryCap``. Once the run is cancelled (a stop), the error is thrown: the
+    /// journal keeps what was not committed.
+    private func write<T>(_ work: (Database) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try database.write(work)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && !Task.isCancelled {
+                attempt += 1
+                let wait = min(Self.busyRetryBase * Double(1 << min(attempt - 1, 16)), Self.busyRetryCap)
+                logger.warning("database busy: another process holds its write lock; trying again", metadata: [
+                    "error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(wait)s"])
+                Thread.sleep(forTimeInterval: wait)  // this worker's own queue, not the cooperative pool
+            }
+        }
+    }
+
+    /// The first wait after a busy database (it already waited the store's busy timeout), in seconds.
+    static let busyRetryBase = 0.1
+    /// The longest wait between two tries on a busy database, in seconds.
+    static let busyRetryCap = 5.0
+
     /// Sends the copies of one transaction (blocking, on this actor's queue), then records each one's result.
     private func deliver(_ transaction: OutboxTransaction) throws {
         let ids = transaction.jobs.map(\.id)
         if let journal {
             try journal.handed(transaction.jobs)
         } else {
-            try database.write { db in try Outbox.markHanded(db, ids: ids) }
+            try write { db in try Outbox.markHanded(db, ids: ids) }
         }
         var results: [SMTPError?]
         do throws(SMTPError) {

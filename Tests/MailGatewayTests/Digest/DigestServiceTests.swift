@@ -13,31 +13,54 @@ import TestSupport
 /// due, and stops on a graceful shutdown.
 @Suite("Digest service")
 struct DigestServiceTests {
+    /// The service's clock, set by the test; counts its reads (one a wake-up at least).
+    final class ManualClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var now: Date
+        private var count = 0
+        init(_ start: Date) { now = start }
+        func read() -> Date { lock.withLock { count += 1; return now } }
+        func set(_ date: Date) { lock.withLock { now = date } }
+        var reads: Int { lock.withLock { count } }
+    }
+
+    /// Polls `condition` every 20 ms for at most `seconds` (a bound for a loaded machine, not a speed).
+    func eventually(seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
+    }
+
     @Test("with a schedule due 2 s ahead, the service records and enqueues the issue once, then stops gracefully")
     func dueOnce() async throws {
         let world = try DigestRunTests.World()
         defer { try? FileManager.default.removeItem(at: world.dir) }
         let pool = world.gateway.database.pool
-        // Wanjiru's digest is due at 07:00 Nairobi (04:00 UTC); the service's clock reads 03:59:58 UTC now.
+        // Wanjiru's digest is due at 07:00 Nairobi (04:00 UTC); the service's clock reads 03:59:58 UTC. The test
+        // moves it (before: the system clock with an offset, and a 1 s sleep that a loaded machine overran).
         let due = DigestRunTests.utc("2026-03-03T04:00:00Z")
         try world.post("a@inrae.example", subject: "Protocole", at: "2026-03-02T20:00:00Z")
-        let offset = due.timeIntervalSince(Date()) - 2
+        let clock = ManualClock(due.addingTimeInterval(-2))
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let service = try DigestService(gateway: world.gateway, logger: logger, period: .milliseconds(100),
-                                        clock: { Date().addingTimeInterval(offset) })
+                                        clock: { clock.read() })
         let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
         let task = Task { try await group.run() }
 
         func issues() throws -> [DigestIssueRecord] { try pool.read { db in try DigestIssueRecord.issues(db) } }
-        try await Task.sleep(for: .milliseconds(1_000))
+        #expect(await eventually { clock.reads >= 5 }, "the service wakes up")
         #expect(try issues().isEmpty, "not due yet: nothing recorded")
-        // Due 1 s from now; then several more wake-ups.
-        try await Task.sleep(for: .milliseconds(2_500))
+        clock.set(due.addingTimeInterval(1))
+        #expect(try await eventually { try !issues().isEmpty })
         let recorded = try issues()
         #expect(recorded.map(\.recipient) == ["wanjiru@kalro.example"])
         #expect(recorded.first?.periodEnd == due)
-        try await Task.sleep(for: .milliseconds(500))
+        let reads = clock.reads
+        #expect(await eventually { clock.reads >= reads + 5 }, "later wake-ups")
         #expect(try issues().count == 1, "later wake-ups record nothing new")
         #expect(try world.digests().map(\.recipient) == ["wanjiru@kalro.example"], "one copy enqueued")
 

@@ -24,11 +24,14 @@ public enum ReplyLines {
         // Line by line: `split` would cut the whole text first (a long post cost ~1.3 M instructions per message in
         // the posting chain's AdministriviaRule, bench/cost.sh).
         let wanted = limit + 1 + (skippingLeadingQuote ? maxLeadingQuoteLines : 0)
+        // Cut at CR and LF bytes (a line break is always a Character boundary, and the empty line a CR LF
+        // leaves between its two bytes is blank, so skipped): scanning Characters cost a third of the posting
+        // chain's time on accepted posts (perf, stop 22).
         var rest = Substring(text)
         while !rest.isEmpty, all.count <= wanted {
-            let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) ?? rest.endIndex
+            let end = rest.utf8.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) ?? rest.endIndex
             let raw = rest[..<end]
-            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.utf8.index(after: end)...]
             let line = trim(raw.prefix(maxLineLength))
             if !line.isEmpty { all.append(line) }
         }

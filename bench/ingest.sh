@@ -31,8 +31,9 @@
 #    messages before each of BENCH_GROW_ROUNDS runs --once of the measured binary on ONE database (gen-corpus.py
 #    --seed 101, 102, ...: new Message-IDs, threads and attachments each round). Unlike b., every post is
 #    accepted: its From is one of ten registered partners (the list is an interface with no members, so nothing is
-#    sent), so each is threaded against the list's growing archive, indexed and stored. Per round: messages/s, CPU
-#    per message, peak RSS, database size, and the last round against the first.
+#    sent), so each is threaded against the list's growing archive, indexed and stored; processed posts are moved
+#    to the mailbox's Processed folder (processed_folder). Per round: messages/s, CPU per message, peak RSS,
+#    database size, and the last round against the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -406,6 +407,9 @@ lst = config["lists"][0]
 lst.update(id="grow", address="grow@lists.bench.test", subject_prefix="[grow]")
 lst["name"] = {"fr": "grow", "en": "grow", "es": "grow"}
 lst["mailbox"]["user"] = "grow"
+# Processed posts are moved out of INBOX, as a long-lived list mailbox should have them: with the default (flagged
+# \Seen and left there), Dovecot's Maildir work per command grows with the INBOX (docs/benchmarks.md, stop 22).
+lst["mailbox"]["processed_folder"] = "Processed"
 json.dump(config, open(f"{d}/config.json", "w"), indent=2)
 with open(register, "w") as f:
     f.write("organisation,country,college,funder,person,email,language\n")
@@ -414,6 +418,13 @@ with open(register, "w") as f:
 PY
   "$BIN" partners import --no-welcome --config "$grow/config.json" "$grow/register.csv" --log-level error >/dev/null \
     || die "partners import failed"
+  chown -R "$MAILUSER:$(id -gn "$MAILUSER")" "$WORK/dovecot/mail/grow"
+  python3 - "$IMAP_PORT" "$BENCH_IMAP_PASSWORD" <<'PY' || die "cannot create the grow mailbox's Processed folder"
+import imaplib, sys
+imap = imaplib.IMAP4("127.0.0.1", int(sys.argv[1])); imap.login("grow", sys.argv[2])
+status, _ = imap.create("Processed"); imap.logout()
+sys.exit(0 if status == "OK" else 1)
+PY
   for round in $(seq "$GROW_ROUNDS"); do
     rm -rf "$WORK/grow-gen"
     python3 "$GEN" -n "$SYNTH_N" --seed $((100 + round)) -o "$WORK/grow-gen" --no-mbox >/dev/null

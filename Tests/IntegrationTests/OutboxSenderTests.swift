@@ -244,7 +244,8 @@ import TestSupport
                 }
             }.start()
             #expect(await fixture.wait(seconds: 60) { holder.state == .holding }, "\(holder.state)")
-            // Held for a second: about 20 polls of each worker meet SQLITE_BUSY meanwhile.
+            // Held for a second: each worker's writes meet SQLITE_BUSY meanwhile (3-4 tries, the waits between
+            // them growing from 0.1 s).
             try await Task.sleep(for: .seconds(1))
             #expect(try fixture.counts()[.sent] == 3)
             holder.release.signal()

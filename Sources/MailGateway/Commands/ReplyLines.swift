@@ -19,22 +19,9 @@ public enum ReplyLines {
     /// the very top, with its attribution line, is skipped first (at most ``maxLeadingQuoteLines`` lines).
     public static func lines(of text: String, limit: Int, skippingLeadingQuote: Bool = false) -> [String] {
         guard limit > 0 else { return [] }
-        var all: [String] = []
         // Only the first lines can matter: read a bounded number of them (a boundary needs one line of lookahead).
-        // Line by line: `split` would cut the whole text first (a long post cost ~1.3 M instructions per message in
-        // the posting chain's AdministriviaRule, bench/cost.sh).
         let wanted = limit + 1 + (skippingLeadingQuote ? maxLeadingQuoteLines : 0)
-        // Cut at CR and LF bytes (a line break is always a Character boundary, and the empty line a CR LF
-        // leaves between its two bytes is blank, so skipped): scanning Characters cost a third of the posting
-        // chain's time on accepted posts (perf, stop 22).
-        var rest = Substring(text)
-        while !rest.isEmpty, all.count <= wanted {
-            let end = rest.utf8.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) ?? rest.endIndex
-            let raw = rest[..<end]
-            rest = end == rest.endIndex ? rest[end...] : rest[rest.utf8.index(after: end)...]
-            let line = trim(raw.prefix(maxLineLength))
-            if !line.isEmpty { all.append(line) }
-        }
+        let all = nonBlankLines(of: text, atMost: wanted + 1)
         var start = 0
         if skippingLeadingQuote {
             if let first = all.first, !first.hasPrefix(">"), all.count > 1, all[1].hasPrefix(">"),
@@ -53,6 +40,24 @@ public enum ReplyLines {
             if result.count == limit { break }
         }
         return result
+    }
+
+    /// The first `count` non-blank lines of `text`, trimmed, each cut to ``maxLineLength``. Line by line: `split`
+    /// would cut the whole text first (a long post cost ~1.3 M instructions per message in the posting chain's
+    /// AdministriviaRule, bench/cost.sh). At CR and LF bytes: a line break is always a Character boundary, and the
+    /// empty line a CR LF leaves between its two bytes is blank, so skipped (scanning Characters cost a third of
+    /// the posting chain's time on accepted posts, perf, stop 22).
+    static func nonBlankLines(of text: String, atMost count: Int) -> [String] {
+        var lines: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty, lines.count < count {
+            let end = rest.utf8.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) ?? rest.endIndex
+            let raw = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.utf8.index(after: end)...]
+            let line = trim(raw.prefix(maxLineLength))
+            if !line.isEmpty { lines.append(line) }
+        }
+        return lines
     }
 
     /// Longest quoted block skipped at the top of a bottom-posted reply, in non-blank lines.

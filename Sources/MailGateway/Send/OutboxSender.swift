@@ -108,13 +108,16 @@ public final class OutboxSender: Service {
                     return recovery
                 }
                 break
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && !Task.isCancelled {
-                // Another process holds the write lock (as in `OutboxWorker.write`): nothing was written, try again.
+            } catch let error as DatabaseError
+                        where error.resultCode == .SQLITE_BUSY && !Task.isCancelled && !Task.isShuttingDownGracefully {
+                // Another process holds the write lock (as in `OutboxWorker.write`): nothing was written, try again
+                // (this runs before the workers' shutdown scope: a stop ends the waiting here, with the error).
                 attempt += 1
                 let wait = min(OutboxWorker.busyRetryBase * Double(1 << min(attempt - 1, 16)), OutboxWorker.busyRetryCap)
-                logger?.warning("database busy: another process holds its write lock; trying again", metadata: [
+                logger?.log(level: attempt >= OutboxWorker.busyAttemptsBeforeError ? .error : .warning,
+                            "database busy: another process holds its write lock; trying again", metadata: [
                     "error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(wait)s"])
-                try await Task.sleep(for: .seconds(wait))
+                try? await Task.sleep(for: .seconds(wait))
             }
         }
         for journal in journals { unlink(journal.path) }

@@ -155,12 +155,20 @@ actor OutboxWorker {
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && !Task.isCancelled {
                 attempt += 1
                 let wait = min(Self.busyRetryBase * Double(1 << min(attempt - 1, 16)), Self.busyRetryCap)
-                logger.warning("database busy: another process holds its write lock; trying again", metadata: [
+                // A lock that never clears would stall the outbox: after a few minutes the log says so louder.
+                logger.log(level: attempt >= Self.busyAttemptsBeforeError ? .error : .warning,
+                           "database busy: another process holds its write lock; trying again", metadata: [
                     "error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(wait)s"])
-                Thread.sleep(forTimeInterval: wait)  // this worker's own queue, not the cooperative pool
+                // This worker's own queue, not the cooperative pool; in slices, so that a stop is not held up.
+                let until = Date().addingTimeInterval(wait)
+                while Date() < until, !Task.isCancelled { Thread.sleep(forTimeInterval: 0.05) }
             }
         }
     }
+
+    /// Failed tries on a busy database after which each one is logged as an error (at the store's 10 s busy timeout
+    /// and waits up to 5 s, about three minutes).
+    static let busyAttemptsBeforeError = 12
 
     /// The first wait after a busy database (it already waited the store's busy timeout), in seconds.
     static let busyRetryBase = 0.1

@@ -52,6 +52,20 @@ struct CommandWordsFoldTests {
         }
     }
 
+    @Test("each table scalar between chosen neighbours (ASCII, accented letters, apostrophes, spaces, itself)")
+    func everyScalarInContext() {
+        let neighbours: [Unicode.Scalar] = ["a", "Z", " ", "'", "é", "É", "\u{2019}", "\u{00A0}", "ß", "\u{00B4}", "-"]
+        for value in CommandWords.scalarFolds.keys.sorted() {
+            let scalar = Unicode.Scalar(value)!
+            for other in neighbours + [scalar] {
+                for pair in [[other, scalar], [scalar, other], [other, scalar, other]] {
+                    let text = String(String.UnicodeScalarView(pair))
+                    #expect(CommandWords.fold(text) == CommandWords.foldUnicode(text), "\(pair.map(\.value))")
+                }
+            }
+        }
+    }
+
     @Test("a combining mark or another script sends the line through Foundation: the same fold")
     func fallbackToFoundation() {
         for line in ["de\u{0301}sabonner", "Ｈｅｌｐ", "помощь", "帮助 help", "e\u{0301}\u{0327}", "a\u{200C}b", "x\u{202E}y"] {

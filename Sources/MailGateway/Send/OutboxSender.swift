@@ -97,7 +97,7 @@ public final class OutboxSender: Service {
         let attempts = journals.reduce(into: [Int64: Int]()) { all, journal in
             all.merge(journal.attempts, uniquingKeysWith: max)
         }
-        var attempt = 0
+        var retry = OutboxBusyRetry()
         let recovered: Outbox.Recovery
         while true {
             do {
@@ -109,15 +109,10 @@ public final class OutboxSender: Service {
                 }
                 break
             } catch let error as DatabaseError
-                        where error.resultCode == .SQLITE_BUSY && !Task.isCancelled && !Task.isShuttingDownGracefully {
-                // Another process holds the write lock (as in `OutboxWorker.write`): nothing was written, try again
-                // (this runs before the workers' shutdown scope: a stop ends the waiting here, with the error).
-                attempt += 1
-                let wait = min(OutboxWorker.busyRetryBase * Double(1 << min(attempt - 1, 16)), OutboxWorker.busyRetryCap)
-                logger?.log(level: attempt >= OutboxWorker.busyAttemptsBeforeError ? .error : .warning,
-                            "database busy: another process holds its write lock; trying again", metadata: [
-                    "error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(wait)s"])
-                try? await Task.sleep(for: .seconds(wait))
+                        where OutboxBusyRetry.isBusy(error) && !Task.isCancelled && !Task.isShuttingDownGracefully {
+                // Another process holds the write lock: nothing was written, try again (this runs before the
+                // workers' shutdown scope: a stop ends the waiting here, with the error).
+                try? await Task.sleep(for: .seconds(retry.failed(error, logger: logger)))
             }
         }
         for journal in journals { unlink(journal.path) }

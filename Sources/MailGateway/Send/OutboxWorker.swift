@@ -141,39 +141,22 @@ actor OutboxWorker {
         return result
     }
 
-    /// `database.write`, tried again while another process holds the database's write lock beyond the busy
-    /// timeout (`SQLITE_BUSY`: a long `archive import` transaction, an operator's `sqlite3` session): the
-    /// transaction rolled back, so trying again writes nothing twice, and the `sent` marks wait in the journal
-    /// meanwhile. Before, the worker threw and the daemon stopped. Each failure is logged; the waits between tries
-    /// grow to ``OutboxWorker/busyRetryCap``. Once the run is cancelled (a stop), the error is thrown: the
-    /// journal keeps what was not committed.
+    /// `database.write`, tried again while another process holds the database's write lock (``OutboxBusyRetry``);
+    /// the `sent` marks wait in the journal meanwhile. Before, the worker threw and the daemon stopped. Once the run
+    /// is cancelled (a stop), the error is thrown: the journal keeps what was not committed.
     private func write<T>(_ work: (Database) throws -> T) throws -> T {
-        var attempt = 0
+        var retry = OutboxBusyRetry()
         while true {
             do {
                 return try database.write(work)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && !Task.isCancelled {
-                attempt += 1
-                let wait = min(Self.busyRetryBase * Double(1 << min(attempt - 1, 16)), Self.busyRetryCap)
-                // A lock that never clears would stall the outbox: after a few minutes the log says so louder.
-                logger.log(level: attempt >= Self.busyAttemptsBeforeError ? .error : .warning,
-                           "database busy: another process holds its write lock; trying again", metadata: [
-                    "error": "\(error)", "attempt": "\(attempt)", "retry.in": "\(wait)s"])
+            } catch let error as DatabaseError where OutboxBusyRetry.isBusy(error) && !Task.isCancelled {
+                let wait = retry.failed(error, logger: logger)
                 // This worker's own queue, not the cooperative pool; in slices, so that a stop is not held up.
                 let until = Date().addingTimeInterval(wait)
                 while Date() < until, !Task.isCancelled { Thread.sleep(forTimeInterval: 0.05) }
             }
         }
     }
-
-    /// Failed tries on a busy database after which each one is logged as an error (at the store's 10 s busy timeout
-    /// and waits up to 5 s, about three minutes).
-    static let busyAttemptsBeforeError = 12
-
-    /// The first wait after a busy database (it already waited the store's busy timeout), in seconds.
-    static let busyRetryBase = 0.1
-    /// The longest wait between two tries on a busy database, in seconds.
-    static let busyRetryCap = 5.0
 
     /// Sends the copies of one transaction (blocking, on this actor's queue), then records each one's result.
     private func deliver(_ transaction: OutboxTransaction) throws {

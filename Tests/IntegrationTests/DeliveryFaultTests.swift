@@ -121,14 +121,9 @@ struct DeliveryFaultTests {
 
     // MARK: Killing the daemon mid-fan-out
 
-    /// Polls until `condition` holds or `seconds` pass; returns whether it held.
+    /// Polls until `condition` holds or `seconds` pass; returns whether it held (TestSupport's `poll`).
     static func wait(seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
+        try await poll(seconds: seconds, condition)
     }
 
     /// A world with `memberCount` research members and one post waiting in the list's mailbox; the sink waits a

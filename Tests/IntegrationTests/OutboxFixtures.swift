@@ -114,12 +114,7 @@ struct OutboxFixture {
     /// Polls `condition` every 50 ms until it holds or `seconds` pass (a generous bound, not a timing
     /// assertion). A throwing condition counts as not yet true.
     func wait(seconds: Double = 60, _ condition: () throws -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if (try? condition()) == true { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return (try? condition()) == true
+        await poll(seconds: seconds, every: .milliseconds(50)) { (try? condition()) == true }
     }
 }
 

@@ -24,16 +24,6 @@ struct DigestServiceTests {
         var reads: Int { lock.withLock { count } }
     }
 
-    /// Polls `condition` every 20 ms for at most `seconds` (a bound for a loaded machine, not a speed).
-    func eventually(seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return try condition()
-    }
-
     @Test("with a schedule due 2 s ahead, the service records and enqueues the issue once, then stops gracefully")
     func dueOnce() async throws {
         let world = try DigestRunTests.World()
@@ -52,15 +42,15 @@ struct DigestServiceTests {
         let task = Task { try await group.run() }
 
         func issues() throws -> [DigestIssueRecord] { try pool.read { db in try DigestIssueRecord.issues(db) } }
-        #expect(await eventually { clock.reads >= 5 }, "the service wakes up")
+        #expect(await poll(seconds: 60, every: .milliseconds(20)) { clock.reads >= 5 }, "the service wakes up")
         #expect(try issues().isEmpty, "not due yet: nothing recorded")
         clock.set(due.addingTimeInterval(1))
-        #expect(try await eventually { try !issues().isEmpty })
+        #expect(try await poll(seconds: 60, every: .milliseconds(20)) { try !issues().isEmpty })
         let recorded = try issues()
         #expect(recorded.map(\.recipient) == ["wanjiru@kalro.example"])
         #expect(recorded.first?.periodEnd == due)
         let reads = clock.reads
-        #expect(await eventually { clock.reads >= reads + 5 }, "later wake-ups")
+        #expect(await poll(seconds: 60, every: .milliseconds(20)) { clock.reads >= reads + 5 }, "later wake-ups")
         #expect(try issues().count == 1, "later wake-ups record nothing new")
         #expect(try world.digests().map(\.recipient) == ["wanjiru@kalro.example"], "one copy enqueued")
 

@@ -104,31 +104,7 @@ echo "  synth: $SYNTH_N messages generated (gen-corpus.py --seed 42) in $((SECON
 # Both corpora are list archives: each message carries the headers its list added on distribution (List-Id,
 # List-*, Precedence: list/bulk), which the gateway's policy rightly discards as another list's traffic. A list
 # mailbox receives posts BEFORE distribution: remove those fields (nothing else changes, byte for byte).
-python3 - "$(maildir ksummit)/cur" "$(maildir synth)/cur" <<'PY'
-import os, sys
-DROP = {b"list-id", b"list-post", b"list-help", b"list-subscribe", b"list-unsubscribe", b"list-archive",
-        b"list-owner", b"x-mailing-list", b"precedence"}
-stripped = 0
-for folder in sys.argv[1:]:
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        data = open(path, "rb").read()
-        ends = [i for i in (data.find(b"\n\n"), data.find(b"\n\r\n")) if i >= 0]
-        if not ends: continue
-        end = min(ends)
-        lines = data[:end + 1].split(b"\n")[:-1]
-        kept, drop = [], False
-        for line in lines:
-            if line[:1] in (b" ", b"\t"):
-                if not drop: kept.append(line)
-                continue
-            drop = line.split(b":", 1)[0].strip().lower() in DROP
-            if not drop: kept.append(line)
-        if len(kept) != len(lines):
-            stripped += 1
-            open(path, "wb").write(b"\n".join(kept) + b"\n" + data[end + 1:])
-print(f"  list headers (List-*, Precedence) removed from {stripped} messages")
-PY
+python3 bench/corpus.py strip "$(maildir ksummit)/cur" "$(maildir synth)/cur"
 for c in "${CORPUS_NAMES[@]}"; do
   # notmuch gets its own copy of the same files (taken before Dovecot touches the Maildir).
   mkdir -p "$WORK/notmuch-$c/mail"
@@ -399,9 +375,9 @@ if (( GROW_ROUNDS > 0 )); then
   bash scripts/dovecot.sh adduser "$WORK/dovecot" grow "$BENCH_IMAP_PASSWORD"
   growbox="$(maildir grow)"
   mkdir -p "$growbox"/{cur,new,tmp}
-  python3 - "$WORK/gw-synth/config.json" "$grow" "$grow/register.csv" <<'PY'
+  python3 - "$WORK/gw-synth/config.json" "$grow" <<'PY'
 import json, sys
-config, d, register = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+config, d = json.load(open(sys.argv[1])), sys.argv[2]
 config["database"] = f"{d}/archive.sqlite"
 lst = config["lists"][0]
 lst.update(id="grow", address="grow@lists.bench.test", subject_prefix="[grow]")
@@ -411,11 +387,8 @@ lst["mailbox"]["user"] = "grow"
 # \Seen and left there), Dovecot's Maildir work per command grows with the INBOX (docs/benchmarks.md, stop 22).
 lst["mailbox"]["processed_folder"] = "Processed"
 json.dump(config, open(f"{d}/config.json", "w"), indent=2)
-with open(register, "w") as f:
-    f.write("organisation,country,college,funder,person,email,language\n")
-    for i in range(1, 11):
-        f.write(f"Labo {i},France,research,no,Membre {i},m{i:02d}@labo{i}.example,{['fr', 'en', 'es'][i % 3]}\n")
 PY
+  python3 bench/corpus.py register "$grow/register.csv" 10
   "$BIN" partners import --no-welcome --config "$grow/config.json" "$grow/register.csv" --log-level error >/dev/null \
     || die "partners import failed"
   chown -R "$MAILUSER:$(id -gn "$MAILUSER")" "$WORK/dovecot/mail/grow"
@@ -429,27 +402,8 @@ PY
     rm -rf "$WORK/grow-gen"
     python3 "$GEN" -n "$SYNTH_N" --seed $((100 + round)) -o "$WORK/grow-gen" --no-mbox >/dev/null
     # The list headers removed (as for b.), From/Sender/To replaced by a partner and the list: unseen, in order.
-    python3 - "$WORK/grow-gen/Maildir/cur" "$growbox/cur" "$round" <<'PY'
-import os, sys
-src, dst, r = sys.argv[1], sys.argv[2], int(sys.argv[3])
-DROP = {b"list-id", b"list-post", b"list-help", b"list-subscribe", b"list-unsubscribe", b"list-archive",
-        b"list-owner", b"x-mailing-list", b"precedence", b"from", b"sender", b"to"}
-for i, name in enumerate(sorted(os.listdir(src)), 1):
-    data = open(os.path.join(src, name), "rb").read()
-    ends = [e for e in (data.find(b"\n\n"), data.find(b"\n\r\n")) if e >= 0]
-    end = min(ends) if ends else len(data)
-    kept, drop = [], False
-    for line in data[:end].split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if not drop: kept.append(line)
-            continue
-        drop = line.split(b":", 1)[0].strip().lower() in DROP
-        if not drop: kept.append(line)
-    m = (i - 1) % 10 + 1
-    head = [b"From: Membre %d <m%02d@labo%d.example>" % (m, m, m), b"To: grow@lists.bench.test"] + kept
-    open(os.path.join(dst, "%d.M%d.grow-bench:2," % (1700000000 + r * 1000000 + i, i)), "wb").write(
-        b"\n".join(head) + data[end:])
-PY
+    python3 bench/corpus.py posts "$WORK/grow-gen/Maildir/cur" "$growbox/cur" 10 grow@lists.bench.test grow-bench \
+      $((1700000000 + round * 1000000))
     rm -rf "$WORK/grow-gen"
     chown -R "$MAILUSER:$(id -gn "$MAILUSER")" "$WORK/dovecot/mail/grow"
     # Untimed: Dovecot indexes the new files at the first SELECT (as the warm-up of b.).

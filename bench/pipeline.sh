@@ -33,43 +33,13 @@ find_gen_corpus
 
 bench_servers pipeline
 
-# The register: MEMBERS research partners, one list.
-python3 - "$WORK/register.csv" "$MEMBERS" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-langs = ["fr", "en", "es"]
-with open(path, "w") as f:
-    f.write("organisation,country,college,funder,person,email,language\n")
-    for i in range(1, n + 1):
-        f.write(f"Labo {i},France,research,no,Membre {i},m{i:02d}@labo{i}.example,{langs[i % 3]}\n")
-PY
+# The register: MEMBERS research partners, one list (bench/corpus.py).
+python3 bench/corpus.py register "$WORK/register.csv" "$MEMBERS"
 
 # The posts: gen-corpus messages, From rewritten to a member, list headers removed, unseen file names in order.
 python3 "$GEN" -n "$POSTS" --seed 42 -o "$WORK/gen" --no-mbox >/dev/null
-python3 - "$WORK/gen/Maildir/cur" "$WORK/posts" "$MEMBERS" <<'PY'
-import os, sys
-src, dst, members = sys.argv[1], sys.argv[2], int(sys.argv[3])
-os.makedirs(dst)
-DROP = {b"list-id", b"list-post", b"list-help", b"list-subscribe", b"list-unsubscribe", b"list-archive",
-        b"list-owner", b"x-mailing-list", b"precedence", b"from", b"sender", b"to"}
-total = 0
-for i, name in enumerate(sorted(os.listdir(src)), 1):
-    data = open(os.path.join(src, name), "rb").read()
-    end = min(e for e in (data.find(b"\n\n"), len(data)) if e >= 0)
-    kept, drop = [], False
-    for line in data[:end].split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if not drop: kept.append(line)
-            continue
-        drop = line.split(b":", 1)[0].strip().lower() in DROP
-        if not drop: kept.append(line)
-    m = (i - 1) % members + 1
-    head = [b"From: Membre %d <m%02d@labo%d.example>" % (m, m, m), b"To: college-research@lists.bench.test"] + kept
-    out = b"\n".join(head) + data[end:]
-    total += len(out)
-    open(os.path.join(dst, "%d.M%d.pipeline-bench:2," % (1600000000 + i, i)), "wb").write(out)
-print(f"  {i} posts, {total / i:.0f} bytes on average", file=sys.stderr)
-PY
+python3 bench/corpus.py posts "$WORK/gen/Maildir/cur" "$WORK/posts" "$MEMBERS" college-research@lists.bench.test \
+  pipeline-bench 1600000000 --report
 rm -rf "$WORK/gen"
 
 

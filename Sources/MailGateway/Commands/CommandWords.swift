@@ -23,8 +23,17 @@ public enum CommandWords {
     /// text made only of ASCII and of the scalars in ``scalarFolds`` (the Latin letters, general punctuation, €)
     /// is folded scalar by scalar; anything else (a combining mark, another script) goes through Foundation.
     public static func fold(_ text: String) -> String {
-        // NFKC leaves ASCII as it is and it has no diacritics: ASCII without capitals is its own fold.
-        if !text.utf8.contains(where: { $0 >= 0x80 || ($0 >= 65 && $0 <= 90) }) { return text }
+        var ascii = true
+        var upper = false
+        for byte in text.utf8 {
+            if byte >= 0x80 { ascii = false; break }
+            if byte >= 65 && byte <= 90 { upper = true }
+        }
+        if ascii {
+            // NFKC leaves ASCII as it is and it has no diacritics: the fold is its lower case.
+            guard upper else { return text }
+            return String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        }
         var folded = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             let value = scalar.value

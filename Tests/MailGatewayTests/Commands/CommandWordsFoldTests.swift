@@ -2,8 +2,7 @@ import Foundation
 import Testing
 @testable import MailGateway
 
-/// `CommandWords.fold` folds ASCII and the Latin and punctuation scalars of its table itself; it must give what
-/// Foundation's NFKC and folding give.
+/// `CommandWords.fold` takes a byte path for ASCII text; it must give what Foundation's NFKC and folding give.
 @Suite("Email commands: the fold (CM-2)")
 struct CommandWordsFoldTests {
     @Test("every ASCII character, alone and in a line: the byte path equals Foundation's fold")

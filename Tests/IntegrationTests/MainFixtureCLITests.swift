@@ -28,14 +28,33 @@ struct MainFixtureCLITests {
             let actual = (try? Data(contentsOf: out.appendingPathComponent(name))).map(Self.comparable)
             let command = index < commands.count ? String(commands[index]) : name
             #expect(actual == expected, "`mailgateway \(command)` (\(name)) printed something else")
+            if command.hasPrefix("archive search"), command.hasSuffix("--json"),
+               let output = try? Data(contentsOf: out.appendingPathComponent(name)) {
+                let (ranks, ascend) = Self.ranksAscend(output)
+                #expect(!ranks.isEmpty && ascend, "`mailgateway \(command)`: scores \(ranks)")
+            }
         }
     }
 
     /// The output as compared: byte for byte, but for the size of the database file in `archive stats`, which
-    /// every later migration that adds a table or an index legitimately changes (the rows are what must stay).
+    /// every later migration that adds a table or an index legitimately changes (the rows are what must stay),
+    /// and the BM25 scores of `archive search --json`: since "archive-v3-search-accepted-only" the index holds
+    /// the accepted messages only, and BM25 weighs a word by how many indexed messages hold it, so the scores
+    /// moved (the hits, their order and snippets must not; ``ranksAscend(_:)`` checks the scores' order).
     static func comparable(_ data: Data) -> String {
         String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasPrefix("database ") && line.hasSuffix(" MB") ? "database <size of the file> MB" : String(line)
+            if line.hasPrefix("database ") && line.hasSuffix(" MB") { return "database <size of the file> MB" }
+            if line.hasPrefix("    \"rank\" : ") { return "    \"rank\" : <BM25 score>," }
+            return String(line)
         }.joined(separator: "\n")
+    }
+
+    /// The `"rank"` values of `output`, in order, and whether they ascend (best first: BM25 scores are negative).
+    static func ranksAscend(_ output: Data) -> (ranks: [Double], ascend: Bool) {
+        let ranks = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line -> Double? in
+            guard line.hasPrefix("    \"rank\" : ") else { return nil }
+            return Double(line.dropFirst("    \"rank\" : ".count).trimmingCharacters(in: CharacterSet(charactersIn: ", ")))
+        }
+        return (ranks, zip(ranks, ranks.dropFirst()).allSatisfy { $0 <= $1 })
     }
 }

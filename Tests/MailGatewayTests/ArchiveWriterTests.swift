@@ -156,6 +156,43 @@ struct ArchiveWriterTests {
         #expect(try archive.pool.read { try Int.fetchOne($0, sql: "SELECT participant_count FROM threads WHERE subject = 'subject'") } == 2)
     }
 
+    /// Search finds accepted messages only, so only they are in the full-text index: a rejected or held post is
+    /// indexed the moment it is approved and leaves the index when it stops being accepted, and the index always
+    /// equals what its content view gives (FTS5's integrity check with rank 1 compares the two).
+    @Test func onlyAcceptedMessagesAreIndexedForSearch() throws {
+        let archive = try TemporaryArchive()
+        let accepted = try archive.pool.archive([makeMessage("a@x", subject: "Compost accepted")])[0].rowID
+        let rejected = try archive.pool.archive([makeMessage("r@x", subject: "Compost rejected")], status: .rejected)[0].rowID
+        let held = try archive.pool.archive([makeMessage("h@x", subject: "Compost held", text: "compost tea")],
+                                            status: .held)[0].rowID
+        let indexed = {
+            try archive.pool.read { db in
+                try Int64.fetchAll(db, sql: "SELECT rowid FROM message_fts WHERE message_fts MATCH 'compost' ORDER BY rowid")
+            }
+        }
+        let consistent = {
+            try archive.pool.write { try $0.execute(sql: "INSERT INTO message_fts (message_fts, rank) VALUES ('integrity-check', 1)") }
+        }
+        #expect(try indexed() == [accepted])
+        #expect(try archive.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM message_fts_docsize") } == 1)
+        try consistent()
+
+        try archive.pool.write { try ArchiveWriter.setStatus($0, messageRowID: held, status: .accepted, decisionRule: "moderator") }
+        #expect(try indexed() == [accepted, held])
+        #expect(try archive.pool.read { db in
+            try ArchiveSearch.search(db, query: "tea", filter: .init(limit: 10)).map(\.messageRowID)
+        } == [held])
+        try consistent()
+
+        // Accepted again: indexed once, not twice.
+        try archive.pool.write { try ArchiveWriter.setStatus($0, messageRowID: held, status: .accepted) }
+        #expect(try archive.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM message_fts_docsize") } == 2)
+        try archive.pool.write { try ArchiveWriter.setStatus($0, messageRowID: accepted, status: .discarded) }
+        #expect(try indexed() == [held])
+        try consistent()
+        #expect(rejected != accepted)
+    }
+
     @Test func missingDateFallsBackToInternalDate() throws {
         let archive = try TemporaryArchive()
         var message = makeMessage("nodate@x")

@@ -6,13 +6,15 @@ import Testing
 
 /// The ranked page from the best scored candidates (`MessageFTS.rankedCandidates`) against the join over every
 /// match (`MessageFTS.rankedJoin`), which was the only way before: the same ids, in the same order, with the same
-/// scores, whatever the page size, the ties, and the share of messages that are not accepted.
+/// scores, whatever the page size and the ties. Messages that are not accepted are not in the index at all.
 @Suite("Archive search ranking")
 struct SearchRankingTests {
     let t0 = Date(timeIntervalSince1970: 1_700_000_000)
 
-    /// 90 matches of "peat": four scores (how often the word comes in the same length of text), two messages per
-    /// date (ties in both keys), every third one held; and 12 held ones that score best (the word in the subject).
+    /// 90 messages with "peat": four scores (how often the word comes in the same length of text), two messages per
+    /// date (ties in both keys), every third one held (never found); 12 held ones that would score best (the word
+    /// in the subject); and 40 accepted ones that all score the same, best: more equal scores than a small page's
+    /// candidates, which then cannot prove the page.
     func archive() throws -> TemporaryArchive {
         let archive = try TemporaryArchive()
         let words = ["peat moss loam clay", "peat peat loam clay", "peat peat peat clay", "peat peat peat peat"]
@@ -24,6 +26,9 @@ struct SearchRankingTests {
         try archive.pool.archive((0..<12).map { i in
             makeMessage("held\(i)@x", subject: "peat peat", date: t0 + Double(i), text: "Sample: peat moss loam clay.")
         }, status: .held)
+        try archive.pool.archive((0..<40).map { i in
+            makeMessage("tie\(i)@x", subject: "peat moss", date: t0 + Double(i % 3), text: "Sample: peat moss loam clay.")
+        })
         return archive
     }
 
@@ -48,7 +53,7 @@ struct SearchRankingTests {
                 }
             }
         }
-        // Both ways were taken: pages the candidates prove, and pages left to the join (the held best scores).
+        // Both ways were taken: pages the candidates prove, and pages left to the join (the 40 equal best scores).
         #expect(proved > 10)
         #expect(refused > 3)
     }

@@ -66,7 +66,6 @@ public enum ArchiveWriter {
         case .imap(let v, let u): (Int64(v), Int64(u))
         case .import: (nil, nil)
         }
-        let author = TextSpaces.trimmed([from?.name, from?.address].compactMap { $0 }.joined(separator: " "))
         let irt = ids.inReplyTo.joined(separator: " ")
         var record = MessageRecord(
             listID: list, messageID: parsed.messageID, synthetic: parsed.messageIDIsSynthetic, subject: parsed.subject,
@@ -85,7 +84,9 @@ public enum ArchiveWriter {
         if assignment.filledPlaceholder {
             try ThreadingEngine.recomputeParents(db, threadID: assignment.threadID)
         }
-        try MessageFTS.index(db, row: row, subject: parsed.subject, body: parsed.text ?? "", author: author)
+        if status == .accepted {
+            try MessageFTS.index(db, row: row)
+        }
         if !parsed.attachments.isEmpty {
             try storeAttachments(db, messageRow: row, attachments: parsed.attachments)
         }
@@ -110,14 +111,19 @@ public enum ArchiveWriter {
     }
 
     /// Changes the policy status of an archived message (e.g. a held post approved) and refreshes its
-    /// thread's figures. A message becoming `accepted` is threaded now, in the caller's transaction (it was
-    /// kept out of the threads until then). A message leaving `accepted` keeps its place in the thread
-    /// structure but is no longer shown or counted.
+    /// thread's figures. A message becoming `accepted` is threaded and indexed for search now, in the caller's
+    /// transaction (it was kept out of the threads and the index until then). A message leaving `accepted`
+    /// keeps its place in the thread structure but is no longer shown, counted or found.
     public static func setStatus(_ db: Database, messageRowID: Int64, status: ArchiveStatus,
                                  decisionRule: String? = nil) throws {
+        let wasAccepted = try MessageRecord.status(db, row: messageRowID) == .accepted
+        if wasAccepted, status != .accepted {
+            try MessageFTS.unindex(db, row: messageRowID)
+        }
         try MessageRecord.setStatus(db, row: messageRowID, status: status, decisionRule: decisionRule)
         if status == .accepted {
             try ThreadingEngine.threadLate(db, messageRow: messageRowID)
+            if !wasAccepted { try MessageFTS.index(db, row: messageRowID) }
         }
         if let thread = try MessageRecord.threadID(db, row: messageRowID) {
             try ThreadRecord.refreshStats(db, id: thread)

@@ -70,6 +70,13 @@ struct MigrationFromMainTests {
         let before = try Self.snapshot(path)
         #expect(before.counts.values.allSatisfy { $0 > 0 }, "the fixture has rows in every table: \(before.counts)")
         #expect(before.progress != nil && before.failure != nil)
+        let statuses = try DatabaseQueue(path: path).read { db in
+            (accepted: try Int.fetchOne(db, sql: "SELECT count(*) FROM messages WHERE status = 'accepted'") ?? 0,
+             all: try Int.fetchOne(db, sql: "SELECT count(*) FROM messages") ?? 0,
+             indexed: try Int.fetchOne(db, sql: "SELECT count(*) FROM message_fts_docsize") ?? 0)
+        }
+        #expect(statuses.accepted > 0 && statuses.accepted < statuses.all, "the fixture has other than accepted mail")
+        #expect(statuses.indexed == statuses.all, "the fixture's index holds every message, as main's did")
 
         let store = try GatewayStore(path: path)
         try store.pool.read { db in
@@ -123,6 +130,15 @@ struct MigrationFromMainTests {
             // Thread ids keep growing from where they were (AUTOINCREMENT sequences kept).
             #expect(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'threads'") == 18)
             #expect(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'holds'") == 2)
+        }
+
+        // The full-text index held every message; it now holds the accepted ones, and equals its content view.
+        try store.pool.write { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM message_fts_docsize") == statuses.accepted)
+            #expect(try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM message_fts_docsize d JOIN messages m ON m.id = d.id WHERE m.status != 'accepted'
+                """) == 0)
+            try db.execute(sql: "INSERT INTO message_fts (message_fts, rank) VALUES ('integrity-check', 1)")
         }
 
         // The keys are enforced from now on.

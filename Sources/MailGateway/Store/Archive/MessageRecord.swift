@@ -95,6 +95,12 @@ extension MessageRecord {
                            arguments: [messageID])
     }
 
+    /// The policy status of message `row`, or nil when there is no such row (or its status is unknown).
+    static func status(_ db: Database, row: Int64) throws -> ArchiveStatus? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM messages WHERE id = ?"), arguments: [row])
+            .flatMap(ArchiveStatus.init(rawValue:))
+    }
+
     /// Records a new policy decision; `decisionRule` nil keeps the rule recorded.
     static func setStatus(_ db: Database, row: Int64, status: ArchiveStatus, decisionRule: String?) throws {
         try db.cachedStatement(sql: "UPDATE messages SET status = ?, decision_rule = coalesce(?, decision_rule) WHERE id = ?")

@@ -1,14 +1,28 @@
 import Foundation
 package import GRDB
 
-/// `message_fts`: the FTS5 index of `messages` over `subject, body, author`, with external content (the view
-/// `message_fts_source`), so the text is stored once and `snippet()` works. It holds every message; queries keep
-/// accepted ones by joining `messages`. Raw SQL: FTS5 has no query interface.
+/// `message_fts`: the FTS5 index of accepted messages over `subject, body, author`, with external content (the
+/// view `message_fts_source`, which shows accepted messages only), so the text is stored once and `snippet()`
+/// works. Search finds accepted messages only, so only they are indexed: a message is indexed when it becomes
+/// accepted (archived as such, or approved) and removed before it stops being accepted. Rejected, held or
+/// discarded mail costs the archive no index entries. Raw SQL: FTS5 has no query interface.
 package enum MessageFTS {
-    /// Indexes message `row` (the same values as `message_fts_source` gives for it).
-    package static func index(_ db: Database, row: Int64, subject: String, body: String, author: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO message_fts (rowid, subject, body, author) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [row, subject, body, author])
+    /// Indexes message `row`, which is accepted, with the values `message_fts_source` gives for it (the values a
+    /// later ``unindex(_:row:)`` and FTS5's `rebuild` use too). A message that is not accepted is left out.
+    package static func index(_ db: Database, row: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO message_fts (rowid, subject, body, author)
+            SELECT id, subject, body, author FROM message_fts_source WHERE id = ?
+            """).execute(arguments: [row])
+    }
+
+    /// Removes message `row` from the index. Call it while the message is still accepted: FTS5 removes the terms
+    /// of the values given, which are the view's (the indexed ones) only until its status changes.
+    package static func unindex(_ db: Database, row: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO message_fts (message_fts, rowid, subject, body, author)
+            SELECT 'delete', id, subject, body, author FROM message_fts_source WHERE id = ?
+            """).execute(arguments: [row])
     }
 
     /// Accepted messages matching the FTS5 query `match`, ranked by BM25 (subject 10, body 1, author 3), then

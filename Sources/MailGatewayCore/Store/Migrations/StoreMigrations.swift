@@ -25,6 +25,7 @@ public enum StoreMigrations {
         ArchiveMigrations.registerSearchIndex(in: &migrator)
         IngestMigrations.registerGroups(in: &migrator)
         OutboxMigrations.registerListIndex(in: &migrator)
+        ArchiveMigrations.registerAcceptedOnlySearch(in: &migrator)
         return migrator
     }
 }

@@ -172,7 +172,7 @@ public struct MailboxSync: Sendable {
                 for (position, unit) in units.enumerated() {
                     if shouldStop() {
                         summary.interrupted = true
-                        try await markProcessed(client: client, uids: done)
+                        try await markProcessed(client: client, uids: done, logger: logger)
                         break steps
                     }
                     // The marker of the next unit of the batch is committed with this one (no commit of its own);
@@ -223,7 +223,7 @@ public struct MailboxSync: Sendable {
                                     continue
                                 }
                                 // The cursor stays below this UID: stop here, flag what was committed.
-                                try await markProcessed(client: client, uids: done)
+                                try await markProcessed(client: client, uids: done, logger: logger)
                                 break steps
                             }
                             message = alone
@@ -243,7 +243,7 @@ public struct MailboxSync: Sendable {
                     }
                     if stopped {
                         summary.interrupted = true
-                        try await markProcessed(client: client, uids: done)
+                        try await markProcessed(client: client, uids: done, logger: logger)
                         break steps
                     }
                 }
@@ -252,7 +252,7 @@ public struct MailboxSync: Sendable {
                     faults.trigger(.afterCommit)
                 }
                 firstBatch = false
-                try await markProcessed(client: client, uids: done)
+                try await markProcessed(client: client, uids: done, logger: logger)
             case .quarantineOversize(let uid, let size):
                 let header = try await client.fetchHeaders(uids: [uid]).first
                 let bytes = header?.bytes ?? []
@@ -267,7 +267,7 @@ public struct MailboxSync: Sendable {
                 logger.warning("oversize message quarantined", metadata: ["list.id": "\(list.id)", "uid": "\(uid)", "size": "\(size)"])
                 summary.processed += 1
                 summary.outcomes["quarantined", default: 0] += 1
-                try await markProcessed(client: client, uids: [uid])
+                try await markProcessed(client: client, uids: [uid], logger: logger)
             }
         }
         // A group parsed ahead of a stop is dropped (nothing of it committed or flagged), and stops before its
@@ -319,14 +319,30 @@ public struct MailboxSync: Sendable {
         return true
     }
 
-    /// Flags (or moves) messages whose processing is committed.
-    private func markProcessed(client: IMAPClient, uids: [UInt32]) async throws {
+    /// Flags (or moves) messages whose processing is committed. A processed folder the server says no to is
+    /// created (CREATE; one that exists is fine) and the move tried once more: a configured folder that nobody
+    /// created would otherwise fail every pass after its commit, and leave every post in the watched folder.
+    private func markProcessed(client: IMAPClient, uids: [UInt32], logger: Logger) async throws {
         guard !uids.isEmpty else { return }
-        if let processed = list.mailbox.processedFolder {
-            try await client.move(uids: uids, to: processed)
-        } else {
+        guard let processed = list.mailbox.processedFolder else {
             try await client.markSeen(uids: uids)
+            return
         }
+        let refused: IMAPError
+        do {
+            try await client.move(uids: uids, to: processed)
+            return
+        } catch {
+            refused = error
+        }
+        guard refused.kind == .command else { throw refused }
+        do {
+            try await client.createFolder(processed)
+        } catch {
+            throw refused
+        }
+        logger.notice("processed folder created", metadata: ["list.id": "\(list.id)", "imap.mailbox": "\(processed)"])
+        try await client.move(uids: uids, to: processed)
     }
 
     /// Flags committed messages that are still unflagged (or still in the folder, in move mode).
@@ -349,7 +365,7 @@ public struct MailboxSync: Sendable {
         if !pending.isEmpty {
             logger.notice("flagging messages committed before an interruption", metadata: [
                 "list.id": "\(list.id)", "count": "\(pending.count)"])
-            try await markProcessed(client: client, uids: pending)
+            try await markProcessed(client: client, uids: pending, logger: logger)
         }
         return pending.count
     }

@@ -49,12 +49,12 @@ struct MainFixtureCLITests {
         }.joined(separator: "\n")
     }
 
-    /// The `"rank"` values of `output`, in order, and whether they ascend (best first: BM25 scores are negative).
+    /// The `"rank"` values of `output`, in order, and whether they are BM25 scores best first (negative, ascending).
     static func ranksAscend(_ output: Data) -> (ranks: [Double], ascend: Bool) {
         let ranks = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line -> Double? in
             guard line.hasPrefix("    \"rank\" : ") else { return nil }
             return Double(line.dropFirst("    \"rank\" : ".count).trimmingCharacters(in: CharacterSet(charactersIn: ", ")))
         }
-        return (ranks, zip(ranks, ranks.dropFirst()).allSatisfy { $0 <= $1 })
+        return (ranks, ranks.allSatisfy { $0 < 0 } && zip(ranks, ranks.dropFirst()).allSatisfy { $0 <= $1 })
     }
 }

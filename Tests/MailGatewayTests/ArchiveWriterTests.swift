@@ -190,7 +190,13 @@ struct ArchiveWriterTests {
         try archive.pool.write { try ArchiveWriter.setStatus($0, messageRowID: accepted, status: .discarded) }
         #expect(try indexed() == [held])
         try consistent()
-        #expect(rejected != accepted)
+
+        // Out and back in: the rejected one approved, then rejected again, then approved again.
+        for (status, expected) in [(ArchiveStatus.accepted, [rejected, held]), (.rejected, [held]), (.accepted, [rejected, held])] {
+            try archive.pool.write { try ArchiveWriter.setStatus($0, messageRowID: rejected, status: status) }
+            #expect(try indexed() == expected.sorted(), "\(status)")
+            try consistent()
+        }
     }
 
     @Test func missingDateFallsBackToInternalDate() throws {

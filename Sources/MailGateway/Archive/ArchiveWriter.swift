@@ -24,9 +24,9 @@ public enum ArchiveWriter {
         try ListRecord.register(db, id: id, address: address, created: Date())
     }
 
-    /// Archives one message: stores the exact bytes and the parsed fields, threads it (when `accepted`: other
-    /// messages get a thread of their own that is listed nowhere, see ``setStatus(_:messageRowID:status:decisionRule:)``),
-    /// indexes it for search and stores its attachments (content once per SHA-256). At most
+    /// Archives one message: stores the exact bytes and the parsed fields, threads it and indexes it for search
+    /// when `accepted` (other messages get a thread of their own that is listed nowhere and no index entry, see
+    /// ``setStatus(_:messageRowID:status:decisionRule:)``), and stores its attachments (content once per SHA-256). At most
     /// ``ThreadReferences/limit`` References and In-Reply-To ids count and are stored. A message whose
     /// Message-ID the list already holds is a `.duplicate`: nothing is written.
     /// - Parameters:
@@ -116,14 +116,9 @@ public enum ArchiveWriter {
     /// keeps its place in the thread structure but is no longer shown, counted or found.
     public static func setStatus(_ db: Database, messageRowID: Int64, status: ArchiveStatus,
                                  decisionRule: String? = nil) throws {
-        let wasAccepted = try MessageRecord.status(db, row: messageRowID) == .accepted
-        if wasAccepted, status != .accepted {
-            try MessageFTS.unindex(db, row: messageRowID)
-        }
         try MessageRecord.setStatus(db, row: messageRowID, status: status, decisionRule: decisionRule)
         if status == .accepted {
             try ThreadingEngine.threadLate(db, messageRow: messageRowID)
-            if !wasAccepted { try MessageFTS.index(db, row: messageRowID) }
         }
         if let thread = try MessageRecord.threadID(db, row: messageRowID) {
             try ThreadRecord.refreshStats(db, id: thread)

@@ -48,8 +48,9 @@ extension MessageFTS {
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (id: $0[0], rank: $0[1]) }
     }
 
-    /// The page from the `2 × limit + 20` best scored matches, or nil when they cannot prove it (too few of them
-    /// accepted, or a tie with the matches left out), for ``rankedJoin(_:match:filter:limit:)`` to give.
+    /// The page from the `2 × limit + 20` best scored matches, or nil when they cannot prove it (a tie with the
+    /// matches left out; or too few of them accepted, which the index holding accepted messages only rules out,
+    /// and which the join keeps checking), for ``rankedJoin(_:match:filter:limit:)`` to give.
     ///
     /// One statement: the candidates, each with whether it is accepted, the accepted ones first in the join's
     /// order (`ORDER BY rank, m.date DESC, id` over the same doubles). Rows equal in score and date come in row id

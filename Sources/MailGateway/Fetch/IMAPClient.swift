@@ -151,8 +151,9 @@ public actor IMAPClient {
         try withConnection { connection throws(IMAPError) in try connection.noop() }
     }
 
-    /// Creates `folder`; one that already exists is fine.
-    public func createFolder(_ folder: String) throws(IMAPError) {
+    /// Creates `folder`; one that already exists is fine. Returns whether it was created.
+    @discardableResult
+    public func createFolder(_ folder: String) throws(IMAPError) -> Bool {
         try withConnection { connection throws(IMAPError) in try connection.createFolder(folder) }
     }
 

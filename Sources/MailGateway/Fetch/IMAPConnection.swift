@@ -183,16 +183,18 @@ final class IMAPConnection {
                                  exists: info.pointee.sel_exists)
     }
 
-    /// CREATE (RFC 3501 §6.3.3). A folder that already exists is not an error.
-    func createFolder(_ folder: String) throws(IMAPError) {
+    /// CREATE (RFC 3501 §6.3.3). A folder that already exists is not an error. Returns whether it was created.
+    @discardableResult
+    func createFolder(_ folder: String) throws(IMAPError) -> Bool {
         let started = ContinuousClock.now
         let code = mailimap_create(imap, IMAPFolderName.encode(folder))
         guard code == MAILIMAP_NO_ERROR else {
             let error = failure(code, command: "CREATE", mailbox: folder, started: started)
             // RFC 5530 ALREADYEXISTS; libetpan keeps only the text, which says so in every server we know.
-            if error.kind == .command, let text = error.serverText?.lowercased(), text.contains("exists") { return }
+            if error.kind == .command, let text = error.serverText?.lowercased(), text.contains("exists") { return false }
             throw error
         }
+        return true
     }
 
     /// APPEND (RFC 3501 §6.3.11), for tests and the demo. Returns the new UID when the server has UIDPLUS.

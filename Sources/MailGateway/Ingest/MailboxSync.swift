@@ -319,8 +319,8 @@ public struct MailboxSync: Sendable {
         return true
     }
 
-    /// Flags (or moves) messages whose processing is committed. A processed folder the server says no to is
-    /// created (CREATE; one that exists is fine) and the move tried once more: a configured folder that nobody
+    /// Flags (or moves) messages whose processing is committed. When the server refuses to move or copy into the
+    /// processed folder and CREATE then creates it, the move is tried once more: a configured folder that nobody
     /// created would otherwise fail every pass after its commit, and leave every post in the watched folder.
     private func markProcessed(client: IMAPClient, uids: [UInt32], logger: Logger) async throws {
         guard !uids.isEmpty else { return }
@@ -335,12 +335,13 @@ public struct MailboxSync: Sendable {
         } catch {
             refused = error
         }
-        guard refused.kind == .command else { throw refused }
-        do {
-            try await client.createFolder(processed)
-        } catch {
+        // Only a refused UID MOVE or UID COPY moved nothing (RFC 6851 §4.4, RFC 3501 §6.4.7); a NO to the
+        // fallback's STORE or EXPUNGE comes after a successful COPY, which a second try would copy again.
+        guard refused.kind == .command, refused.command == "UID MOVE" || refused.command == "UID COPY" else {
             throw refused
         }
+        // A folder that existed was not the reason: the refusal stands.
+        guard (try? await client.createFolder(processed)) == true else { throw refused }
         logger.notice("processed folder created", metadata: ["list.id": "\(list.id)", "imap.mailbox": "\(processed)"])
         try await client.move(uids: uids, to: processed)
     }

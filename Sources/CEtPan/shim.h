@@ -9,12 +9,18 @@ static inline clistiter *cetpan_clist_begin(clist *list) { return list ? list->f
 static inline clistiter *cetpan_clist_next(clistiter *iter) { return iter ? iter->next : NULL; }
 static inline void *cetpan_clist_content(clistiter *iter) { return iter ? iter->data : NULL; }
 
-// libetpan has no constructor for a bare `UNSEEN` search key short of mailimap_search_key_new's 30 arguments.
-// Freed by mailimap_search_key_free (an UNSEEN key owns nothing).
-static inline struct mailimap_search_key *cetpan_search_key_new_unseen(void) {
+// libetpan has no constructor for a bare flag search key (`UNSEEN`, `UNDELETED`) short of mailimap_search_key_new's
+// 30 arguments. Freed by mailimap_search_key_free (such a key owns nothing).
+static inline struct mailimap_search_key *cetpan_search_key_new_flag(int type) {
     struct mailimap_search_key *key = (struct mailimap_search_key *)calloc(1, sizeof(struct mailimap_search_key));
-    if (key) key->sk_type = MAILIMAP_SEARCH_KEY_UNSEEN;
+    if (key) key->sk_type = type;
     return key;
+}
+static inline struct mailimap_search_key *cetpan_search_key_new_unseen(void) {
+    return cetpan_search_key_new_flag(MAILIMAP_SEARCH_KEY_UNSEEN);
+}
+static inline struct mailimap_search_key *cetpan_search_key_new_undeleted(void) {
+    return cetpan_search_key_new_flag(MAILIMAP_SEARCH_KEY_UNDELETED);
 }
 
 // carray_count / carray_get are macros too.

@@ -13,9 +13,9 @@ struct ProcessedFolderTests {
     /// Not created by anyone but the gateway; not ASCII, so its modified UTF-7 name goes over the wire.
     static let folder = "Traités"
 
-    /// A harness whose research college moves processed mail to ``folder``.
-    static func start() async throws -> GatewayHarness {
-        try await GatewayHarness.start { json in
+    /// A harness whose research college moves processed mail to ``folder``; `capabilities` replaces Dovecot's.
+    static func start(capabilities: String? = nil) async throws -> GatewayHarness {
+        try await GatewayHarness.start(imapCapabilities: capabilities) { json in
             var json = json
             var lists = json["lists"] as! [[String: Any]]
             for index in lists.indices where lists[index]["id"] as? String == list {
@@ -85,5 +85,25 @@ struct ProcessedFolderTests {
         #expect(try await DaemonTests.archived(harness, list: Self.list).count == 3, "no duplicate")
         #expect(try await Self.messageIDs(harness, in: "INBOX") == [])
         #expect(try await Self.messageIDs(harness, in: Self.folder)?.count == 3)
+    }
+
+    @Test("a server without MOVE or UIDPLUS: the originals stay flagged \\Deleted, and later runs do not copy them again")
+    func withoutMoveOrUIDPLUS() async throws {
+        let harness = try await Self.start(capabilities: "IMAP4rev1 IDLE")
+        defer { harness.stop() }
+        try await harness.append(DaemonTests.thread, to: Self.list)
+        let ids = ["root@inrae.example", "reply1@cirad.example", "reply2@ird.example"]
+        for run in 1...3 {
+            let outcome = try await harness.run(["run", "--once"])
+            #expect(outcome.status == 0, "run \(run): \(outcome.output)")
+            #expect(try await Self.messageIDs(harness, in: Self.folder) == ids, "run \(run): one copy of each")
+            #expect(try await DaemonTests.archived(harness, list: Self.list).count == 3)
+        }
+        // Copied, and the originals flagged \Deleted but not expunged (a plain EXPUNGE could remove others' mail).
+        let client = try await harness.client(for: Self.list)
+        let inbox = try await client.messages(after: 0).map(\.uid)
+        let undeleted = try await client.undeletedUIDs(in: 1...UInt32.max)
+        await client.logout()
+        #expect(inbox.count == 3 && undeleted.isEmpty, "\(inbox) \(undeleted)")
     }
 }

@@ -20,9 +20,12 @@ public final class GatewayHarness: Sendable {
     /// Starts Dovecot and writes the configuration.
     /// - Parameters:
     ///   - smtpPort: where outgoing mail goes (nothing listens on port 9 unless a test starts a server there).
+    ///   - imapCapabilities: when given, the capabilities Dovecot announces instead of its own (DovecotServer).
     ///   - configure: edits of the JSON configuration before it is written.
-    public static func start(smtpPort: Int = 9, configure: ([String: Any]) -> [String: Any] = { $0 }) async throws -> GatewayHarness {
-        let dovecot = try await DovecotServer.start(users: Dictionary(uniqueKeysWithValues: lists.map { ($0, listPassword) }))
+    public static func start(smtpPort: Int = 9, imapCapabilities: String? = nil,
+                             configure: ([String: Any]) -> [String: Any] = { $0 }) async throws -> GatewayHarness {
+        let dovecot = try await DovecotServer.start(users: Dictionary(uniqueKeysWithValues: lists.map { ($0, listPassword) }),
+                                                    capabilities: imapCapabilities)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailgw-gw-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = directory.appendingPathComponent("archive.sqlite").path

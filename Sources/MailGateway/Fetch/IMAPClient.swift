@@ -134,6 +134,11 @@ public actor IMAPClient {
         try withConnection { connection throws(IMAPError) in try connection.unseenUIDs(in: range) }
     }
 
+    /// UIDs within `range` not flagged \Deleted, ascending (`UID SEARCH UID a:b UNDELETED`).
+    public func undeletedUIDs(in range: ClosedRange<UInt32>) throws(IMAPError) -> [UInt32] {
+        try withConnection { connection throws(IMAPError) in try connection.undeletedUIDs(in: range) }
+    }
+
     /// Sets \Seen on `uids` (`UID STORE +FLAGS.SILENT (\Seen)`). An empty list sends nothing.
     public func markSeen(uids: [UInt32]) throws(IMAPError) {
         try withConnection { connection throws(IMAPError) in try connection.markSeen(uids: uids) }

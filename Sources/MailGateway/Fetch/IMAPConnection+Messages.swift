@@ -36,17 +36,31 @@ extension IMAPConnection {
 
     /// `UID SEARCH UID a:b UNSEEN`: the UIDs in `range` without \Seen, ascending.
     func unseenUIDs(in range: ClosedRange<UInt32>) throws(IMAPError) -> [UInt32] {
-        guard let key = mailimap_search_key_new_multiple_empty() else { throw outOfMemory("UID SEARCH") }
+        try searchUIDs(in: range, flagKey: cetpan_search_key_new_unseen())
+    }
+
+    /// UIDs within `range` not flagged \Deleted, ascending (`UID SEARCH UID a:b UNDELETED`).
+    func undeletedUIDs(in range: ClosedRange<UInt32>) throws(IMAPError) -> [UInt32] {
+        try searchUIDs(in: range, flagKey: cetpan_search_key_new_undeleted())
+    }
+
+    /// `UID SEARCH UID a:b <flagKey>`; takes ownership of `flagKey`.
+    private func searchUIDs(in range: ClosedRange<UInt32>, flagKey: UnsafeMutablePointer<mailimap_search_key>?)
+        throws(IMAPError) -> [UInt32] {
+        guard let flag = flagKey else { throw outOfMemory("UID SEARCH") }
+        guard let key = mailimap_search_key_new_multiple_empty() else {
+            mailimap_search_key_free(flag)
+            throw outOfMemory("UID SEARCH")
+        }
         defer { mailimap_search_key_free(key) }
+        guard mailimap_search_key_multiple_add(key, flag) == MAILIMAP_NO_ERROR else {
+            mailimap_search_key_free(flag)
+            throw outOfMemory("UID SEARCH")
+        }
         guard let set = mailimap_set_new_interval(max(1, range.lowerBound), max(1, range.upperBound)),
               let uidKey = mailimap_search_key_new_uid(set) else { throw outOfMemory("UID SEARCH") }
         guard mailimap_search_key_multiple_add(key, uidKey) == MAILIMAP_NO_ERROR else {
             mailimap_search_key_free(uidKey)
-            throw outOfMemory("UID SEARCH")
-        }
-        guard let unseen = cetpan_search_key_new_unseen() else { throw outOfMemory("UID SEARCH") }
-        guard mailimap_search_key_multiple_add(key, unseen) == MAILIMAP_NO_ERROR else {
-            mailimap_search_key_free(unseen)
             throw outOfMemory("UID SEARCH")
         }
         var result: UnsafeMutablePointer<clist>?

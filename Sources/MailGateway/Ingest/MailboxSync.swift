@@ -352,7 +352,9 @@ public struct MailboxSync: Sendable {
         async throws -> Int {
         var pending: [UInt32]
         if list.mailbox.processedFolder != nil {
-            pending = try await client.messages(after: 0).map(\.uid).filter { committed.contains($0) }
+            // Not \Deleted: without MOVE and UIDPLUS a move leaves the originals flagged \Deleted in the folder
+            // (IMAPConnection.move), and copying them again at every pass filled the processed folder with copies.
+            pending = try await client.undeletedUIDs(in: committed)
         } else {
             pending = try await client.unseenUIDs(in: committed)
         }

@@ -26,6 +26,9 @@ struct DaemonTests {
         return uids
     }
 
+    /// How many times `text` occurs in `output`.
+    static func count(_ text: String, in output: String) -> Int { output.components(separatedBy: text).count - 1 }
+
     static let thread: [[UInt8]] = [
         TestMail.message(id: "root@inrae.example", subject: "Protocole d'échantillonnage"),
         TestMail.message(id: "reply1@cirad.example", from: "José Martínez <jose@cirad.example>",
@@ -135,18 +138,17 @@ struct DaemonTests {
         defer { harness.stop() }
         let daemon = try harness.spawn(["run", "--log-level", "info"],
                                        environment: ["MG_TEST_IMAP_PASSWORD": "not-the-password"])
-        func count(_ text: String, in output: String) -> Int { output.components(separatedBy: text).count - 1 }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(60))
-        while count("mailbox login refused", in: daemon.output) < 3, clock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        while Self.count("mailbox login refused", in: daemon.output) < 3, clock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
         // Long enough for the old backoff (1 s, 2 s, 4 s...) to have retried each mailbox several times.
         try await Task.sleep(for: .seconds(8))
         daemon.signal(SIGTERM)
         let outcome = await daemon.waitOffPool()
         #expect(outcome.status == 0, "\(outcome.output)")
         // The log is read once the daemon has exited (its output file goes with it).
-        #expect(count("mailbox login refused", in: outcome.output) == 3, "\(outcome.output)")
-        #expect(count("mailbox failed; retrying", in: outcome.output) == 0, "\(outcome.output)")
+        #expect(Self.count("mailbox login refused", in: outcome.output) == 3, "\(outcome.output)")
+        #expect(Self.count("mailbox failed; retrying", in: outcome.output) == 0, "\(outcome.output)")
         #expect(!outcome.output.contains("not-the-password"))
     }
 
@@ -159,7 +161,7 @@ struct DaemonTests {
             return config
         }
         defer { harness.stop() }
-        let daemon = try harness.spawn(["run", "--log-level", "info"])
+        let daemon = try harness.spawn(["run", "--log-level", "debug"])
         let clock = ContinuousClock()
         var deadline = clock.now.advanced(by: .seconds(30))
         // Let the daemon take the database's lock and migrate it first: opening a database that still needs
@@ -173,22 +175,21 @@ struct DaemonTests {
             Issue.record("the daemon did not start within 30 s: \(output)")
             return
         }
-        // Wait until every watcher has connected and gone idle (its first pass recorded the mailbox state).
-        let db = try harness.openDatabase()
+        // Wait until every watcher has made its first pass and is about to IDLE (the debug line the watcher logs
+        // before each IDLE), instead of guessing with a sleep.
         deadline = clock.now.advanced(by: .seconds(30))
-        var ready = 0
+        var idle = 0
         while clock.now < deadline {
-            ready = try await db.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM mailbox_state") ?? 0 }
-            if ready == 3 { break }
-            try await Task.sleep(for: .milliseconds(100))
+            idle = Self.count("mailbox idle", in: daemon.output)
+            if idle >= 3 { break }
+            try await Task.sleep(for: .milliseconds(50))
         }
-        guard ready == 3 else {
+        guard idle >= 3 else {
             daemon.signal(SIGKILL)
             let output = await daemon.waitOffPool().output
-            Issue.record("\(ready) of 3 watchers made their first pass within 30 s: \(output)")
+            Issue.record("\(idle) of 3 watchers went idle within 30 s: \(output)")
             return
         }
-        try await Task.sleep(for: .milliseconds(500))
         let appended = clock.now
         try await harness.append([TestMail.message(id: "live@inrae.example", subject: "Message en direct")], to: "college-research")
         var archivedAfter: Duration?

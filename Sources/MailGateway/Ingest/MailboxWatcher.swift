@@ -64,6 +64,7 @@ public final class MailboxWatcher: Service, Sendable {
                     if !summary.interrupted { gateway.mailboxPasses.record(list: list.id) }
                     if stop.isSet { break }
                     if capabilities.idle {
+                        logger.debug("mailbox idle")
                         _ = try await client.idle(timeout: min(poll, .seconds(29 * 60)), unless: { stop.isSet })
                     } else {
                         await stop.sleep(for: poll)

@@ -75,7 +75,7 @@ struct MIMEStructureScan {
             }
             // The first `content-type` at or after `start` is in this line when it ends before `end` (a later
             // one, if this one crosses `end`, crosses it too).
-            if finder.declaration(from: start) + Finder.word.count <= end {
+            if finder.declaration(from: start) + Finder.word.utf8CodeUnitCount <= end {
                 result.multipartTokens += occurrences(buf, start, end, "multipart")
                 result.rfc822Tokens += occurrences(buf, start, end, "rfc822")
                 if occurrences(buf, start, end, "\"\\\"\"") > 0 { result.loneQuoteBoundary = true }
@@ -87,11 +87,10 @@ struct MIMEStructureScan {
         // Lines starting with `--` (a line starts after a line feed, as in libetpan's delimiter search; the
         // first delimiter of a multipart, which libetpan finds more loosely, is the `+ multipartTokens`).
         if n >= 2, buf[0] == 0x2D, buf[1] == 0x2D { result.dashLines += 1 }
-        var i = 0
-        while i < n, let hit = memchr(base + i, 0x0A, n - i) {
-            let lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        var lf = first(0x0A, in: base, from: 0, count: n)
+        while lf < n {
             if lf + 2 < n, base[lf + 1] == 0x2D, base[lf + 2] == 0x2D { result.dashLines += 1 }
-            i = lf + 1
+            lf = first(0x0A, in: base, from: lf + 1, count: n)
         }
         return result
     }
@@ -102,7 +101,7 @@ struct MIMEStructureScan {
     /// `a\r` took 2.46 s).
     struct Finder {
         /// `content-type`, as the scan looks for it (any case).
-        static let word = Array("content-type".utf8)
+        static let word: StaticString = "content-type"
         let base: UnsafePointer<UInt8>
         let count: Int
         private var lf = -1
@@ -118,8 +117,8 @@ struct MIMEStructureScan {
         /// The offset of the first CR or LF at or after `from`, or `count`.
         mutating func lineBreak(from: Int) -> Int {
             guard from < count else { return count }
-            if lf < from { lf = search(0x0A, from: from) }
-            if cr < from { cr = search(0x0D, from: from) }
+            if lf < from { lf = MIMEStructureScan.first(0x0A, in: base, from: from, count: count) }
+            if cr < from { cr = MIMEStructureScan.first(0x0D, in: base, from: from, count: count) }
             return min(lf, cr)
         }
 
@@ -127,29 +126,20 @@ struct MIMEStructureScan {
         /// hyphen whose neighbours spell the rest.
         mutating func declaration(from: Int) -> Int {
             if found >= from { return found }
-            let word = Self.word
             let hyphen = 7  // the offset of `-` in `content-type`
             hyphensFrom = max(hyphensFrom, from + hyphen)
             while hyphensFrom < count {
-                let h = search(0x2D, from: hyphensFrom)
-                guard h + word.count - hyphen <= count else { break }
+                let h = MIMEStructureScan.first(0x2D, in: base, from: hyphensFrom, count: count)
+                guard h + Self.word.utf8CodeUnitCount - hyphen <= count else { break }
                 hyphensFrom = h + 1
-                let start = h - hyphen
-                var j = 0
-                while j < word.count, MIMEStructureScan.lower(base[start + j]) == word[j] { j += 1 }
-                if j == word.count {
-                    found = start
-                    return start
+                if MIMEStructureScan.matches(base, at: h - hyphen, Self.word) {
+                    found = h - hyphen
+                    return found
                 }
             }
             hyphensFrom = count
             found = count
             return count
-        }
-
-        private func search(_ byte: UInt8, from: Int) -> Int {
-            guard from < count, let hit = memchr(base + from, Int32(byte), count - from) else { return count }
-            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
     }
 
@@ -177,8 +167,8 @@ struct MIMEStructureScan {
         let n = buf.count
         while i < n {
             if depth == 0 {
-                guard let hit = memchr(base + i, 0x28, n - i) else { break }
-                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                i = first(0x28, in: base, from: i, count: n)
+                if i == n { break }
             }
             switch buf[i] {
             case 0x28:
@@ -198,26 +188,33 @@ struct MIMEStructureScan {
         return deepest
     }
 
-    /// Case-insensitive (ASCII) occurrences of `word` in `buf[from..<to]` (also the tests' oracle's).
-    static func occurrences(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ word: StaticString,
-                                    stopAtFirst: Bool = false) -> Int {
-        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        guard w.count > 0, to - from >= w.count else { return 0 }
+    /// Case-insensitive (ASCII) occurrences of `word` in `buf[from..<to]`, not overlapping.
+    private static func occurrences(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ word: StaticString) -> Int {
+        guard let base = buf.baseAddress, word.utf8CodeUnitCount > 0 else { return 0 }
         var count = 0
         var i = from
-        let last = to - w.count
-        while i <= last {
-            var j = 0
-            while j < w.count, lower(buf[i + j]) == w[j] { j += 1 }
-            if j == w.count {
+        while i <= to - word.utf8CodeUnitCount {
+            if matches(base, at: i, word) {
                 count += 1
-                if stopAtFirst { return count }
-                i += w.count
+                i += word.utf8CodeUnitCount
             } else {
                 i += 1
             }
         }
         return count
+    }
+
+    /// Whether `base[at...]` spells `word` (lower-case ASCII) in any ASCII case; the caller keeps it in bounds.
+    @inline(__always) private static func matches(_ base: UnsafePointer<UInt8>, at i: Int, _ word: StaticString) -> Bool {
+        let w = word.utf8Start
+        for j in 0..<word.utf8CodeUnitCount where lower(base[i + j]) != w[j] { return false }
+        return true
+    }
+
+    /// The offset of the first `byte` in `base[from..<count]`, or `count` (`memchr`).
+    @inline(__always) private static func first(_ byte: UInt8, in base: UnsafePointer<UInt8>, from: Int, count: Int) -> Int {
+        guard from < count, let hit = memchr(base + from, Int32(byte), count - from) else { return count }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
     @inline(__always) private static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }

@@ -104,9 +104,8 @@ extension MessageRecord {
     /// Records a new policy decision; `decisionRule` nil keeps the rule recorded. The one statement that changes
     /// a message's status, so it keeps the search index to the accepted messages (``MessageFTS``): a message
     /// leaving `accepted` is removed from it first (while the content view still shows it), one becoming
-    /// `accepted` is indexed after. Returns whether the message was accepted before.
-    @discardableResult
-    static func setStatus(_ db: Database, row: Int64, status: ArchiveStatus, decisionRule: String?) throws -> Bool {
+    /// `accepted` is indexed after.
+    static func setStatus(_ db: Database, row: Int64, status: ArchiveStatus, decisionRule: String?) throws {
         let wasAccepted = try Self.status(db, row: row) == .accepted
         if wasAccepted, status != .accepted {
             try MessageFTS.unindex(db, row: row)
@@ -116,7 +115,6 @@ extension MessageRecord {
         if status == .accepted, !wasAccepted {
             try MessageFTS.index(db, row: row)
         }
-        return wasAccepted
     }
 
     /// How many messages of `list` (all lists when nil) from `address` (without case) received since `since` were

@@ -12,22 +12,25 @@ package enum MessageFTS {
     /// The values are read, then bound: an `INSERT … SELECT` into FTS5 opens a statement journal, which makes
     /// FTS5 write its pending terms at every message (review of stop 23: 886 against 226 µs a message).
     package static func index(_ db: Database, row: Int64) throws {
-        guard let values = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT subject, body, author FROM message_fts_source WHERE id = ?
-            """), arguments: [row]) else { return }
+        guard let values = try sourceValues(db, row: row) else { return }
         try db.cachedStatement(sql: "INSERT INTO message_fts (rowid, subject, body, author) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [row, values[0], values[1], values[2]])
+            .execute(arguments: [row] + values)
     }
 
     /// Removes message `row` from the index. Call it while the message is still accepted: FTS5 removes the terms
     /// of the values given, which are the view's (the indexed ones) only until its status changes.
     package static func unindex(_ db: Database, row: Int64) throws {
-        guard let values = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT subject, body, author FROM message_fts_source WHERE id = ?
-            """), arguments: [row]) else { return }
+        guard let values = try sourceValues(db, row: row) else { return }
         try db.cachedStatement(sql: """
             INSERT INTO message_fts (message_fts, rowid, subject, body, author) VALUES ('delete', ?, ?, ?, ?)
-            """).execute(arguments: [row, values[0], values[1], values[2]])
+            """).execute(arguments: [row] + values)
+    }
+
+    /// What `message_fts_source` gives for message `row` (subject, body, author), or nil when it is not accepted.
+    private static func sourceValues(_ db: Database, row: Int64) throws -> StatementArguments? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT subject, body, author FROM message_fts_source WHERE id = ?"),
+                         arguments: [row])
+            .map { StatementArguments([$0[0] as DatabaseValue, $0[1], $0[2]]) }
     }
 
     /// Accepted messages matching the FTS5 query `match`, ranked by BM25 (subject 10, body 1, author 3), then

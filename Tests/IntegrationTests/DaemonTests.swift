@@ -177,17 +177,10 @@ struct DaemonTests {
         }
         // Wait until every watcher has made its first pass and is about to IDLE (the debug line the watcher logs
         // before each IDLE), instead of guessing with a sleep.
-        deadline = clock.now.advanced(by: .seconds(30))
-        var idle = 0
-        while clock.now < deadline {
-            idle = Self.count("mailbox idle", in: daemon.output)
-            if idle >= 3 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        guard idle >= 3 else {
+        guard await poll(seconds: 30, every: .milliseconds(50), { Self.count("mailbox idle", in: daemon.output) >= 3 }) else {
             daemon.signal(SIGKILL)
             let output = await daemon.waitOffPool().output
-            Issue.record("\(idle) of 3 watchers went idle within 30 s: \(output)")
+            Issue.record("\(Self.count("mailbox idle", in: output)) of 3 watchers went idle within 30 s: \(output)")
             return
         }
         let appended = clock.now

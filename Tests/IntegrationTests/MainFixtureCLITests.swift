@@ -25,11 +25,11 @@ struct MainFixtureCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == names)
         for (index, name) in names.enumerated() {
             let expected = Self.comparable(try Data(contentsOf: expectedFolder.appendingPathComponent(name)))
-            let actual = (try? Data(contentsOf: out.appendingPathComponent(name))).map(Self.comparable)
+            let output = try? Data(contentsOf: out.appendingPathComponent(name))
+            let actual = output.map(Self.comparable)
             let command = index < commands.count ? String(commands[index]) : name
             #expect(actual == expected, "`mailgateway \(command)` (\(name)) printed something else")
-            if command.hasPrefix("archive search"), command.hasSuffix("--json"),
-               let output = try? Data(contentsOf: out.appendingPathComponent(name)) {
+            if command.hasPrefix("archive search"), command.hasSuffix("--json"), let output {
                 let (ranks, ascend) = Self.ranksAscend(output)
                 #expect(!ranks.isEmpty && ascend, "`mailgateway \(command)`: scores \(ranks)")
             }
@@ -44,16 +44,19 @@ struct MainFixtureCLITests {
     static func comparable(_ data: Data) -> String {
         String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line in
             if line.hasPrefix("database ") && line.hasSuffix(" MB") { return "database <size of the file> MB" }
-            if line.hasPrefix("    \"rank\" : ") { return "    \"rank\" : <BM25 score>," }
+            if line.hasPrefix(rankPrefix) { return rankPrefix + "<BM25 score>," }
             return String(line)
         }.joined(separator: "\n")
     }
 
+    /// How `archive search --json` prints a hit's score.
+    static let rankPrefix = "    \"rank\" : "
+
     /// The `"rank"` values of `output`, in order, and whether they are BM25 scores best first (negative, ascending).
     static func ranksAscend(_ output: Data) -> (ranks: [Double], ascend: Bool) {
         let ranks = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line -> Double? in
-            guard line.hasPrefix("    \"rank\" : ") else { return nil }
-            return Double(line.dropFirst("    \"rank\" : ".count).trimmingCharacters(in: CharacterSet(charactersIn: ", ")))
+            guard line.hasPrefix(rankPrefix) else { return nil }
+            return Double(line.dropFirst(rankPrefix.count).trimmingCharacters(in: CharacterSet(charactersIn: ", ")))
         }
         return (ranks, ranks.allSatisfy { $0 < 0 } && zip(ranks, ranks.dropFirst()).allSatisfy { $0 <= $1 })
     }

@@ -34,11 +34,7 @@ struct ProcessedFolderTests {
         var ids: [String]?
         if (try? await client.select(folder)) != nil {
             let uids = try await client.messages(after: 0).map(\.uid)
-            ids = try await client.fetchMessages(uids: uids).map { message in
-                let text = String(decoding: message.bytes, as: UTF8.self)
-                let line = text.split(separator: "\r\n").first { $0.hasPrefix("Message-ID: <") } ?? ""
-                return String(line.dropFirst("Message-ID: <".count).dropLast())
-            }
+            ids = try await client.fetchMessages(uids: uids).map { try MessageParser.parse($0.bytes).messageID }
         }
         await client.logout()
         return ids

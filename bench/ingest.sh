@@ -386,19 +386,13 @@ lst["name"] = {"fr": "grow", "en": "grow", "es": "grow"}
 lst["mailbox"]["user"] = "grow"
 # Processed posts are moved out of INBOX, as a long-lived list mailbox should have them: with the default (flagged
 # \Seen and left there), Dovecot's Maildir work per command grows with the INBOX (docs/benchmarks.md, stop 22).
+# The gateway creates the folder at its first move (since stop 23).
 lst["mailbox"]["processed_folder"] = "Processed"
 json.dump(config, open(f"{d}/config.json", "w"), indent=2)
 PY
   python3 bench/corpus.py register "$grow/register.csv" 10
   "$BIN" partners import --no-welcome --config "$grow/config.json" "$grow/register.csv" --log-level error >/dev/null \
     || die "partners import failed"
-  chown -R "$MAILUSER:$(id -gn "$MAILUSER")" "$WORK/dovecot/mail/grow"
-  python3 - "$IMAP_PORT" "$BENCH_IMAP_PASSWORD" <<'PY' || die "cannot create the grow mailbox's Processed folder"
-import imaplib, sys
-imap = imaplib.IMAP4("127.0.0.1", int(sys.argv[1])); imap.login("grow", sys.argv[2])
-status, _ = imap.create("Processed"); imap.logout()
-sys.exit(0 if status == "OK" else 1)
-PY
   for round in $(seq "$GROW_ROUNDS"); do
     rm -rf "$WORK/grow-gen"
     python3 "$GEN" -n "$SYNTH_N" --seed $((100 + round)) -o "$WORK/grow-gen" --no-mbox >/dev/null

@@ -1,8 +1,9 @@
 /// Work on the next step of a pass started while the current step runs (``MailboxSync``), keyed by the UIDs it is
 /// for: the body fetch of the next batch while this one is processed (the `IMAPClient` works on its own queue, so
 /// the wire and the database overlap), and the parse of the next group while this one is written (the parse runs on
-/// the cooperative pool, the transaction on the database writer's queue). At most one step is ahead, so memory stays
-/// bounded by two batches (two groups).
+/// the cooperative pool: an unstructured `Task` does not inherit the pass's executor preference; the transaction runs
+/// on the pass's own thread, ``QueueTaskExecutor``). At most one step is ahead, so memory stays bounded by two batches
+/// (two groups).
 struct Lookahead<Value: Sendable> {
     private var uids: [UInt32] = []
     private var task: Task<Value, any Error>?

@@ -101,12 +101,18 @@ extension MailboxSync {
     /// message instead of once per group (docs/benchmarks.md, stop 20). When one message fails (``GroupFailure``), the
     /// whole transaction is rolled back and the group processed again with a savepoint per message
     /// (``process(_:_:uidValidity:logger:)``), in which that message is quarantined and the others commit.
+    ///
+    /// Blocking: it runs on the pass's own thread (`executor`, see ``pass(client:logger:shouldStop:)``), where GRDB's
+    /// synchronous `write` runs the transaction on that thread when the writer is free. GRDB's `async` write hopped to
+    /// the writer's queue and back for each group: two thread wake-ups on the critical path of the ingest, 7 % of its
+    /// wall time on the 20k corpus (docs/benchmarks.md, stop 24).
     func commitGroup(_ prepared: [PreparedMessage], uidValidity: UInt32, retried: Set<UInt32>, next: IngestMarker?,
-                     logger: Logger) async throws -> [IngestOutcome] {
+                     on executor: QueueTaskExecutor, logger: Logger) throws -> [IngestOutcome] {
+        executor.preconditionOnQueue()
         guard let last = prepared.last else { return [] }
         let resolved = prepared.map(\.message.uid).filter(retried.contains)
         do {
-            return try await database.pool.write { db in
+            return try database.pool.write { db in
                 let outcomes = try prepared.map { try self.processInGroup($0, db, uidValidity: uidValidity, logger: logger) }
                 try self.finishUnit(db, lastUID: last.message.uid, uidValidity: uidValidity, resolved: resolved, next: next)
                 return outcomes
@@ -115,7 +121,7 @@ extension MailboxSync {
             logger.notice("a message of the group failed: the group is processed again, each message in a savepoint",
                           metadata: ["list.id": "\(list.id)", "uid": "\(failure.uid)", "error": "\(failure.error)"])
         }
-        return try await database.pool.write { db in
+        return try database.pool.write { db in
             let outcomes = try prepared.map { try self.process($0, db, uidValidity: uidValidity, logger: logger) }
             try self.finishUnit(db, lastUID: last.message.uid, uidValidity: uidValidity, resolved: resolved, next: next)
             return outcomes
@@ -271,7 +277,7 @@ extension MailboxSync {
     }
 }
 
-/// A message of a group processed without a savepoint failed (``MailboxSync/commitGroup(_:uidValidity:retried:next:logger:)``):
+/// A message of a group processed without a savepoint failed (``MailboxSync/commitGroup(_:uidValidity:retried:next:on:logger:)``):
 /// the group's transaction is rolled back, and the group processed again with a savepoint per message.
 struct GroupFailure: Error {
     let uid: UInt32

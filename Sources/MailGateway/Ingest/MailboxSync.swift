@@ -27,9 +27,10 @@ public struct MailboxPassSummary: Sendable, Equatable, Codable {
 /// messages of a batch are committed in groups (``MailboxSyncPlan/units(_:sizes:alone:limits:)``: up to
 /// `limits.groupCount` messages or `limits.groupBytes`): every message of a group is parsed outside any database
 /// transaction (while the group before it is written), then the group is processed by the `IngestPipeline` in ONE
-/// transaction together with the mailbox cursor (``commitGroup(_:uidValidity:retried:next:logger:)``: without a
+/// transaction together with the mailbox cursor (``commitGroup(_:uidValidity:retried:next:on:logger:)``: without a
 /// savepoint per message, unless one fails); only after the group is committed are its messages flagged `\Seen` (or
-/// moved to the processed folder).
+/// moved to the processed folder). A pass runs on a thread of its own (``QueueTaskExecutor``), on which the group
+/// commits block on the database writer instead of hopping to its queue and back.
 ///
 /// A crash between the commit and the flag leaves committed, unflagged messages at or below the cursor: the
 /// next pass flags them without processing them again. A UIDVALIDITY change rescans the folder; the archive's
@@ -70,8 +71,12 @@ public struct MailboxSync: Sendable {
         async throws -> MailboxPassSummary {
         // The next group of a batch is parsed while this one is written; that work never outlives the pass.
         var ahead = Lookahead<[PreparedMessage]>()
+        // The pass runs on a thread of its own: its group commits block on the database writer (``commitGroup``).
+        let executor = QueueTaskExecutor(label: "mailgateway.ingest.\(list.id)")
         do {
-            return try await run(client: client, logger: logger, shouldStop: shouldStop, ahead: &ahead)
+            return try await withTaskExecutorPreference(executor) {
+                try await run(client: client, logger: logger, shouldStop: shouldStop, ahead: &ahead, executor: executor)
+            }
         } catch {
             await ahead.settle()
             // Not a crash: this run's marker must not count as one at the next start.
@@ -84,7 +89,7 @@ public struct MailboxSync: Sendable {
     }
 
     private func run(client: IMAPClient, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
-                     ahead: inout Lookahead<[PreparedMessage]>) async throws -> MailboxPassSummary {
+                     ahead: inout Lookahead<[PreparedMessage]>, executor: QueueTaskExecutor) async throws -> MailboxPassSummary {
         var summary = MailboxPassSummary(listID: list.id)
         let folder = list.mailbox.folder
         let status = try await client.select(folder)
@@ -201,8 +206,8 @@ public struct MailboxSync: Sendable {
                                 await self.prepareGroup(messages, logger: logger, shouldStop: shouldStop)
                             }
                         }
-                        let outcomes = try await commitGroup(prepared, uidValidity: validity, retried: retried,
-                                                             next: stopped ? nil : next, logger: logger)
+                        let outcomes = try commitGroup(prepared, uidValidity: validity, retried: retried,
+                                                       next: stopped ? nil : next, on: executor, logger: logger)
                         committed = Array(zip(group, outcomes))
                     case .alone(let item):
                         let message: IMAPFetchedMessage

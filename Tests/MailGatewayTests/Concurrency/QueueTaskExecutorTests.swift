@@ -1,0 +1,39 @@
+import Testing
+@testable import MailGateway
+
+/// What `MailboxSync` relies on when it runs a pass on a `QueueTaskExecutor`: the pass's own code stays on the
+/// executor's thread across awaits on other executors (its group commits block there, never on the cooperative
+/// pool), and the parse it starts ahead in an unstructured `Task` does not (it must run beside the write).
+@Suite("QueueTaskExecutor: a pass's thread of its own")
+struct QueueTaskExecutorTests {
+    actor Elsewhere {
+        func visit() -> Int { 1 }
+    }
+
+    @Test("nonisolated code under the preference runs on the queue, before and after an await on another actor")
+    func runsOnItsQueue() async {
+        let executor = QueueTaskExecutor(label: "mailgateway.tests.queue-task-executor")
+        #expect(!executor.isCurrent)
+        let elsewhere = Elsewhere()
+        let (before, visited, after) = await withTaskExecutorPreference(executor) {
+            let before = executor.isCurrent
+            let visited = await elsewhere.visit()
+            return (before, visited, executor.isCurrent)
+        }
+        #expect(before)
+        #expect(visited == 1)
+        #expect(after)
+        #expect(!executor.isCurrent)
+    }
+
+    @Test("an unstructured Task started under the preference runs elsewhere (the parse ahead stays on the pool)")
+    func unstructuredTaskRunsElsewhere() async {
+        let executor = QueueTaskExecutor(label: "mailgateway.tests.queue-task-executor.task")
+        let (inPass, inTask) = await withTaskExecutorPreference(executor) {
+            let task = Task { executor.isCurrent }
+            return (executor.isCurrent, await task.value)
+        }
+        #expect(inPass)
+        #expect(!inTask)
+    }
+}

@@ -51,6 +51,8 @@ let package = Package(
             dependencies: [
                 "MailGatewayCore", "CEtPan", "CCurl", "CResolv", "CMalloc",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the one call GRDB does not wrap: sqlite3_wal_hook (WALCheckpointer).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

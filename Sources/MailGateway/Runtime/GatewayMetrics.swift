@@ -28,6 +28,12 @@ public enum GatewayMetrics {
         Counter(label: "mailgateway_outbox_sent_total", dimensions: [("list", list)]).increment(by: count)
     }
 
+    /// A background WAL checkpoint that failed (`mailgateway_wal_checkpoint_failures_total`, ``WALCheckpointer``):
+    /// the committing connection's own checkpoint still bounds the WAL, but every failure puts one back on the writer.
+    static func walCheckpointFailed() {
+        Counter(label: "mailgateway_wal_checkpoint_failures_total").increment()
+    }
+
     /// One outbox copy that failed an attempt (`mailgateway_outbox_failed_total{list, final}`): `final` is
     /// `true` when the copy is given up (status `failed`), `false` when it will be retried.
     public static func outboxFailed(list: String, final: Bool) {

@@ -12,6 +12,8 @@ public final class GatewayStore: Sendable {
     public let path: String
     /// The connection pool: `read` for queries (concurrent), `write` for one transaction per durable step.
     public let pool: DatabasePool
+    /// The WAL checkpoints, off the writer's commits.
+    let checkpointer: WALCheckpointer
     /// Opens (creating if needed) the database at `path` and runs every migration not yet applied.
     ///
     /// An existing database that needs migrating is an upgrade: a daemon of the previous version may still be
@@ -23,11 +25,14 @@ public final class GatewayStore: Sendable {
     ///   - holdingProcessLock: the caller already holds the process lock (`run`, `run --once`).
     public init(path: String, busyTimeout: TimeInterval = 10, holdingProcessLock: Bool = false) throws {
         self.path = path
+        let checkpointer = WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            checkpointer.install(on: db)
         }
         Self.restrictFileModes(path: path, creating: true)
         pool = try DatabasePool(path: path, configuration: config)
@@ -38,6 +43,8 @@ public final class GatewayStore: Sendable {
             withExtendedLifetime(lock) {}
         }
         Self.restrictFileModes(path: path, creating: false)
+        // Not opened: the writer then checkpoints itself at 10,000 pages, and each failure is counted.
+        try? checkpointer.connect()
     }
 
     /// The process lock for a migration, unless the caller holds it or the database is not a file.

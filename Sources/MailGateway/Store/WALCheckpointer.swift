@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import Synchronization
+
+/// Runs the WAL checkpoints of the gateway's database on a thread and a connection of their own, so that the writer's
+/// commits no longer wait for them.
+///
+/// SQLite's automatic checkpoint runs inside the commit that brings the WAL to 1,000 pages: it copies those pages into
+/// the database file, then syncs the WAL and the database (`synchronous = NORMAL` syncs nothing else). On the 20k
+/// corpus those syncs were about 1 s of the ingest's wall time (251 `fdatasync`s), all of it on the writer's critical
+/// path (docs/benchmarks.md, stop 24). Installed on a connection (``install(on:)``), the checkpointer replaces that
+/// automatic checkpoint with SQLite's WAL hook:
+/// - after every 1,000 pages the writer adds to the WAL, a PASSIVE checkpoint is started on the checkpointer's queue
+///   (one at a time; a PASSIVE checkpoint never blocks the writer nor a reader);
+/// - at 10,000 pages the committing connection checkpoints itself, as SQLite's own would: what the background left
+///   is copied, and the WAL is rewritten from its start at the next transaction. Without that, a writer that never
+///   pauses would grow the WAL for ever (a PASSIVE checkpoint never copies the frames committed while it runs, so the
+///   WAL is never all copied when the next transaction starts). No background checkpoint starts past that size, so
+///   the WAL stays at about 10,000 pages (40 MB with 4 KB pages), plus what is committed while a background
+///   checkpoint already running finishes (the inline one is refused, BUSY, until then), also when the background
+///   ones fail.
+///
+/// Durability is unchanged: a commit is in the WAL before the hook runs, and a checkpoint only moves committed pages.
+final class WALCheckpointer: Sendable {
+    /// Pages added to the WAL between two background checkpoints (1,000: SQLite's automatic checkpoint).
+    let backgroundPages: Int32
+    /// Pages in the WAL at which the committing connection checkpoints itself (10,000).
+    let inlinePages: Int32
+
+    private let path: String
+    private let queue: DispatchQueue
+    /// The WAL's size when the last background checkpoint was started, and whether one is queued or running.
+    private let state = Mutex<(startedAt: Int32, running: Bool)>((0, false))
+    /// The checkpointer's own connection (``connect()``).
+    private let connection = Mutex<DatabaseQueue?>(nil)
+    /// Background checkpoints that failed (also counted in `mailgateway_wal_checkpoint_failures_total`; the inline
+    /// checkpoint still bounds the WAL).
+    let failures = Atomic<Int>(0)
+    /// Background checkpoints run.
+    let completed = Atomic<Int>(0)
+
+    /// - Parameter path: the database the background checkpoints open.
+    init(path: String, backgroundPages: Int32 = 1_000, inlinePages: Int32 = 10_000) {
+        self.path = path
+        self.backgroundPages = backgroundPages
+        self.inlinePages = inlinePages
+        queue = DispatchQueue(label: "mailgateway.store.checkpoint")
+    }
+
+    /// Replaces SQLite's automatic checkpoint on `db` with this checkpointer's (a connection that never writes never
+    /// calls it). The hook's context is this object, unretained: the pool's configuration, which installs it on each
+    /// connection, keeps it alive as long as the pool's connections.
+    func install(on db: Database) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, pages in
+            guard let context else { return SQLITE_OK }
+            Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
+                .committed(connection: connection, name: name, pages: pages)
+            return SQLITE_OK
+        }, context)
+    }
+
+    /// Called by SQLite on the committing connection, after a commit, with the WAL's size in pages.
+    private func committed(connection: OpaquePointer?, name: UnsafePointer<CChar>?, pages: Int32) {
+        if pages >= inlinePages {
+            // What SQLite's own hook does (sqlite3WalDefaultHook); BUSY while the background one runs: left to it.
+            _ = sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            state.withLock { $0.startedAt = 0 }
+            return
+        }
+        let start = state.withLock { state -> Bool in
+            if pages < state.startedAt { state.startedAt = 0 }  // the WAL was rewritten from its start
+            guard !state.running, pages - state.startedAt >= backgroundPages else { return false }
+            state = (pages, true)
+            return true
+        }
+        if start {
+            queue.async { self.checkpoint() }
+        }
+    }
+
+    /// Opens the checkpointer's own connection, once the database exists (opened later, from the queue, it could
+    /// create an empty database where a removed one was). Until it is open, each background checkpoint fails.
+    func connect() throws {
+        let opened = try DatabaseQueue(path: path)
+        connection.withLock { $0 = opened }
+    }
+
+    /// A PASSIVE checkpoint on the checkpointer's connection (on `queue`).
+    private func checkpoint() {
+        defer { state.withLock { $0.running = false } }
+        do {
+            guard let database = connection.withLock({ $0 }) else { throw WALCheckpointerError.notConnected(path: path) }
+            // As SQL, not sqlite3_wal_checkpoint_v2: on a connection that has not read the database yet, the C call
+            // does nothing (it does not know the database is in WAL mode), the pragma reads it first.
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            }
+            completed.add(1, ordering: .relaxed)
+        } catch {
+            failures.add(1, ordering: .relaxed)
+            GatewayMetrics.walCheckpointFailed()
+        }
+    }
+
+    /// Waits for the checkpoint in progress, if any (tests).
+    func settle() {
+        queue.sync {}
+    }
+}
+
+/// Why a background checkpoint did not run.
+enum WALCheckpointerError: Error, CustomStringConvertible {
+    /// ``WALCheckpointer/connect()`` did not open the database.
+    case notConnected(path: String)
+
+    var description: String {
+        switch self {
+        case .notConnected(let path): "the checkpointer's connection to \(path) is not open"
+        }
+    }
+}

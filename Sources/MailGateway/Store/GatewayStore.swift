@@ -43,8 +43,6 @@ public final class GatewayStore: Sendable {
             withExtendedLifetime(lock) {}
         }
         Self.restrictFileModes(path: path, creating: false)
-        // Not opened: the writer then checkpoints itself at 10,000 pages, and each failure is counted.
-        try? checkpointer.connect()
     }
 
     /// The process lock for a migration, unless the caller holds it or the database is not a file.

@@ -32,8 +32,6 @@ final class WALCheckpointer: Sendable {
     private let queue: DispatchQueue
     /// The WAL's size when the last background checkpoint was started, and whether one is queued or running.
     private let state = Mutex<(startedAt: Int32, running: Bool)>((0, false))
-    /// The checkpointer's own connection (``connect()``).
-    private let connection = Mutex<DatabaseQueue?>(nil)
     /// Background checkpoints that failed (also counted in `mailgateway_wal_checkpoint_failures_total`; the inline
     /// checkpoint still bounds the WAL).
     let failures = Atomic<Int>(0)
@@ -80,18 +78,16 @@ final class WALCheckpointer: Sendable {
         }
     }
 
-    /// Opens the checkpointer's own connection, once the database exists (opened later, from the queue, it could
-    /// create an empty database where a removed one was). Until it is open, each background checkpoint fails.
-    func connect() throws {
-        let opened = try DatabaseQueue(path: path)
-        connection.withLock { $0 = opened }
-    }
-
-    /// A PASSIVE checkpoint on the checkpointer's connection (on `queue`).
+    /// A PASSIVE checkpoint on a connection of its own, opened for it and closed after it (on `queue`): a connection
+    /// kept open would outlive the pool's, and the WAL would then stay on disk at exit (the last connection to close
+    /// is the one that checkpoints it all and removes it).
     private func checkpoint() {
         defer { state.withLock { $0.running = false } }
         do {
-            guard let database = connection.withLock({ $0 }) else { throw WALCheckpointerError.notConnected(path: path) }
+            // Never create a database where a removed one was (DatabaseQueue would).
+            guard FileManager.default.fileExists(atPath: path) else { throw CocoaError(.fileNoSuchFile) }
+            let database = try DatabaseQueue(path: path)
+            defer { try? database.close() }
             // As SQL, not sqlite3_wal_checkpoint_v2: on a connection that has not read the database yet, the C call
             // does nothing (it does not know the database is in WAL mode), the pragma reads it first.
             try database.writeWithoutTransaction { db in
@@ -107,17 +103,5 @@ final class WALCheckpointer: Sendable {
     /// Waits for the checkpoint in progress, if any (tests).
     func settle() {
         queue.sync {}
-    }
-}
-
-/// Why a background checkpoint did not run.
-enum WALCheckpointerError: Error, CustomStringConvertible {
-    /// ``WALCheckpointer/connect()`` did not open the database.
-    case notConnected(path: String)
-
-    var description: String {
-        switch self {
-        case .notConnected(let path): "the checkpointer's connection to \(path) is not open"
-        }
     }
 }

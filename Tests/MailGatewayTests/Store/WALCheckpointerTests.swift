@@ -18,7 +18,6 @@ struct WALCheckpointerTests {
         config.prepareDatabase { db in checkpointer.install(on: db) }
         let pool = try DatabasePool(path: path, configuration: config)
         try pool.write { db in try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)") }
-        try? checkpointer.connect()
         return pool
     }
 
@@ -74,7 +73,7 @@ struct WALCheckpointerTests {
     func failingBackground() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        // The background connection cannot open a database in a folder that does not exist: every attempt fails.
+        // The background checkpoints are given a database that does not exist: every attempt fails.
         let (checkpointer, pool, path) = try Self.filled(in: folder,
                                                           backgroundPath: folder.appendingPathComponent("missing/db.sqlite").path)
         #expect(checkpointer.failures.load(ordering: .relaxed) >= 5)
@@ -83,16 +82,24 @@ struct WALCheckpointerTests {
         #expect(try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") } == 1_200)
     }
 
-    @Test("the gateway's store checkpoints in the background")
+    @Test("the gateway's store checkpoints in the background, and leaves no WAL behind when it is released")
     func storeInstallsIt() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try GatewayStore(path: folder.appendingPathComponent("gateway.sqlite").path)
-        try store.pool.write { db in try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)") }
-        // Past the 1,000 pages of the first background checkpoint (the migrations wrote some already).
-        try Self.fill(store.pool, transactions: 600)
-        store.checkpointer.settle()
-        #expect(store.checkpointer.completed.load(ordering: .relaxed) >= 1)
-        #expect(store.checkpointer.failures.load(ordering: .relaxed) == 0)
+        let path = folder.appendingPathComponent("gateway.sqlite").path
+        do {
+            let store = try GatewayStore(path: path)
+            try store.pool.write { db in
+                try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+            }
+            // Past the 1,000 pages of the first background checkpoint (the migrations wrote some already).
+            try Self.fill(store.pool, transactions: 600)
+            store.checkpointer.settle()
+            #expect(store.checkpointer.completed.load(ordering: .relaxed) >= 1)
+            #expect(store.checkpointer.failures.load(ordering: .relaxed) == 0)
+            #expect(try Self.walSize(path) > 0)
+        }
+        // The background keeps no connection open: the pool's last one, closing, checkpoints the WAL and removes it.
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
     }
 }

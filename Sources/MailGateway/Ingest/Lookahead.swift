@@ -15,6 +15,13 @@ struct Lookahead<Value: Sendable> {
         task = Task { try await body() }
     }
 
+    /// Waits for the work started for `uids` and returns its value without taking it (``take(_:)`` still returns it,
+    /// and rethrows its error); nil when it failed, or for other UIDs.
+    func result(_ uids: [UInt32]) async -> Value? {
+        guard let task, self.uids == uids else { return nil }
+        return try? await task.value
+    }
+
     /// The result of the work started for `uids` (its error rethrown), else nil (work for other UIDs is abandoned).
     mutating func take(_ uids: [UInt32]) async throws -> Value? {
         guard let task, self.uids == uids else {

@@ -38,7 +38,9 @@ struct IngestMarker: Sendable, Equatable {
 
     /// The marker of the unit at `position` of a batch's `units` (nil past the end). A group followed by a group
     /// also covers that one: its messages are parsed while this group is written (``MailboxSync``), so the marker
-    /// committed before this group's parse must already name them. A crash in either replays both alone.
+    /// committed before this group's parse must already name them. A crash in either replays both alone. `units` may
+    /// go on with the next batch's first units (once that batch is fetched): the batch's last group then covers the
+    /// next batch's first group, parsed while it is written.
     init?(at position: Int, of units: [MailboxSyncPlan.Unit], replay: (uids: ClosedRange<UInt32>, crashes: Int)?) {
         guard units.indices.contains(position) else { return nil }
         guard case .group(let uids) = units[position], units.indices.contains(position + 1),
@@ -60,6 +62,14 @@ struct PreparedMessage: Sendable {
 }
 
 extension MailboxSync {
+    /// The units of a fetched batch (``MailboxSyncPlan/units(_:sizes:alone:limits:)``): computed once when the batch
+    /// before looks ahead at it, and again, the same, when it is processed.
+    func units(of uids: [UInt32], returned: [UInt32: IMAPFetchedMessage], sizes: [UInt32: Int],
+               alone: (UInt32) -> Bool) -> [MailboxSyncPlan.Unit] {
+        MailboxSyncPlan.units(MailboxSyncPlan.resolve(requested: uids, returned: Set(returned.keys)), sizes: sizes,
+                              alone: alone, limits: limits)
+    }
+
     /// Commits the group marker `marker` in a transaction of its own (a group whose marker did not ride in the
     /// previous commit: the first of a batch). A marker a dead run left for these UIDs was read when the pass
     /// started: those are replayed alone, so this one counts no crash.

@@ -38,7 +38,7 @@ public struct MailboxPassSummary: Sendable, Equatable, Codable {
 ///
 /// Poison messages: before a group is parsed, its UID range is recorded durably (``IngestProgress``, in the
 /// previous group's commit when there is one), together with the next group's (parsed while this one is written:
-/// ``IngestMarker/init(at:of:replay:)``). A marker of a dead run found when a pass starts means a crash
+/// ``IngestMarker/init(at:of:replay:)``; for a batch's last group, the next batch's first group, once fetched). A marker of a dead run found when a pass starts means a crash
 /// inside that range: those UIDs are replayed one message per transaction, each with its own marker (the group's
 /// crash is charged to none of them), and without fetching the next batch meanwhile, so the crash is pinned on one message
 /// (and a crash of the fetch running beside a group is never blamed on a message); the others just commit. A
@@ -171,18 +171,29 @@ public struct MailboxSync: Sendable {
                 }
                 let byUID = Dictionary(returned.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
                 var done: [UInt32] = []
-                let items = MailboxSyncPlan.resolve(requested: uids, returned: Set(byUID.keys))
-                let units = MailboxSyncPlan.units(items, sizes: sizes, alone: replayed,
-                                                  limits: limits)
+                let units = units(of: uids, returned: byUID, sizes: sizes, alone: replayed)
+                // The next batch's first units, once it is fetched (waited for before this batch's second-to-last
+                // unit commits; fetching runs ahead of processing): its first group is then parsed while this batch's
+                // last one is written, instead of before its own write can start.
+                var nextBatch: (units: [MailboxSyncPlan.Unit], byUID: [UInt32: IMAPFetchedMessage])?
                 for (position, unit) in units.enumerated() {
                     if shouldStop() {
                         summary.interrupted = true
                         try await markProcessed(client: client, uids: done, logger: logger)
                         break steps
                     }
-                    // The marker of the next unit of the batch is committed with this one (no commit of its own);
-                    // a UID to retry alone gets its own, as the first unit of a batch does.
-                    let next = IngestMarker(at: position + 1, of: units, replay: replay)
+                    if position + 2 == units.count, replay == nil,
+                       case .fetch(let coming)? = plan.steps.dropFirst(index + 1).first,
+                       let ready = await prefetch.result(coming) {
+                        let comingByUID = Dictionary(ready.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+                        nextBatch = (Array(self.units(of: coming, returned: comingByUID, sizes: sizes, alone: replayed).prefix(2)),
+                                     comingByUID)
+                    }
+                    // This batch's units, then the next batch's first ones if known: the marker of the next unit is
+                    // committed with this one (no commit of its own); a UID to retry alone gets its own, as the first
+                    // unit of a batch does unless the batch before committed it.
+                    let chain = units + (nextBatch?.units ?? [])
+                    let next = IngestMarker(at: position + 1, of: chain, replay: replay)
                     let committed: [(uid: UInt32, outcome: IngestOutcome)]
                     var stopped = false
                     switch unit {
@@ -200,8 +211,8 @@ public struct MailboxSync: Sendable {
                         stopped = prepared.count < group.count
                         // The next group is covered by this group's marker (``IngestMarker/init(at:of:replay:)``): it
                         // is parsed while this one is written.
-                        if !stopped, case .group(let following)? = units.dropFirst(position + 1).first {
-                            let messages = following.map { byUID[$0]! }
+                        if !stopped, case .group(let following)? = chain.dropFirst(position + 1).first {
+                            let messages = following.map { byUID[$0] ?? nextBatch!.byUID[$0]! }
                             ahead.start(following) {
                                 await self.prepareGroup(messages, logger: logger, shouldStop: shouldStop)
                             }

@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "mailgateway",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mailgateway", targets: ["mailgateway"]),
         .executable(name: "mailgateway-daemon", targets: ["mailgateway-daemon"]),

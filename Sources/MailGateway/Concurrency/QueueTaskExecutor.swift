@@ -42,7 +42,7 @@ final class QueueTaskExecutor: TaskExecutor {
 }
 
 #if os(Linux) || os(Android) || os(Windows)
-// Safe: the one stored property is an immutable reference to a DispatchQueue, which is thread-safe
-// (corelibs-libdispatch does not yet mark it Sendable on these platforms; Apple's Dispatch does).
+// Safe: both stored properties are immutable: a reference to a DispatchQueue, which is thread-safe, and the key of
+// its specific value (corelibs-libdispatch does not yet mark them Sendable on these platforms; Apple's Dispatch does).
 extension QueueTaskExecutor: @unchecked Sendable {}
 #endif

@@ -115,7 +115,10 @@ extension MailboxSync {
     /// Blocking: it runs on the pass's own thread (`executor`, see ``pass(client:logger:shouldStop:)``), where GRDB's
     /// synchronous `write` runs the transaction on that thread when the writer is free. GRDB's `async` write hopped to
     /// the writer's queue and back for each group: two thread wake-ups on the critical path of the ingest, 7 % of its
-    /// wall time on the 20k corpus (docs/benchmarks.md, stop 24).
+    /// wall time on the 20k corpus (docs/benchmarks.md, stop 24). Cancelling the pass no longer interrupts the
+    /// transaction (GRDB's `async` write did, and rolled the group back): the group commits, then the group parsed
+    /// ahead is cancelled when the pass waits for it, the prefix it prepared commits, and the pass ends. The flags
+    /// still come after the commits.
     func commitGroup(_ prepared: [PreparedMessage], uidValidity: UInt32, retried: Set<UInt32>, next: IngestMarker?,
                      on executor: QueueTaskExecutor, logger: Logger) throws -> [IngestOutcome] {
         executor.preconditionOnQueue()

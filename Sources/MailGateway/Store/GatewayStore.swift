@@ -25,13 +25,16 @@ public final class GatewayStore: Sendable {
     ///   - holdingProcessLock: the caller already holds the process lock (`run`, `run --once`).
     public init(path: String, busyTimeout: TimeInterval = 10, holdingProcessLock: Bool = false) throws {
         self.path = path
-        let checkpointer = WALCheckpointer(path: path)
+        let checkpointer = WALCheckpointer()
         self.checkpointer = checkpointer
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The WAL reaches WALCheckpointer's 10,000-page bound during a long ingest; cut back to 4 MB (SQLite's
+            // automatic checkpoint's 1,000 pages) when it is rewritten from its start.
+            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
             checkpointer.install(on: db)
         }
         Self.restrictFileModes(path: path, creating: true)
@@ -43,6 +46,12 @@ public final class GatewayStore: Sendable {
             withExtendedLifetime(lock) {}
         }
         Self.restrictFileModes(path: path, creating: false)
+    }
+
+    /// The background checkpoint in progress finishes before the pool's connections close: the last one can then
+    /// checkpoint the WAL and remove it, as without the checkpointer.
+    deinit {
+        checkpointer.stop()
     }
 
     /// The process lock for a migration, unless the caller holds it or the database is not a file.

@@ -21,35 +21,58 @@ import Synchronization
 ///   checkpoint already running finishes (the inline one is refused, BUSY, until then), also when the background
 ///   ones fail.
 ///
-/// Durability is unchanged: a commit is in the WAL before the hook runs, and a checkpoint only moves committed pages.
+/// Against a process crash, durability is unchanged: a commit is in the WAL before the hook runs, and a checkpoint
+/// only moves committed pages. Against a power loss (`synchronous = NORMAL` never promised more), the commits not yet
+/// synced are those since the last checkpoint: up to 1,000 pages as before while the background keeps up, up to
+/// 10,000 when it lags or fails. With `journal_size_limit` (``GatewayStore``), the WAL file is cut back when it is
+/// rewritten from its start; during a long ingest it reaches the 10,000-page bound (about 40 MB).
+///
+/// ``stop()`` (the store's `deinit`) lets the checkpoint in progress finish and starts no other, so that the pool's
+/// last connection, closing, can checkpoint the WAL and remove it.
 final class WALCheckpointer: Sendable {
     /// Pages added to the WAL between two background checkpoints (1,000: SQLite's automatic checkpoint).
     let backgroundPages: Int32
     /// Pages in the WAL at which the committing connection checkpoints itself (10,000).
     let inlinePages: Int32
 
-    private let path: String
     private let queue: DispatchQueue
-    /// The WAL's size when the last background checkpoint was started, and whether one is queued or running.
-    private let state = Mutex<(startedAt: Int32, running: Bool)>((0, false))
+    /// The database file the background checkpoints open: the one SQLite names for the first connection installed
+    /// (a `file:` URI or a relative path resolved), unless given.
+    private let path: Mutex<String?>
+    /// The WAL's size when the last background checkpoint was started, whether one is queued or running, and whether
+    /// the checkpointer was stopped.
+    private let state = Mutex<(startedAt: Int32, running: Bool, stopped: Bool)>((0, false, false))
     /// Background checkpoints that failed (also counted in `mailgateway_wal_checkpoint_failures_total`; the inline
     /// checkpoint still bounds the WAL).
     let failures = Atomic<Int>(0)
-    /// Background checkpoints run.
+    /// Background checkpoints that ran (SQLite may have found the checkpoint lock held: ``refused``).
     let completed = Atomic<Int>(0)
+    /// Background checkpoints that found the checkpoint lock held (by the committing connection's own).
+    let refused = Atomic<Int>(0)
 
-    /// - Parameter path: the database the background checkpoints open.
-    init(path: String, backgroundPages: Int32 = 1_000, inlinePages: Int32 = 10_000) {
-        self.path = path
+    /// - Parameter path: the database the background checkpoints open (default: the file of the first connection).
+    init(path: String? = nil, backgroundPages: Int32 = 1_000, inlinePages: Int32 = 10_000) {
+        self.path = Mutex(path)
         self.backgroundPages = backgroundPages
         self.inlinePages = inlinePages
         queue = DispatchQueue(label: "mailgateway.store.checkpoint")
+    }
+
+    /// Starts no background checkpoint any more, and waits for the one in progress (the committing connection still
+    /// checkpoints itself at ``inlinePages``).
+    func stop() {
+        state.withLock { $0.stopped = true }
+        queue.sync {}
     }
 
     /// Replaces SQLite's automatic checkpoint on `db` with this checkpointer's (a connection that never writes never
     /// calls it). The hook's context is this object, unretained: the pool's configuration, which installs it on each
     /// connection, keeps it alive as long as the pool's connections.
     func install(on db: Database) {
+        if let file = sqlite3_db_filename(db.sqliteConnection, "main"), file.pointee != 0 {
+            let name = String(cString: file)
+            path.withLock { $0 = $0 ?? name }
+        }
         let context = Unmanaged.passUnretained(self).toOpaque()
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, pages in
             guard let context else { return SQLITE_OK }
@@ -69,8 +92,9 @@ final class WALCheckpointer: Sendable {
         }
         let start = state.withLock { state -> Bool in
             if pages < state.startedAt { state.startedAt = 0 }  // the WAL was rewritten from its start
-            guard !state.running, pages - state.startedAt >= backgroundPages else { return false }
-            state = (pages, true)
+            guard !state.running, !state.stopped, pages - state.startedAt >= backgroundPages else { return false }
+            state.startedAt = pages
+            state.running = true
             return true
         }
         if start {
@@ -84,16 +108,23 @@ final class WALCheckpointer: Sendable {
     private func checkpoint() {
         defer { state.withLock { $0.running = false } }
         do {
-            // Never create a database where a removed one was (DatabaseQueue would).
-            guard FileManager.default.fileExists(atPath: path) else { throw CocoaError(.fileNoSuchFile) }
+            // Never create a database where a removed one was (DatabaseQueue would); none for an in-memory one.
+            guard let path = path.withLock({ $0 }), FileManager.default.fileExists(atPath: path) else {
+                throw CocoaError(.fileNoSuchFile)
+            }
             let database = try DatabaseQueue(path: path)
             defer { try? database.close() }
             // As SQL, not sqlite3_wal_checkpoint_v2: on a connection that has not read the database yet, the C call
-            // does nothing (it does not know the database is in WAL mode), the pragma reads it first.
-            try database.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            // does nothing (it does not know the database is in WAL mode), the pragma reads it first. Its row:
+            // busy (1 when the checkpoint lock was held), the WAL's frames, the frames copied.
+            let busy = try database.writeWithoutTransaction { db in
+                try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
             }
-            completed.add(1, ordering: .relaxed)
+            if busy == 1 {
+                refused.add(1, ordering: .relaxed)
+            } else {
+                completed.add(1, ordering: .relaxed)
+            }
         } catch {
             failures.add(1, ordering: .relaxed)
             GatewayMetrics.walCheckpointFailed()

@@ -3,7 +3,7 @@ import Testing
 
 /// What `MailboxSync` relies on when it runs a pass on a `QueueTaskExecutor`: the pass's own code stays on the
 /// executor's thread across awaits on other executors (its group commits block there, never on the cooperative
-/// pool), and the parse it starts ahead in an unstructured `Task` does not (it must run beside the write).
+/// pool), and the parse it starts ahead through `Lookahead` does not (it must run beside the write).
 @Suite("QueueTaskExecutor: a pass's thread of its own")
 struct QueueTaskExecutorTests {
     actor Elsewhere {
@@ -26,14 +26,15 @@ struct QueueTaskExecutorTests {
         #expect(!executor.isCurrent)
     }
 
-    @Test("an unstructured Task started under the preference runs elsewhere (the parse ahead stays on the pool)")
-    func unstructuredTaskRunsElsewhere() async {
-        let executor = QueueTaskExecutor(label: "mailgateway.tests.queue-task-executor.task")
-        let (inPass, inTask) = await withTaskExecutorPreference(executor) {
-            let task = Task { executor.isCurrent }
-            return (executor.isCurrent, await task.value)
+    @Test("work that a pass's Lookahead starts under the preference runs elsewhere (the parse ahead stays on the pool)")
+    func lookaheadRunsElsewhere() async throws {
+        let executor = QueueTaskExecutor(label: "mailgateway.tests.queue-task-executor.lookahead")
+        var ahead = Lookahead<Bool>()
+        let (inPass, inLookahead) = try await withTaskExecutorPreference(executor) {
+            ahead.start([1, 2, 3]) { executor.isCurrent }
+            return (executor.isCurrent, try await ahead.take([1, 2, 3]))
         }
         #expect(inPass)
-        #expect(!inTask)
+        #expect(inLookahead == false)
     }
 }

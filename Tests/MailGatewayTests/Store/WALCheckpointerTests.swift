@@ -39,15 +39,35 @@ struct WALCheckpointerTests {
         return url
     }
 
-    /// A checkpointer with small bounds (50 and 400 pages) on a fresh database in `folder`, whose background
-    /// connection opens `backgroundPath` (the database itself when nil), after 1,200 commits of two pages.
-    static func filled(in folder: URL, backgroundPath: String? = nil) throws -> (WALCheckpointer, DatabasePool, String) {
+    static func fileSize(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
+    /// A checkpointer with small bounds (50 pages, and `inlinePages`) on a fresh database in `folder`, opened as
+    /// `name(path)`, whose background connection opens `backgroundPath` (by default the file SQLite names for the
+    /// pool's connections), after 1,200 commits of two pages.
+    static func filled(in folder: URL, inlinePages: Int32 = 400, backgroundPath: String? = nil,
+                       name: (String) -> String = { $0 }) throws -> (WALCheckpointer, DatabasePool, String) {
         let path = folder.appendingPathComponent("db.sqlite").path
-        let checkpointer = WALCheckpointer(path: backgroundPath ?? path, backgroundPages: 50, inlinePages: 400)
-        let pool = try Self.pool(checkpointer, at: path)
+        let checkpointer = WALCheckpointer(path: backgroundPath, backgroundPages: 50, inlinePages: inlinePages)
+        let pool = try Self.pool(checkpointer, at: name(path))
         try Self.fill(pool, transactions: 1_200)
         checkpointer.settle()
         return (checkpointer, pool, path)
+    }
+
+    @Test("the background checkpoints alone copy the WAL into the database (no inline bound)")
+    func backgroundCopies() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (checkpointer, pool, path) = try Self.filled(in: folder, inlinePages: .max)
+        #expect(checkpointer.completed.load(ordering: .relaxed) >= 5)
+        #expect(checkpointer.failures.load(ordering: .relaxed) == 0)
+        // The writer never checkpoints here, and the pool is still open (its last connection, closing, would
+        // checkpoint): the pages in the database file were copied by the background (at least 2,400 written; a
+        // checkpoint that copies nothing leaves the file at its first page).
+        #expect(try Self.fileSize(path) > 1_000 * Self.pageSize)
+        withExtendedLifetime(pool) {}
     }
 
     @Test("commits start background checkpoints; the WAL is rewritten from its start at the inline bound")
@@ -69,6 +89,17 @@ struct WALCheckpointerTests {
         #expect(integrity == "ok")
     }
 
+    @Test("a database opened by a file: URI is checkpointed in the background through the file SQLite names")
+    func uriDatabase() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (checkpointer, pool, path) = try Self.filled(in: folder, inlinePages: .max, name: { "file:\($0)?cache=private" })
+        #expect(checkpointer.completed.load(ordering: .relaxed) >= 5)
+        #expect(checkpointer.failures.load(ordering: .relaxed) == 0)
+        #expect(try Self.fileSize(path) > 1_000 * Self.pageSize)
+        withExtendedLifetime(pool) {}
+    }
+
     @Test("a background checkpoint that cannot run leaves the WAL bounded by the committing connection's")
     func failingBackground() throws {
         let folder = try Self.folder()
@@ -82,24 +113,29 @@ struct WALCheckpointerTests {
         #expect(try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") } == 1_200)
     }
 
-    @Test("the gateway's store checkpoints in the background, and leaves no WAL behind when it is released")
+    @Test("the gateway's store checkpoints in the background, and leaves no WAL behind when released right after a burst of commits")
     func storeInstallsIt() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("gateway.sqlite").path
-        do {
-            let store = try GatewayStore(path: path)
-            try store.pool.write { db in
-                try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        for round in 1...10 {
+            let path = folder.appendingPathComponent("gateway-\(round).sqlite").path
+            let checkpointer: WALCheckpointer
+            do {
+                let store = try GatewayStore(path: path)
+                checkpointer = store.checkpointer
+                try store.pool.write { db in
+                    try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+                }
+                // Past the 1,000 pages of the first background checkpoint (the migrations wrote some already); the
+                // store is released at once, a checkpoint likely still running.
+                try Self.fill(store.pool, transactions: 600)
             }
-            // Past the 1,000 pages of the first background checkpoint (the migrations wrote some already).
-            try Self.fill(store.pool, transactions: 600)
-            store.checkpointer.settle()
-            #expect(store.checkpointer.completed.load(ordering: .relaxed) >= 1)
-            #expect(store.checkpointer.failures.load(ordering: .relaxed) == 0)
-            #expect(try Self.walSize(path) > 0)
+            // Released: the checkpoint in progress finished first (the store's deinit waits for it), so the pool's
+            // last connection, closing, checkpointed the WAL and removed it.
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "round \(round)")
+            #expect(checkpointer.completed.load(ordering: .relaxed) + checkpointer.refused.load(ordering: .relaxed) >= 1,
+                    "round \(round)")
+            #expect(checkpointer.failures.load(ordering: .relaxed) == 0, "round \(round)")
         }
-        // The background keeps no connection open: the pool's last one, closing, checkpoints the WAL and removes it.
-        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
     }
 }

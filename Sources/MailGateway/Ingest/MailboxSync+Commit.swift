@@ -64,9 +64,9 @@ struct PreparedMessage: Sendable {
 extension MailboxSync {
     /// The units of a fetched batch (``MailboxSyncPlan/units(_:sizes:alone:limits:)``): computed once when the batch
     /// before looks ahead at it, and again, the same, when it is processed.
-    func units(of uids: [UInt32], returned: [UInt32: IMAPFetchedMessage], sizes: [UInt32: Int],
+    func units(of uids: [UInt32], returned: Set<UInt32>, sizes: [UInt32: Int],
                alone: (UInt32) -> Bool) -> [MailboxSyncPlan.Unit] {
-        MailboxSyncPlan.units(MailboxSyncPlan.resolve(requested: uids, returned: Set(returned.keys)), sizes: sizes,
+        MailboxSyncPlan.units(MailboxSyncPlan.resolve(requested: uids, returned: returned), sizes: sizes,
                               alone: alone, limits: limits)
     }
 

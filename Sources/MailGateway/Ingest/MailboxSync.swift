@@ -169,13 +169,16 @@ public struct MailboxSync: Sendable {
                     }
                     throw error
                 }
-                let byUID = Dictionary(returned.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+                var byUID = Dictionary(returned.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
                 var done: [UInt32] = []
-                let units = units(of: uids, returned: byUID, sizes: sizes, alone: replayed)
-                // The next batch's first units, once it is fetched (waited for before this batch's second-to-last
-                // unit commits; fetching runs ahead of processing): its first group is then parsed while this batch's
-                // last one is written, instead of before its own write can start.
-                var nextBatch: (units: [MailboxSyncPlan.Unit], byUID: [UInt32: IMAPFetchedMessage])?
+                let units = units(of: uids, returned: Set(byUID.keys), sizes: sizes, alone: replayed)
+                // This batch's units, then the next batch's first two once it is fetched (waited for before this
+                // batch's second-to-last unit commits; fetching runs ahead of processing), its messages added to
+                // `byUID`: its first group is then parsed while this batch's last one is written, instead of before
+                // its own write can start. The marker of the next unit is committed with this one (no commit of its
+                // own); a UID to retry alone gets its own, as the first unit of a batch does unless the batch before
+                // committed it.
+                var chain = units
                 for (position, unit) in units.enumerated() {
                     if shouldStop() {
                         summary.interrupted = true
@@ -185,14 +188,9 @@ public struct MailboxSync: Sendable {
                     if position + 2 == units.count, replay == nil,
                        case .fetch(let coming)? = plan.steps.dropFirst(index + 1).first,
                        let ready = await prefetch.result(coming) {
-                        let comingByUID = Dictionary(ready.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
-                        nextBatch = (Array(self.units(of: coming, returned: comingByUID, sizes: sizes, alone: replayed).prefix(2)),
-                                     comingByUID)
+                        byUID.merge(ready.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+                        chain += self.units(of: coming, returned: Set(ready.map(\.uid)), sizes: sizes, alone: replayed).prefix(2)
                     }
-                    // This batch's units, then the next batch's first ones if known: the marker of the next unit is
-                    // committed with this one (no commit of its own); a UID to retry alone gets its own, as the first
-                    // unit of a batch does unless the batch before committed it.
-                    let chain = units + (nextBatch?.units ?? [])
                     let next = IngestMarker(at: position + 1, of: chain, replay: replay)
                     let committed: [(uid: UInt32, outcome: IngestOutcome)]
                     var stopped = false
@@ -212,7 +210,7 @@ public struct MailboxSync: Sendable {
                         // The next group is covered by this group's marker (``IngestMarker/init(at:of:replay:)``): it
                         // is parsed while this one is written.
                         if !stopped, case .group(let following)? = chain.dropFirst(position + 1).first {
-                            let messages = following.map { byUID[$0] ?? nextBatch!.byUID[$0]! }
+                            let messages = following.map { byUID[$0]! }
                             ahead.start(following) {
                                 await self.prepareGroup(messages, logger: logger, shouldStop: shouldStop)
                             }

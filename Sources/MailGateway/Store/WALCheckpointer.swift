@@ -36,9 +36,9 @@ final class WALCheckpointer: Sendable {
     let inlinePages: Int32
 
     private let queue: DispatchQueue
-    /// The database file the background checkpoints open: the one SQLite names for the first connection installed
-    /// (a `file:` URI or a relative path resolved), unless given.
-    private let path: Mutex<String?>
+    /// The database file the background checkpoints open, when given; else the one SQLite names for the committing
+    /// connection (a `file:` URI or a relative path resolved).
+    private let path: String?
     /// The WAL's size when the last background checkpoint was started, whether one is queued or running, and whether
     /// the checkpointer was stopped.
     private let state = Mutex<(startedAt: Int32, running: Bool, stopped: Bool)>((0, false, false))
@@ -50,9 +50,9 @@ final class WALCheckpointer: Sendable {
     /// Background checkpoints that found the checkpoint lock held (by the committing connection's own).
     let refused = Atomic<Int>(0)
 
-    /// - Parameter path: the database the background checkpoints open (default: the file of the first connection).
+    /// - Parameter path: the database the background checkpoints open (default: the committing connection's file).
     init(path: String? = nil, backgroundPages: Int32 = 1_000, inlinePages: Int32 = 10_000) {
-        self.path = Mutex(path)
+        self.path = path
         self.backgroundPages = backgroundPages
         self.inlinePages = inlinePages
         queue = DispatchQueue(label: "mailgateway.store.checkpoint")
@@ -62,17 +62,13 @@ final class WALCheckpointer: Sendable {
     /// checkpoints itself at ``inlinePages``).
     func stop() {
         state.withLock { $0.stopped = true }
-        queue.sync {}
+        settle()
     }
 
     /// Replaces SQLite's automatic checkpoint on `db` with this checkpointer's (a connection that never writes never
     /// calls it). The hook's context is this object, unretained: the pool's configuration, which installs it on each
     /// connection, keeps it alive as long as the pool's connections.
     func install(on db: Database) {
-        if let file = sqlite3_db_filename(db.sqliteConnection, "main"), file.pointee != 0 {
-            let name = String(cString: file)
-            path.withLock { $0 = $0 ?? name }
-        }
         let context = Unmanaged.passUnretained(self).toOpaque()
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, pages in
             guard let context else { return SQLITE_OK }
@@ -97,21 +93,20 @@ final class WALCheckpointer: Sendable {
             state.running = true
             return true
         }
-        if start {
-            queue.async { self.checkpoint() }
-        }
+        guard start else { return }
+        // Empty for an in-memory database (which has no WAL anyway).
+        let file = path ?? sqlite3_db_filename(connection, name).map { String(cString: $0) } ?? ""
+        queue.async { self.checkpoint(file) }
     }
 
     /// A PASSIVE checkpoint on a connection of its own, opened for it and closed after it (on `queue`): a connection
     /// kept open would outlive the pool's, and the WAL would then stay on disk at exit (the last connection to close
     /// is the one that checkpoints it all and removes it).
-    private func checkpoint() {
+    private func checkpoint(_ path: String) {
         defer { state.withLock { $0.running = false } }
         do {
             // Never create a database where a removed one was (DatabaseQueue would); none for an in-memory one.
-            guard let path = path.withLock({ $0 }), FileManager.default.fileExists(atPath: path) else {
-                throw CocoaError(.fileNoSuchFile)
-            }
+            guard FileManager.default.fileExists(atPath: path) else { throw CocoaError(.fileNoSuchFile) }
             let database = try DatabaseQueue(path: path)
             defer { try? database.close() }
             // As SQL, not sqlite3_wal_checkpoint_v2: on a connection that has not read the database yet, the C call

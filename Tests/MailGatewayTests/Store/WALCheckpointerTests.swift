@@ -17,8 +17,13 @@ struct WALCheckpointerTests {
         var config = Configuration()
         config.prepareDatabase { db in checkpointer.install(on: db) }
         let pool = try DatabasePool(path: path, configuration: config)
-        try pool.write { db in try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)") }
+        try createFiller(pool)
         return pool
+    }
+
+    /// The table ``fill(_:transactions:)`` fills.
+    static func createFiller(_ pool: DatabasePool) throws {
+        try pool.write { db in try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)") }
     }
 
     /// `transactions` commits of two pages of new data each (a row of 6,000 bytes spills into an overflow page).
@@ -56,11 +61,13 @@ struct WALCheckpointerTests {
         return (checkpointer, pool, path)
     }
 
-    @Test("the background checkpoints alone copy the WAL into the database (no inline bound)")
-    func backgroundCopies() throws {
+    @Test("the background checkpoints alone copy the WAL into the database (no inline bound), also for a database opened by a file: URI, through the file SQLite names",
+          arguments: [false, true])
+    func backgroundCopies(uri: Bool) throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (checkpointer, pool, path) = try Self.filled(in: folder, inlinePages: .max)
+        let (checkpointer, pool, path) = try Self.filled(in: folder, inlinePages: .max,
+                                                          name: { uri ? "file:\($0)?cache=private" : $0 })
         #expect(checkpointer.completed.load(ordering: .relaxed) >= 5)
         #expect(checkpointer.failures.load(ordering: .relaxed) == 0)
         // The writer never checkpoints here, and the pool is still open (its last connection, closing, would
@@ -89,17 +96,6 @@ struct WALCheckpointerTests {
         #expect(integrity == "ok")
     }
 
-    @Test("a database opened by a file: URI is checkpointed in the background through the file SQLite names")
-    func uriDatabase() throws {
-        let folder = try Self.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let (checkpointer, pool, path) = try Self.filled(in: folder, inlinePages: .max, name: { "file:\($0)?cache=private" })
-        #expect(checkpointer.completed.load(ordering: .relaxed) >= 5)
-        #expect(checkpointer.failures.load(ordering: .relaxed) == 0)
-        #expect(try Self.fileSize(path) > 1_000 * Self.pageSize)
-        withExtendedLifetime(pool) {}
-    }
-
     @Test("a background checkpoint that cannot run leaves the WAL bounded by the committing connection's")
     func failingBackground() throws {
         let folder = try Self.folder()
@@ -123,9 +119,7 @@ struct WALCheckpointerTests {
             do {
                 let store = try GatewayStore(path: path)
                 checkpointer = store.checkpointer
-                try store.pool.write { db in
-                    try db.execute(sql: "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
-                }
+                try Self.createFiller(store.pool)
                 // Past the 1,000 pages of the first background checkpoint (the migrations wrote some already); the
                 // store is released at once, a checkpoint likely still running.
                 try Self.fill(store.pool, transactions: 600)

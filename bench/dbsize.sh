@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The size of a gateway database per message, split by SQLite's dbstat into: raw message bytes (the `raw` column
 # of `messages`, kept byte for byte), the extracted text and HTML (`text`, `html`), the full-text index
-# (`message_fts*`), attachment contents (`blobs` + `attachments`: stored once per SHA-256, and also inside `raw`),
+# (`message_fts*`), attachments (`attachments`, their descriptions, and `blobs`, the decoded copies of archives
+# written before archive-v4; the contents are inside `raw`),
 # the other columns and the indexes of `messages`, and everything else (threads, outbox, notices, ...).
 # Asserts nothing.
 #
@@ -30,7 +31,7 @@ total, raw, text, html, rest, indexes, fts, blobs, filesize = (int(x) for x in s
 other = total - raw - text - html - rest - indexes - fts - blobs
 print("  database per message (%d messages, %.1f MB in pages, file %.1f MB): %.0f bytes" % (n, total / 1e6, filesize / 1e6, total / n))
 for label, v in (("raw message bytes", raw), ("text + html extracted", text + html), ("full-text index (FTS5)", fts),
-                 ("attachment contents (blobs, also in raw)", blobs),
+                 ("attachments (rows; blobs before archive-v4)", blobs),
                  ("messages: other columns, page slack", rest), ("messages: indexes", indexes),
                  ("everything else (threads, outbox, ...)", other)):
     print("    %-40s %8.0f bytes/msg  %5.1f%%" % (label, v / n, 100 * v / total))

@@ -203,7 +203,8 @@ struct ArchiveCommand: AsyncParsableCommand {
             print("messages     \(stats.messages) (\(stats.messagesByStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
             print("threads      \(stats.threads)")
             print("raw bytes    \(mb(stats.rawBytes))")
-            print("attachments  \(stats.attachments) (\(mb(stats.attachmentBytes))), stored once: \(stats.blobs) blobs, \(mb(stats.blobBytes)), saved \(mb(stats.dedupSavedBytes))")
+            print("attachments  \(stats.attachments) (\(mb(stats.attachmentBytes))), in the raw messages"
+                  + (stats.blobs == 0 ? "" : "; \(stats.blobs) decoded copies from before archive-v4, \(mb(stats.blobBytes))"))
             print("quarantined  \(stats.quarantined)")
             print("database     \(mb(stats.databaseBytes))")
         }

@@ -67,9 +67,18 @@ public enum ArchiveQueries {
         return try message(db, rowID: row)
     }
 
-    /// The content of an attachment, by hash.
+    /// The content of an attachment, by the SHA-256 of its decoded bytes: the copy an archive written before
+    /// "archive-v4-attachments-in-raw" kept in `blobs`, else the part decoded again from the raw bytes of a message
+    /// that carries it (checked against the hash). Nil when no message carries it, or when none decodes to it.
     public static func attachmentData(_ db: Database, sha256: String) throws -> Data? {
-        try BlobRecord.data(db, sha256: sha256)
+        if let stored = try BlobRecord.data(db, sha256: sha256) { return stored }
+        for (raw, position) in try AttachmentRecord.carriers(db, sha256: sha256, limit: 8) {
+            guard let parsed = try? MessageParser.parse(raw) else { continue }
+            let parts = parsed.attachments.indices.contains(position)
+                ? [parsed.attachments[position]] + parsed.attachments : parsed.attachments
+            if let part = parts.first(where: { $0.digest == sha256 }) { return Data(part.data) }
+        }
+        return nil
     }
 
     /// Counts and sizes for the whole database.

@@ -16,11 +16,12 @@ public struct ArchiveStats: Sendable, Codable, Hashable {
     public var attachments: Int
     /// Sum of attachment sizes as received.
     public var attachmentBytes: Int
-    /// Distinct contents stored.
+    /// Distinct attachment contents stored apart from the raw messages (`blobs`): only by archives written before
+    /// "archive-v4-attachments-in-raw"; 0 for an archive started since.
     public var blobs: Int
-    /// Bytes of stored attachment contents.
+    /// Bytes of those stored contents.
     public var blobBytes: Int
-    /// Bytes not stored twice thanks to content deduplication.
+    /// Attachment bytes not stored a second time: `attachmentBytes - blobBytes` (deduplicated, or only in `raw`).
     public var dedupSavedBytes: Int
     /// Quarantined messages.
     public var quarantined: Int

@@ -8,7 +8,7 @@ public struct AttachmentInfo: Sendable, Codable, Hashable {
     public var contentType: String
     /// Size in bytes.
     public var size: Int
-    /// SHA-256 of the content, hex; key of `blobs`.
+    /// SHA-256 of the decoded content, hex (the key of ``ArchiveQueries/attachmentData(_:sha256:)``).
     public var sha256: String
     /// Content-ID without angle brackets.
     public var contentID: String?

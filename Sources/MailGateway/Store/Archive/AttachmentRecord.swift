@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// A row of `attachments`: one part of an archived message, its content in `blobs` under `sha256`.
+/// A row of `attachments`: one part of an archived message, described; its content is in the message's `raw`
+/// (or, for an archive written before "archive-v4-attachments-in-raw", also in `blobs` under `sha256`).
 struct AttachmentRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     static let databaseTableName = "attachments"
 
@@ -44,6 +45,18 @@ extension AttachmentRecord {
             INSERT INTO attachments (message_id, position, filename, content_type, size, sha256, content_id, inline)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [messageRow, position, filename, contentType, size, sha256, contentID, isInline])
+    }
+
+    /// The raw bytes of (at most `limit`) messages carrying an attachment of this hash, with its position among
+    /// the message's attachments, oldest row first.
+    static func carriers(_ db: Database, sha256: String, limit: Int) throws -> [(raw: [UInt8], position: Int)] {
+        try Row.fetchAll(db, sql: """
+            SELECT m.raw, a.position FROM attachments a JOIN messages m ON m.id = a.message_id
+            WHERE a.sha256 = ? ORDER BY a.id LIMIT ?
+            """, arguments: [sha256, limit]).map { row in
+            let raw: Data = row["raw"]
+            return ([UInt8](raw), row["position"])
+        }
     }
 
     /// The attachments of a message, in order.

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// A row of `blobs`: attachment content, stored once per SHA-256 (hex).
+/// A row of `blobs`: attachment content, stored once per SHA-256 (hex), by archives written before
+/// "archive-v4-attachments-in-raw" (read only since: ``ArchiveQueries/attachmentData(_:sha256:)``).
 struct BlobRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "blobs"
 
@@ -10,12 +11,6 @@ struct BlobRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
 }
 
 extension BlobRecord {
-    /// Stores `data` under `sha256` unless that content is already stored.
-    static func insertIfAbsent(_ db: Database, sha256: String, data: Data) throws {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)")
-            .execute(arguments: [sha256, data])
-    }
-
     /// The content stored under `sha256`.
     static func data(_ db: Database, sha256: String) throws -> Data? {
         try BlobRecord.fetchOne(db, key: sha256)?.data

@@ -15,8 +15,10 @@ package import GRDB
 ///   `status` (`accepted|held|rejected|discarded|bounce`), `decision_rule` (the policy rule that decided),
 ///   `source` (`imap` with `uidvalidity` + `uid`, or `import`). `UNIQUE(list_id, message_id)` makes re-ingest
 ///   a no-op.
-/// - `blobs(sha256 PK, data)`: attachment content, stored once per hash; `attachments(id, message_id → messages,
-///   position, filename, content_type, size, sha256 → blobs, content_id, inline)`.
+/// - `attachments(id, message_id → messages, position, filename, content_type, size, sha256, content_id, inline)`:
+///   the description of each attachment; its content is decoded from the message's `raw` when read. `blobs(sha256
+///   PK, data)` holds the decoded copies that archives written before "archive-v4-attachments-in-raw" stored (once
+///   per hash); nothing is added to it since.
 /// - `threads(id AUTOINCREMENT, list_id, subject, base_subject, root_message, first_date, last_date,
 ///   message_count, participant_count)`: ids only grow, so "the oldest thread" is the smallest id; the figures
 ///   count accepted messages only (what the archive shows). `base_subject` is the normalized subject of the
@@ -163,6 +165,37 @@ package enum ArchiveMigrations {
                            trim(coalesce(from_name, '') || ' ' || coalesce(from_address, '')) AS author
                     FROM messages WHERE status = 'accepted';
                 INSERT INTO message_fts (message_fts) VALUES ('rebuild');
+                """)
+        }
+    }
+
+    /// Attachments are no longer copied, decoded, into `blobs`: their content is in `raw` (a fifth of the database
+    /// on the generated corpus was that second copy, and the WAL wrote it twice; docs/benchmarks.md, "Stop 25").
+    /// The rows keep their SHA-256, but `attachments.sha256` can no longer reference `blobs`: the table is rebuilt
+    /// without that foreign key (SQLite cannot drop one), same columns, rows, ids and indexes. The copies already
+    /// in `blobs` stay, and are read first.
+    package static func registerAttachmentsInRaw(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("archive-v4-attachments-in-raw") { db in
+            try db.execute(sql: """
+                CREATE TABLE attachments_new (
+                    id INTEGER PRIMARY KEY,
+                    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    filename TEXT,
+                    content_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    content_id TEXT,
+                    inline INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO attachments_new (id, message_id, position, filename, content_type, size, sha256,
+                                             content_id, inline)
+                    SELECT id, message_id, position, filename, content_type, size, sha256, content_id, inline
+                    FROM attachments;
+                DROP TABLE attachments;
+                ALTER TABLE attachments_new RENAME TO attachments;
+                CREATE INDEX attachments_message ON attachments(message_id);
+                CREATE INDEX attachments_sha ON attachments(sha256);
                 """)
         }
     }

@@ -26,6 +26,7 @@ public enum StoreMigrations {
         IngestMigrations.registerGroups(in: &migrator)
         OutboxMigrations.registerListIndex(in: &migrator)
         ArchiveMigrations.registerAcceptedOnlySearch(in: &migrator)
+        ArchiveMigrations.registerAttachmentsInRaw(in: &migrator)
         return migrator
     }
 }

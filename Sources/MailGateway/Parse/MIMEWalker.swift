@@ -218,6 +218,9 @@ enum MIMEWalker {
         let raw = UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self)
         guard d.dt_encoded != 0, encoding == MAILMIME_MECHANISM_BASE64 || encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE
         else { return body(Bytes(start: raw, count: length)) }
+        if encoding == MAILMIME_MECHANISM_BASE64, let decoded = Base64Body.decode(Bytes(start: raw, count: length)) {
+            return decoded.withUnsafeBytes { body($0.bindMemory(to: UInt8.self)) }
+        }
         var index = 0
         var out: UnsafeMutablePointer<CChar>? = nil
         var outLen = 0

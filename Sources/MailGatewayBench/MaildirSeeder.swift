@@ -6,7 +6,8 @@ import MailGateway
 ///
 /// File names are `<n>.M<index>.mailgateway-bench:2,` with `n = firstNumber + index`, all of the same width, so
 /// that a server that sorts new files by name (Dovecot assigns UIDs in that order) keeps the mbox order. No flag
-/// follows `:2,`: the messages are unseen.
+/// follows `:2,`: the messages are unseen. The names carry no sizes: bench/ingest.sh adds them once the files are
+/// final (`bench/corpus.py dovecot-names`, after it strips the list headers), as Dovecot names its own deliveries.
 ///
 /// Blocking file I/O: call it from a command's synchronous body or a dedicated thread.
 public enum MaildirSeeder {

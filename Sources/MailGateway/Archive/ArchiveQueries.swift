@@ -68,8 +68,10 @@ public enum ArchiveQueries {
     }
 
     /// The content of an attachment, by the SHA-256 of its decoded bytes: the copy an archive written before
-    /// "archive-v4-attachments-in-raw" kept in `blobs`, else the part decoded again from the raw bytes of a message
-    /// that carries it (checked against the hash). Nil when no message carries it, or when none decodes to it.
+    /// "archive-v4-attachments-in-raw" kept in `blobs`, else the part decoded again from the raw bytes of one of the
+    /// first 8 messages that carry it (checked against the hash). Nil when none of them decodes to it: a parser that
+    /// changed how it decodes a part gives nil, never other bytes (AttachmentsFromCorpusTests reads every attachment
+    /// of the real corpora back). The parse runs inside the caller's read: an admin query, not a hot path.
     public static func attachmentData(_ db: Database, sha256: String) throws -> Data? {
         if let stored = try BlobRecord.data(db, sha256: sha256) { return stored }
         for (raw, position) in try AttachmentRecord.carriers(db, sha256: sha256, limit: 8) {

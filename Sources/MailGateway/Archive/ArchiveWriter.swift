@@ -26,7 +26,7 @@ public enum ArchiveWriter {
 
     /// Archives one message: stores the exact bytes and the parsed fields, threads it and indexes it for search
     /// when `accepted` (other messages get a thread of their own that is listed nowhere and no index entry, see
-    /// ``setStatus(_:messageRowID:status:decisionRule:)``), and stores its attachments (content once per SHA-256). At most
+    /// ``setStatus(_:messageRowID:status:decisionRule:)``), and describes its attachments (their content stays in `raw`). At most
     /// ``ThreadReferences/limit`` References and In-Reply-To ids count and are stored. A message whose
     /// Message-ID the list already holds is a `.duplicate`: nothing is written.
     /// - Parameters:

@@ -21,9 +21,9 @@ enum Base64Body {
         return table
     }()
 
-    /// The decoded bytes of `encoded` when it is in the strict form, else nil.
+    /// The decoded bytes of `encoded` when it is in the strict form, else nil (also for no bytes at all).
     static func decode(_ encoded: UnsafeBufferPointer<UInt8>) -> Data? {
-        guard let base = encoded.baseAddress, isStrict(encoded) else { return nil }
+        guard !encoded.isEmpty, let base = encoded.baseAddress, isStrict(encoded) else { return nil }
         let input = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: encoded.count, deallocator: .none)
         return Data(base64Encoded: input, options: .ignoreUnknownCharacters)
     }

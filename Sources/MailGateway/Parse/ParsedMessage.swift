@@ -24,7 +24,7 @@ public struct ParsedAttachment: Sendable {
     /// The decoded bytes of the part.
     public let data: [UInt8]
     /// SHA-256 of `data`, lower-case hex, when computed ahead (``ParsedMessage/withAttachmentDigests()``): the
-    /// key the archive stores the content under (`blobs`). Nil otherwise; ``digest`` computes it.
+    /// hash the archive describes the attachment with (`attachments.sha256`). Nil otherwise; ``digest`` computes it.
     public private(set) var sha256: String?
 
     public init(filename: String?, contentType: String, contentID: String? = nil, isInline: Bool = false, data: [UInt8]) {

@@ -32,6 +32,58 @@ struct Base64BodyTests {
         #expect(Self.isStrict(crlf))
     }
 
+    @Test("whitespace anywhere, inside a group or between the padding signs; an empty or blank body")
+    func whitespaceAnywhere() {
+        #expect(Self.decode("QU JD\r\nR A= =\r\n") == Data("ABCD".utf8))
+        #expect(Self.decode("Q\tU\nJ\rD") == Data("ABC".utf8))
+        #expect(Self.decode("QR==") == Data([0x41]))
+        #expect(Self.decode(" \r\n\t") == Data())
+        #expect(Self.decode("") == nil)  // no bytes at all: libetpan's path, which gives nothing either
+    }
+
+    /// A reference decoder written here, independent of both: 4 symbols -> 3 bytes, padding trims the last group.
+    static func reference(_ text: String) -> Data {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        let symbols = text.utf8.filter { $0 != 13 && $0 != 10 && $0 != 32 && $0 != 9 }
+        var out = Data()
+        for start in stride(from: 0, to: symbols.count, by: 4) {
+            let group = symbols[start..<start + 4]
+            let values = group.map { UInt32(alphabet.firstIndex(of: $0) ?? 0) }
+            let word = values.reduce(0) { $0 << 6 | $1 }
+            let bytes = [UInt8(word >> 16 & 0xff), UInt8(word >> 8 & 0xff), UInt8(word & 0xff)]
+            out.append(contentsOf: bytes.prefix(3 - group.filter { $0 == UInt8(ascii: "=") }.count))
+        }
+        return out
+    }
+
+    @Test("seeded random bodies with random whitespace: the reference decoder's bytes")
+    func randomAgainstReference() {
+        var generator = SplitMix(seed: 25)
+        for _ in 0..<300 {
+            let original = Data((0..<Int(generator.next() % 200)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+            var text = ""
+            for character in original.base64EncodedString() {
+                text.append(character)
+                if generator.next() % 7 == 0 { text.append(["\r\n", "\n", " ", "\t"][Int(generator.next() % 4)]) }
+            }
+            guard !text.isEmpty else { continue }
+            #expect(Self.decode(text) == Self.reference(text))
+            #expect(Self.reference(text) == original)
+        }
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     @Test("any other form is left to libetpan", arguments: [
         "QQ", "QQ=", "Q===", "====", "QQ==QQ==", "QU!D", "QUJD\r\nRA==\r\ngarbage", "QUJD-RA==", "QUJDRA==\u{0}",
     ])

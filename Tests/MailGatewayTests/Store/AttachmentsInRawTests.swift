@@ -100,8 +100,13 @@ struct AttachmentsInRawTests {
         let store = try GatewayStore(path: path)
         try store.pool.read { (db: Database) throws in
             #expect(try StoreMigrations.migrator.appliedIdentifiers(db).contains("archive-v4-attachments-in-raw"))
-            let kept = try Row.fetchOne(db, sql: "SELECT id, filename, sha256 FROM attachments")
-            #expect(kept?["id"] as Int64? == 41 && kept?["filename"] as String? == "old.pdf")
+            let kept = try #require(try Row.fetchOne(db, sql: "SELECT * FROM attachments"))
+            #expect(kept["id"] as Int64 == 41 && kept["position"] as Int == 0 && kept["filename"] as String? == "old.pdf")
+            #expect(kept["content_type"] as String == "application/pdf" && kept["size"] as Int == 1000)
+            #expect(kept["sha256"] as String == Self.sevens && kept["content_id"] as String? == nil)
+            #expect(kept["inline"] as Bool == false)
+            #expect(try Int64.fetchOne(db, sql: "SELECT message_id FROM attachments")
+                    == Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE message_id = 'old@x'"))
             #expect(try db.foreignKeys(on: "attachments").map(\.destinationTable) == ["messages"])
             #expect(try db.indexes(on: "attachments").map(\.name).sorted() == ["attachments_message", "attachments_sha"])
             // The raw bytes of the hand-made message carry no part: the content comes from the old copy.

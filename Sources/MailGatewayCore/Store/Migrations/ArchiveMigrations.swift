@@ -175,7 +175,9 @@ package enum ArchiveMigrations {
     /// without that foreign key (SQLite cannot drop one), same columns, rows, ids and indexes. The copies already
     /// in `blobs` stay, and are read first.
     package static func registerAttachmentsInRaw(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("archive-v4-attachments-in-raw") { db in
+        // Immediate checks: the rows copied keep their key to `messages` by construction, and the deferred mode would
+        // check every foreign key of the whole database (every message) at the end.
+        migrator.registerMigration("archive-v4-attachments-in-raw", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: """
                 CREATE TABLE attachments_new (
                     id INTEGER PRIMARY KEY,

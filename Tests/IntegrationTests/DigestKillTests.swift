@@ -43,34 +43,23 @@ struct DigestKillTests {
 
         // The sink frozen (SIGSTOP) until the run is dead: it accepts no transaction, so the kill cannot land in the
         // in-flight window (a digest the sink accepted before the run journaled it would go out again), even when the
-        // run has recorded every issue and is draining the outbox before the test gets the lock below. Its workers
+        // run had recorded every issue and were draining the outbox when the signal came. Its workers
         // connect and wait for the greeting; the second run sends every digest.
         try sink.pause()
         let run = try world.harness.spawn(["digest", "run", "--at", at, "--log-level", "warning"])
-        // The run records 100 members per transaction, fast: poll closely for its first commit, then hold the
-        // database's write lock so that its next batch waits, and kill it there, mid-run, whatever the machine's
-        // speed (before the lock, it had often recorded all 2,000 and was sending them when the signal came).
+        // The run records 100 members per transaction, back to back (each batch's transaction begins right after
+        // the previous one commits, so another process waiting for the write lock almost never gets it: taking the
+        // lock to hold the run, as this test did, let it record all 2,000 issues now and then). Poll closely for
+        // its first commit, then stop the process where it is (SIGSTOP: no later batch can commit) and kill it.
         let reached = try await store.pool.writeWithoutTransaction { db -> Bool in
             let deadline = Date().addingTimeInterval(120)
             var reached = false
             while !reached, Date() < deadline {
                 reached = try Int.fetchOne(db, sql: "SELECT count(*) FROM digest_issues") ?? 0 >= 1
-                if !reached { usleep(300) }
+                if !reached { usleep(200) }
             }
-            // Our own tight retry, no busy handler: SQLite's sleeps between retries would let the run take the lock
-            // batch after batch until it had recorded everything.
-            try db.execute(sql: "PRAGMA busy_timeout = 0")
-            while true {
-                do {
-                    try db.execute(sql: "BEGIN IMMEDIATE")
-                    break
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                    usleep(100)
-                }
-            }
+            run.signal(SIGSTOP)
             run.signal(SIGKILL)
-            usleep(300_000)
-            try db.execute(sql: "ROLLBACK")
             return reached
         }
         let killed = await run.waitOffPool()

@@ -67,6 +67,25 @@ struct AttachmentsInRawTests {
         }
     }
 
+    @Test("a first carrier that does not decode to the hash is passed over for a later one; a part found away from its position")
+    func laterCarrierAndMovedPart() throws {
+        let archive = try TemporaryArchive()
+        let sevens = ParsedAttachment(filename: "report.pdf", contentType: "application/pdf", data: Array(repeating: 7, count: 1000))
+        let other = ParsedAttachment(filename: "other.bin", contentType: "application/octet-stream", data: [1, 2, 3])
+        // First row: hand-made, its raw bytes carry no part. Second: real MIME, but its row says position 1 while
+        // the raw message holds the part at position 0 (as a parser that ordered parts differently would leave it).
+        let real = Self.mime("real@example.org")
+        var parsed = try MessageParser.parse(real)
+        parsed.attachments = [other, parsed.attachments[0]]
+        try archive.pool.archive([makeMessage("hand@x", attachments: [sevens]), (real, parsed)])
+        try archive.pool.read { (db: Database) throws in
+            let rows = try Row.fetchAll(db, sql: "SELECT position FROM attachments WHERE sha256 = ? ORDER BY id",
+                                        arguments: [Self.sevens])
+            #expect(rows.map { $0["position"] as Int } == [0, 1])
+            #expect(try ArchiveQueries.attachmentData(db, sha256: Self.sevens) == Data(repeating: 7, count: 1000))
+        }
+    }
+
     @Test("an archive from before archive-v4: its rows and blobs kept, the foreign key to blobs gone, blobs read first")
     func upgradeKeepsOldCopies() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attachments-v4-\(UUID())")

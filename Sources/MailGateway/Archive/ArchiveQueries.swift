@@ -74,11 +74,9 @@ public enum ArchiveQueries {
     /// of the real corpora back). The parse runs inside the caller's read: an admin query, not a hot path.
     public static func attachmentData(_ db: Database, sha256: String) throws -> Data? {
         if let stored = try BlobRecord.data(db, sha256: sha256) { return stored }
-        for (raw, position) in try AttachmentRecord.carriers(db, sha256: sha256, limit: 8) {
+        for raw in try AttachmentRecord.carriers(db, sha256: sha256, limit: 8) {
             guard let parsed = try? MessageParser.parse(raw) else { continue }
-            let parts = parsed.attachments.indices.contains(position)
-                ? [parsed.attachments[position]] + parsed.attachments : parsed.attachments
-            if let part = parts.first(where: { $0.digest == sha256 }) { return Data(part.data) }
+            if let part = parsed.attachments.first(where: { $0.digest == sha256 }) { return Data(part.data) }
         }
         return nil
     }

@@ -126,7 +126,7 @@ final class WALCheckpointer: Sendable {
         }
     }
 
-    /// Waits for the checkpoint in progress, if any (tests).
+    /// Waits for the checkpoint in progress, if any (``stop()``, and tests).
     func settle() {
         queue.sync {}
     }

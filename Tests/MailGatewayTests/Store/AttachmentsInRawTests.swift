@@ -88,15 +88,10 @@ struct AttachmentsInRawTests {
 
     @Test("an archive from before archive-v4: its rows and blobs kept, the foreign key to blobs gone, blobs read first")
     func upgradeKeepsOldCopies() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("attachments-v4-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, path) = try StoreUpgradeTests.previousVersion(upTo: "archive-v3-search-accepted-only")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("archive.sqlite").path
         do {
-            var config = Configuration()
-            config.foreignKeysEnabled = true
-            let old = try DatabasePool(path: path, configuration: config)
-            try StoreMigrations.migrator.migrate(old, upTo: "archive-v3-search-accepted-only")
+            let old = try DatabasePool(path: path)  // foreign keys on: GRDB's default
             try old.archive([makeMessage("old@x")])
             try old.write { db in
                 let row = try Int64.fetchOne(db, sql: "SELECT id FROM messages WHERE message_id = 'old@x'")

@@ -7,13 +7,13 @@ import Testing
 /// go on writing under a schema it does not know.
 @Suite("Store upgrades and the process lock")
 struct StoreUpgradeTests {
-    /// A database as the previous version left it: every migration up to `ingest-v2-guards`.
-    static func previousVersion() throws -> (URL, String) {
+    /// A database as an earlier version left it: every migration up to `last` (default `ingest-v2-guards`).
+    static func previousVersion(upTo last: String = "ingest-v2-guards") throws -> (URL, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-upgrade-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("archive.sqlite").path
         let pool = try DatabasePool(path: path)
-        try StoreMigrations.migrator.migrate(pool, upTo: "ingest-v2-guards")
+        try StoreMigrations.migrator.migrate(pool, upTo: last)
         try pool.close()
         return (folder, path)
     }

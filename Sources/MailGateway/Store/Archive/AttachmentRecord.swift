@@ -47,16 +47,12 @@ extension AttachmentRecord {
             """).execute(arguments: [messageRow, position, filename, contentType, size, sha256, contentID, isInline])
     }
 
-    /// The raw bytes of (at most `limit`) messages carrying an attachment of this hash, with its position among
-    /// the message's attachments, oldest row first.
-    static func carriers(_ db: Database, sha256: String, limit: Int) throws -> [(raw: [UInt8], position: Int)] {
-        try Row.fetchAll(db, sql: """
-            SELECT m.raw, a.position FROM attachments a JOIN messages m ON m.id = a.message_id
-            WHERE a.sha256 = ? ORDER BY a.id LIMIT ?
-            """, arguments: [sha256, limit]).map { row in
-            let raw: Data = row["raw"]
-            return ([UInt8](raw), row["position"])
-        }
+    /// The raw bytes of (at most `limit`) messages carrying an attachment of this hash, each once, oldest first.
+    static func carriers(_ db: Database, sha256: String, limit: Int) throws -> [[UInt8]] {
+        try Data.fetchAll(db, sql: """
+            SELECT raw FROM messages WHERE id IN (SELECT message_id FROM attachments WHERE sha256 = ?)
+            ORDER BY id LIMIT ?
+            """, arguments: [sha256, limit]).map { [UInt8]($0) }
     }
 
     /// The attachments of a message, in order.

@@ -57,8 +57,12 @@ package enum StoreDate {
         else { return Date.fromDatabaseValue(value) }
         let days = CivilDate.days(year: year, month: month, day: day)
         guard CivilDate.civil(fromDays: days) == (year, month, day) else { return Date.fromDatabaseValue(value) }
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - 978_307_200
-        return Date(timeIntervalSinceReferenceDate: Double(seconds) + Double(millisecond) / 1000)
+        // Rounded as Foundation's Gregorian calendar rounds (GRDB reads through it): the day's midnight plus the
+        // seconds in the day with their fraction, two additions. Adding the fraction to the whole seconds at once
+        // gave one bit less on about 1 text in 75,000 ("2000-12-20 14:48:29.609").
+        let midnight = Double(days * 86_400 - 978_307_200)
+        let inDay = Double(hour) * 3600 + Double(minute) * 60 + Double(second) + Double(millisecond) / 1000
+        return Date(timeIntervalSinceReferenceDate: midnight + inDay)
     }
 
     /// `value(_:)` for an optional date (NULL for nil).

@@ -219,7 +219,12 @@ import TestSupport
         defer { fixture.remove(); sink.remove() }
         try fixture.enqueue(post: 1, to: OutboxFixture.recipients(3, tag: "before"))
         let held = try fixture.messageRow(post: 2)
-        let other = try DatabaseQueue(path: fixture.pool.path)  // as another process: its own connection
+        // As another process: its own connection. It waits for the lock (as `archive import` does), since a
+        // worker's poll may hold it at the moment the holder begins; without the wait, its BEGIN IMMEDIATE met
+        // SQLITE_BUSY in one CI run.
+        var otherConfiguration = Configuration()
+        otherConfiguration.busyMode = .timeout(30)
+        let other = try DatabaseQueue(path: fixture.pool.path, configuration: otherConfiguration)
         defer { try? other.close() }
         let sender = makeSender(fixture, sink, workers: 2)
         try await running(sender) {

@@ -40,10 +40,12 @@ public enum ArchiveQueries {
         return ""
     }
 
-    /// One message by row id, whatever its status.
+    /// One message by row id, whatever its status. The text, HTML and attachments of a message the ingest archived
+    /// from its header alone (a post from a sender nobody in the register has, rejected or discarded:
+    /// ``MessageParser/parseHeaders(_:)``) are parsed from its raw bytes here.
     public static func message(_ db: Database, rowID: Int64) throws -> MessageDetail? {
         guard let (m, parentMessageID) = try ArchiveReadQueries.message(db, row: rowID) else { return nil }
-        return MessageDetail(
+        var detail = MessageDetail(
             rowID: rowID, list: m.listID, messageID: m.messageID, messageIDIsSynthetic: m.synthetic,
             subject: m.subject, fromName: m.fromName, fromAddress: m.fromAddress, date: m.date,
             receivedAt: m.receivedAt, inReplyTo: ThreadingEngine.split(m.inReplyTo ?? ""),
@@ -53,6 +55,18 @@ public enum ArchiveQueries {
             headers: ArchiveWriter.headerExcerpt(Array(m.raw), limit: m.raw.count), text: m.text, html: m.html,
             textIsDerivedFromHTML: m.textDerived, attachments: try AttachmentRecord.infos(db, messageRow: rowID),
             raw: m.raw)
+        if m.status != .accepted, m.text == nil, m.html == nil, detail.attachments.isEmpty,
+           let parsed = try? MessageParser.parse(Array(m.raw)) {
+            detail.text = parsed.text
+            detail.html = parsed.html
+            detail.textIsDerivedFromHTML = parsed.textIsDerivedFromHTML
+            detail.attachments = parsed.attachments.enumerated().map { position, part in
+                AttachmentInfo(position: position, filename: part.filename, contentType: part.contentType,
+                               size: part.data.count, sha256: part.digest, contentID: part.contentID,
+                               isInline: part.isInline)
+            }
+        }
+        return detail
     }
 
     /// One message by list and Message-ID (without angle brackets).

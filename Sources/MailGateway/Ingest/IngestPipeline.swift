@@ -81,13 +81,61 @@ public struct IngestPipeline: Sendable {
             return .quarantined(quarantineID: id, reason: error.description)
         }
 
-        let context = try context(db, list: list, parsed: parsed, rawSize: raw.count)
+        var context = try context(db, list: list, parsed: parsed, rawSize: raw.count)
         // One router before anything else: the address the message was delivered to says what it is.
         let route = routed ?? Self.route(parsed, list: list)
-        let message = InboundMessage(list: list, raw: raw, parsed: parsed, route: route,
+        // Parsed to its header while the register said the body could not matter: the register decides again here.
+        if !parsed.bodyParsed, Self.bodyMatters(context, route: route) {
+            context = try self.context(db, list: list, parsed: Self.withBody(raw), rawSize: raw.count)
+        }
+        let message = InboundMessage(list: list, raw: raw, parsed: context.message, route: route,
                                      context: context, fallbackDate: fallbackDate, source: source, now: now,
                                      logger: logger)
         return try handler(for: route).handle(message, in: db)
+    }
+
+    // MARK: Posts parsed to their header
+
+    /// Whether the body of the message in `context` can change what the ingest does with it: always, unless it is a
+    /// post (`route`) whose From nobody in the register has, that may not post to the list otherwise (an allowed
+    /// sender, the secretariat of an announcement list), to a list that rejects or discards such posts, and whose
+    /// Content-Type names no report. The rules of ``PolicyChain/standard`` that read the body or the MIME type are
+    /// then silent whatever the body holds: `administrivia` and `digest-reply` read it for known senders only,
+    /// `bounce` and `auto-reply` look for `multipart/report`. The ingest parses such a post to its header only
+    /// (``MessageParser/parseHeaders(_:)``, asked with a reader's view of the register before the transaction), and
+    /// ``process(_:list:raw:parsed:route:fallbackDate:source:now:logger:)`` asks again with the writer's.
+    public static func bodyMatters(_ context: PostContext, route: InboundRoute) -> Bool {
+        guard route == .post, context.sender == nil, !SenderIdentityRule.isEntitled(context),
+              context.list.nonMemberAction != .hold else { return true }
+        return context.message.headerValues("Content-Type").contains { $0.lowercased().contains("report") }
+    }
+
+    /// The full parse of a message first parsed to its header: ``MessageParser/parseHeaders(_:)`` succeeded, so
+    /// ``MessageParser/parse(_:)`` passes the same checks; thrown as a processing error if it ever did not.
+    static func withBody(_ raw: [UInt8]) throws -> ParsedMessage {
+        try MessageParser.parse(raw).withAttachmentDigests()
+    }
+
+    /// The message of `message` parsed whole, its context computed again: for a post parsed to its header that the
+    /// chain holds or accepts (a hold for moderation shows the body; an accepted post is distributed and indexed).
+    func withBody(_ message: InboundMessage, in db: Database) throws -> InboundMessage {
+        let context = try context(db, list: message.list, parsed: Self.withBody(message.raw), rawSize: message.raw.count)
+        return InboundMessage(list: message.list, raw: message.raw, parsed: context.message, route: message.route,
+                              context: context, fallbackDate: message.fallbackDate, source: message.source,
+                              now: message.now, logger: message.logger)
+    }
+
+    /// What the ingest prepares for a message parsed to its header, decided with a reader's view of the register:
+    /// `body` whether to parse the rest before the transaction (``bodyMatters(_:route:)``), `dmarc` whether the
+    /// post may be distributed (``mayBeDistributed(_:list:parsed:rawSize:route:)``), whose copies may need its
+    /// author's DMARC policy.
+    public func preparation(_ db: Database, list: ListConfig, parsed: ParsedMessage, rawSize: Int,
+                            route: InboundRoute) throws -> (body: Bool, dmarc: Bool) {
+        guard route == .post else { return (true, false) }
+        let context = try context(db, list: list, parsed: parsed, rawSize: rawSize)
+        let distributable = SenderIdentityRule.isEntitled(context)
+            || (context.sender == nil && list.nonMemberAction == .hold)
+        return (Self.bodyMatters(context, route: route), distributable)
     }
 
     /// What the policy rules see of `parsed`, sent to `list`: the sender's identity in the register and the
@@ -110,9 +158,8 @@ public struct IngestPipeline: Sendable {
     /// `route`: ``route(_:list:)`` of `parsed`, when the caller has it.
     public func mayBeDistributed(_ db: Database, list: ListConfig, parsed: ParsedMessage, rawSize: Int,
                                  route: InboundRoute? = nil) throws -> Bool {
-        guard (route ?? Self.route(parsed, list: list)) == .post else { return false }
-        let context = try context(db, list: list, parsed: parsed, rawSize: rawSize)
-        return SenderIdentityRule.isEntitled(context) || (context.sender == nil && list.nonMemberAction == .hold)
+        let route = route ?? Self.route(parsed, list: list)
+        return try preparation(db, list: list, parsed: parsed, rawSize: rawSize, route: route).dmarc
     }
 
     /// The handler of each kind of inbound message.

@@ -81,20 +81,31 @@ extension MailboxSync {
     }
 
     /// Parses the messages of a group, then looks up the DMARC policies their copies may need, outside any
-    /// transaction, in order. Their UIDs must be covered by a committed marker. A graceful stop requested meanwhile
-    /// (each message may wait on DNS for its DMARC policy), or the cancellation of the work started ahead
-    /// (``Lookahead``), ends it after the messages prepared so far, a prefix of the group (at least one).
+    /// transaction, in order. Each message is parsed to its header first; one read of the register then says which
+    /// ones need the rest (``IngestPipeline/preparation(_:list:parsed:rawSize:route:)``: a post from a sender nobody
+    /// in the register has, to a list that rejects or discards such posts, is archived from its header alone, and the
+    /// writer checks that again) and which ones may be distributed. Their UIDs must be covered by a committed marker.
+    /// A graceful stop requested meanwhile (each message may wait on DNS for its DMARC policy), or the cancellation of
+    /// the work started ahead (``Lookahead``), ends it after the messages prepared so far, a prefix of the group (at
+    /// least one).
     func prepareGroup(_ messages: [IMAPFetchedMessage], logger: Logger, shouldStop: () -> Bool) async -> [PreparedMessage] {
-        var prepared: [PreparedMessage] = []
-        prepared.reserveCapacity(messages.count)
+        var headers: [PreparedMessage] = []
+        headers.reserveCapacity(messages.count)
         for message in messages {
-            if !prepared.isEmpty && (shouldStop() || Task.isCancelled) { break }
-            prepared.append(parse(message))
+            if !headers.isEmpty && (shouldStop() || Task.isCancelled) { break }
+            headers.append(parse(message, headersOnly: true))
         }
-        let needed = await dmarcNeeded(prepared)
+        let plan = await preparation(headers)
+        var prepared: [PreparedMessage] = []
+        prepared.reserveCapacity(headers.count)
+        for (index, item) in headers.enumerated() {
+            if index > 0 && (shouldStop() || Task.isCancelled) { break }
+            let whole = !plan.headersOnly.contains(item.message.uid)
+            prepared.append(whole ? parse(item.message, faultPoint: false) : item)
+        }
         for (index, item) in prepared.enumerated() {
             if index > 0 && (shouldStop() || Task.isCancelled) { return Array(prepared.prefix(index)) }
-            await lookUpDMARC(item, needed: needed.contains(item.message.uid), logger: logger)
+            await lookUpDMARC(item, needed: plan.dmarc.contains(item.message.uid), logger: logger)
         }
         return prepared
     }
@@ -197,36 +208,48 @@ extension MailboxSync {
     /// processed alone): the parse of a hostile message may be slow or crash, and must never hold the writer.
     func prepare(_ message: IMAPFetchedMessage, logger: Logger) async -> PreparedMessage {
         let item = parse(message)
-        await lookUpDMARC(item, needed: await dmarcNeeded([item]).contains(message.uid), logger: logger)
+        await lookUpDMARC(item, needed: await preparation([item]).dmarc.contains(message.uid), logger: logger)
         return item
     }
 
-    /// Parses and routes a message, after the crash tests' fault point.
-    private func parse(_ message: IMAPFetchedMessage) -> PreparedMessage {
-        faults.processing(message.bytes)
-        let parsed = IngestPipeline.parse(message.bytes).map { $0.withAttachmentDigests() }
+    /// Parses (whole, or to its header: ``MessageParser/parseHeaders(_:)``) and routes a message, after the crash
+    /// tests' fault point (once per message: not again when a message parsed to its header is parsed whole).
+    private func parse(_ message: IMAPFetchedMessage, headersOnly: Bool = false, faultPoint: Bool = true) -> PreparedMessage {
+        if faultPoint { faults.processing(message.bytes) }
+        let parsed = headersOnly
+            ? Result { () throws(MessageParseError) in try MessageParser.parseHeaders(message.bytes) }
+            : IngestPipeline.parse(message.bytes).map { $0.withAttachmentDigests() }
         let route = (try? parsed.get()).map { IngestPipeline.route($0, list: list) }
         return PreparedMessage(message: message, parsed: parsed, route: route)
     }
 
-    /// The UIDs of `items` whose author's DMARC policy is to be looked up in DNS: the posts that may be distributed
-    /// (``IngestPipeline/mayBeDistributed(_:list:parsed:rawSize:)``) whose domain has no fresh cached answer, decided
-    /// in ONE read for all of them. A failed read names them all, as before the check existed.
-    private func dmarcNeeded(_ items: [PreparedMessage]) async -> Set<UInt32> {
-        guard list.fromRewrite == .whenDMARC, let resolver = pipeline.distributor.dmarcResolver else { return [] }
-        let posts = items.compactMap { item -> (uid: UInt32, post: ParsedMessage, size: Int, route: InboundRoute?)? in
-            guard case .success(let post) = item.parsed, let domain = post.from.first?.domainKey,
-                  resolver.fresh(domain) == nil else { return nil }
-            return (item.message.uid, post, item.message.bytes.count, item.route)
+    /// What to prepare for `items`, decided in ONE read of the register for all of them
+    /// (``IngestPipeline/preparation(_:list:parsed:rawSize:route:)``): `headersOnly`, the UIDs of the posts parsed to
+    /// their header that need no more; `dmarc`, the UIDs whose author's DMARC policy is to be looked up in DNS (posts
+    /// that may be distributed, whose domain has no fresh cached answer). A failed read parses every message whole and
+    /// names every post for DMARC, as before these checks existed.
+    private func preparation(_ items: [PreparedMessage]) async -> (headersOnly: Set<UInt32>, dmarc: Set<UInt32>) {
+        let resolver = list.fromRewrite == .whenDMARC ? pipeline.distributor.dmarcResolver : nil
+        let posts = items.compactMap { item -> (uid: UInt32, post: ParsedMessage, size: Int, route: InboundRoute)? in
+            guard case .success(let post) = item.parsed, let route = item.route else { return nil }
+            return (item.message.uid, post, item.message.bytes.count, route)
         }
-        guard !posts.isEmpty else { return [] }
+        // A post may need its DMARC policy when its domain has no fresh answer.
+        let lookable = Set(posts.filter { post in
+            resolver != nil && post.post.from.first?.domainKey.map { resolver?.fresh($0) == nil } == true
+        }.map(\.uid))
+        guard !posts.isEmpty else { return ([], []) }
         let (pipeline, list) = (self.pipeline, self.list)
-        let needed = try? await database.pool.read { db in
-            Set(try posts.filter {
-                try pipeline.mayBeDistributed(db, list: list, parsed: $0.post, rawSize: $0.size, route: $0.route)
-            }.map(\.uid))
+        let plan = try? await database.pool.read { db in
+            var headersOnly = Set<UInt32>(), dmarc = Set<UInt32>()
+            for post in posts {
+                let needs = try pipeline.preparation(db, list: list, parsed: post.post, rawSize: post.size, route: post.route)
+                if !needs.body && !post.post.bodyParsed { headersOnly.insert(post.uid) }
+                if needs.dmarc && lookable.contains(post.uid) { dmarc.insert(post.uid) }
+            }
+            return (headersOnly, dmarc)
         }
-        return needed ?? Set(posts.map(\.uid))
+        return plan ?? ([], lookable)
     }
 
     /// Looks up (or finds cached) the DMARC policy of a parsed post's author when `needed` or cached.

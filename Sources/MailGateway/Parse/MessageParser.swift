@@ -18,12 +18,23 @@ public enum MessageParser {
         try parse(raw, limits: .standard)
     }
 
-    static func parse(_ raw: [UInt8], limits: MIMELimits) throws(MessageParseError) -> ParsedMessage {
+    static func parse(_ raw: [UInt8], limits: MIMELimits, headersOnly: Bool = false) throws(MessageParseError)
+        -> ParsedMessage {
         if raw.isEmpty { throw MessageParseError(.emptyInput, offset: 0) }
         let result: Result<ParsedMessage, MessageParseError> = raw.withUnsafeBufferPointer {
-            parse(buffer: $0, limits: limits)
+            parse(buffer: $0, limits: limits, headersOnly: headersOnly)
         }
         return try result.get()
+    }
+
+    /// Parses the header section of one raw message: every field ``parse(_:)`` gives except `text`, `html`,
+    /// `attachments` and the problems met in the body, with ``ParsedMessage/bodyParsed`` false and `contentType` as
+    /// the Content-Type field declares it (lower-cased, "text/plain" when absent). It checks the same limits as
+    /// ``parse(_:)`` (the MIME structure's pre-scan included), so it throws exactly when ``parse(_:)`` would, and
+    /// ``parse(_:)`` of the same bytes gives the same header fields. What libetpan's walk costs (the MIME parse,
+    /// the decoding of every part, the hash of each attachment) is not paid.
+    public static func parseHeaders(_ raw: [UInt8]) throws(MessageParseError) -> ParsedMessage {
+        try parse(raw, limits: .standard, headersOnly: true)
     }
 
     /// The synthetic Message-ID of a message without one: the first 32 hex digits of the SHA-256 of its raw
@@ -44,7 +55,7 @@ public enum MessageParser {
         return String(hex.prefix(32)) + "@" + syntheticIDDomain
     }
 
-    private static func parse(buffer buf: UnsafeBufferPointer<UInt8>, limits: MIMELimits)
+    private static func parse(buffer buf: UnsafeBufferPointer<UInt8>, limits: MIMELimits, headersOnly: Bool)
         -> Result<ParsedMessage, MessageParseError> {
         let section = HeaderSection.scan(buf)
         guard !section.fields.isEmpty else { return .failure(MessageParseError(.noHeaderSection, offset: 0)) }
@@ -117,6 +128,12 @@ public enum MessageParser {
         if let reason = mimeInput.withUnsafeBufferPointer({ MIMEStructureScan.scan($0).violation(of: limits) }) {
             return .failure(MessageParseError(reason))
         }
+        if headersOnly {
+            message.contentType = declaredType(message.header("Content-Type"))
+            message.problems = problems
+            message.bodyParsed = false
+            return .success(message)
+        }
         let body = mimeInput.withUnsafeBufferPointer { MIMEWalker.extract($0, bodyOffset: headerLength) }
         problems += body.problems
         message.contentType = body.contentType
@@ -130,6 +147,14 @@ public enum MessageParser {
         }
         message.problems = problems
         return .success(message)
+    }
+
+    /// The `type/subtype` a Content-Type field value declares, lower-cased, before any parameter or comment;
+    /// "text/plain" (RFC 2045 §5.2's default) when there is none or it has no `/`.
+    static func declaredType(_ value: String?) -> String {
+        guard let value else { return "text/plain" }
+        let type = value.prefix { $0 != ";" && $0 != "(" }.filter { !$0.isWhitespace }.lowercased()
+        return type.contains("/") ? type : "text/plain"
     }
 
     /// `Content-*` and `MIME-Version`, the fields the MIME parser needs.

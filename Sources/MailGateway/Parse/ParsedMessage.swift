@@ -83,13 +83,19 @@ public struct ParsedMessage: Sendable {
     public var contentType: String
     /// Non-fatal problems met while parsing (bad charset label, undecodable word...), for the operator.
     public var problems: [String]
+    /// False for ``MessageParser/parseHeaders(_:)``'s result: the header fields only, without `text`, `html`,
+    /// `attachments` and the body's problems, and `contentType` as the Content-Type field declares it. The ingest
+    /// archives a post from a sender nobody in the register has that way, when its list rejects or discards such
+    /// posts (docs/ARCHITECTURE.md, "Posts parsed to their header"); ``MessageParser/parse(_:)`` gives the rest.
+    public var bodyParsed: Bool
 
     public init(
         messageID: String, messageIDIsSynthetic: Bool = false, inReplyTo: [String] = [], references: [String] = [],
         subject: String = "", from: [MailAddress] = [], sender: MailAddress? = nil, replyTo: [MailAddress] = [],
         to: [MailAddress] = [], cc: [MailAddress] = [], date: Date? = nil, headers: [MessageHeader] = [],
         text: String? = nil, textIsDerivedFromHTML: Bool = false, html: String? = nil,
-        attachments: [ParsedAttachment] = [], contentType: String = "text/plain", problems: [String] = []
+        attachments: [ParsedAttachment] = [], contentType: String = "text/plain", problems: [String] = [],
+        bodyParsed: Bool = true
     ) {
         self.messageID = messageID
         self.messageIDIsSynthetic = messageIDIsSynthetic
@@ -109,6 +115,7 @@ public struct ParsedMessage: Sendable {
         self.attachments = attachments
         self.contentType = contentType
         self.problems = problems
+        self.bodyParsed = bodyParsed
     }
 
     /// All values of the header fields named `name` (case-insensitive), in order.

@@ -14,13 +14,7 @@ struct DMARCNeedTests {
             IngestTestGateway.list("college-research", .college, .research, nonMember: .reject),
             IngestTestGateway.list("interface-knowledge", .interface, nil, nonMember: .hold),
         ])
-        let csv = """
-            organisation,country,college,funder,person,email,language
-            INRAE,France,research,no,Hélène Dubois,helene@inrae.example,fr
-            Soil Fund,United Kingdom,private,yes,Olivia Bennett,olivia@soilfund.example,en
-            """
-        _ = try MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
-            .importRegister(try PartnerRegister(csv: Array(csv.utf8)))
+        try IngestTestGateway.importRegister(gateway, IngestTestGateway.twoPartners)
         return (gateway, dir)
     }
 

@@ -35,4 +35,18 @@ enum IngestTestGateway {
         let gateway = try Gateway(config: config, environment: ["MAILGATEWAY_MODERATION_KEY": String(repeating: "k", count: 40)])
         return (gateway, dir)
     }
+
+    /// Hélène Dubois (INRAE, research) and Olivia Bennett (Soil Fund, private, a funder): the register of the tests
+    /// that tell a partner of the list's college from a partner of another one and from a stranger.
+    static let twoPartners = [
+        "INRAE,France,research,no,Hélène Dubois,helene@inrae.example,fr",
+        "Soil Fund,United Kingdom,private,yes,Olivia Bennett,olivia@soilfund.example,en",
+    ]
+
+    /// Imports a partner register of `rows` (organisation, country, college, funder, person, email, language).
+    static func importRegister(_ gateway: Gateway, _ rows: [String]) throws {
+        let csv = (["organisation,country,college,funder,person,email,language"] + rows).joined(separator: "\n")
+        _ = try MemberDirectory(writer: gateway.database.pool, lists: gateway.config.lists)
+            .importRegister(try PartnerRegister(csv: Array(csv.utf8)))
+    }
 }

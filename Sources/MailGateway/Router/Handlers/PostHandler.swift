@@ -9,9 +9,16 @@ public struct PostHandler: InboundHandler {
     let pipeline: IngestPipeline
 
     public func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome {
+        var message = message
+        var decision = pipeline.chain.decide(message.context)
+        // A post parsed to its header (``IngestPipeline/bodyMatters(_:route:)``) that the chain still holds or
+        // accepts (a rule before `sender-identity`): parsed whole, so that the hold shows its body, and decided again.
+        if !message.parsed.bodyParsed, decision.action == .accept || decision.action == .hold {
+            message = try pipeline.withBody(message, in: db)
+            decision = pipeline.chain.decide(message.context)
+        }
         let (list, raw, parsed, now) = (message.list, message.raw, message.parsed, message.now)
         let identity = message.sender
-        let decision = pipeline.chain.decide(message.context)
         let inserted = try ArchiveWriter.archive(db, list: list.id, raw: raw, parsed: parsed,
                                                  fallbackDate: message.fallbackDate,
                                                  status: ArchiveStatus(decision.action), decisionRule: decision.rule,

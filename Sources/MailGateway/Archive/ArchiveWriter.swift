@@ -50,10 +50,12 @@ public enum ArchiveWriter {
         let date = parsed.date ?? fallbackDate ?? receivedAt
         let bracketed = ThreadReferences.bracketed(parsed)
         let ids = ThreadReferences.bounded(inReplyTo: bracketed.inReplyTo, references: bracketed.references)
-        let chain = ThreadReferences.chain(messageID: parsed.messageID, inReplyTo: ids.inReplyTo, references: ids.references)
         // Only accepted mail is threaded: anyone can send a message naming two public threads, and a message
         // that was not accepted must not merge them (it is kept, apart, until approved: `setStatus`).
         let threaded = status == .accepted
+        let chain = threaded
+            ? ThreadReferences.chain(messageID: parsed.messageID, inReplyTo: ids.inReplyTo, references: ids.references)
+            : []
         let assignment = threaded
             ? try ThreadingEngine.assign(
                 db, list: list, messageID: parsed.messageID, chain: chain, subject: parsed.subject, date: date)

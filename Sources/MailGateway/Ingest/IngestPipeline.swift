@@ -107,7 +107,9 @@ public struct IngestPipeline: Sendable {
     public static func bodyMatters(_ context: PostContext, route: InboundRoute) -> Bool {
         guard route == .post, context.sender == nil, !SenderIdentityRule.isEntitled(context),
               context.list.nonMemberAction != .hold else { return true }
-        return context.message.headerValues("Content-Type").contains { $0.lowercased().contains("report") }
+        return context.message.headers.contains {
+            ParsedMessage.sameFieldName($0.name, "Content-Type") && HeaderScan.containsIgnoringCase($0.value, "report")
+        }
     }
 
     /// The full parse of a message first parsed to its header: ``MessageParser/parseHeaders(_:)`` succeeded, so

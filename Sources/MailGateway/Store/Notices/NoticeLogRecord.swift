@@ -25,17 +25,16 @@ struct NoticeLogRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     // MARK: Queries
 
     /// Records the day's notice for (sender, reason, list) and returns true; when it was already recorded,
-    /// counts one more suppressed notice and returns false.
+    /// counts one more suppressed notice and returns false. One statement (an upsert whose `RETURNING` gives the
+    /// suppressed count: 0 for a new row): it runs for every rejected post, most of them rate-limited.
     static func claim(sender: String, reason: String, listID: String, day: String, now: Date,
                       in db: Database) throws -> Bool {
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO notice_log (sender, reason, list_id, day, sent_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [sender, reason, listID, day, StoreDate.value(now)])
-        if db.changesCount == 1 { return true }
-        try db.cachedStatement(sql: """
-            UPDATE notice_log SET suppressed = suppressed + 1 WHERE sender = ? AND reason = ? AND list_id = ? AND day = ?
-            """).execute(arguments: [sender, reason, listID, day])
-        return false
+        let suppressed = try Int.fetchOne(db.cachedStatement(sql: """
+            INSERT INTO notice_log (sender, reason, list_id, day, sent_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (sender, reason, list_id, day) DO UPDATE SET suppressed = suppressed + 1
+            RETURNING suppressed
+            """), arguments: [sender, reason, listID, day, StoreDate.value(now)])
+        return suppressed == 0
     }
 
     /// Deletes the rows of days before `day`.

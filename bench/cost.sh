@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # A cost measure that noise cannot move (issue 12 goal 5): instructions executed per message by the parse stage
-# and by the posting chain, counted by valgrind's callgrind (an instruction count, not a time: the same binary on
-# the same corpus gives the same figure on a loaded machine). Asserts nothing; compare the figures with the ones
-# recorded in docs/benchmarks.md before and after a change.
+# (whole, and to the header only) and by the posting chain, counted by valgrind's callgrind (an instruction
+# count, not a time: the same binary on the same corpus gives the same figure on a loaded machine). Asserts
+# nothing; compare the figures with the ones recorded in docs/benchmarks.md before and after a change.
 #
 #   bench/cost.sh [MBOX]          default: the lore-ksummit corpus (3,115 real messages)
 #   BENCH_STAGES=path             the `mailgateway-stages` binary (default: its release build, BENCH_SCRATCH path)
 #
-# How: `mailgateway-stages parse MBOX` and `mailgateway-stages policy MBOX --spoofing off|on` (one pass of the
+# How: `mailgateway-stages parse MBOX`, `parse-headers MBOX` and `policy MBOX --spoofing off|on` (one pass of the
 # `StageBenchmark` functions behind `mailgateway bench parse/policy`, from a synchronous main: Valgrind 3.19 crashes
 # on the async main of `mailgateway`) run under `valgrind --tool=callgrind` with SWIFT_DETERMINISTIC_HASHING=1 (no
 # random hash seed: dictionary order, and so the count, do not vary between runs), on a copy of the binary without
@@ -66,6 +66,9 @@ row() {  # STAGE TXT IR
 printf '%-22s %9s %16s %14s\n' stage messages instructions "per message"
 grind parse parse "$MBOX"
 row parse "$WORK/parse.txt" "$(inclusive "$WORK/parse.out" 'MessageParser\.parse\(')"
+# The header only (what the ingest parses first, and all it parses of a stranger's post that its list rejects).
+grind parse-headers parse-headers "$MBOX"
+row "parse (header only)" "$WORK/parse-headers.txt" "$(inclusive "$WORK/parse-headers.out" 'MessageParser\.parseHeaders\(')"
 for s in off on; do
   grind "policy-$s" policy "$MBOX" --spoofing "$s"
   row "policy (spoofing $s)" "$WORK/policy-$s.txt" "$(inclusive "$WORK/policy-$s.out" 'PolicyChain\.(decide|firstHit)\(')"

@@ -12,19 +12,21 @@ struct StagesCommand: ParsableCommand {
         commandName: "mailgateway-stages",
         abstract: "One pass of a stage micro-benchmark, for instruction counting (bench/cost.sh).")
 
-    @Argument(help: "parse or policy.") var stage: String
+    @Argument(help: "parse, parse-headers or policy.") var stage: String
     @Argument(help: "The mbox file (.gz allowed).") var mbox: String
     @Option(help: "policy: with (on) or without (off) the spoofing rule.") var spoofing = "off"
 
     func validate() throws {
-        guard ["parse", "policy"].contains(stage) else { throw ValidationError("the stage is parse or policy") }
+        guard ["parse", "parse-headers", "policy"].contains(stage) else {
+            throw ValidationError("the stage is parse, parse-headers or policy")
+        }
         guard ["on", "off"].contains(spoofing) else { throw ValidationError("--spoofing: on or off") }
     }
 
     func run() throws {
         let url = URL(fileURLWithPath: mbox)
-        if stage == "parse" {
-            print(StageBenchmark.line(try StageBenchmark.parse(mbox: url, passes: 1)))
+        if stage == "parse" || stage == "parse-headers" {
+            print(StageBenchmark.line(try StageBenchmark.parse(mbox: url, passes: 1, headersOnly: stage == "parse-headers")))
         } else {
             for report in try StageBenchmark.policy(mbox: url, passes: 1, spoofing: spoofing == "on") {
                 print(StageBenchmark.line(report))

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import MailGateway
 import TestSupport
@@ -100,7 +101,7 @@ import TestSupport
         }
     }
 
-    @Test("a stranger's post to a list that rejects strangers costs no DNS query; a partner's post in the same run is looked up")
+    @Test("a stranger's post to a list that rejects strangers costs no DNS query and is archived from its header (its text parsed from raw when shown); a partner's post in the same run is looked up and archived whole")
     func rejectedMailIsNeverLookedUp() async throws {
         let (dns, sink, world) = try await Self.start(zone: [
             "_dmarc.inrae.example": .init(["v=DMARC1; p=reject"], ttl: 3600),
@@ -116,5 +117,13 @@ import TestSupport
         #expect(try await world.archivedMessage("post@inrae.example")["status"] as? String == "accepted")
         #expect(dns.queries.contains("_dmarc.inrae.example 16"), "\(dns.queries)")
         #expect(!dns.queries.contains { $0.contains("junk-demo") }, "\(dns.queries)")
+        // The ingest's plan (MailboxSync.prepareGroup): the stranger's post without its text, the partner's with it.
+        let stored = try await world.harness.openDatabase().pool.read { db in
+            try [String: Bool](uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT message_id, text IS NOT NULL AS t FROM messages")
+                .map { ($0["message_id"], $0["t"]) })
+        }
+        #expect(stored == ["junk@junk-demo.example": false, "post@inrae.example": true])
+        let shown = try await world.archivedMessage("junk@junk-demo.example")["text"] as? String
+        #expect(shown?.contains("le carbone des sols") == true, "\(shown ?? "nil")")
     }
 }

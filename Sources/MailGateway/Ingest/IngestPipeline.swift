@@ -84,8 +84,9 @@ public struct IngestPipeline: Sendable {
         var context = try context(db, list: list, parsed: parsed, rawSize: raw.count)
         // One router before anything else: the address the message was delivered to says what it is.
         let route = routed ?? Self.route(parsed, list: list)
-        // Parsed to its header while the register said the body could not matter: the register decides again here.
-        if !parsed.bodyParsed, Self.bodyMatters(context, route: route) {
+        // Parsed to its header while a reader's view of the register said the body could not matter: the writer's
+        // view decides again here (and `PostHandler` parses whole a post that its chain holds or accepts).
+        if !parsed.bodyParsed, !headerMayDecide(context, route: route) {
             context = try self.context(db, list: list, parsed: Self.withBody(raw), rawSize: raw.count)
         }
         let message = InboundMessage(list: list, raw: raw, parsed: context.message, route: route,
@@ -96,18 +97,30 @@ public struct IngestPipeline: Sendable {
 
     // MARK: Posts parsed to their header
 
-    /// Whether the body of the message in `context` can change what the ingest does with it: always, unless it is a
-    /// post (`route`) whose From nobody in the register has, that may not post to the list otherwise (an allowed
-    /// sender, the secretariat of an announcement list), to a list that rejects or discards such posts, and whose
-    /// Content-Type names no report. The rules of ``PolicyChain/standard`` that read the body or the MIME type are
-    /// then silent whatever the body holds: `administrivia` and `digest-reply` read it for known senders only,
-    /// `bounce` and `auto-reply` look for `multipart/report`. The ingest parses such a post to its header only
-    /// (``MessageParser/parseHeaders(_:)``, asked with a reader's view of the register before the transaction), and
-    /// ``process(_:list:raw:parsed:route:fallbackDate:source:now:logger:)`` asks again with the writer's.
-    public static func bodyMatters(_ context: PostContext, route: InboundRoute) -> Bool {
-        guard route == .post, context.sender == nil, !SenderIdentityRule.isEntitled(context),
-              context.list.nonMemberAction != .hold else { return true }
-        return context.message.headers.contains {
+    /// Whether the body of the message in `context` can change what the ingest does with it: always, unless the
+    /// header may decide (``headerMayDecide(_:route:)``) and the chain rejects or discards the post (or records it as
+    /// a bounce) on its header. For such a post the standard chain's rules read nothing else
+    /// (``PolicyChain/headerDecidesStrangers``), so the decision on its header is the decision on the whole message. A
+    /// post the chain would hold or accept (its size, an unproven From, a list that holds strangers, an allowed
+    /// sender) is parsed whole before the transaction, so that a hostile parse never holds the writer. The ingest
+    /// asks this with a reader's view of the register before the transaction
+    /// (``preparation(_:list:parsed:rawSize:route:)``) and parses to its header only
+    /// (``MessageParser/parseHeaders(_:)``) what it says; the writer checks ``headerMayDecide(_:route:)`` with its own
+    /// view, and ``PostHandler`` parses whole a post its chain then holds or accepts (the register changed between).
+    public func bodyMatters(_ context: PostContext, route: InboundRoute) -> Bool {
+        guard headerMayDecide(context, route: route) else { return true }
+        switch chain.decide(context).action {
+        case .reject, .discard, .bounce: return false
+        case .accept, .hold: return true
+        }
+    }
+
+    /// Whether the header of the message in `context` may decide what the ingest does with it: a post (`route`)
+    /// whose From nobody in the register has, whose Content-Type names no report, through a chain whose rules read
+    /// nothing else of such a post (``PolicyChain/headerDecidesStrangers``).
+    func headerMayDecide(_ context: PostContext, route: InboundRoute) -> Bool {
+        guard chain.headerDecidesStrangers, route == .post, context.sender == nil else { return false }
+        return !context.message.headers.contains {
             ParsedMessage.sameFieldName($0.name, "Content-Type") && HeaderScan.containsIgnoringCase($0.value, "report")
         }
     }
@@ -137,7 +150,7 @@ public struct IngestPipeline: Sendable {
         let context = try context(db, list: list, parsed: parsed, rawSize: rawSize)
         let distributable = SenderIdentityRule.isEntitled(context)
             || (context.sender == nil && list.nonMemberAction == .hold)
-        return (Self.bodyMatters(context, route: route), distributable)
+        return (bodyMatters(context, route: route), distributable)
     }
 
     /// What the policy rules see of `parsed`, sent to `list`: the sender's identity in the register and the

@@ -9,16 +9,27 @@
 public struct PolicyChain: Sendable {
     /// The rules, in order.
     public let rules: [any PolicyRule]
+    /// True when no rule reads the body, the MIME type or the parse's problems of a post whose From nobody in the
+    /// register has, unless its Content-Type names a report (`bounce` and `auto-reply` look for
+    /// `multipart/report`): ``standard``'s rules (`administrivia` and `digest-reply` read the body of known senders
+    /// only). The ingest then parses such a post to its header only when the chain rejects or discards it
+    /// (``IngestPipeline/bodyMatters(_:route:)``). False for any other chain.
+    public let headerDecidesStrangers: Bool
 
     /// The default chain.
     public static let standard = PolicyChain(rules: [
         LoopRule(), BounceRule(), AutoReplyRule(), AnnouncePosterRule(), SpoofingRule(), DigestReplyRule(), SizeRule(), AdministriviaRule(),
         SenderIdentityRule(),
-    ])
+    ], headerDecidesStrangers: true)
 
     /// A chain of the given rules.
     public init(rules: [any PolicyRule]) {
+        self.init(rules: rules, headerDecidesStrangers: false)
+    }
+
+    private init(rules: [any PolicyRule], headerDecidesStrangers: Bool) {
         self.rules = rules
+        self.headerDecidesStrangers = headerDecidesStrangers
     }
 
     /// The decision for one post. When no rule hits (a chain without `sender-identity`), the post is held.

@@ -11,16 +11,17 @@ import TestSupport
 struct HeaderOnlyIngestTests {
     static let college = "college-research@lists.example.org"
 
-    /// A college that rejects strangers, an interface that holds them, a college with a 2,000-byte post limit, and a
-    /// register of two partners.
-    static func gateway() throws -> (Gateway, URL) {
+    /// A college that rejects strangers, an interface that holds them, a college with a 2,000-byte post limit, a
+    /// college that discards strangers, and a register of two partners.
+    static func gateway(trustedAuthservID: String? = nil) throws -> (Gateway, URL) {
         var small = IngestTestGateway.list("college-producers", .college, .producers, nonMember: .reject)
         small.maxPostBytes = 2_000
         let (gateway, dir) = try IngestTestGateway.make(prefix: "mg-header-only", lists: [
             IngestTestGateway.list("college-research", .college, .research, nonMember: .reject),
             IngestTestGateway.list("interface-knowledge", .interface, nil, nonMember: .hold),
             small,
-        ])
+            IngestTestGateway.list("college-states", .college, .states, nonMember: .discard),
+        ], trustedAuthservID: trustedAuthservID)
         try IngestTestGateway.importRegister(gateway, IngestTestGateway.twoPartners)
         return (gateway, dir)
     }
@@ -126,6 +127,53 @@ struct HeaderOnlyIngestTests {
             Content-Type: Multipart/Report; report-type=delivery-status; boundary=z\r\n\r\n--z--\r\n
             """.utf8)
         #expect(try plan("college-research", report).body, "`bounce` and `auto-reply` look for multipart/report")
+        #expect(try plan("college-states", Self.post(from: stranger, to: "college-states@lists.example.org")) == (false, false),
+                "a list that discards strangers")
+        // A post the chain holds is parsed whole before the transaction: never a parse in the writer.
+        #expect(try plan("college-producers", Self.post(from: stranger, to: "college-producers@lists.example.org",
+                                                        text: String(repeating: "Le sol vivant. ", count: 200))) == (true, false),
+                "held by `size`: the moderators read it")
+        let noFrom = Array("To: \(Self.college)\r\nSubject: x\r\nMessage-ID: <n1@x.example>\r\n\r\nsans auteur\r\n".utf8)
+        #expect(try plan("college-research", noFrom).body, "held by `sender-identity` (no From)")
+        #expect(try plan("college-research", Self.post(from: stranger, subject: "Re: Demande (\(ConfirmationToken()))")).body,
+                "a moderator's reply sent to the list is held by `administrivia`")
+        try gateway.database.pool.write { db in
+            try AllowedSenderRecord.add(db, listID: "college-research", address: "paul@random.example", addedBy: "test",
+                                        now: Date())
+        }
+        #expect(try plan("college-research", Self.post(from: "paul@random.example")) == (true, true),
+                "an allowed sender's post is accepted")
+
+        let (trusting, trustingDir) = try Self.gateway(trustedAuthservID: "mx.lists.example.org")
+        defer { try? FileManager.default.removeItem(at: trustingDir) }
+        let list = try #require(trusting.config.list(id: "college-research"))
+        let unproven = try Self.headersOnly(Self.post(from: "helene@inrae.example"))
+        #expect(try trusting.database.pool.read { db in
+            try trusting.pipeline.preparation(db, list: list, parsed: unproven, rawSize: 1_000, route: .post)
+        }.body, "a partner's unproven From: held by `spoofing`, parsed whole")
+        let stranger2 = try Self.headersOnly(Self.post(from: stranger))
+        let decision = try trusting.database.pool.read { db in
+            try trusting.pipeline.context(db, list: list, parsed: stranger2, rawSize: 1_000)
+        }
+        #expect(trusting.pipeline.bodyMatters(decision, route: .post)
+                == [.accept, .hold].contains(trusting.pipeline.chain.decide(decision).action),
+                "a stranger's post with `spoofing` on: whole exactly when the chain holds or accepts it")
+    }
+
+    @Test("another chain than the standard one: every post is parsed whole (its rules may read the body of strangers)")
+    func otherChain() throws {
+        let (gateway, dir) = try Self.gateway()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let list = try #require(gateway.config.list(id: "college-research"))
+        let pipeline = IngestPipeline(config: gateway.config, chain: PolicyChain(rules: PolicyChain.standard.rules),
+                                      notices: gateway.pipeline.notices, distributor: gateway.pipeline.distributor,
+                                      moderationKey: nil)
+        let parsed = try Self.headersOnly(Self.post(from: "jean@random.example"))
+        let context = try gateway.database.pool.read { db in
+            try pipeline.context(db, list: list, parsed: parsed, rawSize: 1_000)
+        }
+        #expect(pipeline.bodyMatters(context, route: .post))
+        #expect(!gateway.pipeline.bodyMatters(context, route: .post), "the standard chain: header only")
     }
 
     @Test("the same posts parsed whole or to their header: the same decisions, the same rules, the same notices")
@@ -135,6 +183,8 @@ struct HeaderOnlyIngestTests {
             ("college-research", Self.post(from: "jean@random.example"), true),
             ("college-research", Self.post(from: "jean@random.example", subject: "unsubscribe", text: "unsubscribe\r\n"), true),
             ("college-research", Self.post(from: "olivia@soilfund.example", subject: "unsubscribe", text: "unsubscribe\r\n"), false),
+            ("college-research", Self.post(from: "olivia@soilfund.example", subject: "Question", text: "désabonner\r\n"), false),
+            ("college-states", Self.post(from: "jean@random.example", to: "college-states@lists.example.org"), true),
             ("college-research", Self.post(from: "olivia@soilfund.example"), false),
             ("college-research", Self.post(from: "helene@inrae.example"), false),
             ("college-research", Self.post(from: "jean@random.example", extraHeaders: ["Auto-Submitted: auto-replied"]), true),
@@ -160,12 +210,13 @@ struct HeaderOnlyIngestTests {
             #expect(sa.hasText && sa.attachments == 1)
             statuses.append(sb.status)
         }
-        #expect(statuses == ["rejected", "rejected", "held", "rejected", "accepted", "discarded", "held", "held"])
+        #expect(statuses == ["rejected", "rejected", "held", "held", "discarded", "rejected", "accepted", "discarded", "held",
+                             "held"])
         #expect(try Self.outbox(whole) == Self.outbox(header))
         #expect(try Self.outbox(whole).contains { $0.hasPrefix("jean@random.example notice:") })
     }
 
-    @Test("held before `sender-identity` (over the list's size): a stranger's post parsed to its header is parsed whole in the transaction, so the hold shows its body")
+    @Test("a post parsed to its header that the writer's chain holds (here over the list's size; before, the reader's view would have parsed it whole): parsed whole in the transaction, so the hold shows its body")
     func heldIsParsedWhole() throws {
         let (gateway, dir) = try Self.gateway()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -11,8 +11,9 @@ public struct PostHandler: InboundHandler {
     public func handle(_ message: InboundMessage, in db: Database) throws -> IngestOutcome {
         var message = message
         var decision = pipeline.chain.decide(message.context)
-        // A post parsed to its header (``IngestPipeline/bodyMatters(_:route:)``) that the chain still holds or
-        // accepts (a rule before `sender-identity`): parsed whole, so that the hold shows its body, and decided again.
+        // A post parsed to its header (``IngestPipeline/bodyMatters(_:route:)``) that the chain holds or accepts now
+        // (the register changed since the reader's view): parsed whole, so that a hold shows its body and an
+        // accepted post is distributed and indexed whole, and decided again.
         if !message.parsed.bodyParsed, decision.action == .accept || decision.action == .hold {
             message = try pipeline.withBody(message, in: db)
             decision = pipeline.chain.decide(message.context)

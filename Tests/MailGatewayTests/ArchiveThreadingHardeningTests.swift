@@ -70,6 +70,34 @@ struct ArchiveThreadingHardeningTests {
         #expect(ThreadReferences.chain(messageID: "m", inReplyTo: refs, references: refs).count <= ThreadReferences.limit + 1)
     }
 
+    @Test("rejected, discarded and bounce mail share their list's one unlisted thread, which no subject finds and no view lists; a held message keeps a thread of its own")
+    func sharedUnlistedThread() throws {
+        let archive = try TemporaryArchive()
+        for (index, status) in [ArchiveStatus.rejected, .discarded, .bounce, .rejected, .held].enumerated() {
+            try archive.pool.archive([makeMessage("n\(index)@x", subject: "UNLISTED", from: "evil@spam.example",
+                                                  date: t0 + Double(index))], status: status)
+        }
+        try archive.pool.archive([makeMessage("n9@x", subject: "Re: unlisted", date: t0 + 10),
+                                  makeMessage("n10@x", subject: "Re: UNLISTED", date: t0 + 11)])
+        try archive.pool.archive([makeMessage("o1@x", subject: "UNLISTED", date: t0)], list: "other-list", status: .rejected)
+        let threadOf = try archive.pool.threadOf()
+        let shared = try #require(threadOf["n0@x"])
+        #expect(["n1@x", "n2@x", "n3@x"].allSatisfy { threadOf[$0] == shared })
+        #expect(threadOf["n4@x"] != shared, "held: its own thread, which approval drops")
+        #expect(threadOf["n9@x"] != shared && threadOf["n10@x"] != shared, "no subject fallback into it")
+        #expect(threadOf["o1@x"] != shared, "one per list")
+        #expect(try count(archive.pool, "SELECT count(*) FROM threads WHERE base_subject = ?", [ThreadRecord.unlistedBaseSubject]) == 2)
+        try archive.pool.read { (db: Database) throws in
+            let threads = try ArchiveQueries.threads(db, list: "test-list")
+            #expect(!threads.map(\.id).contains(shared))
+            #expect(try ArchiveQueries.thread(db, id: shared)?.roots.isEmpty ?? true, "shows nothing")
+        }
+        #expect(try count(archive.pool, """
+            SELECT count(*) FROM threads WHERE id = ? AND message_count = 0 AND participant_count = 0
+              AND root_message IS NULL AND first_date IS NULL
+            """, [shared]) == 1, "no figures: it holds no accepted message")
+    }
+
     @Test("an approved held reply joins its thread, under its parent, and adopts a reply that came before it")
     func approvedHeldReplyJoinsItsThread() throws {
         let archive = try TemporaryArchive()

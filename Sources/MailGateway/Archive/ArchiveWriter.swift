@@ -25,7 +25,7 @@ public enum ArchiveWriter {
     }
 
     /// Archives one message: stores the exact bytes and the parsed fields, threads it and indexes it for search
-    /// when `accepted` (other messages get a thread of their own that is listed nowhere and no index entry, see
+    /// when `accepted` (other messages get a thread that is listed nowhere and no index entry, see
     /// ``setStatus(_:messageRowID:status:decisionRule:)``), and describes its attachments (their content stays in `raw`). At most
     /// ``ThreadReferences/limit`` References and In-Reply-To ids count and are stored. A message whose
     /// Message-ID the list already holds is a `.duplicate`: nothing is written.
@@ -60,7 +60,7 @@ public enum ArchiveWriter {
             ? try ThreadingEngine.assign(
                 db, list: list, messageID: parsed.messageID, chain: chain, subject: parsed.subject, date: date)
             : ThreadingEngine.Assignment(
-                threadID: try ThreadingEngine.unlistedThread(db, list: list, subject: parsed.subject),
+                threadID: try ThreadingEngine.unlistedThread(db, list: list, subject: parsed.subject, status: status),
                 filledPlaceholder: false, merged: [], parent: nil, bySubject: false)
 
         let from = parsed.from.first ?? parsed.sender

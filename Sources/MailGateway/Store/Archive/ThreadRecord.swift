@@ -3,7 +3,8 @@ import GRDB
 
 /// A row of `threads`: ids only grow (AUTOINCREMENT), so the oldest thread is the smallest id. The figures count
 /// accepted messages only; `base_subject` is the normalized subject of the first message (subject fallback),
-/// empty for the unlisted thread of a message that was not accepted.
+/// empty for the unlisted thread of a held message, ``unlistedBaseSubject`` for a list's thread of rejected,
+/// discarded and bounce mail.
 struct ThreadRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     static let databaseTableName = "threads"
 
@@ -35,6 +36,19 @@ struct ThreadRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendabl
 }
 
 extension ThreadRecord {
+    /// The base subject of a list's thread for the messages it rejected, discarded or recorded as bounces
+    /// (``ThreadingEngine/unlistedThread(_:list:subject:status:)``): upper-case letters, which
+    /// ``SubjectNormalizer/normalize(_:)`` never outputs (it lower-cases every character), so no subject fallback
+    /// finds it.
+    static let unlistedBaseSubject = "UNLISTED"
+
+    /// The oldest thread of `list` whose base subject is `base`.
+    static func firstWithBaseSubject(_ db: Database, list: String, base: String) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT id FROM threads WHERE list_id = ? AND base_subject = ? ORDER BY id LIMIT 1
+            """), arguments: [list, base])
+    }
+
     /// Creates an empty thread (no figures yet) and returns its id.
     static func create(_ db: Database, list: String, subject: String, baseSubject: String) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO threads (list_id, subject, base_subject) VALUES (?, ?, ?)")

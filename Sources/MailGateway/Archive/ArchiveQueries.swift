@@ -41,8 +41,9 @@ public enum ArchiveQueries {
     }
 
     /// One message by row id, whatever its status. The text, HTML and attachments of a message the ingest archived
-    /// from its header alone (a post from a sender nobody in the register has, rejected or discarded:
-    /// ``MessageParser/parseHeaders(_:)``) are parsed from its raw bytes here.
+    /// from its header alone (a post from a sender nobody in the register has, rejected, discarded or recorded as a
+    /// bounce: ``MessageParser/parseHeaders(_:)``) are parsed from its raw bytes here (a held or accepted message
+    /// always has its body).
     public static func message(_ db: Database, rowID: Int64) throws -> MessageDetail? {
         guard let (m, parentMessageID) = try ArchiveReadQueries.message(db, row: rowID) else { return nil }
         var detail = MessageDetail(
@@ -55,7 +56,7 @@ public enum ArchiveQueries {
             headers: ArchiveWriter.headerExcerpt(Array(m.raw), limit: m.raw.count), text: m.text, html: m.html,
             textIsDerivedFromHTML: m.textDerived, attachments: try AttachmentRecord.infos(db, messageRow: rowID),
             raw: m.raw)
-        if m.status != .accepted, m.text == nil, m.html == nil, detail.attachments.isEmpty,
+        if [.rejected, .discarded, .bounce].contains(m.status), m.text == nil, m.html == nil, detail.attachments.isEmpty,
            let parsed = try? MessageParser.parse(Array(m.raw)) {
             detail.text = parsed.text
             detail.html = parsed.html

@@ -247,4 +247,28 @@ struct HeaderOnlyIngestTests {
         }
         #expect(hits.count == 1, "indexed with its text")
     }
+
+    @Test("MailboxSync.prepareGroup applies the plan: a stranger's post to a rejecting list kept to its header, the others (a partner's post, a stranger's held by size, a command) parsed whole, in order")
+    func prepareGroupAppliesThePlan() async throws {
+        let (gateway, dir) = try Self.gateway()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let list = try #require(gateway.config.list(id: "college-research"))
+        let sync = MailboxSync(pipeline: gateway.pipeline, database: gateway.database, list: list,
+                               limits: .init(maxMessageBytes: 1 << 20), runID: "test")
+        let raws: [[UInt8]] = [
+            Self.post(from: "jean@random.example"),
+            Self.post(from: "helene@inrae.example"),
+            Self.post(from: "jean@random.example", to: "college-research+join@lists.example.org"),
+            Array("not a message".utf8),
+            Self.post(from: "paul@random.example", subject: "Re: Demande (\(ConfirmationToken()))"),
+        ]
+        let messages = raws.enumerated().map { IMAPFetchedMessage(uid: UInt32($0.offset + 1), bytes: $0.element, internalDate: nil) }
+        let prepared = await sync.prepareGroup(messages, logger: IngestTestGateway.quietLogger("prepare"), shouldStop: { false })
+        #expect(prepared.map(\.message.uid) == [1, 2, 3, 4, 5])
+        let bodies = prepared.map { (try? $0.parsed.get()).map(\.bodyParsed) }
+        #expect(bodies == [false, true, true, nil, true], "\(bodies)")
+        #expect(prepared[0].route == .post && prepared[2].route != .post)
+        let stopped = await sync.prepareGroup(messages, logger: IngestTestGateway.quietLogger("prepare"), shouldStop: { true })
+        #expect(stopped.map(\.message.uid) == [1], "a stop keeps a prefix of at least one message")
+    }
 }

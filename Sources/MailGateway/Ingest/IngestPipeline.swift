@@ -87,7 +87,7 @@ public struct IngestPipeline: Sendable {
         // Parsed to its header while a reader's view of the register said the body could not matter: the writer's
         // view decides again here (and `PostHandler` parses whole a post that its chain holds or accepts).
         if !parsed.bodyParsed, !headerMayDecide(context, route: route) {
-            context = try self.context(db, list: list, parsed: Self.withBody(raw), rawSize: raw.count)
+            context = try self.context(db, list: list, parsed: Self.withBody(parsed, raw: raw), rawSize: raw.count)
         }
         let message = InboundMessage(list: list, raw: raw, parsed: context.message, route: route,
                                      context: context, fallbackDate: fallbackDate, source: source, now: now,
@@ -125,16 +125,17 @@ public struct IngestPipeline: Sendable {
         }
     }
 
-    /// The full parse of a message first parsed to its header: ``MessageParser/parseHeaders(_:)`` succeeded, so
-    /// ``MessageParser/parse(_:)`` passes the same checks; thrown as a processing error if it ever did not.
-    static func withBody(_ raw: [UInt8]) throws -> ParsedMessage {
-        try MessageParser.parse(raw).withAttachmentDigests()
+    /// The whole parse of a message first parsed to its header (``MessageParser/withBody(_:raw:)``), its
+    /// attachments' digests computed.
+    static func withBody(_ parsed: ParsedMessage, raw: [UInt8]) -> ParsedMessage {
+        MessageParser.withBody(parsed, raw: raw).withAttachmentDigests()
     }
 
     /// The message of `message` parsed whole, its context computed again: for a post parsed to its header that the
     /// chain holds or accepts (a hold for moderation shows the body; an accepted post is distributed and indexed).
     func withBody(_ message: InboundMessage, in db: Database) throws -> InboundMessage {
-        let context = try context(db, list: message.list, parsed: Self.withBody(message.raw), rawSize: message.raw.count)
+        let context = try context(db, list: message.list, parsed: Self.withBody(message.parsed, raw: message.raw),
+                                  rawSize: message.raw.count)
         return InboundMessage(list: message.list, raw: message.raw, parsed: context.message, route: message.route,
                               context: context, fallbackDate: message.fallbackDate, source: message.source,
                               now: message.now, logger: message.logger)

@@ -100,8 +100,13 @@ extension MailboxSync {
         prepared.reserveCapacity(headers.count)
         for (index, item) in headers.enumerated() {
             if index > 0 && (shouldStop() || Task.isCancelled) { break }
-            let whole = !plan.headersOnly.contains(item.message.uid)
-            prepared.append(whole ? parse(item.message, faultPoint: false) : item)
+            guard !plan.headersOnly.contains(item.message.uid) else {
+                prepared.append(item)
+                continue
+            }
+            // The rest of the parse: the header fields as decoded, the body added.
+            let whole = item.parsed.map { MessageParser.withBody($0, raw: item.message.bytes).withAttachmentDigests() }
+            prepared.append(PreparedMessage(message: item.message, parsed: whole, route: item.route))
         }
         for (index, item) in prepared.enumerated() {
             if index > 0 && (shouldStop() || Task.isCancelled) { return Array(prepared.prefix(index)) }
@@ -213,9 +218,9 @@ extension MailboxSync {
     }
 
     /// Parses (whole, or to its header: ``MessageParser/parseHeaders(_:)``) and routes a message, after the crash
-    /// tests' fault point (once per message: not again when a message parsed to its header is parsed whole).
-    private func parse(_ message: IMAPFetchedMessage, headersOnly: Bool = false, faultPoint: Bool = true) -> PreparedMessage {
-        if faultPoint { faults.processing(message.bytes) }
+    /// tests' fault point.
+    private func parse(_ message: IMAPFetchedMessage, headersOnly: Bool = false) -> PreparedMessage {
+        faults.processing(message.bytes)
         let parsed = headersOnly
             ? Result { () throws(MessageParseError) in try MessageParser.parseHeaders(message.bytes) }
             : IngestPipeline.parse(message.bytes).map { $0.withAttachmentDigests() }

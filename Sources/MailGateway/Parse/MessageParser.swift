@@ -111,31 +111,54 @@ public enum MessageParser {
         message.references = dedupe(message.references)
         message.inReplyTo = dedupe(message.inReplyTo)
 
-        // libetpan's MIME parser gets only the MIME header fields and the body: the other fields are parsed
-        // above already, and re-parsing them (Received, DKIM...) would double the cost. The copy lives until
-        // the walk is over (the MIME tree points into it).
-        var mimeInput: [UInt8] = []
-        mimeInput.reserveCapacity(buf.count - section.bodyOffset + 512)
-        for field in section.fields where isMIMEField(field.name) {
-            mimeInput.append(contentsOf: UnsafeBufferPointer(rebasing: buf[field.start..<field.valueEnd]))
-            mimeInput.append(contentsOf: [0x0D, 0x0A])
-        }
-        mimeInput.append(contentsOf: [0x0D, 0x0A])
-        let headerLength = mimeInput.count
-        mimeInput.append(contentsOf: UnsafeBufferPointer(rebasing: buf[min(section.bodyOffset, buf.count)...]))
+        let mime = mimeInput(buf, section)
         // Bound depth and work before libetpan sees the structure (its parser recurses per level and rescans
         // per multipart): beyond the limits, the message is refused whole and quarantined by the caller.
-        if let reason = mimeInput.withUnsafeBufferPointer({ MIMEStructureScan.scan($0).violation(of: limits) }) {
+        if let reason = mime.bytes.withUnsafeBufferPointer({ MIMEStructureScan.scan($0).violation(of: limits) }) {
             return .failure(MessageParseError(reason))
         }
+        message.problems = problems
         if headersOnly {
             message.contentType = declaredType(message.header("Content-Type"))
-            message.problems = problems
             message.bodyParsed = false
             return .success(message)
         }
-        let body = mimeInput.withUnsafeBufferPointer { MIMEWalker.extract($0, bodyOffset: headerLength) }
-        problems += body.problems
+        addBody(&message, mime)
+        return .success(message)
+    }
+
+    /// The whole parse of a message that ``parseHeaders(_:)`` parsed: the header fields as they are, the body added
+    /// (the same value as ``parse(_:)`` of `raw`, without decoding the header fields again). `header` must come from
+    /// ``parseHeaders(_:)`` of these bytes, which checked the limits; a message parsed whole is returned as it is.
+    public static func withBody(_ header: ParsedMessage, raw: [UInt8]) -> ParsedMessage {
+        guard !header.bodyParsed else { return header }
+        var message = header
+        raw.withUnsafeBufferPointer { buf in addBody(&message, mimeInput(buf, HeaderSection.scan(buf))) }
+        return message
+    }
+
+    /// libetpan's MIME parser gets only the MIME header fields and the body: the other fields are parsed by
+    /// ``HeaderFieldDecoder`` already, and re-parsing them (Received, DKIM...) would double the cost. The copy lives
+    /// until the walk is over (the MIME tree points into it); `headerLength` is where its body starts.
+    private static func mimeInput(_ buf: UnsafeBufferPointer<UInt8>, _ section: HeaderSection)
+        -> (bytes: [UInt8], headerLength: Int) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(buf.count - section.bodyOffset + 512)
+        for field in section.fields where isMIMEField(field.name) {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[field.start..<field.valueEnd]))
+            bytes.append(contentsOf: [0x0D, 0x0A])
+        }
+        bytes.append(contentsOf: [0x0D, 0x0A])
+        let headerLength = bytes.count
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[min(section.bodyOffset, buf.count)...]))
+        return (bytes, headerLength)
+    }
+
+    /// Walks the MIME structure of `mime` (``mimeInput(_:_:)``, within the limits) into `message`: its type, text,
+    /// HTML, attachments and the body's problems.
+    private static func addBody(_ message: inout ParsedMessage, _ mime: (bytes: [UInt8], headerLength: Int)) {
+        let body = mime.bytes.withUnsafeBufferPointer { MIMEWalker.extract($0, bodyOffset: mime.headerLength) }
+        message.problems += body.problems
         message.contentType = body.contentType
         message.attachments = body.attachments
         if !body.htmls.isEmpty { message.html = body.htmls.joined(separator: "\n") }
@@ -145,8 +168,7 @@ public enum MessageParser {
             message.text = HTMLText.render(html)
             message.textIsDerivedFromHTML = true
         }
-        message.problems = problems
-        return .success(message)
+        message.bodyParsed = true
     }
 
     /// The `type/subtype` a Content-Type field value declares, lower-cased, before any parameter or comment;

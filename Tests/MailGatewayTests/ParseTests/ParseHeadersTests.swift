@@ -4,7 +4,7 @@ import TestSupport
 @testable import MailGateway
 
 /// ``MessageParser/parseHeaders(_:)`` against ``MessageParser/parse(_:)``: the same header fields, the same
-/// failures, no body.
+/// failures, no body; and ``MessageParser/withBody(_:raw:)`` of its result gives the whole parse's value.
 @Suite("Parse: the header only")
 struct ParseHeadersTests {
     /// The fields both parses give, compared as one value.
@@ -34,6 +34,17 @@ struct ParseHeadersTests {
             // The rules that read the MIME type look for a report; a header that names none gives none.
             let namesReport = b.headerValues("Content-Type").contains { $0.lowercased().contains("report") }
             if a.contentType == "multipart/report" && !namesReport { return "a report the header does not name" }
+            // The rest of the parse, from the header's result: the whole parse's value.
+            let c = MessageParser.withBody(b, raw: raw)
+            if Fields(c) != Fields(a) || !c.bodyParsed { return "withBody: header fields differ" }
+            if c.text != a.text || c.html != a.html || c.textIsDerivedFromHTML != a.textIsDerivedFromHTML
+                || c.contentType != a.contentType || c.problems != a.problems {
+                return "withBody: body differs"
+            }
+            let parts = { (m: ParsedMessage) in
+                m.attachments.map { "\($0.filename ?? "-") \($0.contentType) \($0.contentID ?? "-") \($0.isInline) \($0.digest)" }
+            }
+            if parts(c) != parts(a) { return "withBody: attachments differ" }
             return nil
         default:
             return "one parse failed, the other did not: \(whole) / \(header)"

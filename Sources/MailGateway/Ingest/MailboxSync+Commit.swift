@@ -83,8 +83,9 @@ extension MailboxSync {
     /// Parses the messages of a group, then looks up the DMARC policies their copies may need, outside any
     /// transaction, in order. Each message is parsed to its header first; one read of the register then says which
     /// ones need the rest (``IngestPipeline/preparation(_:list:parsed:rawSize:route:)``: a post from a sender nobody
-    /// in the register has, to a list that rejects or discards such posts, is archived from its header alone, and the
-    /// writer checks that again) and which ones may be distributed. Their UIDs must be covered by a committed marker.
+    /// in the register has, that the standard chain rejects or discards on its header, is archived from its header
+    /// alone, and the writer checks that again) and which ones may be distributed; the others get the rest of the
+    /// parse (``MessageParser/withBody(_:raw:)``). Their UIDs must be covered by a committed marker.
     /// A graceful stop requested meanwhile (each message may wait on DNS for its DMARC policy), or the cancellation of
     /// the work started ahead (``Lookahead``), ends it after the messages prepared so far, a prefix of the group (at
     /// least one).

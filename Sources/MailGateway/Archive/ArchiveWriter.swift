@@ -115,7 +115,8 @@ public enum ArchiveWriter {
         }
     }
 
-    /// Changes the policy status of an archived message (e.g. a held post approved) and refreshes its
+    /// Changes the policy status of an archived message (a held post approved, rejected or expired: the moderation
+    /// actions' only use; a rejected post stored from its header alone has no body to index) and refreshes its
     /// thread's figures. A message becoming `accepted` is threaded and indexed for search now, in the caller's
     /// transaction (it was kept out of the threads and the index until then). A message leaving `accepted`
     /// keeps its place in the thread structure but is no longer shown, counted or found.

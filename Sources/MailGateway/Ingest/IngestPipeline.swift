@@ -126,9 +126,10 @@ public struct IngestPipeline: Sendable {
     }
 
     /// The whole parse of a message first parsed to its header (``MessageParser/withBody(_:raw:)``), its
-    /// attachments' digests computed.
-    static func withBody(_ parsed: ParsedMessage, raw: [UInt8]) -> ParsedMessage {
-        MessageParser.withBody(parsed, raw: raw).withAttachmentDigests()
+    /// attachments' digests computed. Throws as a processing error (the message is quarantined) if the bytes are
+    /// beyond the MIME limits, which ``MessageParser/parseHeaders(_:)`` of the same bytes already ruled out.
+    static func withBody(_ parsed: ParsedMessage, raw: [UInt8]) throws -> ParsedMessage {
+        try MessageParser.withBody(parsed, raw: raw).withAttachmentDigests()
     }
 
     /// The message of `message` parsed whole, its context computed again: for a post parsed to its header that the

@@ -106,7 +106,11 @@ extension MailboxSync {
                 continue
             }
             // The rest of the parse: the header fields as decoded, the body added.
-            let whole = item.parsed.map { MessageParser.withBody($0, raw: item.message.bytes).withAttachmentDigests() }
+            let whole = item.parsed.flatMap { header in
+                Result { () throws(MessageParseError) in
+                    try MessageParser.withBody(header, raw: item.message.bytes).withAttachmentDigests()
+                }
+            }
             prepared.append(PreparedMessage(message: item.message, parsed: whole, route: item.route))
         }
         for (index, item) in prepared.enumerated() {

@@ -129,11 +129,21 @@ public enum MessageParser {
 
     /// The whole parse of a message that ``parseHeaders(_:)`` parsed: the header fields as they are, the body added
     /// (the same value as ``parse(_:)`` of `raw`, without decoding the header fields again). `header` must come from
-    /// ``parseHeaders(_:)`` of these bytes, which checked the limits; a message parsed whole is returned as it is.
-    public static func withBody(_ header: ParsedMessage, raw: [UInt8]) -> ParsedMessage {
+    /// ``parseHeaders(_:)`` of these bytes; a message parsed whole is returned as it is. The MIME structure's limits
+    /// are checked again before libetpan sees it (a linear pre-scan), so a value that came from other bytes can
+    /// never hand libetpan a structure beyond them.
+    /// - Throws: ``MessageParseError`` when the structure is beyond the limits.
+    public static func withBody(_ header: ParsedMessage, raw: [UInt8]) throws(MessageParseError) -> ParsedMessage {
         guard !header.bodyParsed else { return header }
         var message = header
-        raw.withUnsafeBufferPointer { buf in addBody(&message, mimeInput(buf, HeaderSection.scan(buf))) }
+        let result: Result<Void, MessageParseError> = raw.withUnsafeBufferPointer { buf in
+            let mime = mimeInput(buf, HeaderSection.scan(buf))
+            let scan = mime.bytes.withUnsafeBufferPointer { MIMEStructureScan.scan($0) }
+            if let reason = scan.violation(of: .standard) { return .failure(MessageParseError(reason)) }
+            addBody(&message, mime)
+            return .success(())
+        }
+        try result.get()
         return message
     }
 

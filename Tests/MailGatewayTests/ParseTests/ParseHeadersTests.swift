@@ -35,7 +35,7 @@ struct ParseHeadersTests {
             let namesReport = b.headerValues("Content-Type").contains { $0.lowercased().contains("report") }
             if a.contentType == "multipart/report" && !namesReport { return "a report the header does not name" }
             // The rest of the parse, from the header's result: the whole parse's value.
-            let c = MessageParser.withBody(b, raw: raw)
+            guard let c = try? MessageParser.withBody(b, raw: raw) else { return "withBody threw" }
             if Fields(c) != Fields(a) || !c.bodyParsed { return "withBody: header fields differ" }
             if c.text != a.text || c.html != a.html || c.textIsDerivedFromHTML != a.textIsDerivedFromHTML
                 || c.contentType != a.contentType || c.problems != a.problems {
@@ -78,6 +78,11 @@ struct ParseHeadersTests {
         let nestedError = Result { () throws(MessageParseError) in try MessageParser.parseHeaders(Array(messages[3].utf8)) }
         #expect(throws: MessageParseError.self, "beyond the MIME limits, refused as the whole parse refuses it") {
             try nestedError.get()
+        }
+        // A header value given with other bytes: the limits are checked again before libetpan sees the structure.
+        let plain = try MessageParser.parseHeaders(Array(messages[0].utf8))
+        #expect(throws: MessageParseError.self, "withBody checks the limits of the bytes it is given") {
+            try MessageParser.withBody(plain, raw: Array(messages[3].utf8))
         }
     }
 

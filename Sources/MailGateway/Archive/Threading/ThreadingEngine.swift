@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 /// Incremental threading inside the ingest transaction (JWZ semantics, per list), of accepted messages only:
-/// a message that was not accepted gets a thread of its own that no reference reaches and no listing shows
-/// (``unlistedThread(_:list:subject:)``), and is threaded when it is approved (``threadLate(_:messageRow:)``).
+/// a message that was not accepted gets a thread that no reference reaches and no listing shows
+/// (``unlistedThread(_:list:subject:status:)``: its own when held, its list's shared one when rejected, discarded
+/// or a bounce), and a held message is threaded when it is approved (``threadLate(_:messageRow:)``).
 /// Only the bounded chain of ``ThreadReferences`` counts, so a message writes at most ~21 nodes.
 ///
 /// - Membership: the connected components of the reference graph. Every Message-ID seen in a list has a

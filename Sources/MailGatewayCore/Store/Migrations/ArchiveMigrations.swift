@@ -9,8 +9,9 @@ package import GRDB
 ///   from the bytes), `subject`, `from_name`, `from_address`, `date` (UTC: the Date header, or the IMAP
 ///   internal date when missing or unparseable), `received_at`, `in_reply_to` (In-Reply-To ids), `refs` (References
 ///   ids, oldest first; both space separated, as written in angle brackets, at most `ThreadReferences.limit` of each: see `ThreadReferences`), `text`, `html`, `text_derived` (text rendered from HTML), `size`, `raw`
-///   (the exact bytes, never rebuilt), `thread_id` (for a message that was not accepted, a thread of its own
-///   that is listed nowhere, until it is approved), `parent` (resolved parent message row, or NULL for a root), `threaded_by_subject` (1 when the subject
+///   (the exact bytes, never rebuilt), `thread_id` (for a message that was not accepted, a thread
+///   that is listed nowhere: its own for a held message, until it is approved; since stop 26, one per list for
+///   rejected, discarded and bounce mail), `parent` (resolved parent message row, or NULL for a root), `threaded_by_subject` (1 when the subject
 ///   fallback placed it),
 ///   `status` (`accepted|held|rejected|discarded|bounce`), `decision_rule` (the policy rule that decided),
 ///   `source` (`imap` with `uidvalidity` + `uid`, or `import`). `UNIQUE(list_id, message_id)` makes re-ingest

@@ -56,7 +56,7 @@ public enum ArchiveQueries {
             headers: ArchiveWriter.headerExcerpt(Array(m.raw), limit: m.raw.count), text: m.text, html: m.html,
             textIsDerivedFromHTML: m.textDerived, attachments: try AttachmentRecord.infos(db, messageRow: rowID),
             raw: m.raw)
-        if [.rejected, .discarded, .bounce].contains(m.status), m.text == nil, m.html == nil, detail.attachments.isEmpty,
+        if m.status.isRefusal, m.text == nil, m.html == nil, detail.attachments.isEmpty,
            let parsed = try? MessageParser.parse(Array(m.raw)) {
             detail.text = parsed.text
             detail.html = parsed.html

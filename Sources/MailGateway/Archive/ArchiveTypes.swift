@@ -12,6 +12,17 @@ public enum ArchiveStatus: String, Sendable, Codable, CaseIterable {
     case discarded
     /// A delivery status notification or other bounce.
     case bounce
+
+    /// Rejected, discarded or a bounce: a decision no moderator revisits, so the message is never threaded nor
+    /// indexed later. It shares its list's unlisted thread (``ThreadingEngine/unlistedThread(_:list:subject:status:)``),
+    /// and a post from a stranger so decided on its header is archived without its body
+    /// (``IngestPipeline/bodyMatters(_:route:)``).
+    public var isRefusal: Bool {
+        switch self {
+        case .rejected, .discarded, .bounce: true
+        case .accepted, .held: false
+        }
+    }
 }
 
 /// Where an archived message came from.

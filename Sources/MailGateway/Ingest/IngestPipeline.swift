@@ -87,7 +87,7 @@ public struct IngestPipeline: Sendable {
         // Parsed to its header while a reader's view of the register said the body could not matter: the writer's
         // view decides again here (and `PostHandler` parses whole a post that its chain holds or accepts).
         if !parsed.bodyParsed, !headerMayDecide(context, route: route) {
-            context = try self.context(db, list: list, parsed: Self.withBody(parsed, raw: raw), rawSize: raw.count)
+            context.message = try Self.withBody(parsed, raw: raw)
         }
         let message = InboundMessage(list: list, raw: raw, parsed: context.message, route: route,
                                      context: context, fallbackDate: fallbackDate, source: source, now: now,
@@ -109,10 +109,7 @@ public struct IngestPipeline: Sendable {
     /// view, and ``PostHandler`` parses whole a post its chain then holds or accepts (the register changed between).
     public func bodyMatters(_ context: PostContext, route: InboundRoute) -> Bool {
         guard headerMayDecide(context, route: route) else { return true }
-        switch chain.decide(context).action {
-        case .reject, .discard, .bounce: return false
-        case .accept, .hold: return true
-        }
+        return !ArchiveStatus(chain.decide(context).action).isRefusal
     }
 
     /// Whether the header of the message in `context` may decide what the ingest does with it: a post (`route`)
@@ -132,14 +129,14 @@ public struct IngestPipeline: Sendable {
         try MessageParser.withBody(parsed, raw: raw).withAttachmentDigests()
     }
 
-    /// The message of `message` parsed whole, its context computed again: for a post parsed to its header that the
-    /// chain holds or accepts (a hold for moderation shows the body; an accepted post is distributed and indexed).
-    func withBody(_ message: InboundMessage, in db: Database) throws -> InboundMessage {
-        let context = try context(db, list: message.list, parsed: Self.withBody(message.parsed, raw: message.raw),
-                                  rawSize: message.raw.count)
-        return InboundMessage(list: message.list, raw: message.raw, parsed: context.message, route: message.route,
-                              context: context, fallbackDate: message.fallbackDate, source: message.source,
-                              now: message.now, logger: message.logger)
+    /// `message` parsed whole, in its context too: for a post parsed to its header that the chain holds or accepts (a
+    /// hold for moderation shows the body; an accepted post is distributed and indexed). The context's facts from the
+    /// register (the sender, an allowed sender, a reply to a digest) come from header fields and stay as they are.
+    static func withBody(_ message: InboundMessage) throws -> InboundMessage {
+        var whole = message
+        whole.parsed = try withBody(message.parsed, raw: message.raw)
+        whole.context.message = whole.parsed
+        return whole
     }
 
     /// What the ingest prepares for a message parsed to its header, decided with a reader's view of the register:
@@ -150,9 +147,13 @@ public struct IngestPipeline: Sendable {
                             route: InboundRoute) throws -> (body: Bool, dmarc: Bool) {
         guard route == .post else { return (true, false) }
         let context = try context(db, list: list, parsed: parsed, rawSize: rawSize)
-        let distributable = SenderIdentityRule.isEntitled(context)
-            || (context.sender == nil && list.nonMemberAction == .hold)
-        return (bodyMatters(context, route: route), distributable)
+        return (bodyMatters(context, route: route), Self.mayBeDistributed(context))
+    }
+
+    /// Whether the post of `context` may be distributed, now or after a moderator approves it (see
+    /// ``mayBeDistributed(_:list:parsed:rawSize:route:)``).
+    static func mayBeDistributed(_ context: PostContext) -> Bool {
+        SenderIdentityRule.isEntitled(context) || (context.sender == nil && context.list.nonMemberAction == .hold)
     }
 
     /// What the policy rules see of `parsed`, sent to `list`: the sender's identity in the register and the
@@ -175,8 +176,8 @@ public struct IngestPipeline: Sendable {
     /// `route`: ``route(_:list:)`` of `parsed`, when the caller has it.
     public func mayBeDistributed(_ db: Database, list: ListConfig, parsed: ParsedMessage, rawSize: Int,
                                  route: InboundRoute? = nil) throws -> Bool {
-        let route = route ?? Self.route(parsed, list: list)
-        return try preparation(db, list: list, parsed: parsed, rawSize: rawSize, route: route).dmarc
+        guard (route ?? Self.route(parsed, list: list)) == .post else { return false }
+        return Self.mayBeDistributed(try context(db, list: list, parsed: parsed, rawSize: rawSize))
     }
 
     /// The handler of each kind of inbound message.

@@ -82,7 +82,7 @@ enum ThreadingEngine {
     ///   first use. (A row each was 5 % of the ingest writer's samples on the generated corpus, where every post
     ///   is rejected, and three B-tree inserts a message.)
     static func unlistedThread(_ db: Database, list: String, subject: String, status: ArchiveStatus) throws -> Int64 {
-        guard status != .held else { return try ThreadRecord.create(db, list: list, subject: subject, baseSubject: "") }
+        guard status.isRefusal else { return try ThreadRecord.create(db, list: list, subject: subject, baseSubject: "") }
         if let shared = try ThreadRecord.firstWithBaseSubject(db, list: list, base: ThreadRecord.unlistedBaseSubject) {
             return shared
         }

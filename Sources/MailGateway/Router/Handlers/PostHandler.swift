@@ -15,7 +15,7 @@ public struct PostHandler: InboundHandler {
         // (the register changed since the reader's view): parsed whole, so that a hold shows its body and an
         // accepted post is distributed and indexed whole, and decided again.
         if !message.parsed.bodyParsed, decision.action == .accept || decision.action == .hold {
-            message = try pipeline.withBody(message, in: db)
+            message = try IngestPipeline.withBody(message)
             decision = pipeline.chain.decide(message.context)
         }
         let (list, raw, parsed, now) = (message.list, message.raw, message.parsed, message.now)
